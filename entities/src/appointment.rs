@@ -1,0 +1,29 @@
+//! Table `appointment`: a role a person holds at an institution, optionally in a unit.
+
+use sea_orm::entity::prelude::*;
+
+use crate::enums::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "appointment")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub institution_id: Uuid,
+    pub person_id: Uuid,
+    pub unit_id: Option<Uuid>,
+    /// The title as the source words it, such as "R&D Director".
+    pub title: String,
+    pub role: AppointmentRole,
+    pub area: Option<String>,
+    pub start_year: Option<i32>,
+    pub end_year: Option<i32>,
+    /// Position in the source listing, so a unit lists its people as the source does.
+    pub rank: i32,
+    pub provenance: Provenance,
+    /// Comma-separated names of fields whose values are illustrative samples.
+    pub sample_fields: String,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

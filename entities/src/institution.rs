@@ -1,0 +1,25 @@
+//! Table `institution`: a university or hospital; each owns its records.
+
+use sea_orm::entity::prelude::*;
+
+use crate::enums::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "institution")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    #[sea_orm(unique)]
+    pub code: String,
+    pub name: String,
+    pub kind: InstitutionKind,
+    pub ror_id: String,
+    pub city: String,
+    pub homepage: String,
+    pub provenance: Provenance,
+    /// Comma-separated names of fields whose values are illustrative samples.
+    pub sample_fields: String,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

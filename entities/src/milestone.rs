@@ -1,0 +1,23 @@
+//! Table `milestone`: an event of the history timeline.
+
+use sea_orm::entity::prelude::*;
+
+use crate::enums::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "milestone")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub institution_id: Uuid,
+    pub unit_id: Option<Uuid>,
+    pub year: i32,
+    pub title: String,
+    pub description: Option<String>,
+    pub provenance: Provenance,
+    /// Comma-separated names of fields whose values are illustrative samples.
+    pub sample_fields: String,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

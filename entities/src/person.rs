@@ -1,0 +1,28 @@
+//! Table `person`: a person identity, shared by both institutions (no owner).
+
+use sea_orm::entity::prelude::*;
+
+use crate::enums::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "person")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub given_name: String,
+    pub family_name: String,
+    /// Folded "family given" name that lists order and search by.
+    pub name_key: String,
+    #[sea_orm(unique)]
+    pub orcid: Option<String>,
+    /// Personal data: never exposed to the public API.
+    pub email: Option<String>,
+    /// Personal data: never exposed to the public API.
+    pub phone: Option<String>,
+    pub provenance: Provenance,
+    /// Comma-separated names of fields whose values are illustrative samples.
+    pub sample_fields: String,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

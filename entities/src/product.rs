@@ -1,0 +1,26 @@
+//! Table `product`: an advanced therapy medicinal product (ATMP).
+
+use sea_orm::entity::prelude::*;
+
+use crate::enums::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "product")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub institution_id: Uuid,
+    pub unit_id: Option<Uuid>,
+    pub name: String,
+    pub name_key: String,
+    pub atmp_class: AtmpClass,
+    pub stage: Option<ProductStage>,
+    pub first_year: Option<i32>,
+    pub description: Option<String>,
+    pub provenance: Provenance,
+    /// Comma-separated names of fields whose values are illustrative samples.
+    pub sample_fields: String,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

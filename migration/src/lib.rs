@@ -1,0 +1,40 @@
+//! Schema migrations of atmp-graph, run by `atmp-graph migrate` and at every `serve`.
+//!
+//! Each migration writes its own DDL (no dependency on the `entities` crate), so a later
+//! entity change can never rewrite history. They run on SQLite and PostgreSQL alike;
+//! applied ones are recorded in `seaql_migrations`, so running them twice is harmless.
+//! No foreign key crosses institutions: records of KI and KUH may live in different
+//! databases, and the server resolves references through its store.
+
+pub use sea_orm_migration::prelude::*;
+
+mod columns;
+mod m20261126_000001_create_institution;
+mod m20261126_000002_create_unit;
+mod m20261126_000003_create_person;
+mod m20261126_000004_create_appointment;
+mod m20261126_000005_create_cleanroom;
+mod m20261126_000006_create_product;
+mod m20261126_000007_create_trial;
+mod m20261126_000008_create_accreditation;
+mod m20261126_000009_create_milestone;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261126_000001_create_institution::Migration),
+            Box::new(m20261126_000002_create_unit::Migration),
+            Box::new(m20261126_000003_create_person::Migration),
+            Box::new(m20261126_000004_create_appointment::Migration),
+            Box::new(m20261126_000005_create_cleanroom::Migration),
+            Box::new(m20261126_000006_create_product::Migration),
+            Box::new(m20261126_000007_create_trial::Migration),
+            Box::new(m20261126_000008_create_accreditation::Migration),
+            Box::new(m20261126_000009_create_milestone::Migration),
+        ]
+    }
+}
