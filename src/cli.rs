@@ -1,0 +1,109 @@
+//! The command line: `serve` (the default), `migrate`, `seed`, `schema`, `generate`.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use crate::app::{open_store, App};
+use crate::config::Config;
+use crate::seed::{generate, GenerateOptions};
+
+/// atmp-graph: one GraphQL API over the Karolinska ATMP Center's records at KI and KUH.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    config: Config,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve GraphQL at /graphql and GraphiQL at / (the default).
+    Serve,
+    /// Run pending database migrations.
+    Migrate,
+    /// Migrate, then write the Karolinska ATMP Center dataset (insert or replace).
+    Seed,
+    /// Print the schema in GraphQL SDL (`atmp-graph schema > schema.graphql`).
+    Schema,
+    /// Migrate, then add generated filler records (marked GENERATED) for benchmarks.
+    Generate {
+        /// Units to generate, each with its cleanrooms, people, product, trial and milestone.
+        #[arg(long, default_value_t = 1000)]
+        units: usize,
+        /// Cleanrooms per generated unit.
+        #[arg(long, default_value_t = 5)]
+        cleanrooms_per_unit: usize,
+        /// People appointed per generated unit.
+        #[arg(long, default_value_t = 5)]
+        people_per_unit: usize,
+    },
+}
+
+/// Logs to stderr; `RUST_LOG` chooses what (default: info, requests included).
+pub fn init_tracing() {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+impl Cli {
+    /// Runs the command.
+    pub async fn run(self) -> anyhow::Result<()> {
+        let config = self.config;
+        match self.command.unwrap_or(Command::Serve) {
+            Command::Serve => crate::http::serve(App::build(&config).await?, &config).await,
+            Command::Migrate => {
+                config.check()?;
+                let connection =
+                    crate::store::Source::connect(&config.database_url, config.db_connections)
+                        .await?;
+                crate::store::Store::single(connection).migrate().await?;
+                tracing::info!("migrations are up to date");
+                Ok(())
+            }
+            Command::Seed => {
+                config.check()?;
+                let store = open_store(&config).await?;
+                crate::seed::seed(&store).await?;
+                tracing::info!("seed dataset written");
+                Ok(())
+            }
+            Command::Schema => {
+                let schema =
+                    crate::graphql::build_schema(schema_only_store()?, config.request_limits());
+                print!("{}", crate::graphql::sdl(&schema));
+                Ok(())
+            }
+            Command::Generate {
+                units,
+                cleanrooms_per_unit,
+                people_per_unit,
+            } => {
+                config.check()?;
+                let store = open_store(&config).await?;
+                let dataset = generate(GenerateOptions {
+                    units,
+                    cleanrooms_per_unit,
+                    people_per_unit,
+                });
+                store
+                    .upsert(&dataset)
+                    .await
+                    .context("could not write the generated records")?;
+                tracing::info!(units, "generated records written");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A store with no source: printing the schema needs no database.
+fn schema_only_store() -> anyhow::Result<crate::store::Store> {
+    Ok(crate::store::Store::new(Vec::new()))
+}

@@ -1,0 +1,136 @@
+//! Settings: command-line flags with environment fallbacks and defaults that run as they are.
+//! Checked once at startup, with every problem reported together.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::graphql::{Limits, RequestLimits};
+
+/// Settings for `atmp-graph serve` (and the database of every other command).
+/// Every flag can also come from the environment.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Config {
+    /// Database URL: `sqlite://FILE?mode=rwc` or `postgres://USER@HOST/DB`. The default is an
+    /// embedded SQLite file in the working directory, created, migrated and seeded on first start.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://atmp.db?mode=rwc")]
+    pub database_url: String,
+
+    /// Address to listen on.
+    #[arg(long, env = "ATMP_LISTEN", default_value = "127.0.0.1:8000")]
+    pub listen: SocketAddr,
+
+    /// Database connections in the pool.
+    #[arg(long, env = "ATMP_DB_CONNECTIONS", default_value_t = 16)]
+    pub db_connections: u32,
+
+    /// Rows in a page when a client gives neither `first` nor `last`.
+    #[arg(long, env = "ATMP_DEFAULT_PAGE_SIZE", default_value_t = 20)]
+    pub default_page_size: u64,
+
+    /// Largest page a client may request with `first` or `last`.
+    #[arg(long, env = "ATMP_MAX_PAGE_SIZE", default_value_t = 100)]
+    pub max_page_size: u64,
+
+    /// Deepest nesting of selections a query may have.
+    #[arg(long, env = "ATMP_MAX_DEPTH", default_value_t = 15)]
+    pub max_depth: usize,
+
+    /// Largest query complexity: each field counts 1, times the page size of its connection.
+    #[arg(long, env = "ATMP_MAX_COMPLEXITY", default_value_t = 100_000)]
+    pub max_complexity: usize,
+
+    /// Largest request body, in bytes.
+    #[arg(long, env = "ATMP_MAX_BODY_BYTES", default_value_t = 1_048_576)]
+    pub max_body_bytes: usize,
+
+    /// Longest time a request may take, in seconds.
+    #[arg(long, env = "ATMP_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub request_timeout_seconds: u64,
+}
+
+impl Config {
+    /// Every problem with the settings, or none.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.max_page_size == 0 {
+            problems.push("`max-page-size` must be at least 1".to_owned());
+        }
+        if self.default_page_size == 0 || self.default_page_size > self.max_page_size {
+            problems.push(format!(
+                "`default-page-size` must be from 1 to `max-page-size` ({})",
+                self.max_page_size
+            ));
+        }
+        if self.db_connections == 0 {
+            problems.push("`db-connections` must be at least 1".to_owned());
+        }
+        if self.max_depth == 0 || self.max_complexity == 0 {
+            problems.push("`max-depth` and `max-complexity` must be at least 1".to_owned());
+        }
+        if self.request_timeout_seconds == 0 {
+            problems.push("`request-timeout-seconds` must be at least 1".to_owned());
+        }
+        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres")) {
+            problems.push(format!(
+                "`database-url` must start with `sqlite:` or `postgres://`, not `{}`",
+                self.database_url
+            ));
+        }
+        problems
+    }
+
+    /// Fails with every problem at once.
+    pub fn check(&self) -> anyhow::Result<()> {
+        let problems = self.problems();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            anyhow::bail!("invalid settings:\n  {}", problems.join("\n  "))
+        }
+    }
+
+    /// What one request may ask.
+    pub fn request_limits(&self) -> RequestLimits {
+        RequestLimits {
+            pages: Limits {
+                default_page_size: self.default_page_size,
+                max_page_size: self.max_page_size,
+            },
+            max_depth: self.max_depth,
+            max_complexity: self.max_complexity,
+        }
+    }
+
+    pub(crate) fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_seconds)
+    }
+
+    /// Settings for tests and tools: the defaults, on the given database.
+    pub fn for_database(database_url: &str) -> Self {
+        Config {
+            database_url: database_url.to_owned(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8000)),
+            db_connections: 8,
+            default_page_size: 20,
+            max_page_size: 100,
+            max_depth: 15,
+            max_complexity: 100_000,
+            max_body_bytes: 1_048_576,
+            request_timeout_seconds: 30,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let mut config = Config::for_database("mysql://x");
+        config.default_page_size = 500;
+        config.db_connections = 0;
+        assert_eq!(config.problems().len(), 3, "{:?}", config.problems());
+        assert!(Config::for_database("sqlite::memory:").problems().is_empty());
+    }
+}

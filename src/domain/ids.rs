@@ -1,0 +1,59 @@
+//! Deterministic record IDs: UUID v5 of a natural key, so the same record has the same ID on
+//! SQLite and PostgreSQL, after a restart and in every source of a federated deployment.
+
+use uuid::Uuid;
+
+/// The namespace of every atmp-graph natural key (UUID v5 of the project's URL name).
+const NAMESPACE: Uuid = Uuid::from_u128(0x5c0e_0b4e_8f1d_5a43_9a57_3f0c_2d1e_7a11);
+
+/// The kinds of record a natural key may name; part of the key, so kinds never collide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RecordKind {
+    Institution,
+    Unit,
+    Person,
+    Appointment,
+    Cleanroom,
+    Product,
+    Trial,
+    Accreditation,
+    Milestone,
+}
+
+impl RecordKind {
+    fn prefix(self) -> &'static str {
+        match self {
+            RecordKind::Institution => "institution",
+            RecordKind::Unit => "unit",
+            RecordKind::Person => "person",
+            RecordKind::Appointment => "appointment",
+            RecordKind::Cleanroom => "cleanroom",
+            RecordKind::Product => "product",
+            RecordKind::Trial => "trial",
+            RecordKind::Accreditation => "accreditation",
+            RecordKind::Milestone => "milestone",
+        }
+    }
+}
+
+/// The stable ID of the record of `kind` whose natural key is `key`.
+pub fn natural_id(kind: RecordKind, key: &str) -> Uuid {
+    Uuid::new_v5(&NAMESPACE, format!("{}:{key}", kind.prefix()).as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_key_gives_the_same_id_and_kinds_do_not_collide() {
+        assert_eq!(
+            natural_id(RecordKind::Unit, "KUH/CAST"),
+            natural_id(RecordKind::Unit, "KUH/CAST")
+        );
+        assert_ne!(
+            natural_id(RecordKind::Unit, "KI"),
+            natural_id(RecordKind::Institution, "KI")
+        );
+    }
+}

@@ -1,0 +1,29 @@
+//! Validated domain values shared by every layer: identifiers are parsed once, here, and
+//! passed on as types, never re-checked as strings.
+
+mod ids;
+mod orcid;
+mod ror;
+mod text;
+mod trial_ids;
+
+pub use ids::{natural_id, RecordKind};
+pub use orcid::Orcid;
+pub use ror::RorId;
+pub use text::fold;
+pub use trial_ids::{EudractNumber, EuCtNumber, NctNumber};
+
+/// Why a value is not a valid identifier.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidValue {
+    /// The value does not have the identifier's shape.
+    #[error("`{value}` is not a valid {kind}: expected {expected}")]
+    Format {
+        kind: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+    /// The value has the right shape but its check digits do not match.
+    #[error("`{value}` is not a valid {kind}: the check digits do not match")]
+    Checksum { kind: &'static str, value: String },
+}

@@ -1,0 +1,270 @@
+//! Relay connections: page arguments, `PageInfo`, and the one macro that declares each
+//! `XConnection` / `XEdge` pair, so every list pages, counts and reports the same way.
+
+use std::sync::Arc;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, SimpleObject};
+use uuid::Uuid;
+
+use super::ApiError;
+use crate::store::{
+    ChildCount, ChildPage, Counter, Cursor, ListCount, ListQuery, Listable, OrderTerm, Page,
+    PageRequest, QueryOf, Relation, StoreLoader,
+};
+
+/// Page sizes a client may ask for.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Rows in a page when the client gives neither `first` nor `last`.
+    pub default_page_size: u64,
+    /// The largest `first` or `last` accepted.
+    pub max_page_size: u64,
+}
+
+/// The Relay pagination arguments of one connection field.
+#[derive(Debug, Default)]
+pub(crate) struct PageArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+fn page_size(name: &str, value: i32, limits: &Limits) -> Result<u64, ApiError> {
+    let size = u64::try_from(value)
+        .map_err(|_| ApiError::BadUserInput(format!("`{name}` must not be negative")))?;
+    if size > limits.max_page_size {
+        return Err(ApiError::BadUserInput(format!(
+            "`{name}` must be at most {}",
+            limits.max_page_size
+        )));
+    }
+    Ok(size)
+}
+
+impl PageArgs {
+    /// The page these arguments select, checked against the limits.
+    pub(crate) fn request(self, limits: &Limits) -> Result<PageRequest, ApiError> {
+        let decode = |cursor: Option<String>| -> Result<Option<Cursor>, ApiError> {
+            cursor
+                .map(|c| Cursor::decode(&c))
+                .transpose()
+                .map_err(ApiError::from)
+        };
+        match (self.first, self.last) {
+            (Some(_), Some(_)) => Err(ApiError::BadUserInput(
+                "`first` and `last` cannot be used together".to_owned(),
+            )),
+            (_, Some(_)) if self.after.is_some() => Err(ApiError::BadUserInput(
+                "`after` goes with `first`, not with `last`".to_owned(),
+            )),
+            (None, Some(last)) => Ok(PageRequest {
+                limit: page_size("last", last, limits)?,
+                backward: true,
+                cursor: decode(self.before)?,
+            }),
+            (first, None) if self.before.is_some() && first.is_some() => Err(
+                ApiError::BadUserInput("`before` goes with `last`, not with `first`".to_owned()),
+            ),
+            (first, None) => match self.before {
+                // `before` alone pages backward by the default size.
+                Some(before) => Ok(PageRequest {
+                    limit: limits.default_page_size,
+                    backward: true,
+                    cursor: decode(Some(before))?,
+                }),
+                None => Ok(PageRequest {
+                    limit: match first {
+                        Some(first) => page_size("first", first, limits)?,
+                        None => limits.default_page_size,
+                    },
+                    backward: false,
+                    cursor: decode(self.after)?,
+                }),
+            },
+        }
+    }
+}
+
+/// Where a page sits in its list.
+#[derive(SimpleObject)]
+pub struct PageInfo {
+    /// Whether rows follow this page.
+    pub has_next_page: bool,
+    /// Whether rows precede this page.
+    pub has_previous_page: bool,
+    /// The cursor of the first row of the page; null when the page is empty.
+    pub start_cursor: Option<String>,
+    /// The cursor of the last row of the page; null when the page is empty.
+    pub end_cursor: Option<String>,
+}
+
+impl PageInfo {
+    pub(crate) fn of<M>(page: &Page<M>) -> Self {
+        PageInfo {
+            has_next_page: page.has_next_page,
+            has_previous_page: page.has_previous_page,
+            start_cursor: page.rows.first().map(|(c, _)| c.encode()),
+            end_cursor: page.rows.last().map(|(c, _)| c.encode()),
+        }
+    }
+}
+
+pub(crate) fn loader<'a>(ctx: &Context<'a>) -> Result<&'a DataLoader<StoreLoader>, ApiError> {
+    ctx.data::<DataLoader<StoreLoader>>()
+        .map_err(|_| ApiError::Internal("no loader attached to the request".to_owned()))
+}
+
+pub(crate) fn limits<'a>(ctx: &Context<'a>) -> Result<&'a Limits, ApiError> {
+    ctx.data::<Limits>()
+        .map_err(|_| ApiError::Internal("no limits attached to the schema".to_owned()))
+}
+
+/// A fetched page and the means to count its whole list.
+pub(crate) struct Fetched<M> {
+    pub page: Page<M>,
+    pub counter: Arc<dyn Counter>,
+}
+
+/// Builds the store query of a connection field from its arguments.
+pub(crate) fn list_query<L: Listable>(
+    ctx: &Context<'_>,
+    args: PageArgs,
+    filter: L::Filter,
+    order: Vec<OrderTerm<L::Field>>,
+) -> Result<QueryOf<L>, ApiError> {
+    Ok(ListQuery {
+        filter,
+        order,
+        page: args.request(limits(ctx)?)?,
+    })
+}
+
+/// A page of a top-level list.
+pub(crate) async fn fetch_list<L: Listable>(
+    ctx: &Context<'_>,
+    query: QueryOf<L>,
+) -> Result<Fetched<L::Model>, ApiError> {
+    let loader = loader(ctx)?.loader();
+    let page = loader.store().page::<L>(loader.caller(), &query).await?;
+    Ok(Fetched {
+        page,
+        counter: Arc::new(ListCount::<L> {
+            filter: query.filter,
+        }),
+    })
+}
+
+/// A page of a parent's relation, batched with the same relation of sibling parents.
+pub(crate) async fn fetch_children<R: Relation>(
+    ctx: &Context<'_>,
+    parent: Uuid,
+    query: QueryOf<R::Child>,
+) -> Result<Fetched<<R::Child as Listable>::Model>, ApiError> {
+    let filter = Arc::new(query.filter.clone());
+    let page = loader(ctx)?
+        .load_one(ChildPage::<R>::new(parent, Arc::new(query)))
+        .await?
+        .unwrap_or_default();
+    Ok(Fetched {
+        page,
+        counter: Arc::new(ChildCount::<R>::new(parent, filter)),
+    })
+}
+
+/// Declares `$connection` and `$edge` over node type `$node` wrapping rows of `$model`.
+macro_rules! connection {
+    ($connection:ident, $edge:ident, $node:ident, $model:ty, $connection_doc:literal, $edge_doc:literal) => {
+        #[doc = $connection_doc]
+        pub struct $connection(pub(crate) $crate::graphql::connection::Fetched<$model>);
+
+        #[async_graphql::Object]
+        impl $connection {
+            /// The rows of this page, each with its cursor.
+            async fn edges(&self) -> Vec<$edge> {
+                self.0
+                    .page
+                    .rows
+                    .iter()
+                    .map(|(cursor, row)| $edge {
+                        cursor: cursor.encode(),
+                        node: $node(row.clone()),
+                    })
+                    .collect()
+            }
+
+            /// The rows of this page, without cursors.
+            async fn nodes(&self) -> Vec<$node> {
+                self.0
+                    .page
+                    .rows
+                    .iter()
+                    .map(|(_, row)| $node(row.clone()))
+                    .collect()
+            }
+
+            /// Where this page sits in the whole list.
+            async fn page_info(&self) -> $crate::graphql::connection::PageInfo {
+                $crate::graphql::connection::PageInfo::of(&self.0.page)
+            }
+
+            /// How many rows match the filter across all pages (counted only when asked for).
+            async fn total_count(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+            ) -> Result<u64, $crate::graphql::ApiError> {
+                let loader = $crate::graphql::connection::loader(ctx)?;
+                Ok(self.0.counter.count(loader).await?)
+            }
+        }
+
+        #[doc = $edge_doc]
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $edge {
+            /// Opaque position of this row: pass it as `after` or `before`.
+            cursor: String,
+            /// The row.
+            node: $node,
+        }
+    };
+}
+
+pub(crate) use connection;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: Limits = Limits {
+        default_page_size: 20,
+        max_page_size: 100,
+    };
+
+    fn request(first: Option<i32>, last: Option<i32>) -> Result<PageRequest, ApiError> {
+        PageArgs {
+            first,
+            last,
+            ..PageArgs::default()
+        }
+        .request(&LIMITS)
+    }
+
+    #[test]
+    fn page_arguments_are_checked_against_the_limits() {
+        assert_eq!(request(None, None).ok(), Some(PageRequest::first(20)));
+        assert_eq!(request(Some(100), None).ok(), Some(PageRequest::first(100)));
+        let bad = [
+            (Some(101), None, "`first` must be at most 100"),
+            (Some(-1), None, "`first` must not be negative"),
+            (None, Some(101), "`last` must be at most 100"),
+            (Some(1), Some(1), "`first` and `last` cannot be used together"),
+        ];
+        for (first, last, message) in bad {
+            match request(first, last) {
+                Err(ApiError::BadUserInput(m)) => assert_eq!(m, message),
+                other => panic!("{first:?} {last:?}: {other:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! The errors a client sees. Each has one `extensions.code`; internal causes are logged here,
+//! once, and answered with a generic message that leaks no SQL.
+
+use std::sync::Arc;
+
+use async_graphql::ErrorExtensions;
+
+use crate::store::StoreError;
+
+/// An error answered to a GraphQL client.
+///
+/// Deliberately not `Display`: async-graphql converts any `Display` type into an error with
+/// its text, and this type must go through the one conversion below that sets the code.
+#[derive(Debug)]
+pub enum ApiError {
+    /// The request names something wrongly: a bad argument, cursor, ID or filter value.
+    BadUserInput(String),
+    /// A failure of the service itself; the cause is logged, never sent.
+    Internal(String),
+}
+
+impl ApiError {
+    /// The `extensions.code` of the error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadUserInput(_) => "BAD_USER_INPUT",
+            ApiError::Internal(_) => "INTERNAL",
+        }
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(error: ApiError) -> Self {
+        let code = error.code();
+        let message = match error {
+            ApiError::BadUserInput(message) => message,
+            ApiError::Internal(cause) => {
+                tracing::error!(%cause, "internal error while resolving a request");
+                "internal error".to_owned()
+            }
+        };
+        async_graphql::Error::new(message).extend_with(|_, extensions| extensions.set("code", code))
+    }
+}
+
+impl From<Arc<StoreError>> for ApiError {
+    fn from(error: Arc<StoreError>) -> Self {
+        match &*error {
+            StoreError::InvalidCursor(message) | StoreError::InvalidFilter(message) => {
+                ApiError::BadUserInput(message.clone())
+            }
+            StoreError::Db(cause) => ApiError::Internal(cause.to_string()),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        Arc::new(error).into()
+    }
+}

@@ -1,0 +1,340 @@
+//! Filter and ordering inputs. Each converts into the store's plain-Rust filter or ordering;
+//! this conversion is the boundary between the schema and the store.
+
+use async_graphql::{Context, InputObject};
+use entities::enums as db;
+
+use super::enums::{
+    AppointmentRole, AtmpClass, CleanroomRegime, GmpGrade, OrderDirection, TrialStatus, UnitKind,
+};
+use super::ApiError;
+use crate::store::{self, OrderTerm, Store};
+
+fn store<'a>(ctx: &Context<'a>) -> Result<&'a Store, ApiError> {
+    ctx.data::<Store>()
+        .map_err(|_| ApiError::Internal("no store attached to the schema".to_owned()))
+}
+
+/// Both operators given: a value must satisfy both, so `eq` counts only if `in` holds it.
+fn eq_and_in<T: PartialEq>(eq: Option<T>, within: Option<Vec<T>>) -> Option<Vec<T>> {
+    match (eq, within) {
+        (None, None) => None,
+        (Some(eq), None) => Some(vec![eq]),
+        (None, Some(within)) => Some(within),
+        (Some(eq), Some(within)) => Some(if within.contains(&eq) { vec![eq] } else { vec![] }),
+    }
+}
+
+/// Matches records by the code of their institution (`KI`, `KUH`).
+#[derive(InputObject, Debug, Default)]
+pub struct InstitutionCodeFilter {
+    /// The institution's code equals this.
+    pub eq: Option<String>,
+    /// The institution's code is one of these.
+    #[graphql(name = "in")]
+    pub within: Option<Vec<String>>,
+}
+
+impl InstitutionCodeFilter {
+    /// The IDs of the institutions named; an unknown code is bad user input.
+    pub(crate) fn ids(
+        filter: Option<Self>,
+        ctx: &Context<'_>,
+    ) -> Result<Option<Vec<uuid::Uuid>>, ApiError> {
+        let Some(filter) = filter else {
+            return Ok(None);
+        };
+        match eq_and_in(filter.eq, filter.within) {
+            None => Ok(None),
+            Some(codes) => Ok(Some(store(ctx)?.institution_ids(&codes)?)),
+        }
+    }
+}
+
+macro_rules! enum_filter {
+    ($(#[doc = $doc:literal])* $name:ident of $enum:ident) => {
+        $(#[doc = $doc])*
+        #[derive(InputObject, Debug, Default)]
+        pub struct $name {
+            /// The value equals this.
+            pub eq: Option<$enum>,
+            /// The value is one of these.
+            #[graphql(name = "in")]
+            pub within: Option<Vec<$enum>>,
+        }
+
+        impl $name {
+            pub(crate) fn values(filter: Option<Self>) -> Option<Vec<db::$enum>> {
+                let filter = filter?;
+                eq_and_in(filter.eq, filter.within).map(|v| v.into_iter().map(Into::into).collect())
+            }
+        }
+    };
+}
+
+enum_filter!(
+    /// Matches units by kind.
+    UnitKindFilter of UnitKind
+);
+enum_filter!(
+    /// Matches appointments by role.
+    AppointmentRoleFilter of AppointmentRole
+);
+enum_filter!(
+    /// Matches cleanrooms by EU GMP grade.
+    GmpGradeFilter of GmpGrade
+);
+enum_filter!(
+    /// Matches cleanrooms by regime (GMP or pre-GMP).
+    CleanroomRegimeFilter of CleanroomRegime
+);
+enum_filter!(
+    /// Matches products by ATMP class.
+    AtmpClassFilter of AtmpClass
+);
+enum_filter!(
+    /// Matches trials by status.
+    TrialStatusFilter of TrialStatus
+);
+
+/// Which units to list.
+#[derive(InputObject, Debug, Default)]
+pub struct UnitFilter {
+    /// Units of these institutions; a joint unit matches each of its institutions.
+    pub institution: Option<InstitutionCodeFilter>,
+    /// Units of these kinds.
+    pub kind: Option<UnitKindFilter>,
+}
+
+impl UnitFilter {
+    pub(crate) fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<store::UnitFilter, ApiError> {
+        let filter = filter.unwrap_or_default();
+        Ok(store::UnitFilter {
+            institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
+            kinds: UnitKindFilter::values(filter.kind),
+        })
+    }
+}
+
+/// Which people to list.
+#[derive(InputObject, Debug, Default)]
+pub struct PersonFilter {
+    /// People with an appointment at these institutions.
+    pub institution: Option<InstitutionCodeFilter>,
+}
+
+impl PersonFilter {
+    pub(crate) fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<store::PersonFilter, ApiError> {
+        let filter = filter.unwrap_or_default();
+        Ok(store::PersonFilter {
+            institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
+        })
+    }
+}
+
+/// Which appointments to list.
+#[derive(InputObject, Debug, Default)]
+pub struct AppointmentFilter {
+    /// Appointments at these institutions.
+    pub institution: Option<InstitutionCodeFilter>,
+    /// Appointments with these roles.
+    pub role: Option<AppointmentRoleFilter>,
+}
+
+impl AppointmentFilter {
+    pub(crate) fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<store::AppointmentFilter, ApiError> {
+        let filter = filter.unwrap_or_default();
+        Ok(store::AppointmentFilter {
+            institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
+            roles: AppointmentRoleFilter::values(filter.role),
+        })
+    }
+}
+
+/// Which cleanrooms to list.
+#[derive(InputObject, Debug, Default)]
+pub struct CleanroomFilter {
+    /// Cleanrooms of these institutions.
+    pub institution: Option<InstitutionCodeFilter>,
+    /// Cleanrooms of these grades.
+    pub grade: Option<GmpGradeFilter>,
+    /// Cleanrooms under these regimes.
+    pub regime: Option<CleanroomRegimeFilter>,
+}
+
+impl CleanroomFilter {
+    pub(crate) fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<store::CleanroomFilter, ApiError> {
+        let filter = filter.unwrap_or_default();
+        Ok(store::CleanroomFilter {
+            institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
+            grades: GmpGradeFilter::values(filter.grade),
+            regimes: CleanroomRegimeFilter::values(filter.regime),
+        })
+    }
+}
+
+/// Which products to list.
+#[derive(InputObject, Debug, Default)]
+pub struct ProductFilter {
+    /// Products of these institutions.
+    pub institution: Option<InstitutionCodeFilter>,
+    /// Products of these ATMP classes.
+    pub atmp_class: Option<AtmpClassFilter>,
+}
+
+impl ProductFilter {
+    pub(crate) fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<store::ProductFilter, ApiError> {
+        let filter = filter.unwrap_or_default();
+        Ok(store::ProductFilter {
+            institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
+            classes: AtmpClassFilter::values(filter.atmp_class),
+        })
+    }
+}
+
+/// Which trials to list.
+#[derive(InputObject, Debug, Default)]
+pub struct TrialFilter {
+    /// Trials in the records of these institutions.
+    pub institution: Option<InstitutionCodeFilter>,
+    /// Trials with these statuses.
+    pub status: Option<TrialStatusFilter>,
+}
+
+impl TrialFilter {
+    pub(crate) fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<store::TrialFilter, ApiError> {
+        let filter = filter.unwrap_or_default();
+        Ok(store::TrialFilter {
+            institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
+            statuses: TrialStatusFilter::values(filter.status),
+        })
+    }
+}
+
+/// Which accreditations to list.
+#[derive(InputObject, Debug, Default)]
+pub struct AccreditationFilter {
+    /// Accreditations held in these institutions.
+    pub institution: Option<InstitutionCodeFilter>,
+}
+
+impl AccreditationFilter {
+    pub(crate) fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<store::AccreditationFilter, ApiError> {
+        let filter = filter.unwrap_or_default();
+        Ok(store::AccreditationFilter {
+            institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
+        })
+    }
+}
+
+/// Which milestones to list.
+#[derive(InputObject, Debug, Default)]
+pub struct MilestoneFilter {
+    /// Milestones of these institutions.
+    pub institution: Option<InstitutionCodeFilter>,
+}
+
+impl MilestoneFilter {
+    pub(crate) fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<store::MilestoneFilter, ApiError> {
+        let filter = filter.unwrap_or_default();
+        Ok(store::MilestoneFilter {
+            institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
+        })
+    }
+}
+
+macro_rules! order_input {
+    ($(#[doc = $doc:literal])* $name:ident, $field_enum:ident, $store_field:ty {
+        $($(#[doc = $vdoc:literal])* $variant:ident,)+
+    }) => {
+        #[doc = "A field the list can be ordered by."]
+        #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $field_enum {
+            $($(#[doc = $vdoc])* $variant,)+
+        }
+
+        $(#[doc = $doc])*
+        #[derive(InputObject, Debug)]
+        pub struct $name {
+            /// The field to order by.
+            pub field: $field_enum,
+            /// The direction; ascending when left out.
+            #[graphql(default)]
+            pub direction: OrderDirection,
+        }
+
+        impl $name {
+            pub(crate) fn into_store(order: Option<Vec<Self>>) -> Vec<OrderTerm<$store_field>> {
+                order
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|term| OrderTerm {
+                        field: match term.field {
+                            $($field_enum::$variant => <$store_field>::$variant,)+
+                        },
+                        direction: term.direction.into(),
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+
+order_input!(
+    /// One term of a units ordering; ties are broken by ID.
+    UnitOrder, UnitOrderField, store::UnitField {
+        /// By name, ignoring case and diacritics.
+        Name,
+        /// By kind of unit.
+        Kind,
+    }
+);
+order_input!(
+    /// One term of a people ordering; ties are broken by ID.
+    PersonOrder, PersonOrderField, store::PersonField {
+        /// By family name, then given name, ignoring case and diacritics.
+        Name,
+    }
+);
+order_input!(
+    /// One term of an appointments ordering; ties are broken by ID.
+    AppointmentOrder, AppointmentOrderField, store::AppointmentField {
+        /// In the order the source lists them.
+        Rank,
+    }
+);
+order_input!(
+    /// One term of a cleanrooms ordering; ties are broken by ID.
+    CleanroomOrder, CleanroomOrderField, store::CleanroomField {
+        /// By room code.
+        Code,
+    }
+);
+order_input!(
+    /// One term of a products ordering; ties are broken by ID.
+    ProductOrder, ProductOrderField, store::ProductField {
+        /// By name, ignoring case and diacritics.
+        Name,
+    }
+);
+order_input!(
+    /// One term of a trials ordering; ties are broken by ID.
+    TrialOrder, TrialOrderField, store::TrialField {
+        /// By title, ignoring case and diacritics.
+        Title,
+    }
+);
+order_input!(
+    /// One term of an accreditations ordering; ties are broken by ID.
+    AccreditationOrder, AccreditationOrderField, store::AccreditationField {
+        /// By scheme.
+        Scheme,
+    }
+);
+order_input!(
+    /// One term of a milestones ordering; ties are broken by ID.
+    MilestoneOrder, MilestoneOrderField, store::MilestoneField {
+        /// By year.
+        Year,
+    }
+);

@@ -1,0 +1,115 @@
+//! The GraphQL schema: the query root, one module per domain type, and the shared
+//! connection, filter, node and error code. Resolvers never build SQL: they call the store,
+//! through the per-request batching loader for anything below the root.
+
+mod accreditation;
+mod appointment;
+mod cleanroom;
+pub(crate) mod connection;
+mod enums;
+mod error;
+mod filter;
+mod institution;
+mod milestone;
+mod node;
+mod person;
+mod product;
+mod query;
+mod trial;
+mod unit;
+
+use async_graphql::{EmptyMutation, EmptySubscription, SDLExportOptions, Schema, SimpleObject};
+
+pub use accreditation::{Accreditation, AccreditationConnection, AccreditationEdge};
+pub use appointment::{Appointment, AppointmentConnection, AppointmentEdge};
+pub use cleanroom::{Cleanroom, CleanroomConnection, CleanroomEdge};
+pub use connection::Limits;
+pub use enums::{
+    AccreditationScheme, AppointmentRole, AtmpClass, CleanroomRegime, CleanroomStatus,
+    InstitutionKind, ProductStage, ProvenanceKind, TrialPhase, TrialStatus, UnitKind,
+};
+pub use error::ApiError;
+pub use institution::{Institution, InstitutionConnection, InstitutionEdge};
+pub use milestone::{Milestone, MilestoneConnection, MilestoneEdge};
+pub use person::{Person, PersonConnection, PersonEdge};
+pub use product::{Product, ProductConnection, ProductEdge};
+pub use query::Query;
+pub use trial::{Trial, TrialConnection, TrialEdge};
+pub use unit::{Unit, UnitConnection, UnitEdge};
+
+use crate::store::{Listable, RecordKey, Store};
+
+/// The schema atmp-graph serves.
+pub type AtmpSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// Limits on what one request may ask.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestLimits {
+    pub pages: Limits,
+    /// Deepest nesting of selections.
+    pub max_depth: usize,
+    /// Largest complexity (roughly, fields to resolve).
+    pub max_complexity: usize,
+}
+
+/// Builds the schema over `store`.
+pub fn build_schema(store: Store, limits: RequestLimits) -> AtmpSchema {
+    Schema::build(Query, EmptyMutation, EmptySubscription)
+        .data(store)
+        .data(limits.pages)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .extension(async_graphql::extensions::Tracing)
+        .finish()
+}
+
+/// The SDL of the schema, sorted so that diffs of `schema.graphql` stay small.
+pub fn sdl(schema: &AtmpSchema) -> String {
+    schema.sdl_with_options(
+        SDLExportOptions::new()
+            .sorted_fields()
+            .sorted_arguments()
+            .sorted_enum_items(),
+    )
+}
+
+/// Where a record's facts come from.
+#[derive(SimpleObject)]
+pub struct Provenance {
+    /// From the source document, an illustrative sample, or generated filler.
+    pub kind: ProvenanceKind,
+    /// Fields of a `DOCUMENT` record whose values are illustrative samples, not facts
+    /// (GraphQL field names, such as `grade`).
+    pub sample_fields: Vec<String>,
+}
+
+impl Provenance {
+    pub(crate) fn of(kind: entities::enums::Provenance, sample_fields: &str) -> Self {
+        Provenance {
+            kind: kind.into(),
+            sample_fields: sample_fields
+                .split(',')
+                .filter(|f| !f.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        }
+    }
+}
+
+/// The record `key` names, or null when it does not exist.
+pub(crate) async fn record<K: RecordKey>(
+    ctx: &async_graphql::Context<'_>,
+    key: K,
+) -> Result<Option<<K::Table as Listable>::Model>, ApiError> {
+    Ok(connection::loader(ctx)?.load_one(key).await?)
+}
+
+/// The record a non-null reference names; a dangling reference is an internal error.
+pub(crate) async fn required<K: RecordKey + std::fmt::Debug>(
+    ctx: &async_graphql::Context<'_>,
+    key: K,
+) -> Result<<K::Table as Listable>::Model, ApiError> {
+    record(ctx, key)
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("dangling reference to {key:?}")))
+}

@@ -1,0 +1,99 @@
+//! `Product`: advanced therapy medicinal products.
+
+use async_graphql::{Context, Object, ID};
+use entities::product;
+
+use super::connection::{connection, fetch_children, list_query, PageArgs};
+use super::filter::*;
+use super::node::{global_id, NodeType};
+use super::{record, required, ApiError, Provenance};
+use crate::store;
+
+/// An advanced therapy medicinal product (ATMP): a gene therapy, somatic cell therapy, tissue-engineered or combined product.
+pub struct Product(pub(crate) product::Model);
+
+connection!(
+    ProductConnection,
+    ProductEdge,
+    Product,
+    product::Model,
+    "A page of products.",
+    "A product in a page, with its cursor."
+);
+
+#[Object]
+impl Product {
+    /// Opaque global ID, stable across restarts and databases.
+    pub async fn id(&self) -> ID {
+        global_id(NodeType::Product, self.0.id)
+    }
+
+    /// Name or description of the product.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// ATMP class under Regulation (EC) No 1394/2007.
+    async fn atmp_class(&self) -> super::AtmpClass {
+        self.0.atmp_class.into()
+    }
+
+    /// How far the product has come, when known.
+    async fn stage(&self) -> Option<super::ProductStage> {
+        self.0.stage.map(Into::into)
+    }
+
+    /// Year the product was first made or used, when known.
+    async fn first_year(&self) -> Option<i32> {
+        self.0.first_year
+    }
+
+    /// What the source says of the product.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    /// The institution whose records hold the product.
+    async fn institution(&self, ctx: &Context<'_>) -> Result<super::Institution, ApiError> {
+        required(ctx, store::InstitutionId(self.0.institution_id)).await.map(super::Institution)
+    }
+
+    /// The unit that develops or makes the product.
+    async fn developing_unit(&self, ctx: &Context<'_>) -> Result<Option<super::Unit>, ApiError> {
+        let Some(id) = self.0.unit_id else {
+            return Ok(None);
+        };
+        Ok(record(ctx, store::UnitId(id)).await?.map(super::Unit))
+    }
+
+    /// Clinical trials of this product.
+    async fn trials(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor (with `first`).")]
+        after: Option<String>,
+        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")]
+        before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")]
+        filter: Option<TrialFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
+        order_by: Option<Vec<TrialOrder>>,
+    ) -> Result<super::TrialConnection, ApiError> {
+        let query = list_query::<store::Trials>(
+            ctx,
+            PageArgs { first, after, last, before },
+            TrialFilter::into_store(filter, ctx)?,
+            TrialOrder::into_store(order_by),
+        )?;
+        Ok(super::TrialConnection(fetch_children::<store::TrialsOfProduct>(ctx, self.0.id, query).await?))
+    }
+
+    /// Where this record's facts come from.
+    async fn provenance(&self) -> Provenance {
+        Provenance::of(self.0.provenance, &self.0.sample_fields)
+    }
+}

@@ -1,0 +1,264 @@
+//! The query root: global lookups and the top-level lists.
+
+use async_graphql::{Context, Object, ID};
+use futures::future::try_join_all;
+
+use super::connection::{fetch_list, limits, list_query, PageArgs};
+use super::filter::*;
+use super::node::{parse_global_id, Node, NodeType};
+use super::{
+    record, Accreditation, AccreditationConnection, ApiError, Appointment, Cleanroom,
+    CleanroomConnection, Institution, Milestone, MilestoneConnection, Person, PersonConnection,
+    Product, ProductConnection, Trial, TrialConnection, Unit, UnitConnection,
+};
+use crate::store;
+
+/// Read access to the records of KI and KUH around the Karolinska ATMP Center.
+pub struct Query;
+
+async fn node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>, ApiError> {
+    let (kind, uuid) = parse_global_id(id)?;
+    Ok(match kind {
+        NodeType::Institution => record(ctx, store::InstitutionId(uuid)).await?.map(|m| Node::Institution(Institution(m))),
+        NodeType::Unit => record(ctx, store::UnitId(uuid)).await?.map(|m| Node::Unit(Unit(m))),
+        NodeType::Person => record(ctx, store::PersonId(uuid)).await?.map(|m| Node::Person(Person(m))),
+        NodeType::Appointment => record(ctx, store::AppointmentId(uuid)).await?.map(|m| Node::Appointment(Appointment(m))),
+        NodeType::Cleanroom => record(ctx, store::CleanroomId(uuid)).await?.map(|m| Node::Cleanroom(Cleanroom(m))),
+        NodeType::Product => record(ctx, store::ProductId(uuid)).await?.map(|m| Node::Product(Product(m))),
+        NodeType::Trial => record(ctx, store::TrialId(uuid)).await?.map(|m| Node::Trial(Trial(m))),
+        NodeType::Accreditation => record(ctx, store::AccreditationId(uuid)).await?.map(|m| Node::Accreditation(Accreditation(m))),
+        NodeType::Milestone => record(ctx, store::MilestoneId(uuid)).await?.map(|m| Node::Milestone(Milestone(m))),
+    })
+}
+
+#[Object]
+impl Query {
+    /// The record with this global ID; null when none exists.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global ID, as found in any record's `id`.")] id: ID,
+    ) -> Result<Option<Node>, ApiError> {
+        node(ctx, &id).await
+    }
+
+    /// The records with these global IDs, in the same order; null where none exists.
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global IDs (at most the maximum page size).")] ids: Vec<ID>,
+    ) -> Result<Vec<Option<Node>>, ApiError> {
+        let max = limits(ctx)?.max_page_size;
+        if ids.len() as u64 > max {
+            return Err(ApiError::BadUserInput(format!("`ids` must hold at most {max} IDs")));
+        }
+        try_join_all(ids.iter().map(|id| node(ctx, id))).await
+    }
+
+    /// Both institutions, by code.
+    async fn institutions(&self, ctx: &Context<'_>) -> Result<Vec<Institution>, ApiError> {
+        let loader = super::connection::loader(ctx)?.loader();
+        let query = store::ListQuery {
+            filter: store::InstitutionFilter,
+            order: Vec::new(),
+            page: store::PageRequest::first(limits(ctx)?.max_page_size),
+        };
+        let page = loader.store().page::<store::Institutions>(loader.caller(), &query).await?;
+        Ok(page.rows.into_iter().map(|(_, row)| Institution(row)).collect())
+    }
+
+    /// The institution with this code (`KI` or `KUH`); null when none has it.
+    async fn institution(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The institution's code, such as `KI` or `KUH`.")] code: String,
+    ) -> Result<Option<Institution>, ApiError> {
+        let loader = super::connection::loader(ctx)?.loader();
+        let Some(known) = loader.store().institutions().into_iter().find(|i| i.code == code) else {
+            return Ok(None);
+        };
+        Ok(record(ctx, store::InstitutionId(known.id)).await?.map(Institution))
+    }
+
+    /// Organisational units of both institutions.
+    async fn units(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor (with `first`).")]
+        after: Option<String>,
+        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")]
+        before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")]
+        filter: Option<UnitFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
+        order_by: Option<Vec<UnitOrder>>,
+    ) -> Result<UnitConnection, ApiError> {
+        let query = list_query::<store::Units>(
+            ctx,
+            PageArgs { first, after, last, before },
+            UnitFilter::into_store(filter, ctx)?,
+            UnitOrder::into_store(order_by),
+        )?;
+        Ok(UnitConnection(fetch_list::<store::Units>(ctx, query).await?))
+    }
+
+    /// People named in the records of either institution.
+    async fn people(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor (with `first`).")]
+        after: Option<String>,
+        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")]
+        before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")]
+        filter: Option<PersonFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
+        order_by: Option<Vec<PersonOrder>>,
+    ) -> Result<PersonConnection, ApiError> {
+        let query = list_query::<store::People>(
+            ctx,
+            PageArgs { first, after, last, before },
+            PersonFilter::into_store(filter, ctx)?,
+            PersonOrder::into_store(order_by),
+        )?;
+        Ok(PersonConnection(fetch_list::<store::People>(ctx, query).await?))
+    }
+
+    /// Cleanrooms of the GMP and pre-GMP facilities.
+    async fn cleanrooms(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor (with `first`).")]
+        after: Option<String>,
+        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")]
+        before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")]
+        filter: Option<CleanroomFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
+        order_by: Option<Vec<CleanroomOrder>>,
+    ) -> Result<CleanroomConnection, ApiError> {
+        let query = list_query::<store::Cleanrooms>(
+            ctx,
+            PageArgs { first, after, last, before },
+            CleanroomFilter::into_store(filter, ctx)?,
+            CleanroomOrder::into_store(order_by),
+        )?;
+        Ok(CleanroomConnection(fetch_list::<store::Cleanrooms>(ctx, query).await?))
+    }
+
+    /// ATMP products.
+    async fn products(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor (with `first`).")]
+        after: Option<String>,
+        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")]
+        before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")]
+        filter: Option<ProductFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
+        order_by: Option<Vec<ProductOrder>>,
+    ) -> Result<ProductConnection, ApiError> {
+        let query = list_query::<store::Products>(
+            ctx,
+            PageArgs { first, after, last, before },
+            ProductFilter::into_store(filter, ctx)?,
+            ProductOrder::into_store(order_by),
+        )?;
+        Ok(ProductConnection(fetch_list::<store::Products>(ctx, query).await?))
+    }
+
+    /// Clinical trials.
+    async fn trials(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor (with `first`).")]
+        after: Option<String>,
+        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")]
+        before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")]
+        filter: Option<TrialFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
+        order_by: Option<Vec<TrialOrder>>,
+    ) -> Result<TrialConnection, ApiError> {
+        let query = list_query::<store::Trials>(
+            ctx,
+            PageArgs { first, after, last, before },
+            TrialFilter::into_store(filter, ctx)?,
+            TrialOrder::into_store(order_by),
+        )?;
+        Ok(TrialConnection(fetch_list::<store::Trials>(ctx, query).await?))
+    }
+
+    /// Accreditations and authorisations held by units.
+    async fn accreditations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor (with `first`).")]
+        after: Option<String>,
+        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")]
+        before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")]
+        filter: Option<AccreditationFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
+        order_by: Option<Vec<AccreditationOrder>>,
+    ) -> Result<AccreditationConnection, ApiError> {
+        let query = list_query::<store::Accreditations>(
+            ctx,
+            PageArgs { first, after, last, before },
+            AccreditationFilter::into_store(filter, ctx)?,
+            AccreditationOrder::into_store(order_by),
+        )?;
+        Ok(AccreditationConnection(fetch_list::<store::Accreditations>(ctx, query).await?))
+    }
+
+    /// The history timeline, oldest first by default.
+    async fn milestones(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor (with `first`).")]
+        after: Option<String>,
+        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")]
+        before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")]
+        filter: Option<MilestoneFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
+        order_by: Option<Vec<MilestoneOrder>>,
+    ) -> Result<MilestoneConnection, ApiError> {
+        let query = list_query::<store::Milestones>(
+            ctx,
+            PageArgs { first, after, last, before },
+            MilestoneFilter::into_store(filter, ctx)?,
+            MilestoneOrder::into_store(order_by),
+        )?;
+        Ok(MilestoneConnection(fetch_list::<store::Milestones>(ctx, query).await?))
+    }
+}

@@ -1,0 +1,304 @@
+//! `Unit`: departments, facilities, centers and governance bodies, in a hierarchy.
+
+use async_graphql::{Context, Object, ID};
+use entities::unit;
+
+use super::connection::{connection, fetch_children, list_query, PageArgs};
+use super::filter::*;
+use super::node::{global_id, NodeType};
+use super::{record, required, ApiError, Provenance};
+use crate::store;
+
+/// An organisational unit of KI or KUH: a department, a GMP facility, a clinical unit, a center or a governance body.
+pub struct Unit(pub(crate) unit::Model);
+
+connection!(
+    UnitConnection,
+    UnitEdge,
+    Unit,
+    unit::Model,
+    "A page of units.",
+    "A unit in a page, with its cursor."
+);
+
+#[Object]
+impl Unit {
+    /// Opaque global ID, stable across restarts and databases.
+    pub async fn id(&self) -> ID {
+        global_id(NodeType::Unit, self.0.id)
+    }
+
+    /// Full name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Short name in everyday use, such as `CAST` or `Vecura`.
+    async fn short_name(&self) -> Option<&str> {
+        self.0.short_name.as_deref()
+    }
+
+    /// What kind of unit this is.
+    async fn kind(&self) -> super::UnitKind {
+        self.0.kind.into()
+    }
+
+    /// Campus or site, such as `Huddinge` or `Campus Flemingsberg`.
+    async fn campus(&self) -> Option<&str> {
+        self.0.campus.as_deref()
+    }
+
+    /// City or municipality.
+    async fn city(&self) -> Option<&str> {
+        self.0.city.as_deref()
+    }
+
+    /// Year the unit was established or inaugurated.
+    async fn established_year(&self) -> Option<i32> {
+        self.0.established_year
+    }
+
+    /// What the unit does, as the source describes it.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    /// Whether the unit is run jointly by both institutions.
+    async fn is_joint(&self) -> bool {
+        self.0.partner_institution_id.is_some()
+    }
+
+    /// The institution whose records hold the unit.
+    async fn institution(&self, ctx: &Context<'_>) -> Result<super::Institution, ApiError> {
+        required(ctx, store::InstitutionId(self.0.institution_id)).await.map(super::Institution)
+    }
+
+    /// The other institution of a joint unit; null otherwise.
+    async fn partner_institution(&self, ctx: &Context<'_>) -> Result<Option<super::Institution>, ApiError> {
+        let Some(id) = self.0.partner_institution_id else {
+            return Ok(None);
+        };
+        Ok(record(ctx, store::InstitutionId(id)).await?.map(super::Institution))
+    }
+
+    /// The unit this one belongs to; null at the top of a hierarchy.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<super::Unit>, ApiError> {
+        let Some(id) = self.0.parent_id else {
+            return Ok(None);
+        };
+        Ok(record(ctx, store::UnitId(id)).await?.map(super::Unit))
+    }
+
+    /// Units directly below this one.
+    async fn children(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor (with `first`).")]
+        after: Option<String>,
+        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")]
+        before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")]
+        filter: Option<UnitFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
+        order_by: Option<Vec<UnitOrder>>,
+    ) -> Result<super::UnitConnection, ApiError> {
+        let query = list_query::<store::Units>(
+            ctx,
+            PageArgs { first, after, last, before },
+            UnitFilter::into_store(filter, ctx)?,
+            UnitOrder::into_store(order_by),
+        )?;
+        Ok(super::UnitConnection(fetch_children::<store::ChildrenOfUnit>(ctx, self.0.id, query).await?))
+    }
+
+    /// Cleanrooms of this facility.
+    async fn cleanrooms(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor (with `first`).")]
+        after: Option<String>,
+        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")]
+        before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")]
+        filter: Option<CleanroomFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
+        order_by: Option<Vec<CleanroomOrder>>,
+    ) -> Result<super::CleanroomConnection, ApiError> {
+        let query = list_query::<store::Cleanrooms>(
+            ctx,
+            PageArgs { first, after, last, before },
+            CleanroomFilter::into_store(filter, ctx)?,
+            CleanroomOrder::into_store(order_by),
+        )?;
+        Ok(super::CleanroomConnection(fetch_children::<store::CleanroomsOfUnit>(ctx, self.0.id, query).await?))
+    }
+
+    /// Appointments in this unit, in the order the source lists them.
+    async fn appointments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor (with `first`).")]
+        after: Option<String>,
+        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")]
+        before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")]
+        filter: Option<AppointmentFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
+        order_by: Option<Vec<AppointmentOrder>>,
+    ) -> Result<super::AppointmentConnection, ApiError> {
+        let query = list_query::<store::Appointments>(
+            ctx,
+            PageArgs { first, after, last, before },
+            AppointmentFilter::into_store(filter, ctx)?,
+            AppointmentOrder::into_store(order_by),
+        )?;
+        Ok(super::AppointmentConnection(fetch_children::<store::AppointmentsOfUnit>(ctx, self.0.id, query).await?))
+    }
+
+    /// People with an appointment in this unit.
+    async fn people(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor (with `first`).")]
+        after: Option<String>,
+        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")]
+        before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")]
+        filter: Option<PersonFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
+        order_by: Option<Vec<PersonOrder>>,
+    ) -> Result<super::PersonConnection, ApiError> {
+        let query = list_query::<store::People>(
+            ctx,
+            PageArgs { first, after, last, before },
+            PersonFilter::into_store(filter, ctx)?,
+            PersonOrder::into_store(order_by),
+        )?;
+        Ok(super::PersonConnection(fetch_children::<store::PeopleOfUnit>(ctx, self.0.id, query).await?))
+    }
+
+    /// ATMP products this unit develops or makes.
+    async fn products(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor (with `first`).")]
+        after: Option<String>,
+        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")]
+        before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")]
+        filter: Option<ProductFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
+        order_by: Option<Vec<ProductOrder>>,
+    ) -> Result<super::ProductConnection, ApiError> {
+        let query = list_query::<store::Products>(
+            ctx,
+            PageArgs { first, after, last, before },
+            ProductFilter::into_store(filter, ctx)?,
+            ProductOrder::into_store(order_by),
+        )?;
+        Ok(super::ProductConnection(fetch_children::<store::ProductsOfUnit>(ctx, self.0.id, query).await?))
+    }
+
+    /// Clinical trials whose product this unit manufactures.
+    async fn trials_manufactured(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor (with `first`).")]
+        after: Option<String>,
+        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")]
+        before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")]
+        filter: Option<TrialFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
+        order_by: Option<Vec<TrialOrder>>,
+    ) -> Result<super::TrialConnection, ApiError> {
+        let query = list_query::<store::Trials>(
+            ctx,
+            PageArgs { first, after, last, before },
+            TrialFilter::into_store(filter, ctx)?,
+            TrialOrder::into_store(order_by),
+        )?;
+        Ok(super::TrialConnection(fetch_children::<store::TrialsManufacturedBy>(ctx, self.0.id, query).await?))
+    }
+
+    /// Accreditations and authorisations this unit holds.
+    async fn accreditations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor (with `first`).")]
+        after: Option<String>,
+        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")]
+        before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")]
+        filter: Option<AccreditationFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
+        order_by: Option<Vec<AccreditationOrder>>,
+    ) -> Result<super::AccreditationConnection, ApiError> {
+        let query = list_query::<store::Accreditations>(
+            ctx,
+            PageArgs { first, after, last, before },
+            AccreditationFilter::into_store(filter, ctx)?,
+            AccreditationOrder::into_store(order_by),
+        )?;
+        Ok(super::AccreditationConnection(fetch_children::<store::AccreditationsOfUnit>(ctx, self.0.id, query).await?))
+    }
+
+    /// Milestones of this unit's history.
+    async fn milestones(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return rows after this cursor (with `first`).")]
+        after: Option<String>,
+        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        last: Option<i32>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")]
+        before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")]
+        filter: Option<MilestoneFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
+        order_by: Option<Vec<MilestoneOrder>>,
+    ) -> Result<super::MilestoneConnection, ApiError> {
+        let query = list_query::<store::Milestones>(
+            ctx,
+            PageArgs { first, after, last, before },
+            MilestoneFilter::into_store(filter, ctx)?,
+            MilestoneOrder::into_store(order_by),
+        )?;
+        Ok(super::MilestoneConnection(fetch_children::<store::MilestonesOfUnit>(ctx, self.0.id, query).await?))
+    }
+
+    /// Where this record's facts come from.
+    async fn provenance(&self) -> Provenance {
+        Provenance::of(self.0.provenance, &self.0.sample_fields)
+    }
+}

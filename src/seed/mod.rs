@@ -1,0 +1,39 @@
+//! The Karolinska ATMP Center dataset, bundled in the binary and imported through the same
+//! validation as any other document. Natural keys give every record the same ID on every
+//! database and at every run, and the upsert makes seeding repeatable.
+
+use anyhow::Context;
+
+use crate::import::parse_json;
+use crate::store::{Dataset, Store};
+
+mod generate;
+
+pub use generate::{generate, GenerateOptions};
+
+/// The bundled document: every fact of `shared/seeds/000_7e9044773a976610.txt`.
+const ATMP_CENTER: &str = include_str!("atmp_center.json");
+
+/// The bundled dataset, validated.
+pub fn dataset() -> anyhow::Result<Dataset> {
+    parse_json(ATMP_CENTER).context("the bundled seed dataset is invalid")
+}
+
+/// Writes the bundled dataset into the store (insert or replace, by ID).
+pub async fn seed(store: &Store) -> anyhow::Result<()> {
+    let dataset = dataset()?;
+    store
+        .upsert(&dataset)
+        .await
+        .context("could not write the seed dataset")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_bundled_dataset_is_valid() {
+        let dataset = super::dataset();
+        assert!(dataset.is_ok(), "{dataset:?}");
+    }
+}

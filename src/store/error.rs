@@ -1,0 +1,17 @@
+//! Errors of the store. The GraphQL layer decides what a client sees of them.
+
+use sea_orm::DbErr;
+
+/// What can go wrong reading or writing the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A database answered with an error, or could not be reached.
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    /// A pagination cursor that this store did not make, or made for another ordering.
+    #[error("{0}")]
+    InvalidCursor(String),
+    /// A filter names something that does not exist, such as an unknown institution code.
+    #[error("{0}")]
+    InvalidFilter(String),
+}

@@ -1,0 +1,424 @@
+//! The one implementation of every read: rows by ID, ordered keyset pages of a list, the
+//! same per parent for a relation (one statement for all parents, with a window function),
+//! and counts. Each asks every source that may hold matching rows, concurrently, and merges
+//! their answers in the requested order, so callers never know how many sources there are.
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::hash::Hash;
+
+use futures::future::try_join_all;
+use sea_orm::sea_query::{
+    Alias, Asterisk, Condition, Expr, ExprTrait, Order, OverStatement, Query, SelectStatement,
+    Value, WindowStatement,
+};
+use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryTrait};
+use uuid::Uuid;
+
+use super::page::{check_cursor, ordering_signature, Cursor, SortDirection, SortField, SortValue};
+use super::{Caller, OrderTerm, Page, PageRequest, Source, Store, StoreError};
+
+/// A table the store can list, page, count and load by ID.
+pub trait Listable: Send + Sync + 'static {
+    /// The SeaORM entity of the table.
+    type Entity: EntityTrait<Model = Self::Model> + Default;
+    /// A row.
+    type Model: FromQueryResult + Clone + Send + Sync + 'static;
+    /// The plain-Rust filter of the list.
+    type Filter: Clone + Debug + Default + PartialEq + Eq + Hash + Send + Sync + 'static;
+    /// The fields the list can be ordered by.
+    type Field: SortField<Model = Self::Model>;
+    /// The table's name, qualifying every column of its statements.
+    const TABLE: &'static str;
+    /// The ordering used when a client asks for none.
+    const DEFAULT_ORDER: &'static [OrderTerm<Self::Field>];
+    /// The row's primary key.
+    fn id(row: &Self::Model) -> Uuid;
+    /// The filter as a SQL condition on this table.
+    fn condition(filter: &Self::Filter) -> Condition;
+    /// The institutions the filter is limited to, if any: only sources holding them are asked.
+    fn institutions(filter: &Self::Filter) -> Option<&[Uuid]>;
+    /// The rows `caller` may see. Every row is public until access rules arrive.
+    fn visible_to(_caller: &Caller) -> Condition {
+        Condition::all()
+    }
+}
+
+/// A one-to-many relation, listed per parent.
+pub trait Relation: Send + Sync + 'static {
+    /// The listed side.
+    type Child: Listable;
+    /// Limits `select` (over the child table) to the children of `parents` and returns the
+    /// expression that names each row's parent.
+    fn scope(select: &mut SelectStatement, parents: &[Uuid]) -> Expr;
+}
+
+/// A filtered, ordered page request for a list of `L`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ListQuery<F, O: 'static> {
+    pub filter: F,
+    /// Empty for the list's default order; the primary key always breaks ties.
+    pub order: Vec<OrderTerm<O>>,
+    pub page: PageRequest,
+}
+
+/// The list query of `L`.
+pub type QueryOf<L> = ListQuery<<L as Listable>::Filter, <L as Listable>::Field>;
+
+const PARENT_KEY: &str = "parent_key";
+const ROW_NUMBER: &str = "row_number";
+const COUNT: &str = "row_count";
+
+fn column(table: &'static str, column: &'static str) -> Expr {
+    Expr::col((Alias::new(table), Alias::new(column)))
+}
+
+fn sql_value(value: &SortValue) -> Value {
+    match value {
+        SortValue::Int(v) => (*v).into(),
+        SortValue::Text(v) => v.clone().into(),
+        SortValue::Uuid(v) => (*v).into(),
+    }
+}
+
+/// An ordering resolved for execution: the client's terms (or the default), then the key.
+struct Plan<L: Listable> {
+    terms: Vec<OrderTerm<L::Field>>,
+    signature: String,
+    page: PageRequest,
+}
+
+impl<L: Listable> Plan<L> {
+    fn new(query: &QueryOf<L>) -> Result<Self, StoreError> {
+        let terms = if query.order.is_empty() {
+            L::DEFAULT_ORDER.to_vec()
+        } else {
+            query.order.clone()
+        };
+        if let Some(cursor) = &query.page.cursor {
+            check_cursor(cursor, &terms)?;
+        }
+        Ok(Plan {
+            signature: ordering_signature(&terms),
+            terms,
+            page: query.page.clone(),
+        })
+    }
+
+    /// The columns and directions the rows are fetched in (reversed for `last`).
+    fn fetch_order(&self) -> Vec<(&'static str, SortDirection)> {
+        self.terms
+            .iter()
+            .map(|t| (t.field.column(), t.direction))
+            .chain([("id", SortDirection::Ascending)])
+            .map(|(c, d)| (c, if self.page.backward { d.reversed() } else { d }))
+            .collect()
+    }
+
+    fn keys(&self, row: &L::Model) -> Vec<SortValue> {
+        self.terms
+            .iter()
+            .map(|t| t.field.value(row))
+            .chain([SortValue::Uuid(L::id(row))])
+            .collect()
+    }
+
+    /// `(k1, k2, …) > (v1, v2, …)` in the fetch order, spelled out so that mixed directions work.
+    fn after_cursor(&self) -> Option<Condition> {
+        let cursor = self.page.cursor.as_ref()?;
+        let order = self.fetch_order();
+        let mut any = Condition::any();
+        for (i, ((col, direction), value)) in order.iter().zip(&cursor.keys).enumerate() {
+            let mut all = Condition::all();
+            for ((equal_col, _), equal_value) in order.iter().zip(&cursor.keys).take(i) {
+                all = all.add(column(L::TABLE, equal_col).eq(sql_value(equal_value)));
+            }
+            let beyond = match direction {
+                SortDirection::Ascending => column(L::TABLE, col).gt(sql_value(value)),
+                SortDirection::Descending => column(L::TABLE, col).lt(sql_value(value)),
+            };
+            any = any.add(all.add(beyond));
+        }
+        Some(any)
+    }
+
+    fn fetch_limit(&self) -> u64 {
+        self.page.limit.saturating_add(1)
+    }
+
+    /// Turns rows fetched in fetch order (at most `limit + 1`) into a page in the requested order.
+    fn page(&self, mut rows: Vec<L::Model>) -> Page<L::Model> {
+        let more = rows.len() as u64 > self.page.limit;
+        rows.truncate(usize::try_from(self.page.limit).unwrap_or(usize::MAX));
+        if self.page.backward {
+            rows.reverse();
+        }
+        let has_cursor = self.page.cursor.is_some();
+        Page {
+            rows: rows
+                .into_iter()
+                .map(|row| {
+                    let cursor = Cursor {
+                        ordering: self.signature.clone(),
+                        keys: self.keys(&row),
+                    };
+                    (cursor, row)
+                })
+                .collect(),
+            has_next_page: if self.page.backward { has_cursor } else { more },
+            has_previous_page: if self.page.backward { more } else { has_cursor },
+        }
+    }
+
+    /// Merges per-source row lists, each in fetch order, into one list in fetch order.
+    fn merge(&self, lists: Vec<Vec<L::Model>>) -> Vec<L::Model> {
+        if lists.len() == 1 {
+            return lists.into_iter().flatten().collect();
+        }
+        let directions: Vec<SortDirection> = self.fetch_order().iter().map(|(_, d)| *d).collect();
+        let mut rows: Vec<(Vec<SortValue>, L::Model)> = lists
+            .into_iter()
+            .flatten()
+            .map(|row| (self.keys(&row), row))
+            .collect();
+        rows.sort_by(|(a, _), (b, _)| {
+            a.iter()
+                .zip(b)
+                .zip(&directions)
+                .map(|((a, b), d)| match d {
+                    SortDirection::Ascending => a.compare(b),
+                    SortDirection::Descending => b.compare(a),
+                })
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        // A shared record (a person) may sit in several sources under the same ID.
+        rows.dedup_by(|(a, _), (b, _)| a.last() == b.last());
+        rows.truncate(usize::try_from(self.fetch_limit()).unwrap_or(usize::MAX));
+        rows.into_iter().map(|(_, row)| row).collect()
+    }
+
+    fn order_rows(&self, select: &mut SelectStatement) {
+        for (col, direction) in self.fetch_order() {
+            select.order_by_expr(column(L::TABLE, col), sql_order(direction));
+        }
+    }
+}
+
+fn sql_order(direction: SortDirection) -> Order {
+    match direction {
+        SortDirection::Ascending => Order::Asc,
+        SortDirection::Descending => Order::Desc,
+    }
+}
+
+/// `SELECT <every column of L> FROM L WHERE <filter> AND <visible to caller>`.
+fn select_rows<L: Listable>(caller: &Caller, filter: &L::Filter) -> SelectStatement {
+    L::Entity::find()
+        .filter(L::condition(filter))
+        .filter(L::visible_to(caller))
+        .into_query()
+}
+
+fn rows_of<M: FromQueryResult>(results: Vec<sea_orm::QueryResult>) -> Result<Vec<M>, StoreError> {
+    results
+        .iter()
+        .map(|row| M::from_query_result(row, "").map_err(StoreError::from))
+        .collect()
+}
+
+impl Store {
+    fn sources_for<'a>(
+        &'a self,
+        institutions: Option<&'a [Uuid]>,
+    ) -> impl Iterator<Item = &'a Source> + 'a {
+        self.sources()
+            .iter()
+            .filter(move |source| source.may_hold(institutions))
+    }
+
+    /// The rows of `L` with the given IDs that `caller` may see; missing IDs are left out.
+    pub(crate) async fn rows_by_id<L: Listable>(
+        &self,
+        caller: &Caller,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, L::Model>, StoreError> {
+        let mut select = select_rows::<L>(caller, &L::Filter::default());
+        select.and_where(column(L::TABLE, "id").is_in(ids.iter().copied()));
+        let answers = try_join_all(
+            self.sources_for(None)
+                .map(|source| source.query_all(&select)),
+        )
+        .await?;
+        let mut rows = HashMap::new();
+        for answer in answers {
+            for row in rows_of::<L::Model>(answer)? {
+                rows.insert(L::id(&row), row);
+            }
+        }
+        Ok(rows)
+    }
+
+    /// One page of the list of `L`.
+    pub(crate) async fn page<L: Listable>(
+        &self,
+        caller: &Caller,
+        query: &QueryOf<L>,
+    ) -> Result<Page<L::Model>, StoreError> {
+        let plan = Plan::<L>::new(query)?;
+        let mut select = select_rows::<L>(caller, &query.filter);
+        if let Some(after) = plan.after_cursor() {
+            select.cond_where(after);
+        }
+        plan.order_rows(&mut select);
+        select.limit(plan.fetch_limit());
+        let answers = try_join_all(
+            self.sources_for(L::institutions(&query.filter))
+                .map(|source| source.query_all(&select)),
+        )
+        .await?;
+        let lists = answers
+            .into_iter()
+            .map(rows_of::<L::Model>)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(plan.page(plan.merge(lists)))
+    }
+
+    /// One page of children for each parent, in one statement per source.
+    pub(crate) async fn child_pages<R: Relation>(
+        &self,
+        caller: &Caller,
+        parents: &[Uuid],
+        query: &QueryOf<R::Child>,
+    ) -> Result<HashMap<Uuid, Page<<R::Child as Listable>::Model>>, StoreError> {
+        type L<R> = <R as Relation>::Child;
+        let plan = Plan::<L<R>>::new(query)?;
+        let mut inner = select_rows::<L<R>>(caller, &query.filter);
+        let parent = R::scope(&mut inner, parents);
+        if let Some(after) = plan.after_cursor() {
+            inner.cond_where(after);
+        }
+        let mut window = WindowStatement::new();
+        window.add_partition_by(parent.clone());
+        for (col, direction) in plan.fetch_order() {
+            window.order_by_expr(column(L::<R>::TABLE, col), sql_order(direction));
+        }
+        inner.expr_as(parent, Alias::new(PARENT_KEY));
+        inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new(ROW_NUMBER));
+        let mut select = Query::select();
+        select
+            .column(Asterisk)
+            .from_subquery(inner, Alias::new("ranked"))
+            .and_where(Expr::col(Alias::new(ROW_NUMBER)).lte(plan.fetch_limit() as i64))
+            .order_by(Alias::new(PARENT_KEY), Order::Asc)
+            .order_by(Alias::new(ROW_NUMBER), Order::Asc);
+        let answers = try_join_all(
+            self.sources_for(L::<R>::institutions(&query.filter))
+                .map(|source| source.query_all(&select)),
+        )
+        .await?;
+        let mut per_parent: HashMap<Uuid, Vec<Vec<<L<R> as Listable>::Model>>> = HashMap::new();
+        for answer in answers {
+            let mut from_source: HashMap<Uuid, Vec<_>> = HashMap::new();
+            for row in &answer {
+                let parent: Uuid = row.try_get("", PARENT_KEY)?;
+                let model = <L<R> as Listable>::Model::from_query_result(row, "")?;
+                from_source.entry(parent).or_default().push(model);
+            }
+            for (parent, rows) in from_source {
+                per_parent.entry(parent).or_default().push(rows);
+            }
+        }
+        Ok(parents
+            .iter()
+            .map(|parent| {
+                let lists = per_parent.remove(parent).unwrap_or_default();
+                (*parent, plan.page(plan.merge(lists)))
+            })
+            .collect())
+    }
+
+    /// How many rows of `L` match the filter.
+    pub(crate) async fn count<L: Listable>(
+        &self,
+        caller: &Caller,
+        filter: &L::Filter,
+    ) -> Result<u64, StoreError> {
+        let mut select = Query::select();
+        select
+            .expr_as(Expr::cust("COUNT(*)"), Alias::new(COUNT))
+            .from(Alias::new(L::TABLE))
+            .cond_where(L::condition(filter))
+            .cond_where(L::visible_to(caller));
+        let answers = try_join_all(
+            self.sources_for(L::institutions(filter))
+                .map(|source| source.query_all(&select)),
+        )
+        .await?;
+        let mut total = 0u64;
+        for row in answers.iter().flatten() {
+            let count: i64 = row.try_get("", COUNT)?;
+            total += u64::try_from(count).unwrap_or(0);
+        }
+        Ok(total)
+    }
+
+    /// How many children of each parent match the filter, in one statement per source.
+    pub(crate) async fn child_counts<R: Relation>(
+        &self,
+        caller: &Caller,
+        parents: &[Uuid],
+        filter: &<R::Child as Listable>::Filter,
+    ) -> Result<HashMap<Uuid, u64>, StoreError> {
+        type L<R> = <R as Relation>::Child;
+        let mut select = Query::select();
+        select
+            .from(Alias::new(L::<R>::TABLE))
+            .cond_where(L::<R>::condition(filter))
+            .cond_where(L::<R>::visible_to(caller));
+        let parent = R::scope(&mut select, parents);
+        select
+            .expr_as(parent.clone(), Alias::new(PARENT_KEY))
+            .expr_as(Expr::cust("COUNT(*)"), Alias::new(COUNT))
+            .add_group_by([parent]);
+        let answers = try_join_all(
+            self.sources_for(L::<R>::institutions(filter))
+                .map(|source| source.query_all(&select)),
+        )
+        .await?;
+        let mut counts: HashMap<Uuid, u64> = parents.iter().map(|p| (*p, 0)).collect();
+        for row in answers.iter().flatten() {
+            let parent: Uuid = row.try_get("", PARENT_KEY)?;
+            let count: i64 = row.try_get("", COUNT)?;
+            *counts.entry(parent).or_default() += u64::try_from(count).unwrap_or(0);
+        }
+        Ok(counts)
+    }
+}
+
+/// A relation whose child rows name their parent in one column.
+pub(crate) fn scope_by_column(
+    select: &mut SelectStatement,
+    table: &'static str,
+    parent_column: &'static str,
+    parents: &[Uuid],
+) -> Expr {
+    let parent = column(table, parent_column);
+    select.and_where(parent.clone().is_in(parents.iter().copied()));
+    parent
+}
+
+/// Plain column expression, for relation scopes written in the domain modules.
+pub(crate) fn qualified(table: &'static str, name: &'static str) -> Expr {
+    column(table, name)
+}
+
+/// Queries run on one source.
+impl Source {
+    async fn query_all(
+        &self,
+        select: &SelectStatement,
+    ) -> Result<Vec<sea_orm::QueryResult>, StoreError> {
+        Ok(self.connection().query_all(select).await?)
+    }
+}

@@ -1,0 +1,267 @@
+//! Batching loaders, built per request by the HTTP layer so the caller's scope travels with
+//! every batch and no cache is shared between callers. Each key type names one thing to load:
+//! a record by ID, a page of a relation for one parent, or a relation's count. All keys of a
+//! kind that a GraphQL request asks for in one tick become one statement per source.
+//!
+//! The keys implement async-graphql's `Loader`: the one place the store touches that crate,
+//! so resolvers stay one line and the store stays the only code that reads the database.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use futures::future::BoxFuture;
+use uuid::Uuid;
+
+use super::domain::{
+    Accreditations, Appointments, Cleanrooms, Institutions, Milestones, People, Products, Trials,
+    Units,
+};
+use super::list::{Listable, QueryOf, Relation};
+use super::{Caller, Page, Store, StoreError};
+
+
+/// Loads for one caller.
+pub struct StoreLoader {
+    store: Store,
+    caller: Caller,
+}
+
+impl StoreLoader {
+    /// A loader reading `store` on behalf of `caller`.
+    pub fn new(store: Store, caller: Caller) -> Self {
+        StoreLoader { store, caller }
+    }
+
+    /// The store, for reads that need no batching (top-level lists).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Who is reading.
+    pub fn caller(&self) -> &Caller {
+        &self.caller
+    }
+}
+
+/// A key naming one record by its ID.
+pub trait RecordKey: Copy + Eq + Hash + Send + Sync + 'static {
+    /// The table the record is in.
+    type Table: Listable;
+    fn id(self) -> Uuid;
+}
+
+macro_rules! record_keys {
+    ($($(#[$doc:meta])* $name:ident => $table:ty;)+) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct $name(pub Uuid);
+
+        impl RecordKey for $name {
+            type Table = $table;
+            fn id(self) -> Uuid {
+                self.0
+            }
+        }
+    )+};
+}
+
+record_keys! {
+    /// An institution's ID.
+    InstitutionId => Institutions;
+    /// A unit's ID.
+    UnitId => Units;
+    /// A person's ID.
+    PersonId => People;
+    /// An appointment's ID.
+    AppointmentId => Appointments;
+    /// A cleanroom's ID.
+    CleanroomId => Cleanrooms;
+    /// A product's ID.
+    ProductId => Products;
+    /// A trial's ID.
+    TrialId => Trials;
+    /// An accreditation's ID.
+    AccreditationId => Accreditations;
+    /// A milestone's ID.
+    MilestoneId => Milestones;
+}
+
+impl<K: RecordKey> Loader<K> for StoreLoader {
+    type Value = <K::Table as Listable>::Model;
+    type Error = Arc<StoreError>;
+
+    async fn load(&self, keys: &[K]) -> Result<HashMap<K, Self::Value>, Self::Error> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.id()).collect();
+        let mut rows = self
+            .store
+            .rows_by_id::<K::Table>(&self.caller, &ids)
+            .await?;
+        Ok(keys
+            .iter()
+            .filter_map(|k| rows.remove(&k.id()).map(|row| (*k, row)))
+            .collect())
+    }
+}
+
+/// One parent's page of relation `R`.
+pub struct ChildPage<R: Relation> {
+    pub parent: Uuid,
+    pub query: Arc<QueryOf<R::Child>>,
+    relation: PhantomData<fn() -> R>,
+}
+
+impl<R: Relation> ChildPage<R> {
+    /// The page `query` selects among the children of `parent`.
+    pub fn new(parent: Uuid, query: Arc<QueryOf<R::Child>>) -> Self {
+        ChildPage {
+            parent,
+            query,
+            relation: PhantomData,
+        }
+    }
+}
+
+/// One parent's count of relation `R`.
+pub struct ChildCount<R: Relation> {
+    pub parent: Uuid,
+    pub filter: Arc<<R::Child as Listable>::Filter>,
+    relation: PhantomData<fn() -> R>,
+}
+
+impl<R: Relation> ChildCount<R> {
+    /// How many children of `parent` match `filter`.
+    pub fn new(parent: Uuid, filter: Arc<<R::Child as Listable>::Filter>) -> Self {
+        ChildCount {
+            parent,
+            filter,
+            relation: PhantomData,
+        }
+    }
+}
+
+// Derives would demand the traits of `R`, a marker type; these compare the data only.
+macro_rules! key_traits {
+    ($name:ident, $other:ident) => {
+        impl<R: Relation> Clone for $name<R> {
+            fn clone(&self) -> Self {
+                $name {
+                    parent: self.parent,
+                    $other: self.$other.clone(),
+                    relation: PhantomData,
+                }
+            }
+        }
+
+        impl<R: Relation> PartialEq for $name<R> {
+            fn eq(&self, other: &Self) -> bool {
+                self.parent == other.parent && self.$other == other.$other
+            }
+        }
+
+        impl<R: Relation> Eq for $name<R> {}
+
+        impl<R: Relation> Hash for $name<R> {
+            fn hash<H: Hasher>(&self, state: &mut H) {
+                self.parent.hash(state);
+                self.$other.hash(state);
+            }
+        }
+    };
+}
+
+key_traits!(ChildPage, query);
+key_traits!(ChildCount, filter);
+
+/// Groups keys that share everything but the parent, so each group is one statement.
+fn group_by<K, Q: Eq + Hash + Clone>(keys: &[K], shared: impl Fn(&K) -> Q, parent: impl Fn(&K) -> Uuid) -> HashMap<Q, Vec<Uuid>> {
+    let mut groups: HashMap<Q, Vec<Uuid>> = HashMap::new();
+    for key in keys {
+        groups.entry(shared(key)).or_default().push(parent(key));
+    }
+    groups
+}
+
+impl<R: Relation> Loader<ChildPage<R>> for StoreLoader {
+    type Value = Page<<R::Child as Listable>::Model>;
+    type Error = Arc<StoreError>;
+
+    async fn load(
+        &self,
+        keys: &[ChildPage<R>],
+    ) -> Result<HashMap<ChildPage<R>, Self::Value>, Self::Error> {
+        let mut pages = HashMap::new();
+        for (query, parents) in group_by(keys, |k| k.query.clone(), |k| k.parent) {
+            let found = self
+                .store
+                .child_pages::<R>(&self.caller, &parents, &query)
+                .await?;
+            for (parent, page) in found {
+                pages.insert(ChildPage::new(parent, query.clone()), page);
+            }
+        }
+        Ok(pages)
+    }
+}
+
+impl<R: Relation> Loader<ChildCount<R>> for StoreLoader {
+    type Value = u64;
+    type Error = Arc<StoreError>;
+
+    async fn load(
+        &self,
+        keys: &[ChildCount<R>],
+    ) -> Result<HashMap<ChildCount<R>, u64>, Self::Error> {
+        let mut counts = HashMap::new();
+        for (filter, parents) in group_by(keys, |k| k.filter.clone(), |k| k.parent) {
+            let found = self
+                .store
+                .child_counts::<R>(&self.caller, &parents, &filter)
+                .await?;
+            for (parent, count) in found {
+                counts.insert(ChildCount::new(parent, filter.clone()), count);
+            }
+        }
+        Ok(counts)
+    }
+}
+
+/// Counts a list's rows on demand, so `totalCount` costs a statement only when selected.
+pub trait Counter: Send + Sync {
+    /// The number of rows.
+    fn count<'a>(
+        &'a self,
+        loader: &'a DataLoader<StoreLoader>,
+    ) -> BoxFuture<'a, Result<u64, Arc<StoreError>>>;
+}
+
+/// The count of a top-level list.
+pub struct ListCount<L: Listable> {
+    pub filter: L::Filter,
+}
+
+impl<L: Listable> Counter for ListCount<L> {
+    fn count<'a>(
+        &'a self,
+        loader: &'a DataLoader<StoreLoader>,
+    ) -> BoxFuture<'a, Result<u64, Arc<StoreError>>> {
+        Box::pin(async move {
+            let loader = loader.loader();
+            Ok(loader
+                .store
+                .count::<L>(&loader.caller, &self.filter)
+                .await?)
+        })
+    }
+}
+
+impl<R: Relation> Counter for ChildCount<R> {
+    fn count<'a>(
+        &'a self,
+        loader: &'a DataLoader<StoreLoader>,
+    ) -> BoxFuture<'a, Result<u64, Arc<StoreError>>> {
+        Box::pin(async move { Ok(loader.load_one(self.clone()).await?.unwrap_or(0)) })
+    }
+}

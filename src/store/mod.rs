@@ -1,0 +1,168 @@
+//! The store: every read and write of atmp-graph's records, over one or more sources.
+//!
+//! A source is a database connection plus the institutions whose records it holds. By
+//! default one embedded SQLite file holds everything; production may run one PostgreSQL
+//! database, or one per institution. Every read names its caller (the scope access rules
+//! will narrow), goes to each source that may hold matching rows, and is merged in the
+//! requested order. The store knows nothing of GraphQL: filters and orderings are plain
+//! Rust, and references between records are followed through [`StoreLoader`], never by SQL
+//! joins across institutions.
+
+mod domain;
+mod error;
+mod list;
+mod loader;
+mod page;
+mod source;
+mod write;
+
+use std::sync::{Arc, RwLock};
+
+use sea_orm::{DatabaseConnection, EntityTrait};
+use uuid::Uuid;
+
+pub use domain::{
+    AccreditationField, AccreditationFilter, Accreditations, AccreditationsOfUnit,
+    AppointmentField, AppointmentFilter, Appointments, AppointmentsOfPerson, AppointmentsOfUnit,
+    ChildrenOfUnit, InstitutionField, InstitutionFilter, Institutions, CleanroomField, CleanroomFilter, Cleanrooms, CleanroomsOfInstitution,
+    CleanroomsOfUnit, MilestoneField, MilestoneFilter, Milestones, MilestonesOfInstitution,
+    MilestonesOfUnit, People, PeopleOfInstitution, PeopleOfUnit, PersonField, PersonFilter,
+    ProductField, ProductFilter, Products, ProductsOfInstitution, ProductsOfUnit,
+    TrialField, TrialFilter, Trials, TrialsLedBy, TrialsManufacturedBy, TrialsOfInstitution,
+    TrialsOfProduct, UnitField, UnitFilter, Units, UnitsOfInstitution,
+};
+pub use error::StoreError;
+pub use list::{ListQuery, Listable, QueryOf, Relation};
+pub use loader::{
+    AccreditationId, AppointmentId, ChildCount, ChildPage, CleanroomId, Counter, InstitutionId,
+    ListCount, MilestoneId, PersonId, ProductId, RecordKey, StoreLoader, TrialId, UnitId,
+};
+pub use page::{Cursor, OrderTerm, Page, PageRequest, SortDirection};
+pub use source::Source;
+pub use write::Dataset;
+
+/// Who is reading: every read carries it, so access rules can narrow what a caller sees.
+/// Until API keys arrive everyone is the public.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub enum Caller {
+    /// An anonymous client: sees what the institutions publish.
+    #[default]
+    Public,
+}
+
+/// The data sources and what is known of them.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    sources: Vec<Source>,
+    /// The institutions of every source, kept in memory to check filter codes at no cost.
+    institutions: RwLock<Vec<entities::institution::Model>>,
+}
+
+impl Store {
+    /// A store over the given sources.
+    pub fn new(sources: Vec<Source>) -> Self {
+        Store {
+            inner: Arc::new(Inner {
+                sources,
+                institutions: RwLock::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// A store over one database holding every institution.
+    pub fn single(connection: DatabaseConnection) -> Self {
+        Store::new(vec![Source::everything("main", connection)])
+    }
+
+    pub(crate) fn sources(&self) -> &[Source] {
+        &self.inner.sources
+    }
+
+    /// Runs every pending migration on every source.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        for source in self.sources() {
+            source.migrate().await?;
+        }
+        Ok(())
+    }
+
+    /// Whether no source holds any institution yet (a new database, to be seeded).
+    pub async fn is_empty(&self) -> Result<bool, StoreError> {
+        for source in self.sources() {
+            let any = entities::institution::Entity::find()
+                .one(source.connection())
+                .await?;
+            if any.is_some() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Reloads the in-memory list of institutions from the sources.
+    pub async fn refresh_institutions(&self) -> Result<(), StoreError> {
+        let mut all = Vec::new();
+        for source in self.sources() {
+            for institution in entities::institution::Entity::find()
+                .all(source.connection())
+                .await?
+            {
+                if !all
+                    .iter()
+                    .any(|i: &entities::institution::Model| i.id == institution.id)
+                {
+                    all.push(institution);
+                }
+            }
+        }
+        all.sort_by(|a, b| a.code.cmp(&b.code));
+        match self.inner.institutions.write() {
+            Ok(mut guard) => *guard = all,
+            Err(poisoned) => *poisoned.into_inner() = all,
+        }
+        Ok(())
+    }
+
+    /// Every institution, by code.
+    pub fn institutions(&self) -> Vec<entities::institution::Model> {
+        match self.inner.institutions.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// The IDs of the institutions with these codes; an unknown code is a filter error.
+    pub fn institution_ids(&self, codes: &[String]) -> Result<Vec<Uuid>, StoreError> {
+        let known = self.institutions();
+        codes
+            .iter()
+            .map(|code| {
+                known
+                    .iter()
+                    .find(|i| i.code == *code)
+                    .map(|i| i.id)
+                    .ok_or_else(|| {
+                        let names: Vec<&str> = known.iter().map(|i| i.code.as_str()).collect();
+                        StoreError::InvalidFilter(format!(
+                            "unknown institution code `{code}`; known codes: {}",
+                            names.join(", ")
+                        ))
+                    })
+            })
+            .collect()
+    }
+}
+
+impl Store {
+    /// Checks that every source answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        for source in self.sources() {
+            source.connection().ping().await?;
+        }
+        Ok(())
+    }
+}
