@@ -27,7 +27,10 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
 
 /// Migrates the store and seeds it if it is empty.
 pub async fn prepare(store: &Store) -> anyhow::Result<()> {
-    store.migrate().await.context("could not migrate the database")?;
+    store
+        .migrate()
+        .await
+        .context("could not migrate the database")?;
     if store.is_empty().await? {
         tracing::info!("empty database: writing the Karolinska ATMP Center dataset");
         crate::seed::seed(store).await?;

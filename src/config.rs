@@ -12,7 +12,11 @@ use crate::graphql::{Limits, RequestLimits};
 pub struct Config {
     /// Database URL: `sqlite://FILE?mode=rwc` or `postgres://USER@HOST/DB`. The default is an
     /// embedded SQLite file in the working directory, created, migrated and seeded on first start.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://atmp.db?mode=rwc")]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://atmp.db?mode=rwc"
+    )]
     pub database_url: String,
 
     /// Address to listen on.
@@ -38,6 +42,11 @@ pub struct Config {
     /// Largest query complexity: each field counts 1, times the page size of its connection.
     #[arg(long, env = "ATMP_MAX_COMPLEXITY", default_value_t = 100_000)]
     pub max_complexity: usize,
+
+    /// How long a batching loader waits for sibling fields to ask for more keys before it runs
+    /// its statement, in milliseconds. Longer batches more reliably, shorter answers sooner.
+    #[arg(long, env = "ATMP_LOADER_DELAY_MS", default_value_t = 2)]
+    pub loader_delay_ms: u64,
 
     /// Largest request body, in bytes.
     #[arg(long, env = "ATMP_MAX_BODY_BYTES", default_value_t = 1_048_576)]
@@ -70,7 +79,8 @@ impl Config {
         if self.request_timeout_seconds == 0 {
             problems.push("`request-timeout-seconds` must be at least 1".to_owned());
         }
-        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres")) {
+        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres"))
+        {
             problems.push(format!(
                 "`database-url` must start with `sqlite:` or `postgres://`, not `{}`",
                 self.database_url
@@ -101,6 +111,10 @@ impl Config {
         }
     }
 
+    pub(crate) fn loader_delay(&self) -> Duration {
+        Duration::from_millis(self.loader_delay_ms)
+    }
+
     pub(crate) fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_seconds)
     }
@@ -115,6 +129,7 @@ impl Config {
             max_page_size: 100,
             max_depth: 15,
             max_complexity: 100_000,
+            loader_delay_ms: 2,
             max_body_bytes: 1_048_576,
             request_timeout_seconds: 30,
         }
@@ -131,6 +146,8 @@ mod tests {
         config.default_page_size = 500;
         config.db_connections = 0;
         assert_eq!(config.problems().len(), 3, "{:?}", config.problems());
-        assert!(Config::for_database("sqlite::memory:").problems().is_empty());
+        assert!(Config::for_database("sqlite::memory:")
+            .problems()
+            .is_empty());
     }
 }

@@ -40,14 +40,21 @@ pub(crate) fn sort_key(backend: DbBackend, name: &'static str) -> ColumnDef {
         DbBackend::Postgres => "COLLATE \"C\"",
         _ => "COLLATE BINARY",
     };
-    ColumnDef::new(name).text().not_null().extra(collation).take()
+    ColumnDef::new(name)
+        .text()
+        .not_null()
+        .extra(collation)
+        .take()
 }
 
 /// Provenance of the record: `DOCUMENT`, `SAMPLE` or `GENERATED`, and which fields are samples.
 pub(crate) fn provenance(table: &mut TableCreateStatement) -> &mut TableCreateStatement {
-    table
-        .col(text("provenance"))
-        .col(ColumnDef::new("sample_fields").text().not_null().default(""))
+    table.col(text("provenance")).col(
+        ColumnDef::new("sample_fields")
+            .text()
+            .not_null()
+            .default(""),
+    )
 }
 
 /// A plain index named after its table and columns.

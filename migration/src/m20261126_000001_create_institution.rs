@@ -13,7 +13,10 @@ impl MigrationTrait for Migration {
         #[allow(unused_variables)]
         let backend = manager.get_database_backend();
         let mut table = Table::create();
-        table.table("institution").if_not_exists().col(id())
+        table
+            .table("institution")
+            .if_not_exists()
+            .col(id())
             .col(ColumnDef::new("code").text().not_null().unique_key())
             .col(text("name"))
             .col(text("kind"))
@@ -28,6 +31,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table("institution").take()).await
+        manager
+            .drop_table(Table::drop().table("institution").take())
+            .await
     }
 }

@@ -13,7 +13,10 @@ impl MigrationTrait for Migration {
         #[allow(unused_variables)]
         let backend = manager.get_database_backend();
         let mut table = Table::create();
-        table.table("unit").if_not_exists().col(id())
+        table
+            .table("unit")
+            .if_not_exists()
+            .col(id())
             .col(uuid("institution_id"))
             .col(uuid_null("partner_institution_id"))
             .col(uuid_null("parent_id"))
@@ -26,10 +29,12 @@ impl MigrationTrait for Migration {
             .col(integer_null("established_year"))
             .col(text_null("description"));
         manager.create_table(provenance(&mut table).take()).await?;
-        for columns in [&["name_key", "id"][..],
+        for columns in [
+            &["name_key", "id"][..],
             &["institution_id", "name_key", "id"],
             &["partner_institution_id"],
-            &["parent_id", "name_key", "id"]] {
+            &["parent_id", "name_key", "id"],
+        ] {
             manager.create_index(index("unit", columns)).await?;
         }
         Ok(())

@@ -13,7 +13,10 @@ impl MigrationTrait for Migration {
         #[allow(unused_variables)]
         let backend = manager.get_database_backend();
         let mut table = Table::create();
-        table.table("person").if_not_exists().col(id())
+        table
+            .table("person")
+            .if_not_exists()
+            .col(id())
             .col(text("given_name"))
             .col(text("family_name"))
             .col(sort_key(backend, "name_key"))
@@ -28,6 +31,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table("person").take()).await
+        manager
+            .drop_table(Table::drop().table("person").take())
+            .await
     }
 }

@@ -13,7 +13,10 @@ impl MigrationTrait for Migration {
         #[allow(unused_variables)]
         let backend = manager.get_database_backend();
         let mut table = Table::create();
-        table.table("appointment").if_not_exists().col(id())
+        table
+            .table("appointment")
+            .if_not_exists()
+            .col(id())
             .col(uuid("institution_id"))
             .col(uuid("person_id"))
             .col(uuid_null("unit_id"))
@@ -24,15 +27,19 @@ impl MigrationTrait for Migration {
             .col(integer_null("end_year"))
             .col(integer("rank"));
         manager.create_table(provenance(&mut table).take()).await?;
-        for columns in [&["person_id", "rank", "id"][..],
+        for columns in [
+            &["person_id", "rank", "id"][..],
             &["unit_id", "rank", "id"],
-            &["institution_id", "rank", "id"]] {
+            &["institution_id", "rank", "id"],
+        ] {
             manager.create_index(index("appointment", columns)).await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table("appointment").take()).await
+        manager
+            .drop_table(Table::drop().table("appointment").take())
+            .await
     }
 }

@@ -13,7 +13,10 @@ impl MigrationTrait for Migration {
         #[allow(unused_variables)]
         let backend = manager.get_database_backend();
         let mut table = Table::create();
-        table.table("cleanroom").if_not_exists().col(id())
+        table
+            .table("cleanroom")
+            .if_not_exists()
+            .col(id())
             .col(uuid("institution_id"))
             .col(uuid("unit_id"))
             .col(sort_key(backend, "code"))
@@ -25,15 +28,19 @@ impl MigrationTrait for Migration {
             .col(ColumnDef::new("qualified_on").date().null())
             .col(text_null("intended_use"));
         manager.create_table(provenance(&mut table).take()).await?;
-        for columns in [&["code", "id"][..],
+        for columns in [
+            &["code", "id"][..],
             &["institution_id", "code", "id"],
-            &["unit_id", "code", "id"]] {
+            &["unit_id", "code", "id"],
+        ] {
             manager.create_index(index("cleanroom", columns)).await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table("cleanroom").take()).await
+        manager
+            .drop_table(Table::drop().table("cleanroom").take())
+            .await
     }
 }

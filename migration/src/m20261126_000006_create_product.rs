@@ -13,7 +13,10 @@ impl MigrationTrait for Migration {
         #[allow(unused_variables)]
         let backend = manager.get_database_backend();
         let mut table = Table::create();
-        table.table("product").if_not_exists().col(id())
+        table
+            .table("product")
+            .if_not_exists()
+            .col(id())
             .col(uuid("institution_id"))
             .col(uuid_null("unit_id"))
             .col(text("name"))
@@ -23,15 +26,19 @@ impl MigrationTrait for Migration {
             .col(integer_null("first_year"))
             .col(text_null("description"));
         manager.create_table(provenance(&mut table).take()).await?;
-        for columns in [&["name_key", "id"][..],
+        for columns in [
+            &["name_key", "id"][..],
             &["institution_id", "name_key", "id"],
-            &["unit_id", "name_key", "id"]] {
+            &["unit_id", "name_key", "id"],
+        ] {
             manager.create_index(index("product", columns)).await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table("product").take()).await
+        manager
+            .drop_table(Table::drop().table("product").take())
+            .await
     }
 }

@@ -13,7 +13,10 @@ impl MigrationTrait for Migration {
         #[allow(unused_variables)]
         let backend = manager.get_database_backend();
         let mut table = Table::create();
-        table.table("trial").if_not_exists().col(id())
+        table
+            .table("trial")
+            .if_not_exists()
+            .col(id())
             .col(uuid("institution_id"))
             .col(uuid_null("sponsor_institution_id"))
             .col(text("title"))
@@ -30,18 +33,22 @@ impl MigrationTrait for Migration {
             .col(uuid_null("manufacturing_unit_id"))
             .col(text_null("description"));
         manager.create_table(provenance(&mut table).take()).await?;
-        for columns in [&["title_key", "id"][..],
+        for columns in [
+            &["title_key", "id"][..],
             &["institution_id", "title_key", "id"],
             &["sponsor_institution_id", "title_key", "id"],
             &["principal_investigator_id", "title_key", "id"],
             &["product_id", "title_key", "id"],
-            &["manufacturing_unit_id", "title_key", "id"]] {
+            &["manufacturing_unit_id", "title_key", "id"],
+        ] {
             manager.create_index(index("trial", columns)).await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table("trial").take()).await
+        manager
+            .drop_table(Table::drop().table("trial").take())
+            .await
     }
 }

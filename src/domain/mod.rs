@@ -11,7 +11,7 @@ pub use ids::{natural_id, RecordKind};
 pub use orcid::Orcid;
 pub use ror::RorId;
 pub use text::fold;
-pub use trial_ids::{EudractNumber, EuCtNumber, NctNumber};
+pub use trial_ids::{EuCtNumber, EudractNumber, NctNumber};
 
 /// Why a value is not a valid identifier.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -81,7 +81,12 @@ mod tests {
             Orcid::parse("0000-0002-1825-0098"),
             Err(InvalidValue::Checksum { .. })
         ));
-        for value in ["0000000218250097", "0000-0002-1825-009", "000A-0002-1825-0097", "0000-0002-1825-009Y"] {
+        for value in [
+            "0000000218250097",
+            "0000-0002-1825-009",
+            "000A-0002-1825-0097",
+            "0000-0002-1825-009Y",
+        ] {
             assert!(
                 matches!(Orcid::parse(value), Err(InvalidValue::Format { .. })),
                 "{value}"

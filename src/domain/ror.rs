@@ -6,7 +6,8 @@ use std::fmt;
 use super::InvalidValue;
 
 const KIND: &str = "ROR ID";
-const EXPECTED: &str = "`https://ror.org/` (optional) + `0` + 6 Crockford base-32 characters + 2 digits";
+const EXPECTED: &str =
+    "`https://ror.org/` (optional) + `0` + 6 Crockford base-32 characters + 2 digits";
 const ALPHABET: &str = "0123456789abcdefghjkmnpqrstvwxyz";
 
 /// A checksum-valid ROR ID, held in its 9-character lowercase form.

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object, ID};
 use entities::accreditation;
 
-use super::connection::{connection};
+use super::connection::connection;
 use super::node::{global_id, NodeType};
 use super::{required, ApiError, Provenance};
 use crate::store;
@@ -20,6 +20,7 @@ connection!(
     "An accreditation in a page, with its cursor."
 );
 
+/// An accreditation or authorisation a unit holds, such as JACIE.
 #[Object]
 impl Accreditation {
     /// Opaque global ID, stable across restarts and databases.
@@ -49,12 +50,16 @@ impl Accreditation {
 
     /// The unit holding it.
     async fn unit(&self, ctx: &Context<'_>) -> Result<super::Unit, ApiError> {
-        required(ctx, store::UnitId(self.0.unit_id)).await.map(super::Unit)
+        required(ctx, store::UnitId(self.0.unit_id))
+            .await
+            .map(super::Unit)
     }
 
     /// The institution of the unit.
     async fn institution(&self, ctx: &Context<'_>) -> Result<super::Institution, ApiError> {
-        required(ctx, store::InstitutionId(self.0.institution_id)).await.map(super::Institution)
+        required(ctx, store::InstitutionId(self.0.institution_id))
+            .await
+            .map(super::Institution)
     }
 
     /// Where this record's facts come from.

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object, ID};
 use entities::appointment;
 
-use super::connection::{connection};
+use super::connection::connection;
 use super::node::{global_id, NodeType};
 use super::{record, required, ApiError, Provenance};
 use crate::store;
@@ -20,6 +20,7 @@ connection!(
     "An appointment in a page, with its cursor."
 );
 
+/// A role a person holds at an institution, optionally in one of its units, such as a member of the ATMP Center's steering group.
 #[Object]
 impl Appointment {
     /// Opaque global ID, stable across restarts and databases.
@@ -54,12 +55,16 @@ impl Appointment {
 
     /// Who holds the appointment.
     async fn person(&self, ctx: &Context<'_>) -> Result<super::Person, ApiError> {
-        required(ctx, store::PersonId(self.0.person_id)).await.map(super::Person)
+        required(ctx, store::PersonId(self.0.person_id))
+            .await
+            .map(super::Person)
     }
 
     /// The institution of the appointment.
     async fn institution(&self, ctx: &Context<'_>) -> Result<super::Institution, ApiError> {
-        required(ctx, store::InstitutionId(self.0.institution_id)).await.map(super::Institution)
+        required(ctx, store::InstitutionId(self.0.institution_id))
+            .await
+            .map(super::Institution)
     }
 
     /// The unit of the appointment; null for an institution-wide role such as Vice President.

@@ -3,11 +3,11 @@
 use async_graphql::{Context, Object, ID};
 use entities::cleanroom;
 
-use super::connection::{connection};
+use super::connection::connection;
+use super::enums::GmpGrade;
 use super::node::{global_id, NodeType};
 use super::{required, ApiError, Provenance};
 use crate::store;
-use super::enums::GmpGrade;
 
 /// A cleanroom of a GMP or pre-GMP facility.
 pub struct Cleanroom(pub(crate) cleanroom::Model);
@@ -21,6 +21,7 @@ connection!(
     "A cleanroom in a page, with its cursor."
 );
 
+/// A cleanroom of a GMP or pre-GMP facility.
 #[Object]
 impl Cleanroom {
     /// Opaque global ID, stable across restarts and databases.
@@ -80,12 +81,16 @@ impl Cleanroom {
 
     /// The facility the room belongs to.
     async fn unit(&self, ctx: &Context<'_>) -> Result<super::Unit, ApiError> {
-        required(ctx, store::UnitId(self.0.unit_id)).await.map(super::Unit)
+        required(ctx, store::UnitId(self.0.unit_id))
+            .await
+            .map(super::Unit)
     }
 
     /// The institution of the facility.
     async fn institution(&self, ctx: &Context<'_>) -> Result<super::Institution, ApiError> {
-        required(ctx, store::InstitutionId(self.0.institution_id)).await.map(super::Institution)
+        required(ctx, store::InstitutionId(self.0.institution_id))
+            .await
+            .map(super::Institution)
     }
 
     /// Where this record's facts come from.

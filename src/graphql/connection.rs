@@ -121,6 +121,21 @@ pub(crate) fn limits<'a>(ctx: &Context<'a>) -> Result<&'a Limits, ApiError> {
         .map_err(|_| ApiError::Internal("no limits attached to the schema".to_owned()))
 }
 
+/// The complexity of a connection field: its children's, once per row it may return.
+/// Without `first` or `last` the default page size (20 unless configured otherwise) is assumed;
+/// a size over 1000 counts as 1000, so that an oversized page gets its own clearer error.
+pub(crate) fn connection_complexity(
+    first: Option<i32>,
+    last: Option<i32>,
+    child_complexity: usize,
+) -> usize {
+    let rows = first.or(last).unwrap_or(20).clamp(1, 1000);
+    usize::try_from(rows)
+        .unwrap_or(1)
+        .saturating_mul(child_complexity)
+        .saturating_add(1)
+}
+
 /// A fetched page and the means to count its whole list.
 pub(crate) struct Fetched<M> {
     pub page: Page<M>,
@@ -179,6 +194,7 @@ macro_rules! connection {
         #[doc = $connection_doc]
         pub struct $connection(pub(crate) $crate::graphql::connection::Fetched<$model>);
 
+        #[doc = $connection_doc]
         #[async_graphql::Object]
         impl $connection {
             /// The rows of this page, each with its cursor.
@@ -258,7 +274,11 @@ mod tests {
             (Some(101), None, "`first` must be at most 100"),
             (Some(-1), None, "`first` must not be negative"),
             (None, Some(101), "`last` must be at most 100"),
-            (Some(1), Some(1), "`first` and `last` cannot be used together"),
+            (
+                Some(1),
+                Some(1),
+                "`first` and `last` cannot be used together",
+            ),
         ];
         for (first, last, message) in bad {
             match request(first, last) {

@@ -21,7 +21,11 @@ fn eq_and_in<T: PartialEq>(eq: Option<T>, within: Option<Vec<T>>) -> Option<Vec<
         (None, None) => None,
         (Some(eq), None) => Some(vec![eq]),
         (None, Some(within)) => Some(within),
-        (Some(eq), Some(within)) => Some(if within.contains(&eq) { vec![eq] } else { vec![] }),
+        (Some(eq), Some(within)) => Some(if within.contains(&eq) {
+            vec![eq]
+        } else {
+            vec![]
+        }),
     }
 }
 
@@ -107,7 +111,10 @@ pub struct UnitFilter {
 }
 
 impl UnitFilter {
-    pub(crate) fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<store::UnitFilter, ApiError> {
+    pub(crate) fn into_store(
+        filter: Option<Self>,
+        ctx: &Context<'_>,
+    ) -> Result<store::UnitFilter, ApiError> {
         let filter = filter.unwrap_or_default();
         Ok(store::UnitFilter {
             institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
@@ -124,7 +131,10 @@ pub struct PersonFilter {
 }
 
 impl PersonFilter {
-    pub(crate) fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<store::PersonFilter, ApiError> {
+    pub(crate) fn into_store(
+        filter: Option<Self>,
+        ctx: &Context<'_>,
+    ) -> Result<store::PersonFilter, ApiError> {
         let filter = filter.unwrap_or_default();
         Ok(store::PersonFilter {
             institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
@@ -142,7 +152,10 @@ pub struct AppointmentFilter {
 }
 
 impl AppointmentFilter {
-    pub(crate) fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<store::AppointmentFilter, ApiError> {
+    pub(crate) fn into_store(
+        filter: Option<Self>,
+        ctx: &Context<'_>,
+    ) -> Result<store::AppointmentFilter, ApiError> {
         let filter = filter.unwrap_or_default();
         Ok(store::AppointmentFilter {
             institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
@@ -163,7 +176,10 @@ pub struct CleanroomFilter {
 }
 
 impl CleanroomFilter {
-    pub(crate) fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<store::CleanroomFilter, ApiError> {
+    pub(crate) fn into_store(
+        filter: Option<Self>,
+        ctx: &Context<'_>,
+    ) -> Result<store::CleanroomFilter, ApiError> {
         let filter = filter.unwrap_or_default();
         Ok(store::CleanroomFilter {
             institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
@@ -183,7 +199,10 @@ pub struct ProductFilter {
 }
 
 impl ProductFilter {
-    pub(crate) fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<store::ProductFilter, ApiError> {
+    pub(crate) fn into_store(
+        filter: Option<Self>,
+        ctx: &Context<'_>,
+    ) -> Result<store::ProductFilter, ApiError> {
         let filter = filter.unwrap_or_default();
         Ok(store::ProductFilter {
             institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
@@ -202,7 +221,10 @@ pub struct TrialFilter {
 }
 
 impl TrialFilter {
-    pub(crate) fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<store::TrialFilter, ApiError> {
+    pub(crate) fn into_store(
+        filter: Option<Self>,
+        ctx: &Context<'_>,
+    ) -> Result<store::TrialFilter, ApiError> {
         let filter = filter.unwrap_or_default();
         Ok(store::TrialFilter {
             institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
@@ -219,7 +241,10 @@ pub struct AccreditationFilter {
 }
 
 impl AccreditationFilter {
-    pub(crate) fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<store::AccreditationFilter, ApiError> {
+    pub(crate) fn into_store(
+        filter: Option<Self>,
+        ctx: &Context<'_>,
+    ) -> Result<store::AccreditationFilter, ApiError> {
         let filter = filter.unwrap_or_default();
         Ok(store::AccreditationFilter {
             institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
@@ -235,7 +260,10 @@ pub struct MilestoneFilter {
 }
 
 impl MilestoneFilter {
-    pub(crate) fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<store::MilestoneFilter, ApiError> {
+    pub(crate) fn into_store(
+        filter: Option<Self>,
+        ctx: &Context<'_>,
+    ) -> Result<store::MilestoneFilter, ApiError> {
         let filter = filter.unwrap_or_default();
         Ok(store::MilestoneFilter {
             institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,

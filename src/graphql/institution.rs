@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object, ID};
 use entities::institution;
 
-use super::connection::{connection, fetch_children, list_query, PageArgs};
+use super::connection::{connection, connection_complexity, fetch_children, list_query, PageArgs};
 use super::filter::*;
 use super::node::{global_id, NodeType};
 use super::{ApiError, Provenance};
@@ -21,6 +21,7 @@ connection!(
     "An institution in a page, with its cursor."
 );
 
+/// A university or hospital: Karolinska Institutet (KI) or Karolinska University Hospital (KUH). Every record but a person belongs to one.
 #[Object]
 impl Institution {
     /// Opaque global ID, stable across restarts and databases.
@@ -59,159 +60,219 @@ impl Institution {
     }
 
     /// Units of this institution, joint units (such as the ATMP Center) included.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn units(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        #[graphql(
+            desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return rows after this cursor (with `first`).")]
-        after: Option<String>,
-        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        #[graphql(desc = "Return rows after this cursor (with `first`).")] after: Option<String>,
+        #[graphql(
+            desc = "Return the last `n` rows before `before` (at most the maximum page size)."
+        )]
         last: Option<i32>,
-        #[graphql(desc = "Return rows before this cursor (with `last`).")]
-        before: Option<String>,
-        #[graphql(desc = "Only rows matching this filter.")]
-        filter: Option<UnitFilter>,
-        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
-        order_by: Option<Vec<UnitOrder>>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")] before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<UnitFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
+            Vec<UnitOrder>,
+        >,
     ) -> Result<super::UnitConnection, ApiError> {
         let query = list_query::<store::Units>(
             ctx,
-            PageArgs { first, after, last, before },
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             UnitFilter::into_store(filter, ctx)?,
             UnitOrder::into_store(order_by),
         )?;
-        Ok(super::UnitConnection(fetch_children::<store::UnitsOfInstitution>(ctx, self.0.id, query).await?))
+        Ok(super::UnitConnection(
+            fetch_children::<store::UnitsOfInstitution>(ctx, self.0.id, query).await?,
+        ))
     }
 
     /// People with an appointment at this institution.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn people(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        #[graphql(
+            desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return rows after this cursor (with `first`).")]
-        after: Option<String>,
-        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        #[graphql(desc = "Return rows after this cursor (with `first`).")] after: Option<String>,
+        #[graphql(
+            desc = "Return the last `n` rows before `before` (at most the maximum page size)."
+        )]
         last: Option<i32>,
-        #[graphql(desc = "Return rows before this cursor (with `last`).")]
-        before: Option<String>,
-        #[graphql(desc = "Only rows matching this filter.")]
-        filter: Option<PersonFilter>,
-        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
-        order_by: Option<Vec<PersonOrder>>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")] before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<PersonFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
+            Vec<PersonOrder>,
+        >,
     ) -> Result<super::PersonConnection, ApiError> {
         let query = list_query::<store::People>(
             ctx,
-            PageArgs { first, after, last, before },
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             PersonFilter::into_store(filter, ctx)?,
             PersonOrder::into_store(order_by),
         )?;
-        Ok(super::PersonConnection(fetch_children::<store::PeopleOfInstitution>(ctx, self.0.id, query).await?))
+        Ok(super::PersonConnection(
+            fetch_children::<store::PeopleOfInstitution>(ctx, self.0.id, query).await?,
+        ))
     }
 
     /// Cleanrooms of this institution's facilities.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn cleanrooms(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        #[graphql(
+            desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return rows after this cursor (with `first`).")]
-        after: Option<String>,
-        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        #[graphql(desc = "Return rows after this cursor (with `first`).")] after: Option<String>,
+        #[graphql(
+            desc = "Return the last `n` rows before `before` (at most the maximum page size)."
+        )]
         last: Option<i32>,
-        #[graphql(desc = "Return rows before this cursor (with `last`).")]
-        before: Option<String>,
-        #[graphql(desc = "Only rows matching this filter.")]
-        filter: Option<CleanroomFilter>,
-        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
-        order_by: Option<Vec<CleanroomOrder>>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")] before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CleanroomFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
+            Vec<CleanroomOrder>,
+        >,
     ) -> Result<super::CleanroomConnection, ApiError> {
         let query = list_query::<store::Cleanrooms>(
             ctx,
-            PageArgs { first, after, last, before },
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             CleanroomFilter::into_store(filter, ctx)?,
             CleanroomOrder::into_store(order_by),
         )?;
-        Ok(super::CleanroomConnection(fetch_children::<store::CleanroomsOfInstitution>(ctx, self.0.id, query).await?))
+        Ok(super::CleanroomConnection(
+            fetch_children::<store::CleanroomsOfInstitution>(ctx, self.0.id, query).await?,
+        ))
     }
 
     /// ATMP products in this institution's records.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn products(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        #[graphql(
+            desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return rows after this cursor (with `first`).")]
-        after: Option<String>,
-        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        #[graphql(desc = "Return rows after this cursor (with `first`).")] after: Option<String>,
+        #[graphql(
+            desc = "Return the last `n` rows before `before` (at most the maximum page size)."
+        )]
         last: Option<i32>,
-        #[graphql(desc = "Return rows before this cursor (with `last`).")]
-        before: Option<String>,
-        #[graphql(desc = "Only rows matching this filter.")]
-        filter: Option<ProductFilter>,
-        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
-        order_by: Option<Vec<ProductOrder>>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")] before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ProductFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
+            Vec<ProductOrder>,
+        >,
     ) -> Result<super::ProductConnection, ApiError> {
         let query = list_query::<store::Products>(
             ctx,
-            PageArgs { first, after, last, before },
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             ProductFilter::into_store(filter, ctx)?,
             ProductOrder::into_store(order_by),
         )?;
-        Ok(super::ProductConnection(fetch_children::<store::ProductsOfInstitution>(ctx, self.0.id, query).await?))
+        Ok(super::ProductConnection(
+            fetch_children::<store::ProductsOfInstitution>(ctx, self.0.id, query).await?,
+        ))
     }
 
     /// Clinical trials in this institution's records.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn trials(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        #[graphql(
+            desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return rows after this cursor (with `first`).")]
-        after: Option<String>,
-        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        #[graphql(desc = "Return rows after this cursor (with `first`).")] after: Option<String>,
+        #[graphql(
+            desc = "Return the last `n` rows before `before` (at most the maximum page size)."
+        )]
         last: Option<i32>,
-        #[graphql(desc = "Return rows before this cursor (with `last`).")]
-        before: Option<String>,
-        #[graphql(desc = "Only rows matching this filter.")]
-        filter: Option<TrialFilter>,
-        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
-        order_by: Option<Vec<TrialOrder>>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")] before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<TrialFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
+            Vec<TrialOrder>,
+        >,
     ) -> Result<super::TrialConnection, ApiError> {
         let query = list_query::<store::Trials>(
             ctx,
-            PageArgs { first, after, last, before },
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             TrialFilter::into_store(filter, ctx)?,
             TrialOrder::into_store(order_by),
         )?;
-        Ok(super::TrialConnection(fetch_children::<store::TrialsOfInstitution>(ctx, self.0.id, query).await?))
+        Ok(super::TrialConnection(
+            fetch_children::<store::TrialsOfInstitution>(ctx, self.0.id, query).await?,
+        ))
     }
 
     /// Milestones of this institution's history.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn milestones(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        #[graphql(
+            desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return rows after this cursor (with `first`).")]
-        after: Option<String>,
-        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        #[graphql(desc = "Return rows after this cursor (with `first`).")] after: Option<String>,
+        #[graphql(
+            desc = "Return the last `n` rows before `before` (at most the maximum page size)."
+        )]
         last: Option<i32>,
-        #[graphql(desc = "Return rows before this cursor (with `last`).")]
-        before: Option<String>,
-        #[graphql(desc = "Only rows matching this filter.")]
-        filter: Option<MilestoneFilter>,
-        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
-        order_by: Option<Vec<MilestoneOrder>>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")] before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<MilestoneFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
+            Vec<MilestoneOrder>,
+        >,
     ) -> Result<super::MilestoneConnection, ApiError> {
         let query = list_query::<store::Milestones>(
             ctx,
-            PageArgs { first, after, last, before },
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             MilestoneFilter::into_store(filter, ctx)?,
             MilestoneOrder::into_store(order_by),
         )?;
-        Ok(super::MilestoneConnection(fetch_children::<store::MilestonesOfInstitution>(ctx, self.0.id, query).await?))
+        Ok(super::MilestoneConnection(
+            fetch_children::<store::MilestonesOfInstitution>(ctx, self.0.id, query).await?,
+        ))
     }
 
     /// Where this record's facts come from.

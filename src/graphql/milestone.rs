@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object, ID};
 use entities::milestone;
 
-use super::connection::{connection};
+use super::connection::connection;
 use super::node::{global_id, NodeType};
 use super::{record, required, ApiError, Provenance};
 use crate::store;
@@ -20,6 +20,7 @@ connection!(
     "A milestone in a page, with its cursor."
 );
 
+/// An event of the history timeline, such as the first CAR-T cells to enter clinical trials in Europe (2014).
 #[Object]
 impl Milestone {
     /// Opaque global ID, stable across restarts and databases.
@@ -44,7 +45,9 @@ impl Milestone {
 
     /// The institution the event belongs to.
     async fn institution(&self, ctx: &Context<'_>) -> Result<super::Institution, ApiError> {
-        required(ctx, store::InstitutionId(self.0.institution_id)).await.map(super::Institution)
+        required(ctx, store::InstitutionId(self.0.institution_id))
+            .await
+            .map(super::Institution)
     }
 
     /// The unit the event concerns, when there is one.

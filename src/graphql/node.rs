@@ -9,8 +9,8 @@ use base64::Engine;
 use uuid::Uuid;
 
 use super::{
-    Accreditation, Appointment, ApiError, Cleanroom, Institution, Milestone, Person, Product, Trial,
-    Unit,
+    Accreditation, ApiError, Appointment, Cleanroom, Institution, Milestone, Person, Product,
+    Trial, Unit,
 };
 
 /// The types a global ID can name.
@@ -97,7 +97,12 @@ mod tests {
         let uuid = Uuid::from_u128(42);
         let id = global_id(NodeType::Cleanroom, uuid);
         assert_eq!(parse_global_id(&id).ok(), Some((NodeType::Cleanroom, uuid)));
-        for bad in ["", "???", "VW5pdA", "Qm9ndXM6MDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDJh"] {
+        for bad in [
+            "",
+            "???",
+            "VW5pdA",
+            "Qm9ndXM6MDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDJh",
+        ] {
             assert!(parse_global_id(&ID(bad.to_owned())).is_err(), "{bad}");
         }
     }

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object, ID};
 use entities::person;
 
-use super::connection::{connection, fetch_children, list_query, PageArgs};
+use super::connection::{connection, connection_complexity, fetch_children, list_query, PageArgs};
 use super::filter::*;
 use super::node::{global_id, NodeType};
 use super::{ApiError, Provenance};
@@ -21,6 +21,7 @@ connection!(
     "A person in a page, with its cursor."
 );
 
+/// A person named in the records. The identity is shared: one person may hold appointments at both institutions. Contact details are personal data and are not published.
 #[Object]
 impl Person {
     /// Opaque global ID, stable across restarts and databases.
@@ -45,59 +46,82 @@ impl Person {
 
     /// ORCID iD as a URL (checksum-validated); null when not known.
     async fn orcid(&self) -> Option<String> {
-        self.0.orcid.as_deref().map(|orcid| format!("https://orcid.org/{orcid}"))
+        self.0
+            .orcid
+            .as_deref()
+            .map(|orcid| format!("https://orcid.org/{orcid}"))
     }
 
     /// This person's appointments, at either institution.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn appointments(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        #[graphql(
+            desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return rows after this cursor (with `first`).")]
-        after: Option<String>,
-        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        #[graphql(desc = "Return rows after this cursor (with `first`).")] after: Option<String>,
+        #[graphql(
+            desc = "Return the last `n` rows before `before` (at most the maximum page size)."
+        )]
         last: Option<i32>,
-        #[graphql(desc = "Return rows before this cursor (with `last`).")]
-        before: Option<String>,
-        #[graphql(desc = "Only rows matching this filter.")]
-        filter: Option<AppointmentFilter>,
-        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
-        order_by: Option<Vec<AppointmentOrder>>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")] before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<AppointmentFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
+            Vec<AppointmentOrder>,
+        >,
     ) -> Result<super::AppointmentConnection, ApiError> {
         let query = list_query::<store::Appointments>(
             ctx,
-            PageArgs { first, after, last, before },
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             AppointmentFilter::into_store(filter, ctx)?,
             AppointmentOrder::into_store(order_by),
         )?;
-        Ok(super::AppointmentConnection(fetch_children::<store::AppointmentsOfPerson>(ctx, self.0.id, query).await?))
+        Ok(super::AppointmentConnection(
+            fetch_children::<store::AppointmentsOfPerson>(ctx, self.0.id, query).await?,
+        ))
     }
 
     /// Clinical trials this person leads as principal investigator.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn trials_led(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        #[graphql(
+            desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return rows after this cursor (with `first`).")]
-        after: Option<String>,
-        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        #[graphql(desc = "Return rows after this cursor (with `first`).")] after: Option<String>,
+        #[graphql(
+            desc = "Return the last `n` rows before `before` (at most the maximum page size)."
+        )]
         last: Option<i32>,
-        #[graphql(desc = "Return rows before this cursor (with `last`).")]
-        before: Option<String>,
-        #[graphql(desc = "Only rows matching this filter.")]
-        filter: Option<TrialFilter>,
-        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
-        order_by: Option<Vec<TrialOrder>>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")] before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<TrialFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
+            Vec<TrialOrder>,
+        >,
     ) -> Result<super::TrialConnection, ApiError> {
         let query = list_query::<store::Trials>(
             ctx,
-            PageArgs { first, after, last, before },
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             TrialFilter::into_store(filter, ctx)?,
             TrialOrder::into_store(order_by),
         )?;
-        Ok(super::TrialConnection(fetch_children::<store::TrialsLedBy>(ctx, self.0.id, query).await?))
+        Ok(super::TrialConnection(
+            fetch_children::<store::TrialsLedBy>(ctx, self.0.id, query).await?,
+        ))
     }
 
     /// Where this record's facts come from.

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object, ID};
 use entities::product;
 
-use super::connection::{connection, fetch_children, list_query, PageArgs};
+use super::connection::{connection, connection_complexity, fetch_children, list_query, PageArgs};
 use super::filter::*;
 use super::node::{global_id, NodeType};
 use super::{record, required, ApiError, Provenance};
@@ -21,6 +21,7 @@ connection!(
     "A product in a page, with its cursor."
 );
 
+/// An advanced therapy medicinal product (ATMP): a gene therapy, somatic cell therapy, tissue-engineered or combined product.
 #[Object]
 impl Product {
     /// Opaque global ID, stable across restarts and databases.
@@ -55,7 +56,9 @@ impl Product {
 
     /// The institution whose records hold the product.
     async fn institution(&self, ctx: &Context<'_>) -> Result<super::Institution, ApiError> {
-        required(ctx, store::InstitutionId(self.0.institution_id)).await.map(super::Institution)
+        required(ctx, store::InstitutionId(self.0.institution_id))
+            .await
+            .map(super::Institution)
     }
 
     /// The unit that develops or makes the product.
@@ -67,29 +70,39 @@ impl Product {
     }
 
     /// Clinical trials of this product.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn trials(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        #[graphql(
+            desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return rows after this cursor (with `first`).")]
-        after: Option<String>,
-        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        #[graphql(desc = "Return rows after this cursor (with `first`).")] after: Option<String>,
+        #[graphql(
+            desc = "Return the last `n` rows before `before` (at most the maximum page size)."
+        )]
         last: Option<i32>,
-        #[graphql(desc = "Return rows before this cursor (with `last`).")]
-        before: Option<String>,
-        #[graphql(desc = "Only rows matching this filter.")]
-        filter: Option<TrialFilter>,
-        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
-        order_by: Option<Vec<TrialOrder>>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")] before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<TrialFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
+            Vec<TrialOrder>,
+        >,
     ) -> Result<super::TrialConnection, ApiError> {
         let query = list_query::<store::Trials>(
             ctx,
-            PageArgs { first, after, last, before },
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             TrialFilter::into_store(filter, ctx)?,
             TrialOrder::into_store(order_by),
         )?;
-        Ok(super::TrialConnection(fetch_children::<store::TrialsOfProduct>(ctx, self.0.id, query).await?))
+        Ok(super::TrialConnection(
+            fetch_children::<store::TrialsOfProduct>(ctx, self.0.id, query).await?,
+        ))
     }
 
     /// Where this record's facts come from.

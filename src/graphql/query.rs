@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object, ID};
 use futures::future::try_join_all;
 
-use super::connection::{fetch_list, limits, list_query, PageArgs};
+use super::connection::{connection_complexity, fetch_list, limits, list_query, PageArgs};
 use super::filter::*;
 use super::node::{parse_global_id, Node, NodeType};
 use super::{
@@ -19,18 +19,37 @@ pub struct Query;
 async fn node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>, ApiError> {
     let (kind, uuid) = parse_global_id(id)?;
     Ok(match kind {
-        NodeType::Institution => record(ctx, store::InstitutionId(uuid)).await?.map(|m| Node::Institution(Institution(m))),
-        NodeType::Unit => record(ctx, store::UnitId(uuid)).await?.map(|m| Node::Unit(Unit(m))),
-        NodeType::Person => record(ctx, store::PersonId(uuid)).await?.map(|m| Node::Person(Person(m))),
-        NodeType::Appointment => record(ctx, store::AppointmentId(uuid)).await?.map(|m| Node::Appointment(Appointment(m))),
-        NodeType::Cleanroom => record(ctx, store::CleanroomId(uuid)).await?.map(|m| Node::Cleanroom(Cleanroom(m))),
-        NodeType::Product => record(ctx, store::ProductId(uuid)).await?.map(|m| Node::Product(Product(m))),
-        NodeType::Trial => record(ctx, store::TrialId(uuid)).await?.map(|m| Node::Trial(Trial(m))),
-        NodeType::Accreditation => record(ctx, store::AccreditationId(uuid)).await?.map(|m| Node::Accreditation(Accreditation(m))),
-        NodeType::Milestone => record(ctx, store::MilestoneId(uuid)).await?.map(|m| Node::Milestone(Milestone(m))),
+        NodeType::Institution => record(ctx, store::InstitutionId(uuid))
+            .await?
+            .map(|m| Node::Institution(Institution(m))),
+        NodeType::Unit => record(ctx, store::UnitId(uuid))
+            .await?
+            .map(|m| Node::Unit(Unit(m))),
+        NodeType::Person => record(ctx, store::PersonId(uuid))
+            .await?
+            .map(|m| Node::Person(Person(m))),
+        NodeType::Appointment => record(ctx, store::AppointmentId(uuid))
+            .await?
+            .map(|m| Node::Appointment(Appointment(m))),
+        NodeType::Cleanroom => record(ctx, store::CleanroomId(uuid))
+            .await?
+            .map(|m| Node::Cleanroom(Cleanroom(m))),
+        NodeType::Product => record(ctx, store::ProductId(uuid))
+            .await?
+            .map(|m| Node::Product(Product(m))),
+        NodeType::Trial => record(ctx, store::TrialId(uuid))
+            .await?
+            .map(|m| Node::Trial(Trial(m))),
+        NodeType::Accreditation => record(ctx, store::AccreditationId(uuid))
+            .await?
+            .map(|m| Node::Accreditation(Accreditation(m))),
+        NodeType::Milestone => record(ctx, store::MilestoneId(uuid))
+            .await?
+            .map(|m| Node::Milestone(Milestone(m))),
     })
 }
 
+/// Read access to the records of KI and KUH around the Karolinska ATMP Center.
 #[Object]
 impl Query {
     /// The record with this global ID; null when none exists.
@@ -50,7 +69,9 @@ impl Query {
     ) -> Result<Vec<Option<Node>>, ApiError> {
         let max = limits(ctx)?.max_page_size;
         if ids.len() as u64 > max {
-            return Err(ApiError::BadUserInput(format!("`ids` must hold at most {max} IDs")));
+            return Err(ApiError::BadUserInput(format!(
+                "`ids` must hold at most {max} IDs"
+            )));
         }
         try_join_all(ids.iter().map(|id| node(ctx, id))).await
     }
@@ -63,8 +84,15 @@ impl Query {
             order: Vec::new(),
             page: store::PageRequest::first(limits(ctx)?.max_page_size),
         };
-        let page = loader.store().page::<store::Institutions>(loader.caller(), &query).await?;
-        Ok(page.rows.into_iter().map(|(_, row)| Institution(row)).collect())
+        let page = loader
+            .store()
+            .page::<store::Institutions>(loader.caller(), &query)
+            .await?;
+        Ok(page
+            .rows
+            .into_iter()
+            .map(|(_, row)| Institution(row))
+            .collect())
     }
 
     /// The institution with this code (`KI` or `KUH`); null when none has it.
@@ -74,191 +102,268 @@ impl Query {
         #[graphql(desc = "The institution's code, such as `KI` or `KUH`.")] code: String,
     ) -> Result<Option<Institution>, ApiError> {
         let loader = super::connection::loader(ctx)?.loader();
-        let Some(known) = loader.store().institutions().into_iter().find(|i| i.code == code) else {
+        let Some(known) = loader
+            .store()
+            .institutions()
+            .into_iter()
+            .find(|i| i.code == code)
+        else {
             return Ok(None);
         };
-        Ok(record(ctx, store::InstitutionId(known.id)).await?.map(Institution))
+        Ok(record(ctx, store::InstitutionId(known.id))
+            .await?
+            .map(Institution))
     }
 
     /// Organisational units of both institutions.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn units(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        #[graphql(
+            desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return rows after this cursor (with `first`).")]
-        after: Option<String>,
-        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        #[graphql(desc = "Return rows after this cursor (with `first`).")] after: Option<String>,
+        #[graphql(
+            desc = "Return the last `n` rows before `before` (at most the maximum page size)."
+        )]
         last: Option<i32>,
-        #[graphql(desc = "Return rows before this cursor (with `last`).")]
-        before: Option<String>,
-        #[graphql(desc = "Only rows matching this filter.")]
-        filter: Option<UnitFilter>,
-        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
-        order_by: Option<Vec<UnitOrder>>,
-    ) -> Result<UnitConnection, ApiError> {
+        #[graphql(desc = "Return rows before this cursor (with `last`).")] before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<UnitFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
+            Vec<UnitOrder>,
+        >,
+    ) -> Result<super::UnitConnection, ApiError> {
         let query = list_query::<store::Units>(
             ctx,
-            PageArgs { first, after, last, before },
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             UnitFilter::into_store(filter, ctx)?,
             UnitOrder::into_store(order_by),
         )?;
-        Ok(UnitConnection(fetch_list::<store::Units>(ctx, query).await?))
+        Ok(UnitConnection(
+            fetch_list::<store::Units>(ctx, query).await?,
+        ))
     }
 
     /// People named in the records of either institution.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn people(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        #[graphql(
+            desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return rows after this cursor (with `first`).")]
-        after: Option<String>,
-        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        #[graphql(desc = "Return rows after this cursor (with `first`).")] after: Option<String>,
+        #[graphql(
+            desc = "Return the last `n` rows before `before` (at most the maximum page size)."
+        )]
         last: Option<i32>,
-        #[graphql(desc = "Return rows before this cursor (with `last`).")]
-        before: Option<String>,
-        #[graphql(desc = "Only rows matching this filter.")]
-        filter: Option<PersonFilter>,
-        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
-        order_by: Option<Vec<PersonOrder>>,
-    ) -> Result<PersonConnection, ApiError> {
+        #[graphql(desc = "Return rows before this cursor (with `last`).")] before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<PersonFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
+            Vec<PersonOrder>,
+        >,
+    ) -> Result<super::PersonConnection, ApiError> {
         let query = list_query::<store::People>(
             ctx,
-            PageArgs { first, after, last, before },
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             PersonFilter::into_store(filter, ctx)?,
             PersonOrder::into_store(order_by),
         )?;
-        Ok(PersonConnection(fetch_list::<store::People>(ctx, query).await?))
+        Ok(PersonConnection(
+            fetch_list::<store::People>(ctx, query).await?,
+        ))
     }
 
     /// Cleanrooms of the GMP and pre-GMP facilities.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn cleanrooms(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        #[graphql(
+            desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return rows after this cursor (with `first`).")]
-        after: Option<String>,
-        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        #[graphql(desc = "Return rows after this cursor (with `first`).")] after: Option<String>,
+        #[graphql(
+            desc = "Return the last `n` rows before `before` (at most the maximum page size)."
+        )]
         last: Option<i32>,
-        #[graphql(desc = "Return rows before this cursor (with `last`).")]
-        before: Option<String>,
-        #[graphql(desc = "Only rows matching this filter.")]
-        filter: Option<CleanroomFilter>,
-        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
-        order_by: Option<Vec<CleanroomOrder>>,
-    ) -> Result<CleanroomConnection, ApiError> {
+        #[graphql(desc = "Return rows before this cursor (with `last`).")] before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CleanroomFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
+            Vec<CleanroomOrder>,
+        >,
+    ) -> Result<super::CleanroomConnection, ApiError> {
         let query = list_query::<store::Cleanrooms>(
             ctx,
-            PageArgs { first, after, last, before },
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             CleanroomFilter::into_store(filter, ctx)?,
             CleanroomOrder::into_store(order_by),
         )?;
-        Ok(CleanroomConnection(fetch_list::<store::Cleanrooms>(ctx, query).await?))
+        Ok(CleanroomConnection(
+            fetch_list::<store::Cleanrooms>(ctx, query).await?,
+        ))
     }
 
     /// ATMP products.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn products(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        #[graphql(
+            desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return rows after this cursor (with `first`).")]
-        after: Option<String>,
-        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        #[graphql(desc = "Return rows after this cursor (with `first`).")] after: Option<String>,
+        #[graphql(
+            desc = "Return the last `n` rows before `before` (at most the maximum page size)."
+        )]
         last: Option<i32>,
-        #[graphql(desc = "Return rows before this cursor (with `last`).")]
-        before: Option<String>,
-        #[graphql(desc = "Only rows matching this filter.")]
-        filter: Option<ProductFilter>,
-        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
-        order_by: Option<Vec<ProductOrder>>,
-    ) -> Result<ProductConnection, ApiError> {
+        #[graphql(desc = "Return rows before this cursor (with `last`).")] before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ProductFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
+            Vec<ProductOrder>,
+        >,
+    ) -> Result<super::ProductConnection, ApiError> {
         let query = list_query::<store::Products>(
             ctx,
-            PageArgs { first, after, last, before },
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             ProductFilter::into_store(filter, ctx)?,
             ProductOrder::into_store(order_by),
         )?;
-        Ok(ProductConnection(fetch_list::<store::Products>(ctx, query).await?))
+        Ok(ProductConnection(
+            fetch_list::<store::Products>(ctx, query).await?,
+        ))
     }
 
     /// Clinical trials.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn trials(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        #[graphql(
+            desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return rows after this cursor (with `first`).")]
-        after: Option<String>,
-        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        #[graphql(desc = "Return rows after this cursor (with `first`).")] after: Option<String>,
+        #[graphql(
+            desc = "Return the last `n` rows before `before` (at most the maximum page size)."
+        )]
         last: Option<i32>,
-        #[graphql(desc = "Return rows before this cursor (with `last`).")]
-        before: Option<String>,
-        #[graphql(desc = "Only rows matching this filter.")]
-        filter: Option<TrialFilter>,
-        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
-        order_by: Option<Vec<TrialOrder>>,
-    ) -> Result<TrialConnection, ApiError> {
+        #[graphql(desc = "Return rows before this cursor (with `last`).")] before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<TrialFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
+            Vec<TrialOrder>,
+        >,
+    ) -> Result<super::TrialConnection, ApiError> {
         let query = list_query::<store::Trials>(
             ctx,
-            PageArgs { first, after, last, before },
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             TrialFilter::into_store(filter, ctx)?,
             TrialOrder::into_store(order_by),
         )?;
-        Ok(TrialConnection(fetch_list::<store::Trials>(ctx, query).await?))
+        Ok(TrialConnection(
+            fetch_list::<store::Trials>(ctx, query).await?,
+        ))
     }
 
     /// Accreditations and authorisations held by units.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn accreditations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        #[graphql(
+            desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return rows after this cursor (with `first`).")]
-        after: Option<String>,
-        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        #[graphql(desc = "Return rows after this cursor (with `first`).")] after: Option<String>,
+        #[graphql(
+            desc = "Return the last `n` rows before `before` (at most the maximum page size)."
+        )]
         last: Option<i32>,
-        #[graphql(desc = "Return rows before this cursor (with `last`).")]
-        before: Option<String>,
-        #[graphql(desc = "Only rows matching this filter.")]
-        filter: Option<AccreditationFilter>,
-        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
-        order_by: Option<Vec<AccreditationOrder>>,
-    ) -> Result<AccreditationConnection, ApiError> {
+        #[graphql(desc = "Return rows before this cursor (with `last`).")] before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<AccreditationFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
+            Vec<AccreditationOrder>,
+        >,
+    ) -> Result<super::AccreditationConnection, ApiError> {
         let query = list_query::<store::Accreditations>(
             ctx,
-            PageArgs { first, after, last, before },
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             AccreditationFilter::into_store(filter, ctx)?,
             AccreditationOrder::into_store(order_by),
         )?;
-        Ok(AccreditationConnection(fetch_list::<store::Accreditations>(ctx, query).await?))
+        Ok(AccreditationConnection(
+            fetch_list::<store::Accreditations>(ctx, query).await?,
+        ))
     }
 
     /// The history timeline, oldest first by default.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn milestones(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        #[graphql(
+            desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return rows after this cursor (with `first`).")]
-        after: Option<String>,
-        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        #[graphql(desc = "Return rows after this cursor (with `first`).")] after: Option<String>,
+        #[graphql(
+            desc = "Return the last `n` rows before `before` (at most the maximum page size)."
+        )]
         last: Option<i32>,
-        #[graphql(desc = "Return rows before this cursor (with `last`).")]
-        before: Option<String>,
-        #[graphql(desc = "Only rows matching this filter.")]
-        filter: Option<MilestoneFilter>,
-        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
-        order_by: Option<Vec<MilestoneOrder>>,
-    ) -> Result<MilestoneConnection, ApiError> {
+        #[graphql(desc = "Return rows before this cursor (with `last`).")] before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<MilestoneFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
+            Vec<MilestoneOrder>,
+        >,
+    ) -> Result<super::MilestoneConnection, ApiError> {
         let query = list_query::<store::Milestones>(
             ctx,
-            PageArgs { first, after, last, before },
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             MilestoneFilter::into_store(filter, ctx)?,
             MilestoneOrder::into_store(order_by),
         )?;
-        Ok(MilestoneConnection(fetch_list::<store::Milestones>(ctx, query).await?))
+        Ok(MilestoneConnection(
+            fetch_list::<store::Milestones>(ctx, query).await?,
+        ))
     }
 }

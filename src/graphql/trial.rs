@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object, ID};
 use entities::trial;
 
-use super::connection::{connection};
+use super::connection::connection;
 use super::node::{global_id, NodeType};
 use super::{record, required, ApiError, Provenance};
 use crate::store;
@@ -20,6 +20,7 @@ connection!(
     "A trial in a page, with its cursor."
 );
 
+/// A clinical trial of an ATMP.
 #[Object]
 impl Trial {
     /// Opaque global ID, stable across restarts and databases.
@@ -74,7 +75,9 @@ impl Trial {
 
     /// The institution whose records hold the trial.
     async fn institution(&self, ctx: &Context<'_>) -> Result<super::Institution, ApiError> {
-        required(ctx, store::InstitutionId(self.0.institution_id)).await.map(super::Institution)
+        required(ctx, store::InstitutionId(self.0.institution_id))
+            .await
+            .map(super::Institution)
     }
 
     /// The sponsoring institution, when known.
@@ -82,11 +85,16 @@ impl Trial {
         let Some(id) = self.0.sponsor_institution_id else {
             return Ok(None);
         };
-        Ok(record(ctx, store::InstitutionId(id)).await?.map(super::Institution))
+        Ok(record(ctx, store::InstitutionId(id))
+            .await?
+            .map(super::Institution))
     }
 
     /// The principal investigator, when known.
-    async fn principal_investigator(&self, ctx: &Context<'_>) -> Result<Option<super::Person>, ApiError> {
+    async fn principal_investigator(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<super::Person>, ApiError> {
         let Some(id) = self.0.principal_investigator_id else {
             return Ok(None);
         };

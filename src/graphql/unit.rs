@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object, ID};
 use entities::unit;
 
-use super::connection::{connection, fetch_children, list_query, PageArgs};
+use super::connection::{connection, connection_complexity, fetch_children, list_query, PageArgs};
 use super::filter::*;
 use super::node::{global_id, NodeType};
 use super::{record, required, ApiError, Provenance};
@@ -21,6 +21,7 @@ connection!(
     "A unit in a page, with its cursor."
 );
 
+/// An organisational unit of KI or KUH: a department, a GMP facility, a clinical unit, a center or a governance body.
 #[Object]
 impl Unit {
     /// Opaque global ID, stable across restarts and databases.
@@ -70,15 +71,22 @@ impl Unit {
 
     /// The institution whose records hold the unit.
     async fn institution(&self, ctx: &Context<'_>) -> Result<super::Institution, ApiError> {
-        required(ctx, store::InstitutionId(self.0.institution_id)).await.map(super::Institution)
+        required(ctx, store::InstitutionId(self.0.institution_id))
+            .await
+            .map(super::Institution)
     }
 
     /// The other institution of a joint unit; null otherwise.
-    async fn partner_institution(&self, ctx: &Context<'_>) -> Result<Option<super::Institution>, ApiError> {
+    async fn partner_institution(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<super::Institution>, ApiError> {
         let Some(id) = self.0.partner_institution_id else {
             return Ok(None);
         };
-        Ok(record(ctx, store::InstitutionId(id)).await?.map(super::Institution))
+        Ok(record(ctx, store::InstitutionId(id))
+            .await?
+            .map(super::Institution))
     }
 
     /// The unit this one belongs to; null at the top of a hierarchy.
@@ -90,211 +98,291 @@ impl Unit {
     }
 
     /// Units directly below this one.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn children(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        #[graphql(
+            desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return rows after this cursor (with `first`).")]
-        after: Option<String>,
-        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        #[graphql(desc = "Return rows after this cursor (with `first`).")] after: Option<String>,
+        #[graphql(
+            desc = "Return the last `n` rows before `before` (at most the maximum page size)."
+        )]
         last: Option<i32>,
-        #[graphql(desc = "Return rows before this cursor (with `last`).")]
-        before: Option<String>,
-        #[graphql(desc = "Only rows matching this filter.")]
-        filter: Option<UnitFilter>,
-        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
-        order_by: Option<Vec<UnitOrder>>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")] before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<UnitFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
+            Vec<UnitOrder>,
+        >,
     ) -> Result<super::UnitConnection, ApiError> {
         let query = list_query::<store::Units>(
             ctx,
-            PageArgs { first, after, last, before },
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             UnitFilter::into_store(filter, ctx)?,
             UnitOrder::into_store(order_by),
         )?;
-        Ok(super::UnitConnection(fetch_children::<store::ChildrenOfUnit>(ctx, self.0.id, query).await?))
+        Ok(super::UnitConnection(
+            fetch_children::<store::ChildrenOfUnit>(ctx, self.0.id, query).await?,
+        ))
     }
 
     /// Cleanrooms of this facility.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn cleanrooms(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        #[graphql(
+            desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return rows after this cursor (with `first`).")]
-        after: Option<String>,
-        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        #[graphql(desc = "Return rows after this cursor (with `first`).")] after: Option<String>,
+        #[graphql(
+            desc = "Return the last `n` rows before `before` (at most the maximum page size)."
+        )]
         last: Option<i32>,
-        #[graphql(desc = "Return rows before this cursor (with `last`).")]
-        before: Option<String>,
-        #[graphql(desc = "Only rows matching this filter.")]
-        filter: Option<CleanroomFilter>,
-        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
-        order_by: Option<Vec<CleanroomOrder>>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")] before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CleanroomFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
+            Vec<CleanroomOrder>,
+        >,
     ) -> Result<super::CleanroomConnection, ApiError> {
         let query = list_query::<store::Cleanrooms>(
             ctx,
-            PageArgs { first, after, last, before },
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             CleanroomFilter::into_store(filter, ctx)?,
             CleanroomOrder::into_store(order_by),
         )?;
-        Ok(super::CleanroomConnection(fetch_children::<store::CleanroomsOfUnit>(ctx, self.0.id, query).await?))
+        Ok(super::CleanroomConnection(
+            fetch_children::<store::CleanroomsOfUnit>(ctx, self.0.id, query).await?,
+        ))
     }
 
     /// Appointments in this unit, in the order the source lists them.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn appointments(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        #[graphql(
+            desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return rows after this cursor (with `first`).")]
-        after: Option<String>,
-        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        #[graphql(desc = "Return rows after this cursor (with `first`).")] after: Option<String>,
+        #[graphql(
+            desc = "Return the last `n` rows before `before` (at most the maximum page size)."
+        )]
         last: Option<i32>,
-        #[graphql(desc = "Return rows before this cursor (with `last`).")]
-        before: Option<String>,
-        #[graphql(desc = "Only rows matching this filter.")]
-        filter: Option<AppointmentFilter>,
-        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
-        order_by: Option<Vec<AppointmentOrder>>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")] before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<AppointmentFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
+            Vec<AppointmentOrder>,
+        >,
     ) -> Result<super::AppointmentConnection, ApiError> {
         let query = list_query::<store::Appointments>(
             ctx,
-            PageArgs { first, after, last, before },
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             AppointmentFilter::into_store(filter, ctx)?,
             AppointmentOrder::into_store(order_by),
         )?;
-        Ok(super::AppointmentConnection(fetch_children::<store::AppointmentsOfUnit>(ctx, self.0.id, query).await?))
+        Ok(super::AppointmentConnection(
+            fetch_children::<store::AppointmentsOfUnit>(ctx, self.0.id, query).await?,
+        ))
     }
 
     /// People with an appointment in this unit.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn people(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        #[graphql(
+            desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return rows after this cursor (with `first`).")]
-        after: Option<String>,
-        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        #[graphql(desc = "Return rows after this cursor (with `first`).")] after: Option<String>,
+        #[graphql(
+            desc = "Return the last `n` rows before `before` (at most the maximum page size)."
+        )]
         last: Option<i32>,
-        #[graphql(desc = "Return rows before this cursor (with `last`).")]
-        before: Option<String>,
-        #[graphql(desc = "Only rows matching this filter.")]
-        filter: Option<PersonFilter>,
-        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
-        order_by: Option<Vec<PersonOrder>>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")] before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<PersonFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
+            Vec<PersonOrder>,
+        >,
     ) -> Result<super::PersonConnection, ApiError> {
         let query = list_query::<store::People>(
             ctx,
-            PageArgs { first, after, last, before },
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             PersonFilter::into_store(filter, ctx)?,
             PersonOrder::into_store(order_by),
         )?;
-        Ok(super::PersonConnection(fetch_children::<store::PeopleOfUnit>(ctx, self.0.id, query).await?))
+        Ok(super::PersonConnection(
+            fetch_children::<store::PeopleOfUnit>(ctx, self.0.id, query).await?,
+        ))
     }
 
     /// ATMP products this unit develops or makes.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn products(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        #[graphql(
+            desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return rows after this cursor (with `first`).")]
-        after: Option<String>,
-        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        #[graphql(desc = "Return rows after this cursor (with `first`).")] after: Option<String>,
+        #[graphql(
+            desc = "Return the last `n` rows before `before` (at most the maximum page size)."
+        )]
         last: Option<i32>,
-        #[graphql(desc = "Return rows before this cursor (with `last`).")]
-        before: Option<String>,
-        #[graphql(desc = "Only rows matching this filter.")]
-        filter: Option<ProductFilter>,
-        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
-        order_by: Option<Vec<ProductOrder>>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")] before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ProductFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
+            Vec<ProductOrder>,
+        >,
     ) -> Result<super::ProductConnection, ApiError> {
         let query = list_query::<store::Products>(
             ctx,
-            PageArgs { first, after, last, before },
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             ProductFilter::into_store(filter, ctx)?,
             ProductOrder::into_store(order_by),
         )?;
-        Ok(super::ProductConnection(fetch_children::<store::ProductsOfUnit>(ctx, self.0.id, query).await?))
+        Ok(super::ProductConnection(
+            fetch_children::<store::ProductsOfUnit>(ctx, self.0.id, query).await?,
+        ))
     }
 
     /// Clinical trials whose product this unit manufactures.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn trials_manufactured(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        #[graphql(
+            desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return rows after this cursor (with `first`).")]
-        after: Option<String>,
-        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        #[graphql(desc = "Return rows after this cursor (with `first`).")] after: Option<String>,
+        #[graphql(
+            desc = "Return the last `n` rows before `before` (at most the maximum page size)."
+        )]
         last: Option<i32>,
-        #[graphql(desc = "Return rows before this cursor (with `last`).")]
-        before: Option<String>,
-        #[graphql(desc = "Only rows matching this filter.")]
-        filter: Option<TrialFilter>,
-        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
-        order_by: Option<Vec<TrialOrder>>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")] before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<TrialFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
+            Vec<TrialOrder>,
+        >,
     ) -> Result<super::TrialConnection, ApiError> {
         let query = list_query::<store::Trials>(
             ctx,
-            PageArgs { first, after, last, before },
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             TrialFilter::into_store(filter, ctx)?,
             TrialOrder::into_store(order_by),
         )?;
-        Ok(super::TrialConnection(fetch_children::<store::TrialsManufacturedBy>(ctx, self.0.id, query).await?))
+        Ok(super::TrialConnection(
+            fetch_children::<store::TrialsManufacturedBy>(ctx, self.0.id, query).await?,
+        ))
     }
 
     /// Accreditations and authorisations this unit holds.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn accreditations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        #[graphql(
+            desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return rows after this cursor (with `first`).")]
-        after: Option<String>,
-        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        #[graphql(desc = "Return rows after this cursor (with `first`).")] after: Option<String>,
+        #[graphql(
+            desc = "Return the last `n` rows before `before` (at most the maximum page size)."
+        )]
         last: Option<i32>,
-        #[graphql(desc = "Return rows before this cursor (with `last`).")]
-        before: Option<String>,
-        #[graphql(desc = "Only rows matching this filter.")]
-        filter: Option<AccreditationFilter>,
-        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
-        order_by: Option<Vec<AccreditationOrder>>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")] before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<AccreditationFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
+            Vec<AccreditationOrder>,
+        >,
     ) -> Result<super::AccreditationConnection, ApiError> {
         let query = list_query::<store::Accreditations>(
             ctx,
-            PageArgs { first, after, last, before },
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             AccreditationFilter::into_store(filter, ctx)?,
             AccreditationOrder::into_store(order_by),
         )?;
-        Ok(super::AccreditationConnection(fetch_children::<store::AccreditationsOfUnit>(ctx, self.0.id, query).await?))
+        Ok(super::AccreditationConnection(
+            fetch_children::<store::AccreditationsOfUnit>(ctx, self.0.id, query).await?,
+        ))
     }
 
     /// Milestones of this unit's history.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn milestones(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size).")]
+        #[graphql(
+            desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return rows after this cursor (with `first`).")]
-        after: Option<String>,
-        #[graphql(desc = "Return the last `n` rows before `before` (at most the maximum page size).")]
+        #[graphql(desc = "Return rows after this cursor (with `first`).")] after: Option<String>,
+        #[graphql(
+            desc = "Return the last `n` rows before `before` (at most the maximum page size)."
+        )]
         last: Option<i32>,
-        #[graphql(desc = "Return rows before this cursor (with `last`).")]
-        before: Option<String>,
-        #[graphql(desc = "Only rows matching this filter.")]
-        filter: Option<MilestoneFilter>,
-        #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
-        order_by: Option<Vec<MilestoneOrder>>,
+        #[graphql(desc = "Return rows before this cursor (with `last`).")] before: Option<String>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<MilestoneFilter>,
+        #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
+            Vec<MilestoneOrder>,
+        >,
     ) -> Result<super::MilestoneConnection, ApiError> {
         let query = list_query::<store::Milestones>(
             ctx,
-            PageArgs { first, after, last, before },
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
             MilestoneFilter::into_store(filter, ctx)?,
             MilestoneOrder::into_store(order_by),
         )?;
-        Ok(super::MilestoneConnection(fetch_children::<store::MilestonesOfUnit>(ctx, self.0.id, query).await?))
+        Ok(super::MilestoneConnection(
+            fetch_children::<store::MilestonesOfUnit>(ctx, self.0.id, query).await?,
+        ))
     }
 
     /// Where this record's facts come from.

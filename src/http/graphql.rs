@@ -37,7 +37,7 @@ impl Media {
 
 /// Picks the response type from `Accept`: `application/graphql-response+json` when listed,
 /// else `application/json` (also for no `Accept`, `*/*` and `application/*`); none → 406.
-fn negotiate(headers: &HeaderMap) -> Result<Media, Response> {
+fn negotiate(headers: &HeaderMap) -> Result<Media, Rejection> {
     let Some(accept) = headers.get(header::ACCEPT) else {
         return Ok(Media::Json);
     };
@@ -55,11 +55,29 @@ fn negotiate(headers: &HeaderMap) -> Result<Media, Response> {
     {
         Ok(Media::Json)
     } else {
-        Err(request_error(
-            Media::Json,
+        Err(Rejection::new(
             StatusCode::NOT_ACCEPTABLE,
             "the `Accept` header must allow `application/graphql-response+json` or `application/json`",
         ))
+    }
+}
+
+/// A request refused before execution, answered by [`request_error`].
+struct Rejection {
+    status: StatusCode,
+    message: String,
+}
+
+impl Rejection {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Rejection {
+            status,
+            message: message.into(),
+        }
+    }
+
+    fn answer(self, media: Media) -> Response {
+        request_error(media, self.status, &self.message)
     }
 }
 
@@ -104,7 +122,7 @@ pub(crate) struct GetParams {
 pub(crate) async fn post_graphql(State(state): State<HttpState>, request: Request) -> Response {
     let media = match negotiate(request.headers()) {
         Ok(media) => media,
-        Err(response) => return response,
+        Err(rejection) => return rejection.answer(Media::Json),
     };
     let content_type = request
         .headers()
@@ -125,7 +143,10 @@ pub(crate) async fn post_graphql(State(state): State<HttpState>, request: Reques
             return request_error(
                 media,
                 StatusCode::PAYLOAD_TOO_LARGE,
-                &format!("the request body must be at most {} bytes", state.max_body_bytes),
+                &format!(
+                    "the request body must be at most {} bytes",
+                    state.max_body_bytes
+                ),
             )
         }
     };
@@ -156,18 +177,21 @@ pub(crate) async fn get_graphql(
 ) -> Response {
     let media = match negotiate(&headers) {
         Ok(media) => media,
-        Err(response) => return response,
+        Err(rejection) => return rejection.answer(Media::Json),
     };
     let Ok(Query(get)) = query else {
-        return request_error(media, StatusCode::BAD_REQUEST, "the query string is malformed");
+        return request_error(
+            media,
+            StatusCode::BAD_REQUEST,
+            "the query string is malformed",
+        );
     };
-    let parse = |name: &str, text: Option<String>| -> Result<Option<Value>, Response> {
+    let parse = |name: &str, text: Option<String>| -> Result<Option<Value>, Rejection> {
         text.map(|text| {
             serde_json::from_str(&text).map_err(|_| {
-                request_error(
-                    media,
+                Rejection::new(
                     StatusCode::BAD_REQUEST,
-                    &format!("`{name}` must be a JSON object"),
+                    format!("`{name}` must be a JSON object"),
                 )
             })
         })
@@ -175,11 +199,11 @@ pub(crate) async fn get_graphql(
     };
     let variables = match parse("variables", get.variables) {
         Ok(v) => v,
-        Err(response) => return response,
+        Err(rejection) => return rejection.answer(media),
     };
     let extensions = match parse("extensions", get.extensions) {
         Ok(v) => v,
-        Err(response) => return response,
+        Err(rejection) => return rejection.answer(media),
     };
     let params = Params {
         query: get.query,
@@ -238,11 +262,22 @@ async fn execute(state: &HttpState, media: Media, params: Params) -> Response {
         None | Some(Value::Null) => async_graphql::Variables::default(),
         Some(value @ Value::Object(_)) => async_graphql::Variables::from_json(value),
         Some(_) => {
-            return request_error(media, StatusCode::BAD_REQUEST, "`variables` must be a JSON object")
+            return request_error(
+                media,
+                StatusCode::BAD_REQUEST,
+                "`variables` must be a JSON object",
+            )
         }
     };
-    if !matches!(params.extensions, None | Some(Value::Null) | Some(Value::Object(_))) {
-        return request_error(media, StatusCode::BAD_REQUEST, "`extensions` must be a JSON object");
+    if !matches!(
+        params.extensions,
+        None | Some(Value::Null) | Some(Value::Object(_))
+    ) {
+        return request_error(
+            media,
+            StatusCode::BAD_REQUEST,
+            "`extensions` must be a JSON object",
+        );
     }
     let mut request = async_graphql::Request::new(query).variables(variables);
     if let Some(name) = params.operation_name {
@@ -252,7 +287,8 @@ async fn execute(state: &HttpState, media: Media, params: Params) -> Response {
     let loader = DataLoader::new(
         StoreLoader::new(state.store.clone(), Caller::Public),
         tokio::spawn,
-    );
+    )
+    .delay(state.loader_delay);
     let response = state.schema.execute(request.data(loader)).await;
     answer(media, response)
 }
@@ -264,11 +300,12 @@ fn with_code(mut error: ServerError) -> ServerError {
         .as_ref()
         .is_some_and(|e| e.get("code").is_some());
     if !has_code {
-        let code = if error.message.contains("nested too deep") || error.message.contains("too complex") {
-            "QUERY_TOO_COMPLEX"
-        } else {
-            "BAD_USER_INPUT"
-        };
+        let code =
+            if error.message.contains("nested too deep") || error.message.contains("too complex") {
+                "QUERY_TOO_COMPLEX"
+            } else {
+                "BAD_USER_INPUT"
+            };
         let extended = async_graphql::Error::new(error.message.clone())
             .extend_with(|_, e| e.set("code", code));
         error.extensions = extended.extensions;
@@ -301,4 +338,3 @@ fn answer(media: Media, response: async_graphql::Response) -> Response {
     };
     json_response(media, status, &Value::Object(body))
 }
-

@@ -27,6 +27,7 @@ pub(crate) struct HttpState {
     pub schema: AtmpSchema,
     pub store: Store,
     pub max_body_bytes: usize,
+    pub loader_delay: Duration,
 }
 
 /// The service's routes and layers.
@@ -35,6 +36,7 @@ pub fn router(config: &Config, schema: AtmpSchema, store: Store) -> Router {
         schema,
         store,
         max_body_bytes: config.max_body_bytes,
+        loader_delay: config.loader_delay(),
     };
     let cors = CorsLayer::new()
         .allow_origin(Any)
@@ -58,6 +60,11 @@ pub fn router(config: &Config, schema: AtmpSchema, store: Store) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::new())
+}
+
+/// Whether GraphiQL's JavaScript and CSS are built into this binary (else the page uses a CDN).
+pub fn graphiql_assets_embedded() -> bool {
+    graphiql::assets_embedded()
 }
 
 /// Serves `app` until Ctrl-C or SIGTERM, letting requests in flight finish.

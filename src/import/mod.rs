@@ -12,7 +12,9 @@ use sea_orm::ActiveEnum;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::domain::{fold, natural_id, EuCtNumber, EudractNumber, NctNumber, Orcid, RecordKind, RorId};
+use crate::domain::{
+    fold, natural_id, EuCtNumber, EudractNumber, NctNumber, Orcid, RecordKind, RorId,
+};
 use crate::store::Dataset;
 
 /// Why a document could not be imported: every problem found, each with where it is.
@@ -219,13 +221,21 @@ impl Checker {
         match self.keys.get(&(kind, key.to_owned())) {
             Some(id) => *id,
             None => {
-                self.problem(at, format_args!("no {kind:?} `{key}` is declared", kind = kind));
+                self.problem(
+                    at,
+                    format_args!("no {kind:?} `{key}` is declared", kind = kind),
+                );
                 Uuid::nil()
             }
         }
     }
 
-    fn optional_reference(&mut self, at: &str, kind: RecordKind, key: Option<&str>) -> Option<Uuid> {
+    fn optional_reference(
+        &mut self,
+        at: &str,
+        kind: RecordKind,
+        key: Option<&str>,
+    ) -> Option<Uuid> {
         key.map(|key| self.reference(at, kind, key))
     }
 
@@ -233,13 +243,20 @@ impl Checker {
         match E::try_from_value(&value.to_owned()) {
             Ok(parsed) => Some(parsed),
             Err(_) => {
-                self.problem(at, format_args!("`{value}` is not one of the allowed values"));
+                self.problem(
+                    at,
+                    format_args!("`{value}` is not one of the allowed values"),
+                );
                 None
             }
         }
     }
 
-    fn optional_vocabulary<E: ActiveEnum<Value = String>>(&mut self, at: &str, value: Option<&str>) -> Option<E> {
+    fn optional_vocabulary<E: ActiveEnum<Value = String>>(
+        &mut self,
+        at: &str,
+        value: Option<&str>,
+    ) -> Option<E> {
         value.and_then(|value| self.vocabulary(at, value))
     }
 
@@ -253,7 +270,12 @@ impl Checker {
         (provenance, origin.sample_fields.join(","))
     }
 
-    fn validated<T, E: std::fmt::Display>(&mut self, at: &str, value: Option<&str>, parse: impl Fn(&str) -> Result<T, E>) -> Option<T> {
+    fn validated<T, E: std::fmt::Display>(
+        &mut self,
+        at: &str,
+        value: Option<&str>,
+        parse: impl Fn(&str) -> Result<T, E>,
+    ) -> Option<T> {
         match value.map(parse) {
             Some(Ok(parsed)) => Some(parsed),
             Some(Err(error)) => {
@@ -268,7 +290,11 @@ impl Checker {
 /// Parses and validates a JSON document of records.
 pub fn parse_json(text: &str) -> Result<Dataset, ImportError> {
     let document: Document = serde_json::from_str(text).map_err(|error| ImportError {
-        problems: vec![format!("line {}, column {}: {error}", error.line(), error.column())],
+        problems: vec![format!(
+            "line {}, column {}: {error}",
+            error.line(),
+            error.column()
+        )],
     })?;
     let mut check = Checker {
         problems: Vec::new(),
@@ -306,9 +332,21 @@ pub fn parse_json(text: &str) -> Result<Dataset, ImportError> {
         .collect();
     for ((i, r), id) in document.units.iter().enumerate().zip(unit_ids) {
         let at = format!("units[{i}]");
-        let institution_id = check.reference(&format!("{at}.institution"), RecordKind::Institution, &r.institution);
-        let partner_institution_id = check.optional_reference(&format!("{at}.partnerInstitution"), RecordKind::Institution, r.partner_institution.as_deref());
-        let parent_id = check.optional_reference(&format!("{at}.parent"), RecordKind::Unit, r.parent.as_deref());
+        let institution_id = check.reference(
+            &format!("{at}.institution"),
+            RecordKind::Institution,
+            &r.institution,
+        );
+        let partner_institution_id = check.optional_reference(
+            &format!("{at}.partnerInstitution"),
+            RecordKind::Institution,
+            r.partner_institution.as_deref(),
+        );
+        let parent_id = check.optional_reference(
+            &format!("{at}.parent"),
+            RecordKind::Unit,
+            r.parent.as_deref(),
+        );
         let kind = check.vocabulary(&format!("{at}.kind"), &r.kind);
         let (provenance, sample_fields) = check.origin(&at, &r.origin);
         if let Some(kind) = kind {
@@ -351,11 +389,22 @@ pub fn parse_json(text: &str) -> Result<Dataset, ImportError> {
 
     for (i, r) in document.appointments.iter().enumerate() {
         let at = format!("appointments[{i}]");
-        let key = format!("{}|{}|{}|{}", r.person, r.institution, r.unit.as_deref().unwrap_or(""), r.title);
+        let key = format!(
+            "{}|{}|{}|{}",
+            r.person,
+            r.institution,
+            r.unit.as_deref().unwrap_or(""),
+            r.title
+        );
         let id = check.declare(&at, RecordKind::Appointment, &key);
         let person_id = check.reference(&format!("{at}.person"), RecordKind::Person, &r.person);
-        let institution_id = check.reference(&format!("{at}.institution"), RecordKind::Institution, &r.institution);
-        let unit_id = check.optional_reference(&format!("{at}.unit"), RecordKind::Unit, r.unit.as_deref());
+        let institution_id = check.reference(
+            &format!("{at}.institution"),
+            RecordKind::Institution,
+            &r.institution,
+        );
+        let unit_id =
+            check.optional_reference(&format!("{at}.unit"), RecordKind::Unit, r.unit.as_deref());
         let role = check.vocabulary(&format!("{at}.role"), &r.role);
         let (provenance, sample_fields) = check.origin(&at, &r.origin);
         if let Some(role) = role {
@@ -376,10 +425,18 @@ pub fn parse_json(text: &str) -> Result<Dataset, ImportError> {
         }
     }
 
-    let unit_institution: HashMap<Uuid, Uuid> = dataset.units.iter().map(|u| (u.id, u.institution_id)).collect();
+    let unit_institution: HashMap<Uuid, Uuid> = dataset
+        .units
+        .iter()
+        .map(|u| (u.id, u.institution_id))
+        .collect();
     for (i, r) in document.cleanrooms.iter().enumerate() {
         let at = format!("cleanrooms[{i}]");
-        let id = check.declare(&at, RecordKind::Cleanroom, &format!("{}|{}", r.unit, r.code));
+        let id = check.declare(
+            &at,
+            RecordKind::Cleanroom,
+            &format!("{}|{}", r.unit, r.code),
+        );
         let unit_id = check.reference(&format!("{at}.unit"), RecordKind::Unit, &r.unit);
         let regime = check.vocabulary(&format!("{at}.regime"), &r.regime);
         let grade = check.optional_vocabulary(&format!("{at}.grade"), r.grade.as_deref());
@@ -408,8 +465,13 @@ pub fn parse_json(text: &str) -> Result<Dataset, ImportError> {
     for (i, r) in document.products.iter().enumerate() {
         let at = format!("products[{i}]");
         let id = check.declare(&at, RecordKind::Product, &r.key);
-        let institution_id = check.reference(&format!("{at}.institution"), RecordKind::Institution, &r.institution);
-        let unit_id = check.optional_reference(&format!("{at}.unit"), RecordKind::Unit, r.unit.as_deref());
+        let institution_id = check.reference(
+            &format!("{at}.institution"),
+            RecordKind::Institution,
+            &r.institution,
+        );
+        let unit_id =
+            check.optional_reference(&format!("{at}.unit"), RecordKind::Unit, r.unit.as_deref());
         let atmp_class = check.vocabulary(&format!("{at}.atmpClass"), &r.atmp_class);
         let stage = check.optional_vocabulary(&format!("{at}.stage"), r.stage.as_deref());
         let (provenance, sample_fields) = check.origin(&at, &r.origin);
@@ -433,14 +495,46 @@ pub fn parse_json(text: &str) -> Result<Dataset, ImportError> {
     for (i, r) in document.trials.iter().enumerate() {
         let at = format!("trials[{i}]");
         let id = check.declare(&at, RecordKind::Trial, &r.key);
-        let institution_id = check.reference(&format!("{at}.institution"), RecordKind::Institution, &r.institution);
-        let sponsor_institution_id = check.optional_reference(&format!("{at}.sponsor"), RecordKind::Institution, r.sponsor.as_deref());
-        let principal_investigator_id = check.optional_reference(&format!("{at}.principalInvestigator"), RecordKind::Person, r.principal_investigator.as_deref());
-        let product_id = check.optional_reference(&format!("{at}.product"), RecordKind::Product, r.product.as_deref());
-        let manufacturing_unit_id = check.optional_reference(&format!("{at}.manufacturingUnit"), RecordKind::Unit, r.manufacturing_unit.as_deref());
-        let eu_ct = check.validated(&format!("{at}.euCtNumber"), r.eu_ct_number.as_deref(), EuCtNumber::parse);
-        let eudract = check.validated(&format!("{at}.eudractNumber"), r.eudract_number.as_deref(), EudractNumber::parse);
-        let nct = check.validated(&format!("{at}.nctNumber"), r.nct_number.as_deref(), NctNumber::parse);
+        let institution_id = check.reference(
+            &format!("{at}.institution"),
+            RecordKind::Institution,
+            &r.institution,
+        );
+        let sponsor_institution_id = check.optional_reference(
+            &format!("{at}.sponsor"),
+            RecordKind::Institution,
+            r.sponsor.as_deref(),
+        );
+        let principal_investigator_id = check.optional_reference(
+            &format!("{at}.principalInvestigator"),
+            RecordKind::Person,
+            r.principal_investigator.as_deref(),
+        );
+        let product_id = check.optional_reference(
+            &format!("{at}.product"),
+            RecordKind::Product,
+            r.product.as_deref(),
+        );
+        let manufacturing_unit_id = check.optional_reference(
+            &format!("{at}.manufacturingUnit"),
+            RecordKind::Unit,
+            r.manufacturing_unit.as_deref(),
+        );
+        let eu_ct = check.validated(
+            &format!("{at}.euCtNumber"),
+            r.eu_ct_number.as_deref(),
+            EuCtNumber::parse,
+        );
+        let eudract = check.validated(
+            &format!("{at}.eudractNumber"),
+            r.eudract_number.as_deref(),
+            EudractNumber::parse,
+        );
+        let nct = check.validated(
+            &format!("{at}.nctNumber"),
+            r.nct_number.as_deref(),
+            NctNumber::parse,
+        );
         let phase = check.optional_vocabulary(&format!("{at}.phase"), r.phase.as_deref());
         let status = check.optional_vocabulary(&format!("{at}.status"), r.status.as_deref());
         let (provenance, sample_fields) = check.origin(&at, &r.origin);
@@ -468,9 +562,17 @@ pub fn parse_json(text: &str) -> Result<Dataset, ImportError> {
 
     for (i, r) in document.accreditations.iter().enumerate() {
         let at = format!("accreditations[{i}]");
-        let id = check.declare(&at, RecordKind::Accreditation, &format!("{}|{}", r.unit, r.scheme));
+        let id = check.declare(
+            &at,
+            RecordKind::Accreditation,
+            &format!("{}|{}", r.unit, r.scheme),
+        );
         let unit_id = check.reference(&format!("{at}.unit"), RecordKind::Unit, &r.unit);
-        let institution_id = check.reference(&format!("{at}.institution"), RecordKind::Institution, &r.institution);
+        let institution_id = check.reference(
+            &format!("{at}.institution"),
+            RecordKind::Institution,
+            &r.institution,
+        );
         let scheme = check.vocabulary(&format!("{at}.scheme"), &r.scheme);
         let (provenance, sample_fields) = check.origin(&at, &r.origin);
         if let Some(scheme) = scheme {
@@ -491,8 +593,13 @@ pub fn parse_json(text: &str) -> Result<Dataset, ImportError> {
     for (i, r) in document.milestones.iter().enumerate() {
         let at = format!("milestones[{i}]");
         let id = check.declare(&at, RecordKind::Milestone, &r.key);
-        let institution_id = check.reference(&format!("{at}.institution"), RecordKind::Institution, &r.institution);
-        let unit_id = check.optional_reference(&format!("{at}.unit"), RecordKind::Unit, r.unit.as_deref());
+        let institution_id = check.reference(
+            &format!("{at}.institution"),
+            RecordKind::Institution,
+            &r.institution,
+        );
+        let unit_id =
+            check.optional_reference(&format!("{at}.unit"), RecordKind::Unit, r.unit.as_deref());
         let (provenance, sample_fields) = check.origin(&at, &r.origin);
         dataset.milestones.push(milestone::Model {
             id,
@@ -529,7 +636,10 @@ mod tests {
             "people": [{"key": "p", "givenName": "P", "familyName": "Q", "orcid": "0000-0002-1825-0098"}],
             "trials": [{"key": "t", "institution": "KI", "title": "T", "nctNumber": "NCT123"}]
         }"#;
-        let problems = parse_json(text).err().map(|e| e.problems).unwrap_or_default();
+        let problems = parse_json(text)
+            .err()
+            .map(|e| e.problems)
+            .unwrap_or_default();
         assert_eq!(
             problems,
             [

@@ -92,7 +92,11 @@ pub fn generate(options: GenerateOptions) -> Dataset {
                 person_id,
                 unit_id: Some(unit_id),
                 title: "Member".to_owned(),
-                role: if p == 0 { AppointmentRole::Head } else { AppointmentRole::Member },
+                role: if p == 0 {
+                    AppointmentRole::Head
+                } else {
+                    AppointmentRole::Member
+                },
                 area: None,
                 start_year: None,
                 end_year: None,

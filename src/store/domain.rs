@@ -1,7 +1,9 @@
 //! What each table adds to the generic listing: its filter, its sortable fields, how the
 //! filter becomes SQL, and the relations listed per parent.
 
-use entities::enums::{AppointmentRole, AtmpClass, CleanroomRegime, GmpGrade, TrialStatus, UnitKind};
+use entities::enums::{
+    AppointmentRole, AtmpClass, CleanroomRegime, GmpGrade, TrialStatus, UnitKind,
+};
 use entities::{
     accreditation, appointment, cleanroom, institution, milestone, person, product, trial, unit,
 };
@@ -75,7 +77,9 @@ where
     T: Clone + Into<sea_orm::Value>,
 {
     match values {
-        Some(values) => Condition::all().add(qualified(table, column).is_in(values.iter().cloned())),
+        Some(values) => {
+            Condition::all().add(qualified(table, column).is_in(values.iter().cloned()))
+        }
         None => Condition::all(),
     }
 }
@@ -124,9 +128,14 @@ impl Listable for Units {
                 .add(unit::Column::PartnerInstitutionId.is_in(ids.iter().copied())),
             None => Condition::all(),
         };
-        Condition::all()
-            .add(institutions)
-            .add(one_of(Self::TABLE, "kind", &filter.kinds.as_ref().map(|k| k.iter().map(|k| k.to_value()).collect())))
+        Condition::all().add(institutions).add(one_of(
+            Self::TABLE,
+            "kind",
+            &filter
+                .kinds
+                .as_ref()
+                .map(|k| k.iter().map(|k| k.to_value()).collect()),
+        ))
     }
 
     fn institutions(filter: &UnitFilter) -> Option<&[Uuid]> {
@@ -149,7 +158,10 @@ impl Relation for UnitsOfInstitution {
             Alias::new("institution"),
             member,
             Condition::any()
-                .add(qualified("unit", "institution_id").equals((Alias::new("member_of"), Alias::new("id"))))
+                .add(
+                    qualified("unit", "institution_id")
+                        .equals((Alias::new("member_of"), Alias::new("id"))),
+                )
                 .add(
                     qualified("unit", "partner_institution_id")
                         .equals((Alias::new("member_of"), Alias::new("id"))),
@@ -216,7 +228,11 @@ impl Listable for People {
 }
 
 /// People with an appointment whose `column` is one of the parents.
-fn scope_by_appointment(select: &mut SelectStatement, column: &'static str, parents: &[Uuid]) -> Expr {
+fn scope_by_appointment(
+    select: &mut SelectStatement,
+    column: &'static str,
+    parents: &[Uuid],
+) -> Expr {
     let scope = Alias::new("appointed");
     let mut appointed = Query::select();
     appointed
@@ -229,7 +245,8 @@ fn scope_by_appointment(select: &mut SelectStatement, column: &'static str, pare
         JoinType::InnerJoin,
         appointed,
         scope.clone(),
-        Expr::col((scope.clone(), Alias::new("person_id"))).equals((Alias::new("person"), Alias::new("id"))),
+        Expr::col((scope.clone(), Alias::new("person_id")))
+            .equals((Alias::new("person"), Alias::new("id"))),
     );
     Expr::col((scope, Alias::new("parent")))
 }
@@ -281,7 +298,8 @@ impl Listable for Appointments {
     type Filter = AppointmentFilter;
     type Field = AppointmentField;
     const TABLE: &'static str = "appointment";
-    const DEFAULT_ORDER: &'static [OrderTerm<AppointmentField>] = &[ascending(AppointmentField::Rank)];
+    const DEFAULT_ORDER: &'static [OrderTerm<AppointmentField>] =
+        &[ascending(AppointmentField::Rank)];
 
     fn id(row: &appointment::Model) -> Uuid {
         row.id
@@ -290,7 +308,14 @@ impl Listable for Appointments {
     fn condition(filter: &AppointmentFilter) -> Condition {
         Condition::all()
             .add(one_of(Self::TABLE, "institution_id", &filter.institutions))
-            .add(one_of(Self::TABLE, "role", &filter.roles.as_ref().map(|r| r.iter().map(|r| r.to_value()).collect())))
+            .add(one_of(
+                Self::TABLE,
+                "role",
+                &filter
+                    .roles
+                    .as_ref()
+                    .map(|r| r.iter().map(|r| r.to_value()).collect()),
+            ))
     }
 
     fn institutions(filter: &AppointmentFilter) -> Option<&[Uuid]> {
@@ -342,8 +367,22 @@ impl Listable for Cleanrooms {
     fn condition(filter: &CleanroomFilter) -> Condition {
         Condition::all()
             .add(one_of(Self::TABLE, "institution_id", &filter.institutions))
-            .add(one_of(Self::TABLE, "grade", &filter.grades.as_ref().map(|g| g.iter().map(|g| g.to_value()).collect())))
-            .add(one_of(Self::TABLE, "regime", &filter.regimes.as_ref().map(|r| r.iter().map(|r| r.to_value()).collect())))
+            .add(one_of(
+                Self::TABLE,
+                "grade",
+                &filter
+                    .grades
+                    .as_ref()
+                    .map(|g| g.iter().map(|g| g.to_value()).collect()),
+            ))
+            .add(one_of(
+                Self::TABLE,
+                "regime",
+                &filter
+                    .regimes
+                    .as_ref()
+                    .map(|r| r.iter().map(|r| r.to_value()).collect()),
+            ))
     }
 
     fn institutions(filter: &CleanroomFilter) -> Option<&[Uuid]> {
@@ -394,7 +433,14 @@ impl Listable for Products {
     fn condition(filter: &ProductFilter) -> Condition {
         Condition::all()
             .add(one_of(Self::TABLE, "institution_id", &filter.institutions))
-            .add(one_of(Self::TABLE, "atmp_class", &filter.classes.as_ref().map(|c| c.iter().map(|c| c.to_value()).collect())))
+            .add(one_of(
+                Self::TABLE,
+                "atmp_class",
+                &filter
+                    .classes
+                    .as_ref()
+                    .map(|c| c.iter().map(|c| c.to_value()).collect()),
+            ))
     }
 
     fn institutions(filter: &ProductFilter) -> Option<&[Uuid]> {
@@ -445,7 +491,14 @@ impl Listable for Trials {
     fn condition(filter: &TrialFilter) -> Condition {
         Condition::all()
             .add(one_of(Self::TABLE, "institution_id", &filter.institutions))
-            .add(one_of(Self::TABLE, "status", &filter.statuses.as_ref().map(|s| s.iter().map(|s| s.to_value()).collect())))
+            .add(one_of(
+                Self::TABLE,
+                "status",
+                &filter
+                    .statuses
+                    .as_ref()
+                    .map(|s| s.iter().map(|s| s.to_value()).collect()),
+            ))
     }
 
     fn institutions(filter: &TrialFilter) -> Option<&[Uuid]> {
@@ -585,7 +638,8 @@ impl Listable for Institutions {
     type Filter = InstitutionFilter;
     type Field = InstitutionField;
     const TABLE: &'static str = "institution";
-    const DEFAULT_ORDER: &'static [OrderTerm<InstitutionField>] = &[ascending(InstitutionField::Code)];
+    const DEFAULT_ORDER: &'static [OrderTerm<InstitutionField>] =
+        &[ascending(InstitutionField::Code)];
 
     fn id(row: &institution::Model) -> Uuid {
         row.id

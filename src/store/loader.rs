@@ -22,7 +22,6 @@ use super::domain::{
 use super::list::{Listable, QueryOf, Relation};
 use super::{Caller, Page, Store, StoreError};
 
-
 /// Loads for one caller.
 pub struct StoreLoader {
     store: Store,
@@ -176,7 +175,11 @@ key_traits!(ChildPage, query);
 key_traits!(ChildCount, filter);
 
 /// Groups keys that share everything but the parent, so each group is one statement.
-fn group_by<K, Q: Eq + Hash + Clone>(keys: &[K], shared: impl Fn(&K) -> Q, parent: impl Fn(&K) -> Uuid) -> HashMap<Q, Vec<Uuid>> {
+fn group_by<K, Q: Eq + Hash + Clone>(
+    keys: &[K],
+    shared: impl Fn(&K) -> Q,
+    parent: impl Fn(&K) -> Uuid,
+) -> HashMap<Q, Vec<Uuid>> {
     let mut groups: HashMap<Q, Vec<Uuid>> = HashMap::new();
     for key in keys {
         groups.entry(shared(key)).or_default().push(parent(key));

@@ -24,12 +24,13 @@ use uuid::Uuid;
 pub use domain::{
     AccreditationField, AccreditationFilter, Accreditations, AccreditationsOfUnit,
     AppointmentField, AppointmentFilter, Appointments, AppointmentsOfPerson, AppointmentsOfUnit,
-    ChildrenOfUnit, InstitutionField, InstitutionFilter, Institutions, CleanroomField, CleanroomFilter, Cleanrooms, CleanroomsOfInstitution,
-    CleanroomsOfUnit, MilestoneField, MilestoneFilter, Milestones, MilestonesOfInstitution,
-    MilestonesOfUnit, People, PeopleOfInstitution, PeopleOfUnit, PersonField, PersonFilter,
-    ProductField, ProductFilter, Products, ProductsOfInstitution, ProductsOfUnit,
-    TrialField, TrialFilter, Trials, TrialsLedBy, TrialsManufacturedBy, TrialsOfInstitution,
-    TrialsOfProduct, UnitField, UnitFilter, Units, UnitsOfInstitution,
+    ChildrenOfUnit, CleanroomField, CleanroomFilter, Cleanrooms, CleanroomsOfInstitution,
+    CleanroomsOfUnit, InstitutionField, InstitutionFilter, Institutions, MilestoneField,
+    MilestoneFilter, Milestones, MilestonesOfInstitution, MilestonesOfUnit, People,
+    PeopleOfInstitution, PeopleOfUnit, PersonField, PersonFilter, ProductField, ProductFilter,
+    Products, ProductsOfInstitution, ProductsOfUnit, TrialField, TrialFilter, Trials, TrialsLedBy,
+    TrialsManufacturedBy, TrialsOfInstitution, TrialsOfProduct, UnitField, UnitFilter, Units,
+    UnitsOfInstitution,
 };
 pub use error::StoreError;
 pub use list::{ListQuery, Listable, QueryOf, Relation};

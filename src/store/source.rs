@@ -34,7 +34,10 @@ impl Source {
     }
 
     /// Connects to `url` (`sqlite://…` or `postgres://…`).
-    pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, StoreError> {
+    pub async fn connect(
+        url: &str,
+        max_connections: u32,
+    ) -> Result<DatabaseConnection, StoreError> {
         let mut options = ConnectOptions::new(url.to_owned());
         options
             .max_connections(max_connections)

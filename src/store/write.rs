@@ -3,8 +3,8 @@
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, Iterable,
-    TransactionTrait, IdenStatic,
+    ActiveModelTrait, DatabaseTransaction, EntityTrait, IdenStatic, IntoActiveModel, Iterable,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -43,10 +43,15 @@ where
     let mut on_conflict = OnConflict::columns(ids);
     on_conflict.update_columns(others);
     for chunk in rows.chunks(CHUNK) {
-        E::insert_many(chunk.iter().cloned().map(IntoActiveModel::into_active_model))
-            .on_conflict(on_conflict.clone())
-            .exec_without_returning(txn)
-            .await?;
+        E::insert_many(
+            chunk
+                .iter()
+                .cloned()
+                .map(IntoActiveModel::into_active_model),
+        )
+        .on_conflict(on_conflict.clone())
+        .exec_without_returning(txn)
+        .await?;
     }
     Ok(())
 }
@@ -64,16 +69,60 @@ impl Store {
     pub async fn upsert(&self, dataset: &Dataset) -> Result<(), StoreError> {
         for source in self.sources() {
             let txn = source.connection().begin().await?;
-            upsert::<institution::Entity>(&txn, owned(source, &dataset.institutions, |r: &institution::Model| r.id)).await?;
+            upsert::<institution::Entity>(
+                &txn,
+                owned(source, &dataset.institutions, |r: &institution::Model| r.id),
+            )
+            .await?;
             // A person's identity is shared: every source keeps it, under the same ID.
             upsert::<person::Entity>(&txn, dataset.people.clone()).await?;
-            upsert::<unit::Entity>(&txn, owned(source, &dataset.units, |r: &unit::Model| r.institution_id)).await?;
-            upsert::<appointment::Entity>(&txn, owned(source, &dataset.appointments, |r: &appointment::Model| r.institution_id)).await?;
-            upsert::<cleanroom::Entity>(&txn, owned(source, &dataset.cleanrooms, |r: &cleanroom::Model| r.institution_id)).await?;
-            upsert::<product::Entity>(&txn, owned(source, &dataset.products, |r: &product::Model| r.institution_id)).await?;
-            upsert::<trial::Entity>(&txn, owned(source, &dataset.trials, |r: &trial::Model| r.institution_id)).await?;
-            upsert::<accreditation::Entity>(&txn, owned(source, &dataset.accreditations, |r: &accreditation::Model| r.institution_id)).await?;
-            upsert::<milestone::Entity>(&txn, owned(source, &dataset.milestones, |r: &milestone::Model| r.institution_id)).await?;
+            upsert::<unit::Entity>(
+                &txn,
+                owned(source, &dataset.units, |r: &unit::Model| r.institution_id),
+            )
+            .await?;
+            upsert::<appointment::Entity>(
+                &txn,
+                owned(source, &dataset.appointments, |r: &appointment::Model| {
+                    r.institution_id
+                }),
+            )
+            .await?;
+            upsert::<cleanroom::Entity>(
+                &txn,
+                owned(source, &dataset.cleanrooms, |r: &cleanroom::Model| {
+                    r.institution_id
+                }),
+            )
+            .await?;
+            upsert::<product::Entity>(
+                &txn,
+                owned(source, &dataset.products, |r: &product::Model| {
+                    r.institution_id
+                }),
+            )
+            .await?;
+            upsert::<trial::Entity>(
+                &txn,
+                owned(source, &dataset.trials, |r: &trial::Model| r.institution_id),
+            )
+            .await?;
+            upsert::<accreditation::Entity>(
+                &txn,
+                owned(
+                    source,
+                    &dataset.accreditations,
+                    |r: &accreditation::Model| r.institution_id,
+                ),
+            )
+            .await?;
+            upsert::<milestone::Entity>(
+                &txn,
+                owned(source, &dataset.milestones, |r: &milestone::Model| {
+                    r.institution_id
+                }),
+            )
+            .await?;
             txn.commit().await?;
         }
         self.refresh_institutions().await

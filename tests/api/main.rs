@@ -1,0 +1,12 @@
+//! Integration tests: the real app (router + store) over HTTP, on SQLite always and on
+//! PostgreSQL when `TEST_DATABASE_URL` is set. One binary, one link step.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod bad_input;
+mod helpers;
+mod http;
+mod no_n_plus_one;
+mod pagination;
+mod relations;
+mod schema_file;
+mod seed_facts;

@@ -1,0 +1,58 @@
+//! Statements per request are bounded by the query's depth, never by its rows.
+
+use crate::helpers::TestApp;
+
+const NESTED: &str = r#"{ units(first: 100) { totalCount nodes { name
+    institution { code }
+    cleanrooms(first: 5) { totalCount nodes { code grade } }
+    people(first: 5) { nodes { name } } } } }"#;
+
+#[tokio::test]
+async fn a_hundred_units_with_institution_cleanrooms_and_people_take_six_statements() {
+    let app = TestApp::spawn_with_generated(120).await;
+
+    let (statements, data) = app.statements_for(NESTED).await;
+
+    let units = data["units"]["nodes"].as_array().unwrap();
+    assert_eq!(units.len(), 100);
+    assert_eq!(
+        data["units"]["totalCount"], 132,
+        "12 seeded units and 120 generated"
+    );
+    let generated = units
+        .iter()
+        .find(|u| u["name"] == "Generated unit 000001")
+        .unwrap();
+    assert_eq!(generated["institution"]["code"], "KUH");
+    assert_eq!(generated["cleanrooms"]["totalCount"], 5);
+    assert_eq!(generated["people"]["nodes"].as_array().unwrap().len(), 3);
+    // units page, units count, institutions, cleanroom pages, cleanroom counts, people pages
+    assert_eq!(statements, 6);
+}
+
+#[tokio::test]
+async fn ten_units_take_as_many_statements_as_a_hundred() {
+    let app = TestApp::spawn_with_generated(120).await;
+
+    let (statements, data) = app
+        .statements_for(&NESTED.replace("first: 100", "first: 10"))
+        .await;
+
+    assert_eq!(data["units"]["nodes"].as_array().unwrap().len(), 10);
+    assert_eq!(statements, 6);
+}
+
+#[tokio::test]
+async fn a_deeper_query_costs_one_statement_per_level_and_no_count_unless_asked() {
+    let app = TestApp::spawn_with_generated(30).await;
+
+    let (statements, _) = app
+        .statements_for(
+            r#"{ trials(first: 30) { nodes { title
+                principalInvestigator { name appointments { nodes { unit { name products { nodes { name } } } } } } } } }"#,
+        )
+        .await;
+
+    // trials, people, appointment pages, units, product pages
+    assert_eq!(statements, 5);
+}
