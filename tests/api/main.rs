@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod bad_input;
+mod examples;
 mod helpers;
 mod http;
 mod no_n_plus_one;
