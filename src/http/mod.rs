@@ -83,6 +83,7 @@ pub async fn serve(app: App, config: &Config) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("the server stopped with an error")?;
+    app.store.close().await?;
     tracing::info!("shut down");
     Ok(())
 }

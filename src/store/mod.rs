@@ -159,6 +159,14 @@ impl Store {
 }
 
 impl Store {
+    /// Closes every source's connections; reads after this fail.
+    pub async fn close(&self) -> Result<(), StoreError> {
+        for source in self.sources() {
+            source.connection().close_by_ref().await?;
+        }
+        Ok(())
+    }
+
     /// Checks that every source answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         for source in self.sources() {

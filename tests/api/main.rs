@@ -11,3 +11,4 @@ mod pagination;
 mod relations;
 mod schema_file;
 mod seed_facts;
+mod store_lifecycle;

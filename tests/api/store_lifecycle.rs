@@ -1,0 +1,47 @@
+//! Migrations and the seed can run again; a database outage is answered, never leaked.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+const COUNTS: &str = "{ units { totalCount } people { totalCount } cleanrooms { totalCount } products { totalCount }
+    trials { totalCount } accreditations { totalCount } milestones { totalCount } institutions { code } }";
+
+#[tokio::test]
+async fn migrating_and_seeding_again_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let before = app.data(COUNTS).await;
+
+    app.app.store.migrate().await.unwrap();
+    atmp_graph::seed::seed(&app.app.store).await.unwrap();
+
+    assert_eq!(app.data(COUNTS).await, before);
+    assert_eq!(
+        before,
+        json!({
+            "units": { "totalCount": 12 }, "people": { "totalCount": 14 }, "cleanrooms": { "totalCount": 18 },
+            "products": { "totalCount": 5 }, "trials": { "totalCount": 4 }, "accreditations": { "totalCount": 1 },
+            "milestones": { "totalCount": 5 }, "institutions": [{ "code": "KI" }, { "code": "KUH" }],
+        })
+    );
+}
+
+#[tokio::test]
+async fn a_database_outage_is_an_internal_error_that_leaks_nothing() {
+    let app = TestApp::spawn().await;
+    app.app.store.close().await.unwrap();
+
+    let health = app
+        .send(Request::get("/health").body(Body::empty()).unwrap())
+        .await;
+    let query = app.graphql("{ units { nodes { name } } }").await;
+
+    assert_eq!(health.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(health.body, json!({ "status": "unavailable" }));
+    assert_eq!(query.status, StatusCode::OK);
+    assert_eq!(query.error_codes(), ["INTERNAL"]);
+    assert_eq!(query.error_messages(), ["internal error"]);
+    assert_eq!(query.body["data"], json!(null));
+}
