@@ -7,10 +7,11 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, SimpleObject};
 use uuid::Uuid;
 
+use super::filter::{FilterInput, OrderInput};
 use super::ApiError;
 use crate::store::{
-    ChildCount, ChildPage, Counter, Cursor, ListCount, ListQuery, Listable, OrderTerm, Page,
-    PageRequest, QueryOf, Relation, StoreLoader,
+    ChildCount, ChildPage, Counter, Cursor, ListCount, ListQuery, Listable, Page, PageRequest,
+    QueryOf, Relation, StoreLoader,
 };
 
 /// Page sizes a client may ask for.
@@ -143,24 +144,37 @@ pub(crate) struct Fetched<M> {
 }
 
 /// Builds the store query of a connection field from its arguments.
-pub(crate) fn list_query<L: Listable>(
+fn list_query<L, F, O>(
     ctx: &Context<'_>,
     args: PageArgs,
-    filter: L::Filter,
-    order: Vec<OrderTerm<L::Field>>,
-) -> Result<QueryOf<L>, ApiError> {
+    filter: Option<F>,
+    order: Option<Vec<O>>,
+) -> Result<QueryOf<L>, ApiError>
+where
+    L: Listable,
+    F: FilterInput<Store = L::Filter>,
+    O: OrderInput<Field = L::Field>,
+{
     Ok(ListQuery {
-        filter,
-        order,
+        filter: F::into_store(filter, ctx)?,
+        order: O::into_store(order),
         page: args.request(limits(ctx)?)?,
     })
 }
 
-/// A page of a top-level list.
-pub(crate) async fn fetch_list<L: Listable>(
+/// A page of a top-level list, from a connection field's arguments.
+pub(crate) async fn list<L, F, O>(
     ctx: &Context<'_>,
-    query: QueryOf<L>,
-) -> Result<Fetched<L::Model>, ApiError> {
+    args: PageArgs,
+    filter: Option<F>,
+    order: Option<Vec<O>>,
+) -> Result<Fetched<L::Model>, ApiError>
+where
+    L: Listable,
+    F: FilterInput<Store = L::Filter>,
+    O: OrderInput<Field = L::Field>,
+{
+    let query = list_query::<L, F, O>(ctx, args, filter, order)?;
     let loader = loader(ctx)?.loader();
     let page = loader.store().page::<L>(loader.caller(), &query).await?;
     Ok(Fetched {
@@ -171,8 +185,26 @@ pub(crate) async fn fetch_list<L: Listable>(
     })
 }
 
+/// A page of a parent's relation `R`, from a connection field's arguments, batched with the
+/// same relation of sibling parents.
+pub(crate) async fn children<R, F, O>(
+    ctx: &Context<'_>,
+    parent: Uuid,
+    args: PageArgs,
+    filter: Option<F>,
+    order: Option<Vec<O>>,
+) -> Result<Fetched<<R::Child as Listable>::Model>, ApiError>
+where
+    R: Relation,
+    F: FilterInput<Store = <R::Child as Listable>::Filter>,
+    O: OrderInput<Field = <R::Child as Listable>::Field>,
+{
+    let query = list_query::<R::Child, F, O>(ctx, args, filter, order)?;
+    fetch_children::<R>(ctx, parent, query).await
+}
+
 /// A page of a parent's relation, batched with the same relation of sibling parents.
-pub(crate) async fn fetch_children<R: Relation>(
+async fn fetch_children<R: Relation>(
     ctx: &Context<'_>,
     parent: Uuid,
     query: QueryOf<R::Child>,

@@ -10,6 +10,22 @@ use super::enums::{
 use super::ApiError;
 use crate::store::{self, OrderTerm, Store};
 
+/// A GraphQL filter input that converts into the store's filter of a list.
+pub(crate) trait FilterInput: Sized {
+    /// The store's filter.
+    type Store;
+    /// The store filter; `None` (no filter given) matches every row.
+    fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<Self::Store, ApiError>;
+}
+
+/// A GraphQL ordering input that converts into the store's ordering terms.
+pub(crate) trait OrderInput: Sized {
+    /// The store's sort field.
+    type Field: 'static;
+    /// The terms; empty (no ordering given) for the list's default.
+    fn into_store(order: Option<Vec<Self>>) -> Vec<OrderTerm<Self::Field>>;
+}
+
 fn store<'a>(ctx: &Context<'a>) -> Result<&'a Store, ApiError> {
     ctx.data::<Store>()
         .map_err(|_| ApiError::Internal("no store attached to the schema".to_owned()))
@@ -110,11 +126,10 @@ pub struct UnitFilter {
     pub kind: Option<UnitKindFilter>,
 }
 
-impl UnitFilter {
-    pub(crate) fn into_store(
-        filter: Option<Self>,
-        ctx: &Context<'_>,
-    ) -> Result<store::UnitFilter, ApiError> {
+impl FilterInput for UnitFilter {
+    type Store = store::UnitFilter;
+
+    fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<Self::Store, ApiError> {
         let filter = filter.unwrap_or_default();
         Ok(store::UnitFilter {
             institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
@@ -130,11 +145,10 @@ pub struct PersonFilter {
     pub institution: Option<InstitutionCodeFilter>,
 }
 
-impl PersonFilter {
-    pub(crate) fn into_store(
-        filter: Option<Self>,
-        ctx: &Context<'_>,
-    ) -> Result<store::PersonFilter, ApiError> {
+impl FilterInput for PersonFilter {
+    type Store = store::PersonFilter;
+
+    fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<Self::Store, ApiError> {
         let filter = filter.unwrap_or_default();
         Ok(store::PersonFilter {
             institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
@@ -151,11 +165,10 @@ pub struct AppointmentFilter {
     pub role: Option<AppointmentRoleFilter>,
 }
 
-impl AppointmentFilter {
-    pub(crate) fn into_store(
-        filter: Option<Self>,
-        ctx: &Context<'_>,
-    ) -> Result<store::AppointmentFilter, ApiError> {
+impl FilterInput for AppointmentFilter {
+    type Store = store::AppointmentFilter;
+
+    fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<Self::Store, ApiError> {
         let filter = filter.unwrap_or_default();
         Ok(store::AppointmentFilter {
             institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
@@ -175,11 +188,10 @@ pub struct CleanroomFilter {
     pub regime: Option<CleanroomRegimeFilter>,
 }
 
-impl CleanroomFilter {
-    pub(crate) fn into_store(
-        filter: Option<Self>,
-        ctx: &Context<'_>,
-    ) -> Result<store::CleanroomFilter, ApiError> {
+impl FilterInput for CleanroomFilter {
+    type Store = store::CleanroomFilter;
+
+    fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<Self::Store, ApiError> {
         let filter = filter.unwrap_or_default();
         Ok(store::CleanroomFilter {
             institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
@@ -198,11 +210,10 @@ pub struct ProductFilter {
     pub atmp_class: Option<AtmpClassFilter>,
 }
 
-impl ProductFilter {
-    pub(crate) fn into_store(
-        filter: Option<Self>,
-        ctx: &Context<'_>,
-    ) -> Result<store::ProductFilter, ApiError> {
+impl FilterInput for ProductFilter {
+    type Store = store::ProductFilter;
+
+    fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<Self::Store, ApiError> {
         let filter = filter.unwrap_or_default();
         Ok(store::ProductFilter {
             institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
@@ -220,11 +231,10 @@ pub struct TrialFilter {
     pub status: Option<TrialStatusFilter>,
 }
 
-impl TrialFilter {
-    pub(crate) fn into_store(
-        filter: Option<Self>,
-        ctx: &Context<'_>,
-    ) -> Result<store::TrialFilter, ApiError> {
+impl FilterInput for TrialFilter {
+    type Store = store::TrialFilter;
+
+    fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<Self::Store, ApiError> {
         let filter = filter.unwrap_or_default();
         Ok(store::TrialFilter {
             institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
@@ -240,11 +250,10 @@ pub struct AccreditationFilter {
     pub institution: Option<InstitutionCodeFilter>,
 }
 
-impl AccreditationFilter {
-    pub(crate) fn into_store(
-        filter: Option<Self>,
-        ctx: &Context<'_>,
-    ) -> Result<store::AccreditationFilter, ApiError> {
+impl FilterInput for AccreditationFilter {
+    type Store = store::AccreditationFilter;
+
+    fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<Self::Store, ApiError> {
         let filter = filter.unwrap_or_default();
         Ok(store::AccreditationFilter {
             institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
@@ -259,11 +268,10 @@ pub struct MilestoneFilter {
     pub institution: Option<InstitutionCodeFilter>,
 }
 
-impl MilestoneFilter {
-    pub(crate) fn into_store(
-        filter: Option<Self>,
-        ctx: &Context<'_>,
-    ) -> Result<store::MilestoneFilter, ApiError> {
+impl FilterInput for MilestoneFilter {
+    type Store = store::MilestoneFilter;
+
+    fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<Self::Store, ApiError> {
         let filter = filter.unwrap_or_default();
         Ok(store::MilestoneFilter {
             institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
@@ -291,8 +299,10 @@ macro_rules! order_input {
             pub direction: OrderDirection,
         }
 
-        impl $name {
-            pub(crate) fn into_store(order: Option<Vec<Self>>) -> Vec<OrderTerm<$store_field>> {
+        impl OrderInput for $name {
+            type Field = $store_field;
+
+            fn into_store(order: Option<Vec<Self>>) -> Vec<OrderTerm<$store_field>> {
                 order
                     .unwrap_or_default()
                     .into_iter()

@@ -3,8 +3,11 @@
 use async_graphql::{Context, Object, ID};
 use entities::institution;
 
-use super::connection::{connection, connection_complexity, fetch_children, list_query, PageArgs};
-use super::filter::*;
+use super::connection::{children, connection, connection_complexity, PageArgs};
+use super::filter::{
+    CleanroomFilter, CleanroomOrder, MilestoneFilter, MilestoneOrder, PersonFilter, PersonOrder,
+    ProductFilter, ProductOrder, TrialFilter, TrialOrder, UnitFilter, UnitOrder,
+};
 use super::node::{global_id, NodeType};
 use super::{ApiError, Provenance};
 use crate::store;
@@ -79,20 +82,15 @@ impl Institution {
             Vec<UnitOrder>,
         >,
     ) -> Result<super::UnitConnection, ApiError> {
-        let query = list_query::<store::Units>(
-            ctx,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            UnitFilter::into_store(filter, ctx)?,
-            UnitOrder::into_store(order_by),
-        )?;
-        Ok(super::UnitConnection(
-            fetch_children::<store::UnitsOfInstitution>(ctx, self.0.id, query).await?,
-        ))
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        children::<store::UnitsOfInstitution, _, _>(ctx, self.0.id, page, filter, order_by)
+            .await
+            .map(super::UnitConnection)
     }
 
     /// People with an appointment at this institution.
@@ -115,20 +113,15 @@ impl Institution {
             Vec<PersonOrder>,
         >,
     ) -> Result<super::PersonConnection, ApiError> {
-        let query = list_query::<store::People>(
-            ctx,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            PersonFilter::into_store(filter, ctx)?,
-            PersonOrder::into_store(order_by),
-        )?;
-        Ok(super::PersonConnection(
-            fetch_children::<store::PeopleOfInstitution>(ctx, self.0.id, query).await?,
-        ))
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        children::<store::PeopleOfInstitution, _, _>(ctx, self.0.id, page, filter, order_by)
+            .await
+            .map(super::PersonConnection)
     }
 
     /// Cleanrooms of this institution's facilities.
@@ -151,20 +144,15 @@ impl Institution {
             Vec<CleanroomOrder>,
         >,
     ) -> Result<super::CleanroomConnection, ApiError> {
-        let query = list_query::<store::Cleanrooms>(
-            ctx,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            CleanroomFilter::into_store(filter, ctx)?,
-            CleanroomOrder::into_store(order_by),
-        )?;
-        Ok(super::CleanroomConnection(
-            fetch_children::<store::CleanroomsOfInstitution>(ctx, self.0.id, query).await?,
-        ))
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        children::<store::CleanroomsOfInstitution, _, _>(ctx, self.0.id, page, filter, order_by)
+            .await
+            .map(super::CleanroomConnection)
     }
 
     /// ATMP products in this institution's records.
@@ -187,20 +175,15 @@ impl Institution {
             Vec<ProductOrder>,
         >,
     ) -> Result<super::ProductConnection, ApiError> {
-        let query = list_query::<store::Products>(
-            ctx,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            ProductFilter::into_store(filter, ctx)?,
-            ProductOrder::into_store(order_by),
-        )?;
-        Ok(super::ProductConnection(
-            fetch_children::<store::ProductsOfInstitution>(ctx, self.0.id, query).await?,
-        ))
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        children::<store::ProductsOfInstitution, _, _>(ctx, self.0.id, page, filter, order_by)
+            .await
+            .map(super::ProductConnection)
     }
 
     /// Clinical trials in this institution's records.
@@ -223,20 +206,15 @@ impl Institution {
             Vec<TrialOrder>,
         >,
     ) -> Result<super::TrialConnection, ApiError> {
-        let query = list_query::<store::Trials>(
-            ctx,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            TrialFilter::into_store(filter, ctx)?,
-            TrialOrder::into_store(order_by),
-        )?;
-        Ok(super::TrialConnection(
-            fetch_children::<store::TrialsOfInstitution>(ctx, self.0.id, query).await?,
-        ))
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        children::<store::TrialsOfInstitution, _, _>(ctx, self.0.id, page, filter, order_by)
+            .await
+            .map(super::TrialConnection)
     }
 
     /// Milestones of this institution's history.
@@ -259,20 +237,15 @@ impl Institution {
             Vec<MilestoneOrder>,
         >,
     ) -> Result<super::MilestoneConnection, ApiError> {
-        let query = list_query::<store::Milestones>(
-            ctx,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            MilestoneFilter::into_store(filter, ctx)?,
-            MilestoneOrder::into_store(order_by),
-        )?;
-        Ok(super::MilestoneConnection(
-            fetch_children::<store::MilestonesOfInstitution>(ctx, self.0.id, query).await?,
-        ))
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        children::<store::MilestonesOfInstitution, _, _>(ctx, self.0.id, page, filter, order_by)
+            .await
+            .map(super::MilestoneConnection)
     }
 
     /// Where this record's facts come from.

@@ -3,8 +3,8 @@
 use async_graphql::{Context, Object, ID};
 use entities::person;
 
-use super::connection::{connection, connection_complexity, fetch_children, list_query, PageArgs};
-use super::filter::*;
+use super::connection::{children, connection, connection_complexity, PageArgs};
+use super::filter::{AppointmentFilter, AppointmentOrder, TrialFilter, TrialOrder};
 use super::node::{global_id, NodeType};
 use super::{ApiError, Provenance};
 use crate::store;
@@ -72,20 +72,15 @@ impl Person {
             Vec<AppointmentOrder>,
         >,
     ) -> Result<super::AppointmentConnection, ApiError> {
-        let query = list_query::<store::Appointments>(
-            ctx,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            AppointmentFilter::into_store(filter, ctx)?,
-            AppointmentOrder::into_store(order_by),
-        )?;
-        Ok(super::AppointmentConnection(
-            fetch_children::<store::AppointmentsOfPerson>(ctx, self.0.id, query).await?,
-        ))
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        children::<store::AppointmentsOfPerson, _, _>(ctx, self.0.id, page, filter, order_by)
+            .await
+            .map(super::AppointmentConnection)
     }
 
     /// Clinical trials this person leads as principal investigator.
@@ -108,20 +103,15 @@ impl Person {
             Vec<TrialOrder>,
         >,
     ) -> Result<super::TrialConnection, ApiError> {
-        let query = list_query::<store::Trials>(
-            ctx,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            TrialFilter::into_store(filter, ctx)?,
-            TrialOrder::into_store(order_by),
-        )?;
-        Ok(super::TrialConnection(
-            fetch_children::<store::TrialsLedBy>(ctx, self.0.id, query).await?,
-        ))
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        children::<store::TrialsLedBy, _, _>(ctx, self.0.id, page, filter, order_by)
+            .await
+            .map(super::TrialConnection)
     }
 
     /// Where this record's facts come from.

@@ -3,8 +3,8 @@
 use async_graphql::{Context, Object, ID};
 use entities::product;
 
-use super::connection::{connection, connection_complexity, fetch_children, list_query, PageArgs};
-use super::filter::*;
+use super::connection::{children, connection, connection_complexity, PageArgs};
+use super::filter::{TrialFilter, TrialOrder};
 use super::node::{global_id, NodeType};
 use super::{record, required, ApiError, Provenance};
 use crate::store;
@@ -89,20 +89,15 @@ impl Product {
             Vec<TrialOrder>,
         >,
     ) -> Result<super::TrialConnection, ApiError> {
-        let query = list_query::<store::Trials>(
-            ctx,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            TrialFilter::into_store(filter, ctx)?,
-            TrialOrder::into_store(order_by),
-        )?;
-        Ok(super::TrialConnection(
-            fetch_children::<store::TrialsOfProduct>(ctx, self.0.id, query).await?,
-        ))
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        children::<store::TrialsOfProduct, _, _>(ctx, self.0.id, page, filter, order_by)
+            .await
+            .map(super::TrialConnection)
     }
 
     /// Where this record's facts come from.

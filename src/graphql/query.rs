@@ -3,8 +3,12 @@
 use async_graphql::{Context, Object, ID};
 use futures::future::try_join_all;
 
-use super::connection::{connection_complexity, fetch_list, limits, list_query, PageArgs};
-use super::filter::*;
+use super::connection::{connection_complexity, limits, list, PageArgs};
+use super::filter::{
+    AccreditationFilter, AccreditationOrder, CleanroomFilter, CleanroomOrder, MilestoneFilter,
+    MilestoneOrder, PersonFilter, PersonOrder, ProductFilter, ProductOrder, TrialFilter,
+    TrialOrder, UnitFilter, UnitOrder,
+};
 use super::node::{parse_global_id, Node, NodeType};
 use super::{
     record, Accreditation, AccreditationConnection, ApiError, Appointment, Cleanroom,
@@ -134,21 +138,16 @@ impl Query {
         #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
             Vec<UnitOrder>,
         >,
-    ) -> Result<super::UnitConnection, ApiError> {
-        let query = list_query::<store::Units>(
-            ctx,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            UnitFilter::into_store(filter, ctx)?,
-            UnitOrder::into_store(order_by),
-        )?;
-        Ok(UnitConnection(
-            fetch_list::<store::Units>(ctx, query).await?,
-        ))
+    ) -> Result<UnitConnection, ApiError> {
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        list::<store::Units, _, _>(ctx, page, filter, order_by)
+            .await
+            .map(UnitConnection)
     }
 
     /// People named in the records of either institution.
@@ -170,21 +169,16 @@ impl Query {
         #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
             Vec<PersonOrder>,
         >,
-    ) -> Result<super::PersonConnection, ApiError> {
-        let query = list_query::<store::People>(
-            ctx,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            PersonFilter::into_store(filter, ctx)?,
-            PersonOrder::into_store(order_by),
-        )?;
-        Ok(PersonConnection(
-            fetch_list::<store::People>(ctx, query).await?,
-        ))
+    ) -> Result<PersonConnection, ApiError> {
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        list::<store::People, _, _>(ctx, page, filter, order_by)
+            .await
+            .map(PersonConnection)
     }
 
     /// Cleanrooms of the GMP and pre-GMP facilities.
@@ -206,21 +200,16 @@ impl Query {
         #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
             Vec<CleanroomOrder>,
         >,
-    ) -> Result<super::CleanroomConnection, ApiError> {
-        let query = list_query::<store::Cleanrooms>(
-            ctx,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            CleanroomFilter::into_store(filter, ctx)?,
-            CleanroomOrder::into_store(order_by),
-        )?;
-        Ok(CleanroomConnection(
-            fetch_list::<store::Cleanrooms>(ctx, query).await?,
-        ))
+    ) -> Result<CleanroomConnection, ApiError> {
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        list::<store::Cleanrooms, _, _>(ctx, page, filter, order_by)
+            .await
+            .map(CleanroomConnection)
     }
 
     /// ATMP products.
@@ -242,21 +231,16 @@ impl Query {
         #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
             Vec<ProductOrder>,
         >,
-    ) -> Result<super::ProductConnection, ApiError> {
-        let query = list_query::<store::Products>(
-            ctx,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            ProductFilter::into_store(filter, ctx)?,
-            ProductOrder::into_store(order_by),
-        )?;
-        Ok(ProductConnection(
-            fetch_list::<store::Products>(ctx, query).await?,
-        ))
+    ) -> Result<ProductConnection, ApiError> {
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        list::<store::Products, _, _>(ctx, page, filter, order_by)
+            .await
+            .map(ProductConnection)
     }
 
     /// Clinical trials.
@@ -278,21 +262,16 @@ impl Query {
         #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
             Vec<TrialOrder>,
         >,
-    ) -> Result<super::TrialConnection, ApiError> {
-        let query = list_query::<store::Trials>(
-            ctx,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            TrialFilter::into_store(filter, ctx)?,
-            TrialOrder::into_store(order_by),
-        )?;
-        Ok(TrialConnection(
-            fetch_list::<store::Trials>(ctx, query).await?,
-        ))
+    ) -> Result<TrialConnection, ApiError> {
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        list::<store::Trials, _, _>(ctx, page, filter, order_by)
+            .await
+            .map(TrialConnection)
     }
 
     /// Accreditations and authorisations held by units.
@@ -314,21 +293,16 @@ impl Query {
         #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
             Vec<AccreditationOrder>,
         >,
-    ) -> Result<super::AccreditationConnection, ApiError> {
-        let query = list_query::<store::Accreditations>(
-            ctx,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            AccreditationFilter::into_store(filter, ctx)?,
-            AccreditationOrder::into_store(order_by),
-        )?;
-        Ok(AccreditationConnection(
-            fetch_list::<store::Accreditations>(ctx, query).await?,
-        ))
+    ) -> Result<AccreditationConnection, ApiError> {
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        list::<store::Accreditations, _, _>(ctx, page, filter, order_by)
+            .await
+            .map(AccreditationConnection)
     }
 
     /// The history timeline, oldest first by default.
@@ -350,20 +324,15 @@ impl Query {
         #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
             Vec<MilestoneOrder>,
         >,
-    ) -> Result<super::MilestoneConnection, ApiError> {
-        let query = list_query::<store::Milestones>(
-            ctx,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            MilestoneFilter::into_store(filter, ctx)?,
-            MilestoneOrder::into_store(order_by),
-        )?;
-        Ok(MilestoneConnection(
-            fetch_list::<store::Milestones>(ctx, query).await?,
-        ))
+    ) -> Result<MilestoneConnection, ApiError> {
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        list::<store::Milestones, _, _>(ctx, page, filter, order_by)
+            .await
+            .map(MilestoneConnection)
     }
 }

@@ -3,8 +3,12 @@
 use async_graphql::{Context, Object, ID};
 use entities::unit;
 
-use super::connection::{connection, connection_complexity, fetch_children, list_query, PageArgs};
-use super::filter::*;
+use super::connection::{children, connection, connection_complexity, PageArgs};
+use super::filter::{
+    AccreditationFilter, AccreditationOrder, AppointmentFilter, AppointmentOrder, CleanroomFilter,
+    CleanroomOrder, MilestoneFilter, MilestoneOrder, PersonFilter, PersonOrder, ProductFilter,
+    ProductOrder, TrialFilter, TrialOrder, UnitFilter, UnitOrder,
+};
 use super::node::{global_id, NodeType};
 use super::{record, required, ApiError, Provenance};
 use crate::store;
@@ -117,20 +121,15 @@ impl Unit {
             Vec<UnitOrder>,
         >,
     ) -> Result<super::UnitConnection, ApiError> {
-        let query = list_query::<store::Units>(
-            ctx,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            UnitFilter::into_store(filter, ctx)?,
-            UnitOrder::into_store(order_by),
-        )?;
-        Ok(super::UnitConnection(
-            fetch_children::<store::ChildrenOfUnit>(ctx, self.0.id, query).await?,
-        ))
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        children::<store::ChildrenOfUnit, _, _>(ctx, self.0.id, page, filter, order_by)
+            .await
+            .map(super::UnitConnection)
     }
 
     /// Cleanrooms of this facility.
@@ -153,20 +152,15 @@ impl Unit {
             Vec<CleanroomOrder>,
         >,
     ) -> Result<super::CleanroomConnection, ApiError> {
-        let query = list_query::<store::Cleanrooms>(
-            ctx,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            CleanroomFilter::into_store(filter, ctx)?,
-            CleanroomOrder::into_store(order_by),
-        )?;
-        Ok(super::CleanroomConnection(
-            fetch_children::<store::CleanroomsOfUnit>(ctx, self.0.id, query).await?,
-        ))
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        children::<store::CleanroomsOfUnit, _, _>(ctx, self.0.id, page, filter, order_by)
+            .await
+            .map(super::CleanroomConnection)
     }
 
     /// Appointments in this unit, in the order the source lists them.
@@ -189,20 +183,15 @@ impl Unit {
             Vec<AppointmentOrder>,
         >,
     ) -> Result<super::AppointmentConnection, ApiError> {
-        let query = list_query::<store::Appointments>(
-            ctx,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            AppointmentFilter::into_store(filter, ctx)?,
-            AppointmentOrder::into_store(order_by),
-        )?;
-        Ok(super::AppointmentConnection(
-            fetch_children::<store::AppointmentsOfUnit>(ctx, self.0.id, query).await?,
-        ))
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        children::<store::AppointmentsOfUnit, _, _>(ctx, self.0.id, page, filter, order_by)
+            .await
+            .map(super::AppointmentConnection)
     }
 
     /// People with an appointment in this unit.
@@ -225,20 +214,15 @@ impl Unit {
             Vec<PersonOrder>,
         >,
     ) -> Result<super::PersonConnection, ApiError> {
-        let query = list_query::<store::People>(
-            ctx,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            PersonFilter::into_store(filter, ctx)?,
-            PersonOrder::into_store(order_by),
-        )?;
-        Ok(super::PersonConnection(
-            fetch_children::<store::PeopleOfUnit>(ctx, self.0.id, query).await?,
-        ))
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        children::<store::PeopleOfUnit, _, _>(ctx, self.0.id, page, filter, order_by)
+            .await
+            .map(super::PersonConnection)
     }
 
     /// ATMP products this unit develops or makes.
@@ -261,20 +245,15 @@ impl Unit {
             Vec<ProductOrder>,
         >,
     ) -> Result<super::ProductConnection, ApiError> {
-        let query = list_query::<store::Products>(
-            ctx,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            ProductFilter::into_store(filter, ctx)?,
-            ProductOrder::into_store(order_by),
-        )?;
-        Ok(super::ProductConnection(
-            fetch_children::<store::ProductsOfUnit>(ctx, self.0.id, query).await?,
-        ))
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        children::<store::ProductsOfUnit, _, _>(ctx, self.0.id, page, filter, order_by)
+            .await
+            .map(super::ProductConnection)
     }
 
     /// Clinical trials whose product this unit manufactures.
@@ -297,20 +276,15 @@ impl Unit {
             Vec<TrialOrder>,
         >,
     ) -> Result<super::TrialConnection, ApiError> {
-        let query = list_query::<store::Trials>(
-            ctx,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            TrialFilter::into_store(filter, ctx)?,
-            TrialOrder::into_store(order_by),
-        )?;
-        Ok(super::TrialConnection(
-            fetch_children::<store::TrialsManufacturedBy>(ctx, self.0.id, query).await?,
-        ))
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        children::<store::TrialsManufacturedBy, _, _>(ctx, self.0.id, page, filter, order_by)
+            .await
+            .map(super::TrialConnection)
     }
 
     /// Accreditations and authorisations this unit holds.
@@ -333,20 +307,15 @@ impl Unit {
             Vec<AccreditationOrder>,
         >,
     ) -> Result<super::AccreditationConnection, ApiError> {
-        let query = list_query::<store::Accreditations>(
-            ctx,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            AccreditationFilter::into_store(filter, ctx)?,
-            AccreditationOrder::into_store(order_by),
-        )?;
-        Ok(super::AccreditationConnection(
-            fetch_children::<store::AccreditationsOfUnit>(ctx, self.0.id, query).await?,
-        ))
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        children::<store::AccreditationsOfUnit, _, _>(ctx, self.0.id, page, filter, order_by)
+            .await
+            .map(super::AccreditationConnection)
     }
 
     /// Milestones of this unit's history.
@@ -369,20 +338,15 @@ impl Unit {
             Vec<MilestoneOrder>,
         >,
     ) -> Result<super::MilestoneConnection, ApiError> {
-        let query = list_query::<store::Milestones>(
-            ctx,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            MilestoneFilter::into_store(filter, ctx)?,
-            MilestoneOrder::into_store(order_by),
-        )?;
-        Ok(super::MilestoneConnection(
-            fetch_children::<store::MilestonesOfUnit>(ctx, self.0.id, query).await?,
-        ))
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        children::<store::MilestonesOfUnit, _, _>(ctx, self.0.id, page, filter, order_by)
+            .await
+            .map(super::MilestoneConnection)
     }
 
     /// Where this record's facts come from.
