@@ -59,10 +59,11 @@ function done(summary, latency, requests)
    end
    local e = summary.errors
    io.write(string.format(
-      "BENCH requests=%d responses=%d duration_us=%d non2xx=%d body_errors=%d "
+      "BENCH requests=%d responses=%d bytes=%d duration_us=%d non2xx=%d body_errors=%d "
          .. "socket_connect=%d socket_read=%d socket_write=%d timeouts=%d "
          .. "p50_us=%d p90_us=%d p99_us=%d max_us=%d\n",
-      summary.requests, responses_total, summary.duration, non2xx_total, body_errors_total,
+      summary.requests, responses_total, summary.bytes, summary.duration, non2xx_total,
+      body_errors_total,
       e.connect, e.read, e.write, e.timeout,
       latency:percentile(50.0), latency:percentile(90.0), latency:percentile(99.0), latency.max))
    if sample ~= "" then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/run.sh — load benchmark of atmp-graph against PostgreSQL, run from the repo root.
 #
-# What it does (about 4 minutes with the defaults; every load phase lasts DURATION seconds
+# What it does (about 2 minutes with the defaults when the release build is up to date, plus
+# the build itself: 4-5 minutes from cold on 2 cores; every load phase lasts DURATION seconds
 # after a WARMUP-second warm-up that is not measured):
 #   1. installs wrk if missing (apt-get), checks pgbench, psql, curl, jq and python3, starts the
 #      local PostgreSQL cluster if `pg_isready -h 127.0.0.1` fails, `cargo build --release`;
@@ -133,12 +134,15 @@ fi
 PG_VERSION=$(psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -qAtX -c 'SHOW server_version')
 PG_MAX_CONN=$(psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -qAtX -c 'SHOW max_connections')
 
+BUILD_SECONDS=0
 if (( BUILD )); then
   log "cargo build --release (log: bench/out/build.log)"
+  build_start=$(date +%s)
   if ! cargo build --release >"$OUT/build.log" 2>&1; then
     tail -n 40 "$OUT/build.log" >&2
     die "cargo build --release failed (BUILD=0 reuses an existing binary)"
   fi
+  BUILD_SECONDS=$(( $(date +%s) - build_start ))
 fi
 [[ -x $BIN ]] || die "no binary at $BIN"
 GIT_REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -182,6 +186,7 @@ URL="http://127.0.0.1:$PORT/graphql"
 log "starting the server on 127.0.0.1:$PORT (log: bench/out/server.log)"
 "$BIN" --database-url "$DB_URL" --listen "127.0.0.1:$PORT" serve >"$OUT/server.log" 2>&1 &
 SERVER_PID=$!
+[[ $(readlink "/proc/$SERVER_PID/exe" 2>/dev/null) == "$BIN"* ]] || die "PID $SERVER_PID is not the server"
 ready=0
 for _ in $(seq 600); do
   kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 40 "$OUT/server.log" >&2; SERVER_PID=""; die "the server exited at startup"; }
@@ -251,7 +256,7 @@ foreign_load() { # CPU-heavy processes that are not part of this run, such as a 
   ps -eo comm= | grep -cE '^(rustc|cargo|cc1|ld|cc1plus)$' || true
 }
 
-declare -A RPS=() P50=() P99=() NON2XX=() BODYERR=() SOCKERR=() REQS=()
+declare -A RPS=() P50=() P99=() NON2XX=() BODYERR=() SOCKERR=() REQS=() KB=()
 declare -A CPU_SERVER=() CPU_DRIVER=() CPU_REST=() BUSY=() FOREIGN=()
 declare -A TPS=() PG_LAT=() PG_FAILED=()
 
@@ -307,6 +312,7 @@ run_wrk() {
   [[ -n $line ]] || die "($name) no BENCH line from bench/graphql.lua in $out"
   field() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<"$line"; }
   REQS[$name]=$(field requests)
+  KB[$name]=$(awk -v b="$(field bytes)" -v r="$(field requests)" 'BEGIN { if (r > 0) printf "%.1f", b / r / 1024; else print "n/a" }')
   NON2XX[$name]=$(field non2xx)
   BODYERR[$name]=$(field body_errors)
   SOCKERR[$name]=$(( $(field socket_connect) + $(field socket_read) + $(field socket_write) + $(field timeouts) ))
@@ -398,23 +404,23 @@ declare -A LABEL=(
 {
   echo "# atmp-graph benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
-  echo "Build $GIT_REV (release); PostgreSQL $PG_VERSION (max_connections $PG_MAX_CONN); $NCPU CPU cores shared by"
+  echo "Build $GIT_REV (release, built in ${BUILD_SECONDS}s); PostgreSQL $PG_VERSION (max_connections $PG_MAX_CONN); $NCPU CPU cores shared by"
   echo "wrk/pgbench, PostgreSQL and the server. Data: $N_CLEANROOMS cleanrooms, $N_UNITS units, $N_PEOPLE people,"
   echo "$N_APPOINTMENTS appointments ($DB_SIZE; UNITS=$UNITS generated in ${GEN_SECONDS}s). Load: $CONNECTIONS connections,"
   echo "$THREADS wrk threads / pgbench -j 2, ${DURATION}s per phase after ${WARMUP}s warm-up. Server: pool $DB_POOL"
   echo "connections, loader delay $LOADER_DELAY ms. CPU columns are cores busy on average (of $NCPU); \"rest\" is"
   echo "the machine's busy time not spent in the server or the load driver, which is mostly PostgreSQL."
   echo
-  echo "| Load | req/s (tps) | p50 ms | p99 ms | non-2xx | error bodies | 1 request unloaded ms | server CPU | driver CPU | rest CPU |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| Load | req/s (tps) | p50 ms | p99 ms | non-2xx | error bodies / socket errors | KB per response | 1 request unloaded ms | server CPU | driver CPU | rest CPU |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for k in list-page1 list-deep nested; do
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${LABEL[$k]}" "${RPS[$k]}" "${P50[$k]}" \
-      "${P99[$k]}" "${NON2XX[$k]}" "$(( BODYERR[$k] + SOCKERR[$k] ))" "${CHECK_MS[$k]:-n/a}" \
+    printf '| %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %s |\n' "${LABEL[$k]}" "${RPS[$k]}" "${P50[$k]}" \
+      "${P99[$k]}" "${NON2XX[$k]}" "${BODYERR[$k]}" "${SOCKERR[$k]}" "${KB[$k]}" "${CHECK_MS[$k]:-n/a}" \
       "${CPU_SERVER[$k]}" "${CPU_DRIVER[$k]}" "${CPU_REST[$k]}"
   done
   for k in sql-join sql-server; do
     [[ -n ${TPS[$k]:-} ]] || continue
-    printf '| %s | %s | %s (avg) | – | – | %s failed | – | – | %s | %s |\n' "${LABEL[$k]}" "${TPS[$k]}" \
+    printf '| %s | %s | %s (avg) | – | – | %s failed | – | – | – | %s | %s |\n' "${LABEL[$k]}" "${TPS[$k]}" \
       "${PG_LAT[$k]}" "${PG_FAILED[$k]:-0}" "${CPU_DRIVER[$k]}" "${CPU_REST[$k]}"
   done
   echo
