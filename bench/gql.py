@@ -55,7 +55,7 @@ def walk(url, query_file, max_pages):
         if status != 200 or result.get("errors"):
             sys.exit(f"walk: page {len(pages) + 1} failed ({status}): {json.dumps(result)[:500]}")
         connection = result["data"]["cleanrooms"]
-        total = connection["totalCount"]
+        total = connection.get("totalCount", total)
         codes = [node["code"] for node in connection["nodes"]]
         for code in codes:
             # Keyset order is (code, id) under COLLATE "C": byte order, ties allowed.

@@ -212,9 +212,9 @@ DEEP_PAGE=$(jq -r .page "$OUT/walk.json")
 DEEP_ROWS_BEFORE=$(jq -r .rows_before "$OUT/walk.json")
 WALK_PAGES=$(jq -r .pages_walked "$OUT/walk.json")
 WALK_SECONDS=$(jq -r .seconds "$OUT/walk.json")
-if [[ $(jq -r '.reached_end and (.rows_seen == .total_count)' "$OUT/walk.json") != true ]]; then
+if [[ $(jq -r --argjson n "$N_CLEANROOMS" '.reached_end and (.rows_seen == $n)' "$OUT/walk.json") != true ]]; then
   if [[ $(jq -r .reached_end "$OUT/walk.json") == true ]]; then
-    problem "paging saw $(jq -r .rows_seen "$OUT/walk.json") rows but totalCount is $(jq -r .total_count "$OUT/walk.json")"
+    problem "paging saw $(jq -r .rows_seen "$OUT/walk.json") rows but the database holds $N_CLEANROOMS cleanrooms"
   else
     note "walk stopped at MAX_WALK_PAGES=$MAX_WALK_PAGES before the end of the list"
   fi
@@ -325,6 +325,8 @@ run_wrk() {
 
 run_wrk list-page1 "$OUT/body-list-page1.json"
 run_wrk list-deep "$OUT/body-list-deep.json"
+# VmHWM only grows: read it before the heavier nested load, for the 100-row list's own peak.
+RSS_LIST_PEAK_MB=$(kb_to_mb "$(status_kb VmHWM)")
 run_wrk nested "$OUT/body-nested.json"
 
 # ------------------------------------------------------------------ 5. peak RSS
@@ -432,8 +434,9 @@ declare -A LABEL=(
     printf '| p99 < 100 ms at %s clients, %s | **%s ms** | %s |\n' "$CONNECTIONS" "${SHORT[$k]}" "${P99[$k]}" \
       "$(verdict "$(lt "${P99[$k]}" 100)")"
   done
-  printf '| peak RSS < 150 MB (VmHWM after all load; %s MB idle) | **%s MB** | %s |\n' \
-    "$(kb_to_mb "$RSS_IDLE_KB")" "$RSS_PEAK_MB" "$(verdict "$(lt "$RSS_PEAK_MB" 150)")"
+  printf '| peak RSS < 150 MB serving the 100-row list, (a) and (b) (VmHWM; %s MB idle) | **%s MB** | %s |\n' \
+    "$(kb_to_mb "$RSS_IDLE_KB")" "$RSS_LIST_PEAK_MB" "$(verdict "$(lt "$RSS_LIST_PEAK_MB" 150)")"
+  printf '| (info) peak RSS after the nested load (c) too | %s MB | – |\n' "$RSS_PEAK_MB"
   printf '| deep page (page %s) within 1.2× of page 1 | p50 %s ms vs %s ms = **%s×**; req/s %s vs %s = **%s×** | %s |\n' \
     "$DEEP_PAGE" "${P50[list-deep]}" "${P50[list-page1]}" "$DEEP_P50_RATIO" "${RPS[list-page1]}" \
     "${RPS[list-deep]}" "$DEEP_RPS_RATIO" \

@@ -1,5 +1,7 @@
 //! `Accreditation`: accreditations and authorisations units hold.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Object, ID};
 use entities::accreditation;
 
@@ -9,7 +11,7 @@ use super::{required, ApiError, Provenance};
 use crate::store;
 
 /// An accreditation or authorisation a unit holds, such as JACIE.
-pub struct Accreditation(pub(crate) accreditation::Model);
+pub struct Accreditation(pub(crate) Arc<accreditation::Model>);
 
 connection!(
     AccreditationConnection,

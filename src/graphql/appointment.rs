@@ -1,5 +1,7 @@
 //! `Appointment`: a role a person holds at an institution, optionally in a unit.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Object, ID};
 use entities::appointment;
 
@@ -9,7 +11,7 @@ use super::{record, required, ApiError, Provenance};
 use crate::store;
 
 /// A role a person holds at an institution, optionally in one of its units, such as a member of the ATMP Center's steering group.
-pub struct Appointment(pub(crate) appointment::Model);
+pub struct Appointment(pub(crate) Arc<appointment::Model>);
 
 connection!(
     AppointmentConnection,

@@ -1,5 +1,7 @@
 //! `Cleanroom`: the rooms of GMP and pre-GMP facilities, with their EU GMP grades.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Object, ID};
 use entities::cleanroom;
 
@@ -10,7 +12,7 @@ use super::{required, ApiError, Provenance};
 use crate::store;
 
 /// A cleanroom of a GMP or pre-GMP facility.
-pub struct Cleanroom(pub(crate) cleanroom::Model);
+pub struct Cleanroom(pub(crate) Arc<cleanroom::Model>);
 
 connection!(
     CleanroomConnection,

@@ -139,7 +139,7 @@ pub(crate) fn connection_complexity(
 
 /// A fetched page and the means to count its whole list.
 pub(crate) struct Fetched<M> {
-    pub page: Page<M>,
+    pub page: Arc<Page<M>>,
     pub counter: Arc<dyn Counter>,
 }
 
@@ -178,7 +178,7 @@ where
     let loader = loader(ctx)?.loader();
     let page = loader.store().page::<L>(loader.caller(), &query).await?;
     Ok(Fetched {
-        page,
+        page: Arc::new(page),
         counter: Arc::new(ListCount::<L> {
             filter: query.filter,
         }),

@@ -1,5 +1,7 @@
 //! `Institution`: KI or KUH, the owners of every record.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Object, ID};
 use entities::institution;
 
@@ -13,7 +15,7 @@ use super::{ApiError, Provenance};
 use crate::store;
 
 /// A university or hospital: Karolinska Institutet (KI) or Karolinska University Hospital (KUH). Every record but a person belongs to one.
-pub struct Institution(pub(crate) institution::Model);
+pub struct Institution(pub(crate) Arc<institution::Model>);
 
 connection!(
     InstitutionConnection,

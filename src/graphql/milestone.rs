@@ -1,5 +1,7 @@
 //! `Milestone`: the history timeline of cell and gene therapy at Karolinska.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Object, ID};
 use entities::milestone;
 
@@ -9,7 +11,7 @@ use super::{record, required, ApiError, Provenance};
 use crate::store;
 
 /// An event of the history timeline, such as the first CAR-T cells to enter clinical trials in Europe (2014).
-pub struct Milestone(pub(crate) milestone::Model);
+pub struct Milestone(pub(crate) Arc<milestone::Model>);
 
 connection!(
     MilestoneConnection,

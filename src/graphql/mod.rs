@@ -59,7 +59,6 @@ pub fn build_schema(store: Store, limits: RequestLimits) -> AtmpSchema {
         .data(limits.pages)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
-        .extension(async_graphql::extensions::Tracing)
         .finish()
 }
 
@@ -100,7 +99,7 @@ impl Provenance {
 pub(crate) async fn record<K: RecordKey>(
     ctx: &async_graphql::Context<'_>,
     key: K,
-) -> Result<Option<<K::Table as Listable>::Model>, ApiError> {
+) -> Result<Option<std::sync::Arc<<K::Table as Listable>::Model>>, ApiError> {
     Ok(connection::loader(ctx)?.load_one(key).await?)
 }
 
@@ -108,7 +107,7 @@ pub(crate) async fn record<K: RecordKey>(
 pub(crate) async fn required<K: RecordKey + std::fmt::Debug>(
     ctx: &async_graphql::Context<'_>,
     key: K,
-) -> Result<<K::Table as Listable>::Model, ApiError> {
+) -> Result<std::sync::Arc<<K::Table as Listable>::Model>, ApiError> {
     record(ctx, key)
         .await?
         .ok_or_else(|| ApiError::Internal(format!("dangling reference to {key:?}")))

@@ -1,5 +1,7 @@
 //! `Person`: one identity shared by both institutions, with appointments at either.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Object, ID};
 use entities::person;
 
@@ -10,7 +12,7 @@ use super::{ApiError, Provenance};
 use crate::store;
 
 /// A person named in the records. The identity is shared: one person may hold appointments at both institutions. Contact details are personal data and are not published.
-pub struct Person(pub(crate) person::Model);
+pub struct Person(pub(crate) Arc<person::Model>);
 
 connection!(
     PersonConnection,

@@ -1,5 +1,7 @@
 //! `Product`: advanced therapy medicinal products.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Object, ID};
 use entities::product;
 
@@ -10,7 +12,7 @@ use super::{record, required, ApiError, Provenance};
 use crate::store;
 
 /// An advanced therapy medicinal product (ATMP): a gene therapy, somatic cell therapy, tissue-engineered or combined product.
-pub struct Product(pub(crate) product::Model);
+pub struct Product(pub(crate) Arc<product::Model>);
 
 connection!(
     ProductConnection,

@@ -1,5 +1,7 @@
 //! `Trial`: clinical trials of ATMPs, with their registry identifiers.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Object, ID};
 use entities::trial;
 
@@ -9,7 +11,7 @@ use super::{record, required, ApiError, Provenance};
 use crate::store;
 
 /// A clinical trial of an ATMP.
-pub struct Trial(pub(crate) trial::Model);
+pub struct Trial(pub(crate) Arc<trial::Model>);
 
 connection!(
     TrialConnection,

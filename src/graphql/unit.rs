@@ -1,5 +1,7 @@
 //! `Unit`: departments, facilities, centers and governance bodies, in a hierarchy.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Object, ID};
 use entities::unit;
 
@@ -14,7 +16,7 @@ use super::{record, required, ApiError, Provenance};
 use crate::store;
 
 /// An organisational unit of KI or KUH: a department, a GMP facility, a clinical unit, a center or a governance body.
-pub struct Unit(pub(crate) unit::Model);
+pub struct Unit(pub(crate) Arc<unit::Model>);
 
 connection!(
     UnitConnection,

@@ -8,7 +8,7 @@ use axum::body::{to_bytes, Bytes};
 use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::HttpState;
@@ -313,28 +313,41 @@ fn with_code(mut error: ServerError) -> ServerError {
     error
 }
 
+/// The response body, serialised once, straight from async-graphql's values.
+#[derive(Serialize)]
+struct Body<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [ServerError],
+}
+
 fn answer(media: Media, response: async_graphql::Response) -> Response {
     // Errors with no path, and no data, come from before execution: parse, validation, limits.
     let request_failed = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
     let errors: Vec<ServerError> = response.errors.into_iter().map(with_code).collect();
-    let mut body = serde_json::Map::new();
-    if !request_failed {
-        body.insert(
-            "data".to_owned(),
-            serde_json::to_value(&response.data).unwrap_or(Value::Null),
-        );
-    }
-    if !errors.is_empty() {
-        body.insert(
-            "errors".to_owned(),
-            serde_json::to_value(&errors).unwrap_or(Value::Null),
-        );
-    }
+    let body = Body {
+        data: (!request_failed).then_some(&response.data),
+        errors: &errors,
+    };
     let status = match (media, request_failed) {
         (Media::GraphqlResponse, true) => StatusCode::BAD_REQUEST,
         _ => StatusCode::OK,
     };
-    json_response(media, status, &Value::Object(body))
+    match serde_json::to_vec(&body) {
+        Ok(bytes) => {
+            let mut response = (status, bytes).into_response();
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, media.content_type());
+            response
+        }
+        Err(error) => {
+            tracing::error!(%error, "could not serialise a response");
+            let body = json!({ "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL" } }] });
+            json_response(media, StatusCode::INTERNAL_SERVER_ERROR, &body)
+        }
+    }
 }

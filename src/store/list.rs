@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::fmt::Debug;
 use std::hash::Hash;
+use std::sync::Arc;
 
 use futures::future::try_join_all;
 use sea_orm::sea_query::{
@@ -162,7 +163,7 @@ impl<L: Listable> Plan<L> {
                         ordering: self.signature.clone(),
                         keys: self.keys(&row),
                     };
-                    (cursor, row)
+                    (cursor, Arc::new(row))
                 })
                 .collect(),
             has_next_page: if self.page.backward { has_cursor } else { more },
@@ -242,7 +243,7 @@ impl Store {
         &self,
         caller: &Caller,
         ids: &[Uuid],
-    ) -> Result<HashMap<Uuid, L::Model>, StoreError> {
+    ) -> Result<HashMap<Uuid, Arc<L::Model>>, StoreError> {
         let mut select = select_rows::<L>(caller, &L::Filter::default());
         select.and_where(column(L::TABLE, "id").is_in(ids.iter().copied()));
         let answers = try_join_all(
@@ -253,7 +254,7 @@ impl Store {
         let mut rows = HashMap::new();
         for answer in answers {
             for row in rows_of::<L::Model>(answer)? {
-                rows.insert(L::id(&row), row);
+                rows.insert(L::id(&row), Arc::new(row));
             }
         }
         Ok(rows)

@@ -89,7 +89,7 @@ record_keys! {
 }
 
 impl<K: RecordKey> Loader<K> for StoreLoader {
-    type Value = <K::Table as Listable>::Model;
+    type Value = Arc<<K::Table as Listable>::Model>;
     type Error = Arc<StoreError>;
 
     async fn load(&self, keys: &[K]) -> Result<HashMap<K, Self::Value>, Self::Error> {
@@ -188,7 +188,7 @@ fn group_by<K, Q: Eq + Hash + Clone>(
 }
 
 impl<R: Relation> Loader<ChildPage<R>> for StoreLoader {
-    type Value = Page<<R::Child as Listable>::Model>;
+    type Value = Arc<Page<<R::Child as Listable>::Model>>;
     type Error = Arc<StoreError>;
 
     async fn load(
@@ -202,7 +202,7 @@ impl<R: Relation> Loader<ChildPage<R>> for StoreLoader {
                 .child_pages::<R>(&self.caller, &parents, &query)
                 .await?;
             for (parent, page) in found {
-                pages.insert(ChildPage::new(parent, query.clone()), page);
+                pages.insert(ChildPage::new(parent, query.clone()), Arc::new(page));
             }
         }
         Ok(pages)

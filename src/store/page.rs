@@ -5,6 +5,7 @@
 //! index serves: page 500 costs what page 1 does, and rows inserted meanwhile shift nothing.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -186,8 +187,9 @@ pub(crate) fn check_cursor<F: SortField>(
 /// A page of rows with what lies beyond it.
 #[derive(Debug, Clone)]
 pub struct Page<M> {
-    /// The rows in the requested order, each with its cursor.
-    pub rows: Vec<(Cursor, M)>,
+    /// The rows in the requested order, each with its cursor; shared, so handing a row to
+    /// several resolvers copies a pointer, not the row.
+    pub rows: Vec<(Cursor, Arc<M>)>,
     pub has_next_page: bool,
     pub has_previous_page: bool,
 }

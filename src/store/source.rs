@@ -42,6 +42,9 @@ impl Source {
         options
             .max_connections(max_connections)
             .min_connections(1)
+            // A ping on every checkout doubles the round trips of each read; ping only
+            // connections idle long enough to have been dropped by the server or a firewall.
+            .test_before_acquire_if_idle_for(std::time::Duration::from_secs(30))
             .sqlx_logging(false);
         Ok(Database::connect(options).await?)
     }
