@@ -71,7 +71,6 @@ impl Cli {
                 config.check()?;
                 let store = open_store(&config).await?;
                 crate::seed::seed(&store).await?;
-                tracing::info!("seed dataset written");
                 Ok(())
             }
             Command::Schema => {

@@ -613,7 +613,7 @@ pub fn parse_json(text: &str) -> Result<Dataset, ImportError> {
         });
     }
 
-    let _ = document.source;
+    dataset.source = document.source;
     if check.problems.is_empty() {
         Ok(dataset)
     } else {

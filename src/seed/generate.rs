@@ -29,7 +29,10 @@ pub fn generate(options: GenerateOptions) -> Dataset {
         natural_id(RecordKind::Institution, "KUH"),
     ];
     let grades = [GmpGrade::A, GmpGrade::B, GmpGrade::C, GmpGrade::D];
-    let mut data = Dataset::default();
+    let mut data = Dataset {
+        source: "the data generator".to_owned(),
+        ..Dataset::default()
+    };
     for u in 0..options.units {
         let institution_id = institutions[u % 2];
         let key = format!("generated-unit-{u:06}");

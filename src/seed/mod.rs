@@ -26,6 +26,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
         .upsert(&dataset)
         .await
         .context("could not write the seed dataset")?;
+    tracing::info!(source = %dataset.source, "seed dataset written");
     Ok(())
 }
 

@@ -17,6 +17,8 @@ use super::{Source, Store, StoreError};
 /// Validated records, ready to be written.
 #[derive(Debug, Clone, Default)]
 pub struct Dataset {
+    /// The document the records come from, for the log.
+    pub source: String,
     pub institutions: Vec<institution::Model>,
     pub units: Vec<unit::Model>,
     pub people: Vec<person::Model>,
