@@ -17,12 +17,17 @@ pub struct App {
 /// Connects to the configured database and prepares it: migrations always, the seed
 /// dataset when the database holds no institution yet.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = connect(config).await?;
+    prepare(&store).await?;
+    Ok(store)
+}
+
+/// Connects to the configured database, as it is.
+pub async fn connect(config: &Config) -> anyhow::Result<Store> {
     let connection = Source::connect(&config.database_url, config.db_connections)
         .await
         .with_context(|| format!("could not open the database `{}`", config.database_url))?;
-    let store = Store::single(connection);
-    prepare(&store).await?;
-    Ok(store)
+    Ok(Store::single(connection))
 }
 
 /// Migrates the store and seeds it if it is empty.

@@ -4,7 +4,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
-use crate::app::{open_store, App};
+use crate::app::{connect, open_store, App};
 use crate::config::Config;
 use crate::seed::{generate, GenerateOptions};
 
@@ -60,10 +60,11 @@ impl Cli {
             Command::Serve => crate::http::serve(App::build(&config).await?, &config).await,
             Command::Migrate => {
                 config.check()?;
-                let connection =
-                    crate::store::Source::connect(&config.database_url, config.db_connections)
-                        .await?;
-                crate::store::Store::single(connection).migrate().await?;
+                connect(&config)
+                    .await?
+                    .migrate()
+                    .await
+                    .context("could not migrate the database")?;
                 tracing::info!("migrations are up to date");
                 Ok(())
             }

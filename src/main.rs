@@ -1,5 +1,7 @@
 //! The `atmp-graph` binary: parse the command line, start logging, run the command.
 
+use std::process::ExitCode;
+
 use clap::Parser;
 
 // Resolving a GraphQL response allocates many small values; mimalloc serves them faster than
@@ -7,9 +9,18 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let cli = atmp_graph::cli::Cli::parse();
     atmp_graph::cli::init_tracing();
-    let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(cli.run())
+    let outcome = tokio::runtime::Runtime::new()
+        .map_err(anyhow::Error::from)
+        .and_then(|runtime| runtime.block_on(cli.run()));
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // The whole chain of causes, one line, without a backtrace: this is for operators.
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -6,7 +6,7 @@ use sea_orm::DbErr;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A database answered with an error, or could not be reached.
-    #[error("database error: {0}")]
+    #[error("database error")]
     Db(#[from] DbErr),
     /// A pagination cursor that this store did not make, or made for another ordering.
     #[error("{0}")]
