@@ -38,7 +38,7 @@
 #   NESTED_QUERY=bench/queries/units-nested.graphql   query (c); its top field must be `units`
 #   PGBENCH_SERVER_SQL=1 0 to skip the second pgbench run (the server's own statements)
 #   ATMP_*               passed through to the server, e.g. ATMP_DB_CONNECTIONS=16,
-#                        ATMP_LOADER_DELAY_MS=2 (the server's defaults when unset)
+#                        ATMP_LOADER_DELAY_MS=10 (the server's defaults when unset)
 #
 # Outputs in bench/out/ (git-ignored): summary.md, wrk-*.txt, pgbench-*.txt, server.log,
 # generate.log, build.log, the request bodies and one verified response of each query.
@@ -198,7 +198,7 @@ server_alive() { [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; }
 status_kb() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$SERVER_PID/status"; }
 RSS_IDLE_KB=$(status_kb VmRSS)
 DB_POOL=${ATMP_DB_CONNECTIONS:-16}
-LOADER_DELAY=${ATMP_LOADER_DELAY_MS:-2}
+LOADER_DELAY=${ATMP_LOADER_DELAY_MS:-10}
 
 # ------------------------------------------------------------------ 4. request bodies and checks
 log "building request bodies"

@@ -140,7 +140,16 @@ impl<L: Listable> Plan<L> {
             };
             any = any.add(all.add(beyond));
         }
-        Some(any)
+        // The expansion above is exact but opaque to index range scans; a redundant bound on
+        // the leading column lets both engines seek straight to the cursor instead of
+        // filtering every earlier row, so a deep page costs what the first does.
+        let (first_col, first_direction) = order.first()?;
+        let first_value = sql_value(cursor.keys.first()?);
+        let seek = match first_direction {
+            SortDirection::Ascending => column(L::TABLE, first_col).gte(first_value),
+            SortDirection::Descending => column(L::TABLE, first_col).lte(first_value),
+        };
+        Some(Condition::all().add(seek).add(any))
     }
 
     fn fetch_limit(&self) -> u64 {
