@@ -116,15 +116,21 @@ impl TestResponse {
 impl TestApp {
     /// The app over a fresh, migrated and seeded database.
     pub async fn spawn() -> TestApp {
-        Self::spawn_with(None).await
+        Self::spawn_with(None, 25).await
     }
 
     /// The app with `units` generated filler units (5 cleanrooms and 3 people each) added.
     pub async fn spawn_with_generated(units: usize) -> TestApp {
-        Self::spawn_with(Some(units)).await
+        Self::spawn_with(Some(units), 25).await
     }
 
-    async fn spawn_with(generated: Option<usize>) -> TestApp {
+    /// As [`TestApp::spawn_with_generated`], with loaders that wait long enough to gather every
+    /// key even when the CI machine is busy, so statement counts are exact.
+    pub async fn spawn_for_statement_counts(units: usize) -> TestApp {
+        Self::spawn_with(Some(units), 150).await
+    }
+
+    async fn spawn_with(generated: Option<usize>, loader_delay_ms: u64) -> TestApp {
         let unique = format!("atmp_test_{}", uuid::Uuid::new_v4().simple());
         let (url, database) = match std::env::var("TEST_DATABASE_URL") {
             Ok(admin_url) if !admin_url.is_empty() => {
@@ -152,9 +158,9 @@ impl TestApp {
             }
         };
         let mut config = Config::for_database(&url);
-        // Debug builds on a busy two-core CI machine are slow: give batches room to fill, so the
-        // statement counts below measure the batching design, not the machine's speed.
-        config.loader_delay_ms = 25;
+        // Debug builds on a busy two-core CI machine are slow: give batches room to fill, so
+        // answers and statement counts measure the batching design, not the machine's speed.
+        config.loader_delay_ms = loader_delay_ms;
         let mut connection = Source::connect(&url, 4).await.unwrap();
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
