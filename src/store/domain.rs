@@ -11,7 +11,7 @@ use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, Query, Sel
 use sea_orm::{ActiveEnum, ColumnTrait};
 use uuid::Uuid;
 
-use super::list::{qualified, scope_by_column, Listable, Relation};
+use super::list::{column, scope_by_column, Listable, Relation};
 use super::page::{SortField, SortKind, SortValue};
 use super::{OrderTerm, SortDirection};
 
@@ -72,14 +72,12 @@ const fn ascending<F>(field: F) -> OrderTerm<F> {
 }
 
 /// `column IN (values)`, or no restriction when the filter leaves it open.
-fn one_of<T>(table: &'static str, column: &'static str, values: &Option<Vec<T>>) -> Condition
+fn one_of<T>(table: &'static str, name: &'static str, values: &Option<Vec<T>>) -> Condition
 where
     T: Clone + Into<sea_orm::Value>,
 {
     match values {
-        Some(values) => {
-            Condition::all().add(qualified(table, column).is_in(values.iter().cloned()))
-        }
+        Some(values) => Condition::all().add(column(table, name).is_in(values.iter().cloned())),
         None => Condition::all(),
     }
 }
@@ -158,14 +156,8 @@ impl Relation for UnitsOfInstitution {
             Alias::new("institution"),
             member,
             Condition::any()
-                .add(
-                    qualified("unit", "institution_id")
-                        .equals((Alias::new("member_of"), Alias::new("id"))),
-                )
-                .add(
-                    qualified("unit", "partner_institution_id")
-                        .equals((Alias::new("member_of"), Alias::new("id"))),
-                ),
+                .add(column("unit", "institution_id").eq(member_id.clone()))
+                .add(column("unit", "partner_institution_id").eq(member_id.clone())),
         );
         select.and_where(member_id.clone().is_in(parents.iter().copied()));
         member_id

@@ -70,7 +70,8 @@ const PARENT_KEY: &str = "parent_key";
 const ROW_NUMBER: &str = "row_number";
 const COUNT: &str = "row_count";
 
-fn column(table: &'static str, column: &'static str) -> Expr {
+/// `table.column`: every column of the store's statements is qualified by its table.
+pub(crate) fn column(table: &'static str, column: &'static str) -> Expr {
     Expr::col((Alias::new(table), Alias::new(column)))
 }
 
@@ -416,11 +417,6 @@ pub(crate) fn scope_by_column(
     let parent = column(table, parent_column);
     select.and_where(parent.clone().is_in(parents.iter().copied()));
     parent
-}
-
-/// Plain column expression, for relation scopes written in the domain modules.
-pub(crate) fn qualified(table: &'static str, name: &'static str) -> Expr {
-    column(table, name)
 }
 
 /// Queries run on one source.

@@ -76,7 +76,7 @@ impl Store {
 
     /// A store over one database holding every institution.
     pub fn single(connection: DatabaseConnection) -> Self {
-        Store::new(vec![Source::everything("main", connection)])
+        Store::new(vec![Source::everything(connection)])
     }
 
     pub(crate) fn sources(&self) -> &[Source] {

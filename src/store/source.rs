@@ -18,16 +18,14 @@ enum Holds {
 /// One database behind the store.
 #[derive(Debug, Clone)]
 pub struct Source {
-    name: String,
     connection: DatabaseConnection,
     holds: Holds,
 }
 
 impl Source {
     /// A source holding every institution's records.
-    pub fn everything(name: &str, connection: DatabaseConnection) -> Self {
+    pub fn everything(connection: DatabaseConnection) -> Self {
         Source {
-            name: name.to_owned(),
             connection,
             holds: Holds::Everything,
         }
@@ -51,11 +49,6 @@ impl Source {
 
     pub(crate) fn connection(&self) -> &DatabaseConnection {
         &self.connection
-    }
-
-    /// The source's name in logs.
-    pub fn name(&self) -> &str {
-        &self.name
     }
 
     /// Whether the source may hold records of any of `institutions` (`None`: of any at all).
