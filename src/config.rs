@@ -4,7 +4,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::graphql::{Limits, RequestLimits};
+use crate::graphql::{Limits, QueryLimits, RequestLimits};
+
+/// The most `max-nesting` may be: async-graphql's parser refuses selection sets nested deeper.
+const MAX_NESTING: usize = 64;
 
 /// Settings for `atmp-graph serve` (and the database of every other command).
 /// Every flag can also come from the environment.
@@ -43,6 +46,31 @@ pub struct Config {
     #[arg(long, env = "ATMP_MAX_COMPLEXITY", default_value_t = 100_000)]
     pub max_complexity: usize,
 
+    /// Deepest nesting of `{`, `[` and `(` in a query's text (and of arrays and objects in its
+    /// `variables`), checked before the query is parsed.
+    #[arg(long, env = "ATMP_MAX_NESTING", default_value_t = 64)]
+    pub max_nesting: usize,
+
+    /// Most tokens in a query's text (names, values, punctuation; not spaces, commas or comments).
+    #[arg(long, env = "ATMP_MAX_TOKENS", default_value_t = 15_000)]
+    pub max_tokens: usize,
+
+    /// Most aliased fields in one selection set.
+    #[arg(long, env = "ATMP_MAX_ALIASES", default_value_t = 50)]
+    pub max_aliases: usize,
+
+    /// Most fields at the root of an operation, fragments expanded.
+    #[arg(long, env = "ATMP_MAX_ROOT_FIELDS", default_value_t = 30)]
+    pub max_root_fields: usize,
+
+    /// Most directives on one field, fragment spread or inline fragment.
+    #[arg(long, env = "ATMP_MAX_DIRECTIVES", default_value_t = 5)]
+    pub max_directives: usize,
+
+    /// Most fields a query selects with its fragments expanded (each spread counts one too).
+    #[arg(long, env = "ATMP_MAX_FIELDS", default_value_t = 2_000)]
+    pub max_fields: usize,
+
     /// How long a batching loader waits for sibling fields to ask for more keys before it runs
     /// its statement, in milliseconds. Under load a short wait splits batches (2 ms: about
     /// twice the statements and 0.6x the throughput of 10 ms in bench/run.sh); each level of
@@ -75,8 +103,21 @@ impl Config {
         if self.db_connections == 0 {
             problems.push("`db-connections` must be at least 1".to_owned());
         }
-        if self.max_depth == 0 || self.max_complexity == 0 {
-            problems.push("`max-depth` and `max-complexity` must be at least 1".to_owned());
+        for (name, value) in [
+            ("max-depth", self.max_depth),
+            ("max-complexity", self.max_complexity),
+            ("max-nesting", self.max_nesting),
+            ("max-tokens", self.max_tokens),
+            ("max-root-fields", self.max_root_fields),
+            ("max-fields", self.max_fields),
+        ] {
+            if value == 0 {
+                problems.push(format!("`{name}` must be at least 1"));
+            }
+        }
+        // Deeper documents would reach the parser's own recursion, and the stack's.
+        if self.max_nesting > MAX_NESTING {
+            problems.push(format!("`max-nesting` must be at most {MAX_NESTING}"));
         }
         if self.request_timeout_seconds == 0 {
             problems.push("`request-timeout-seconds` must be at least 1".to_owned());
@@ -108,8 +149,16 @@ impl Config {
                 default_page_size: self.default_page_size,
                 max_page_size: self.max_page_size,
             },
-            max_depth: self.max_depth,
             max_complexity: self.max_complexity,
+            query: QueryLimits {
+                max_nesting: self.max_nesting,
+                max_tokens: self.max_tokens,
+                max_depth: self.max_depth,
+                max_aliases: self.max_aliases,
+                max_root_fields: self.max_root_fields,
+                max_directives: self.max_directives,
+                max_fields: self.max_fields,
+            },
         }
     }
 
@@ -131,6 +180,12 @@ impl Config {
             max_page_size: 100,
             max_depth: 15,
             max_complexity: 100_000,
+            max_nesting: 64,
+            max_tokens: 15_000,
+            max_aliases: 50,
+            max_root_fields: 30,
+            max_directives: 5,
+            max_fields: 2_000,
             loader_delay_ms: 10,
             max_body_bytes: 1_048_576,
             request_timeout_seconds: 30,

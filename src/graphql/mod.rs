@@ -6,6 +6,7 @@ mod accreditation;
 mod appointment;
 mod cleanroom;
 pub(crate) mod connection;
+mod document;
 mod enums;
 mod error;
 mod filter;
@@ -24,6 +25,7 @@ pub use accreditation::{Accreditation, AccreditationConnection, AccreditationEdg
 pub use appointment::{Appointment, AppointmentConnection, AppointmentEdge};
 pub use cleanroom::{Cleanroom, CleanroomConnection, CleanroomEdge};
 pub use connection::Limits;
+pub use document::{json_nests_deeper_than, parse_checked, DocumentError, QueryLimits};
 pub use enums::{
     AccreditationScheme, AppointmentRole, AtmpClass, CleanroomRegime, CleanroomStatus,
     InstitutionKind, ProductStage, ProvenanceKind, TrialPhase, TrialStatus, UnitKind,
@@ -46,10 +48,10 @@ pub type AtmpSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 #[derive(Debug, Clone, Copy)]
 pub struct RequestLimits {
     pub pages: Limits,
-    /// Deepest nesting of selections.
-    pub max_depth: usize,
-    /// Largest complexity (roughly, fields to resolve).
+    /// Largest complexity: fields to resolve, each connection's counted once per row it may return.
     pub max_complexity: usize,
+    /// What the query's text may hold, checked before it is parsed and validated.
+    pub query: QueryLimits,
 }
 
 /// Builds the schema over `store`.
@@ -57,7 +59,9 @@ pub fn build_schema(store: Store, limits: RequestLimits) -> AtmpSchema {
     Schema::build(Query, EmptyMutation, EmptySubscription)
         .data(store)
         .data(limits.pages)
-        .limit_depth(limits.max_depth)
+        // Depth, directives and the rest are checked by `parse_checked` first, in linear time;
+        // async-graphql's own recursion check stays as deep as the text may nest.
+        .limit_recursive_depth(limits.query.max_nesting)
         .limit_complexity(limits.max_complexity)
         .finish()
 }

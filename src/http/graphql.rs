@@ -3,15 +3,18 @@
 //! and every malformed request answered in the same error shape, never as plain text.
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{ErrorExtensions, ServerError};
-use axum::body::{to_bytes, Bytes};
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::ServerError;
+use axum::body::Bytes;
 use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::HttpState;
+use crate::graphql::{json_nests_deeper_than, parse_checked, DocumentError, RequestLimits};
 use crate::store::{Caller, StoreLoader};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -97,6 +100,39 @@ fn json_response(media: Media, status: StatusCode, body: &Value) -> Response {
     response
 }
 
+/// Past this many bytes an over-large body is no longer read to its end before the 413 answer.
+const MAX_DRAINED_BYTES: usize = 64 * 1024 * 1024;
+
+/// The body, up to `limit` bytes. An over-large body is still read to its end (up to
+/// [`MAX_DRAINED_BYTES`]) and dropped, so the client reads the 413 answer instead of a
+/// connection reset by unread data.
+async fn read_body(body: axum::body::Body, limit: usize) -> Result<Bytes, Rejection> {
+    let mut stream = body.into_data_stream();
+    let mut kept = Vec::new();
+    let mut seen: usize = 0;
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else {
+            return Err(Rejection::new(
+                StatusCode::BAD_REQUEST,
+                "the request body could not be read to its end",
+            ));
+        };
+        seen = seen.saturating_add(chunk.len());
+        if seen <= limit {
+            kept.extend_from_slice(&chunk);
+        } else if seen > MAX_DRAINED_BYTES.max(limit) {
+            break;
+        }
+    }
+    if seen > limit {
+        return Err(Rejection::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body must be at most {limit} bytes"),
+        ));
+    }
+    Ok(Bytes::from(kept))
+}
+
 /// The parameters of a GraphQL request, from a JSON body or a query string.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -137,18 +173,9 @@ pub(crate) async fn post_graphql(State(state): State<HttpState>, request: Reques
             "the request body must be `application/json`",
         );
     }
-    let body: Bytes = match to_bytes(request.into_body(), state.max_body_bytes).await {
+    let body = match read_body(request.into_body(), state.max_body_bytes).await {
         Ok(body) => body,
-        Err(_) => {
-            return request_error(
-                media,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &format!(
-                    "the request body must be at most {} bytes",
-                    state.max_body_bytes
-                ),
-            )
-        }
+        Err(rejection) => return rejection.answer(media),
     };
     let params: Params = match serde_json::from_slice(&body) {
         Ok(params) => params,
@@ -167,7 +194,7 @@ pub(crate) async fn post_graphql(State(state): State<HttpState>, request: Reques
             )
         }
     };
-    execute(&state, media, params).await
+    execute(&state, media, params, Method::Post).await
 }
 
 pub(crate) async fn get_graphql(
@@ -211,34 +238,25 @@ pub(crate) async fn get_graphql(
         variables,
         extensions,
     };
-    if let Some(query) = &params.query {
-        // The spec forbids mutations over GET; the schema has none yet, but say so plainly.
-        if looks_like_mutation(query, params.operation_name.as_deref()) {
-            let mut response = request_error(
-                media,
-                StatusCode::METHOD_NOT_ALLOWED,
-                "mutations must be sent with POST",
-            );
-            response
-                .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("POST"));
-            return response;
-        }
-    }
-    execute(&state, media, params).await
+    execute(&state, media, params, Method::Get).await
 }
 
-fn looks_like_mutation(query: &str, operation: Option<&str>) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(query) else {
-        return false;
-    };
+/// How the request came: the spec allows only queries over GET.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Get,
+    Post,
+}
+
+/// Whether the operation the request runs is a mutation (or a subscription).
+fn runs_a_mutation(document: &ExecutableDocument, operation: Option<&str>) -> bool {
     document.operations.iter().any(|(name, op)| {
         let chosen = match (operation, name) {
             (Some(wanted), Some(name)) => wanted == name.as_str(),
             (None, _) => true,
             (Some(_), None) => false,
         };
-        chosen && op.node.ty == async_graphql::parser::types::OperationType::Mutation
+        chosen && op.node.ty != OperationType::Query
     })
 }
 
@@ -254,13 +272,29 @@ pub(crate) async fn method_not_allowed() -> Response {
     response
 }
 
-async fn execute(state: &HttpState, media: Media, params: Params) -> Response {
+async fn execute(state: &HttpState, media: Media, params: Params, method: Method) -> Response {
     let Some(query) = params.query.filter(|q| !q.trim().is_empty()) else {
         return request_error(media, StatusCode::BAD_REQUEST, "the request has no `query`");
     };
     let variables = match params.variables {
         None | Some(Value::Null) => async_graphql::Variables::default(),
-        Some(value @ Value::Object(_)) => async_graphql::Variables::from_json(value),
+        Some(value @ Value::Object(_)) => {
+            let max = state.limits.query.max_nesting;
+            if json_nests_deeper_than(&value, max) {
+                let error = DocumentError::TooComplex {
+                    message: format!(
+                        "`variables` nests arrays and objects deeper than {max} levels (limit `max-nesting`)"
+                    ),
+                    pos: None,
+                };
+                return answer(
+                    state,
+                    media,
+                    async_graphql::Response::from_errors(vec![error.into()]),
+                );
+            }
+            async_graphql::Variables::from_json(value)
+        }
         Some(_) => {
             return request_error(
                 media,
@@ -279,7 +313,30 @@ async fn execute(state: &HttpState, media: Media, params: Params) -> Response {
             "`extensions` must be a JSON object",
         );
     }
+    // Bounded and measured before async-graphql parses, validates or runs anything.
+    let document = match parse_checked(&query, &state.limits.query) {
+        Ok(document) => document,
+        Err(error) => {
+            return answer(
+                state,
+                media,
+                async_graphql::Response::from_errors(vec![error.into()]),
+            )
+        }
+    };
+    if method == Method::Get && runs_a_mutation(&document, params.operation_name.as_deref()) {
+        let mut response = request_error(
+            media,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "mutations must be sent with POST",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
     let mut request = async_graphql::Request::new(query).variables(variables);
+    request.set_parsed_query(document);
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }
@@ -290,26 +347,40 @@ async fn execute(state: &HttpState, media: Media, params: Params) -> Response {
     )
     .delay(state.loader_delay);
     let response = state.schema.execute(request.data(loader)).await;
-    answer(media, response)
+    answer(state, media, response)
 }
 
-/// Gives framework errors (parse, validation, limits) a code, as resolver errors have.
-fn with_code(mut error: ServerError) -> ServerError {
+/// Gives framework errors (validation, complexity) a code, as resolver errors have, and
+/// names the limit a refused query is over.
+fn with_code(mut error: ServerError, limits: &RequestLimits) -> ServerError {
     let has_code = error
         .extensions
         .as_ref()
         .is_some_and(|e| e.get("code").is_some());
-    if !has_code {
-        let code =
-            if error.message.contains("nested too deep") || error.message.contains("too complex") {
-                "QUERY_TOO_COMPLEX"
-            } else {
-                "BAD_USER_INPUT"
-            };
-        let extended = async_graphql::Error::new(error.message.clone())
-            .extend_with(|_, e| e.set("code", code));
-        error.extensions = extended.extensions;
+    if has_code {
+        return error;
     }
+    let code = if error.message.starts_with("Query is too complex") {
+        error.message = format!(
+            "the query's complexity is over {} (limit `max-complexity`): each field counts one, each connection once per row it may return",
+            limits.max_complexity
+        );
+        "QUERY_TOO_COMPLEX"
+    } else if error
+        .message
+        .starts_with("The recursion depth of the query")
+    {
+        error.message = format!(
+            "the query nests selections and fragment spreads deeper than {} levels (limit `max-nesting`)",
+            limits.query.max_nesting
+        );
+        "QUERY_TOO_COMPLEX"
+    } else {
+        "BAD_USER_INPUT"
+    };
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", code);
+    error.extensions = Some(extensions);
     error
 }
 
@@ -322,12 +393,16 @@ struct Body<'a> {
     errors: &'a [ServerError],
 }
 
-fn answer(media: Media, response: async_graphql::Response) -> Response {
+fn answer(state: &HttpState, media: Media, response: async_graphql::Response) -> Response {
     // Errors with no path, and no data, come from before execution: parse, validation, limits.
     let request_failed = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
-    let errors: Vec<ServerError> = response.errors.into_iter().map(with_code).collect();
+    let errors: Vec<ServerError> = response
+        .errors
+        .into_iter()
+        .map(|error| with_code(error, &state.limits))
+        .collect();
     let body = Body {
         data: (!request_failed).then_some(&response.data),
         errors: &errors,

@@ -18,7 +18,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::app::App;
 use crate::config::Config;
-use crate::graphql::AtmpSchema;
+use crate::graphql::{AtmpSchema, RequestLimits};
 use crate::store::Store;
 
 /// What every handler shares.
@@ -28,6 +28,7 @@ pub(crate) struct HttpState {
     pub store: Store,
     pub max_body_bytes: usize,
     pub loader_delay: Duration,
+    pub limits: RequestLimits,
 }
 
 /// The service's routes and layers.
@@ -37,6 +38,7 @@ pub fn router(config: &Config, schema: AtmpSchema, store: Store) -> Router {
         store,
         max_body_bytes: config.max_body_bytes,
         loader_delay: config.loader_delay(),
+        limits: config.request_limits(),
     };
     let cors = CorsLayer::new()
         .allow_origin(Any)

@@ -241,6 +241,13 @@ impl TestApp {
         response.data().clone()
     }
 
+    /// How many SQL statements `query` runs, and its whole answer.
+    pub async fn statements_and_response(&self, query: &str) -> (usize, TestResponse) {
+        let before = self.statements.load(Ordering::SeqCst);
+        let response = self.graphql(query).await;
+        (self.statements.load(Ordering::SeqCst) - before, response)
+    }
+
     /// How many SQL statements `query` runs.
     pub async fn statements_for(&self, query: &str) -> (usize, Value) {
         let before = self.statements.load(Ordering::SeqCst);

@@ -6,6 +6,7 @@ mod bad_input;
 mod examples;
 mod helpers;
 mod http;
+mod limits;
 mod no_n_plus_one;
 mod pagination;
 mod relations;
