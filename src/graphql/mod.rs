@@ -16,6 +16,7 @@ mod node;
 mod person;
 mod product;
 mod query;
+mod selection_order;
 mod trial;
 mod unit;
 
@@ -36,6 +37,7 @@ pub use milestone::{Milestone, MilestoneConnection, MilestoneEdge};
 pub use person::{Person, PersonConnection, PersonEdge};
 pub use product::{Product, ProductConnection, ProductEdge};
 pub use query::Query;
+pub use selection_order::{ask_for_typenames, order_response, TypeMap};
 pub use trial::{Trial, TrialConnection, TrialEdge};
 pub use unit::{Unit, UnitConnection, UnitEdge};
 

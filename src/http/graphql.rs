@@ -14,7 +14,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::HttpState;
-use crate::graphql::{json_nests_deeper_than, parse_checked, DocumentError, RequestLimits};
+use crate::graphql::{
+    ask_for_typenames, json_nests_deeper_than, order_response, parse_checked, DocumentError,
+    RequestLimits,
+};
 use crate::store::{Caller, StoreLoader};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -335,10 +338,13 @@ async fn execute(state: &HttpState, media: Media, params: Params, method: Method
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    let mut request = async_graphql::Request::new(query).variables(variables);
-    request.set_parsed_query(document);
-    if let Some(name) = params.operation_name {
-        request = request.operation_name(name);
+    // async-graphql consumes its copy; the client's stays to order the answer by.
+    let mut asked = document.clone();
+    ask_for_typenames(&state.types, &mut asked);
+    let mut request = async_graphql::Request::new(query).variables(variables.clone());
+    request.set_parsed_query(asked);
+    if let Some(name) = &params.operation_name {
+        request = request.operation_name(name.clone());
     }
     // A loader per request: the caller's scope travels with every batch, caches never cross callers.
     let loader = DataLoader::new(
@@ -346,7 +352,14 @@ async fn execute(state: &HttpState, media: Media, params: Params, method: Method
         tokio::spawn,
     )
     .delay(state.loader_delay);
-    let response = state.schema.execute(request.data(loader)).await;
+    let mut response = state.schema.execute(request.data(loader)).await;
+    order_response(
+        &state.types,
+        &document,
+        params.operation_name.as_deref(),
+        &variables,
+        &mut response.data,
+    );
     answer(state, media, response)
 }
 

@@ -5,6 +5,7 @@ mod graphiql;
 mod graphql;
 mod health;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -18,7 +19,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::app::App;
 use crate::config::Config;
-use crate::graphql::{AtmpSchema, RequestLimits};
+use crate::graphql::{sdl, AtmpSchema, RequestLimits, TypeMap};
 use crate::store::Store;
 
 /// What every handler shares.
@@ -29,16 +30,19 @@ pub(crate) struct HttpState {
     pub max_body_bytes: usize,
     pub loader_delay: Duration,
     pub limits: RequestLimits,
+    /// The schema's types, to put answers in the order of their selection sets.
+    pub types: Arc<TypeMap>,
 }
 
 /// The service's routes and layers.
 pub fn router(config: &Config, schema: AtmpSchema, store: Store) -> Router {
     let state = HttpState {
-        schema,
         store,
         max_body_bytes: config.max_body_bytes,
         loader_delay: config.loader_delay(),
         limits: config.request_limits(),
+        types: Arc::new(TypeMap::from_sdl(&sdl(&schema))),
+        schema,
     };
     let cors = CorsLayer::new()
         .allow_origin(Any)

@@ -76,6 +76,8 @@ pub struct TestResponse {
     pub headers: axum::http::HeaderMap,
     pub content_type: String,
     pub body: Value,
+    /// The body as sent, for what `body` loses (the order of members).
+    pub text: String,
 }
 
 impl TestResponse {
@@ -195,6 +197,7 @@ impl TestApp {
             .map(|v| v.to_str().unwrap().to_owned())
             .unwrap_or_default();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = if bytes.is_empty() {
             Value::Null
         } else {
@@ -206,6 +209,7 @@ impl TestApp {
             headers,
             content_type,
             body,
+            text,
         }
     }
 

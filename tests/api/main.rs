@@ -10,6 +10,7 @@ mod limits;
 mod no_n_plus_one;
 mod pagination;
 mod relations;
+mod response_order;
 mod schema_file;
 mod seed_facts;
 mod store_lifecycle;

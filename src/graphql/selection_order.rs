@@ -1,0 +1,378 @@
+//! Response members in the order of the selection set, as the specification's CollectFields
+//! gives it: each response key at its first occurrence, fragments expanded in place where
+//! their type condition holds and `@skip` / `@include` allow.
+//!
+//! async-graphql resolves an object's fields concurrently and inserts each answer when it
+//! completes, so a field that waits on the database can land after one that does not. The
+//! answer is put back in order afterwards, in one pass over it. Where a field's type is
+//! abstract (`Node`), the object's own type decides which fragments apply, so such selection
+//! sets also ask for `__typename`, which is dropped again unless the client asked for it.
+
+use std::collections::{HashMap, HashSet};
+
+use async_graphql::indexmap::IndexMap;
+use async_graphql::parser::types::{
+    BaseType, Directive, DocumentOperations, ExecutableDocument, Field, OperationDefinition,
+    OperationType, Selection, SelectionSet, TypeKind, TypeSystemDefinition,
+};
+use async_graphql::{Name, Positioned, Value, Variables};
+
+const TYPENAME: &str = "__typename";
+
+/// What the ordering needs of the schema: each field's type, and which types are abstract.
+#[derive(Debug, Default)]
+pub struct TypeMap {
+    /// Named type of each field, by object or interface type.
+    fields: HashMap<String, HashMap<String, String>>,
+    /// The object types of each interface and union.
+    possible: HashMap<String, HashSet<String>>,
+    /// The root query type.
+    query: String,
+}
+
+impl TypeMap {
+    /// Reads the types from the schema's SDL (which the schema itself printed, so it parses).
+    pub fn from_sdl(sdl: &str) -> TypeMap {
+        let mut types = TypeMap {
+            query: "Query".to_owned(),
+            ..TypeMap::default()
+        };
+        let Ok(document) = async_graphql::parser::parse_schema(sdl) else {
+            tracing::error!("the schema's own SDL does not parse: responses keep resolver order");
+            return types;
+        };
+        for definition in document.definitions {
+            let TypeSystemDefinition::Type(definition) = definition else {
+                continue;
+            };
+            let name = definition.node.name.node.to_string();
+            let (fields, implements) = match definition.node.kind {
+                TypeKind::Object(object) => (object.fields, object.implements),
+                TypeKind::Interface(interface) => {
+                    types.possible.entry(name.clone()).or_default();
+                    (interface.fields, interface.implements)
+                }
+                TypeKind::Union(union) => {
+                    types.possible.entry(name.clone()).or_default().extend(
+                        union
+                            .members
+                            .into_iter()
+                            .map(|member| member.node.to_string()),
+                    );
+                    continue;
+                }
+                _ => continue,
+            };
+            for interface in implements {
+                types
+                    .possible
+                    .entry(interface.node.to_string())
+                    .or_default()
+                    .insert(name.clone());
+            }
+            types.fields.insert(
+                name,
+                fields
+                    .into_iter()
+                    .map(|field| {
+                        let mut ty = &field.node.ty.node;
+                        while let BaseType::List(inner) = &ty.base {
+                            ty = inner;
+                        }
+                        let named = match &ty.base {
+                            BaseType::Named(named) => named.to_string(),
+                            BaseType::List(_) => String::new(),
+                        };
+                        (field.node.name.node.to_string(), named)
+                    })
+                    .collect(),
+            );
+        }
+        types
+    }
+
+    fn field_type(&self, parent: &str, field: &str) -> Option<&str> {
+        self.fields.get(parent)?.get(field).map(String::as_str)
+    }
+
+    fn is_abstract(&self, name: &str) -> bool {
+        self.possible.contains_key(name)
+    }
+
+    /// Whether an object of type `concrete` matches the type condition `condition`.
+    fn satisfies(&self, concrete: &str, condition: &str) -> bool {
+        concrete == condition
+            || self
+                .possible
+                .get(condition)
+                .is_some_and(|members| members.contains(concrete))
+    }
+}
+
+/// Adds `__typename` to the selection set of every field of abstract type that lacks it, so
+/// that [`order_response`] knows which fragments apply to each object.
+pub fn ask_for_typenames(types: &TypeMap, document: &mut ExecutableDocument) {
+    let operations: Vec<&mut Positioned<OperationDefinition>> = match &mut document.operations {
+        DocumentOperations::Single(operation) => vec![operation],
+        DocumentOperations::Multiple(operations) => operations.values_mut().collect(),
+    };
+    for operation in operations {
+        if operation.node.ty == OperationType::Query {
+            add_typenames(types, &mut operation.node.selection_set.node, &types.query);
+        }
+    }
+    for fragment in document.fragments.values_mut() {
+        let condition = fragment.node.type_condition.node.on.node.to_string();
+        add_typenames(types, &mut fragment.node.selection_set.node, &condition);
+    }
+}
+
+fn add_typenames(types: &TypeMap, set: &mut SelectionSet, parent: &str) {
+    for selection in &mut set.items {
+        match &mut selection.node {
+            Selection::Field(field) => {
+                let Some(child) = types.field_type(parent, &field.node.name.node) else {
+                    continue;
+                };
+                let child = child.to_owned();
+                let inner = &mut field.node.selection_set.node;
+                if types.is_abstract(&child) && !has_plain_typename(inner) {
+                    inner.items.insert(
+                        0,
+                        Positioned::new(
+                            Selection::Field(Positioned::new(
+                                Field {
+                                    alias: None,
+                                    name: Positioned::new(Name::new(TYPENAME), Default::default()),
+                                    arguments: Vec::new(),
+                                    directives: Vec::new(),
+                                    selection_set: Default::default(),
+                                },
+                                Default::default(),
+                            )),
+                            Default::default(),
+                        ),
+                    );
+                }
+                add_typenames(types, inner, &child);
+            }
+            Selection::InlineFragment(inline) => {
+                let condition = inline
+                    .node
+                    .type_condition
+                    .as_ref()
+                    .map_or_else(|| parent.to_owned(), |c| c.node.on.node.to_string());
+                add_typenames(types, &mut inline.node.selection_set.node, &condition);
+            }
+            Selection::FragmentSpread(_) => {}
+        }
+    }
+}
+
+fn has_plain_typename(set: &SelectionSet) -> bool {
+    set.items.iter().any(|selection| match &selection.node {
+        Selection::Field(field) => {
+            field.node.name.node == TYPENAME
+                && field.node.alias.is_none()
+                && field.node.directives.is_empty()
+        }
+        _ => false,
+    })
+}
+
+/// Puts every object of `data` in the order of the selection set that asked for it.
+///
+/// `document` is the client's document as sent (before [`ask_for_typenames`]); `variables`
+/// decide `@skip` and `@include`, with the operation's defaults for those not given.
+pub fn order_response(
+    types: &TypeMap,
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    variables: &Variables,
+    data: &mut Value,
+) {
+    let operation = document
+        .operations
+        .iter()
+        .find(|(name, _)| match operation_name {
+            Some(wanted) => name.is_some_and(|name| name.as_str() == wanted),
+            None => true,
+        });
+    let Some((_, operation)) = operation else {
+        return;
+    };
+    if operation.node.ty != OperationType::Query {
+        return;
+    }
+    let mut variables = variables.clone();
+    for definition in &operation.node.variable_definitions {
+        let name = &definition.node.name.node;
+        if !variables.contains_key(name) {
+            if let Some(default) = &definition.node.default_value {
+                variables.insert(name.clone(), default.node.clone());
+            }
+        }
+    }
+    let orderer = Orderer {
+        types,
+        document,
+        variables: &variables,
+    };
+    orderer.value(
+        data,
+        &[&operation.node.selection_set.node],
+        &types.query,
+        &mut HashMap::new(),
+    );
+}
+
+/// The fields collected for one object type: response key → (field name, its selection sets).
+type Collected<'a> = IndexMap<&'a Name, (&'a Name, Vec<&'a SelectionSet>)>;
+
+struct Orderer<'a> {
+    types: &'a TypeMap,
+    document: &'a ExecutableDocument,
+    variables: &'a Variables,
+}
+
+impl<'a> Orderer<'a> {
+    /// Orders `value`, an answer for `sets` of declared type `declared`. Objects of one list
+    /// share `collected`, so a hundred rows of one type are collected once.
+    fn value(
+        &self,
+        value: &mut Value,
+        sets: &[&'a SelectionSet],
+        declared: &str,
+        collected: &mut HashMap<String, Collected<'a>>,
+    ) {
+        match value {
+            Value::List(items) => {
+                for item in items {
+                    self.value(item, sets, declared, collected);
+                }
+            }
+            Value::Object(members) => {
+                let concrete = if self.types.is_abstract(declared) {
+                    match members.get(TYPENAME) {
+                        Some(Value::String(name)) => name.clone(),
+                        _ => return,
+                    }
+                } else {
+                    declared.to_owned()
+                };
+                let fields = collected
+                    .entry(concrete.clone())
+                    .or_insert_with(|| self.collect(sets, &concrete));
+                let mut unordered = std::mem::take(members);
+                let mut ordered = IndexMap::with_capacity(unordered.len());
+                for (key, (field, inner)) in fields.iter() {
+                    let Some(mut child) = unordered.swap_remove(*key) else {
+                        continue;
+                    };
+                    if !inner.is_empty() {
+                        if let Some(child_type) = self.types.field_type(&concrete, field) {
+                            self.value(&mut child, inner, child_type, &mut HashMap::new());
+                        }
+                    }
+                    ordered.insert((*key).clone(), child);
+                }
+                // What is left was not asked for by the client: the `__typename` added above.
+                unordered.swap_remove(TYPENAME);
+                ordered.extend(unordered);
+                *members = ordered;
+            }
+            _ => {}
+        }
+    }
+
+    /// CollectFields for an object of type `concrete`.
+    fn collect(&self, sets: &[&'a SelectionSet], concrete: &str) -> Collected<'a> {
+        let mut fields = Collected::new();
+        let mut visited = HashSet::new();
+        for set in sets {
+            self.collect_set(set, concrete, &mut fields, &mut visited);
+        }
+        fields
+    }
+
+    fn collect_set(
+        &self,
+        set: &'a SelectionSet,
+        concrete: &str,
+        fields: &mut Collected<'a>,
+        visited: &mut HashSet<&'a Name>,
+    ) {
+        for selection in &set.items {
+            if !self.included(selection.node.directives()) {
+                continue;
+            }
+            match &selection.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    let entry = fields
+                        .entry(&field.response_key().node)
+                        .or_insert_with(|| (&field.name.node, Vec::new()));
+                    if !field.selection_set.node.items.is_empty() {
+                        entry.1.push(&field.selection_set.node);
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    let applies = inline
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .is_none_or(|c| self.types.satisfies(concrete, &c.node.on.node));
+                    if applies {
+                        self.collect_set(
+                            &inline.node.selection_set.node,
+                            concrete,
+                            fields,
+                            visited,
+                        );
+                    }
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = &spread.node.fragment_name.node;
+                    let Some(fragment) = self.document.fragments.get(name) else {
+                        continue;
+                    };
+                    if !visited.insert(name) {
+                        continue;
+                    }
+                    let condition = &fragment.node.type_condition.node.on.node;
+                    if self.types.satisfies(concrete, condition) {
+                        self.collect_set(
+                            &fragment.node.selection_set.node,
+                            concrete,
+                            fields,
+                            visited,
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether `@skip` and `@include` let a selection through.
+    fn included(&self, directives: &[Positioned<Directive>]) -> bool {
+        directives.iter().all(|directive| {
+            let wanted = match directive.node.name.node.as_str() {
+                "skip" => false,
+                "include" => true,
+                _ => return true,
+            };
+            let condition = directive.node.get_argument("if").and_then(|value| {
+                value
+                    .node
+                    .clone()
+                    .into_const_with(|name| self.variables.get(&name).cloned().ok_or(()))
+                    .ok()
+            });
+            match condition {
+                Some(Value::Boolean(condition)) => condition == wanted,
+                // Invalid conditions are refused by validation; keep the field either way.
+                _ => true,
+            }
+        })
+    }
+}
