@@ -64,18 +64,43 @@ fn too_complex(message: String, pos: Option<Pos>) -> DocumentError {
 }
 
 /// Scans, parses and measures `text`: the document, or why it is refused.
-pub fn parse_checked(
-    text: &str,
-    limits: &QueryLimits,
-) -> Result<ExecutableDocument, DocumentError> {
-    scan(text, limits)?;
+pub fn parse_checked(text: &str, limits: &QueryLimits) -> Result<Checked, DocumentError> {
+    let tokens = scan(text, limits)?;
     let document = async_graphql::parser::parse_query(text).map_err(syntax_error)?;
-    measure(&document, limits)?;
-    Ok(document)
+    let fields = measure(&document, limits)?;
+    Ok(Checked {
+        document,
+        weight: Weight { tokens, fields },
+    })
 }
 
-/// Bounds nesting and tokens in one pass over the text, before any recursive parsing.
-fn scan(text: &str, limits: &QueryLimits) -> Result<(), DocumentError> {
+/// A document within every limit, and what it weighs.
+#[derive(Debug)]
+pub struct Checked {
+    pub document: ExecutableDocument,
+    pub weight: Weight,
+}
+
+/// What a checked document's validation and execution grow with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Weight {
+    /// Tokens in the text.
+    pub tokens: usize,
+    /// Fields of its largest operation, fragments expanded.
+    pub fields: u64,
+}
+
+impl Weight {
+    /// Whether validating and running the document may take long enough (a millisecond or
+    /// more) that it should not hold an async worker that other requests are waiting for.
+    pub fn is_heavy(&self) -> bool {
+        self.tokens > 2_000 || self.fields > 500
+    }
+}
+
+/// Bounds nesting and tokens in one pass over the text, before any recursive parsing; the
+/// number of tokens.
+fn scan(text: &str, limits: &QueryLimits) -> Result<usize, DocumentError> {
     let mut nesting: usize = 0;
     let mut tokens: usize = 0;
     for token in Lexer::new(text) {
@@ -113,7 +138,7 @@ fn scan(text: &str, limits: &QueryLimits) -> Result<(), DocumentError> {
             ));
         }
     }
-    Ok(())
+    Ok(tokens)
 }
 
 /// One line, with the position, instead of the parser's multi-line drawing.
@@ -150,8 +175,9 @@ struct Size {
     depth: usize,
 }
 
-/// Measures every operation and fragment of `document` against `limits`.
-fn measure(document: &ExecutableDocument, limits: &QueryLimits) -> Result<(), DocumentError> {
+/// Measures every operation and fragment of `document` against `limits`: the fields of the
+/// largest operation.
+fn measure(document: &ExecutableDocument, limits: &QueryLimits) -> Result<u64, DocumentError> {
     let order = fragments_in_dependency_order(document)?;
     let mut measurer = Measurer {
         limits,
@@ -163,9 +189,11 @@ fn measure(document: &ExecutableDocument, limits: &QueryLimits) -> Result<(), Do
             measurer.fragments.insert(name, size);
         }
     }
+    let mut largest = 0;
     for (_, operation) in document.operations.iter() {
         let set = &operation.node.selection_set;
         let size = measurer.selection_set(set)?;
+        largest = largest.max(size.selections);
         if size.fields_here > limits.max_root_fields as u64 {
             return Err(too_complex(
                 format!(
@@ -177,7 +205,7 @@ fn measure(document: &ExecutableDocument, limits: &QueryLimits) -> Result<(), Do
         }
         measurer.directives(&operation.node.directives, operation.pos)?;
     }
-    Ok(())
+    Ok(largest)
 }
 
 struct Measurer<'a> {
@@ -490,6 +518,30 @@ mod tests {
             ..LIMITS
         };
         assert!(parse_checked(&text, &limits).is_ok());
+    }
+
+    #[test]
+    fn large_documents_weigh_heavy() {
+        let weight = |text: &str| parse_checked(text, &LIMITS).map(|checked| checked.weight);
+        let aliases: String = (0..45)
+            .map(|i| format!("i{i}: institution {{ {} }} ", "code name kind ".repeat(4)))
+            .collect();
+
+        assert_eq!(
+            weight("{ a: __typename b: __typename }"),
+            Ok(Weight {
+                tokens: 8,
+                fields: 2
+            })
+        );
+        assert!(!weight("{ institutions { code } }").unwrap().is_heavy());
+        assert!(weight(&format!("{{ units {{ nodes {{ {aliases} }} }} }}"))
+            .unwrap()
+            .is_heavy());
+        let ids = "\"x\" ".repeat(2_001);
+        assert!(weight(&format!("{{ nodes(ids: [{ids}]) {{ id }} }}"))
+            .unwrap()
+            .is_heavy());
     }
 
     #[test]

@@ -26,7 +26,9 @@ pub use accreditation::{Accreditation, AccreditationConnection, AccreditationEdg
 pub use appointment::{Appointment, AppointmentConnection, AppointmentEdge};
 pub use cleanroom::{Cleanroom, CleanroomConnection, CleanroomEdge};
 pub use connection::Limits;
-pub use document::{json_nests_deeper_than, parse_checked, DocumentError, QueryLimits};
+pub use document::{
+    json_nests_deeper_than, parse_checked, Checked, DocumentError, QueryLimits, Weight,
+};
 pub use enums::{
     AccreditationScheme, AppointmentRole, AtmpClass, CleanroomRegime, CleanroomStatus,
     InstitutionKind, ProductStage, ProvenanceKind, TrialPhase, TrialStatus, UnitKind,

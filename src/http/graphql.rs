@@ -15,8 +15,8 @@ use serde_json::{json, Value};
 
 use super::HttpState;
 use crate::graphql::{
-    ask_for_typenames, json_nests_deeper_than, order_response, parse_checked, DocumentError,
-    RequestLimits,
+    ask_for_typenames, json_nests_deeper_than, order_response, parse_checked, Checked,
+    DocumentError, RequestLimits,
 };
 use crate::store::{Caller, StoreLoader};
 
@@ -317,8 +317,8 @@ async fn execute(state: &HttpState, media: Media, params: Params, method: Method
         );
     }
     // Bounded and measured before async-graphql parses, validates or runs anything.
-    let document = match parse_checked(&query, &state.limits.query) {
-        Ok(document) => document,
+    let Checked { document, weight } = match parse_checked(&query, &state.limits.query) {
+        Ok(checked) => checked,
         Err(error) => {
             return answer(
                 state,
@@ -352,7 +352,12 @@ async fn execute(state: &HttpState, media: Media, params: Params, method: Method
         tokio::spawn,
     )
     .delay(state.loader_delay);
-    let mut response = state.schema.execute(request.data(loader)).await;
+    let request = request.data(loader);
+    let mut response = if weight.is_heavy() {
+        execute_off_the_workers(state, request).await
+    } else {
+        state.schema.execute(request).await
+    };
     order_response(
         &state.types,
         &document,
@@ -361,6 +366,29 @@ async fn execute(state: &HttpState, media: Media, params: Params, method: Method
         &mut response.data,
     );
     answer(state, media, response)
+}
+
+/// Runs a heavy request on the blocking pool, so that its validation and execution, which run
+/// without yielding for as long as the document is large, hold no async worker that `/health`
+/// and other clients are waiting for; the operating system shares the cores between them.
+async fn execute_off_the_workers(
+    state: &HttpState,
+    request: async_graphql::Request,
+) -> async_graphql::Response {
+    let schema = state.schema.clone();
+    let runtime = tokio::runtime::Handle::current();
+    let run = tokio::task::spawn_blocking(move || runtime.block_on(schema.execute(request)));
+    match run.await {
+        Ok(response) => response,
+        Err(error) => {
+            tracing::error!(%error, "a heavy request failed on the blocking pool");
+            let mut extensions = async_graphql::ErrorExtensionValues::default();
+            extensions.set("code", "INTERNAL");
+            let mut error = ServerError::new("internal error", None);
+            error.extensions = Some(extensions);
+            async_graphql::Response::from_errors(vec![error])
+        }
+    }
 }
 
 /// Gives framework errors (validation, complexity) a code, as resolver errors have, and

@@ -252,3 +252,29 @@ async fn a_ten_megabyte_body_gets_413_before_the_connection_closes() {
         }] })
     );
 }
+
+#[tokio::test]
+async fn a_heavy_query_within_the_limits_is_answered_in_full() {
+    let app = TestApp::spawn().await;
+    let aliases: String = (0..45)
+        .map(|i| format!("i{i}: institution {{ code name kind rorId city homepage code name kind rorId city homepage }} "))
+        .collect();
+    let query = format!(
+        "{{ units(first: 3, orderBy: [{{ field: NAME }}]) {{ nodes {{ name {aliases} }} }} }}"
+    );
+
+    let data = app.data(&query).await;
+
+    let nodes = data["units"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 3);
+    for node in nodes {
+        let first = &node["i0"];
+        assert!(
+            ["KI", "KUH"].contains(&first["code"].as_str().unwrap()),
+            "{node}"
+        );
+        for i in 1..45 {
+            assert_eq!(&node[format!("i{i}")], first, "alias i{i}");
+        }
+    }
+}
