@@ -17,6 +17,8 @@ use async_graphql::parser::types::{
 use async_graphql::parser::Positioned;
 use async_graphql::{Name, Pos};
 
+use super::ApiError;
+
 /// What one query may ask; each limit is a setting of its own.
 #[derive(Debug, Clone, Copy)]
 pub struct QueryLimits {
@@ -47,15 +49,14 @@ pub enum DocumentError {
 
 impl From<DocumentError> for async_graphql::ServerError {
     fn from(error: DocumentError) -> Self {
-        let (code, message, pos) = match error {
-            DocumentError::TooComplex { message, pos } => ("QUERY_TOO_COMPLEX", message, pos),
-            DocumentError::Invalid { message, pos } => ("BAD_USER_INPUT", message, pos),
-        };
-        let mut extensions = async_graphql::ErrorExtensionValues::default();
-        extensions.set("code", code);
-        let mut error = async_graphql::ServerError::new(message, pos);
-        error.extensions = Some(extensions);
-        error
+        match error {
+            DocumentError::TooComplex { message, pos } => {
+                ApiError::QueryTooComplex(message).into_server_error(pos)
+            }
+            DocumentError::Invalid { message, pos } => {
+                ApiError::BadUserInput(message).into_server_error(pos)
+            }
+        }
     }
 }
 

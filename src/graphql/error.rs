@@ -15,6 +15,8 @@ use crate::store::StoreError;
 pub enum ApiError {
     /// The request names something wrongly: a bad argument, cursor, ID or filter value.
     BadUserInput(String),
+    /// The query is over one of the request limits, which the message names.
+    QueryTooComplex(String),
     /// A failure of the service itself; the cause is logged, never sent.
     Internal(String),
 }
@@ -24,8 +26,17 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::BadUserInput(_) => "BAD_USER_INPUT",
+            ApiError::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
             ApiError::Internal(_) => "INTERNAL",
         }
+    }
+
+    /// The error of a whole request (no path), at `pos` in the query when there is one.
+    pub fn into_server_error(self, pos: Option<async_graphql::Pos>) -> async_graphql::ServerError {
+        let error = async_graphql::Error::from(self);
+        let mut server_error = async_graphql::ServerError::new(error.message, pos);
+        server_error.extensions = error.extensions;
+        server_error
     }
 }
 
@@ -33,7 +44,7 @@ impl From<ApiError> for async_graphql::Error {
     fn from(error: ApiError) -> Self {
         let code = error.code();
         let message = match error {
-            ApiError::BadUserInput(message) => message,
+            ApiError::BadUserInput(message) | ApiError::QueryTooComplex(message) => message,
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "internal error while resolving a request");
                 "internal error".to_owned()

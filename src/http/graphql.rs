@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use super::HttpState;
 use crate::graphql::{
-    ask_for_typenames, json_nests_deeper_than, order_response, parse_checked, Checked,
+    ask_for_typenames, json_nests_deeper_than, order_response, parse_checked, ApiError, Checked,
     DocumentError, RequestLimits,
 };
 use crate::store::{Caller, StoreLoader};
@@ -380,14 +380,10 @@ async fn execute_off_the_workers(
     let run = tokio::task::spawn_blocking(move || runtime.block_on(schema.execute(request)));
     match run.await {
         Ok(response) => response,
-        Err(error) => {
-            tracing::error!(%error, "a heavy request failed on the blocking pool");
-            let mut extensions = async_graphql::ErrorExtensionValues::default();
-            extensions.set("code", "INTERNAL");
-            let mut error = ServerError::new("internal error", None);
-            error.extensions = Some(extensions);
-            async_graphql::Response::from_errors(vec![error])
-        }
+        Err(error) => async_graphql::Response::from_errors(vec![ApiError::Internal(format!(
+            "a heavy request failed on the blocking pool: {error}"
+        ))
+        .into_server_error(None)]),
     }
 }
 
@@ -401,27 +397,26 @@ fn with_code(mut error: ServerError, limits: &RequestLimits) -> ServerError {
     if has_code {
         return error;
     }
-    let code = if error.message.starts_with("Query is too complex") {
-        error.message = format!(
+    let coded = if error.message.starts_with("Query is too complex") {
+        ApiError::QueryTooComplex(format!(
             "the query's complexity is over {} (limit `max-complexity`): each field counts one, each connection once per row it may return",
             limits.max_complexity
-        );
-        "QUERY_TOO_COMPLEX"
+        ))
     } else if error
         .message
         .starts_with("The recursion depth of the query")
     {
-        error.message = format!(
+        ApiError::QueryTooComplex(format!(
             "the query nests selections and fragment spreads deeper than {} levels (limit `max-nesting`)",
             limits.query.max_nesting
-        );
-        "QUERY_TOO_COMPLEX"
+        ))
     } else {
-        "BAD_USER_INPUT"
-    };
-    let mut extensions = async_graphql::ErrorExtensionValues::default();
-    extensions.set("code", code);
-    error.extensions = Some(extensions);
+        ApiError::BadUserInput(error.message)
+    }
+    .into_server_error(None);
+    // The message and code change; the locations and path stay.
+    error.message = coded.message;
+    error.extensions = coded.extensions;
     error
 }
 
