@@ -1,4 +1,4 @@
-//! HTTP: the axum router (GraphQL, GraphiQL, health), its layers, and the server loop with
+//! HTTP: the axum router (GraphQL, GraphiQL, health and readiness), its layers, and the server loop with
 //! graceful shutdown.
 
 mod graphiql;
@@ -51,6 +51,7 @@ pub fn router(config: &Config, schema: AtmpSchema, store: Store) -> Router {
                 .fallback(graphql::method_not_allowed),
         )
         .route("/health", get(health::health))
+        .route("/ready", get(health::ready))
         .with_state(state)
         .merge(graphiql::routes("/graphql"))
         .layer(cors)

@@ -8,6 +8,7 @@ mod helpers;
 mod http;
 mod no_n_plus_one;
 mod pagination;
+mod readiness;
 mod relations;
 mod schema_file;
 mod seed_facts;
