@@ -12,6 +12,7 @@ mod filter;
 mod institution;
 mod milestone;
 mod node;
+mod operation_log;
 mod person;
 mod product;
 mod query;
@@ -59,6 +60,7 @@ pub fn build_schema(store: Store, limits: RequestLimits) -> AtmpSchema {
         .data(limits.pages)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
+        .extension(operation_log::OperationLog)
         .finish()
 }
 

@@ -3,6 +3,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use atmp_graph::app::{prepare, App};
 use atmp_graph::config::Config;
@@ -11,7 +12,7 @@ use atmp_graph::store::{Source, Store};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -79,6 +80,40 @@ pub fn postgres_admin_url() -> Option<String> {
     std::env::var("TEST_DATABASE_URL")
         .ok()
         .filter(|url| !url.is_empty())
+}
+
+/// Whether `test` must skip, for want of PostgreSQL (saying so).
+pub fn skip_without_postgres(test: &str) -> bool {
+    if postgres_admin_url().is_none() {
+        eprintln!("{test}: skipped, it needs PostgreSQL (set TEST_DATABASE_URL)");
+        return true;
+    }
+    false
+}
+
+/// Ends every session on `database` but the admin's own, and waits until they are gone.
+pub async fn terminate_connections(admin: &DatabaseConnection, database: &str) -> i64 {
+    let terminate = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT count(pg_terminate_backend(pid)) AS ended FROM pg_stat_activity \
+         WHERE datname = $1 AND pid <> pg_backend_pid()",
+        [database.into()],
+    );
+    let row = admin.query_one_raw(terminate).await.unwrap().unwrap();
+    let ended: i64 = row.try_get("", "ended").unwrap();
+    for _ in 0..100 {
+        let left = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT count(*) AS left FROM pg_stat_activity WHERE datname = $1",
+            [database.into()],
+        );
+        let row = admin.query_one_raw(left).await.unwrap().unwrap();
+        if row.try_get::<i64>("", "left").unwrap() == 0 {
+            return ended;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the sessions on {database} did not end");
 }
 
 /// The `host:port` of a PostgreSQL URL.
@@ -190,6 +225,15 @@ impl TestApp {
         Self::spawn_with(Setup {
             generated: Some(units),
             loader_delay_ms: 150,
+            ..Setup::default()
+        })
+        .await
+    }
+
+    /// The app with loaders that wait `loader_delay_ms` to gather keys.
+    pub async fn spawn_with_loader_delay(loader_delay_ms: u64) -> TestApp {
+        Self::spawn_with(Setup {
+            loader_delay_ms,
             ..Setup::default()
         })
         .await
@@ -339,6 +383,11 @@ impl TestApp {
         let response = self.graphql(query).await;
         assert_eq!(response.status, StatusCode::OK, "{response:#?}");
         response.data().clone()
+    }
+
+    /// How many SQL statements the store has run.
+    pub fn statements_run(&self) -> usize {
+        self.statements.load(Ordering::SeqCst)
     }
 
     /// How many SQL statements `query` runs.

@@ -10,6 +10,7 @@ mod no_n_plus_one;
 mod pagination;
 mod readiness;
 mod relations;
+mod request_log;
 mod schema_file;
 mod seed_facts;
 mod store_lifecycle;

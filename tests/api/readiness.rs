@@ -3,56 +3,21 @@
 //! connections or goes away and comes back. The PostgreSQL tests skip without
 //! `TEST_DATABASE_URL`.
 
-use std::time::Duration;
-
 use atmp_graph::store::is_dropped_connection;
 use axum::http::StatusCode;
 use futures::future::join_all;
-use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
-};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database};
 use serde_json::json;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 
-use crate::helpers::{postgres_address, postgres_admin_url, TestApp};
+use crate::helpers::{
+    postgres_address, postgres_admin_url, skip_without_postgres, terminate_connections, TestApp,
+};
 
 /// Reads at two levels, so one request runs several statements at once on several connections.
 const QUERY: &str = "{ units(first: 5) { nodes { name institution { code } cleanrooms { totalCount } people(first: 2) { nodes { name } } } } }";
-
-fn skip_without_postgres(test: &str) -> bool {
-    if postgres_admin_url().is_none() {
-        eprintln!("{test}: skipped, it needs PostgreSQL (set TEST_DATABASE_URL)");
-        return true;
-    }
-    false
-}
-
-/// Ends every session on `database` but the admin's own, and waits until they are gone.
-async fn terminate_connections(admin: &DatabaseConnection, database: &str) -> i64 {
-    let terminate = Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "SELECT count(pg_terminate_backend(pid)) AS ended FROM pg_stat_activity \
-         WHERE datname = $1 AND pid <> pg_backend_pid()",
-        [database.into()],
-    );
-    let row = admin.query_one_raw(terminate).await.unwrap().unwrap();
-    let ended: i64 = row.try_get("", "ended").unwrap();
-    for _ in 0..100 {
-        let left = Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT count(*) AS left FROM pg_stat_activity WHERE datname = $1",
-            [database.into()],
-        );
-        let row = admin.query_one_raw(left).await.unwrap().unwrap();
-        if row.try_get::<i64>("", "left").unwrap() == 0 {
-            return ended;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("the sessions on {database} did not end");
-}
 
 #[tokio::test]
 async fn health_answers_without_the_database_and_ready_names_the_source_that_does_not() {
