@@ -24,7 +24,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
 
 /// Connects to the configured database, as it is.
 pub async fn connect(config: &Config) -> anyhow::Result<Store> {
-    let connection = Source::connect(&config.database_url, config.db_connections)
+    let connection = Source::connect(&config.database_url, config.pool_settings())
         .await
         .with_context(|| format!("could not open the database `{}`", config.database_url))?;
     Ok(Store::single(connection))

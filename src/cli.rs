@@ -1,7 +1,11 @@
 //! The command line: `serve` (the default), `migrate`, `seed`, `schema`, `generate`.
 
+use std::io::IsTerminal;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
 
 use crate::app::{connect, open_store, App};
@@ -42,14 +46,32 @@ enum Command {
     },
 }
 
-/// Logs to stderr; `RUST_LOG` chooses what (default: info, requests included).
+/// What is logged when `RUST_LOG` is unset: one `info` line per request, warnings and errors.
+pub const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn,sea_orm=warn";
+
+/// Logs to stderr; `RUST_LOG` chooses what (default [`DEFAULT_LOG_FILTER`]). Colours only on
+/// a terminal, so that log files hold plain text.
 pub fn init_tracing() {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER));
+    log_subscriber(filter, std::io::stderr().is_terminal(), std::io::stderr).init();
+}
+
+/// The server's log format, writing to `writer`: each line has its time, level, the spans it
+/// was logged in with their fields (a request's ID, method, path and operation), and its own.
+pub fn log_subscriber<W>(
+    filter: EnvFilter,
+    ansi: bool,
+    writer: W,
+) -> impl tracing::Subscriber + Send + Sync + 'static
+where
+    W: for<'writer> MakeWriter<'writer> + Send + Sync + 'static,
+{
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_ansi(ansi)
+        .with_writer(writer)
+        .finish()
 }
 
 impl Cli {

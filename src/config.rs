@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::graphql::{Limits, QueryLimits, RequestLimits};
+use crate::store::PoolSettings;
 
 /// The most `max-nesting` may be: async-graphql's parser refuses selection sets nested deeper.
 const MAX_NESTING: usize = 64;
@@ -29,6 +30,11 @@ pub struct Config {
     /// Database connections in the pool.
     #[arg(long, env = "ATMP_DB_CONNECTIONS", default_value_t = 16)]
     pub db_connections: u32,
+
+    /// Longest wait for a database connection, in milliseconds, opening one included. While the
+    /// database is down, reads fail with an internal error and `/ready` answers 503 after this.
+    #[arg(long, env = "ATMP_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 5000)]
+    pub db_acquire_timeout_ms: u64,
 
     /// Rows in a page when a client gives neither `first` nor `last`.
     #[arg(long, env = "ATMP_DEFAULT_PAGE_SIZE", default_value_t = 20)]
@@ -103,6 +109,9 @@ impl Config {
         if self.db_connections == 0 {
             problems.push("`db-connections` must be at least 1".to_owned());
         }
+        if self.db_acquire_timeout_ms == 0 {
+            problems.push("`db-acquire-timeout-ms` must be at least 1".to_owned());
+        }
         for (name, value) in [
             ("max-depth", self.max_depth),
             ("max-complexity", self.max_complexity),
@@ -162,6 +171,14 @@ impl Config {
         }
     }
 
+    /// How the database connection pool behaves.
+    pub fn pool_settings(&self) -> PoolSettings {
+        PoolSettings {
+            max_connections: self.db_connections,
+            acquire_timeout: Duration::from_millis(self.db_acquire_timeout_ms),
+        }
+    }
+
     pub(crate) fn loader_delay(&self) -> Duration {
         Duration::from_millis(self.loader_delay_ms)
     }
@@ -176,6 +193,7 @@ impl Config {
             database_url: database_url.to_owned(),
             listen: SocketAddr::from(([127, 0, 0, 1], 8000)),
             db_connections: 8,
+            db_acquire_timeout_ms: 5000,
             default_page_size: 20,
             max_page_size: 100,
             max_depth: 15,

@@ -13,6 +13,7 @@ mod filter;
 mod institution;
 mod milestone;
 mod node;
+mod operation_log;
 mod person;
 mod product;
 mod query;
@@ -67,6 +68,7 @@ pub fn build_schema(store: Store, limits: RequestLimits) -> AtmpSchema {
         // async-graphql's own recursion check stays as deep as the text may nest.
         .limit_recursive_depth(limits.query.max_nesting)
         .limit_complexity(limits.max_complexity)
+        .extension(operation_log::OperationLog)
         .finish()
 }
 

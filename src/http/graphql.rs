@@ -347,9 +347,11 @@ async fn execute(state: &HttpState, media: Media, params: Params, method: Method
         request = request.operation_name(name.clone());
     }
     // A loader per request: the caller's scope travels with every batch, caches never cross callers.
+    // Its batches run on tasks of their own, in the request's span so their logs carry its ID.
+    let span = tracing::Span::current();
     let loader = DataLoader::new(
         StoreLoader::new(state.store.clone(), Caller::Public),
-        tokio::spawn,
+        move |batch| tokio::spawn(tracing::Instrument::instrument(batch, span.clone())),
     )
     .delay(state.loader_delay);
     let request = request.data(loader);

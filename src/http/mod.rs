@@ -1,9 +1,10 @@
-//! HTTP: the axum router (GraphQL, GraphiQL, health), its layers, and the server loop with
+//! HTTP: the axum router (GraphQL, GraphiQL, health and readiness), its layers, and the server loop with
 //! graceful shutdown.
 
 mod graphiql;
 mod graphql;
 mod health;
+mod request_log;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +15,7 @@ use axum::routing::get;
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{Any, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -44,12 +46,7 @@ pub fn router(config: &Config, schema: AtmpSchema, store: Store) -> Router {
         types: Arc::new(TypeMap::from_sdl(&sdl(&schema))),
         schema,
     };
-    let cors = CorsLayer::new()
-        .allow_origin(Any)
-        .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION])
-        .max_age(Duration::from_secs(3600));
-    Router::new()
+    let routes = Router::new()
         .route(
             "/graphql",
             get(graphql::get_graphql)
@@ -57,15 +54,50 @@ pub fn router(config: &Config, schema: AtmpSchema, store: Store) -> Router {
                 .fallback(graphql::method_not_allowed),
         )
         .route("/health", get(health::health))
+        .route("/ready", get(health::ready))
         .with_state(state)
-        .merge(graphiql::routes("/graphql"))
+        .merge(graphiql::routes("/graphql"));
+    with_layers(routes, config)
+}
+
+/// The layers every route runs under, outermost first: a request ID (the client's
+/// `x-request-id` if usable, else a UUID), the request's span and its one log line, the ID
+/// answered in `x-request-id`, the panic guard, the request timeout, and CORS.
+pub fn with_layers(routes: Router, config: &Config) -> Router {
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::AUTHORIZATION,
+            request_log::REQUEST_ID,
+        ])
+        .expose_headers([request_log::REQUEST_ID])
+        .max_age(Duration::from_secs(3600));
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(request_log::request_span)
+        .on_request(())
+        .on_response(request_log::log_response)
+        .on_body_chunk(())
+        .on_eos(())
+        // Each request's line has its status, and failures are logged where they happen.
+        .on_failure(());
+    // `Router::layer` wraps what is there already: the last layer added runs first.
+    routes
         .layer(cors)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout(),
         ))
-        .layer(TraceLayer::new_for_http())
-        .layer(CatchPanicLayer::new())
+        // Inside the span, so that a panic is logged with the request's ID.
+        .layer(CatchPanicLayer::custom(request_log::answer_panic))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(trace)
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::map_request(
+            request_log::drop_unusable_request_id,
+        ))
 }
 
 /// Whether GraphiQL's JavaScript and CSS are built into this binary (else the page uses a CDN).

@@ -421,10 +421,13 @@ pub(crate) fn scope_by_column(
 
 /// Queries run on one source.
 impl Source {
+    /// Every row of `select`, read again on a fresh connection if the pooled one was dropped.
     async fn query_all(
         &self,
         select: &SelectStatement,
     ) -> Result<Vec<sea_orm::QueryResult>, StoreError> {
-        Ok(self.connection().query_all(select).await?)
+        Ok(self
+            .read(|connection| async move { connection.query_all(select).await })
+            .await?)
     }
 }

@@ -18,6 +18,8 @@ mod write;
 
 use std::sync::{Arc, RwLock};
 
+use futures::future::join_all;
+
 use sea_orm::{DatabaseConnection, EntityTrait};
 use uuid::Uuid;
 
@@ -39,7 +41,7 @@ pub use loader::{
     ListCount, MilestoneId, PersonId, ProductId, RecordKey, StoreLoader, TrialId, UnitId,
 };
 pub use page::{Cursor, OrderTerm, Page, PageRequest, SortDirection};
-pub use source::Source;
+pub use source::{is_dropped_connection, PoolSettings, Source};
 pub use write::Dataset;
 
 /// Who is reading: every read carries it, so access rules can narrow what a caller sees.
@@ -74,9 +76,9 @@ impl Store {
         }
     }
 
-    /// A store over one database holding every institution.
+    /// A store over one database holding every institution, named `main`.
     pub fn single(connection: DatabaseConnection) -> Self {
-        Store::new(vec![Source::everything(connection)])
+        Store::new(vec![Source::everything("main", connection)])
     }
 
     pub(crate) fn sources(&self) -> &[Source] {
@@ -94,8 +96,10 @@ impl Store {
     /// Whether no source holds any institution yet (a new database, to be seeded).
     pub async fn is_empty(&self) -> Result<bool, StoreError> {
         for source in self.sources() {
-            let any = entities::institution::Entity::find()
-                .one(source.connection())
+            let any = source
+                .read(|connection| async move {
+                    entities::institution::Entity::find().one(&connection).await
+                })
                 .await?;
             if any.is_some() {
                 return Ok(false);
@@ -108,10 +112,12 @@ impl Store {
     pub async fn refresh_institutions(&self) -> Result<(), StoreError> {
         let mut all = Vec::new();
         for source in self.sources() {
-            for institution in entities::institution::Entity::find()
-                .all(source.connection())
-                .await?
-            {
+            let institutions = source
+                .read(|connection| async move {
+                    entities::institution::Entity::find().all(&connection).await
+                })
+                .await?;
+            for institution in institutions {
                 if !all
                     .iter()
                     .any(|i: &entities::institution::Model| i.id == institution.id)
@@ -167,11 +173,23 @@ impl Store {
         Ok(())
     }
 
-    /// Checks that every source answers.
-    pub async fn ping(&self) -> Result<(), StoreError> {
-        for source in self.sources() {
-            source.connection().ping().await?;
-        }
-        Ok(())
+    /// Whether each source answers, every source asked at once.
+    pub async fn readiness(&self) -> Vec<SourceReadiness> {
+        join_all(self.sources().iter().map(|source| async move {
+            SourceReadiness {
+                name: source.name().to_owned(),
+                answer: source.ping().await.map_err(StoreError::from),
+            }
+        }))
+        .await
     }
+}
+
+/// Whether one source answers.
+#[derive(Debug)]
+pub struct SourceReadiness {
+    /// The source's name (never its URL).
+    pub name: String,
+    /// `Ok` when it answered a ping.
+    pub answer: Result<(), StoreError>,
 }

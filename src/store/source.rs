@@ -1,6 +1,12 @@
-//! A source: one database connection and the institutions whose records it holds.
+//! A source: one database connection pool, the institutions whose records it holds, and the
+//! one place where a read meets a connection the server has dropped and is tried again.
 
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use std::future::Future;
+use std::time::Duration;
+
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr, SqlxError,
+};
 use sea_orm_migration::MigratorTrait;
 use uuid::Uuid;
 
@@ -15,40 +21,93 @@ enum Holds {
     Institutions(Vec<Uuid>),
 }
 
+/// How a source's connection pool behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// Connections in the pool.
+    pub max_connections: u32,
+    /// Longest wait for a connection, including opening a new one: how long a read (or
+    /// `/ready`) takes to fail while the database is down.
+    pub acquire_timeout: Duration,
+}
+
 /// One database behind the store.
 #[derive(Debug, Clone)]
 pub struct Source {
+    /// What `/ready` and the logs call the source; never its URL, which may hold a password.
+    name: String,
     connection: DatabaseConnection,
     holds: Holds,
+    /// Tries a read gets: enough to meet every pooled connection dropped by the server and
+    /// then a fresh one.
+    attempts: u32,
 }
 
 impl Source {
-    /// A source holding every institution's records.
-    pub fn everything(connection: DatabaseConnection) -> Self {
+    /// A source named `name` holding every institution's records.
+    pub fn everything(name: &str, connection: DatabaseConnection) -> Self {
         Source {
+            name: name.to_owned(),
+            attempts: pool_size(&connection).saturating_add(1),
             connection,
             holds: Holds::Everything,
         }
     }
 
     /// Connects to `url` (`sqlite://…` or `postgres://…`).
-    pub async fn connect(
-        url: &str,
-        max_connections: u32,
-    ) -> Result<DatabaseConnection, StoreError> {
+    pub async fn connect(url: &str, pool: PoolSettings) -> Result<DatabaseConnection, StoreError> {
         let mut options = ConnectOptions::new(url.to_owned());
         options
-            .max_connections(max_connections)
+            .max_connections(pool.max_connections)
             .min_connections(1)
+            .acquire_timeout(pool.acquire_timeout)
             // A ping on every checkout doubles the round trips of each read; ping only
             // connections idle long enough to have been dropped by the server or a firewall.
-            .test_before_acquire_if_idle_for(std::time::Duration::from_secs(30))
+            // Connections dropped sooner (a restart) are met by `read`, which tries again.
+            .test_before_acquire_if_idle_for(Duration::from_secs(30))
             .sqlx_logging(false);
         Ok(Database::connect(options).await?)
     }
 
+    /// The source's name, as `/ready` and the logs show it.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     pub(crate) fn connection(&self) -> &DatabaseConnection {
         &self.connection
+    }
+
+    /// Runs `read` on the pool, and again while it fails only because the pooled connection
+    /// it got had been dropped by the server (a restart, a failover, an idle timeout): the
+    /// pool closes such a connection when it comes back, so the next try gets another, and
+    /// after every stale one a fresh one. No other error is retried, and nothing waits.
+    pub(crate) async fn read<T, F, Fut>(&self, read: F) -> Result<T, DbErr>
+    where
+        F: Fn(DatabaseConnection) -> Fut,
+        Fut: Future<Output = Result<T, DbErr>>,
+    {
+        let mut attempt = 1;
+        loop {
+            match read(self.connection.clone()).await {
+                Err(error) if attempt < self.attempts && is_dropped_connection(&error) => {
+                    tracing::warn!(
+                        source = %self.name,
+                        attempt,
+                        %error,
+                        "the database dropped a pooled connection: reading again on another"
+                    );
+                    attempt += 1;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    /// Whether the database answers.
+    pub(crate) async fn ping(&self) -> Result<(), DbErr> {
+        self.read(|connection| async move { connection.ping().await })
+            .await
     }
 
     /// Whether the source may hold records of any of `institutions` (`None`: of any at all).
@@ -61,5 +120,80 @@ impl Source {
 
     pub(crate) async fn migrate(&self) -> Result<(), StoreError> {
         Ok(migration::Migrator::up(&self.connection, None).await?)
+    }
+}
+
+/// The most connections the pool holds.
+fn pool_size(connection: &DatabaseConnection) -> u32 {
+    // Each pool accessor panics on another backend, so ask only the one the backend names.
+    match connection.get_database_backend() {
+        DbBackend::Postgres => connection
+            .get_postgres_connection_pool()
+            .options()
+            .get_max_connections(),
+        DbBackend::Sqlite => connection
+            .get_sqlite_connection_pool()
+            .options()
+            .get_max_connections(),
+        _ => 1,
+    }
+}
+
+/// Whether a statement failed because its connection was gone, not because of the statement:
+/// the socket failed (reset, broken pipe, end of stream), or PostgreSQL reported a connection
+/// exception (SQLSTATE class 08) or ended the session (57P01 `admin_shutdown`, 57P02
+/// `crash_shutdown`, 57P03 `cannot_connect_now`). A statement on such a connection never ran,
+/// so reading again is safe. A pool timeout is not one: the database is down, and waiting
+/// again would only double the client's wait.
+pub fn is_dropped_connection(error: &DbErr) -> bool {
+    let (DbErr::Conn(RuntimeErr::SqlxError(error))
+    | DbErr::Exec(RuntimeErr::SqlxError(error))
+    | DbErr::Query(RuntimeErr::SqlxError(error))) = error
+    else {
+        return false;
+    };
+    match &**error {
+        SqlxError::Io(_) => true,
+        SqlxError::Database(error) => error.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn query_error(error: SqlxError) -> DbErr {
+        DbErr::Query(RuntimeErr::SqlxError(Arc::new(error)))
+    }
+
+    #[test]
+    fn socket_failures_are_dropped_connections() {
+        for kind in [
+            io::ErrorKind::BrokenPipe,
+            io::ErrorKind::ConnectionReset,
+            io::ErrorKind::UnexpectedEof,
+        ] {
+            let error = query_error(SqlxError::Io(io::Error::from(kind)));
+            assert!(is_dropped_connection(&error), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn other_failures_are_not_retried() {
+        for error in [
+            DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout),
+            query_error(SqlxError::PoolTimedOut),
+            query_error(SqlxError::RowNotFound),
+            query_error(SqlxError::Protocol("unexpected message".to_owned())),
+            DbErr::Custom("a custom error".to_owned()),
+        ] {
+            assert!(!is_dropped_connection(&error), "{error:?}");
+        }
     }
 }

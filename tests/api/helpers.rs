@@ -3,6 +3,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use atmp_graph::app::{prepare, App};
 use atmp_graph::config::Config;
@@ -11,7 +12,7 @@ use atmp_graph::store::{Source, Store};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -53,6 +54,94 @@ impl Drop for TestDatabase {
     }
 }
 
+/// How a test's app is set up.
+struct Setup {
+    /// Generated filler units to add to the seed.
+    generated: Option<usize>,
+    loader_delay_ms: u64,
+    /// Connect the store through this port on 127.0.0.1 (PostgreSQL only).
+    through_port: Option<u16>,
+    acquire_timeout_ms: u64,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Setup {
+            generated: None,
+            loader_delay_ms: 25,
+            through_port: None,
+            acquire_timeout_ms: 5000,
+        }
+    }
+}
+
+/// `TEST_DATABASE_URL`, when the tests run on PostgreSQL.
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// Whether `test` must skip, for want of PostgreSQL (saying so).
+pub fn skip_without_postgres(test: &str) -> bool {
+    if postgres_admin_url().is_none() {
+        eprintln!("{test}: skipped, it needs PostgreSQL (set TEST_DATABASE_URL)");
+        return true;
+    }
+    false
+}
+
+/// Ends every session on `database` but the admin's own, and waits until they are gone.
+pub async fn terminate_connections(admin: &DatabaseConnection, database: &str) -> i64 {
+    let terminate = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT count(pg_terminate_backend(pid)) AS ended FROM pg_stat_activity \
+         WHERE datname = $1 AND pid <> pg_backend_pid()",
+        [database.into()],
+    );
+    let row = admin.query_one_raw(terminate).await.unwrap().unwrap();
+    let ended: i64 = row.try_get("", "ended").unwrap();
+    for _ in 0..100 {
+        let left = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT count(*) AS left FROM pg_stat_activity WHERE datname = $1",
+            [database.into()],
+        );
+        let row = admin.query_one_raw(left).await.unwrap().unwrap();
+        if row.try_get::<i64>("", "left").unwrap() == 0 {
+            return ended;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the sessions on {database} did not end");
+}
+
+/// The `host:port` of a PostgreSQL URL.
+pub fn postgres_address(url: &str) -> String {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = after_scheme.split(['/', '?']).next().unwrap_or("");
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    if host.contains(':') {
+        host.to_owned()
+    } else {
+        format!("{host}:5432")
+    }
+}
+
+/// Replaces the `host:port` of a PostgreSQL URL.
+fn with_address(url: &str, address: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+    let split = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(split);
+    let user = authority
+        .rsplit_once('@')
+        .map(|(user, _)| format!("{user}@"))
+        .unwrap_or_default();
+    format!("{scheme}://{user}{address}{tail}")
+}
+
 /// Replaces the database name at the end of a PostgreSQL URL.
 fn with_database(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {
@@ -65,8 +154,10 @@ fn with_database(url: &str, name: &str) -> String {
 
 pub struct TestApp {
     pub app: App,
+    /// The URL the store connects to.
+    pub database_url: String,
     statements: Arc<AtomicUsize>,
-    _database: TestDatabase,
+    database: TestDatabase,
 }
 
 /// An HTTP answer, its body parsed as JSON.
@@ -118,24 +209,56 @@ impl TestResponse {
 impl TestApp {
     /// The app over a fresh, migrated and seeded database.
     pub async fn spawn() -> TestApp {
-        Self::spawn_with(None, 25).await
+        Self::spawn_with(Setup::default()).await
     }
 
     /// The app with `units` generated filler units (5 cleanrooms and 3 people each) added.
     pub async fn spawn_with_generated(units: usize) -> TestApp {
-        Self::spawn_with(Some(units), 25).await
+        Self::spawn_with(Setup {
+            generated: Some(units),
+            ..Setup::default()
+        })
+        .await
     }
 
     /// As [`TestApp::spawn_with_generated`], with loaders that wait long enough to gather every
     /// key even when the CI machine is busy, so statement counts are exact.
     pub async fn spawn_for_statement_counts(units: usize) -> TestApp {
-        Self::spawn_with(Some(units), 150).await
+        Self::spawn_with(Setup {
+            generated: Some(units),
+            loader_delay_ms: 150,
+            ..Setup::default()
+        })
+        .await
     }
 
-    async fn spawn_with(generated: Option<usize>, loader_delay_ms: u64) -> TestApp {
+    /// The app with loaders that wait `loader_delay_ms` to gather keys.
+    pub async fn spawn_with_loader_delay(loader_delay_ms: u64) -> TestApp {
+        Self::spawn_with(Setup {
+            loader_delay_ms,
+            ..Setup::default()
+        })
+        .await
+    }
+
+    /// The app on PostgreSQL, its store connecting through `127.0.0.1:{port}` (a proxy the test
+    /// runs) instead of the address in `TEST_DATABASE_URL`; `None` without PostgreSQL.
+    pub async fn spawn_on_postgres_through(port: u16, acquire_timeout_ms: u64) -> Option<TestApp> {
+        postgres_admin_url()?;
+        Some(
+            Self::spawn_with(Setup {
+                through_port: Some(port),
+                acquire_timeout_ms,
+                ..Setup::default()
+            })
+            .await,
+        )
+    }
+
+    async fn spawn_with(setup: Setup) -> TestApp {
         let unique = format!("atmp_test_{}", uuid::Uuid::new_v4().simple());
-        let (url, database) = match std::env::var("TEST_DATABASE_URL") {
-            Ok(admin_url) if !admin_url.is_empty() => {
+        let (url, database) = match postgres_admin_url() {
+            Some(admin_url) => {
                 let admin = Database::connect(&admin_url)
                     .await
                     .expect("TEST_DATABASE_URL must reach PostgreSQL");
@@ -151,7 +274,7 @@ impl TestApp {
                     },
                 )
             }
-            _ => {
+            None => {
                 let path = std::env::temp_dir().join(format!("{unique}.db"));
                 (
                     format!("sqlite://{}?mode=rwc", path.display()),
@@ -159,11 +282,17 @@ impl TestApp {
                 )
             }
         };
+        let url = match setup.through_port {
+            Some(port) => with_address(&url, &format!("127.0.0.1:{port}")),
+            None => url,
+        };
         let mut config = Config::for_database(&url);
         // Debug builds on a busy two-core CI machine are slow: give batches room to fill, so
         // answers and statement counts measure the batching design, not the machine's speed.
-        config.loader_delay_ms = loader_delay_ms;
-        let mut connection = Source::connect(&url, 4).await.unwrap();
+        config.loader_delay_ms = setup.loader_delay_ms;
+        config.db_connections = 4;
+        config.db_acquire_timeout_ms = setup.acquire_timeout_ms;
+        let mut connection = Source::connect(&url, config.pool_settings()).await.unwrap();
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
         connection.set_metric_callback(move |_| {
@@ -171,7 +300,7 @@ impl TestApp {
         });
         let store = Store::single(connection);
         prepare(&store).await.unwrap();
-        if let Some(units) = generated {
+        if let Some(units) = setup.generated {
             let dataset = generate(GenerateOptions {
                 units,
                 cleanrooms_per_unit: 5,
@@ -181,9 +310,24 @@ impl TestApp {
         }
         TestApp {
             app: App::with_store(&config, store),
+            database_url: url,
             statements,
-            _database: database,
+            database,
         }
+    }
+
+    /// The PostgreSQL database of this test and the admin URL it was created with, if any.
+    pub fn postgres_database(&self) -> Option<(&str, &str)> {
+        match &self.database {
+            TestDatabase::Postgres { admin_url, name } => Some((admin_url, name)),
+            TestDatabase::Sqlite(_) => None,
+        }
+    }
+
+    /// GETs `path`.
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
     }
 
     /// Sends a request through the router.
@@ -250,6 +394,11 @@ impl TestApp {
         let before = self.statements.load(Ordering::SeqCst);
         let response = self.graphql(query).await;
         (self.statements.load(Ordering::SeqCst) - before, response)
+    }
+
+    /// How many SQL statements the store has run.
+    pub fn statements_run(&self) -> usize {
+        self.statements.load(Ordering::SeqCst)
     }
 
     /// How many SQL statements `query` runs.

@@ -39,15 +39,19 @@ async fn the_real_server_answers_over_tcp() {
 }
 
 #[tokio::test]
-async fn health_says_ok_when_the_database_answers() {
+async fn health_and_ready_say_ok_when_the_database_answers() {
     let app = TestApp::spawn().await;
 
-    let response = app
-        .send(Request::get("/health").body(Body::empty()).unwrap())
-        .await;
+    let health = app.get("/health").await;
+    let ready = app.get("/ready").await;
 
-    assert_eq!(response.status, StatusCode::OK);
-    assert_eq!(response.body, json!({ "status": "ok" }));
+    assert_eq!(health.status, StatusCode::OK);
+    assert_eq!(health.body, json!({ "status": "ok" }));
+    assert_eq!(ready.status, StatusCode::OK);
+    assert_eq!(
+        ready.body,
+        json!({ "status": "ready", "sources": [{ "name": "main", "status": "ready" }] })
+    );
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
-//! Migrations and the seed can run again; a database outage is answered, never leaked.
+//! Migrations and the seed can run again; a database outage is answered, never leaked, and
+//! `/ready` says so while `/health` does not.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use serde_json::json;
 
 use crate::helpers::TestApp;
@@ -33,13 +33,17 @@ async fn a_database_outage_is_an_internal_error_that_leaks_nothing() {
     let app = TestApp::spawn().await;
     app.app.store.close().await.unwrap();
 
-    let health = app
-        .send(Request::get("/health").body(Body::empty()).unwrap())
-        .await;
+    let health = app.get("/health").await;
+    let ready = app.get("/ready").await;
     let query = app.graphql("{ units { nodes { name } } }").await;
 
-    assert_eq!(health.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(health.body, json!({ "status": "unavailable" }));
+    assert_eq!(health.status, StatusCode::OK, "the process still runs");
+    assert_eq!(health.body, json!({ "status": "ok" }));
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        ready.body,
+        json!({ "status": "unavailable", "sources": [{ "name": "main", "status": "unavailable" }] })
+    );
     assert_eq!(query.status, StatusCode::OK);
     assert_eq!(query.error_codes(), ["INTERNAL"]);
     assert_eq!(query.error_messages(), ["internal error"]);

@@ -1,0 +1,266 @@
+//! Request logs: with `RUST_LOG` unset, one `info` line per request with its method, path,
+//! status, latency, GraphQL operation and request ID; the ID answered in `x-request-id` and
+//! carried by every line the request logs, errors and panics included.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use atmp_graph::cli::{log_subscriber, DEFAULT_LOG_FILTER};
+use atmp_graph::config::Config;
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::routing::get;
+use axum::Router;
+use futures::future::join_all;
+use http_body_util::BodyExt;
+use sea_orm::Database;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+use tracing::subscriber::DefaultGuard;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::EnvFilter;
+
+use crate::helpers::{skip_without_postgres, terminate_connections, TestApp, TestResponse};
+
+/// The log output of the current thread (a `#[tokio::test]` runs on one), in the server's
+/// format and at its default level.
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Logs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Logs {
+    type Writer = Logs;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+impl Logs {
+    fn capture() -> (Logs, DefaultGuard) {
+        let logs = Logs::default();
+        let subscriber = log_subscriber(EnvFilter::new(DEFAULT_LOG_FILTER), false, logs.clone());
+        (logs, tracing::subscriber::set_default(subscriber))
+    }
+
+    /// The lines containing `text`.
+    fn lines_with(&self, text: &str) -> Vec<String> {
+        String::from_utf8_lossy(&self.0.lock().unwrap())
+            .lines()
+            .filter(|line| line.contains(text))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The request log lines.
+    fn requests(&self) -> Vec<String> {
+        self.lines_with(": finished ")
+    }
+}
+
+fn request_id(response: &TestResponse) -> String {
+    response.headers[REQUEST_ID].to_str().unwrap().to_owned()
+}
+
+const REQUEST_ID: &str = "x-request-id";
+
+fn post(body: Value) -> Request<Body> {
+    Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+fn assert_contains_all(line: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(line.contains(part), "`{part}` is missing from: {line}");
+    }
+}
+
+#[tokio::test]
+async fn every_request_is_logged_once_at_info_with_its_status_operation_and_request_id() {
+    let app = TestApp::spawn().await;
+    let (logs, _guard) = Logs::capture();
+
+    let named = app
+        .send(post(
+            json!({ "query": "query Codes { institutions { code } }" }),
+        ))
+        .await;
+    let chosen = app
+        .send(post(json!({
+            "query": "query A { institutions { code } } query B { institutions { name } }",
+            "operationName": "B"
+        })))
+        .await;
+    let anonymous = app
+        .send(post(json!({ "query": "{ institutions { code } }" })))
+        .await;
+    let health = app.get("/health").await;
+    let missing = app.get("/nowhere").await;
+
+    let lines = logs.requests();
+    assert_eq!(lines.len(), 5, "{lines:#?}");
+    for (line, response, parts) in [
+        (
+            &lines[0],
+            &named,
+            &["POST", "/graphql", "operation=Codes"][..],
+        ),
+        (&lines[1], &chosen, &["POST", "/graphql", "operation=B"]),
+        (&lines[2], &anonymous, &["POST", "/graphql"]),
+        (&lines[3], &health, &["GET", "/health"]),
+        (&lines[4], &missing, &["GET", "/nowhere"]),
+    ] {
+        let id = request_id(response);
+        uuid::Uuid::parse_str(&id).unwrap();
+        let (method, path) = (parts[0], parts[1]);
+        assert_contains_all(
+            line,
+            &[
+                " INFO ",
+                &format!("request_id={id} "),
+                &format!("method={method} "),
+                &format!("path={path}"),
+                &format!("status={}", response.status.as_u16()),
+                "latency_ms=",
+            ],
+        );
+        match parts.get(2) {
+            Some(operation) => assert_contains_all(line, &[operation]),
+            None => assert!(!line.contains("operation="), "{line}"),
+        }
+    }
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_usable_client_request_id_is_kept_and_any_other_replaced() {
+    let app = TestApp::spawn().await;
+    let long = "x".repeat(129);
+    let (logs, _guard) = Logs::capture();
+
+    for (sent, kept) in [
+        ("client-42", true),
+        ("Root=1-67891233-abcdef012345678912345678", true),
+        ("two words", false),
+        ("a\"quote", false),
+        (long.as_str(), false),
+    ] {
+        let request = Request::get("/health")
+            .header(REQUEST_ID, sent)
+            .body(Body::empty())
+            .unwrap();
+        let response = app.send(request).await;
+        let answered = request_id(&response);
+
+        if kept {
+            assert_eq!(answered, sent);
+        } else {
+            uuid::Uuid::parse_str(&answered)
+                .unwrap_or_else(|_| panic!("{sent:?} is replaced by a UUID, not {answered:?}"));
+        }
+        let line = logs.requests().pop().unwrap();
+        assert_contains_all(&line, &[&format!("request_id={answered} ")]);
+    }
+}
+
+#[tokio::test]
+async fn an_internal_error_is_logged_with_the_request_id() {
+    let app = TestApp::spawn().await;
+    app.app.store.close().await.unwrap();
+    let (logs, _guard) = Logs::capture();
+
+    let response = app
+        .graphql("query Units { units { nodes { name } } }")
+        .await;
+
+    assert_eq!(response.error_codes(), ["INTERNAL"]);
+    let errors = logs.lines_with(" ERROR ");
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_contains_all(
+        &errors[0],
+        &[
+            &format!("request_id={} ", request_id(&response)),
+            "operation=Units",
+            "internal error while resolving a request",
+        ],
+    );
+}
+
+#[tokio::test]
+async fn loader_batches_log_with_the_request_id_of_their_request() {
+    if skip_without_postgres("loader_batches_log_with_the_request_id_of_their_request") {
+        return;
+    }
+    // Loaders wait long enough for the test to end every session between the root statement
+    // and the batches, so that the batches, on tasks of their own, meet dropped connections.
+    let app = TestApp::spawn_with_loader_delay(1500).await;
+    let query = "{ institutions { code units { totalCount } cleanrooms { totalCount } people { totalCount } } }";
+    join_all((0..4).map(|_| app.data(query))).await;
+    let expected = app.data(query).await;
+    let (admin_url, database) = app.postgres_database().unwrap();
+    let admin = Database::connect(admin_url).await.unwrap();
+    let (logs, _guard) = Logs::capture();
+
+    let before = app.statements_run();
+    let (response, ()) = tokio::join!(app.graphql(query), async {
+        while app.statements_run() == before {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        terminate_connections(&admin, database).await;
+    });
+
+    assert_eq!(response.data(), &expected);
+    let retries = logs.lines_with("dropped a pooled connection");
+    assert!(!retries.is_empty(), "no batch met a dropped connection");
+    let id = request_id(&response);
+    for line in retries {
+        assert_contains_all(&line, &[" WARN ", &format!("request_id={id} ")]);
+    }
+}
+
+async fn panicking_handler() -> &'static str {
+    panic!("the handler broke")
+}
+
+#[tokio::test]
+async fn a_panic_is_answered_as_an_internal_error_and_logged_with_the_request_id() {
+    let config = Config::for_database("sqlite::memory:");
+    let routes = Router::new().route("/panic", get(panicking_handler));
+    let router = atmp_graph::http::with_layers(routes, &config);
+    let (logs, _guard) = Logs::capture();
+
+    let response = router
+        .oneshot(Request::get("/panic").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let id = response.headers()[REQUEST_ID].to_str().unwrap().to_owned();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap(),
+        json!({ "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL" } }] })
+    );
+    let errors = logs.lines_with(" ERROR ");
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_contains_all(
+        &errors[0],
+        &[&format!("request_id={id} "), "the handler broke"],
+    );
+    assert_contains_all(
+        &logs.requests()[0],
+        &["status=500", &format!("request_id={id} ")],
+    );
+}
