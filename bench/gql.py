@@ -11,7 +11,18 @@
       page has no errors and that codes never go backwards, and prints one JSON line:
       the cursor that starts the deepest full page, its page number, the rows before it,
       the pages walked, the rows seen and `totalCount`.
+
+  gql.py compare LEFT.json RIGHT.json
+      Checks two servers' answers to twin queries hold the same rows: the same keys and
+      values at every level, lists in the same order. Differences by design are set aside:
+      cursors (`cursor`, `startCursor`, `endCursor`) are skipped, a list matches a connection
+      holding only `nodes`, and an `id` that is base64 of `Type:uuid` (atmp-graph's global
+      ID) is compared by its UUID. Prints what it compared, or the first differences and
+      exits 1.
 """
+
+import base64
+import re
 
 import json
 import sys
@@ -88,12 +99,79 @@ def walk(url, query_file, max_pages):
     )
 
 
+CURSOR_KEYS = {"cursor", "startCursor", "endCursor"}
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def plain_id(value):
+    """The UUID inside an atmp-graph global ID (unpadded base64 of `Type:uuid`), else the value."""
+    if isinstance(value, str) and not UUID.fullmatch(value):
+        try:
+            padded = value + "=" * (-len(value) % 4)
+            decoded = base64.b64decode(padded, altchars=b"-_", validate=True).decode("utf-8")
+        except ValueError:
+            return value
+        kind, _, uuid = decoded.partition(":")
+        if kind and UUID.fullmatch(uuid):
+            return uuid
+    return value
+
+
+def compare(left, right):
+    differences = []
+    counts = {"objects": 0, "ids": 0, "values": 0}
+
+    def visit(a, b, path):
+        if len(differences) >= 10:
+            return
+        # A plain list on one side, a connection with only `nodes` on the other.
+        if isinstance(a, list) and isinstance(b, dict) and set(b) == {"nodes"}:
+            b = b["nodes"]
+        if isinstance(b, list) and isinstance(a, dict) and set(a) == {"nodes"}:
+            a = a["nodes"]
+        if isinstance(a, dict) and isinstance(b, dict):
+            counts["objects"] += 1
+            if set(a) != set(b):
+                differences.append(f"{path}: keys {sorted(a)} vs {sorted(b)}")
+                return
+            for key in a:
+                if key in CURSOR_KEYS:
+                    continue
+                if key == "id":
+                    counts["ids"] += 1
+                    if plain_id(a[key]) != plain_id(b[key]):
+                        differences.append(f"{path}.id: {plain_id(a[key])} vs {plain_id(b[key])}")
+                    continue
+                visit(a[key], b[key], f"{path}.{key}")
+        elif isinstance(a, list) and isinstance(b, list):
+            if len(a) != len(b):
+                differences.append(f"{path}: {len(a)} vs {len(b)} items")
+            for i, (x, y) in enumerate(zip(a, b)):
+                visit(x, y, f"{path}[{i}]")
+        else:
+            counts["values"] += 1
+            if a != b:
+                differences.append(f"{path}: {json.dumps(a)[:80]} vs {json.dumps(b)[:80]}")
+
+    for name, answer in (("left", left), ("right", right)):
+        if answer.get("errors") or "data" not in answer:
+            sys.exit(f"compare: the {name} answer has errors: {json.dumps(answer)[:300]}")
+    visit(left["data"], right["data"], "data")
+    if differences:
+        print("\n".join(differences))
+        sys.exit(1)
+    print(f"same rows: {counts['objects']} objects, {counts['ids']} IDs, {counts['values']} values")
+
+
 def main(argv):
     if len(argv) >= 2 and argv[1] == "body":
         variables = json.loads(argv[3]) if len(argv) > 3 else None
         print(body(argv[2], variables))
     elif len(argv) >= 4 and argv[1] == "walk":
         walk(argv[2], argv[3], int(argv[4]) if len(argv) > 4 else 100000)
+    elif len(argv) == 4 and argv[1] == "compare":
+        with open(argv[2], encoding="utf-8") as a, open(argv[3], encoding="utf-8") as b:
+            compare(json.load(a), json.load(b))
     else:
         sys.exit(__doc__)
 

