@@ -130,6 +130,12 @@ impl TestApp {
         Self::spawn_with(Some(units), 150).await
     }
 
+    /// The app with loaders that hardly wait, for tests that send many requests one by one
+    /// and care about answers, not batches.
+    pub async fn spawn_for_many_requests() -> TestApp {
+        Self::spawn_with(None, 1).await
+    }
+
     async fn spawn_with(generated: Option<usize>, loader_delay_ms: u64) -> TestApp {
         let unique = format!("atmp_test_{}", uuid::Uuid::new_v4().simple());
         let (url, database) = match std::env::var("TEST_DATABASE_URL") {
