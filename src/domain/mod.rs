@@ -1,6 +1,9 @@
 //! Validated domain values shared by every layer: identifiers are parsed once, here, and
 //! passed on as types, never re-checked as strings.
 
+// Identifiers arrive from clients and import files: no index or slice that could panic on them compiles.
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
+
 mod ids;
 mod orcid;
 mod ror;

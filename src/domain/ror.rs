@@ -29,7 +29,7 @@ impl RorId {
         if bare.len() != 9 || !bare.is_ascii() || !bare.starts_with('0') {
             return Err(format());
         }
-        let (body, check) = bare.split_at(7);
+        let (body, check) = bare.split_at_checked(7).ok_or_else(format)?;
         let mut number: u64 = 0;
         for c in body.chars() {
             let digit = ALPHABET.find(c).ok_or_else(format)?;
@@ -90,6 +90,14 @@ mod tests {
             ("0o6d84691", "contains o, outside Crockford's alphabet"),
             ("0äd84691", "not ASCII"),
             ("http://ror.org/056d84691x", "ten characters"),
+            ("0éé4yrm", "nine bytes, seven characters"),
+            (
+                "0\u{10FFFF}d846",
+                "nine bytes, six characters, one of four bytes",
+            ),
+            ("", "empty"),
+            ("https://", "only the scheme"),
+            ("0zzzzzz99", "the largest body, a check that cannot be"),
         ];
         for (value, why) in cases {
             assert!(RorId::parse(value).is_err(), "{value}: {why}");

@@ -58,12 +58,13 @@ registry_number!(
 registry_number!(
     /// EudraCT number (2004 to 2023): `YYYY-NNNNNN-CC`, the year no earlier than 2004.
     EudractNumber, "EudraCT number", "`YYYY-NNNNNN-CC` with YYYY from 2004",
-    |v| is_digit_groups(v, &[4, 6, 2]) && v[..4].parse::<u32>().is_ok_and(|y| y >= 2004)
+    |v| is_digit_groups(v, &[4, 6, 2])
+        && v.split('-').next().and_then(|year| year.parse::<u32>().ok()).is_some_and(|y| y >= 2004)
 );
 registry_number!(
     /// ClinicalTrials.gov identifier.
     NctNumber, "NCT number", "`NCT` + 8 digits",
-    |v| v.len() == 11 && v.starts_with("NCT") && v[3..].bytes().all(|b| b.is_ascii_digit())
+    |v| v.strip_prefix("NCT").is_some_and(|digits| digits.len() == 8 && digits.bytes().all(|b| b.is_ascii_digit()))
 );
 
 #[cfg(test)]
@@ -80,5 +81,27 @@ mod tests {
         assert!(NctNumber::parse("NCT01234567").is_ok());
         assert!(NctNumber::parse("NCT1234567").is_err());
         assert!(NctNumber::parse("nct01234567").is_err());
+    }
+
+    #[test]
+    fn hostile_input_is_a_format_error_not_a_panic() {
+        let long = "1".repeat(100_000);
+        for value in [
+            "",
+            "-",
+            "---",
+            "é",
+            "NCTéééé12",
+            "NCT\u{10FFFF}12345",
+            "éééé-003556-31",
+            "2014-éé3556-31",
+            "٢٠١٤-003556-31",
+            "2014-003556-31-",
+            long.as_str(),
+        ] {
+            assert!(EuCtNumber::parse(value).is_err(), "{value:?}");
+            assert!(EudractNumber::parse(value).is_err(), "{value:?}");
+            assert!(NctNumber::parse(value).is_err(), "{value:?}");
+        }
     }
 }

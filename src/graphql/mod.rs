@@ -2,6 +2,9 @@
 //! connection, filter, node and error code. Resolvers never build SQL: they call the store,
 //! through the per-request batching loader for anything below the root.
 
+// Arguments are shaped by clients: no index or slice that could panic on them compiles.
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
+
 mod accreditation;
 mod appointment;
 mod cleanroom;

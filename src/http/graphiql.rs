@@ -385,22 +385,25 @@ enum Token<'a> {
 /// characters, which is all [`operations`] needs to tell definitions apart.
 fn tokens(document: &str) -> Vec<(usize, usize, Token<'_>)> {
     let bytes = document.as_bytes();
+    // Reads past the end are `None` or empty, so no step can index out of bounds.
+    let at = |i: usize| bytes.get(i).copied();
+    let rest = |i: usize| bytes.get(i..).unwrap_or_default();
     let mut tokens = Vec::new();
     let mut i = 0;
-    while i < bytes.len() {
+    while let Some(byte) = at(i) {
         let start = i;
-        match bytes[i] {
+        match byte {
             b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                while at(i).is_some_and(|b| b != b'\n' && b != b'\r') {
                     i += 1;
                 }
                 continue;
             }
             // Strings yield no token: at the top level they can only be descriptions.
-            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
+            b'"' if rest(i).starts_with(b"\"\"\"") => {
                 i += 3;
-                while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
-                    i += if bytes[i..].starts_with(b"\\\"\"\"") {
+                while i < bytes.len() && !rest(i).starts_with(b"\"\"\"") {
+                    i += if rest(i).starts_with(b"\\\"\"\"") {
                         4
                     } else {
                         1
@@ -411,14 +414,14 @@ fn tokens(document: &str) -> Vec<(usize, usize, Token<'_>)> {
             }
             b'"' => {
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                while let Some(b) = at(i).filter(|b| *b != b'"' && *b != b'\n') {
+                    i += if b == b'\\' { 2 } else { 1 };
                 }
                 i += 1;
                 continue;
             }
             b'_' | b'a'..=b'z' | b'A'..=b'Z' => {
-                while i < bytes.len() && (bytes[i] == b'_' || bytes[i].is_ascii_alphanumeric()) {
+                while at(i).is_some_and(|b| b == b'_' || b.is_ascii_alphanumeric()) {
                     i += 1;
                 }
                 if let Some(name) = document.get(start..i) {
@@ -652,6 +655,26 @@ mod tests {
                 name_anonymous_operation(document, "N").as_deref(),
                 expected,
                 "{document}"
+            );
+        }
+    }
+
+    #[test]
+    fn unterminated_strings_and_comments_end_the_document() {
+        let cases = [
+            ("\"", None),
+            ("\"\\", None),
+            ("\"\"\"", None),
+            ("\"\"\"\\\"\"\"", None),
+            ("#", None),
+            ("é{ a }\"", None),
+            ("{ a(s: \"é\\", Some("query N { a(s: \"é\\")),
+        ];
+        for (document, expected) in cases {
+            assert_eq!(
+                name_anonymous_operation(document, "N").as_deref(),
+                expected,
+                "{document:?}"
             );
         }
     }

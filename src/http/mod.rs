@@ -1,6 +1,9 @@
 //! HTTP: the axum router (GraphQL, GraphiQL, health and readiness), its layers, and the server loop with
 //! graceful shutdown.
 
+// Requests are shaped by clients: no index or slice that could panic on them compiles.
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
+
 mod graphiql;
 mod graphql;
 mod health;

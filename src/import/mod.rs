@@ -2,6 +2,9 @@
 //! records enter the store, used by the bundled seed and by imports alike. Every problem is
 //! collected with where it is, and nothing is returned unless all records pass.
 
+// Import files are shaped by partners: no index or slice that could panic on them compiles.
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
+
 use std::collections::HashMap;
 
 use entities::enums::Provenance;

@@ -11,7 +11,8 @@ mod generate;
 
 pub use generate::{generate, GenerateOptions};
 
-/// The bundled document: every fact of `shared/seeds/000_7e9044773a976610.txt`.
+/// The bundled document: every fact of the web page "About the Karolinska ATMP Center"
+/// (content reviewer: Sabina Bossi), which gives no address of its own.
 const ATMP_CENTER: &str = include_str!("atmp_center.json");
 
 /// The bundled dataset, validated.

@@ -4,6 +4,9 @@
 //! was made for, so the next page starts with a `WHERE (key) > (cursor)` condition that an
 //! index serves: page 500 costs what page 1 does, and rows inserted meanwhile shift nothing.
 
+// Cursors come back from clients: no index or slice that could panic on them compiles.
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
+
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -132,7 +135,17 @@ impl Cursor {
     pub fn decode(text: &str) -> Result<Self, StoreError> {
         let invalid = || StoreError::InvalidCursor(format!("`{text}` is not a valid cursor"));
         let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
-        serde_json::from_slice(&bytes).map_err(|_| invalid())
+        let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+        // No row holds a NUL in its text (PostgreSQL cannot store one), and sent as a bound
+        // value PostgreSQL rejects it with a database error: refuse it here as a user error.
+        let holds_nul = cursor
+            .keys
+            .iter()
+            .any(|key| matches!(key, SortValue::Text(text) if text.contains('\0')));
+        if holds_nul {
+            return Err(invalid());
+        }
+        Ok(cursor)
     }
 }
 
@@ -229,6 +242,21 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn a_cursor_with_a_nul_in_its_text_is_invalid() {
+        let cursor = Cursor {
+            ordering: "NAME.ASC".to_owned(),
+            keys: vec![
+                SortValue::Text("a\0b".to_owned()),
+                SortValue::Uuid(Uuid::nil()),
+            ],
+        };
+        assert!(matches!(
+            Cursor::decode(&cursor.encode()),
+            Err(StoreError::InvalidCursor(_))
+        ));
     }
 
     #[test]

@@ -241,6 +241,12 @@ impl TestApp {
         .await
     }
 
+    /// The app with loaders that hardly wait, for tests that send many requests one by one
+    /// and care about answers, not batches.
+    pub async fn spawn_for_many_requests() -> TestApp {
+        Self::spawn_with_loader_delay(1).await
+    }
+
     /// The app on PostgreSQL, its store connecting through `127.0.0.1:{port}` (a proxy the test
     /// runs) instead of the address in `TEST_DATABASE_URL`; `None` without PostgreSQL.
     pub async fn spawn_on_postgres_through(port: u16, acquire_timeout_ms: u64) -> Option<TestApp> {

@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod examples;
+mod fuzz;
 mod helpers;
 mod http;
 mod limits;
