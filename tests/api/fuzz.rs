@@ -25,7 +25,7 @@ use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::TestApp;
+use crate::helpers::{fragment_bomb, TestApp};
 
 /// Cases in a plain `cargo test` run: a few seconds in a debug build on two cores.
 const DEFAULT_CASES: u32 = 500;
@@ -1002,20 +1002,13 @@ impl<'a> Builder<'a> {
             _ => self.sizes.bomb_levels,
         }
         .min(self.sizes.bomb_levels);
-        let mut query = String::new();
-        match self.pick(3) {
-            0 => query.push_str("fragment F0 on Query { __typename }\n"),
-            1 => query.push_str("fragment F0 on Query { institutions { code } }\n"),
-            _ => query.push_str(&format!("fragment F0 on Query {{ ...F{levels} }}\n")),
-        }
-        for level in 1..=levels {
-            let previous = level - 1;
-            query.push_str(&format!(
-                "fragment F{level} on Query {{ ...F{previous} ...F{previous} }}\n"
-            ));
-        }
-        query.push_str(&format!("{{ ...F{levels} }}"));
-        query
+        let first = match self.pick(3) {
+            0 => "__typename".to_owned(),
+            1 => "institutions { code }".to_owned(),
+            // F0 spreads the top one: a cycle.
+            _ => format!("...F{levels}"),
+        };
+        fragment_bomb(levels, &first)
     }
 
     /// Numbers past every limit, in literals and in variables.

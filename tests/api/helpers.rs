@@ -16,6 +16,20 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statemen
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
+/// A "fragment bomb": fragments that each spread the one below twice, `levels` deep, over
+/// `first` (the selection of `F0`), spread once by the query: 2^levels copies of `first`.
+pub fn fragment_bomb(levels: usize, first: &str) -> String {
+    let mut text = format!("fragment F0 on Query {{ {first} }}\n");
+    for level in 1..=levels {
+        let below = level - 1;
+        text.push_str(&format!(
+            "fragment F{level} on Query {{ ...F{below} ...F{below} }}\n"
+        ));
+    }
+    text.push_str(&format!("query {{ ...F{levels} }}"));
+    text
+}
+
 /// A database made for one test and removed after it.
 enum TestDatabase {
     Sqlite(std::path::PathBuf),
