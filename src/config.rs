@@ -77,13 +77,6 @@ pub struct Config {
     #[arg(long, env = "ATMP_MAX_FIELDS", default_value_t = 2_000)]
     pub max_fields: usize,
 
-    /// How long a batching loader waits for sibling fields to ask for more keys before it runs
-    /// its statement, in milliseconds. Under load a short wait splits batches (2 ms: about
-    /// twice the statements and 0.6x the throughput of 10 ms in bench/run.sh); each level of
-    /// nesting adds up to this much to an idle request's latency.
-    #[arg(long, env = "ATMP_LOADER_DELAY_MS", default_value_t = 10)]
-    pub loader_delay_ms: u64,
-
     /// Largest request body, in bytes.
     #[arg(long, env = "ATMP_MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,
@@ -179,10 +172,6 @@ impl Config {
         }
     }
 
-    pub(crate) fn loader_delay(&self) -> Duration {
-        Duration::from_millis(self.loader_delay_ms)
-    }
-
     pub(crate) fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_seconds)
     }
@@ -204,7 +193,6 @@ impl Config {
             max_root_fields: 30,
             max_directives: 5,
             max_fields: 2_000,
-            loader_delay_ms: 10,
             max_body_bytes: 1_048_576,
             request_timeout_seconds: 30,
         }

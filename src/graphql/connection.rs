@@ -3,15 +3,14 @@
 
 use std::sync::Arc;
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, SimpleObject};
 use uuid::Uuid;
 
 use super::filter::{FilterInput, OrderInput};
 use super::ApiError;
 use crate::store::{
-    ChildCount, ChildPage, Counter, Cursor, ListCount, ListQuery, Listable, Page, PageRequest,
-    QueryOf, Relation, StoreLoader,
+    Batcher, ChildCount, ChildPage, Counter, Cursor, ListCount, ListQuery, Listable, Page,
+    PageRequest, QueryOf, Relation,
 };
 
 /// Page sizes a client may ask for.
@@ -112,8 +111,8 @@ impl PageInfo {
     }
 }
 
-pub(crate) fn loader<'a>(ctx: &Context<'a>) -> Result<&'a DataLoader<StoreLoader>, ApiError> {
-    ctx.data::<DataLoader<StoreLoader>>()
+pub(crate) fn loader<'a>(ctx: &Context<'a>) -> Result<&'a Batcher, ApiError> {
+    ctx.data::<Batcher>()
         .map_err(|_| ApiError::Internal("no loader attached to the request".to_owned()))
 }
 

@@ -2,7 +2,8 @@
 //! `application/graphql-response+json` out as the client accepts, status codes by media type,
 //! and every malformed request answered in the same error shape, never as plain text.
 
-use async_graphql::dataloader::DataLoader;
+use std::sync::Arc;
+
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::ServerError;
 use axum::body::Bytes;
@@ -18,7 +19,7 @@ use crate::graphql::{
     ask_for_typenames, json_nests_deeper_than, order_response, parse_checked, ApiError, Checked,
     DocumentError, RequestLimits,
 };
-use crate::store::{Caller, StoreLoader};
+use crate::store::{Batcher, Caller, Clock, StoreLoader};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -346,19 +347,15 @@ async fn execute(state: &HttpState, media: Media, params: Params, method: Method
     if let Some(name) = &params.operation_name {
         request = request.operation_name(name.clone());
     }
-    // A loader per request: the caller's scope travels with every batch, caches never cross callers.
-    // Its batches run on tasks of their own, in the request's span so their logs carry its ID.
-    let span = tracing::Span::current();
-    let loader = DataLoader::new(
-        StoreLoader::new(state.store.clone(), Caller::Public),
-        move |batch| tokio::spawn(tracing::Instrument::instrument(batch, span.clone())),
-    )
-    .delay(state.loader_delay);
+    // A batcher per request: the caller's scope travels with every batch, caches never cross
+    // callers. Its loads run in the request's own task, so their logs carry its ID.
+    let loader = Batcher::new(StoreLoader::new(state.store.clone(), Caller::Public));
+    let clock = loader.clock();
     let request = request.data(loader);
     let mut response = if weight.is_heavy() {
-        execute_off_the_workers(state, request).await
+        execute_off_the_workers(state, clock, request).await
     } else {
-        state.schema.execute(request).await
+        clock.drive(state.schema.execute(request)).await
     };
     order_response(
         &state.types,
@@ -375,11 +372,13 @@ async fn execute(state: &HttpState, media: Media, params: Params, method: Method
 /// and other clients are waiting for; the operating system shares the cores between them.
 async fn execute_off_the_workers(
     state: &HttpState,
+    clock: Arc<Clock>,
     request: async_graphql::Request,
 ) -> async_graphql::Response {
     let schema = state.schema.clone();
     let runtime = tokio::runtime::Handle::current();
-    let run = tokio::task::spawn_blocking(move || runtime.block_on(schema.execute(request)));
+    let run =
+        tokio::task::spawn_blocking(move || runtime.block_on(clock.drive(schema.execute(request))));
     match run.await {
         Ok(response) => response,
         Err(error) => async_graphql::Response::from_errors(vec![ApiError::Internal(format!(

@@ -33,7 +33,6 @@ pub(crate) struct HttpState {
     pub schema: AtmpSchema,
     pub store: Store,
     pub max_body_bytes: usize,
-    pub loader_delay: Duration,
     pub limits: RequestLimits,
     /// The schema's types, to put answers in the order of their selection sets.
     pub types: Arc<TypeMap>,
@@ -44,7 +43,6 @@ pub fn router(config: &Config, schema: AtmpSchema, store: Store) -> Router {
     let state = HttpState {
         store,
         max_body_bytes: config.max_body_bytes,
-        loader_delay: config.loader_delay(),
         limits: config.request_limits(),
         types: Arc::new(TypeMap::from_sdl(&sdl(&schema))),
         schema,

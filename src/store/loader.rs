@@ -1,20 +1,16 @@
-//! Batching loaders, built per request by the HTTP layer so the caller's scope travels with
-//! every batch and no cache is shared between callers. Each key type names one thing to load:
-//! a record by ID, a page of a relation for one parent, or a relation's count. All keys of a
-//! kind that a GraphQL request asks for in one tick become one statement per source.
-//!
-//! The keys implement async-graphql's `Loader`: the one place the store touches that crate,
-//! so resolvers stay one line and the store stays the only code that reads the database.
+//! What the request's [`Batcher`] loads: each key type names one thing, a record by ID, a page
+//! of a relation for one parent, or a relation's count, and its [`Load`] turns every key of
+//! that kind a request asks for at once into one statement per source.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
 use futures::future::BoxFuture;
 use uuid::Uuid;
 
+use super::batch::{Batcher, Load};
 use super::domain::{
     Accreditations, Appointments, Cleanrooms, Institutions, Milestones, People, Products, Trials,
     Units,
@@ -88,11 +84,10 @@ record_keys! {
     MilestoneId => Milestones;
 }
 
-impl<K: RecordKey> Loader<K> for StoreLoader {
+impl<K: RecordKey> Load<K> for StoreLoader {
     type Value = Arc<<K::Table as Listable>::Model>;
-    type Error = Arc<StoreError>;
 
-    async fn load(&self, keys: &[K]) -> Result<HashMap<K, Self::Value>, Self::Error> {
+    async fn load(&self, keys: &[K]) -> Result<HashMap<K, Self::Value>, Arc<StoreError>> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.id()).collect();
         let mut rows = self
             .store
@@ -187,14 +182,13 @@ fn group_by<K, Q: Eq + Hash + Clone>(
     groups
 }
 
-impl<R: Relation> Loader<ChildPage<R>> for StoreLoader {
+impl<R: Relation> Load<ChildPage<R>> for StoreLoader {
     type Value = Arc<Page<<R::Child as Listable>::Model>>;
-    type Error = Arc<StoreError>;
 
     async fn load(
         &self,
         keys: &[ChildPage<R>],
-    ) -> Result<HashMap<ChildPage<R>, Self::Value>, Self::Error> {
+    ) -> Result<HashMap<ChildPage<R>, Self::Value>, Arc<StoreError>> {
         let mut pages = HashMap::new();
         for (query, parents) in group_by(keys, |k| k.query.clone(), |k| k.parent) {
             let found = self
@@ -209,14 +203,13 @@ impl<R: Relation> Loader<ChildPage<R>> for StoreLoader {
     }
 }
 
-impl<R: Relation> Loader<ChildCount<R>> for StoreLoader {
+impl<R: Relation> Load<ChildCount<R>> for StoreLoader {
     type Value = u64;
-    type Error = Arc<StoreError>;
 
     async fn load(
         &self,
         keys: &[ChildCount<R>],
-    ) -> Result<HashMap<ChildCount<R>, u64>, Self::Error> {
+    ) -> Result<HashMap<ChildCount<R>, u64>, Arc<StoreError>> {
         let mut counts = HashMap::new();
         for (filter, parents) in group_by(keys, |k| k.filter.clone(), |k| k.parent) {
             let found = self
@@ -234,10 +227,7 @@ impl<R: Relation> Loader<ChildCount<R>> for StoreLoader {
 /// Counts a list's rows on demand, so `totalCount` costs a statement only when selected.
 pub trait Counter: Send + Sync {
     /// The number of rows.
-    fn count<'a>(
-        &'a self,
-        loader: &'a DataLoader<StoreLoader>,
-    ) -> BoxFuture<'a, Result<u64, Arc<StoreError>>>;
+    fn count<'a>(&'a self, loader: &'a Batcher) -> BoxFuture<'a, Result<u64, Arc<StoreError>>>;
 }
 
 /// The count of a top-level list.
@@ -246,10 +236,7 @@ pub struct ListCount<L: Listable> {
 }
 
 impl<L: Listable> Counter for ListCount<L> {
-    fn count<'a>(
-        &'a self,
-        loader: &'a DataLoader<StoreLoader>,
-    ) -> BoxFuture<'a, Result<u64, Arc<StoreError>>> {
+    fn count<'a>(&'a self, loader: &'a Batcher) -> BoxFuture<'a, Result<u64, Arc<StoreError>>> {
         Box::pin(async move {
             let loader = loader.loader();
             Ok(loader
@@ -261,10 +248,7 @@ impl<L: Listable> Counter for ListCount<L> {
 }
 
 impl<R: Relation> Counter for ChildCount<R> {
-    fn count<'a>(
-        &'a self,
-        loader: &'a DataLoader<StoreLoader>,
-    ) -> BoxFuture<'a, Result<u64, Arc<StoreError>>> {
+    fn count<'a>(&'a self, loader: &'a Batcher) -> BoxFuture<'a, Result<u64, Arc<StoreError>>> {
         Box::pin(async move { Ok(loader.load_one(self.clone()).await?.unwrap_or(0)) })
     }
 }

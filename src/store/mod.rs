@@ -8,6 +8,7 @@
 //! Rust, and references between records are followed through [`StoreLoader`], never by SQL
 //! joins across institutions.
 
+mod batch;
 mod domain;
 mod error;
 mod list;
@@ -23,6 +24,7 @@ use futures::future::join_all;
 use sea_orm::{DatabaseConnection, EntityTrait};
 use uuid::Uuid;
 
+pub use batch::{Batcher, Clock, Driven, Load};
 pub use domain::{
     AccreditationField, AccreditationFilter, Accreditations, AccreditationsOfUnit,
     AppointmentField, AppointmentFilter, Appointments, AppointmentsOfPerson, AppointmentsOfUnit,

@@ -57,7 +57,7 @@ fn every_request_gets_a_graphql_answer_and_the_server_keeps_serving() {
         .enable_all()
         .build()
         .unwrap();
-    let app = runtime.block_on(TestApp::spawn_for_many_requests());
+    let app = runtime.block_on(TestApp::spawn());
     let schema = runtime.block_on(Schema::introspect(&app));
     let address = runtime.block_on(serve_over_tcp(&app));
 

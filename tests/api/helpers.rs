@@ -72,7 +72,6 @@ impl Drop for TestDatabase {
 struct Setup {
     /// Generated filler units to add to the seed.
     generated: Option<usize>,
-    loader_delay_ms: u64,
     /// Connect the store through this port on 127.0.0.1 (PostgreSQL only).
     through_port: Option<u16>,
     acquire_timeout_ms: u64,
@@ -82,7 +81,6 @@ impl Default for Setup {
     fn default() -> Self {
         Setup {
             generated: None,
-            loader_delay_ms: 25,
             through_port: None,
             acquire_timeout_ms: 5000,
         }
@@ -235,32 +233,6 @@ impl TestApp {
         .await
     }
 
-    /// As [`TestApp::spawn_with_generated`], with loaders that wait long enough to gather every
-    /// key even when the CI machine is busy, so statement counts are exact.
-    pub async fn spawn_for_statement_counts(units: usize) -> TestApp {
-        Self::spawn_with(Setup {
-            generated: Some(units),
-            loader_delay_ms: 150,
-            ..Setup::default()
-        })
-        .await
-    }
-
-    /// The app with loaders that wait `loader_delay_ms` to gather keys.
-    pub async fn spawn_with_loader_delay(loader_delay_ms: u64) -> TestApp {
-        Self::spawn_with(Setup {
-            loader_delay_ms,
-            ..Setup::default()
-        })
-        .await
-    }
-
-    /// The app with loaders that hardly wait, for tests that send many requests one by one
-    /// and care about answers, not batches.
-    pub async fn spawn_for_many_requests() -> TestApp {
-        Self::spawn_with_loader_delay(1).await
-    }
-
     /// The app on PostgreSQL, its store connecting through `127.0.0.1:{port}` (a proxy the test
     /// runs) instead of the address in `TEST_DATABASE_URL`; `None` without PostgreSQL.
     pub async fn spawn_on_postgres_through(port: u16, acquire_timeout_ms: u64) -> Option<TestApp> {
@@ -309,7 +281,6 @@ impl TestApp {
         let mut config = Config::for_database(&url);
         // Debug builds on a busy two-core CI machine are slow: give batches room to fill, so
         // answers and statement counts measure the batching design, not the machine's speed.
-        config.loader_delay_ms = setup.loader_delay_ms;
         config.db_connections = 4;
         config.db_acquire_timeout_ms = setup.acquire_timeout_ms;
         let mut connection = Source::connect(&url, config.pool_settings()).await.unwrap();
@@ -414,11 +385,6 @@ impl TestApp {
         let before = self.statements.load(Ordering::SeqCst);
         let response = self.graphql(query).await;
         (self.statements.load(Ordering::SeqCst) - before, response)
-    }
-
-    /// How many SQL statements the store has run.
-    pub fn statements_run(&self) -> usize {
-        self.statements.load(Ordering::SeqCst)
     }
 
     /// How many SQL statements `query` runs.

@@ -147,7 +147,7 @@ async fn each_limit_is_refused_with_its_code_and_name() {
 
 #[tokio::test]
 async fn a_refused_query_does_not_reach_the_database() {
-    let app = TestApp::spawn_for_statement_counts(0).await;
+    let app = TestApp::spawn_with_generated(0).await;
     let aliases: String = (0..1_000)
         .map(|i| format!("a{i}: institutions {{ code }} "))
         .collect();

@@ -9,7 +9,7 @@ const NESTED: &str = r#"{ units(first: 100) { totalCount nodes { name
 
 #[tokio::test]
 async fn a_hundred_units_with_institution_cleanrooms_and_people_take_six_statements() {
-    let app = TestApp::spawn_for_statement_counts(120).await;
+    let app = TestApp::spawn_with_generated(120).await;
 
     let (statements, data) = app.statements_for(NESTED).await;
 
@@ -32,7 +32,7 @@ async fn a_hundred_units_with_institution_cleanrooms_and_people_take_six_stateme
 
 #[tokio::test]
 async fn ten_units_take_as_many_statements_as_a_hundred() {
-    let app = TestApp::spawn_for_statement_counts(120).await;
+    let app = TestApp::spawn_with_generated(120).await;
 
     let (statements, data) = app
         .statements_for(&NESTED.replace("first: 100", "first: 10"))
@@ -44,7 +44,7 @@ async fn ten_units_take_as_many_statements_as_a_hundred() {
 
 #[tokio::test]
 async fn a_deeper_query_costs_one_statement_per_level_and_no_count_unless_asked() {
-    let app = TestApp::spawn_for_statement_counts(30).await;
+    let app = TestApp::spawn_with_generated(30).await;
 
     let (statements, _) = app
         .statements_for(
@@ -55,4 +55,22 @@ async fn a_deeper_query_costs_one_statement_per_level_and_no_count_unless_asked(
 
     // trials, people, appointment pages, units, product pages
     assert_eq!(statements, 5);
+}
+
+#[tokio::test]
+async fn a_heavy_query_run_off_the_workers_batches_the_same() {
+    let app = TestApp::spawn_with_generated(120).await;
+    let aliases: String = (0..45)
+        .map(|i| format!("i{i}: institution {{ {} }} ", "code name kind ".repeat(4)))
+        .collect();
+
+    let (statements, data) = app
+        .statements_for(&format!(
+            "{{ units(first: 100) {{ nodes {{ {aliases} }} }} }}"
+        ))
+        .await;
+
+    assert_eq!(data["units"]["nodes"].as_array().unwrap().len(), 100);
+    // units page, institutions
+    assert_eq!(statements, 2);
 }

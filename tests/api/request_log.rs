@@ -11,16 +11,15 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::routing::get;
 use axum::Router;
-use futures::future::join_all;
 use http_body_util::BodyExt;
-use sea_orm::Database;
+use sea_orm::{ConnectionTrait, Database};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 use tracing::subscriber::DefaultGuard;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::EnvFilter;
 
-use crate::helpers::{skip_without_postgres, terminate_connections, TestApp, TestResponse};
+use crate::helpers::{TestApp, TestResponse};
 
 /// The log output of the current thread (a `#[tokio::test]` runs on one), in the server's
 /// format and at its default level.
@@ -199,34 +198,36 @@ async fn an_internal_error_is_logged_with_the_request_id() {
 }
 
 #[tokio::test]
-async fn loader_batches_log_with_the_request_id_of_their_request() {
-    if skip_without_postgres("loader_batches_log_with_the_request_id_of_their_request") {
-        return;
-    }
-    // Loaders wait long enough for the test to end every session between the root statement
-    // and the batches, so that the batches, on tasks of their own, meet dropped connections.
-    let app = TestApp::spawn_with_loader_delay(1500).await;
-    let query = "{ institutions { code units { totalCount } cleanrooms { totalCount } people { totalCount } } }";
-    join_all((0..4).map(|_| app.data(query))).await;
-    let expected = app.data(query).await;
-    let (admin_url, database) = app.postgres_database().unwrap();
-    let admin = Database::connect(admin_url).await.unwrap();
+async fn a_failed_batch_is_logged_with_the_request_id_of_its_request() {
+    let app = TestApp::spawn().await;
+    // The institutions are read at the root; their cleanrooms in one batch, which fails.
+    Database::connect(app.database_url.clone())
+        .await
+        .unwrap()
+        .execute_unprepared("DROP TABLE cleanroom")
+        .await
+        .unwrap();
     let (logs, _guard) = Logs::capture();
 
-    let before = app.statements_run();
-    let (response, ()) = tokio::join!(app.graphql(query), async {
-        while app.statements_run() == before {
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
-        terminate_connections(&admin, database).await;
-    });
+    let response = app
+        .graphql("query Rooms { institutions { code cleanrooms { totalCount } } }")
+        .await;
 
-    assert_eq!(response.data(), &expected);
-    let retries = logs.lines_with("dropped a pooled connection");
-    assert!(!retries.is_empty(), "no batch met a dropped connection");
+    assert_eq!(
+        response.error_codes(),
+        ["INTERNAL", "INTERNAL"],
+        "{response:?}"
+    );
+    assert_eq!(
+        response.body["errors"][0]["path"][2],
+        json!("cleanrooms"),
+        "{response:?}"
+    );
     let id = request_id(&response);
-    for line in retries {
-        assert_contains_all(&line, &[" WARN ", &format!("request_id={id} ")]);
+    let errors = logs.lines_with(" ERROR ");
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    for line in errors {
+        assert_contains_all(&line, &[&format!("request_id={id} "), "operation=Rooms"]);
     }
 }
 
