@@ -77,6 +77,10 @@ pub struct Config {
     #[arg(long, env = "ATMP_MAX_FIELDS", default_value_t = 2_000)]
     pub max_fields: usize,
 
+    /// Checked and parsed queries kept, by their text, so a query sent again skips both (0: none).
+    #[arg(long, env = "ATMP_DOCUMENT_CACHE_SIZE", default_value_t = 1_000)]
+    pub document_cache_size: usize,
+
     /// Largest request body, in bytes.
     #[arg(long, env = "ATMP_MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,
@@ -193,6 +197,7 @@ impl Config {
             max_root_fields: 30,
             max_directives: 5,
             max_fields: 2_000,
+            document_cache_size: 1_000,
             max_body_bytes: 1_048_576,
             request_timeout_seconds: 30,
         }

@@ -16,8 +16,7 @@ use serde_json::{json, Value};
 
 use super::HttpState;
 use crate::graphql::{
-    ask_for_typenames, json_nests_deeper_than, order_response, parse_checked, ApiError, Checked,
-    DocumentError, RequestLimits,
+    json_nests_deeper_than, order_response, ApiError, DocumentError, RequestLimits,
 };
 use crate::store::{Batcher, Caller, Clock, StoreLoader};
 
@@ -317,9 +316,13 @@ async fn execute(state: &HttpState, media: Media, params: Params, method: Method
             "`extensions` must be a JSON object",
         );
     }
-    // Bounded and measured before async-graphql parses, validates or runs anything.
-    let Checked { document, weight } = match parse_checked(&query, &state.limits.query) {
-        Ok(checked) => checked,
+    // Bounded and measured before async-graphql parses, validates or runs anything (or taken
+    // from the cache, where it went only after that).
+    let prepared = match state
+        .documents
+        .prepare(&query, &state.limits.query, &state.types)
+    {
+        Ok(prepared) => prepared,
         Err(error) => {
             return answer(
                 state,
@@ -328,7 +331,9 @@ async fn execute(state: &HttpState, media: Media, params: Params, method: Method
             )
         }
     };
-    if method == Method::Get && runs_a_mutation(&document, params.operation_name.as_deref()) {
+    if method == Method::Get
+        && runs_a_mutation(&prepared.document, params.operation_name.as_deref())
+    {
         let mut response = request_error(
             media,
             StatusCode::METHOD_NOT_ALLOWED,
@@ -339,11 +344,9 @@ async fn execute(state: &HttpState, media: Media, params: Params, method: Method
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    // async-graphql consumes its copy; the client's stays to order the answer by.
-    let mut asked = document.clone();
-    ask_for_typenames(&state.types, &mut asked);
+    // async-graphql consumes a copy; the client's form stays to order the answer by.
     let mut request = async_graphql::Request::new(query).variables(variables.clone());
-    request.set_parsed_query(asked);
+    request.set_parsed_query(prepared.to_run.clone());
     if let Some(name) = &params.operation_name {
         request = request.operation_name(name.clone());
     }
@@ -352,14 +355,14 @@ async fn execute(state: &HttpState, media: Media, params: Params, method: Method
     let loader = Batcher::new(StoreLoader::new(state.store.clone(), Caller::Public));
     let clock = loader.clock();
     let request = request.data(loader);
-    let mut response = if weight.is_heavy() {
+    let mut response = if prepared.weight.is_heavy() {
         execute_off_the_workers(state, clock, request).await
     } else {
         clock.drive(state.schema.execute(request)).await
     };
     order_response(
         &state.types,
-        &document,
+        &prepared.document,
         params.operation_name.as_deref(),
         &variables,
         &mut response.data,

@@ -24,7 +24,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::app::App;
 use crate::config::Config;
-use crate::graphql::{sdl, AtmpSchema, RequestLimits, TypeMap};
+use crate::graphql::{sdl, AtmpSchema, DocumentCache, RequestLimits, TypeMap};
 use crate::store::Store;
 
 /// What every handler shares.
@@ -36,6 +36,8 @@ pub(crate) struct HttpState {
     pub limits: RequestLimits,
     /// The schema's types, to put answers in the order of their selection sets.
     pub types: Arc<TypeMap>,
+    /// Documents checked and prepared before, by their text.
+    pub documents: Arc<DocumentCache>,
 }
 
 /// The service's routes and layers.
@@ -45,6 +47,7 @@ pub fn router(config: &Config, schema: AtmpSchema, store: Store) -> Router {
         max_body_bytes: config.max_body_bytes,
         limits: config.request_limits(),
         types: Arc::new(TypeMap::from_sdl(&sdl(&schema))),
+        documents: Arc::new(DocumentCache::new(config.document_cache_size)),
         schema,
     };
     let routes = Router::new()

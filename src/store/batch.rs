@@ -198,21 +198,26 @@ impl Batcher {
         V: Send + 'static,
     {
         let mut kinds = self.kinds.lock().unwrap_or_else(PoisonError::into_inner);
-        let state = kinds.entry(TypeId::of::<Kind<K, V>>()).or_insert_with(|| {
-            Box::new(Kind::<K, V> {
-                slots: HashMap::new(),
-                waiting: Vec::new(),
-                registered: 0,
-            })
-        });
-        match state.downcast_mut::<Kind<K, V>>() {
-            Some(kind) => change(kind),
-            // The map is keyed by the type itself, so the entry is always of that type.
-            None => change(&mut Kind {
-                slots: HashMap::new(),
-                waiting: Vec::new(),
-                registered: 0,
-            }),
+        let state = kinds
+            .entry(TypeId::of::<Kind<K, V>>())
+            .or_insert_with(|| Box::new(Kind::<K, V>::default()));
+        if let Some(kind) = state.downcast_mut::<Kind<K, V>>() {
+            return change(kind);
+        }
+        // Not reached: the map is keyed by the state's own type.
+        let mut kind = Kind::<K, V>::default();
+        let result = change(&mut kind);
+        *state = Box::new(kind);
+        result
+    }
+}
+
+impl<K, V> Default for Kind<K, V> {
+    fn default() -> Self {
+        Kind {
+            slots: HashMap::new(),
+            waiting: Vec::new(),
+            registered: 0,
         }
     }
 }

@@ -1,0 +1,150 @@
+//! Documents ready to run, cached by their text: a client that sends the same query again (as
+//! every client of a GraphQL API does) skips the scan, the parse, the measuring and the
+//! rewriting. Only documents within every limit are kept, and only so many: the least recently
+//! used goes first.
+
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use async_graphql::parser::types::ExecutableDocument;
+use lru::LruCache;
+
+use super::document::{parse_checked, Checked, DocumentError, QueryLimits, Weight};
+use super::selection_order::{ask_for_typenames, TypeMap};
+
+/// Texts longer than this are prepared each time: a cache of a few hundred entries should not
+/// hold megabytes of them.
+const MAX_CACHED_TEXT_BYTES: usize = 64 * 1024;
+
+/// A checked document, in the two forms a request needs.
+#[derive(Debug)]
+pub struct Prepared {
+    /// As the client sent it, to order the answer by.
+    pub document: ExecutableDocument,
+    /// As async-graphql runs it: abstract selections also ask for `__typename`.
+    pub to_run: ExecutableDocument,
+    pub weight: Weight,
+}
+
+/// Prepared documents by text, the most recently used kept.
+pub struct DocumentCache {
+    entries: Option<Mutex<LruCache<String, Arc<Prepared>>>>,
+}
+
+impl DocumentCache {
+    /// A cache of at most `capacity` documents; 0 keeps none.
+    pub fn new(capacity: usize) -> Self {
+        DocumentCache {
+            entries: NonZeroUsize::new(capacity)
+                .map(|capacity| Mutex::new(LruCache::new(capacity))),
+        }
+    }
+
+    /// The prepared form of `text`, from the cache or made now (and kept).
+    pub fn prepare(
+        &self,
+        text: &str,
+        limits: &QueryLimits,
+        types: &TypeMap,
+    ) -> Result<Arc<Prepared>, DocumentError> {
+        let Some(entries) = &self.entries else {
+            return prepare(text, limits, types).map(Arc::new);
+        };
+        if let Some(prepared) = lock(entries).get(text) {
+            return Ok(prepared.clone());
+        }
+        let prepared = Arc::new(prepare(text, limits, types)?);
+        if text.len() <= MAX_CACHED_TEXT_BYTES {
+            lock(entries).put(text.to_owned(), prepared.clone());
+        }
+        Ok(prepared)
+    }
+
+    /// How many documents are kept.
+    pub fn len(&self) -> usize {
+        self.entries
+            .as_ref()
+            .map_or(0, |entries| lock(entries).len())
+    }
+
+    /// Whether no document is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn prepare(text: &str, limits: &QueryLimits, types: &TypeMap) -> Result<Prepared, DocumentError> {
+    let Checked { document, weight } = parse_checked(text, limits)?;
+    let mut to_run = document.clone();
+    ask_for_typenames(types, &mut to_run);
+    Ok(Prepared {
+        document,
+        to_run,
+        weight,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: QueryLimits = QueryLimits {
+        max_nesting: 64,
+        max_tokens: 15_000,
+        max_depth: 15,
+        max_aliases: 50,
+        max_root_fields: 30,
+        max_directives: 5,
+        max_fields: 2_000,
+    };
+
+    #[test]
+    fn a_text_seen_before_is_not_prepared_again() {
+        let cache = DocumentCache::new(2);
+        let types = TypeMap::default();
+
+        let first = cache.prepare("{ a }", &LIMITS, &types).unwrap();
+        let again = cache.prepare("{ a }", &LIMITS, &types).unwrap();
+
+        assert!(Arc::ptr_eq(&first, &again));
+        assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn the_least_recently_used_goes_first_and_refusals_are_not_kept() {
+        let cache = DocumentCache::new(2);
+        let types = TypeMap::default();
+        let a = cache.prepare("{ a }", &LIMITS, &types).unwrap();
+        let b = cache.prepare("{ b }", &LIMITS, &types).unwrap();
+        cache.prepare("{ a }", &LIMITS, &types).unwrap();
+        cache.prepare("{ c }", &LIMITS, &types).unwrap();
+        let refused = cache.prepare("{ a", &LIMITS, &types);
+
+        assert!(refused.is_err());
+        assert_eq!(cache.len(), 2);
+        assert!(Arc::ptr_eq(
+            &a,
+            &cache.prepare("{ a }", &LIMITS, &types).unwrap()
+        ));
+        assert!(!Arc::ptr_eq(
+            &b,
+            &cache.prepare("{ b }", &LIMITS, &types).unwrap()
+        ));
+    }
+
+    #[test]
+    fn a_cache_of_none_prepares_every_time() {
+        let cache = DocumentCache::new(0);
+        let types = TypeMap::default();
+
+        let first = cache.prepare("{ a }", &LIMITS, &types).unwrap();
+        let again = cache.prepare("{ a }", &LIMITS, &types).unwrap();
+
+        assert!(!Arc::ptr_eq(&first, &again));
+        assert!(cache.is_empty());
+    }
+}
