@@ -389,19 +389,23 @@ pub fn json_nests_deeper_than(value: &serde_json::Value, max: usize) -> bool {
     false
 }
 
+/// The default limits, for unit tests.
+#[cfg(test)]
+pub(crate) const TEST_LIMITS: QueryLimits = QueryLimits {
+    max_nesting: 64,
+    max_tokens: 15_000,
+    max_depth: 15,
+    max_aliases: 50,
+    max_root_fields: 30,
+    max_directives: 5,
+    max_fields: 2_000,
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const LIMITS: QueryLimits = QueryLimits {
-        max_nesting: 64,
-        max_tokens: 15_000,
-        max_depth: 15,
-        max_aliases: 50,
-        max_root_fields: 30,
-        max_directives: 5,
-        max_fields: 2_000,
-    };
+    const LIMITS: QueryLimits = TEST_LIMITS;
 
     fn refusal(text: &str) -> String {
         match parse_checked(text, &LIMITS) {

@@ -92,15 +92,7 @@ fn prepare(text: &str, limits: &QueryLimits, types: &TypeMap) -> Result<Prepared
 mod tests {
     use super::*;
 
-    const LIMITS: QueryLimits = QueryLimits {
-        max_nesting: 64,
-        max_tokens: 15_000,
-        max_depth: 15,
-        max_aliases: 50,
-        max_root_fields: 30,
-        max_directives: 5,
-        max_fields: 2_000,
-    };
+    const LIMITS: QueryLimits = crate::graphql::document::TEST_LIMITS;
 
     #[test]
     fn a_text_seen_before_is_not_prepared_again() {

@@ -109,12 +109,7 @@ impl Batcher {
                 Some(Slot::Loaded(value)) => Err(Ok(value.clone())),
                 Some(Slot::Failed(error)) => Err(Err(error.clone())),
                 Some(_) => Ok(kind.registered),
-                None => {
-                    kind.slots.insert(key.clone(), Slot::Waiting);
-                    kind.waiting.push(key.clone());
-                    kind.registered += 1;
-                    Ok(kind.registered)
-                }
+                None => Ok(kind.register(&key)),
             }) {
                 Ok(seen) => seen,
                 Err(answer) => return answer,
@@ -134,10 +129,7 @@ impl Batcher {
                     Step::Yield
                 }
                 None => {
-                    kind.slots.insert(key.clone(), Slot::Waiting);
-                    kind.waiting.push(key.clone());
-                    kind.registered += 1;
-                    seen = kind.registered;
+                    seen = kind.register(&key);
                     Step::Yield
                 }
                 Some(Slot::Waiting) => {
@@ -158,10 +150,8 @@ impl Batcher {
                     if finished.await.is_err() {
                         // The future that loaded the batch was dropped: load the key anew.
                         self.with_kind(|kind: &mut Kind<K, Value<K>>| {
-                            if let Some(slot @ Slot::Loading(_)) = kind.slots.get_mut(&key) {
-                                *slot = Slot::Waiting;
-                                kind.waiting.push(key.clone());
-                                kind.registered += 1;
+                            if let Some(Slot::Loading(_)) = kind.slots.get(&key) {
+                                kind.register(&key);
                             }
                         });
                     } else {
@@ -209,6 +199,16 @@ impl Batcher {
         let result = change(&mut kind);
         *state = Box::new(kind);
         result
+    }
+}
+
+impl<K: Clone + Eq + Hash, V> Kind<K, V> {
+    /// Puts `key` among the waiting ones; the count of registrations so far.
+    fn register(&mut self, key: &K) -> u64 {
+        self.slots.insert(key.clone(), Slot::Waiting);
+        self.waiting.push(key.clone());
+        self.registered += 1;
+        self.registered
     }
 }
 
