@@ -97,8 +97,7 @@ impl Cli {
                 Ok(())
             }
             Command::Schema => {
-                let schema =
-                    crate::graphql::build_schema(schema_only_store(), config.request_limits());
+                let schema = crate::graphql::build_schema(config.request_limits());
                 print!("{}", crate::graphql::sdl(&schema));
                 Ok(())
             }
@@ -123,9 +122,4 @@ impl Cli {
             }
         }
     }
-}
-
-/// A store with no source: printing the schema needs no database.
-fn schema_only_store() -> crate::store::Store {
-    crate::store::Store::new(Vec::new())
 }

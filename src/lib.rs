@@ -2,7 +2,7 @@
 //! University Hospital around the Karolinska ATMP Center.
 //!
 //! Data flows one way: [`http`] (axum router, GraphiQL, health) → [`graphql`] (schema, one
-//! module per type) → [`store`] (sources, keyset pages, batching loaders) → `entities`.
+//! module per type) → [`store`] (sources, keyset pages, the request's batcher) → `entities`.
 //! [`domain`] holds validated identifiers used by every layer; [`seed`] is the ATMP Center
 //! dataset; [`app`] wires it all from a [`config::Config`].
 

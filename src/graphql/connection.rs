@@ -175,7 +175,7 @@ where
 {
     let query = list_query::<L, F, O>(ctx, args, filter, order)?;
     let loader = loader(ctx)?.loader();
-    let page = loader.store().page::<L>(loader.caller(), &query).await?;
+    let page = loader.page::<L>(&query).await?;
     Ok(Fetched {
         page: Arc::new(page),
         counter: Arc::new(ListCount::<L> {

@@ -4,11 +4,12 @@
 use async_graphql::{Context, InputObject};
 use entities::enums as db;
 
+use super::connection::loader;
 use super::enums::{
     AppointmentRole, AtmpClass, CleanroomRegime, GmpGrade, OrderDirection, TrialStatus, UnitKind,
 };
 use super::ApiError;
-use crate::store::{self, OrderTerm, Store};
+use crate::store::{self, OrderTerm};
 
 /// A GraphQL filter input that converts into the store's filter of a list.
 pub(crate) trait FilterInput: Sized {
@@ -24,11 +25,6 @@ pub(crate) trait OrderInput: Sized {
     type Field: 'static;
     /// The terms; empty (no ordering given) for the list's default.
     fn into_store(order: Option<Vec<Self>>) -> Vec<OrderTerm<Self::Field>>;
-}
-
-fn store<'a>(ctx: &Context<'a>) -> Result<&'a Store, ApiError> {
-    ctx.data::<Store>()
-        .map_err(|_| ApiError::Internal("no store attached to the schema".to_owned()))
 }
 
 /// Both operators given: a value must satisfy both, so `eq` counts only if `in` holds it.
@@ -66,7 +62,7 @@ impl InstitutionCodeFilter {
         };
         match eq_and_in(filter.eq, filter.within) {
             None => Ok(None),
-            Some(codes) => Ok(Some(store(ctx)?.institution_ids(&codes)?)),
+            Some(codes) => Ok(Some(loader(ctx)?.loader().institution_ids(&codes)?)),
         }
     }
 }

@@ -49,7 +49,7 @@ pub use selection_order::{ask_for_typenames, order_response, TypeMap};
 pub use trial::{Trial, TrialConnection, TrialEdge};
 pub use unit::{Unit, UnitConnection, UnitEdge};
 
-use crate::store::{Listable, RecordKey, Store};
+use crate::store::{Listable, RecordKey};
 
 /// The schema atmp-graph serves.
 pub type AtmpSchema = Schema<Query, EmptyMutation, EmptySubscription>;
@@ -65,9 +65,8 @@ pub struct RequestLimits {
 }
 
 /// Builds the schema over `store`.
-pub fn build_schema(store: Store, limits: RequestLimits) -> AtmpSchema {
+pub fn build_schema(limits: RequestLimits) -> AtmpSchema {
     Schema::build(Query, EmptyMutation, EmptySubscription)
-        .data(store)
         .data(limits.pages)
         // Depth, directives and the rest are checked by `parse_checked` first, in linear time;
         // async-graphql's own recursion check stays as deep as the text may nest.

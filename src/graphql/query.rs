@@ -88,10 +88,7 @@ impl Query {
             order: Vec::new(),
             page: store::PageRequest::first(limits(ctx)?.max_page_size),
         };
-        let page = loader
-            .store()
-            .page::<store::Institutions>(loader.caller(), &query)
-            .await?;
+        let page = loader.page::<store::Institutions>(&query).await?;
         Ok(page
             .rows
             .into_iter()
@@ -106,12 +103,7 @@ impl Query {
         #[graphql(desc = "The institution's code, such as `KI` or `KUH`.")] code: String,
     ) -> Result<Option<Institution>, ApiError> {
         let loader = super::connection::loader(ctx)?.loader();
-        let Some(known) = loader
-            .store()
-            .institutions()
-            .into_iter()
-            .find(|i| i.code == code)
-        else {
+        let Some(known) = loader.institutions().into_iter().find(|i| i.code == code) else {
             return Ok(None);
         };
         Ok(record(ctx, store::InstitutionId(known.id))

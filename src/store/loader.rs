@@ -18,7 +18,8 @@ use super::domain::{
 use super::list::{Listable, QueryOf, Relation};
 use super::{Caller, Page, Store, StoreError};
 
-/// Loads for one caller.
+/// Reads for one caller: the one way from the GraphQL layer into the store, so every read
+/// carries who is reading.
 pub struct StoreLoader {
     store: Store,
     caller: Caller,
@@ -30,14 +31,27 @@ impl StoreLoader {
         StoreLoader { store, caller }
     }
 
-    /// The store, for reads that need no batching (top-level lists).
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
     /// Who is reading.
     pub fn caller(&self) -> &Caller {
         &self.caller
+    }
+
+    /// A page of a top-level list, as the caller may see it.
+    pub async fn page<L: Listable>(
+        &self,
+        query: &QueryOf<L>,
+    ) -> Result<Page<L::Model>, StoreError> {
+        self.store.page::<L>(&self.caller, query).await
+    }
+
+    /// Every institution the caller may see, by code.
+    pub fn institutions(&self) -> Vec<entities::institution::Model> {
+        self.store.institutions(&self.caller)
+    }
+
+    /// The IDs of the institutions with these codes; an unknown code is a filter error.
+    pub fn institution_ids(&self, codes: &[String]) -> Result<Vec<Uuid>, StoreError> {
+        self.store.institution_ids(&self.caller, codes)
     }
 }
 

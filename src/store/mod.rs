@@ -136,8 +136,13 @@ impl Store {
         Ok(())
     }
 
-    /// Every institution, by code.
-    pub fn institutions(&self) -> Vec<entities::institution::Model> {
+    /// Every institution the caller may see, by code.
+    pub fn institutions(&self, _caller: &Caller) -> Vec<entities::institution::Model> {
+        // Every caller sees both institutions until access rules arrive; they narrow this.
+        self.all_institutions()
+    }
+
+    fn all_institutions(&self) -> Vec<entities::institution::Model> {
         match self.inner.institutions.read() {
             Ok(guard) => guard.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
@@ -145,8 +150,12 @@ impl Store {
     }
 
     /// The IDs of the institutions with these codes; an unknown code is a filter error.
-    pub fn institution_ids(&self, codes: &[String]) -> Result<Vec<Uuid>, StoreError> {
-        let known = self.institutions();
+    pub fn institution_ids(
+        &self,
+        caller: &Caller,
+        codes: &[String],
+    ) -> Result<Vec<Uuid>, StoreError> {
+        let known = self.institutions(caller);
         codes
             .iter()
             .map(|code| {
