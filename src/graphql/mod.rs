@@ -16,7 +16,6 @@ mod filter;
 mod institution;
 mod milestone;
 mod node;
-mod operation_log;
 mod person;
 mod prepared;
 mod product;
@@ -72,7 +71,6 @@ pub fn build_schema(limits: RequestLimits) -> AtmpSchema {
         // async-graphql's own recursion check stays as deep as the text may nest.
         .limit_recursive_depth(limits.query.max_nesting)
         .limit_complexity(limits.max_complexity)
-        .extension(operation_log::OperationLog)
         .finish()
 }
 

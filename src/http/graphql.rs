@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql::ServerError;
 use axum::body::Bytes;
 use axum::extract::{Query, Request, State};
@@ -251,6 +251,18 @@ enum Method {
     Post,
 }
 
+/// The name of the operation the request runs: the one `operationName` names, or the
+/// document's only operation when that has a name.
+fn operation_name<'a>(document: &'a ExecutableDocument, asked: Option<&'a str>) -> Option<&'a str> {
+    match (asked, &document.operations) {
+        (Some(asked), _) => Some(asked),
+        (None, DocumentOperations::Multiple(operations)) if operations.len() == 1 => {
+            operations.keys().next().map(|name| name.as_str())
+        }
+        _ => None,
+    }
+}
+
 /// Whether the operation the request runs is a mutation (or a subscription).
 fn runs_a_mutation(document: &ExecutableDocument, operation: Option<&str>) -> bool {
     document.operations.iter().any(|(name, op)| {
@@ -331,6 +343,10 @@ async fn execute(state: &HttpState, media: Media, params: Params, method: Method
             )
         }
     };
+    if let Some(name) = operation_name(&prepared.document, params.operation_name.as_deref()) {
+        // The request's log line names the operation (the span declares the field).
+        tracing::Span::current().record("operation", tracing::field::display(name));
+    }
     if method == Method::Get
         && runs_a_mutation(&prepared.document, params.operation_name.as_deref())
     {
