@@ -72,7 +72,7 @@
 #   NESTED_QUERY=bench/queries/units-nested.graphql   query (c); its top field must be `units`
 #   PGBENCH_SERVER_SQL=1 0 to skip the second pgbench run (the server's own statements)
 #   ATMP_*               passed through to atmp-graph, e.g. ATMP_DB_CONNECTIONS=16 (also
-#                        PostGraphile's pool size), ATMP_LOADER_DELAY_MS=10
+#                        PostGraphile's pool size)
 #
 # Outputs in bench/out/ (git-ignored): summary.md, wrk-*.txt, pgbench-*.txt, server.log,
 # postgraphile.log, statements-*.txt, generate.log, build.log, npm.log, the request bodies
@@ -112,7 +112,6 @@ LUA=$BENCH/graphql.lua
 BIN=${SERVER_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/atmp-graph}
 DB_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$DB_NAME"
 DB_POOL=${ATMP_DB_CONNECTIONS:-16}
-LOADER_DELAY=${ATMP_LOADER_DELAY_MS:-10}
 MIN_CLEANROOMS=10000
 MIN_NODE_MAJOR=22
 CLK_TCK=$(getconf CLK_TCK)
@@ -637,7 +636,7 @@ sum_of() { local -n arr=$1; local vals=(); for p in "${ALL_PHASES[@]}"; do vals+
   echo "$N_CLEANROOMS cleanrooms, $N_UNITS units, $N_PEOPLE people, $N_APPOINTMENTS appointments ($DB_SIZE; UNITS=$UNITS,"
   echo "generated in ${GEN_SECONDS}s). Load: per query atmp-graph then PostGraphile, $CONNECTIONS connections ($THREADS wrk"
   echo "threads) for ${DURATION}s, then one connection for ${SINGLE_DURATION}s, each after ${WARMUP}s of warm-up. Each server has a"
-  echo "pool of $DB_POOL PostgreSQL connections (atmp-graph's loader delay $LOADER_DELAY ms)."
+  echo "pool of $DB_POOL PostgreSQL connections."
   echo
   echo "| query (same rows from each) | atmp-graph req/s, $C conns (p99 ms) | PostGraphile 5 req/s (p99 ms) | ratio req/s | ratio p99 | 1 conn p50 ms: atmp-graph / PG 5 (ratio) | statements per request: atmp-graph / PG 5 | answers |"
   echo "|---|---:|---:|---:|---:|---:|---:|---|"
