@@ -74,3 +74,37 @@ async fn a_heavy_query_run_off_the_workers_batches_the_same() {
     // units page, institutions
     assert_eq!(statements, 2);
 }
+
+#[tokio::test]
+async fn every_readme_example_takes_one_statement_per_relation_and_level() {
+    let app = TestApp::spawn_with_generated(30).await;
+    // What each level loads, one statement each (a count is a statement of its own).
+    let expected = [
+        // institutions; their units page, units count; the units' people page, people count
+        ("01-institutions-and-units", 5),
+        // units; their institution, cleanrooms page; cleanroom count
+        ("02-cleanrooms", 4),
+        // units; their appointments; the appointments' person, institution
+        ("03-atmp-center-leadership", 4),
+        // people, people count; their appointments; the appointments' institution, unit
+        ("04-people-across-institutions", 5),
+        // milestones; their institution, unit
+        ("05-timeline", 3),
+        // products; their institution, developing unit, trials; the trials' manufacturing
+        // units are units already loaded as developing units, answered from the request's cache
+        ("06-products-and-trials", 4),
+        // accreditations, institutions; the accreditations' unit, the institutions' cleanrooms
+        // page; the units' institution, the cleanroom count
+        ("07-accreditations-and-facilities", 6),
+        // cleanrooms; their unit; the units' institution
+        ("08-cleanroom-list", 3),
+    ];
+    for (name, statements) in expected {
+        let path = format!("{}/examples/{name}.graphql", env!("CARGO_MANIFEST_DIR"));
+        let query = std::fs::read_to_string(&path).unwrap();
+
+        let (counted, _) = app.statements_for(&query).await;
+
+        assert_eq!(counted, statements, "{name}");
+    }
+}
