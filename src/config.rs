@@ -180,27 +180,15 @@ impl Config {
         Duration::from_secs(self.request_timeout_seconds)
     }
 
-    /// Settings for tests and tools: the defaults, on the given database.
-    pub fn for_database(database_url: &str) -> Self {
-        Config {
-            database_url: database_url.to_owned(),
-            listen: SocketAddr::from(([127, 0, 0, 1], 8000)),
-            db_connections: 8,
-            db_acquire_timeout_ms: 5000,
-            default_page_size: 20,
-            max_page_size: 100,
-            max_depth: 15,
-            max_complexity: 100_000,
-            max_nesting: 64,
-            max_tokens: 15_000,
-            max_aliases: 50,
-            max_root_fields: 30,
-            max_directives: 5,
-            max_fields: 2_000,
-            document_cache_size: 1_000,
-            max_body_bytes: 1_048_576,
-            request_timeout_seconds: 30,
-        }
+    /// Settings for tests and tools: the command line's defaults (the environment ignored), on
+    /// the given database. Read from the flags themselves, so that no default is typed twice.
+    pub fn for_database(database_url: &str) -> Result<Self, clap::Error> {
+        use clap::{Args, FromArgMatches};
+        let command = Config::augment_args(clap::Command::new("atmp-graph"))
+            .mut_args(|arg| arg.env(None::<&str>));
+        let mut config = Config::from_arg_matches(&command.try_get_matches_from(["atmp-graph"])?)?;
+        config.database_url = database_url.to_owned();
+        Ok(config)
     }
 }
 
@@ -210,11 +198,12 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported_at_once() {
-        let mut config = Config::for_database("mysql://x");
+        let mut config = Config::for_database("mysql://x").unwrap();
         config.default_page_size = 500;
         config.db_connections = 0;
         assert_eq!(config.problems().len(), 3, "{:?}", config.problems());
         assert!(Config::for_database("sqlite::memory:")
+            .unwrap()
             .problems()
             .is_empty());
     }

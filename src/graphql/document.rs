@@ -391,24 +391,18 @@ pub fn json_nests_deeper_than(value: &serde_json::Value, max: usize) -> bool {
 
 /// The default limits, for unit tests.
 #[cfg(test)]
-pub(crate) const TEST_LIMITS: QueryLimits = QueryLimits {
-    max_nesting: 64,
-    max_tokens: 15_000,
-    max_depth: 15,
-    max_aliases: 50,
-    max_root_fields: 30,
-    max_directives: 5,
-    max_fields: 2_000,
-};
+pub(crate) fn test_limits() -> QueryLimits {
+    crate::config::Config::for_database("sqlite::memory:")
+        .map(|config| config.request_limits().query)
+        .unwrap()
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const LIMITS: QueryLimits = TEST_LIMITS;
-
     fn refusal(text: &str) -> String {
-        match parse_checked(text, &LIMITS) {
+        match parse_checked(text, &test_limits()) {
             Ok(_) => "accepted".to_owned(),
             Err(DocumentError::TooComplex { message, .. }) => format!("too complex: {message}"),
             Err(DocumentError::Invalid { message, .. }) => format!("invalid: {message}"),
@@ -464,7 +458,7 @@ mod tests {
         ];
         let unlimited = QueryLimits {
             max_depth: usize::MAX,
-            ..LIMITS
+            ..test_limits()
         };
         let parsed = std::thread::Builder::new()
             .stack_size(1024 * 1024)
@@ -520,14 +514,14 @@ mod tests {
         let limits = QueryLimits {
             max_tokens: 100_000,
             max_fields: 10_000,
-            ..LIMITS
+            ..test_limits()
         };
         assert!(parse_checked(&text, &limits).is_ok());
     }
 
     #[test]
     fn large_documents_weigh_heavy() {
-        let weight = |text: &str| parse_checked(text, &LIMITS).map(|checked| checked.weight);
+        let weight = |text: &str| parse_checked(text, &test_limits()).map(|checked| checked.weight);
         let aliases: String = (0..45)
             .map(|i| format!("i{i}: institution {{ {} }} ", "code name kind ".repeat(4)))
             .collect();

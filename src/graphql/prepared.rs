@@ -91,16 +91,15 @@ fn prepare(text: &str, limits: &QueryLimits, types: &TypeMap) -> Result<Prepared
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const LIMITS: QueryLimits = crate::graphql::document::TEST_LIMITS;
+    use crate::graphql::document::test_limits;
 
     #[test]
     fn a_text_seen_before_is_not_prepared_again() {
         let cache = DocumentCache::new(2);
         let types = TypeMap::default();
 
-        let first = cache.prepare("{ a }", &LIMITS, &types).unwrap();
-        let again = cache.prepare("{ a }", &LIMITS, &types).unwrap();
+        let first = cache.prepare("{ a }", &test_limits(), &types).unwrap();
+        let again = cache.prepare("{ a }", &test_limits(), &types).unwrap();
 
         assert!(Arc::ptr_eq(&first, &again));
         assert_eq!(cache.len(), 1);
@@ -110,21 +109,21 @@ mod tests {
     fn the_least_recently_used_goes_first_and_refusals_are_not_kept() {
         let cache = DocumentCache::new(2);
         let types = TypeMap::default();
-        let a = cache.prepare("{ a }", &LIMITS, &types).unwrap();
-        let b = cache.prepare("{ b }", &LIMITS, &types).unwrap();
-        cache.prepare("{ a }", &LIMITS, &types).unwrap();
-        cache.prepare("{ c }", &LIMITS, &types).unwrap();
-        let refused = cache.prepare("{ a", &LIMITS, &types);
+        let a = cache.prepare("{ a }", &test_limits(), &types).unwrap();
+        let b = cache.prepare("{ b }", &test_limits(), &types).unwrap();
+        cache.prepare("{ a }", &test_limits(), &types).unwrap();
+        cache.prepare("{ c }", &test_limits(), &types).unwrap();
+        let refused = cache.prepare("{ a", &test_limits(), &types);
 
         assert!(refused.is_err());
         assert_eq!(cache.len(), 2);
         assert!(Arc::ptr_eq(
             &a,
-            &cache.prepare("{ a }", &LIMITS, &types).unwrap()
+            &cache.prepare("{ a }", &test_limits(), &types).unwrap()
         ));
         assert!(!Arc::ptr_eq(
             &b,
-            &cache.prepare("{ b }", &LIMITS, &types).unwrap()
+            &cache.prepare("{ b }", &test_limits(), &types).unwrap()
         ));
     }
 
@@ -133,8 +132,8 @@ mod tests {
         let cache = DocumentCache::new(0);
         let types = TypeMap::default();
 
-        let first = cache.prepare("{ a }", &LIMITS, &types).unwrap();
-        let again = cache.prepare("{ a }", &LIMITS, &types).unwrap();
+        let first = cache.prepare("{ a }", &test_limits(), &types).unwrap();
+        let again = cache.prepare("{ a }", &test_limits(), &types).unwrap();
 
         assert!(!Arc::ptr_eq(&first, &again));
         assert!(cache.is_empty());

@@ -278,7 +278,7 @@ impl TestApp {
             Some(port) => with_address(&url, &format!("127.0.0.1:{port}")),
             None => url,
         };
-        let mut config = Config::for_database(&url);
+        let mut config = Config::for_database(&url).unwrap();
         // Debug builds on a busy two-core CI machine are slow: give batches room to fill, so
         // answers and statement counts measure the batching design, not the machine's speed.
         config.db_connections = 4;

@@ -237,7 +237,7 @@ async fn panicking_handler() -> &'static str {
 
 #[tokio::test]
 async fn a_panic_is_answered_as_an_internal_error_and_logged_with_the_request_id() {
-    let config = Config::for_database("sqlite::memory:");
+    let config = Config::for_database("sqlite::memory:").unwrap();
     let routes = Router::new().route("/panic", get(panicking_handler));
     let router = atmp_graph::http::with_layers(routes, &config);
     let (logs, _guard) = Logs::capture();
