@@ -207,4 +207,20 @@ mod tests {
             .problems()
             .is_empty());
     }
+
+    #[test]
+    fn query_limits_must_be_usable() {
+        let mut config = Config::for_database("sqlite::memory:").unwrap();
+        config.max_nesting = 65;
+        config.max_tokens = 0;
+        config.max_fields = 0;
+        assert_eq!(
+            config.problems(),
+            [
+                "`max-tokens` must be at least 1",
+                "`max-fields` must be at least 1",
+                "`max-nesting` must be at most 64",
+            ]
+        );
+    }
 }
