@@ -97,7 +97,8 @@ impl Cli {
                 Ok(())
             }
             Command::Schema => {
-                let schema = crate::graphql::build_schema(config.request_limits());
+                let schema =
+                    crate::graphql::build_schema(config.request_limits(), config.execution);
                 print!("{}", crate::graphql::sdl(&schema));
                 Ok(())
             }

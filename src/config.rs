@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::graphql::{Limits, QueryLimits, RequestLimits};
+use crate::graphql::{Execution, Limits, QueryLimits, RequestLimits};
 use crate::store::PoolSettings;
 
 /// The most `max-nesting` may be: async-graphql's parser refuses selection sets nested deeper.
@@ -76,6 +76,12 @@ pub struct Config {
     /// Most fields a query selects with its fragments expanded (each spread counts one too).
     #[arg(long, env = "ATMP_MAX_FIELDS", default_value_t = 2_000)]
     pub max_fields: usize,
+
+    /// How fields are resolved: `planned` (each root field's selection planned, fetched level by
+    /// level and rendered at once), or `field-by-field` (async-graphql's resolvers with a batching
+    /// loader: the reference the planned path is tested against).
+    #[arg(long, env = "ATMP_EXECUTION", value_enum, default_value_t = Execution::Planned)]
+    pub execution: Execution,
 
     /// Checked and parsed queries kept, by their text, so a query sent again skips both (0: none).
     #[arg(long, env = "ATMP_DOCUMENT_CACHE_SIZE", default_value_t = 1_000)]

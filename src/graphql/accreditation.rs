@@ -7,6 +7,7 @@ use entities::accreditation;
 
 use super::connection::connection;
 use super::node::{global_id, NodeType};
+use super::plan::planned_record;
 use super::{required, ApiError, Provenance};
 use crate::store;
 
@@ -21,6 +22,22 @@ connection!(
     "A page of accreditations.",
     "An accreditation in a page, with its cursor."
 );
+
+planned_record!(Accreditation: store::Accreditations {
+    leaves {
+        "id" => id,
+        "scheme" => scheme,
+        "authority" => authority,
+        "sinceYear" => since_year,
+        "description" => description,
+    }
+    to_one {
+        "unit" => super::Unit, |m: &accreditation::Model| Some(m.unit_id), true;
+        "institution" => super::Institution, |m: &accreditation::Model| Some(m.institution_id), true;
+    }
+    children {
+    }
+});
 
 /// An accreditation or authorisation a unit holds, such as JACIE.
 #[Object]

@@ -7,6 +7,7 @@ use entities::appointment;
 
 use super::connection::connection;
 use super::node::{global_id, NodeType};
+use super::plan::planned_record;
 use super::{record, required, ApiError, Provenance};
 use crate::store;
 
@@ -21,6 +22,24 @@ connection!(
     "A page of appointments.",
     "An appointment in a page, with its cursor."
 );
+
+planned_record!(Appointment: store::Appointments {
+    leaves {
+        "id" => id,
+        "title" => title,
+        "role" => role,
+        "area" => area,
+        "startYear" => start_year,
+        "endYear" => end_year,
+    }
+    to_one {
+        "person" => super::Person, |m: &appointment::Model| Some(m.person_id), true;
+        "institution" => super::Institution, |m: &appointment::Model| Some(m.institution_id), true;
+        "unit" => super::Unit, |m: &appointment::Model| m.unit_id, false;
+    }
+    children {
+    }
+});
 
 /// A role a person holds at an institution, optionally in one of its units, such as a member of the ATMP Center's steering group.
 #[Object]

@@ -8,6 +8,7 @@ use entities::cleanroom;
 use super::connection::connection;
 use super::enums::GmpGrade;
 use super::node::{global_id, NodeType};
+use super::plan::planned_record;
 use super::{required, ApiError, Provenance};
 use crate::store;
 
@@ -22,6 +23,28 @@ connection!(
     "A page of cleanrooms.",
     "A cleanroom in a page, with its cursor."
 );
+
+planned_record!(Cleanroom: store::Cleanrooms {
+    leaves {
+        "id" => id,
+        "code" => code,
+        "name" => name,
+        "regime" => regime,
+        "grade" => grade,
+        "isoClassAtRest" => iso_class_at_rest,
+        "isoClassInOperation" => iso_class_in_operation,
+        "status" => status,
+        "areaM2" => area_m2,
+        "qualifiedOn" => qualified_on,
+        "intendedUse" => intended_use,
+    }
+    to_one {
+        "unit" => super::Unit, |m: &cleanroom::Model| Some(m.unit_id), true;
+        "institution" => super::Institution, |m: &cleanroom::Model| Some(m.institution_id), true;
+    }
+    children {
+    }
+});
 
 /// A cleanroom of a GMP or pre-GMP facility.
 #[Object]

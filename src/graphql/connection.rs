@@ -10,7 +10,7 @@ use super::filter::{FilterInput, OrderInput};
 use super::ApiError;
 use crate::store::{
     Batcher, ChildCount, ChildPage, Counter, Cursor, ListCount, ListQuery, Listable, Page,
-    PageRequest, QueryOf, Relation,
+    PageRequest, QueryOf, Relation, StoreLoader,
 };
 
 /// Page sizes a client may ask for.
@@ -143,8 +143,9 @@ pub(crate) struct Fetched<M> {
 }
 
 /// Builds the store query of a connection field from its arguments.
-fn list_query<L, F, O>(
-    ctx: &Context<'_>,
+pub(crate) fn list_query<L, F, O>(
+    reads: &StoreLoader,
+    limits: &Limits,
     args: PageArgs,
     filter: Option<F>,
     order: Option<Vec<O>>,
@@ -155,9 +156,9 @@ where
     O: OrderInput<Field = L::Field>,
 {
     Ok(ListQuery {
-        filter: F::into_store(filter, ctx)?,
+        filter: F::into_store(filter, reads)?,
         order: O::into_store(order),
-        page: args.request(limits(ctx)?)?,
+        page: args.request(limits)?,
     })
 }
 
@@ -173,8 +174,8 @@ where
     F: FilterInput<Store = L::Filter>,
     O: OrderInput<Field = L::Field>,
 {
-    let query = list_query::<L, F, O>(ctx, args, filter, order)?;
     let loader = loader(ctx)?.loader();
+    let query = list_query::<L, F, O>(loader, limits(ctx)?, args, filter, order)?;
     let page = loader.page::<L>(&query).await?;
     Ok(Fetched {
         page: Arc::new(page),
@@ -198,7 +199,8 @@ where
     F: FilterInput<Store = <R::Child as Listable>::Filter>,
     O: OrderInput<Field = <R::Child as Listable>::Field>,
 {
-    let query = list_query::<R::Child, F, O>(ctx, args, filter, order)?;
+    let query =
+        list_query::<R::Child, F, O>(loader(ctx)?.loader(), limits(ctx)?, args, filter, order)?;
     fetch_children::<R>(ctx, parent, query).await
 }
 

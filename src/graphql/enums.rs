@@ -20,6 +20,12 @@ macro_rules! mirror_enum {
             }
         }
 
+        impl $crate::graphql::plan::Leaf for $name {
+            fn leaf(self) -> async_graphql::Value {
+                async_graphql::resolver_utils::enum_value(self)
+            }
+        }
+
         impl From<$name> for $db {
             fn from(value: $name) -> Self {
                 match value {

@@ -1,22 +1,21 @@
 //! Filter and ordering inputs. Each converts into the store's plain-Rust filter or ordering;
 //! this conversion is the boundary between the schema and the store.
 
-use async_graphql::{Context, InputObject};
+use async_graphql::InputObject;
 use entities::enums as db;
 
-use super::connection::loader;
 use super::enums::{
     AppointmentRole, AtmpClass, CleanroomRegime, GmpGrade, OrderDirection, TrialStatus, UnitKind,
 };
 use super::ApiError;
-use crate::store::{self, OrderTerm};
+use crate::store::{self, OrderTerm, StoreLoader};
 
 /// A GraphQL filter input that converts into the store's filter of a list.
 pub(crate) trait FilterInput: Sized {
     /// The store's filter.
     type Store;
     /// The store filter; `None` (no filter given) matches every row.
-    fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<Self::Store, ApiError>;
+    fn into_store(filter: Option<Self>, reads: &StoreLoader) -> Result<Self::Store, ApiError>;
 }
 
 /// A GraphQL ordering input that converts into the store's ordering terms.
@@ -55,14 +54,14 @@ impl InstitutionCodeFilter {
     /// The IDs of the institutions named; an unknown code is bad user input.
     pub(crate) fn ids(
         filter: Option<Self>,
-        ctx: &Context<'_>,
+        reads: &StoreLoader,
     ) -> Result<Option<Vec<uuid::Uuid>>, ApiError> {
         let Some(filter) = filter else {
             return Ok(None);
         };
         match eq_and_in(filter.eq, filter.within) {
             None => Ok(None),
-            Some(codes) => Ok(Some(loader(ctx)?.loader().institution_ids(&codes)?)),
+            Some(codes) => Ok(Some(reads.institution_ids(&codes)?)),
         }
     }
 }
@@ -125,10 +124,10 @@ pub struct UnitFilter {
 impl FilterInput for UnitFilter {
     type Store = store::UnitFilter;
 
-    fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<Self::Store, ApiError> {
+    fn into_store(filter: Option<Self>, reads: &StoreLoader) -> Result<Self::Store, ApiError> {
         let filter = filter.unwrap_or_default();
         Ok(store::UnitFilter {
-            institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
+            institutions: InstitutionCodeFilter::ids(filter.institution, reads)?,
             kinds: UnitKindFilter::values(filter.kind),
         })
     }
@@ -144,10 +143,10 @@ pub struct PersonFilter {
 impl FilterInput for PersonFilter {
     type Store = store::PersonFilter;
 
-    fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<Self::Store, ApiError> {
+    fn into_store(filter: Option<Self>, reads: &StoreLoader) -> Result<Self::Store, ApiError> {
         let filter = filter.unwrap_or_default();
         Ok(store::PersonFilter {
-            institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
+            institutions: InstitutionCodeFilter::ids(filter.institution, reads)?,
         })
     }
 }
@@ -164,10 +163,10 @@ pub struct AppointmentFilter {
 impl FilterInput for AppointmentFilter {
     type Store = store::AppointmentFilter;
 
-    fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<Self::Store, ApiError> {
+    fn into_store(filter: Option<Self>, reads: &StoreLoader) -> Result<Self::Store, ApiError> {
         let filter = filter.unwrap_or_default();
         Ok(store::AppointmentFilter {
-            institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
+            institutions: InstitutionCodeFilter::ids(filter.institution, reads)?,
             roles: AppointmentRoleFilter::values(filter.role),
         })
     }
@@ -187,10 +186,10 @@ pub struct CleanroomFilter {
 impl FilterInput for CleanroomFilter {
     type Store = store::CleanroomFilter;
 
-    fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<Self::Store, ApiError> {
+    fn into_store(filter: Option<Self>, reads: &StoreLoader) -> Result<Self::Store, ApiError> {
         let filter = filter.unwrap_or_default();
         Ok(store::CleanroomFilter {
-            institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
+            institutions: InstitutionCodeFilter::ids(filter.institution, reads)?,
             grades: GmpGradeFilter::values(filter.grade),
             regimes: CleanroomRegimeFilter::values(filter.regime),
         })
@@ -209,10 +208,10 @@ pub struct ProductFilter {
 impl FilterInput for ProductFilter {
     type Store = store::ProductFilter;
 
-    fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<Self::Store, ApiError> {
+    fn into_store(filter: Option<Self>, reads: &StoreLoader) -> Result<Self::Store, ApiError> {
         let filter = filter.unwrap_or_default();
         Ok(store::ProductFilter {
-            institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
+            institutions: InstitutionCodeFilter::ids(filter.institution, reads)?,
             classes: AtmpClassFilter::values(filter.atmp_class),
         })
     }
@@ -230,10 +229,10 @@ pub struct TrialFilter {
 impl FilterInput for TrialFilter {
     type Store = store::TrialFilter;
 
-    fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<Self::Store, ApiError> {
+    fn into_store(filter: Option<Self>, reads: &StoreLoader) -> Result<Self::Store, ApiError> {
         let filter = filter.unwrap_or_default();
         Ok(store::TrialFilter {
-            institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
+            institutions: InstitutionCodeFilter::ids(filter.institution, reads)?,
             statuses: TrialStatusFilter::values(filter.status),
         })
     }
@@ -249,10 +248,10 @@ pub struct AccreditationFilter {
 impl FilterInput for AccreditationFilter {
     type Store = store::AccreditationFilter;
 
-    fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<Self::Store, ApiError> {
+    fn into_store(filter: Option<Self>, reads: &StoreLoader) -> Result<Self::Store, ApiError> {
         let filter = filter.unwrap_or_default();
         Ok(store::AccreditationFilter {
-            institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
+            institutions: InstitutionCodeFilter::ids(filter.institution, reads)?,
         })
     }
 }
@@ -267,10 +266,10 @@ pub struct MilestoneFilter {
 impl FilterInput for MilestoneFilter {
     type Store = store::MilestoneFilter;
 
-    fn into_store(filter: Option<Self>, ctx: &Context<'_>) -> Result<Self::Store, ApiError> {
+    fn into_store(filter: Option<Self>, reads: &StoreLoader) -> Result<Self::Store, ApiError> {
         let filter = filter.unwrap_or_default();
         Ok(store::MilestoneFilter {
-            institutions: InstitutionCodeFilter::ids(filter.institution, ctx)?,
+            institutions: InstitutionCodeFilter::ids(filter.institution, reads)?,
         })
     }
 }

@@ -11,6 +11,7 @@ use super::filter::{
     ProductFilter, ProductOrder, TrialFilter, TrialOrder, UnitFilter, UnitOrder,
 };
 use super::node::{global_id, NodeType};
+use super::plan::planned_record;
 use super::{ApiError, Provenance};
 use crate::store;
 
@@ -25,6 +26,28 @@ connection!(
     "A page of institutions.",
     "An institution in a page, with its cursor."
 );
+
+planned_record!(Institution: store::Institutions {
+    leaves {
+        "id" => id,
+        "code" => code,
+        "name" => name,
+        "kind" => kind,
+        "rorId" => ror_id,
+        "city" => city,
+        "homepage" => homepage,
+    }
+    to_one {
+    }
+    children {
+        "units" => store::UnitsOfInstitution, super::Unit, UnitFilter, UnitOrder;
+        "people" => store::PeopleOfInstitution, super::Person, PersonFilter, PersonOrder;
+        "cleanrooms" => store::CleanroomsOfInstitution, super::Cleanroom, CleanroomFilter, CleanroomOrder;
+        "products" => store::ProductsOfInstitution, super::Product, ProductFilter, ProductOrder;
+        "trials" => store::TrialsOfInstitution, super::Trial, TrialFilter, TrialOrder;
+        "milestones" => store::MilestonesOfInstitution, super::Milestone, MilestoneFilter, MilestoneOrder;
+    }
+});
 
 /// A university or hospital: Karolinska Institutet (KI) or Karolinska University Hospital (KUH). Every record but a person belongs to one.
 #[Object]

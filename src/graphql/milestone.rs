@@ -7,6 +7,7 @@ use entities::milestone;
 
 use super::connection::connection;
 use super::node::{global_id, NodeType};
+use super::plan::planned_record;
 use super::{record, required, ApiError, Provenance};
 use crate::store;
 
@@ -21,6 +22,21 @@ connection!(
     "A page of milestones.",
     "A milestone in a page, with its cursor."
 );
+
+planned_record!(Milestone: store::Milestones {
+    leaves {
+        "id" => id,
+        "year" => year,
+        "title" => title,
+        "description" => description,
+    }
+    to_one {
+        "institution" => super::Institution, |m: &milestone::Model| Some(m.institution_id), true;
+        "unit" => super::Unit, |m: &milestone::Model| m.unit_id, false;
+    }
+    children {
+    }
+});
 
 /// An event of the history timeline, such as the first CAR-T cells to enter clinical trials in Europe (2014).
 #[Object]

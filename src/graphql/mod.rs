@@ -17,6 +17,7 @@ mod institution;
 mod milestone;
 mod node;
 mod person;
+mod plan;
 mod prepared;
 mod product;
 mod query;
@@ -41,6 +42,7 @@ pub use error::ApiError;
 pub use institution::{Institution, InstitutionConnection, InstitutionEdge};
 pub use milestone::{Milestone, MilestoneConnection, MilestoneEdge};
 pub use person::{Person, PersonConnection, PersonEdge};
+pub use plan::Execution;
 pub use prepared::{DocumentCache, Prepared};
 pub use product::{Product, ProductConnection, ProductEdge};
 pub use query::Query;
@@ -63,10 +65,11 @@ pub struct RequestLimits {
     pub query: QueryLimits,
 }
 
-/// Builds the schema over `store`.
-pub fn build_schema(limits: RequestLimits) -> AtmpSchema {
+/// Builds the schema, resolving fields as `execution` says.
+pub fn build_schema(limits: RequestLimits, execution: Execution) -> AtmpSchema {
     Schema::build(Query, EmptyMutation, EmptySubscription)
         .data(limits.pages)
+        .data(execution)
         // Depth, directives and the rest are checked by `parse_checked` first, in linear time;
         // async-graphql's own recursion check stays as deep as the text may nest.
         .limit_recursive_depth(limits.query.max_nesting)

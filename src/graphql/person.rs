@@ -8,6 +8,7 @@ use entities::person;
 use super::connection::{children, connection, connection_complexity, PageArgs};
 use super::filter::{AppointmentFilter, AppointmentOrder, TrialFilter, TrialOrder};
 use super::node::{global_id, NodeType};
+use super::plan::planned_record;
 use super::{ApiError, Provenance};
 use crate::store;
 
@@ -22,6 +23,22 @@ connection!(
     "A page of people.",
     "A person in a page, with its cursor."
 );
+
+planned_record!(Person: store::People {
+    leaves {
+        "id" => id,
+        "givenName" => given_name,
+        "familyName" => family_name,
+        "name" => name,
+        "orcid" => orcid,
+    }
+    to_one {
+    }
+    children {
+        "appointments" => store::AppointmentsOfPerson, super::Appointment, AppointmentFilter, AppointmentOrder;
+        "trialsLed" => store::TrialsLedBy, super::Trial, TrialFilter, TrialOrder;
+    }
+});
 
 /// A person named in the records. The identity is shared: one person may hold appointments at both institutions. Contact details are personal data and are not published.
 #[Object]

@@ -8,6 +8,7 @@ use entities::product;
 use super::connection::{children, connection, connection_complexity, PageArgs};
 use super::filter::{TrialFilter, TrialOrder};
 use super::node::{global_id, NodeType};
+use super::plan::planned_record;
 use super::{record, required, ApiError, Provenance};
 use crate::store;
 
@@ -22,6 +23,24 @@ connection!(
     "A page of products.",
     "A product in a page, with its cursor."
 );
+
+planned_record!(Product: store::Products {
+    leaves {
+        "id" => id,
+        "name" => name,
+        "atmpClass" => atmp_class,
+        "stage" => stage,
+        "firstYear" => first_year,
+        "description" => description,
+    }
+    to_one {
+        "institution" => super::Institution, |m: &product::Model| Some(m.institution_id), true;
+        "developingUnit" => super::Unit, |m: &product::Model| m.unit_id, false;
+    }
+    children {
+        "trials" => store::TrialsOfProduct, super::Trial, TrialFilter, TrialOrder;
+    }
+});
 
 /// An advanced therapy medicinal product (ATMP): a gene therapy, somatic cell therapy, tissue-engineered or combined product.
 #[Object]

@@ -10,6 +10,7 @@ use super::filter::{
     TrialOrder, UnitFilter, UnitOrder,
 };
 use super::node::{parse_global_id, Node, NodeType};
+use super::plan::{self, is_planned, Answer};
 use super::{
     record, Accreditation, AccreditationConnection, ApiError, Appointment, Cleanroom,
     CleanroomConnection, Institution, Milestone, MilestoneConnection, Person, PersonConnection,
@@ -61,8 +62,11 @@ impl Query {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "A global ID, as found in any record's `id`.")] id: ID,
-    ) -> Result<Option<Node>, ApiError> {
-        node(ctx, &id).await
+    ) -> Result<Answer<Option<Node>>, ApiError> {
+        if is_planned(ctx) {
+            return plan::nodes(ctx, std::slice::from_ref(&id), true).await;
+        }
+        node(ctx, &id).await.map(Answer::Resolved)
     }
 
     /// The records with these global IDs, in the same order; null where none exists.
@@ -70,18 +74,26 @@ impl Query {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Global IDs (at most the maximum page size).")] ids: Vec<ID>,
-    ) -> Result<Vec<Option<Node>>, ApiError> {
+    ) -> Result<Answer<Vec<Option<Node>>>, ApiError> {
         let max = limits(ctx)?.max_page_size;
         if ids.len() as u64 > max {
             return Err(ApiError::BadUserInput(format!(
                 "`ids` must hold at most {max} IDs"
             )));
         }
-        try_join_all(ids.iter().map(|id| node(ctx, id))).await
+        if is_planned(ctx) {
+            return plan::nodes(ctx, &ids, false).await;
+        }
+        try_join_all(ids.iter().map(|id| node(ctx, id)))
+            .await
+            .map(Answer::Resolved)
     }
 
     /// Both institutions, by code.
-    async fn institutions(&self, ctx: &Context<'_>) -> Result<Vec<Institution>, ApiError> {
+    async fn institutions(&self, ctx: &Context<'_>) -> Result<Answer<Vec<Institution>>, ApiError> {
+        if is_planned(ctx) {
+            return plan::institutions(ctx).await;
+        }
         let loader = super::connection::loader(ctx)?.loader();
         let query = store::ListQuery {
             filter: store::InstitutionFilter,
@@ -89,11 +101,12 @@ impl Query {
             page: store::PageRequest::first(limits(ctx)?.max_page_size),
         };
         let page = loader.page::<store::Institutions>(&query).await?;
-        Ok(page
-            .rows
-            .into_iter()
-            .map(|(_, row)| Institution(row))
-            .collect())
+        Ok(Answer::Resolved(
+            page.rows
+                .into_iter()
+                .map(|(_, row)| Institution(row))
+                .collect(),
+        ))
     }
 
     /// The institution with this code (`KI` or `KUH`); null when none has it.
@@ -101,14 +114,20 @@ impl Query {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The institution's code, such as `KI` or `KUH`.")] code: String,
-    ) -> Result<Option<Institution>, ApiError> {
+    ) -> Result<Answer<Option<Institution>>, ApiError> {
         let loader = super::connection::loader(ctx)?.loader();
-        let Some(known) = loader.institutions().into_iter().find(|i| i.code == code) else {
-            return Ok(None);
+        let known = loader.institutions().into_iter().find(|i| i.code == code);
+        if is_planned(ctx) {
+            return plan::by_id::<Institution, _>(ctx, known.map(|i| i.id)).await;
+        }
+        let Some(known) = known else {
+            return Ok(Answer::Resolved(None));
         };
-        Ok(record(ctx, store::InstitutionId(known.id))
-            .await?
-            .map(Institution))
+        Ok(Answer::Resolved(
+            record(ctx, store::InstitutionId(known.id))
+                .await?
+                .map(Institution),
+        ))
     }
 
     /// Organisational units of both institutions.
@@ -130,7 +149,10 @@ impl Query {
         #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
             Vec<UnitOrder>,
         >,
-    ) -> Result<UnitConnection, ApiError> {
+    ) -> Result<Answer<UnitConnection>, ApiError> {
+        if is_planned(ctx) {
+            return plan::list::<Unit, UnitFilter, UnitOrder, _>(ctx).await;
+        }
         let page = PageArgs {
             first,
             after,
@@ -139,7 +161,7 @@ impl Query {
         };
         list::<store::Units, _, _>(ctx, page, filter, order_by)
             .await
-            .map(UnitConnection)
+            .map(|fetched| Answer::Resolved(UnitConnection(fetched)))
     }
 
     /// People named in the records of either institution.
@@ -161,7 +183,10 @@ impl Query {
         #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
             Vec<PersonOrder>,
         >,
-    ) -> Result<PersonConnection, ApiError> {
+    ) -> Result<Answer<PersonConnection>, ApiError> {
+        if is_planned(ctx) {
+            return plan::list::<Person, PersonFilter, PersonOrder, _>(ctx).await;
+        }
         let page = PageArgs {
             first,
             after,
@@ -170,7 +195,7 @@ impl Query {
         };
         list::<store::People, _, _>(ctx, page, filter, order_by)
             .await
-            .map(PersonConnection)
+            .map(|fetched| Answer::Resolved(PersonConnection(fetched)))
     }
 
     /// Cleanrooms of the GMP and pre-GMP facilities.
@@ -192,7 +217,10 @@ impl Query {
         #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
             Vec<CleanroomOrder>,
         >,
-    ) -> Result<CleanroomConnection, ApiError> {
+    ) -> Result<Answer<CleanroomConnection>, ApiError> {
+        if is_planned(ctx) {
+            return plan::list::<Cleanroom, CleanroomFilter, CleanroomOrder, _>(ctx).await;
+        }
         let page = PageArgs {
             first,
             after,
@@ -201,7 +229,7 @@ impl Query {
         };
         list::<store::Cleanrooms, _, _>(ctx, page, filter, order_by)
             .await
-            .map(CleanroomConnection)
+            .map(|fetched| Answer::Resolved(CleanroomConnection(fetched)))
     }
 
     /// ATMP products.
@@ -223,7 +251,10 @@ impl Query {
         #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
             Vec<ProductOrder>,
         >,
-    ) -> Result<ProductConnection, ApiError> {
+    ) -> Result<Answer<ProductConnection>, ApiError> {
+        if is_planned(ctx) {
+            return plan::list::<Product, ProductFilter, ProductOrder, _>(ctx).await;
+        }
         let page = PageArgs {
             first,
             after,
@@ -232,7 +263,7 @@ impl Query {
         };
         list::<store::Products, _, _>(ctx, page, filter, order_by)
             .await
-            .map(ProductConnection)
+            .map(|fetched| Answer::Resolved(ProductConnection(fetched)))
     }
 
     /// Clinical trials.
@@ -254,7 +285,10 @@ impl Query {
         #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
             Vec<TrialOrder>,
         >,
-    ) -> Result<TrialConnection, ApiError> {
+    ) -> Result<Answer<TrialConnection>, ApiError> {
+        if is_planned(ctx) {
+            return plan::list::<Trial, TrialFilter, TrialOrder, _>(ctx).await;
+        }
         let page = PageArgs {
             first,
             after,
@@ -263,7 +297,7 @@ impl Query {
         };
         list::<store::Trials, _, _>(ctx, page, filter, order_by)
             .await
-            .map(TrialConnection)
+            .map(|fetched| Answer::Resolved(TrialConnection(fetched)))
     }
 
     /// Accreditations and authorisations held by units.
@@ -285,7 +319,11 @@ impl Query {
         #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
             Vec<AccreditationOrder>,
         >,
-    ) -> Result<AccreditationConnection, ApiError> {
+    ) -> Result<Answer<AccreditationConnection>, ApiError> {
+        if is_planned(ctx) {
+            return plan::list::<Accreditation, AccreditationFilter, AccreditationOrder, _>(ctx)
+                .await;
+        }
         let page = PageArgs {
             first,
             after,
@@ -294,7 +332,7 @@ impl Query {
         };
         list::<store::Accreditations, _, _>(ctx, page, filter, order_by)
             .await
-            .map(AccreditationConnection)
+            .map(|fetched| Answer::Resolved(AccreditationConnection(fetched)))
     }
 
     /// The history timeline, oldest first by default.
@@ -316,7 +354,10 @@ impl Query {
         #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
             Vec<MilestoneOrder>,
         >,
-    ) -> Result<MilestoneConnection, ApiError> {
+    ) -> Result<Answer<MilestoneConnection>, ApiError> {
+        if is_planned(ctx) {
+            return plan::list::<Milestone, MilestoneFilter, MilestoneOrder, _>(ctx).await;
+        }
         let page = PageArgs {
             first,
             after,
@@ -325,6 +366,6 @@ impl Query {
         };
         list::<store::Milestones, _, _>(ctx, page, filter, order_by)
             .await
-            .map(MilestoneConnection)
+            .map(|fetched| Answer::Resolved(MilestoneConnection(fetched)))
     }
 }

@@ -7,6 +7,7 @@ use entities::trial;
 
 use super::connection::connection;
 use super::node::{global_id, NodeType};
+use super::plan::planned_record;
 use super::{record, required, ApiError, Provenance};
 use crate::store;
 
@@ -21,6 +22,30 @@ connection!(
     "A page of trials.",
     "A trial in a page, with its cursor."
 );
+
+planned_record!(Trial: store::Trials {
+    leaves {
+        "id" => id,
+        "title" => title,
+        "euCtNumber" => eu_ct_number,
+        "eudractNumber" => eudract_number,
+        "nctNumber" => nct_number,
+        "phase" => phase,
+        "status" => status,
+        "startYear" => start_year,
+        "endYear" => end_year,
+        "description" => description,
+    }
+    to_one {
+        "institution" => super::Institution, |m: &trial::Model| Some(m.institution_id), true;
+        "sponsor" => super::Institution, |m: &trial::Model| m.sponsor_institution_id, false;
+        "principalInvestigator" => super::Person, |m: &trial::Model| m.principal_investigator_id, false;
+        "product" => super::Product, |m: &trial::Model| m.product_id, false;
+        "manufacturingUnit" => super::Unit, |m: &trial::Model| m.manufacturing_unit_id, false;
+    }
+    children {
+    }
+});
 
 /// A clinical trial of an ATMP.
 #[Object]

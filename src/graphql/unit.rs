@@ -12,6 +12,7 @@ use super::filter::{
     ProductOrder, TrialFilter, TrialOrder, UnitFilter, UnitOrder,
 };
 use super::node::{global_id, NodeType};
+use super::plan::planned_record;
 use super::{record, required, ApiError, Provenance};
 use crate::store;
 
@@ -26,6 +27,35 @@ connection!(
     "A page of units.",
     "A unit in a page, with its cursor."
 );
+
+planned_record!(Unit: store::Units {
+    leaves {
+        "id" => id,
+        "name" => name,
+        "shortName" => short_name,
+        "kind" => kind,
+        "campus" => campus,
+        "city" => city,
+        "establishedYear" => established_year,
+        "description" => description,
+        "isJoint" => is_joint,
+    }
+    to_one {
+        "institution" => super::Institution, |m: &unit::Model| Some(m.institution_id), true;
+        "partnerInstitution" => super::Institution, |m: &unit::Model| m.partner_institution_id, false;
+        "parent" => super::Unit, |m: &unit::Model| m.parent_id, false;
+    }
+    children {
+        "children" => store::ChildrenOfUnit, super::Unit, UnitFilter, UnitOrder;
+        "cleanrooms" => store::CleanroomsOfUnit, super::Cleanroom, CleanroomFilter, CleanroomOrder;
+        "appointments" => store::AppointmentsOfUnit, super::Appointment, AppointmentFilter, AppointmentOrder;
+        "people" => store::PeopleOfUnit, super::Person, PersonFilter, PersonOrder;
+        "products" => store::ProductsOfUnit, super::Product, ProductFilter, ProductOrder;
+        "trialsManufactured" => store::TrialsManufacturedBy, super::Trial, TrialFilter, TrialOrder;
+        "accreditations" => store::AccreditationsOfUnit, super::Accreditation, AccreditationFilter, AccreditationOrder;
+        "milestones" => store::MilestonesOfUnit, super::Milestone, MilestoneFilter, MilestoneOrder;
+    }
+});
 
 /// An organisational unit of KI or KUH: a department, a GMP facility, a clinical unit, a center or a governance body.
 #[Object]

@@ -66,6 +66,11 @@ pub struct ListQuery<F, O: 'static> {
 /// The list query of `L`.
 pub type QueryOf<L> = ListQuery<<L as Listable>::Filter, <L as Listable>::Field>;
 
+/// Checks a list query before anything is read: its cursor must belong to its ordering.
+pub fn check_query<L: Listable>(query: &QueryOf<L>) -> Result<(), StoreError> {
+    Plan::<L>::new(query).map(|_| ())
+}
+
 const PARENT_KEY: &str = "parent_key";
 const ROW_NUMBER: &str = "row_number";
 const COUNT: &str = "row_count";

@@ -44,6 +44,50 @@ impl StoreLoader {
         self.store.page::<L>(&self.caller, query).await
     }
 
+    /// How many rows of a top-level list the caller may see.
+    pub async fn count<L: Listable>(&self, filter: &L::Filter) -> Result<u64, StoreError> {
+        self.store.count::<L>(&self.caller, filter).await
+    }
+
+    /// The rows of `L` with these IDs, as the caller may see them; missing IDs are left out.
+    pub async fn records<L: Listable>(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, Arc<L::Model>>, StoreError> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        self.store.rows_by_id::<L>(&self.caller, ids).await
+    }
+
+    /// One page of relation `R` for each parent, in one statement per source.
+    pub async fn child_pages<R: Relation>(
+        &self,
+        parents: &[Uuid],
+        query: &QueryOf<R::Child>,
+    ) -> Result<HashMap<Uuid, Page<<R::Child as Listable>::Model>>, StoreError> {
+        if parents.is_empty() {
+            return Ok(HashMap::new());
+        }
+        self.store
+            .child_pages::<R>(&self.caller, parents, query)
+            .await
+    }
+
+    /// How many children of relation `R` each parent has, in one statement per source.
+    pub async fn child_counts<R: Relation>(
+        &self,
+        parents: &[Uuid],
+        filter: &<R::Child as Listable>::Filter,
+    ) -> Result<HashMap<Uuid, u64>, StoreError> {
+        if parents.is_empty() {
+            return Ok(HashMap::new());
+        }
+        self.store
+            .child_counts::<R>(&self.caller, parents, filter)
+            .await
+    }
+
     /// Every institution the caller may see, by code.
     pub fn institutions(&self) -> Vec<entities::institution::Model> {
         self.store.institutions(&self.caller)

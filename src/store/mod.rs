@@ -37,7 +37,7 @@ pub use domain::{
     UnitsOfInstitution,
 };
 pub use error::StoreError;
-pub use list::{ListQuery, Listable, QueryOf, Relation};
+pub use list::{check_query, ListQuery, Listable, QueryOf, Relation};
 pub use loader::{
     AccreditationId, AppointmentId, ChildCount, ChildPage, CleanroomId, Counter, InstitutionId,
     ListCount, MilestoneId, PersonId, ProductId, RecordKey, StoreLoader, TrialId, UnitId,

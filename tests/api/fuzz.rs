@@ -26,6 +26,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::{fragment_bomb, TestApp};
+use crate::planned::difference;
 
 /// Cases in a plain `cargo test` run: a few seconds in a debug build on two cores.
 const DEFAULT_CASES: u32 = 500;
@@ -131,6 +132,61 @@ fn every_request_gets_a_graphql_answer_and_the_server_keeps_serving() {
             runtime.block_on(async { drop(app) });
             runtime.shutdown_background();
         }
+        panic!("{failure}");
+    }
+}
+
+/// Generated queries compared in a plain `cargo test` run.
+const DIFFERENTIAL_CASES: u32 = 300;
+
+/// Both ways of resolving a query answer every generated valid query alike: the planned path
+/// and async-graphql's resolvers field by field, over one store with generated filler.
+/// `ATMP_DIFFERENTIAL_CASES` sets how many queries.
+#[test]
+fn planned_and_field_by_field_answer_every_generated_query_alike() {
+    let cases = setting("ATMP_DIFFERENTIAL_CASES").unwrap_or(DIFFERENTIAL_CASES);
+    let sizes = Sizes {
+        nesting: MAX_NESTING,
+        bomb_levels: MAX_BOMB_LEVELS,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let app = runtime.block_on(TestApp::spawn_with_generated(4));
+    let schema = runtime.block_on(Schema::introspect(&app));
+    let mut runner = TestRunner::new(Config {
+        cases,
+        rng_seed: RngSeed::Fixed(SEED),
+        failure_persistence: None,
+        max_shrink_iters: 500,
+        ..Config::default()
+    });
+    let with_data = Cell::new(0);
+    let result = runner.run(&vec(any::<u32>(), 0..256), |tape| {
+        let mut builder = Builder::new(&schema, sizes, &tape);
+        let query = builder.valid_query();
+        let variables = Value::Object(builder.values.clone());
+        let (planned, reference) = runtime.block_on(async {
+            (
+                app.graphql_with(&query, variables.clone()).await,
+                app.graphql_field_by_field(&query, variables.clone()).await,
+            )
+        });
+        with_data.set(with_data.get() + u32::from(planned.body.get("errors").is_none()));
+        match difference(&planned, &reference) {
+            None => Ok(()),
+            Some(difference) => Err(TestCaseError::fail(format!(
+                "{query}\nvariables {variables}\n{difference}"
+            ))),
+        }
+    });
+    eprintln!(
+        "differential: {cases} queries, {} answered without errors",
+        with_data.get()
+    );
+    if let Err(failure) = result {
         panic!("{failure}");
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use atmp_graph::app::{prepare, App};
 use atmp_graph::config::Config;
+use atmp_graph::graphql::Execution;
 use atmp_graph::seed::{generate, GenerateOptions};
 use atmp_graph::store::{Source, Store};
 use axum::body::Body;
@@ -166,6 +167,9 @@ fn with_database(url: &str, name: &str) -> String {
 
 pub struct TestApp {
     pub app: App,
+    /// The same store answered field by field: the reference of the planned path.
+    reference: std::sync::OnceLock<axum::Router>,
+    config: Config,
     /// The URL the store connects to.
     pub database_url: String,
     statements: Arc<AtomicUsize>,
@@ -301,6 +305,8 @@ impl TestApp {
         }
         TestApp {
             app: App::with_store(&config, store),
+            reference: std::sync::OnceLock::new(),
+            config,
             database_url: url,
             statements,
             database,
@@ -323,31 +329,65 @@ impl TestApp {
 
     /// Sends a request through the router.
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
-        let response = self.app.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let content_type = response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-        };
-        TestResponse {
-            status,
-            headers,
-            content_type,
-            body,
-            text,
-        }
+        send_to(self.app.router.clone(), request).await
     }
 
+    /// The router of the same store and settings that resolves field by field.
+    pub fn field_by_field(&self) -> axum::Router {
+        self.reference
+            .get_or_init(|| {
+                let mut config = self.config.clone();
+                config.execution = Execution::FieldByField;
+                App::with_store(&config, self.app.store.clone()).router
+            })
+            .clone()
+    }
+
+    /// POSTs a query with variables to the field-by-field router.
+    pub async fn graphql_field_by_field(&self, query: &str, variables: Value) -> TestResponse {
+        send_to(self.field_by_field(), graphql_request(query, variables)).await
+    }
+}
+
+/// A POST of a query with variables, as a GraphQL-over-HTTP client sends it.
+pub fn graphql_request(query: &str, variables: Value) -> Request<Body> {
+    Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ACCEPT, "application/graphql-response+json")
+        .body(Body::from(
+            json!({ "query": query, "variables": variables }).to_string(),
+        ))
+        .unwrap()
+}
+
+/// Sends a request through `router`.
+pub async fn send_to(router: axum::Router, request: Request<Body>) -> TestResponse {
+    let response = router.oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    TestResponse {
+        status,
+        headers,
+        content_type,
+        body,
+        text,
+    }
+}
+
+impl TestApp {
     /// POSTs a raw body to /graphql with the given content type and accept headers.
     pub async fn post_raw(&self, body: &str, content_type: &str, accept: &str) -> TestResponse {
         let request = Request::post("/graphql")
@@ -378,6 +418,11 @@ impl TestApp {
         let response = self.graphql(query).await;
         assert_eq!(response.status, StatusCode::OK, "{response:#?}");
         response.data().clone()
+    }
+
+    /// How many SQL statements the store has run so far.
+    pub fn statements(&self) -> usize {
+        self.statements.load(Ordering::SeqCst)
     }
 
     /// How many SQL statements `query` runs, and its whole answer.

@@ -10,6 +10,7 @@ mod http;
 mod limits;
 mod no_n_plus_one;
 mod pagination;
+mod planned;
 mod readiness;
 mod relations;
 mod request_log;

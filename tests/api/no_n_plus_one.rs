@@ -91,11 +91,11 @@ async fn every_readme_example_takes_one_statement_per_relation_and_level() {
         // milestones; their institution, unit
         ("05-timeline", 3),
         // products; their institution, developing unit, trials; the trials' manufacturing
-        // units are units already loaded as developing units, answered from the request's cache
+        // units are units already read as developing units, answered from the request's rows
         ("06-products-and-trials", 4),
-        // accreditations, institutions; the accreditations' unit, the institutions' cleanrooms
-        // page; the units' institution, the cleanroom count
-        ("07-accreditations-and-facilities", 6),
+        // accreditations, institutions; the accreditations' unit, the institutions' cleanroom
+        // count (only the count is selected: no page); the units' institution
+        ("07-accreditations-and-facilities", 5),
         // cleanrooms; their unit; the units' institution
         ("08-cleanroom-list", 3),
     ];

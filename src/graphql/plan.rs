@@ -1,0 +1,1359 @@
+//! Planned execution: each root field's whole selection becomes a plan before anything is read.
+//!
+//! async-graphql parses, validates, checks limits and resolves the query root; each root field
+//! that lists or looks up records then hands its subtree to this module. [`Planner`] walks the
+//! selection (fragments, type conditions, aliases and variables resolved; `@skip`/`@include`
+//! already applied by async-graphql) into a tree of plans, one per record kind and relation,
+//! checking every argument first. The tree is then fetched level by level: each relation at
+//! each level is one statement per source for all parent rows at once (siblings concurrently),
+//! with no timer anywhere. Last, the answer is rendered from the fetched rows in one pass, in
+//! the selection's order. Resolvers below the root never run on this path.
+//!
+//! Errors follow async-graphql's own resolvers exactly, so the two paths answer alike: a field
+//! that fails (a bad argument, a dangling reference) is left out of its object and reported once
+//! per object, with the object's path.
+
+use std::any::{Any, TypeId};
+use std::collections::{HashMap, HashSet};
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
+
+use async_graphql::indexmap::IndexMap;
+use async_graphql::parser::types::{Field, Selection, SelectionSet};
+use async_graphql::registry::Registry;
+use async_graphql::{
+    Context, ContextSelectionSet, InputType, Name, OutputType, PathSegment, Pos, Positioned,
+    QueryEnv, ScalarType, ServerError, ServerResult, Value, ID,
+};
+use futures::future::{join_all, try_join_all, BoxFuture};
+use uuid::Uuid;
+
+use super::connection::{limits, list_query, loader, Limits, PageArgs};
+use super::filter::{FilterInput, OrderInput};
+use super::node::{parse_global_id, NodeType};
+use super::{ApiError, Provenance};
+use crate::store::{self, Listable, Page, QueryOf, Relation, StoreError, StoreLoader};
+
+/// How the fields of a request are resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Execution {
+    /// From a plan of each root field's whole selection, fetched level by level and rendered at
+    /// once.
+    #[default]
+    Planned,
+    /// Field by field through async-graphql's resolvers and the request's batching loader: the
+    /// reference the planned path is tested against.
+    FieldByField,
+}
+
+/// Whether this request runs on the planned path.
+pub(crate) fn is_planned(ctx: &Context<'_>) -> bool {
+    ctx.data_opt::<Execution>().copied().unwrap_or_default() == Execution::Planned
+}
+
+/// A row of record type `R`.
+pub(crate) type Row<R> = Arc<<<R as Record>::Table as Listable>::Model>;
+
+/// A GraphQL type whose values are the rows of one table.
+pub(crate) trait Record: Sized + Send + Sync + 'static {
+    /// The table.
+    type Table: Listable;
+    /// The GraphQL type's name.
+    const NAME: &'static str;
+    /// The name of its connection type.
+    const CONNECTION: &'static str;
+    /// The name of its edge type.
+    const EDGE: &'static str;
+    /// The GraphQL value of a row.
+    fn of(row: Row<Self>) -> Self;
+    /// The plan of field `name` of this type, selected as `fields` (one response key); `None`
+    /// when the type has no such field.
+    fn plan_field<'a>(
+        planner: &Planner<'a>,
+        name: &str,
+        fields: &[&'a Positioned<Field>],
+    ) -> Result<Option<FieldPlan<Self>>, ApiError>;
+}
+
+/// A leaf value as async-graphql would render it.
+pub(crate) trait Leaf {
+    fn leaf(self) -> Value;
+}
+
+impl Leaf for &str {
+    fn leaf(self) -> Value {
+        Value::String(self.to_owned())
+    }
+}
+
+impl Leaf for String {
+    fn leaf(self) -> Value {
+        Value::String(self)
+    }
+}
+
+impl Leaf for ID {
+    fn leaf(self) -> Value {
+        Value::String(self.0)
+    }
+}
+
+impl Leaf for i32 {
+    fn leaf(self) -> Value {
+        ScalarType::to_value(&self)
+    }
+}
+
+impl Leaf for f64 {
+    fn leaf(self) -> Value {
+        ScalarType::to_value(&self)
+    }
+}
+
+impl Leaf for bool {
+    fn leaf(self) -> Value {
+        Value::Boolean(self)
+    }
+}
+
+impl<T: Leaf> Leaf for Option<T> {
+    fn leaf(self) -> Value {
+        match self {
+            Some(value) => value.leaf(),
+            None => Value::Null,
+        }
+    }
+}
+
+/// Turns selections into plans, reading arguments with the request's variables.
+pub(crate) struct Planner<'a> {
+    env: &'a QueryEnv,
+    reads: &'a StoreLoader,
+    limits: &'a Limits,
+}
+
+/// The fields of a selection grouped by response key, in the order they are first selected.
+type Grouped<'a> = Vec<(&'a Name, Vec<&'a Positioned<Field>>)>;
+
+impl<'a> Planner<'a> {
+    fn of(ctx: &'a Context<'a>) -> Result<Self, ApiError> {
+        Ok(Planner {
+            env: ctx.query_env,
+            reads: loader(ctx)?.loader(),
+            limits: limits(ctx)?,
+        })
+    }
+
+    /// The fields the selection sets select on an object for which `applies` holds of a
+    /// fragment's type condition (the GraphQL spec's CollectFields over merged selection sets).
+    fn collect(&self, sets: &[&'a SelectionSet], applies: &dyn Fn(&str) -> bool) -> Grouped<'a> {
+        let mut groups: Grouped<'a> = Vec::new();
+        let mut visited: HashSet<&'a str> = HashSet::new();
+        let mut stack: Vec<std::slice::Iter<'a, Positioned<Selection>>> =
+            sets.iter().rev().map(|set| set.items.iter()).collect();
+        while let Some(top) = stack.last_mut() {
+            let Some(selection) = top.next() else {
+                stack.pop();
+                continue;
+            };
+            match &selection.node {
+                Selection::Field(field) => {
+                    let key = &field.node.response_key().node;
+                    match groups.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, fields)) => fields.push(field),
+                        None => groups.push((key, vec![field])),
+                    }
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = &spread.node.fragment_name.node;
+                    if !visited.insert(name.as_str()) {
+                        continue;
+                    }
+                    if let Some(fragment) = self.env.fragments.get(name) {
+                        if applies(fragment.node.type_condition.node.on.node.as_str()) {
+                            stack.push(fragment.node.selection_set.node.items.iter());
+                        }
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    let applied = inline
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .is_none_or(|condition| applies(condition.node.on.node.as_str()));
+                    if applied {
+                        stack.push(inline.node.selection_set.node.items.iter());
+                    }
+                }
+            }
+        }
+        groups
+    }
+
+    /// Checks that the fields selected under one response key ask the same: the GraphQL spec
+    /// forbids anything else (async-graphql's validation does not check it).
+    fn same_arguments(fields: &[&'a Positioned<Field>]) -> Result<(), ApiError> {
+        let sorted = |field: &'a Positioned<Field>| {
+            let mut arguments: Vec<_> = field.node.arguments.iter().collect();
+            arguments.sort_by(|(a, _), (b, _)| a.node.cmp(&b.node));
+            arguments
+        };
+        let mut fields = fields.iter();
+        let Some(first) = fields.next() else {
+            return Ok(());
+        };
+        let expected = sorted(first);
+        if fields.all(|field| sorted(field) == expected) {
+            return Ok(());
+        }
+        Err(ApiError::BadUserInput(format!(
+            "`{}` is selected more than once as `{}` with different arguments; give each an alias",
+            first.node.name.node,
+            first.node.response_key().node
+        )))
+    }
+
+    /// Checks that no other root field shares `field`'s response key with other arguments.
+    fn check_root_field(&self, field: &'a Positioned<Field>) -> Result<(), ApiError> {
+        let key = &field.node.response_key().node;
+        let roots = self.collect(
+            &[&self.env.operation.node.selection_set.node],
+            &|condition| condition == "Query",
+        );
+        match roots.iter().find(|(k, _)| *k == key) {
+            Some((_, fields)) => Self::same_arguments(fields),
+            None => Ok(()),
+        }
+    }
+
+    fn variable(&self, name: &str) -> Result<Value, ApiError> {
+        self.env
+            .operation
+            .node
+            .variable_definitions
+            .iter()
+            .find(|definition| definition.node.name.node == name)
+            .and_then(|definition| {
+                self.env
+                    .variables
+                    .get(&definition.node.name.node)
+                    .or_else(|| definition.node.default_value())
+            })
+            .cloned()
+            .ok_or_else(|| ApiError::BadUserInput(format!("Variable {name} is not defined.")))
+    }
+
+    /// Argument `name` of `field`, with variables replaced by their values.
+    fn argument<T: InputType>(
+        &self,
+        field: &Positioned<Field>,
+        name: &str,
+    ) -> Result<Option<T>, ApiError> {
+        let value = match field.node.get_argument(name) {
+            Some(value) => Some(
+                value
+                    .node
+                    .clone()
+                    .into_const_with(|variable| self.variable(&variable))?,
+            ),
+            None => None,
+        };
+        Option::<T>::parse(value)
+            .map_err(|error| ApiError::BadUserInput(error.into_server_error(field.pos).message))
+    }
+
+    /// The store query a connection field's arguments ask for.
+    fn list_query<L, F, O>(&self, field: &Positioned<Field>) -> Result<QueryOf<L>, ApiError>
+    where
+        L: Listable,
+        F: FilterInput<Store = L::Filter> + InputType,
+        O: OrderInput<Field = L::Field> + InputType,
+    {
+        let page = PageArgs {
+            first: self.argument(field, "first")?,
+            after: self.argument(field, "after")?,
+            last: self.argument(field, "last")?,
+            before: self.argument(field, "before")?,
+        };
+        let query = list_query::<L, F, O>(
+            self.reads,
+            self.limits,
+            page,
+            self.argument(field, "filter")?,
+            self.argument(field, "orderBy")?,
+        )?;
+        // Checked now, as a page read would, even where only `totalCount` is selected.
+        store::check_query::<L>(&query)?;
+        Ok(query)
+    }
+
+    /// The plan of a to-one reference from `R` to `T`, read from the column `key` gives.
+    pub(crate) fn to_one<R: Record, T: Record>(
+        &self,
+        fields: &[&'a Positioned<Field>],
+        key: fn(&<R::Table as Listable>::Model) -> Option<Uuid>,
+        required: bool,
+    ) -> FieldPlan<R> {
+        FieldPlan::Nested(Box::new(ToOne::<R, T> {
+            key,
+            required,
+            pos: fields.first().map(|f| f.pos).unwrap_or_default(),
+            target: ById::new(self, &selection_sets(fields)),
+            failed: None,
+        }))
+    }
+
+    /// The plan of connection field `Rel` of `R`, listing `T`.
+    pub(crate) fn children<R, Rel, T, F, O>(
+        &self,
+        fields: &[&'a Positioned<Field>],
+    ) -> Result<FieldPlan<R>, ApiError>
+    where
+        R: Record,
+        Rel: Relation,
+        T: Record<Table = Rel::Child>,
+        F: FilterInput<Store = <T::Table as Listable>::Filter> + InputType,
+        O: OrderInput<Field = <T::Table as Listable>::Field> + InputType,
+    {
+        let Some(field) = fields.first() else {
+            return Err(ApiError::Internal(
+                "a field group without fields".to_owned(),
+            ));
+        };
+        Self::same_arguments(fields)?;
+        Ok(FieldPlan::Nested(Box::new(Children::<R, Rel, T> {
+            pos: field.pos,
+            failed: None,
+            query: self.list_query::<T::Table, F, O>(field)?,
+            plan: ConnectionPlan::new(self, &selection_sets(fields)),
+            pages: HashMap::new(),
+            counts: HashMap::new(),
+            relation: PhantomData,
+        })))
+    }
+
+    /// The plan of a record's `provenance`.
+    pub(crate) fn provenance<R>(
+        &self,
+        fields: &[&'a Positioned<Field>],
+        of: fn(&R, &Context<'_>) -> Option<Provenance>,
+    ) -> FieldPlan<R> {
+        let fields = self
+            .collect(&selection_sets(fields), &|condition| {
+                condition == "Provenance"
+            })
+            .into_iter()
+            .map(|(key, fields)| {
+                let field = match fields.first().map(|f| f.node.name.node.as_str()) {
+                    Some("kind") => ProvenanceField::Kind,
+                    Some("sampleFields") => ProvenanceField::SampleFields,
+                    _ => ProvenanceField::Typename,
+                };
+                (key.clone(), field)
+            })
+            .collect();
+        FieldPlan::Provenance(of, fields)
+    }
+}
+
+fn selection_sets<'a>(fields: &[&'a Positioned<Field>]) -> Vec<&'a SelectionSet> {
+    fields
+        .iter()
+        .map(|field| &field.node.selection_set.node)
+        .collect()
+}
+
+/// How one field of a record is answered.
+pub(crate) enum FieldPlan<R> {
+    Typename,
+    /// A value of the row itself, from the type's own resolver (which never waits).
+    Leaf(fn(&R, &Context<'_>) -> Option<Value>),
+    Provenance(
+        fn(&R, &Context<'_>) -> Option<Provenance>,
+        Vec<(Name, ProvenanceField)>,
+    ),
+    /// Rows of another table: fetched for every row of this level at once.
+    Nested(Box<dyn Nested<R>>),
+    /// A field whose arguments were refused: reported for each row that selects it.
+    Failed(ServerError),
+}
+
+pub(crate) enum ProvenanceField {
+    Typename,
+    Kind,
+    SampleFields,
+}
+
+/// A relation of `R`'s rows: fetched for all of them in one go, then rendered for each.
+pub(crate) trait Nested<R: Record>: Send + Sync {
+    /// For a reference to one record: its table and the IDs `parents` name, so that the
+    /// references of one level to one table are read in one statement.
+    fn references(&self, _parents: &[Row<R>]) -> Option<(TypeId, Vec<Uuid>)> {
+        None
+    }
+
+    /// Reads the rows with these IDs of the table [`Nested::references`] names into the
+    /// fetch's rows by ID.
+    fn read<'s>(&'s self, _fetch: &'s Fetch<'s>, _ids: Vec<Uuid>) -> BoxFuture<'s, ()> {
+        Box::pin(async {})
+    }
+
+    /// Fetches what every parent row needs, then the levels below. A failure is kept and
+    /// reported for each parent row that selects the field, as a resolver's would be.
+    fn fetch<'s>(&'s mut self, fetch: &'s Fetch<'s>, parents: &'s [Row<R>]) -> BoxFuture<'s, ()>;
+
+    /// The value for one parent row.
+    fn render<'p>(&'p self, parent: &Row<R>, out: &mut Out<'p>) -> Result<Value, ServerError>;
+}
+
+/// What a plan is fetched with: the caller's reads, and the rows read by ID so far, so that
+/// a record referenced at several levels or by several fields is read once.
+pub(crate) struct Fetch<'s> {
+    reads: &'s StoreLoader,
+    by_id: Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
+}
+
+/// Rows of one table by ID; `None` where the ID names no row the caller may see.
+type Known<T> = HashMap<Uuid, Option<Row<T>>>;
+
+impl<'s> Fetch<'s> {
+    fn new(reads: &'s StoreLoader) -> Self {
+        Fetch {
+            reads,
+            by_id: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn with_known<T: Record, V>(&self, use_known: impl FnOnce(&mut Known<T>) -> V) -> V {
+        let mut by_id = match self.by_id.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let entry = by_id
+            .entry(TypeId::of::<Known<T>>())
+            .or_insert_with(|| Box::new(Known::<T>::new()));
+        match entry.downcast_mut::<Known<T>>() {
+            Some(known) => use_known(known),
+            // Unreachable: each entry is keyed by its own type.
+            None => use_known(&mut Known::<T>::new()),
+        }
+    }
+
+    /// Reads the rows of `T` with these IDs that were not read yet.
+    async fn read<T: Record>(&self, ids: &[Uuid]) -> Result<(), StoreError> {
+        let mut missing: Vec<Uuid> = self.with_known::<T, _>(|known| {
+            ids.iter()
+                .filter(|id| !known.contains_key(id))
+                .copied()
+                .collect()
+        });
+        missing.sort_unstable();
+        missing.dedup();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let mut found = self.reads.records::<T::Table>(&missing).await?;
+        self.with_known::<T, _>(|known| {
+            for id in missing {
+                known.insert(id, found.remove(&id));
+            }
+        });
+        Ok(())
+    }
+
+    /// The rows of `T` with these IDs, once read.
+    fn rows<T: Record>(&self, ids: &[Uuid]) -> HashMap<Uuid, Row<T>> {
+        self.with_known::<T, _>(|known| {
+            ids.iter()
+                .filter_map(|id| known.get(id).cloned().flatten().map(|row| (*id, row)))
+                .collect()
+        })
+    }
+}
+
+/// A store failure met while fetching a field, as its error.
+fn failure(error: StoreError, pos: Pos) -> ServerError {
+    ApiError::from(error).into_server_error(Some(pos))
+}
+
+/// Where the renderer is, and the errors it met, with their paths.
+pub(crate) struct Out<'p> {
+    /// The root field's context, which the types' own resolvers take (and leave unused).
+    ctx: &'p Context<'p>,
+    root: String,
+    path: Vec<Segment<'p>>,
+    errors: Vec<ServerError>,
+}
+
+enum Segment<'p> {
+    Key(&'p str),
+    Index(usize),
+}
+
+impl<'p> Out<'p> {
+    fn new(ctx: &'p Context<'p>) -> Self {
+        Out {
+            ctx,
+            root: ctx.item.node.response_key().node.to_string(),
+            path: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Records the error of field `key` of the current object.
+    fn error(&mut self, key: &str, mut error: ServerError) {
+        error.path = std::iter::once(PathSegment::Field(self.root.clone()))
+            .chain(self.path.iter().map(|segment| match segment {
+                Segment::Key(key) => PathSegment::Field((*key).to_owned()),
+                Segment::Index(index) => PathSegment::Index(*index),
+            }))
+            .chain([PathSegment::Field(key.to_owned())])
+            .collect();
+        self.errors.push(error);
+    }
+
+    /// Renders `value` one level down, under `segment`.
+    fn under<T>(&mut self, segment: Segment<'p>, value: impl FnOnce(&mut Self) -> T) -> T {
+        self.path.push(segment);
+        let value = value(self);
+        self.path.pop();
+        value
+    }
+}
+
+/// An object as async-graphql answers it: null when no field could be answered.
+fn object(map: IndexMap<Name, Value>) -> Value {
+    if map.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(map)
+    }
+}
+
+fn internal(message: String, pos: Pos) -> ServerError {
+    ApiError::Internal(message).into_server_error(Some(pos))
+}
+
+/// The selection on one record type.
+pub(crate) struct RecordPlan<R: Record> {
+    fields: Vec<(Name, Pos, FieldPlan<R>)>,
+}
+
+impl<R: Record> RecordPlan<R> {
+    fn new<'a>(planner: &Planner<'a>, sets: &[&'a SelectionSet]) -> Self {
+        let groups = planner.collect(sets, &|condition| {
+            condition == R::NAME || condition == "Node"
+        });
+        let fields = groups
+            .into_iter()
+            .map(|(key, fields)| {
+                let pos = fields.first().map(|f| f.pos).unwrap_or_default();
+                let name = fields
+                    .first()
+                    .map(|f| f.node.name.node.as_str())
+                    .unwrap_or_default();
+                let plan = if name == "__typename" {
+                    FieldPlan::Typename
+                } else {
+                    match R::plan_field(planner, name, &fields) {
+                        Ok(Some(plan)) => plan,
+                        Ok(None) => FieldPlan::Failed(internal(
+                            format!("no plan for {}.{name}", R::NAME),
+                            pos,
+                        )),
+                        Err(error) => FieldPlan::Failed(error.into_server_error(Some(pos))),
+                    }
+                };
+                (key.clone(), pos, plan)
+            })
+            .collect();
+        RecordPlan { fields }
+    }
+
+    /// Fetches every relation the selection follows from these rows: references to one table
+    /// in one read, then each relation's level below; connections alongside.
+    async fn fetch(&mut self, fetch: &Fetch<'_>, rows: &[Row<R>]) {
+        if rows.is_empty() {
+            return;
+        }
+        let mut references = Vec::new();
+        let mut others = Vec::new();
+        for (_, _, field) in &mut self.fields {
+            if let FieldPlan::Nested(nested) = field {
+                match nested.references(rows) {
+                    Some((table, ids)) => references.push((table, ids, nested)),
+                    None => others.push(nested),
+                }
+            }
+        }
+        let references = async {
+            let mut tables: Vec<(TypeId, Vec<Uuid>, usize)> = Vec::new();
+            for (index, (table, ids, _)) in references.iter().enumerate() {
+                match tables.iter_mut().find(|(t, _, _)| t == table) {
+                    Some((_, all, _)) => all.extend(ids),
+                    None => tables.push((*table, ids.clone(), index)),
+                }
+            }
+            join_all(tables.into_iter().filter_map(|(_, ids, index)| {
+                references
+                    .get(index)
+                    .map(|(_, _, nested)| nested.read(fetch, ids))
+            }))
+            .await;
+            join_all(
+                references
+                    .iter_mut()
+                    .map(|(_, _, nested)| nested.fetch(fetch, rows)),
+            )
+            .await;
+        };
+        let others = join_all(others.into_iter().map(|nested| nested.fetch(fetch, rows)));
+        futures::join!(references, others);
+    }
+
+    fn render<'p>(&'p self, row: &Row<R>, out: &mut Out<'p>) -> Value {
+        let record = R::of(row.clone());
+        let mut map = IndexMap::with_capacity(self.fields.len());
+        for (key, pos, field) in &self.fields {
+            let value = match field {
+                FieldPlan::Typename => Ok(Value::String(R::NAME.to_owned())),
+                FieldPlan::Leaf(leaf) => leaf(&record, out.ctx).ok_or_else(|| {
+                    internal(
+                        format!("the resolver of {}.{key} waited or failed", R::NAME),
+                        *pos,
+                    )
+                }),
+                FieldPlan::Provenance(of, fields) => of(&record, out.ctx)
+                    .map(|provenance| render_provenance(provenance, fields))
+                    .ok_or_else(|| {
+                        internal(
+                            format!("the resolver of {}.{key} waited or failed", R::NAME),
+                            *pos,
+                        )
+                    }),
+                FieldPlan::Nested(nested) => {
+                    out.under(Segment::Key(key.as_str()), |out| nested.render(row, out))
+                }
+                FieldPlan::Failed(error) => Err(error.clone()),
+            };
+            match value {
+                Ok(value) => {
+                    map.insert(key.clone(), value);
+                }
+                Err(error) => out.error(key, error),
+            }
+        }
+        object(map)
+    }
+}
+
+fn render_provenance(provenance: Provenance, fields: &[(Name, ProvenanceField)]) -> Value {
+    let mut map = IndexMap::with_capacity(fields.len());
+    for (key, field) in fields {
+        let value = match field {
+            ProvenanceField::Typename => Value::String("Provenance".to_owned()),
+            ProvenanceField::Kind => provenance.kind.leaf(),
+            ProvenanceField::SampleFields => Value::List(
+                provenance
+                    .sample_fields
+                    .iter()
+                    .map(|f| Value::String(f.clone()))
+                    .collect(),
+            ),
+        };
+        map.insert(key.clone(), value);
+    }
+    object(map)
+}
+
+/// The selection on a connection of `T`.
+pub(crate) struct ConnectionPlan<T: Record> {
+    fields: Vec<(Name, ConnectionField<T>)>,
+}
+
+enum ConnectionField<T: Record> {
+    Typename,
+    TotalCount,
+    PageInfo(Vec<(Name, PageInfoField)>),
+    Nodes(RecordPlan<T>),
+    Edges(Vec<(Name, EdgeField<T>)>),
+}
+
+enum EdgeField<T: Record> {
+    Typename,
+    Cursor,
+    Node(RecordPlan<T>),
+}
+
+enum PageInfoField {
+    Typename,
+    HasNextPage,
+    HasPreviousPage,
+    StartCursor,
+    EndCursor,
+}
+
+fn field_name<'a>(fields: &[&'a Positioned<Field>]) -> &'a str {
+    fields
+        .first()
+        .map(|f| f.node.name.node.as_str())
+        .unwrap_or_default()
+}
+
+impl<T: Record> ConnectionPlan<T> {
+    fn new<'a>(planner: &Planner<'a>, sets: &[&'a SelectionSet]) -> Self {
+        let fields = planner
+            .collect(sets, &|condition| condition == T::CONNECTION)
+            .into_iter()
+            .map(|(key, fields)| {
+                let field = match field_name(&fields) {
+                    "totalCount" => ConnectionField::TotalCount,
+                    "nodes" => {
+                        ConnectionField::Nodes(RecordPlan::new(planner, &selection_sets(&fields)))
+                    }
+                    "pageInfo" => ConnectionField::PageInfo(page_info_plan(planner, &fields)),
+                    "edges" => ConnectionField::Edges(edge_plan(planner, &fields)),
+                    _ => ConnectionField::Typename,
+                };
+                (key.clone(), field)
+            })
+            .collect();
+        ConnectionPlan { fields }
+    }
+
+    /// Whether any field needs the page's rows (or its cursors).
+    fn needs_page(&self) -> bool {
+        self.fields.iter().any(|(_, field)| {
+            !matches!(
+                field,
+                ConnectionField::TotalCount | ConnectionField::Typename
+            )
+        })
+    }
+
+    fn needs_count(&self) -> bool {
+        self.fields
+            .iter()
+            .any(|(_, field)| matches!(field, ConnectionField::TotalCount))
+    }
+
+    async fn fetch(&mut self, fetch: &Fetch<'_>, rows: &[Row<T>]) {
+        let mut plans = Vec::new();
+        for (_, field) in &mut self.fields {
+            match field {
+                ConnectionField::Nodes(plan) => plans.push(plan),
+                ConnectionField::Edges(fields) => {
+                    for (_, field) in fields {
+                        if let EdgeField::Node(plan) = field {
+                            plans.push(plan);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        join_all(plans.into_iter().map(|plan| plan.fetch(fetch, rows))).await;
+    }
+
+    fn render<'p>(
+        &'p self,
+        page: &Page<<T::Table as Listable>::Model>,
+        count: u64,
+        out: &mut Out<'p>,
+    ) -> Value {
+        let mut map = IndexMap::with_capacity(self.fields.len());
+        for (key, field) in &self.fields {
+            let value = match field {
+                ConnectionField::Typename => Value::String(T::CONNECTION.to_owned()),
+                ConnectionField::TotalCount => Value::from(count),
+                ConnectionField::PageInfo(fields) => render_page_info(page, fields),
+                ConnectionField::Nodes(plan) => out.under(Segment::Key(key.as_str()), |out| {
+                    Value::List(
+                        page.rows
+                            .iter()
+                            .enumerate()
+                            .map(|(index, (_, row))| {
+                                out.under(Segment::Index(index), |out| plan.render(row, out))
+                            })
+                            .collect(),
+                    )
+                }),
+                ConnectionField::Edges(fields) => out.under(Segment::Key(key.as_str()), |out| {
+                    Value::List(
+                        page.rows
+                            .iter()
+                            .enumerate()
+                            .map(|(index, (cursor, row))| {
+                                out.under(Segment::Index(index), |out| {
+                                    let mut edge = IndexMap::with_capacity(fields.len());
+                                    for (key, field) in fields {
+                                        let value = match field {
+                                            EdgeField::Typename => {
+                                                Value::String(T::EDGE.to_owned())
+                                            }
+                                            EdgeField::Cursor => Value::String(cursor.encode()),
+                                            EdgeField::Node(plan) => out
+                                                .under(Segment::Key(key.as_str()), |out| {
+                                                    plan.render(row, out)
+                                                }),
+                                        };
+                                        edge.insert(key.clone(), value);
+                                    }
+                                    object(edge)
+                                })
+                            })
+                            .collect(),
+                    )
+                }),
+            };
+            map.insert(key.clone(), value);
+        }
+        object(map)
+    }
+}
+
+fn edge_plan<'a, T: Record>(
+    planner: &Planner<'a>,
+    fields: &[&'a Positioned<Field>],
+) -> Vec<(Name, EdgeField<T>)> {
+    planner
+        .collect(&selection_sets(fields), &|condition| condition == T::EDGE)
+        .into_iter()
+        .map(|(key, fields)| {
+            let field = match field_name(&fields) {
+                "cursor" => EdgeField::Cursor,
+                "node" => EdgeField::Node(RecordPlan::new(planner, &selection_sets(&fields))),
+                _ => EdgeField::Typename,
+            };
+            (key.clone(), field)
+        })
+        .collect()
+}
+
+fn page_info_plan<'a>(
+    planner: &Planner<'a>,
+    fields: &[&'a Positioned<Field>],
+) -> Vec<(Name, PageInfoField)> {
+    planner
+        .collect(&selection_sets(fields), &|condition| {
+            condition == "PageInfo"
+        })
+        .into_iter()
+        .map(|(key, fields)| {
+            let field = match field_name(&fields) {
+                "hasNextPage" => PageInfoField::HasNextPage,
+                "hasPreviousPage" => PageInfoField::HasPreviousPage,
+                "startCursor" => PageInfoField::StartCursor,
+                "endCursor" => PageInfoField::EndCursor,
+                _ => PageInfoField::Typename,
+            };
+            (key.clone(), field)
+        })
+        .collect()
+}
+
+fn render_page_info<M>(page: &Page<M>, fields: &[(Name, PageInfoField)]) -> Value {
+    let mut map = IndexMap::with_capacity(fields.len());
+    for (key, field) in fields {
+        let value = match field {
+            PageInfoField::Typename => Value::String("PageInfo".to_owned()),
+            PageInfoField::HasNextPage => Value::Boolean(page.has_next_page),
+            PageInfoField::HasPreviousPage => Value::Boolean(page.has_previous_page),
+            PageInfoField::StartCursor => page.rows.first().map(|(c, _)| c.encode()).leaf(),
+            PageInfoField::EndCursor => page.rows.last().map(|(c, _)| c.encode()).leaf(),
+        };
+        map.insert(key.clone(), value);
+    }
+    object(map)
+}
+
+/// Records of `T` by ID, with the selection on each.
+pub(crate) struct ById<T: Record> {
+    plan: RecordPlan<T>,
+    rows: HashMap<Uuid, Row<T>>,
+}
+
+impl<T: Record> ById<T> {
+    fn new<'a>(planner: &Planner<'a>, sets: &[&'a SelectionSet]) -> Self {
+        ById {
+            plan: RecordPlan::new(planner, sets),
+            rows: HashMap::new(),
+        }
+    }
+
+    /// Reads these records (those not read yet), then what their selection follows.
+    async fn fetch(&mut self, fetch: &Fetch<'_>, ids: &[Uuid]) -> Result<(), StoreError> {
+        fetch.read::<T>(ids).await?;
+        self.rows = fetch.rows::<T>(ids);
+        let rows: Vec<Row<T>> = self.rows.values().cloned().collect();
+        self.plan.fetch(fetch, &rows).await;
+        Ok(())
+    }
+
+    fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> Option<Value> {
+        self.rows.get(id).map(|row| self.plan.render(row, out))
+    }
+}
+
+/// A to-one reference from `R` to `T`.
+struct ToOne<R: Record, T: Record> {
+    key: fn(&<R::Table as Listable>::Model) -> Option<Uuid>,
+    /// Whether the field is non-null: a missing target is then a dangling reference.
+    required: bool,
+    pos: Pos,
+    target: ById<T>,
+    failed: Option<ServerError>,
+}
+
+impl<R: Record, T: Record> ToOne<R, T> {
+    fn ids(&self, parents: &[Row<R>]) -> Vec<Uuid> {
+        let mut ids: Vec<Uuid> = parents.iter().filter_map(|p| (self.key)(p)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+}
+
+impl<R: Record, T: Record> Nested<R> for ToOne<R, T> {
+    fn references(&self, parents: &[Row<R>]) -> Option<(TypeId, Vec<Uuid>)> {
+        Some((TypeId::of::<Known<T>>(), self.ids(parents)))
+    }
+
+    fn read<'s>(&'s self, fetch: &'s Fetch<'s>, ids: Vec<Uuid>) -> BoxFuture<'s, ()> {
+        // A failure here is met again, and kept, by each reference's own fetch.
+        Box::pin(async move {
+            let _ = fetch.read::<T>(&ids).await;
+        })
+    }
+
+    fn fetch<'s>(&'s mut self, fetch: &'s Fetch<'s>, parents: &'s [Row<R>]) -> BoxFuture<'s, ()> {
+        Box::pin(async move {
+            let ids = self.ids(parents);
+            if let Err(error) = self.target.fetch(fetch, &ids).await {
+                self.failed = Some(failure(error, self.pos));
+            }
+        })
+    }
+
+    fn render<'p>(&'p self, parent: &Row<R>, out: &mut Out<'p>) -> Result<Value, ServerError> {
+        let Some(id) = (self.key)(parent) else {
+            return Ok(Value::Null);
+        };
+        if let Some(error) = &self.failed {
+            return Err(error.clone());
+        }
+        match self.target.render(&id, out) {
+            Some(value) => Ok(value),
+            None if self.required => Err(internal(
+                format!("dangling reference from {} to {} {id}", R::NAME, T::NAME),
+                self.pos,
+            )),
+            None => Ok(Value::Null),
+        }
+    }
+}
+
+/// A connection field of `R` listing relation `Rel`'s rows, of type `T`.
+struct Children<R: Record, Rel: Relation, T: Record<Table = Rel::Child>> {
+    pos: Pos,
+    failed: Option<ServerError>,
+    query: QueryOf<T::Table>,
+    plan: ConnectionPlan<T>,
+    pages: HashMap<Uuid, Page<<T::Table as Listable>::Model>>,
+    counts: HashMap<Uuid, u64>,
+    relation: PhantomData<fn() -> (R, Rel)>,
+}
+
+impl<R, Rel, T> Nested<R> for Children<R, Rel, T>
+where
+    R: Record,
+    Rel: Relation,
+    T: Record<Table = Rel::Child>,
+{
+    fn fetch<'s>(&'s mut self, fetch: &'s Fetch<'s>, parents: &'s [Row<R>]) -> BoxFuture<'s, ()> {
+        Box::pin(async move {
+            let mut ids: Vec<Uuid> = parents.iter().map(|p| R::Table::id(p)).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let pages = async {
+                if self.plan.needs_page() {
+                    fetch.reads.child_pages::<Rel>(&ids, &self.query).await
+                } else {
+                    Ok(HashMap::new())
+                }
+            };
+            let counts = async {
+                if self.plan.needs_count() {
+                    fetch
+                        .reads
+                        .child_counts::<Rel>(&ids, &self.query.filter)
+                        .await
+                } else {
+                    Ok(HashMap::new())
+                }
+            };
+            match futures::try_join!(pages, counts) {
+                Ok((pages, counts)) => {
+                    let rows: Vec<Row<T>> = pages
+                        .values()
+                        .flat_map(|page| page.rows.iter().map(|(_, row)| row.clone()))
+                        .collect();
+                    self.pages = pages;
+                    self.counts = counts;
+                    self.plan.fetch(fetch, &rows).await;
+                }
+                Err(error) => self.failed = Some(failure(error, self.pos)),
+            }
+        })
+    }
+
+    fn render<'p>(&'p self, parent: &Row<R>, out: &mut Out<'p>) -> Result<Value, ServerError> {
+        if let Some(error) = &self.failed {
+            return Err(error.clone());
+        }
+        let id = R::Table::id(parent);
+        let count = self.counts.get(&id).copied().unwrap_or(0);
+        Ok(match self.pages.get(&id) {
+            Some(page) => self.plan.render(page, count, out),
+            None => self.plan.render(&Page::default(), count, out),
+        })
+    }
+}
+
+/// A root field's answer: rendered by the plan, or resolved field by field.
+pub(crate) enum Answer<T> {
+    Resolved(T),
+    Planned(Mutex<Value>),
+}
+
+impl<T> Answer<T> {
+    fn planned(value: Value) -> Self {
+        Answer::Planned(Mutex::new(value))
+    }
+}
+
+impl<T: OutputType> OutputType for Answer<T> {
+    fn type_name() -> std::borrow::Cow<'static, str> {
+        T::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        T::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        T::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        match self {
+            Answer::Resolved(value) => value.resolve(ctx, field).await,
+            // Each answer is rendered once and taken once: no copy of the tree.
+            Answer::Planned(value) => Ok(match value.lock() {
+                Ok(mut value) => std::mem::take(&mut *value),
+                Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+            }),
+        }
+    }
+}
+
+/// Runs the planned path for a root field: plans with `plan`, then renders with `render`,
+/// adding the errors met to the response.
+async fn answer<'a, P, Fetcher, Render>(
+    ctx: &'a Context<'a>,
+    plan: impl FnOnce(&Planner<'a>, &'a Positioned<Field>) -> Result<P, ApiError>,
+    fetch: Fetcher,
+    render: Render,
+) -> Result<Value, ApiError>
+where
+    Fetcher: for<'s> FnOnce(&'s mut P, &'s Fetch<'s>) -> BoxFuture<'s, Result<(), StoreError>>,
+    Render: for<'p> FnOnce(&'p P, &mut Out<'p>) -> Value,
+{
+    let planner = Planner::of(ctx)?;
+    planner.check_root_field(ctx.item)?;
+    let mut planned = plan(&planner, ctx.item)?;
+    fetch(&mut planned, &Fetch::new(planner.reads)).await?;
+    let mut out = Out::new(ctx);
+    let value = render(&planned, &mut out);
+    for error in out.errors {
+        ctx.add_error(error);
+    }
+    Ok(value)
+}
+
+/// A top-level list of `T`, filtered with `F` and ordered with `O`.
+pub(crate) async fn list<T, F, O, C>(ctx: &Context<'_>) -> Result<Answer<C>, ApiError>
+where
+    T: Record,
+    F: FilterInput<Store = <T::Table as Listable>::Filter> + InputType,
+    O: OrderInput<Field = <T::Table as Listable>::Field> + InputType,
+{
+    struct TopList<T: Record> {
+        query: QueryOf<T::Table>,
+        plan: ConnectionPlan<T>,
+        page: Page<<T::Table as Listable>::Model>,
+        count: u64,
+    }
+    answer(
+        ctx,
+        |planner, field| {
+            Ok(TopList::<T> {
+                query: planner.list_query::<T::Table, F, O>(field)?,
+                plan: ConnectionPlan::new(planner, &[&field.node.selection_set.node]),
+                page: Page::default(),
+                count: 0,
+            })
+        },
+        |list, fetch| {
+            Box::pin(async move {
+                let page = async {
+                    if list.plan.needs_page() {
+                        fetch.reads.page::<T::Table>(&list.query).await
+                    } else {
+                        Ok(Page::default())
+                    }
+                };
+                let count = async {
+                    if list.plan.needs_count() {
+                        fetch.reads.count::<T::Table>(&list.query.filter).await
+                    } else {
+                        Ok(0)
+                    }
+                };
+                let (page, count) = futures::try_join!(page, count)?;
+                let rows: Vec<Row<T>> = page.rows.iter().map(|(_, row)| row.clone()).collect();
+                list.page = page;
+                list.count = count;
+                list.plan.fetch(fetch, &rows).await;
+                Ok(())
+            })
+        },
+        |list, out| list.plan.render(&list.page, list.count, out),
+    )
+    .await
+    .map(Answer::planned)
+}
+
+/// Every institution the caller may see, by code.
+pub(crate) async fn institutions<C>(ctx: &Context<'_>) -> Result<Answer<C>, ApiError> {
+    struct All {
+        plan: RecordPlan<super::Institution>,
+        rows: Vec<Row<super::Institution>>,
+    }
+    let max = limits(ctx)?.max_page_size;
+    answer(
+        ctx,
+        |planner, field| {
+            Ok(All {
+                plan: RecordPlan::new(planner, &[&field.node.selection_set.node]),
+                rows: Vec::new(),
+            })
+        },
+        move |all, fetch| {
+            Box::pin(async move {
+                let query = store::ListQuery {
+                    filter: store::InstitutionFilter,
+                    order: Vec::new(),
+                    page: store::PageRequest::first(max),
+                };
+                let page = fetch.reads.page::<store::Institutions>(&query).await?;
+                all.rows = page.rows.into_iter().map(|(_, row)| row).collect();
+                all.plan.fetch(fetch, &all.rows).await;
+                Ok(())
+            })
+        },
+        |all, out| {
+            Value::List(
+                all.rows
+                    .iter()
+                    .enumerate()
+                    .map(|(index, row)| {
+                        out.under(Segment::Index(index), |out| all.plan.render(row, out))
+                    })
+                    .collect(),
+            )
+        },
+    )
+    .await
+    .map(Answer::planned)
+}
+
+/// One record of `T` by ID; null when there is none.
+pub(crate) async fn by_id<T: Record, C>(
+    ctx: &Context<'_>,
+    id: Option<Uuid>,
+) -> Result<Answer<C>, ApiError> {
+    answer(
+        ctx,
+        |planner, field| Ok(ById::<T>::new(planner, &[&field.node.selection_set.node])),
+        move |by_id, fetch| {
+            let ids: Vec<Uuid> = id.into_iter().collect();
+            Box::pin(async move { by_id.fetch(fetch, &ids).await })
+        },
+        move |by_id, out| {
+            id.and_then(|id| by_id.render(&id, out))
+                .unwrap_or(Value::Null)
+        },
+    )
+    .await
+    .map(Answer::planned)
+}
+
+/// Records of any type by ID, one statement per type at most.
+trait Lookup: Send + Sync {
+    fn fetch<'s>(
+        &'s mut self,
+        fetch: &'s Fetch<'s>,
+        ids: Vec<Uuid>,
+    ) -> BoxFuture<'s, Result<(), StoreError>>;
+    fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> Option<Value>;
+}
+
+impl<T: Record> Lookup for ById<T> {
+    fn fetch<'s>(
+        &'s mut self,
+        fetch: &'s Fetch<'s>,
+        ids: Vec<Uuid>,
+    ) -> BoxFuture<'s, Result<(), StoreError>> {
+        Box::pin(async move { ById::fetch(self, fetch, &ids).await })
+    }
+
+    fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> Option<Value> {
+        ById::render(self, id, out)
+    }
+}
+
+fn lookup<'a>(kind: NodeType, planner: &Planner<'a>, sets: &[&'a SelectionSet]) -> Box<dyn Lookup> {
+    use super::{
+        Accreditation, Appointment, Cleanroom, Institution, Milestone, Person, Product, Trial, Unit,
+    };
+    match kind {
+        NodeType::Institution => Box::new(ById::<Institution>::new(planner, sets)),
+        NodeType::Unit => Box::new(ById::<Unit>::new(planner, sets)),
+        NodeType::Person => Box::new(ById::<Person>::new(planner, sets)),
+        NodeType::Appointment => Box::new(ById::<Appointment>::new(planner, sets)),
+        NodeType::Cleanroom => Box::new(ById::<Cleanroom>::new(planner, sets)),
+        NodeType::Product => Box::new(ById::<Product>::new(planner, sets)),
+        NodeType::Trial => Box::new(ById::<Trial>::new(planner, sets)),
+        NodeType::Accreditation => Box::new(ById::<Accreditation>::new(planner, sets)),
+        NodeType::Milestone => Box::new(ById::<Milestone>::new(planner, sets)),
+    }
+}
+
+/// The records with these global IDs, in their order; null where none exists. Each type's
+/// records are one statement, whatever the number of IDs.
+pub(crate) async fn nodes<C>(
+    ctx: &Context<'_>,
+    ids: &[ID],
+    single: bool,
+) -> Result<Answer<C>, ApiError> {
+    let wanted = ids
+        .iter()
+        .map(parse_global_id)
+        .collect::<Result<Vec<_>, _>>()?;
+    struct Lookups {
+        wanted: Vec<(NodeType, Uuid)>,
+        by_type: Vec<(NodeType, Box<dyn Lookup>)>,
+    }
+    answer(
+        ctx,
+        |planner, field| {
+            let sets = [&field.node.selection_set.node];
+            let mut by_type: Vec<(NodeType, Box<dyn Lookup>)> = Vec::new();
+            for (kind, _) in &wanted {
+                if !by_type.iter().any(|(k, _)| k == kind) {
+                    by_type.push((*kind, lookup(*kind, planner, &sets)));
+                }
+            }
+            Ok(Lookups { wanted, by_type })
+        },
+        |lookups, fetch| {
+            Box::pin(async move {
+                let wanted = &lookups.wanted;
+                try_join_all(lookups.by_type.iter_mut().map(|(kind, lookup)| {
+                    let ids = wanted
+                        .iter()
+                        .filter(|(k, _)| k == kind)
+                        .map(|(_, id)| *id)
+                        .collect();
+                    lookup.fetch(fetch, ids)
+                }))
+                .await?;
+                Ok(())
+            })
+        },
+        move |lookups, out| {
+            let mut found = Vec::with_capacity(lookups.wanted.len());
+            for (index, (kind, id)) in lookups.wanted.iter().enumerate() {
+                let lookup = lookups
+                    .by_type
+                    .iter()
+                    .find(|(k, _)| k == kind)
+                    .map(|(_, lookup)| lookup);
+                let value = if single {
+                    lookup.and_then(|lookup| lookup.render(id, out))
+                } else {
+                    out.under(Segment::Index(index), |out| {
+                        lookup.and_then(|lookup| lookup.render(id, out))
+                    })
+                };
+                found.push(value.unwrap_or(Value::Null));
+            }
+            if single {
+                found.into_iter().next().unwrap_or(Value::Null)
+            } else {
+                Value::List(found)
+            }
+        },
+    )
+    .await
+    .map(Answer::planned)
+}
+
+/// Declares how the planned path answers each field of a record type: leaves through the
+/// type's own resolvers, references and connections through the plan.
+macro_rules! planned_record {
+    ($record:ident: $table:ty {
+        leaves { $($leaf:literal => $method:ident),* $(,)? }
+        to_one { $($one:literal => $target:ty, $key:expr, $required:literal;)* }
+        children { $($many:literal => $relation:ty, $child:ty, $filter:ident, $order:ident;)* }
+    }) => {
+        impl $crate::graphql::plan::Record for $record {
+            type Table = $table;
+            const NAME: &'static str = stringify!($record);
+            const CONNECTION: &'static str = concat!(stringify!($record), "Connection");
+            const EDGE: &'static str = concat!(stringify!($record), "Edge");
+
+            fn of(row: $crate::graphql::plan::Row<Self>) -> Self {
+                $record(row)
+            }
+
+            fn plan_field<'a>(
+                planner: &$crate::graphql::plan::Planner<'a>,
+                name: &str,
+                fields: &[&'a async_graphql::Positioned<async_graphql::parser::types::Field>],
+            ) -> Result<Option<$crate::graphql::plan::FieldPlan<Self>>, $crate::graphql::ApiError> {
+                use futures::FutureExt as _;
+                use $crate::graphql::plan::{FieldPlan, Leaf as _};
+                Ok(Some(match name {
+                    // `#[Object]` gives each resolver a context parameter; these ignore it.
+                    $($leaf => FieldPlan::Leaf(|record: &$record, ctx| {
+                        record.$method(ctx).now_or_never().and_then(Result::ok).map(|value| value.leaf())
+                    }),)*
+                    "provenance" => planner.provenance(fields, |record: &$record, ctx| {
+                        record.provenance(ctx).now_or_never().and_then(Result::ok)
+                    }),
+                    $($one => planner.to_one::<$record, $target>(fields, $key, $required),)*
+                    $($many => planner.children::<$record, $relation, $child, $filter, $order>(fields)?,)*
+                    _ => return Ok(None),
+                }))
+            }
+        }
+    };
+}
+
+pub(crate) use planned_record;

@@ -1,0 +1,220 @@
+//! The planned path answers exactly as async-graphql's own resolvers do, field by field, over
+//! the same store: the README examples, and queries that exercise what planning must get right
+//! (aliases with different arguments, fragments, type conditions, directives with variables,
+//! `node`/`nodes`, counts, cursors, and errors). `fuzz.rs` compares generated queries too.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{TestApp, TestResponse};
+
+/// The errors of an answer in a stable order: each path reports its error once, but the
+/// field-by-field path adds them in the order its futures finish.
+fn sorted_errors(response: &TestResponse) -> Vec<String> {
+    let mut errors: Vec<String> = response.body["errors"]
+        .as_array()
+        .map(|errors| errors.iter().map(Value::to_string).collect())
+        .unwrap_or_default();
+    errors.sort();
+    errors
+}
+
+/// What differs between the planned answer and the field-by-field one, if anything: the
+/// status, the data (members in the same order), or the errors.
+pub fn difference(planned: &TestResponse, reference: &TestResponse) -> Option<String> {
+    // The spec forbids one response key for fields with different arguments; the planned path
+    // refuses them, async-graphql's resolvers merge their answers as they come.
+    if planned
+        .text
+        .contains("with different arguments; give each an alias")
+    {
+        return None;
+    }
+    if planned.status != reference.status {
+        return Some(format!("status {} != {}", planned.status, reference.status));
+    }
+    if reference.body.get("errors").is_none() {
+        return (planned.text != reference.text).then(|| {
+            format!(
+                "planned {}\nfield by field {}",
+                planned.text, reference.text
+            )
+        });
+    }
+    let same = planned.body["data"] == reference.body["data"]
+        && sorted_errors(planned) == sorted_errors(reference);
+    (!same).then(|| {
+        format!(
+            "planned {}\nfield by field {}",
+            planned.text, reference.text
+        )
+    })
+}
+
+/// Asserts that both paths give `query` the same answer; returns the planned one.
+pub async fn assert_same_answer(app: &TestApp, query: &str, variables: Value) -> TestResponse {
+    let planned = app.graphql_with(query, variables.clone()).await;
+    let reference = app.graphql_field_by_field(query, variables).await;
+    if let Some(difference) = difference(&planned, &reference) {
+        panic!("{query}\n{difference}");
+    }
+    planned
+}
+
+#[tokio::test]
+async fn the_reference_really_resolves_field_by_field() {
+    let app = TestApp::spawn().await;
+    let query = "{ institutions { cleanrooms { totalCount } } }";
+
+    let before = app.statements();
+    let reference = app.graphql_field_by_field(query, json!({})).await;
+    let field_by_field = app.statements() - before;
+    let (planned, answer) = app.statements_and_response(query).await;
+
+    assert_eq!(answer.text, reference.text);
+    // Institutions, then a page of cleanrooms per institution (each resolver reads its page),
+    // then the counts; the plan knows no page is selected.
+    assert_eq!((field_by_field, planned), (3, 2));
+}
+
+#[tokio::test]
+async fn every_readme_example_is_answered_as_field_by_field() {
+    let app = TestApp::spawn_with_generated(30).await;
+    let examples = format!("{}/examples", env!("CARGO_MANIFEST_DIR"));
+    let mut paths: Vec<_> = std::fs::read_dir(examples)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    paths.sort();
+
+    for path in &paths {
+        let query = std::fs::read_to_string(path).unwrap();
+        let answer = assert_same_answer(&app, &query, json!({})).await;
+        assert!(answer.body.get("errors").is_none(), "{path:?}: {answer:?}");
+    }
+    assert_eq!(paths.len(), 8);
+}
+
+#[tokio::test]
+async fn planning_features_are_answered_as_field_by_field() {
+    let app = TestApp::spawn_with_generated(12).await;
+    let ids = app
+        .data("{ units(first: 2) { nodes { id } } cleanrooms(first: 1) { nodes { id } } people(first: 1) { nodes { id } } }")
+        .await;
+    let unit = ids["units"]["nodes"][0]["id"].as_str().unwrap().to_owned();
+    let other_unit = ids["units"]["nodes"][1]["id"].as_str().unwrap().to_owned();
+    let cleanroom = ids["cleanrooms"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let person = ids["people"]["nodes"][0]["id"].as_str().unwrap().to_owned();
+    let cursor = app
+        .data("{ cleanrooms(first: 7) { pageInfo { endCursor } } }")
+        .await["cleanrooms"]["pageInfo"]["endCursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let cases: Vec<(String, Value)> = vec![
+        // One field under aliases with different arguments, at the root and below.
+        (
+            r#"{ a: units(first: 2) { nodes { name } } b: units(first: 3, orderBy: [{ field: KIND, direction: DESC }]) { totalCount nodes { kind name } } }"#.to_owned(),
+            json!({}),
+        ),
+        (
+            r#"{ units(first: 4) { nodes { ki: cleanrooms(first: 2, filter: { grade: { eq: B } }) { totalCount nodes { code grade } }
+                 all: cleanrooms(first: 5) { nodes { code } pageInfo { hasNextPage endCursor } } } } }"#.to_owned(),
+            json!({}),
+        ),
+        // Fragments, inline fragments, fields selected twice and merged, `__typename`.
+        (
+            r#"query Q { units(first: 3) { ...Page nodes { institution { code } } } }
+               fragment Page on UnitConnection { __typename totalCount nodes { __typename ...Named institution { name } } }
+               fragment Named on Unit { name shortName ... on Node { id } }"#.to_owned(),
+            json!({}),
+        ),
+        // Directives with variables, and variables with defaults.
+        (
+            r#"query Q($with: Boolean!, $without: Boolean = false, $size: Int = 2, $grade: GmpGrade) {
+                 cleanrooms(first: $size, filter: { grade: { eq: $grade } }) {
+                   nodes { code unit @include(if: $with) { name } name @skip(if: $without) grade @skip(if: $with) }
+                   edges @include(if: $without) { cursor }
+                 } }"#.to_owned(),
+            json!({ "with": true, "grade": "C" }),
+        ),
+        // `node` and `nodes` with inline fragments on their types, a missing ID among them.
+        (
+            format!(
+                r#"{{ node(id: "{unit}") {{ id ... on Unit {{ name children {{ totalCount }} }} ... on Cleanroom {{ code }} }}
+                     nodes(ids: ["{cleanroom}", "{person}", "{other_unit}", "VW5pdDowMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA", "{unit}"]) {{
+                       __typename id ... on Cleanroom {{ code unit {{ name }} }} ... on Person {{ name appointments(first: 2) {{ nodes {{ title }} }} }}
+                       ... on Unit {{ shortName parent {{ name }} }} }} }}"#
+            ),
+            json!({}),
+        ),
+        // Cursors, backward pages and page info, at the root and below.
+        (
+            format!(
+                r#"{{ cleanrooms(first: 3, after: "{cursor}") {{ edges {{ cursor node {{ code }} }} pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }} }}
+                     units(last: 2) {{ pageInfo {{ hasPreviousPage hasNextPage }} nodes {{ name people(last: 1) {{ edges {{ cursor node {{ name }} }} }} }} }} }}"#
+            ),
+            json!({}),
+        ),
+        // Every kind of record, with its references both ways.
+        (
+            r#"{ institutions { code name kind rorId city homepage provenance { kind sampleFields }
+                   milestones(first: 2) { nodes { year title unit { shortName } institution { code } } }
+                   products(first: 2) { nodes { name atmpClass stage developingUnit { name } trials { nodes { title phase status sponsor { code } principalInvestigator { name orcid } product { name } } } } } }
+                 accreditations { nodes { scheme authority sinceYear unit { name accreditations { totalCount } } institution { code } } }
+                 people(first: 3) { nodes { givenName familyName name orcid trialsLed { totalCount } appointments { nodes { role area startYear endYear unit { name } institution { code } person { name } } } } } }"#.to_owned(),
+            json!({}),
+        ),
+        // Errors: a bad argument below a list, reported for each row; an unknown code; a
+        // cursor of another list.
+        (
+            r#"{ units(first: 3) { totalCount nodes { name cleanrooms(first: -1) { totalCount } people { totalCount } } } }"#.to_owned(),
+            json!({}),
+        ),
+        (
+            r#"{ institutions { code units(filter: { institution: { eq: "XX" } }) { totalCount } } }"#.to_owned(),
+            json!({}),
+        ),
+        (
+            format!(r#"{{ a: units(after: "{cursor}") {{ totalCount }} b: cleanrooms(first: 1) {{ nodes {{ code }} }} }}"#),
+            json!({}),
+        ),
+        (
+            r#"{ node(id: "not an id") { id } institution(code: "KI") { code } missing: institution(code: "XX") { code } }"#.to_owned(),
+            json!({}),
+        ),
+    ];
+    for (query, variables) in cases {
+        assert_same_answer(&app, &query, variables).await;
+    }
+}
+
+#[tokio::test]
+async fn a_nested_bad_argument_is_reported_for_each_row_before_anything_is_read() {
+    let app = TestApp::spawn_with_generated(3).await;
+
+    let (statements, response) = app
+        .statements_and_response(
+            "{ units(first: 2) { nodes { name cleanrooms(first: 1000) { totalCount } } } }",
+        )
+        .await;
+
+    assert_eq!(
+        response.error_messages(),
+        ["`first` must be at most 100", "`first` must be at most 100"]
+    );
+    assert_eq!(
+        response.body["errors"][1]["path"],
+        json!(["units", "nodes", 1, "cleanrooms"])
+    );
+    // As async-graphql's resolvers do, the failed field is left out of each row.
+    let row = response.body["data"]["units"]["nodes"][1]
+        .as_object()
+        .unwrap();
+    assert_eq!(row.keys().collect::<Vec<_>>(), ["name"]);
+    // The units' page only: the refused field reads nothing.
+    assert_eq!(statements, 1);
+}
