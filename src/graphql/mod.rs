@@ -46,7 +46,7 @@ pub use plan::Execution;
 pub use prepared::{DocumentCache, Prepared};
 pub use product::{Product, ProductConnection, ProductEdge};
 pub use query::Query;
-pub use selection_order::{ask_for_typenames, order_response, TypeMap};
+pub use selection_order::{ask_for_typenames, order_response, with_defaults, Ordering, TypeMap};
 pub use trial::{Trial, TrialConnection, TrialEdge};
 pub use unit::{Unit, UnitConnection, UnitEdge};
 

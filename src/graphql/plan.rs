@@ -72,7 +72,7 @@ pub(crate) trait Record: Sized + Send + Sync + 'static {
         planner: &Planner<'a>,
         name: &str,
         fields: &[&'a Positioned<Field>],
-    ) -> Result<Option<FieldPlan<Self>>, ApiError>;
+    ) -> Result<Option<FieldPlan<Self>>, ServerError>;
 }
 
 /// A leaf value as async-graphql would render it.
@@ -130,6 +130,8 @@ pub(crate) struct Planner<'a> {
     env: &'a QueryEnv,
     reads: &'a StoreLoader,
     limits: &'a Limits,
+    /// The first pair of fields met under one response key that ask for different things.
+    conflict: std::cell::RefCell<Option<ServerError>>,
 }
 
 /// The fields of a selection grouped by response key, in the order they are first selected.
@@ -141,6 +143,7 @@ impl<'a> Planner<'a> {
             env: ctx.query_env,
             reads: loader(ctx)?.loader(),
             limits: limits(ctx)?,
+            conflict: std::cell::RefCell::new(None),
         })
     }
 
@@ -160,7 +163,12 @@ impl<'a> Planner<'a> {
                 Selection::Field(field) => {
                     let key = &field.node.response_key().node;
                     match groups.iter_mut().find(|(k, _)| *k == key) {
-                        Some((_, fields)) => fields.push(field),
+                        Some((_, fields)) => {
+                            if let Some(first) = fields.first() {
+                                self.check_same(first, field);
+                            }
+                            fields.push(field);
+                        }
                         None => groups.push((key, vec![field])),
                     }
                 }
@@ -190,40 +198,47 @@ impl<'a> Planner<'a> {
         groups
     }
 
-    /// Checks that the fields selected under one response key ask the same: the GraphQL spec
-    /// forbids anything else (async-graphql's validation does not check it).
-    fn same_arguments(fields: &[&'a Positioned<Field>]) -> Result<(), ApiError> {
-        let sorted = |field: &'a Positioned<Field>| {
-            let mut arguments: Vec<_> = field.node.arguments.iter().collect();
-            arguments.sort_by(|(a, _), (b, _)| a.node.cmp(&b.node));
+    /// Records a conflict where two fields under one response key name different fields or
+    /// arguments: the GraphQL spec forbids it (async-graphql's validation does not check it).
+    fn check_same(&self, first: &Positioned<Field>, other: &Positioned<Field>) {
+        let sorted = |field: &Positioned<Field>| {
+            let mut arguments: Vec<_> = field
+                .node
+                .arguments
+                .iter()
+                .map(|(name, value)| (name.node.clone(), value.node.clone()))
+                .collect();
+            arguments.sort_by(|(a, _), (b, _)| a.cmp(b));
             arguments
         };
-        let mut fields = fields.iter();
-        let Some(first) = fields.next() else {
-            return Ok(());
+        let key = &first.node.response_key().node;
+        let (name, other_name) = (&first.node.name.node, &other.node.name.node);
+        let message = if name != other_name {
+            format!("`{key}` names both `{name}` and `{other_name}`; give each an alias")
+        } else if sorted(first) != sorted(other) {
+            format!(
+                "`{name}` is selected more than once as `{key}` with different arguments; give each an alias"
+            )
+        } else {
+            return;
         };
-        let expected = sorted(first);
-        if fields.all(|field| sorted(field) == expected) {
-            return Ok(());
+        let mut conflict = self.conflict.borrow_mut();
+        if conflict.is_none() {
+            *conflict = Some(ApiError::BadUserInput(message).into_server_error(Some(other.pos)));
         }
-        Err(ApiError::BadUserInput(format!(
-            "`{}` is selected more than once as `{}` with different arguments; give each an alias",
-            first.node.name.node,
-            first.node.response_key().node
-        )))
     }
 
-    /// Checks that no other root field shares `field`'s response key with other arguments.
-    fn check_root_field(&self, field: &'a Positioned<Field>) -> Result<(), ApiError> {
+    /// The root fields selected under `field`'s response key, `field` among them, checked for
+    /// conflicts like every other group.
+    fn root_group(&self, field: &'a Positioned<Field>) -> Vec<&'a Positioned<Field>> {
         let key = &field.node.response_key().node;
-        let roots = self.collect(
+        self.collect(
             &[&self.env.operation.node.selection_set.node],
             &|condition| condition == "Query",
-        );
-        match roots.iter().find(|(k, _)| *k == key) {
-            Some((_, fields)) => Self::same_arguments(fields),
-            None => Ok(()),
-        }
+        )
+        .into_iter()
+        .find(|(k, _)| *k == key)
+        .map_or_else(|| vec![field], |(_, fields)| fields)
     }
 
     fn variable(&self, name: &str) -> Result<Value, ApiError> {
@@ -243,27 +258,26 @@ impl<'a> Planner<'a> {
             .ok_or_else(|| ApiError::BadUserInput(format!("Variable {name} is not defined.")))
     }
 
-    /// Argument `name` of `field`, with variables replaced by their values.
+    /// Argument `name` of `field`, with variables replaced by their values; a value that does
+    /// not parse is refused at its position, as async-graphql refuses it.
     fn argument<T: InputType>(
         &self,
         field: &Positioned<Field>,
         name: &str,
-    ) -> Result<Option<T>, ApiError> {
-        let value = match field.node.get_argument(name) {
-            Some(value) => Some(
-                value
-                    .node
-                    .clone()
-                    .into_const_with(|variable| self.variable(&variable))?,
-            ),
-            None => None,
+    ) -> Result<Option<T>, ServerError> {
+        let Some(value) = field.node.get_argument(name) else {
+            return Ok(None);
         };
-        Option::<T>::parse(value)
-            .map_err(|error| ApiError::BadUserInput(error.into_server_error(field.pos).message))
+        let constant = value
+            .node
+            .clone()
+            .into_const_with(|variable| self.variable(&variable))
+            .map_err(|error| error.into_server_error(Some(value.pos)))?;
+        Option::<T>::parse(Some(constant)).map_err(|error| error.into_server_error(value.pos))
     }
 
     /// The store query a connection field's arguments ask for.
-    fn list_query<L, F, O>(&self, field: &Positioned<Field>) -> Result<QueryOf<L>, ApiError>
+    fn list_query<L, F, O>(&self, field: &Positioned<Field>) -> Result<QueryOf<L>, ServerError>
     where
         L: Listable,
         F: FilterInput<Store = L::Filter> + InputType,
@@ -275,15 +289,17 @@ impl<'a> Planner<'a> {
             last: self.argument(field, "last")?,
             before: self.argument(field, "before")?,
         };
+        let refused = |error: ApiError| error.into_server_error(Some(field.pos));
         let query = list_query::<L, F, O>(
             self.reads,
             self.limits,
             page,
             self.argument(field, "filter")?,
             self.argument(field, "orderBy")?,
-        )?;
+        )
+        .map_err(refused)?;
         // Checked now, as a page read would, even where only `totalCount` is selected.
-        store::check_query::<L>(&query)?;
+        store::check_query::<L>(&query).map_err(|error| refused(error.into()))?;
         Ok(query)
     }
 
@@ -307,7 +323,7 @@ impl<'a> Planner<'a> {
     pub(crate) fn children<R, Rel, T, F, O>(
         &self,
         fields: &[&'a Positioned<Field>],
-    ) -> Result<FieldPlan<R>, ApiError>
+    ) -> Result<FieldPlan<R>, ServerError>
     where
         R: Record,
         Rel: Relation,
@@ -316,11 +332,11 @@ impl<'a> Planner<'a> {
         O: OrderInput<Field = <T::Table as Listable>::Field> + InputType,
     {
         let Some(field) = fields.first() else {
-            return Err(ApiError::Internal(
+            return Err(internal(
                 "a field group without fields".to_owned(),
+                Pos::default(),
             ));
         };
-        Self::same_arguments(fields)?;
         Ok(FieldPlan::Nested(Box::new(Children::<R, Rel, T> {
             pos: field.pos,
             failed: None,
@@ -521,9 +537,11 @@ impl<'p> Out<'p> {
     }
 }
 
-/// An object as async-graphql answers it: null when no field could be answered.
-fn object(map: IndexMap<Name, Value>) -> Value {
-    if map.is_empty() {
+/// An object as async-graphql answers it: null when fields were selected but none could be
+/// answered. An object with no field selected (all skipped) is `{}`, as the specification's
+/// ExecuteSelectionSet gives it, where async-graphql's resolvers answer null.
+fn object(map: IndexMap<Name, Value>, selected: usize) -> Value {
+    if map.is_empty() && selected > 0 {
         Value::Null
     } else {
         Value::Object(map)
@@ -561,7 +579,7 @@ impl<R: Record> RecordPlan<R> {
                             format!("no plan for {}.{name}", R::NAME),
                             pos,
                         )),
-                        Err(error) => FieldPlan::Failed(error.into_server_error(Some(pos))),
+                        Err(error) => FieldPlan::Failed(error),
                     }
                 };
                 (key.clone(), pos, plan)
@@ -643,7 +661,7 @@ impl<R: Record> RecordPlan<R> {
                 Err(error) => out.error(key, error),
             }
         }
-        object(map)
+        object(map, self.fields.len())
     }
 }
 
@@ -663,7 +681,7 @@ fn render_provenance(provenance: Provenance, fields: &[(Name, ProvenanceField)])
         };
         map.insert(key.clone(), value);
     }
-    object(map)
+    object(map, fields.len())
 }
 
 /// The selection on a connection of `T`.
@@ -799,7 +817,7 @@ impl<T: Record> ConnectionPlan<T> {
                                         };
                                         edge.insert(key.clone(), value);
                                     }
-                                    object(edge)
+                                    object(edge, fields.len())
                                 })
                             })
                             .collect(),
@@ -808,7 +826,7 @@ impl<T: Record> ConnectionPlan<T> {
             };
             map.insert(key.clone(), value);
         }
-        object(map)
+        object(map, self.fields.len())
     }
 }
 
@@ -864,7 +882,7 @@ fn render_page_info<M>(page: &Page<M>, fields: &[(Name, PageInfoField)]) -> Valu
         };
         map.insert(key.clone(), value);
     }
-    object(map)
+    object(map, fields.len())
 }
 
 /// Records of `T` by ID, with the selection on each.
@@ -1024,6 +1042,8 @@ where
 pub(crate) enum Answer<T> {
     Resolved(T),
     Planned(Mutex<Value>),
+    /// Refused before anything was read (an argument, a conflict of fields).
+    Refused(ServerError),
 }
 
 impl<T> Answer<T> {
@@ -1052,6 +1072,7 @@ impl<T: OutputType> OutputType for Answer<T> {
     ) -> ServerResult<Value> {
         match self {
             Answer::Resolved(value) => value.resolve(ctx, field).await,
+            Answer::Refused(error) => Err(error.clone()),
             // Each answer is rendered once and taken once: no copy of the tree.
             Answer::Planned(value) => Ok(match value.lock() {
                 Ok(mut value) => std::mem::take(&mut *value),
@@ -1063,26 +1084,49 @@ impl<T: OutputType> OutputType for Answer<T> {
 
 /// Runs the planned path for a root field: plans with `plan`, then renders with `render`,
 /// adding the errors met to the response.
-async fn answer<'a, P, Fetcher, Render>(
+async fn answer<'a, P, Fetcher, Render, C>(
     ctx: &'a Context<'a>,
-    plan: impl FnOnce(&Planner<'a>, &'a Positioned<Field>) -> Result<P, ApiError>,
+    plan: impl FnOnce(
+        &Planner<'a>,
+        &'a Positioned<Field>,
+        &[&'a SelectionSet],
+    ) -> Result<P, ServerError>,
     fetch: Fetcher,
     render: Render,
-) -> Result<Value, ApiError>
+) -> Result<Answer<C>, ApiError>
 where
     Fetcher: for<'s> FnOnce(&'s mut P, &'s Fetch<'s>) -> BoxFuture<'s, Result<(), StoreError>>,
     Render: for<'p> FnOnce(&'p P, &mut Out<'p>) -> Value,
 {
     let planner = Planner::of(ctx)?;
-    planner.check_root_field(ctx.item)?;
-    let mut planned = plan(&planner, ctx.item)?;
+    // async-graphql resolves each root field selected under one key on its own and merges the
+    // answers as they come: each answers the merged selection, and only the first reports its
+    // errors, so that the merge is the same whichever finishes first.
+    let group = planner.root_group(ctx.item);
+    let first = group.first().copied().unwrap_or(ctx.item);
+    let planned = plan(&planner, first, &selection_sets(&group));
+    // A conflict anywhere in the selection refuses the whole root field.
+    let planned = match planner.conflict.take() {
+        Some(conflict) => Err(conflict),
+        None => planned,
+    };
+    let mut planned = match planned {
+        Ok(planned) => planned,
+        // Reported once, by the first of the root fields under this key.
+        Err(error) if std::ptr::eq(first, ctx.item) => {
+            return Ok(Answer::Refused(ctx.set_error_path(error)))
+        }
+        Err(_) => return Ok(Answer::planned(Value::Null)),
+    };
     fetch(&mut planned, &Fetch::new(planner.reads)).await?;
     let mut out = Out::new(ctx);
     let value = render(&planned, &mut out);
-    for error in out.errors {
-        ctx.add_error(error);
+    if std::ptr::eq(first, ctx.item) {
+        for error in out.errors {
+            ctx.add_error(error);
+        }
     }
-    Ok(value)
+    Ok(Answer::planned(value))
 }
 
 /// A top-level list of `T`, filtered with `F` and ordered with `O`.
@@ -1100,10 +1144,10 @@ where
     }
     answer(
         ctx,
-        |planner, field| {
+        |planner, field, sets| {
             Ok(TopList::<T> {
                 query: planner.list_query::<T::Table, F, O>(field)?,
-                plan: ConnectionPlan::new(planner, &[&field.node.selection_set.node]),
+                plan: ConnectionPlan::new(planner, sets),
                 page: Page::default(),
                 count: 0,
             })
@@ -1135,7 +1179,6 @@ where
         |list, out| list.plan.render(&list.page, list.count, out),
     )
     .await
-    .map(Answer::planned)
 }
 
 /// Every institution the caller may see, by code.
@@ -1147,9 +1190,9 @@ pub(crate) async fn institutions<C>(ctx: &Context<'_>) -> Result<Answer<C>, ApiE
     let max = limits(ctx)?.max_page_size;
     answer(
         ctx,
-        |planner, field| {
+        |planner, _, sets| {
             Ok(All {
-                plan: RecordPlan::new(planner, &[&field.node.selection_set.node]),
+                plan: RecordPlan::new(planner, sets),
                 rows: Vec::new(),
             })
         },
@@ -1179,7 +1222,6 @@ pub(crate) async fn institutions<C>(ctx: &Context<'_>) -> Result<Answer<C>, ApiE
         },
     )
     .await
-    .map(Answer::planned)
 }
 
 /// One record of `T` by ID; null when there is none.
@@ -1189,7 +1231,7 @@ pub(crate) async fn by_id<T: Record, C>(
 ) -> Result<Answer<C>, ApiError> {
     answer(
         ctx,
-        |planner, field| Ok(ById::<T>::new(planner, &[&field.node.selection_set.node])),
+        |planner, _, sets| Ok(ById::<T>::new(planner, sets)),
         move |by_id, fetch| {
             let ids: Vec<Uuid> = id.into_iter().collect();
             Box::pin(async move { by_id.fetch(fetch, &ids).await })
@@ -1200,7 +1242,6 @@ pub(crate) async fn by_id<T: Record, C>(
         },
     )
     .await
-    .map(Answer::planned)
 }
 
 /// Records of any type by ID, one statement per type at most.
@@ -1261,12 +1302,11 @@ pub(crate) async fn nodes<C>(
     }
     answer(
         ctx,
-        |planner, field| {
-            let sets = [&field.node.selection_set.node];
+        |planner, _, sets| {
             let mut by_type: Vec<(NodeType, Box<dyn Lookup>)> = Vec::new();
             for (kind, _) in &wanted {
                 if !by_type.iter().any(|(k, _)| k == kind) {
-                    by_type.push((*kind, lookup(*kind, planner, &sets)));
+                    by_type.push((*kind, lookup(*kind, planner, sets)));
                 }
             }
             Ok(Lookups { wanted, by_type })
@@ -1311,7 +1351,6 @@ pub(crate) async fn nodes<C>(
         },
     )
     .await
-    .map(Answer::planned)
 }
 
 /// Declares how the planned path answers each field of a record type: leaves through the
@@ -1336,7 +1375,7 @@ macro_rules! planned_record {
                 planner: &$crate::graphql::plan::Planner<'a>,
                 name: &str,
                 fields: &[&'a async_graphql::Positioned<async_graphql::parser::types::Field>],
-            ) -> Result<Option<$crate::graphql::plan::FieldPlan<Self>>, $crate::graphql::ApiError> {
+            ) -> Result<Option<$crate::graphql::plan::FieldPlan<Self>>, async_graphql::ServerError> {
                 use futures::FutureExt as _;
                 use $crate::graphql::plan::{FieldPlan, Leaf as _};
                 Ok(Some(match name {

@@ -6,7 +6,7 @@
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use lru::LruCache;
 
 use super::document::{parse_checked, Checked, DocumentError, QueryLimits, Weight};
@@ -24,6 +24,9 @@ pub struct Prepared {
     /// As async-graphql runs it: abstract selections also ask for `__typename`.
     pub to_run: ExecutableDocument,
     pub weight: Weight,
+    /// Whether it selects `__schema` or `__type`, whose answers async-graphql resolves field by
+    /// field whatever the execution.
+    pub introspects: bool,
 }
 
 /// Prepared documents by text, the most recently used kept.
@@ -82,10 +85,41 @@ fn prepare(text: &str, limits: &QueryLimits, types: &TypeMap) -> Result<Prepared
     let mut to_run = document.clone();
     ask_for_typenames(types, &mut to_run);
     Ok(Prepared {
+        introspects: introspects(&document),
         document,
         to_run,
         weight,
     })
+}
+
+/// Whether any selection of the document is `__schema` or `__type`.
+fn introspects(document: &ExecutableDocument) -> bool {
+    let mut sets: Vec<&SelectionSet> = document
+        .operations
+        .iter()
+        .map(|(_, operation)| &operation.node.selection_set.node)
+        .chain(
+            document
+                .fragments
+                .values()
+                .map(|fragment| &fragment.node.selection_set.node),
+        )
+        .collect();
+    while let Some(set) = sets.pop() {
+        for selection in &set.items {
+            match &selection.node {
+                Selection::Field(field) => {
+                    if matches!(field.node.name.node.as_str(), "__schema" | "__type") {
+                        return true;
+                    }
+                    sets.push(&field.node.selection_set.node);
+                }
+                Selection::InlineFragment(inline) => sets.push(&inline.node.selection_set.node),
+                Selection::FragmentSpread(_) => {}
+            }
+        }
+    }
+    false
 }
 
 #[cfg(test)]

@@ -190,33 +190,19 @@ pub fn order_response(
     operation_name: Option<&str>,
     variables: &Variables,
     data: &mut Value,
+    depth: Ordering,
 ) {
-    let operation = document
-        .operations
-        .iter()
-        .find(|(name, _)| match operation_name {
-            Some(wanted) => name.is_some_and(|name| name.as_str() == wanted),
-            None => true,
-        });
-    let Some((_, operation)) = operation else {
+    let Some(operation) = operation(document, operation_name) else {
         return;
     };
     if operation.node.ty != OperationType::Query {
         return;
     }
-    let mut variables = variables.clone();
-    for definition in &operation.node.variable_definitions {
-        let name = &definition.node.name.node;
-        if !variables.contains_key(name) {
-            if let Some(default) = &definition.node.default_value {
-                variables.insert(name.clone(), default.node.clone());
-            }
-        }
-    }
     let orderer = Orderer {
         types,
         document,
-        variables: &variables,
+        variables,
+        depth,
     };
     orderer.value(
         data,
@@ -226,6 +212,43 @@ pub fn order_response(
     );
 }
 
+/// The operation a request runs.
+fn operation<'a>(
+    document: &'a ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<&'a Positioned<OperationDefinition>> {
+    document
+        .operations
+        .iter()
+        .find(|(name, _)| match operation_name {
+            Some(wanted) => name.is_some_and(|name| name.as_str() == wanted),
+            None => true,
+        })
+        .map(|(_, operation)| operation)
+}
+
+/// The request's variables with the operation's defaults added where a value is missing, as
+/// the specification coerces them: async-graphql applies `@skip`/`@include` with the sent
+/// values only.
+pub fn with_defaults(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    variables: &Variables,
+) -> Variables {
+    let mut variables = variables.clone();
+    if let Some(operation) = operation(document, operation_name) {
+        for definition in &operation.node.variable_definitions {
+            let name = &definition.node.name.node;
+            if !variables.contains_key(name) {
+                if let Some(default) = &definition.node.default_value {
+                    variables.insert(name.clone(), default.node.clone());
+                }
+            }
+        }
+    }
+    variables
+}
+
 /// The fields collected for one object type: response key → (field name, its selection sets).
 type Collected<'a> = IndexMap<&'a Name, (&'a Name, Vec<&'a SelectionSet>)>;
 
@@ -233,6 +256,17 @@ struct Orderer<'a> {
     types: &'a TypeMap,
     document: &'a ExecutableDocument,
     variables: &'a Variables,
+    depth: Ordering,
+}
+
+/// How much of an answer to put in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ordering {
+    /// Every object: async-graphql resolved every field.
+    Whole,
+    /// The root's members only: the planned path renders each root field's answer in order,
+    /// but async-graphql still resolves the root fields concurrently.
+    Root,
 }
 
 impl<'a> Orderer<'a> {
@@ -269,7 +303,7 @@ impl<'a> Orderer<'a> {
                     let Some(mut child) = unordered.swap_remove(*key) else {
                         continue;
                     };
-                    if !inner.is_empty() {
+                    if !inner.is_empty() && self.depth == Ordering::Whole {
                         if let Some(child_type) = self.types.field_type(&concrete, field) {
                             self.value(&mut child, inner, child_type, &mut HashMap::new());
                         }

@@ -16,7 +16,8 @@ use serde_json::{json, Value};
 
 use super::HttpState;
 use crate::graphql::{
-    json_nests_deeper_than, order_response, ApiError, DocumentError, RequestLimits,
+    json_nests_deeper_than, order_response, with_defaults, ApiError, DocumentError, Execution,
+    Ordering, RequestLimits,
 };
 use crate::store::{Batcher, Caller, Clock, StoreLoader};
 
@@ -360,9 +361,24 @@ async fn execute(state: &HttpState, media: Media, params: Params, method: Method
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
+    // Planned answers come in selection order below the root; async-graphql resolves the
+    // root's fields (and introspection) concurrently, in whatever order they finish.
+    let ordering = if state.execution == Execution::Planned && !prepared.introspects {
+        Ordering::Root
+    } else {
+        Ordering::Whole
+    };
+    let variables = with_defaults(
+        &prepared.document,
+        params.operation_name.as_deref(),
+        &variables,
+    );
     // async-graphql consumes a copy; the client's form stays to order the answer by.
     let mut request = async_graphql::Request::new(query).variables(variables.clone());
-    request.set_parsed_query(prepared.to_run.clone());
+    request.set_parsed_query(match ordering {
+        Ordering::Root => prepared.document.clone(),
+        Ordering::Whole => prepared.to_run.clone(),
+    });
     if let Some(name) = &params.operation_name {
         request = request.operation_name(name.clone());
     }
@@ -382,6 +398,7 @@ async fn execute(state: &HttpState, media: Media, params: Params, method: Method
         params.operation_name.as_deref(),
         &variables,
         &mut response.data,
+        ordering,
     );
     answer(state, media, response)
 }

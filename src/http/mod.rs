@@ -24,7 +24,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::app::App;
 use crate::config::Config;
-use crate::graphql::{sdl, AtmpSchema, DocumentCache, RequestLimits, TypeMap};
+use crate::graphql::{sdl, AtmpSchema, DocumentCache, Execution, RequestLimits, TypeMap};
 use crate::store::Store;
 
 /// What every handler shares.
@@ -38,6 +38,8 @@ pub(crate) struct HttpState {
     pub types: Arc<TypeMap>,
     /// Documents checked and prepared before, by their text.
     pub documents: Arc<DocumentCache>,
+    /// How the schema resolves fields.
+    pub execution: Execution,
 }
 
 /// The service's routes and layers.
@@ -48,6 +50,7 @@ pub fn router(config: &Config, schema: AtmpSchema, store: Store) -> Router {
         limits: config.request_limits(),
         types: Arc::new(TypeMap::from_sdl(&sdl(&schema))),
         documents: Arc::new(DocumentCache::new(config.document_cache_size)),
+        execution: config.execution,
         schema,
     };
     let routes = Router::new()

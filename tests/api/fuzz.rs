@@ -175,7 +175,7 @@ fn planned_and_field_by_field_answer_every_generated_query_alike() {
             )
         });
         with_data.set(with_data.get() + u32::from(planned.body.get("errors").is_none()));
-        match difference(&planned, &reference) {
+        match difference(&query, &planned, &reference) {
             None => Ok(()),
             Some(difference) => Err(TestCaseError::fail(format!(
                 "{query}\nvariables {variables}\n{difference}"
