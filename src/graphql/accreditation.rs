@@ -32,8 +32,8 @@ planned_record!(Accreditation: store::Accreditations {
         "description" => description,
     }
     to_one {
-        "unit" => super::Unit, |m: &accreditation::Model| Some(m.unit_id), true;
-        "institution" => super::Institution, |m: &accreditation::Model| Some(m.institution_id), true;
+        "unit" => super::Unit, unit_id, true;
+        "institution" => super::Institution, institution_id, true;
     }
     children {
     }

@@ -33,9 +33,9 @@ planned_record!(Appointment: store::Appointments {
         "endYear" => end_year,
     }
     to_one {
-        "person" => super::Person, |m: &appointment::Model| Some(m.person_id), true;
-        "institution" => super::Institution, |m: &appointment::Model| Some(m.institution_id), true;
-        "unit" => super::Unit, |m: &appointment::Model| m.unit_id, false;
+        "person" => super::Person, person_id, true;
+        "institution" => super::Institution, institution_id, true;
+        "unit" => super::Unit, unit_id, false;
     }
     children {
     }

@@ -39,8 +39,8 @@ planned_record!(Cleanroom: store::Cleanrooms {
         "intendedUse" => intended_use,
     }
     to_one {
-        "unit" => super::Unit, |m: &cleanroom::Model| Some(m.unit_id), true;
-        "institution" => super::Institution, |m: &cleanroom::Model| Some(m.institution_id), true;
+        "unit" => super::Unit, unit_id, true;
+        "institution" => super::Institution, institution_id, true;
     }
     children {
     }

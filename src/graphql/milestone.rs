@@ -31,8 +31,8 @@ planned_record!(Milestone: store::Milestones {
         "description" => description,
     }
     to_one {
-        "institution" => super::Institution, |m: &milestone::Model| Some(m.institution_id), true;
-        "unit" => super::Unit, |m: &milestone::Model| m.unit_id, false;
+        "institution" => super::Institution, institution_id, true;
+        "unit" => super::Unit, unit_id, false;
     }
     children {
     }

@@ -32,7 +32,9 @@ use super::connection::{limits, list_query, loader, Limits, PageArgs};
 use super::filter::{FilterInput, OrderInput};
 use super::node::{parse_global_id, NodeType};
 use super::{ApiError, Provenance};
-use crate::store::{self, Listable, Page, QueryOf, Relation, StoreError, StoreLoader};
+use crate::store::{
+    self, Join, JoinedRow, Listable, Page, QueryOf, Relation, StoreError, StoreLoader,
+};
 
 /// How the fields of a request are resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -73,6 +75,23 @@ pub(crate) trait Record: Sized + Send + Sync + 'static {
         name: &str,
         fields: &[&'a Positioned<Field>],
     ) -> Result<Option<FieldPlan<Self>>, ServerError>;
+}
+
+/// A reference column's value: the ID it names, if any.
+pub(crate) trait Key {
+    fn key(self) -> Option<Uuid>;
+}
+
+impl Key for Uuid {
+    fn key(self) -> Option<Uuid> {
+        Some(self)
+    }
+}
+
+impl Key for Option<Uuid> {
+    fn key(self) -> Option<Uuid> {
+        self
+    }
 }
 
 /// A leaf value as async-graphql would render it.
@@ -308,10 +327,12 @@ impl<'a> Planner<'a> {
         &self,
         fields: &[&'a Positioned<Field>],
         key: fn(&<R::Table as Listable>::Model) -> Option<Uuid>,
+        column: &'static str,
         required: bool,
     ) -> FieldPlan<R> {
         FieldPlan::Nested(Box::new(ToOne::<R, T> {
             key,
+            column,
             required,
             pos: fields.first().map(|f| f.pos).unwrap_or_default(),
             target: ById::new(self, &selection_sets(fields)),
@@ -414,6 +435,15 @@ pub(crate) trait Nested<R: Record>: Send + Sync {
         Box::pin(async {})
     }
 
+    /// For a reference: the join that reads it, and the references below it, with the
+    /// parent rows' own statement.
+    fn join(&self) -> Option<Join> {
+        None
+    }
+
+    /// Keeps the rows a join read (and those of the joins below it), for the fetch to find.
+    fn joined(&self, _found: &HashMap<Uuid, JoinedRow>, _below: Vec<Join>, _fetch: &Fetch<'_>) {}
+
     /// Fetches what every parent row needs, then the levels below. A failure is kept and
     /// reported for each parent row that selects the field, as a resolver's would be.
     fn fetch<'s>(&'s mut self, fetch: &'s Fetch<'s>, parents: &'s [Row<R>]) -> BoxFuture<'s, ()>;
@@ -475,6 +505,17 @@ impl<'s> Fetch<'s> {
             }
         });
         Ok(())
+    }
+
+    /// Keeps rows of `T` a join read.
+    fn keep<T: Record>(&self, found: &HashMap<Uuid, JoinedRow>) {
+        self.with_known::<T, _>(|known| {
+            for (id, row) in found {
+                if let Ok(row) = row.clone().downcast::<<T::Table as Listable>::Model>() {
+                    known.insert(*id, Some(row));
+                }
+            }
+        });
     }
 
     /// The rows of `T` with these IDs, once read.
@@ -586,6 +627,38 @@ impl<R: Record> RecordPlan<R> {
             })
             .collect();
         RecordPlan { fields }
+    }
+
+    fn references(&self) -> impl Iterator<Item = (&dyn Nested<R>, Join)> + '_ {
+        self.fields.iter().filter_map(|(_, _, field)| match field {
+            FieldPlan::Nested(nested) => nested.join().map(|join| (nested.as_ref(), join)),
+            _ => None,
+        })
+    }
+
+    /// The joins that read this selection's references with its rows' statement: one per
+    /// column, however many fields (aliases) follow it, with all their joins below.
+    fn joins(&self) -> Vec<Join> {
+        let mut joins: Vec<Join> = Vec::new();
+        for (_, join) in self.references() {
+            match joins.iter_mut().find(|j| j.same_reference(&join)) {
+                Some(same) => same.below.extend(join.below),
+                None => joins.push(join),
+            }
+        }
+        joins
+    }
+
+    /// Keeps what [`RecordPlan::joins`] read: each field takes its column's rows and, in
+    /// order, the joins below that it added.
+    fn joined(&self, mut joins: Vec<Join>, fetch: &Fetch<'_>) {
+        for (nested, mine) in self.references() {
+            if let Some(same) = joins.iter_mut().find(|j| j.same_reference(&mine)) {
+                let count = mine.below.len().min(same.below.len());
+                let below = same.below.drain(..count).collect();
+                nested.joined(&same.found, below, fetch);
+            }
+        }
     }
 
     /// Fetches every relation the selection follows from these rows: references to one table
@@ -737,6 +810,42 @@ impl<T: Record> ConnectionPlan<T> {
             })
             .collect();
         ConnectionPlan { fields }
+    }
+
+    /// The record selections of the page's rows: `nodes`, and `node` of `edges`.
+    fn record_plans(&self) -> Vec<&RecordPlan<T>> {
+        let mut plans = Vec::new();
+        for (_, field) in &self.fields {
+            match field {
+                ConnectionField::Nodes(plan) => plans.push(plan),
+                ConnectionField::Edges(fields) => {
+                    for (_, field) in fields {
+                        if let EdgeField::Node(plan) = field {
+                            plans.push(plan);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        plans
+    }
+
+    /// The joins that read the references of the page's rows with the page's statement.
+    fn joins(&self) -> Vec<Join> {
+        self.record_plans()
+            .into_iter()
+            .flat_map(RecordPlan::joins)
+            .collect()
+    }
+
+    /// Keeps what [`ConnectionPlan::joins`] read, in the same order.
+    fn joined(&self, joins: Vec<Join>, fetch: &Fetch<'_>) {
+        let mut joins = joins.into_iter();
+        for plan in self.record_plans() {
+            let count = plan.joins().len();
+            plan.joined(joins.by_ref().take(count).collect(), fetch);
+        }
     }
 
     /// Whether any field needs the page's rows (or its cursors).
@@ -916,6 +1025,8 @@ impl<T: Record> ById<T> {
 /// A to-one reference from `R` to `T`.
 struct ToOne<R: Record, T: Record> {
     key: fn(&<R::Table as Listable>::Model) -> Option<Uuid>,
+    /// The column of `R` holding the key, to join on.
+    column: &'static str,
     /// Whether the field is non-null: a missing target is then a dangling reference.
     required: bool,
     pos: Pos,
@@ -933,6 +1044,15 @@ impl<R: Record, T: Record> ToOne<R, T> {
 }
 
 impl<R: Record, T: Record> Nested<R> for ToOne<R, T> {
+    fn join(&self) -> Option<Join> {
+        Some(Join::to::<T::Table>(self.column, self.target.plan.joins()))
+    }
+
+    fn joined(&self, found: &HashMap<Uuid, JoinedRow>, below: Vec<Join>, fetch: &Fetch<'_>) {
+        fetch.keep::<T>(found);
+        self.target.plan.joined(below, fetch);
+    }
+
     fn references(&self, parents: &[Row<R>]) -> Option<(TypeId, Vec<Uuid>)> {
         Some((TypeId::of::<Known<T>>(), self.ids(parents)))
     }
@@ -1154,9 +1274,14 @@ where
         },
         |list, fetch| {
             Box::pin(async move {
+                // The rows' references are read in the page's own statement where possible.
+                let mut joins = list.plan.joins();
                 let page = async {
                     if list.plan.needs_page() {
-                        fetch.reads.page::<T::Table>(&list.query).await
+                        fetch
+                            .reads
+                            .page_joined::<T::Table>(&list.query, &mut joins)
+                            .await
                     } else {
                         Ok(Page::default())
                     }
@@ -1169,6 +1294,7 @@ where
                     }
                 };
                 let (page, count) = futures::try_join!(page, count)?;
+                list.plan.joined(joins, fetch);
                 let rows: Vec<Row<T>> = page.rows.iter().map(|(_, row)| row.clone()).collect();
                 list.page = page;
                 list.count = count;
@@ -1292,17 +1418,18 @@ pub(crate) async fn nodes<C>(
     ids: &[ID],
     single: bool,
 ) -> Result<Answer<C>, ApiError> {
-    let wanted = ids
-        .iter()
-        .map(parse_global_id)
-        .collect::<Result<Vec<_>, _>>()?;
     struct Lookups {
         wanted: Vec<(NodeType, Uuid)>,
         by_type: Vec<(NodeType, Box<dyn Lookup>)>,
     }
     answer(
         ctx,
-        |planner, _, sets| {
+        |planner, field, sets| {
+            let wanted = ids
+                .iter()
+                .map(parse_global_id)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|error| error.into_server_error(Some(field.pos)))?;
             let mut by_type: Vec<(NodeType, Box<dyn Lookup>)> = Vec::new();
             for (kind, _) in &wanted {
                 if !by_type.iter().any(|(k, _)| k == kind) {
@@ -1358,7 +1485,7 @@ pub(crate) async fn nodes<C>(
 macro_rules! planned_record {
     ($record:ident: $table:ty {
         leaves { $($leaf:literal => $method:ident),* $(,)? }
-        to_one { $($one:literal => $target:ty, $key:expr, $required:literal;)* }
+        to_one { $($one:literal => $target:ty, $column:ident, $required:literal;)* }
         children { $($many:literal => $relation:ty, $child:ty, $filter:ident, $order:ident;)* }
     }) => {
         impl $crate::graphql::plan::Record for $record {
@@ -1386,7 +1513,14 @@ macro_rules! planned_record {
                     "provenance" => planner.provenance(fields, |record: &$record, ctx| {
                         record.provenance(ctx).now_or_never().and_then(Result::ok)
                     }),
-                    $($one => planner.to_one::<$record, $target>(fields, $key, $required),)*
+                    $($one => planner.to_one::<$record, $target>(
+                        fields,
+                        |row: &<$table as $crate::store::Listable>::Model| {
+                            $crate::graphql::plan::Key::key(row.$column)
+                        },
+                        stringify!($column),
+                        $required,
+                    ),)*
                     $($many => planner.children::<$record, $relation, $child, $filter, $order>(fields)?,)*
                     _ => return Ok(None),
                 }))

@@ -34,8 +34,8 @@ planned_record!(Product: store::Products {
         "description" => description,
     }
     to_one {
-        "institution" => super::Institution, |m: &product::Model| Some(m.institution_id), true;
-        "developingUnit" => super::Unit, |m: &product::Model| m.unit_id, false;
+        "institution" => super::Institution, institution_id, true;
+        "developingUnit" => super::Unit, unit_id, false;
     }
     children {
         "trials" => store::TrialsOfProduct, super::Trial, TrialFilter, TrialOrder;

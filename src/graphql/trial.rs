@@ -37,11 +37,11 @@ planned_record!(Trial: store::Trials {
         "description" => description,
     }
     to_one {
-        "institution" => super::Institution, |m: &trial::Model| Some(m.institution_id), true;
-        "sponsor" => super::Institution, |m: &trial::Model| m.sponsor_institution_id, false;
-        "principalInvestigator" => super::Person, |m: &trial::Model| m.principal_investigator_id, false;
-        "product" => super::Product, |m: &trial::Model| m.product_id, false;
-        "manufacturingUnit" => super::Unit, |m: &trial::Model| m.manufacturing_unit_id, false;
+        "institution" => super::Institution, institution_id, true;
+        "sponsor" => super::Institution, sponsor_institution_id, false;
+        "principalInvestigator" => super::Person, principal_investigator_id, false;
+        "product" => super::Product, product_id, false;
+        "manufacturingUnit" => super::Unit, manufacturing_unit_id, false;
     }
     children {
     }

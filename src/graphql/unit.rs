@@ -41,9 +41,9 @@ planned_record!(Unit: store::Units {
         "isJoint" => is_joint,
     }
     to_one {
-        "institution" => super::Institution, |m: &unit::Model| Some(m.institution_id), true;
-        "partnerInstitution" => super::Institution, |m: &unit::Model| m.partner_institution_id, false;
-        "parent" => super::Unit, |m: &unit::Model| m.parent_id, false;
+        "institution" => super::Institution, institution_id, true;
+        "partnerInstitution" => super::Institution, partner_institution_id, false;
+        "parent" => super::Unit, parent_id, false;
     }
     children {
         "children" => store::ChildrenOfUnit, super::Unit, UnitFilter, UnitOrder;

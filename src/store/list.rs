@@ -16,6 +16,7 @@ use sea_orm::sea_query::{
 use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryTrait};
 use uuid::Uuid;
 
+use super::join::{add_joins, open_to, read_joins, Join};
 use super::page::{check_cursor, ordering_signature, Cursor, SortDirection, SortField, SortValue};
 use super::{Caller, OrderTerm, Page, PageRequest, Source, Store, StoreError};
 
@@ -281,6 +282,17 @@ impl Store {
         caller: &Caller,
         query: &QueryOf<L>,
     ) -> Result<Page<L::Model>, StoreError> {
+        self.page_joined::<L>(caller, query, &mut []).await
+    }
+
+    /// One page of the list of `L`, with the rows `joins` reference read in the same
+    /// statement where one source holds everything (left unread otherwise).
+    pub(crate) async fn page_joined<L: Listable>(
+        &self,
+        caller: &Caller,
+        query: &QueryOf<L>,
+        joins: &mut [Join],
+    ) -> Result<Page<L::Model>, StoreError> {
         let plan = Plan::<L>::new(query)?;
         let mut select = select_rows::<L>(caller, &query.filter);
         if let Some(after) = plan.after_cursor() {
@@ -288,11 +300,20 @@ impl Store {
         }
         plan.order_rows(&mut select);
         select.limit(plan.fetch_limit());
+        let joined = self.sources().len() == 1 && !joins.is_empty() && open_to(joins, caller);
+        if joined {
+            add_joins(&mut select, L::TABLE, joins);
+        }
         let answers = try_join_all(
             self.sources_for(L::institutions(&query.filter))
                 .map(|source| source.query_all(&select)),
         )
         .await?;
+        if joined {
+            for row in answers.iter().flatten() {
+                read_joins(row, joins)?;
+            }
+        }
         let lists = answers
             .into_iter()
             .map(rows_of::<L::Model>)

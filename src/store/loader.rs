@@ -16,7 +16,7 @@ use super::domain::{
     Units,
 };
 use super::list::{Listable, QueryOf, Relation};
-use super::{Caller, Page, Store, StoreError};
+use super::{Caller, Join, Page, Store, StoreError};
 
 /// Reads for one caller: the one way from the GraphQL layer into the store, so every read
 /// carries who is reading.
@@ -42,6 +42,18 @@ impl StoreLoader {
         query: &QueryOf<L>,
     ) -> Result<Page<L::Model>, StoreError> {
         self.store.page::<L>(&self.caller, query).await
+    }
+
+    /// A page of a top-level list with the references `joins` names read alongside, in the
+    /// same statement where one source holds every table.
+    pub async fn page_joined<L: Listable>(
+        &self,
+        query: &QueryOf<L>,
+        joins: &mut [Join],
+    ) -> Result<Page<L::Model>, StoreError> {
+        self.store
+            .page_joined::<L>(&self.caller, query, joins)
+            .await
     }
 
     /// How many rows of a top-level list the caller may see.

@@ -11,6 +11,7 @@
 mod batch;
 mod domain;
 mod error;
+mod join;
 mod list;
 mod loader;
 mod page;
@@ -37,6 +38,7 @@ pub use domain::{
     UnitsOfInstitution,
 };
 pub use error::StoreError;
+pub use join::{Join, JoinedRow};
 pub use list::{check_query, ListQuery, Listable, QueryOf, Relation};
 pub use loader::{
     AccreditationId, AppointmentId, ChildCount, ChildPage, CleanroomId, Counter, InstitutionId,

@@ -7,14 +7,16 @@ use serde_json::{json, Value};
 
 use crate::helpers::{TestApp, TestResponse};
 
-/// The errors of an answer in a stable order: each path reports its error once, but the
-/// field-by-field path adds them in the order its futures finish.
+/// The distinct errors of an answer in a stable order: the field-by-field path adds them in
+/// the order its futures finish.
 fn sorted_errors(response: &TestResponse) -> Vec<String> {
     let mut errors: Vec<String> = response.body["errors"]
         .as_array()
         .map(|errors| errors.iter().map(Value::to_string).collect())
         .unwrap_or_default();
     errors.sort();
+    // A root field selected twice reports its error once on the planned path.
+    errors.dedup();
     errors
 }
 
@@ -43,24 +45,62 @@ pub fn difference(query: &str, planned: &TestResponse, reference: &TestResponse)
     }
     // An object whose every field is skipped is `{}` on the planned path, as the spec has it;
     // async-graphql's resolvers answer null, and keep that null when the same field is selected
-    // again with fields left. Where the query skips or includes, such a null is no difference.
+    // again with fields left. They also keep a null for an object whose selected fields all
+    // failed when the same root field, selected twice, answers it in full. Where the query
+    // skips or includes, or where an error lies below it, such a null is no difference.
     let skips = query.contains("@skip") || query.contains("@include");
-    let same = agrees(&planned.body["data"], &reference.body["data"], skips);
+    let failed: Vec<Value> = reference.body["errors"]
+        .as_array()
+        .map(|errors| errors.iter().map(|e| e["path"].clone()).collect())
+        .unwrap_or_default();
+    let tolerated = |path: &[Value]| {
+        skips
+            || failed.iter().any(|error| {
+                error
+                    .as_array()
+                    .is_some_and(|error| error.len() > path.len() && error.starts_with(path))
+            })
+    };
+    let same = agrees(
+        &planned.body["data"],
+        &reference.body["data"],
+        &mut Vec::new(),
+        &tolerated,
+    );
     // Without errors, the members must also come in the same order.
     let ordered = reference.body.get("errors").is_some() || skips;
     (!same || !ordered).then(differs)
 }
 
-fn agrees(planned: &Value, reference: &Value, skips: bool) -> bool {
+/// Whether the planned data agrees with the reference's, where `tolerated` says at which paths
+/// a planned object may stand for the reference's null.
+fn agrees(
+    planned: &Value,
+    reference: &Value,
+    path: &mut Vec<Value>,
+    tolerated: &dyn Fn(&[Value]) -> bool,
+) -> bool {
     match (planned, reference) {
-        (Value::Object(_), Value::Null) => skips,
+        (Value::Object(_), Value::Null) => tolerated(path),
         (Value::Object(a), Value::Object(b)) => {
             a.len() == b.len()
-                && a.iter()
-                    .all(|(key, value)| b.get(key).is_some_and(|other| agrees(value, other, skips)))
+                && a.iter().all(|(key, value)| {
+                    b.get(key).is_some_and(|other| {
+                        path.push(Value::String(key.clone()));
+                        let agrees = agrees(value, other, path, tolerated);
+                        path.pop();
+                        agrees
+                    })
+                })
         }
         (Value::Array(a), Value::Array(b)) => {
-            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| agrees(a, b, skips))
+            a.len() == b.len()
+                && a.iter().zip(b).enumerate().all(|(index, (a, b))| {
+                    path.push(Value::from(index));
+                    let agrees = agrees(a, b, path, tolerated);
+                    path.pop();
+                    agrees
+                })
         }
         (a, b) => a == b,
     }

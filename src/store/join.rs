@@ -1,0 +1,138 @@
+//! To-one references read in their parent's statement: a plan's references from a list's rows
+//! (a cleanroom's unit, that unit's institution) become `LEFT JOIN`s of the list's statement
+//! where one source holds every table, so the list and its references are one round trip.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, SelectStatement};
+use sea_orm::{DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryResult};
+use uuid::Uuid;
+
+use super::list::Listable;
+use super::Caller;
+
+/// A row read by a join, of whichever table the join names.
+pub type JoinedRow = Arc<dyn Any + Send + Sync>;
+
+/// One to-one reference to read with its parent rows, and the references below it.
+pub struct Join {
+    /// The parent's column naming the referenced row.
+    column: &'static str,
+    table: Box<dyn JoinedTable>,
+    /// The references of the joined rows, joined in turn.
+    pub below: Vec<Join>,
+    /// What the statement found, by ID; empty when the reference was not joined.
+    pub found: HashMap<Uuid, JoinedRow>,
+}
+
+impl Join {
+    /// Whether `other` reads the same rows: the same column to the same table.
+    pub fn same_reference(&self, other: &Join) -> bool {
+        self.column == other.column && self.table.name() == other.table.name()
+    }
+
+    /// A reference through the parent's `column` to a row of `L`.
+    pub fn to<L: Listable>(column: &'static str, below: Vec<Join>) -> Self {
+        Join {
+            column,
+            table: Box::new(TableOf::<L>(PhantomData)),
+            below,
+            found: HashMap::new(),
+        }
+    }
+}
+
+/// What a join needs of a table: its name, its columns, and how to read its row.
+trait JoinedTable: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn columns(&self) -> Vec<&'static str>;
+    /// Whether `caller` may see every row of the table: only then is it joined, as the join
+    /// does not narrow what it reads.
+    fn open_to(&self, caller: &Caller) -> bool;
+    /// The row at `prefix`, or `None` where the `LEFT JOIN` matched nothing.
+    fn decode(&self, row: &QueryResult, prefix: &str) -> Result<Option<(Uuid, JoinedRow)>, DbErr>;
+}
+
+struct TableOf<L>(PhantomData<fn() -> L>);
+
+impl<L: Listable> JoinedTable for TableOf<L> {
+    fn name(&self) -> &'static str {
+        L::TABLE
+    }
+
+    fn columns(&self) -> Vec<&'static str> {
+        <L::Entity as EntityTrait>::Column::iter()
+            .map(|c| c.as_str())
+            .collect()
+    }
+
+    fn open_to(&self, caller: &Caller) -> bool {
+        L::visible_to(caller).is_empty()
+    }
+
+    fn decode(&self, row: &QueryResult, prefix: &str) -> Result<Option<(Uuid, JoinedRow)>, DbErr> {
+        let id: Option<Uuid> = row.try_get(prefix, "id")?;
+        if id.is_none() {
+            return Ok(None);
+        }
+        let model = L::Model::from_query_result(row, prefix)?;
+        Ok(Some((L::id(&model), Arc::new(model))))
+    }
+}
+
+/// Whether every table `joins` reads is open to `caller`.
+pub(crate) fn open_to(joins: &[Join], caller: &Caller) -> bool {
+    joins
+        .iter()
+        .all(|join| join.table.open_to(caller) && open_to(&join.below, caller))
+}
+
+/// Adds `joins` (from rows of `parent`, the table or alias the statement reads) to `select`:
+/// one `LEFT JOIN` each, aliased `j0`, `j1`, … in depth-first order, each column selected as
+/// `j<n>_<column>`.
+pub(crate) fn add_joins(select: &mut SelectStatement, parent: &'static str, joins: &[Join]) {
+    let mut next = 0;
+    add_below(select, parent.to_owned(), joins, &mut next);
+}
+
+fn add_below(select: &mut SelectStatement, parent: String, joins: &[Join], next: &mut usize) {
+    for join in joins {
+        let alias = format!("j{next}");
+        *next += 1;
+        select.join_as(
+            JoinType::LeftJoin,
+            Alias::new(join.table.name()),
+            Alias::new(&alias),
+            Expr::col((Alias::new(&alias), Alias::new("id")))
+                .equals((Alias::new(&parent), Alias::new(join.column))),
+        );
+        for name in join.table.columns() {
+            select.expr_as(
+                Expr::col((Alias::new(&alias), Alias::new(name))),
+                Alias::new(format!("{alias}_{name}")),
+            );
+        }
+        add_below(select, alias, &join.below, next);
+    }
+}
+
+/// Reads each join's row out of a result row, in the order [`add_joins`] named them.
+pub(crate) fn read_joins(row: &QueryResult, joins: &mut [Join]) -> Result<(), DbErr> {
+    let mut next = 0;
+    read_below(row, joins, &mut next)
+}
+
+fn read_below(row: &QueryResult, joins: &mut [Join], next: &mut usize) -> Result<(), DbErr> {
+    for join in joins {
+        let prefix = format!("j{next}_");
+        *next += 1;
+        if let Some((id, found)) = join.table.decode(row, &prefix)? {
+            join.found.entry(id).or_insert(found);
+        }
+        read_below(row, &mut join.below, next)?;
+    }
+    Ok(())
+}
