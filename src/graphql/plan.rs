@@ -759,21 +759,24 @@ fn render_provenance(provenance: Provenance, fields: &[(Name, ProvenanceField)])
 
 /// The selection on a connection of `T`.
 pub(crate) struct ConnectionPlan<T: Record> {
-    fields: Vec<(Name, ConnectionField<T>)>,
+    fields: Vec<(Name, ConnectionField)>,
+    /// The selections on the page's rows (`nodes`, `node` of `edges`), which fields name by
+    /// index.
+    rows: Vec<RecordPlan<T>>,
 }
 
-enum ConnectionField<T: Record> {
+enum ConnectionField {
     Typename,
     TotalCount,
     PageInfo(Vec<(Name, PageInfoField)>),
-    Nodes(RecordPlan<T>),
-    Edges(Vec<(Name, EdgeField<T>)>),
+    Nodes(usize),
+    Edges(Vec<(Name, EdgeField)>),
 }
 
-enum EdgeField<T: Record> {
+enum EdgeField {
     Typename,
     Cursor,
-    Node(RecordPlan<T>),
+    Node(usize),
 }
 
 enum PageInfoField {
@@ -793,6 +796,7 @@ fn field_name<'a>(fields: &[&'a Positioned<Field>]) -> &'a str {
 
 impl<T: Record> ConnectionPlan<T> {
     fn new<'a>(planner: &Planner<'a>, sets: &[&'a SelectionSet]) -> Self {
+        let mut rows = Vec::new();
         let fields = planner
             .collect(sets, &|condition| condition == T::CONNECTION)
             .into_iter()
@@ -800,49 +804,28 @@ impl<T: Record> ConnectionPlan<T> {
                 let field = match field_name(&fields) {
                     "totalCount" => ConnectionField::TotalCount,
                     "nodes" => {
-                        ConnectionField::Nodes(RecordPlan::new(planner, &selection_sets(&fields)))
+                        rows.push(RecordPlan::new(planner, &selection_sets(&fields)));
+                        ConnectionField::Nodes(rows.len() - 1)
                     }
                     "pageInfo" => ConnectionField::PageInfo(page_info_plan(planner, &fields)),
-                    "edges" => ConnectionField::Edges(edge_plan(planner, &fields)),
+                    "edges" => ConnectionField::Edges(edge_plan(planner, &fields, &mut rows)),
                     _ => ConnectionField::Typename,
                 };
                 (key.clone(), field)
             })
             .collect();
-        ConnectionPlan { fields }
-    }
-
-    /// The record selections of the page's rows: `nodes`, and `node` of `edges`.
-    fn record_plans(&self) -> Vec<&RecordPlan<T>> {
-        let mut plans = Vec::new();
-        for (_, field) in &self.fields {
-            match field {
-                ConnectionField::Nodes(plan) => plans.push(plan),
-                ConnectionField::Edges(fields) => {
-                    for (_, field) in fields {
-                        if let EdgeField::Node(plan) = field {
-                            plans.push(plan);
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        plans
+        ConnectionPlan { fields, rows }
     }
 
     /// The joins that read the references of the page's rows with the page's statement.
     fn joins(&self) -> Vec<Join> {
-        self.record_plans()
-            .into_iter()
-            .flat_map(RecordPlan::joins)
-            .collect()
+        self.rows.iter().flat_map(RecordPlan::joins).collect()
     }
 
     /// Keeps what [`ConnectionPlan::joins`] read, in the same order.
     fn joined(&self, joins: Vec<Join>, fetch: &Fetch<'_>) {
         let mut joins = joins.into_iter();
-        for plan in self.record_plans() {
+        for plan in &self.rows {
             let count = plan.joins().len();
             plan.joined(joins.by_ref().take(count).collect(), fetch);
         }
@@ -865,21 +848,7 @@ impl<T: Record> ConnectionPlan<T> {
     }
 
     async fn fetch(&mut self, fetch: &Fetch<'_>, rows: &[Row<T>]) {
-        let mut plans = Vec::new();
-        for (_, field) in &mut self.fields {
-            match field {
-                ConnectionField::Nodes(plan) => plans.push(plan),
-                ConnectionField::Edges(fields) => {
-                    for (_, field) in fields {
-                        if let EdgeField::Node(plan) = field {
-                            plans.push(plan);
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        join_all(plans.into_iter().map(|plan| plan.fetch(fetch, rows))).await;
+        join_all(self.rows.iter_mut().map(|plan| plan.fetch(fetch, rows))).await;
     }
 
     fn render<'p>(
@@ -900,7 +869,9 @@ impl<T: Record> ConnectionPlan<T> {
                             .iter()
                             .enumerate()
                             .map(|(index, (_, row))| {
-                                out.under(Segment::Index(index), |out| plan.render(row, out))
+                                out.under(Segment::Index(index), |out| {
+                                    self.render_row(*plan, row, out)
+                                })
                             })
                             .collect(),
                     )
@@ -921,7 +892,7 @@ impl<T: Record> ConnectionPlan<T> {
                                             EdgeField::Cursor => Value::String(cursor.encode()),
                                             EdgeField::Node(plan) => out
                                                 .under(Segment::Key(key.as_str()), |out| {
-                                                    plan.render(row, out)
+                                                    self.render_row(*plan, row, out)
                                                 }),
                                         };
                                         edge.insert(key.clone(), value);
@@ -937,19 +908,30 @@ impl<T: Record> ConnectionPlan<T> {
         }
         object(map, self.fields.len())
     }
+
+    /// A row of the page under the selection with this index.
+    fn render_row<'p>(&'p self, plan: usize, row: &Row<T>, out: &mut Out<'p>) -> Value {
+        self.rows
+            .get(plan)
+            .map_or(Value::Null, |plan| plan.render(row, out))
+    }
 }
 
 fn edge_plan<'a, T: Record>(
     planner: &Planner<'a>,
     fields: &[&'a Positioned<Field>],
-) -> Vec<(Name, EdgeField<T>)> {
+    rows: &mut Vec<RecordPlan<T>>,
+) -> Vec<(Name, EdgeField)> {
     planner
         .collect(&selection_sets(fields), &|condition| condition == T::EDGE)
         .into_iter()
         .map(|(key, fields)| {
             let field = match field_name(&fields) {
                 "cursor" => EdgeField::Cursor,
-                "node" => EdgeField::Node(RecordPlan::new(planner, &selection_sets(&fields))),
+                "node" => {
+                    rows.push(RecordPlan::new(planner, &selection_sets(&fields)));
+                    EdgeField::Node(rows.len() - 1)
+                }
                 _ => EdgeField::Typename,
             };
             (key.clone(), field)

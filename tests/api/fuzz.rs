@@ -51,24 +51,12 @@ fn every_request_gets_a_graphql_answer_and_the_server_keeps_serving() {
         bomb_levels: setting("ATMP_FUZZ_MAX_BOMB_LEVELS")
             .map_or(MAX_BOMB_LEVELS, |n: usize| n.max(1)),
     };
-    // proptest's runner is synchronous: it drives each request on a runtime of the test's own,
-    // with two workers, so that a request that hangs one worker cannot stop the timer.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = two_workers();
     let app = runtime.block_on(TestApp::spawn());
     let schema = runtime.block_on(Schema::introspect(&app));
     let address = runtime.block_on(serve_over_tcp(&app));
 
-    let mut runner = TestRunner::new(Config {
-        cases,
-        rng_seed: RngSeed::Fixed(SEED),
-        failure_persistence: None,
-        max_shrink_iters: 500,
-        ..Config::default()
-    });
+    let mut runner = seeded_runner(cases);
     // A crash takes the captured output with it: `ATMP_FUZZ_TRACE=1 … -- --nocapture` prints
     // each request before it is sent, so the last one printed is the culprit.
     let trace = std::env::var_os("ATMP_FUZZ_TRACE").is_some();
@@ -149,20 +137,10 @@ fn planned_and_field_by_field_answer_every_generated_query_alike() {
         nesting: MAX_NESTING,
         bomb_levels: MAX_BOMB_LEVELS,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = two_workers();
     let app = runtime.block_on(TestApp::spawn_with_generated(4));
     let schema = runtime.block_on(Schema::introspect(&app));
-    let mut runner = TestRunner::new(Config {
-        cases,
-        rng_seed: RngSeed::Fixed(SEED),
-        failure_persistence: None,
-        max_shrink_iters: 500,
-        ..Config::default()
-    });
+    let mut runner = seeded_runner(cases);
     let with_data = Cell::new(0);
     let result = runner.run(&vec(any::<u32>(), 0..256), |tape| {
         let mut builder = Builder::new(&schema, sizes, &tape);
@@ -189,6 +167,27 @@ fn planned_and_field_by_field_answer_every_generated_query_alike() {
     if let Err(failure) = result {
         panic!("{failure}");
     }
+}
+
+/// proptest's runner is synchronous: it drives each request on a runtime of the test's own,
+/// with two workers, so that a request that hangs one worker cannot stop the timer.
+fn two_workers() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A runner of `cases` cases from the fixed seed, shrinking a failure to its simplest form.
+fn seeded_runner(cases: u32) -> TestRunner {
+    TestRunner::new(Config {
+        cases,
+        rng_seed: RngSeed::Fixed(SEED),
+        failure_persistence: None,
+        max_shrink_iters: 500,
+        ..Config::default()
+    })
 }
 
 /// A number from the environment, if set.
