@@ -3,15 +3,18 @@
 //! async-graphql parses, validates, checks limits and resolves the query root; each root field
 //! that lists or looks up records then hands its subtree to this module. [`Planner`] walks the
 //! selection (fragments, type conditions, aliases and variables resolved; `@skip`/`@include`
-//! already applied by async-graphql) into a tree of plans, one per record kind and relation,
-//! checking every argument first. The tree is then fetched level by level: each relation at
-//! each level is one statement per source for all parent rows at once (siblings concurrently),
-//! with no timer anywhere. Last, the answer is rendered from the fetched rows in one pass, in
-//! the selection's order. Resolvers below the root never run on this path.
+//! already applied by async-graphql, with the variables' defaults the handler adds) into a tree
+//! of plans, one per record kind and relation, checking every argument first. The tree is then
+//! fetched level by level: each relation at each level is one statement per source for all
+//! parent rows at once (siblings concurrently), a top-level list's to-one references are joined
+//! into its own statement, and nothing waits on a timer. Last, the answer is rendered from the
+//! fetched rows in one pass, in the selection's order. Resolvers below the root never run here.
 //!
-//! Errors follow async-graphql's own resolvers exactly, so the two paths answer alike: a field
-//! that fails (a bad argument, a dangling reference) is left out of its object and reported once
-//! per object, with the object's path.
+//! Errors follow async-graphql's own resolvers, so the two paths answer alike: a field that
+//! fails (a bad argument, a failed read, a dangling reference) is left out of its object and
+//! reported once per object, with the object's path. Where the resolvers stray from the spec,
+//! the plan follows the spec: one response key for different fields or arguments is refused,
+//! and an object whose every field is skipped is `{}`.
 
 use std::any::{Any, TypeId};
 use std::collections::{HashMap, HashSet};
