@@ -1098,9 +1098,14 @@ where
             let mut ids: Vec<Uuid> = parents.iter().map(|p| R::Table::id(p)).collect();
             ids.sort_unstable();
             ids.dedup();
+            // The rows' references are read in the pages' own statement where possible.
+            let mut joins = self.plan.joins();
             let pages = async {
                 if self.plan.needs_page() {
-                    fetch.reads.child_pages::<Rel>(&ids, &self.query).await
+                    fetch
+                        .reads
+                        .child_pages::<Rel>(&ids, &self.query, &mut joins)
+                        .await
                 } else {
                     Ok(HashMap::new())
                 }
@@ -1117,6 +1122,7 @@ where
             };
             match futures::try_join!(pages, counts) {
                 Ok((pages, counts)) => {
+                    self.plan.joined(joins, fetch);
                     let rows: Vec<Row<T>> = pages
                         .values()
                         .flat_map(|page| page.rows.iter().map(|(_, row)| row.clone()))

@@ -321,16 +321,22 @@ impl Store {
         Ok(plan.page(plan.merge(lists)))
     }
 
-    /// One page of children for each parent, in one statement per source.
+    /// One page of children for each parent, in one statement per source, with the rows
+    /// `joins` reference read in the same statement where one source holds everything.
     pub(crate) async fn child_pages<R: Relation>(
         &self,
         caller: &Caller,
         parents: &[Uuid],
         query: &QueryOf<R::Child>,
+        joins: &mut [Join],
     ) -> Result<HashMap<Uuid, Page<<R::Child as Listable>::Model>>, StoreError> {
         type L<R> = <R as Relation>::Child;
         let plan = Plan::<L<R>>::new(query)?;
         let mut inner = select_rows::<L<R>>(caller, &query.filter);
+        let joined = self.sources().len() == 1 && !joins.is_empty() && open_to(joins, caller);
+        if joined {
+            add_joins(&mut inner, L::<R>::TABLE, joins);
+        }
         let parent = R::scope(&mut inner, parents);
         if let Some(after) = plan.after_cursor() {
             inner.cond_where(after);
@@ -358,6 +364,9 @@ impl Store {
         for answer in answers {
             let mut from_source: HashMap<Uuid, Vec<_>> = HashMap::new();
             for row in &answer {
+                if joined {
+                    read_joins(row, joins)?;
+                }
                 let parent: Uuid = row.try_get("", PARENT_KEY)?;
                 let model = <L<R> as Listable>::Model::from_query_result(row, "")?;
                 from_source.entry(parent).or_default().push(model);

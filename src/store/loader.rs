@@ -72,17 +72,19 @@ impl StoreLoader {
         self.store.rows_by_id::<L>(&self.caller, ids).await
     }
 
-    /// One page of relation `R` for each parent, in one statement per source.
+    /// One page of relation `R` for each parent, in one statement per source, with the
+    /// references `joins` names read alongside where one source holds every table.
     pub async fn child_pages<R: Relation>(
         &self,
         parents: &[Uuid],
         query: &QueryOf<R::Child>,
+        joins: &mut [Join],
     ) -> Result<HashMap<Uuid, Page<<R::Child as Listable>::Model>>, StoreError> {
         if parents.is_empty() {
             return Ok(HashMap::new());
         }
         self.store
-            .child_pages::<R>(&self.caller, parents, query)
+            .child_pages::<R>(&self.caller, parents, query, joins)
             .await
     }
 
@@ -263,7 +265,7 @@ impl<R: Relation> Load<ChildPage<R>> for StoreLoader {
         for (query, parents) in group_by(keys, |k| k.query.clone(), |k| k.parent) {
             let found = self
                 .store
-                .child_pages::<R>(&self.caller, &parents, &query)
+                .child_pages::<R>(&self.caller, &parents, &query, &mut [])
                 .await?;
             for (parent, page) in found {
                 pages.insert(ChildPage::new(parent, query.clone()), Arc::new(page));
