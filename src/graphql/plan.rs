@@ -1100,28 +1100,29 @@ where
             ids.dedup();
             // The rows' references are read in the pages' own statement where possible.
             let mut joins = self.plan.joins();
-            let pages = async {
-                if self.plan.needs_page() {
-                    fetch
-                        .reads
-                        .child_pages::<Rel>(&ids, &self.query, &mut joins)
-                        .await
-                } else {
-                    Ok(HashMap::new())
-                }
+            let counted = self.plan.needs_count();
+            let read = if self.plan.needs_page() {
+                fetch
+                    .reads
+                    .child_pages::<Rel>(&ids, &self.query, &mut joins, counted)
+                    .await
+            } else if counted {
+                fetch
+                    .reads
+                    .child_counts::<Rel>(&ids, &self.query.filter)
+                    .await
+                    .map(|counts| store::ChildPages {
+                        pages: HashMap::new(),
+                        counts,
+                    })
+            } else {
+                Ok(store::ChildPages {
+                    pages: HashMap::new(),
+                    counts: HashMap::new(),
+                })
             };
-            let counts = async {
-                if self.plan.needs_count() {
-                    fetch
-                        .reads
-                        .child_counts::<Rel>(&ids, &self.query.filter)
-                        .await
-                } else {
-                    Ok(HashMap::new())
-                }
-            };
-            match futures::try_join!(pages, counts) {
-                Ok((pages, counts)) => {
+            match read {
+                Ok(store::ChildPages { pages, counts }) => {
                     self.plan.joined(joins, fetch);
                     let rows: Vec<Row<T>> = pages
                         .values()
@@ -1267,24 +1268,18 @@ where
             Box::pin(async move {
                 // The rows' references are read in the page's own statement where possible.
                 let mut joins = list.plan.joins();
-                let page = async {
-                    if list.plan.needs_page() {
-                        fetch
-                            .reads
-                            .page_joined::<T::Table>(&list.query, &mut joins)
-                            .await
-                    } else {
-                        Ok(Page::default())
-                    }
+                let counted = list.plan.needs_count();
+                let (page, count) = if list.plan.needs_page() {
+                    fetch
+                        .reads
+                        .page_joined::<T::Table>(&list.query, &mut joins, counted)
+                        .await?
+                } else if counted {
+                    let count = fetch.reads.count::<T::Table>(&list.query.filter).await?;
+                    (Page::default(), count)
+                } else {
+                    (Page::default(), 0)
                 };
-                let count = async {
-                    if list.plan.needs_count() {
-                        fetch.reads.count::<T::Table>(&list.query.filter).await
-                    } else {
-                        Ok(0)
-                    }
-                };
-                let (page, count) = futures::try_join!(page, count)?;
                 list.plan.joined(joins, fetch);
                 let rows: Vec<Row<T>> = page.rows.iter().map(|(_, row)| row.clone()).collect();
                 list.page = page;

@@ -237,6 +237,23 @@ fn select_rows<L: Listable>(caller: &Caller, filter: &L::Filter) -> SelectStatem
         .into_query()
 }
 
+/// `SELECT COUNT(*) FROM L WHERE <filter> AND <visible to caller>`.
+fn count_rows<L: Listable>(caller: &Caller, filter: &L::Filter) -> SelectStatement {
+    let mut select = Query::select();
+    select
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new(COUNT))
+        .from(Alias::new(L::TABLE))
+        .cond_where(L::condition(filter))
+        .cond_where(L::visible_to(caller));
+    select
+}
+
+/// The count a row carries in its `row_count` column.
+fn count_of(row: &sea_orm::QueryResult) -> Result<u64, StoreError> {
+    let count: i64 = row.try_get("", COUNT)?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}
+
 fn rows_of<M: FromQueryResult>(results: Vec<sea_orm::QueryResult>) -> Result<Vec<M>, StoreError> {
     results
         .iter()
@@ -282,17 +299,24 @@ impl Store {
         caller: &Caller,
         query: &QueryOf<L>,
     ) -> Result<Page<L::Model>, StoreError> {
-        self.page_joined::<L>(caller, query, &mut []).await
+        let (page, _) = self.page_joined::<L>(caller, query, &mut [], false).await?;
+        Ok(page)
     }
 
     /// One page of the list of `L`, with the rows `joins` reference read in the same
-    /// statement where one source holds everything (left unread otherwise).
+    /// statement where one source holds everything (left unread otherwise), and, when
+    /// `counted`, how many rows match the filter (0 otherwise).
+    ///
+    /// The count is a scalar subquery of the page's own statement, which both engines run
+    /// once: the list and its `totalCount` are one round trip. Only an empty page past a
+    /// cursor, which carries no count, is counted by a statement of its own.
     pub(crate) async fn page_joined<L: Listable>(
         &self,
         caller: &Caller,
         query: &QueryOf<L>,
         joins: &mut [Join],
-    ) -> Result<Page<L::Model>, StoreError> {
+        counted: bool,
+    ) -> Result<(Page<L::Model>, u64), StoreError> {
         let plan = Plan::<L>::new(query)?;
         let mut select = select_rows::<L>(caller, &query.filter);
         if let Some(after) = plan.after_cursor() {
@@ -300,6 +324,13 @@ impl Store {
         }
         plan.order_rows(&mut select);
         select.limit(plan.fetch_limit());
+        if counted {
+            let count = count_rows::<L>(caller, &query.filter);
+            select.expr_as(
+                Expr::SubQuery(None, Box::new(count.into())),
+                Alias::new(COUNT),
+            );
+        }
         let joined = self.sources().len() == 1 && !joins.is_empty() && open_to(joins, caller);
         if joined {
             add_joins(&mut select, L::TABLE, joins);
@@ -314,22 +345,63 @@ impl Store {
                 read_joins(row, joins)?;
             }
         }
+        let mut total = 0u64;
+        let mut uncounted = false;
+        if counted {
+            for answer in &answers {
+                match answer.first() {
+                    Some(row) => total += count_of(row)?,
+                    // No row and no cursor: the filter itself matches nothing.
+                    None => uncounted |= query.page.cursor.is_some(),
+                }
+            }
+        }
         let lists = answers
             .into_iter()
             .map(rows_of::<L::Model>)
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(plan.page(plan.merge(lists)))
+        if uncounted {
+            total = self.count::<L>(caller, &query.filter).await?;
+        }
+        Ok((plan.page(plan.merge(lists)), total))
     }
 
     /// One page of children for each parent, in one statement per source, with the rows
-    /// `joins` reference read in the same statement where one source holds everything.
+    /// `joins` reference read in the same statement where one source holds everything, and,
+    /// when `counted`, how many children of each parent match the filter (none otherwise).
+    ///
+    /// The counts are a window over the same rows the pages are ranked in, so pages and
+    /// counts are one statement. A cursor narrows the ranked rows but not the count: the
+    /// counts then take a statement of their own, run alongside.
     pub(crate) async fn child_pages<R: Relation>(
         &self,
         caller: &Caller,
         parents: &[Uuid],
         query: &QueryOf<R::Child>,
         joins: &mut [Join],
-    ) -> Result<HashMap<Uuid, Page<<R::Child as Listable>::Model>>, StoreError> {
+        counted: bool,
+    ) -> Result<ChildPages<<R::Child as Listable>::Model>, StoreError> {
+        if counted && query.page.cursor.is_some() {
+            let (pages, counts) = futures::try_join!(
+                self.ranked_child_pages::<R>(caller, parents, query, joins, false),
+                self.child_counts::<R>(caller, parents, &query.filter),
+            )?;
+            return Ok(ChildPages { counts, ..pages });
+        }
+        self.ranked_child_pages::<R>(caller, parents, query, joins, counted)
+            .await
+    }
+
+    /// [`Store::child_pages`] in one statement: each parent's rows ranked by a window
+    /// function, and counted by another when `counted`.
+    async fn ranked_child_pages<R: Relation>(
+        &self,
+        caller: &Caller,
+        parents: &[Uuid],
+        query: &QueryOf<R::Child>,
+        joins: &mut [Join],
+        counted: bool,
+    ) -> Result<ChildPages<<R::Child as Listable>::Model>, StoreError> {
         type L<R> = <R as Relation>::Child;
         let plan = Plan::<L<R>>::new(query)?;
         let mut inner = select_rows::<L<R>>(caller, &query.filter);
@@ -346,6 +418,11 @@ impl Store {
         for (col, direction) in plan.fetch_order() {
             window.order_by_expr(column(L::<R>::TABLE, col), sql_order(direction));
         }
+        if counted {
+            let mut whole = WindowStatement::new();
+            whole.add_partition_by(parent.clone());
+            inner.expr_window_as(Expr::cust("COUNT(*)"), whole, Alias::new(COUNT));
+        }
         inner.expr_as(parent, Alias::new(PARENT_KEY));
         inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new(ROW_NUMBER));
         let mut select = Query::select();
@@ -361,6 +438,7 @@ impl Store {
         )
         .await?;
         let mut per_parent: HashMap<Uuid, Vec<Vec<<L<R> as Listable>::Model>>> = HashMap::new();
+        let mut counts: HashMap<Uuid, u64> = HashMap::new();
         for answer in answers {
             let mut from_source: HashMap<Uuid, Vec<_>> = HashMap::new();
             for row in &answer {
@@ -369,19 +447,31 @@ impl Store {
                 }
                 let parent: Uuid = row.try_get("", PARENT_KEY)?;
                 let model = <L<R> as Listable>::Model::from_query_result(row, "")?;
-                from_source.entry(parent).or_default().push(model);
+                let rows = from_source.entry(parent).or_default();
+                // Every row of a parent carries its count: the first one gives it.
+                if counted && rows.is_empty() {
+                    *counts.entry(parent).or_default() += count_of(row)?;
+                }
+                rows.push(model);
             }
             for (parent, rows) in from_source {
                 per_parent.entry(parent).or_default().push(rows);
             }
         }
-        Ok(parents
+        let pages = parents
             .iter()
             .map(|parent| {
                 let lists = per_parent.remove(parent).unwrap_or_default();
                 (*parent, plan.page(plan.merge(lists)))
             })
-            .collect())
+            .collect();
+        if counted {
+            // Without a cursor, a parent with no ranked row has no matching child at all.
+            for parent in parents {
+                counts.entry(*parent).or_default();
+            }
+        }
+        Ok(ChildPages { pages, counts })
     }
 
     /// How many rows of `L` match the filter.
@@ -390,12 +480,7 @@ impl Store {
         caller: &Caller,
         filter: &L::Filter,
     ) -> Result<u64, StoreError> {
-        let mut select = Query::select();
-        select
-            .expr_as(Expr::cust("COUNT(*)"), Alias::new(COUNT))
-            .from(Alias::new(L::TABLE))
-            .cond_where(L::condition(filter))
-            .cond_where(L::visible_to(caller));
+        let select = count_rows::<L>(caller, filter);
         let answers = try_join_all(
             self.sources_for(L::institutions(filter))
                 .map(|source| source.query_all(&select)),
@@ -403,8 +488,7 @@ impl Store {
         .await?;
         let mut total = 0u64;
         for row in answers.iter().flatten() {
-            let count: i64 = row.try_get("", COUNT)?;
-            total += u64::try_from(count).unwrap_or(0);
+            total += count_of(row)?;
         }
         Ok(total)
     }
@@ -440,6 +524,12 @@ impl Store {
         }
         Ok(counts)
     }
+}
+
+/// A relation's page for each parent, and its count for each parent when one was asked for.
+pub struct ChildPages<M> {
+    pub pages: HashMap<Uuid, Page<M>>,
+    pub counts: HashMap<Uuid, u64>,
 }
 
 /// A relation whose child rows name their parent in one column.

@@ -15,7 +15,7 @@ use super::domain::{
     Accreditations, Appointments, Cleanrooms, Institutions, Milestones, People, Products, Trials,
     Units,
 };
-use super::list::{Listable, QueryOf, Relation};
+use super::list::{ChildPages, Listable, QueryOf, Relation};
 use super::{Caller, Join, Page, Store, StoreError};
 
 /// Reads for one caller: the one way from the GraphQL layer into the store, so every read
@@ -45,14 +45,16 @@ impl StoreLoader {
     }
 
     /// A page of a top-level list with the references `joins` names read alongside, in the
-    /// same statement where one source holds every table.
+    /// same statement where one source holds every table, and, when `counted`, the list's
+    /// count (0 otherwise).
     pub async fn page_joined<L: Listable>(
         &self,
         query: &QueryOf<L>,
         joins: &mut [Join],
-    ) -> Result<Page<L::Model>, StoreError> {
+        counted: bool,
+    ) -> Result<(Page<L::Model>, u64), StoreError> {
         self.store
-            .page_joined::<L>(&self.caller, query, joins)
+            .page_joined::<L>(&self.caller, query, joins, counted)
             .await
     }
 
@@ -73,18 +75,23 @@ impl StoreLoader {
     }
 
     /// One page of relation `R` for each parent, in one statement per source, with the
-    /// references `joins` names read alongside where one source holds every table.
+    /// references `joins` names read alongside where one source holds every table, and,
+    /// when `counted`, each parent's count.
     pub async fn child_pages<R: Relation>(
         &self,
         parents: &[Uuid],
         query: &QueryOf<R::Child>,
         joins: &mut [Join],
-    ) -> Result<HashMap<Uuid, Page<<R::Child as Listable>::Model>>, StoreError> {
+        counted: bool,
+    ) -> Result<ChildPages<<R::Child as Listable>::Model>, StoreError> {
         if parents.is_empty() {
-            return Ok(HashMap::new());
+            return Ok(ChildPages {
+                pages: HashMap::new(),
+                counts: HashMap::new(),
+            });
         }
         self.store
-            .child_pages::<R>(&self.caller, parents, query, joins)
+            .child_pages::<R>(&self.caller, parents, query, joins, counted)
             .await
     }
 
@@ -265,9 +272,9 @@ impl<R: Relation> Load<ChildPage<R>> for StoreLoader {
         for (query, parents) in group_by(keys, |k| k.query.clone(), |k| k.parent) {
             let found = self
                 .store
-                .child_pages::<R>(&self.caller, &parents, &query, &mut [])
+                .child_pages::<R>(&self.caller, &parents, &query, &mut [], false)
                 .await?;
-            for (parent, page) in found {
+            for (parent, page) in found.pages {
                 pages.insert(ChildPage::new(parent, query.clone()), Arc::new(page));
             }
         }

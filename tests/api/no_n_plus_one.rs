@@ -1,5 +1,7 @@
 //! Statements per request are bounded by the query's depth, never by its rows.
 
+use serde_json::{json, Value};
+
 use crate::helpers::TestApp;
 
 const NESTED: &str = r#"{ units(first: 100) { totalCount nodes { name
@@ -8,7 +10,7 @@ const NESTED: &str = r#"{ units(first: 100) { totalCount nodes { name
     people(first: 5) { nodes { name } } } } }"#;
 
 #[tokio::test]
-async fn a_hundred_units_with_institution_cleanrooms_and_people_take_five_statements() {
+async fn a_hundred_units_with_institution_cleanrooms_and_people_take_three_statements() {
     let app = TestApp::spawn_with_generated(120).await;
 
     let (statements, data) = app.statements_for(NESTED).await;
@@ -26,9 +28,9 @@ async fn a_hundred_units_with_institution_cleanrooms_and_people_take_five_statem
     assert_eq!(generated["institution"]["code"], "KUH");
     assert_eq!(generated["cleanrooms"]["totalCount"], 5);
     assert_eq!(generated["people"]["nodes"].as_array().unwrap().len(), 3);
-    // units page with their institution joined, units count, cleanroom pages, cleanroom
-    // counts, people pages
-    assert_eq!(statements, 5);
+    // units page with their institution joined and the units' count; cleanroom pages with
+    // their counts; people pages
+    assert_eq!(statements, 3);
 }
 
 #[tokio::test]
@@ -40,7 +42,7 @@ async fn ten_units_take_as_many_statements_as_a_hundred() {
         .await;
 
     assert_eq!(data["units"]["nodes"].as_array().unwrap().len(), 10);
-    assert_eq!(statements, 5);
+    assert_eq!(statements, 3);
 }
 
 #[tokio::test]
@@ -80,16 +82,16 @@ async fn a_heavy_query_run_off_the_workers_batches_the_same() {
 #[tokio::test]
 async fn every_readme_example_takes_one_statement_per_relation_and_level() {
     let app = TestApp::spawn_with_generated(30).await;
-    // What each level loads, one statement each (a count is a statement of its own).
+    // What each level loads, one statement each (a page's count is read with it).
     let expected = [
-        // institutions; their units page, units count; the units' people page, people count
-        ("01-institutions-and-units", 5),
-        // units with their institution joined; their cleanroom pages, cleanroom counts
-        ("02-cleanrooms", 3),
+        // institutions; their units pages with counts; the units' people pages with counts
+        ("01-institutions-and-units", 3),
+        // units with their institution joined; their cleanroom pages with counts
+        ("02-cleanrooms", 2),
         // units; their appointment pages with each appointment's person and institution joined
         ("03-atmp-center-leadership", 2),
-        // people, people count; their appointment pages with institution and unit joined
-        ("04-people-across-institutions", 3),
+        // people with their count; their appointment pages with institution and unit joined
+        ("04-people-across-institutions", 2),
         // milestones with their institution and unit joined
         ("05-timeline", 1),
         // products with their institution and developing unit joined; their trials; the
@@ -109,4 +111,97 @@ async fn every_readme_example_takes_one_statement_per_relation_and_level() {
 
         assert_eq!(counted, statements, "{name}");
     }
+}
+
+#[tokio::test]
+async fn a_count_past_a_cursor_is_the_whole_lists_and_read_with_its_page() {
+    let app = TestApp::spawn_with_generated(30).await;
+    let first = app
+        .data("{ units(first: 40) { totalCount pageInfo { endCursor } } }")
+        .await;
+    let cursor = first["units"]["pageInfo"]["endCursor"].as_str().unwrap();
+
+    let (statements, data) = app
+        .statements_for(&format!(
+            r#"{{ units(first: 5, after: "{cursor}") {{ totalCount nodes {{ name }} }} }}"#
+        ))
+        .await;
+
+    assert_eq!(
+        data["units"]["totalCount"], 42,
+        "12 seeded units and 30 generated"
+    );
+    assert_eq!(data["units"]["nodes"].as_array().unwrap().len(), 2);
+    // the page and its count in one statement
+    assert_eq!(statements, 1);
+}
+
+#[tokio::test]
+async fn an_empty_page_past_the_end_still_counts_the_whole_list() {
+    let app = TestApp::spawn().await;
+    let first = app
+        .data("{ units(first: 100) { pageInfo { endCursor } } }")
+        .await;
+    let cursor = first["units"]["pageInfo"]["endCursor"].as_str().unwrap();
+
+    let (statements, data) = app
+        .statements_for(&format!(
+            r#"{{ units(first: 5, after: "{cursor}") {{ totalCount nodes {{ name }} }} }}"#
+        ))
+        .await;
+
+    assert_eq!(
+        data["units"],
+        json!({ "totalCount": 12, "nodes": [] }),
+        "the seed's 12 units"
+    );
+    // an empty page carries no count: the count is a statement of its own
+    assert_eq!(statements, 2);
+}
+
+#[tokio::test]
+async fn nested_counts_under_a_cursor_count_every_child_of_each_parent() {
+    let app = TestApp::spawn_with_generated(3).await;
+    let query = |position: &str| {
+        format!(
+            r#"{{ units(first: 100, filter: {{ kind: {{ eq: GMP_FACILITY }} }}) {{ nodes {{ name
+                cleanrooms({position}) {{ totalCount pageInfo {{ endCursor }} nodes {{ code }} }} }} }} }}"#
+        )
+    };
+    let generated = |data: &Value| -> Value {
+        data["units"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["name"] == "Generated unit 000001")
+            .unwrap()["cleanrooms"]
+            .clone()
+    };
+    let counts = |data: &Value| -> Vec<(Value, Value)> {
+        data["units"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| (u["name"].clone(), u["cleanrooms"]["totalCount"].clone()))
+            .collect()
+    };
+    let unpaged = app.data(&query("first: 2")).await;
+    let cursor = generated(&unpaged)["pageInfo"]["endCursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let (statements, paged) = app
+        .statements_for(&query(&format!(r#"first: 2, after: "{cursor}""#)))
+        .await;
+
+    assert_eq!(
+        counts(&paged),
+        counts(&unpaged),
+        "a cursor narrows no count"
+    );
+    assert_eq!(generated(&paged)["totalCount"], 5);
+    assert_eq!(generated(&paged)["nodes"].as_array().unwrap().len(), 2);
+    // units; the cleanroom pages past the cursor, and their counts alongside
+    assert_eq!(statements, 3);
 }
