@@ -8,9 +8,10 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, SelectStatement};
-use sea_orm::{DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryResult};
+use sea_orm::{DbErr, EntityTrait, IdenStatic, Iterable, QueryResult};
 use uuid::Uuid;
 
+use super::decode::{position, FromColumn, Positional};
 use super::list::Listable;
 use super::Caller;
 
@@ -26,6 +27,8 @@ pub struct Join {
     pub below: Vec<Join>,
     /// What the statement found, by ID; empty when the reference was not joined.
     pub found: HashMap<Uuid, JoinedRow>,
+    /// The position of the joined table's first column in the statement's rows.
+    first: usize,
 }
 
 impl Join {
@@ -41,6 +44,7 @@ impl Join {
             table: Box::new(TableOf::<L>(PhantomData)),
             below,
             found: HashMap::new(),
+            first: 0,
         }
     }
 }
@@ -52,8 +56,9 @@ trait JoinedTable: Send + Sync {
     /// Whether `caller` may see every row of the table: only then is it joined, as the join
     /// does not narrow what it reads.
     fn open_to(&self, caller: &Caller) -> bool;
-    /// The row at `prefix`, or `None` where the `LEFT JOIN` matched nothing.
-    fn decode(&self, row: &QueryResult, prefix: &str) -> Result<Option<(Uuid, JoinedRow)>, DbErr>;
+    /// The row whose first column is at `first`, or `None` where the `LEFT JOIN` matched
+    /// nothing.
+    fn decode(&self, row: &QueryResult, first: usize) -> Result<Option<(Uuid, JoinedRow)>, DbErr>;
 }
 
 struct TableOf<L>(PhantomData<fn() -> L>);
@@ -73,12 +78,12 @@ impl<L: Listable> JoinedTable for TableOf<L> {
         L::visible_to(caller).is_empty()
     }
 
-    fn decode(&self, row: &QueryResult, prefix: &str) -> Result<Option<(Uuid, JoinedRow)>, DbErr> {
-        let id: Option<Uuid> = row.try_get(prefix, "id")?;
-        if id.is_none() {
+    fn decode(&self, row: &QueryResult, first: usize) -> Result<Option<(Uuid, JoinedRow)>, DbErr> {
+        // `id` is every table's first column.
+        if Option::<Uuid>::from_column(row, first)?.is_none() {
             return Ok(None);
         }
-        let model = L::Model::from_query_result(row, prefix)?;
+        let model = L::Model::decode(row, first)?;
         Ok(Some((L::id(&model), Arc::new(model))))
     }
 }
@@ -119,20 +124,29 @@ fn add_below(select: &mut SelectStatement, parent: String, joins: &[Join], next:
     }
 }
 
-/// Reads each join's row out of a result row, in the order [`add_joins`] named them.
-pub(crate) fn read_joins(row: &QueryResult, joins: &mut [Join]) -> Result<(), DbErr> {
+/// Finds where each join's columns start in the rows of one answer, by the names
+/// [`add_joins`] gave them, so that every row is then read by position.
+pub(crate) fn locate_joins(row: &QueryResult, joins: &mut [Join]) -> Result<(), DbErr> {
     let mut next = 0;
-    read_below(row, joins, &mut next)
+    locate_below(row, joins, &mut next)
 }
 
-fn read_below(row: &QueryResult, joins: &mut [Join], next: &mut usize) -> Result<(), DbErr> {
+fn locate_below(row: &QueryResult, joins: &mut [Join], next: &mut usize) -> Result<(), DbErr> {
     for join in joins {
-        let prefix = format!("j{next}_");
+        join.first = position(row, &format!("j{next}_id"))?;
         *next += 1;
-        if let Some((id, found)) = join.table.decode(row, &prefix)? {
+        locate_below(row, &mut join.below, next)?;
+    }
+    Ok(())
+}
+
+/// Reads each join's row out of a result row, at the positions [`locate_joins`] found.
+pub(crate) fn read_joins(row: &QueryResult, joins: &mut [Join]) -> Result<(), DbErr> {
+    for join in joins {
+        if let Some((id, found)) = join.table.decode(row, join.first)? {
             join.found.entry(id).or_insert(found);
         }
-        read_below(row, &mut join.below, next)?;
+        read_joins(row, &mut join.below)?;
     }
     Ok(())
 }

@@ -13,10 +13,11 @@ use sea_orm::sea_query::{
     Alias, Asterisk, Condition, Expr, ExprTrait, Order, OverStatement, Query, SelectStatement,
     Value, WindowStatement,
 };
-use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QueryTrait};
 use uuid::Uuid;
 
-use super::join::{add_joins, open_to, read_joins, Join};
+use super::decode::{position, Positional};
+use super::join::{add_joins, locate_joins, open_to, read_joins, Join};
 use super::page::{check_cursor, ordering_signature, Cursor, SortDirection, SortField, SortValue};
 use super::{Caller, OrderTerm, Page, PageRequest, Source, Store, StoreError};
 
@@ -25,7 +26,7 @@ pub trait Listable: Send + Sync + 'static {
     /// The SeaORM entity of the table.
     type Entity: EntityTrait<Model = Self::Model> + Default;
     /// A row.
-    type Model: FromQueryResult + Clone + Send + Sync + 'static;
+    type Model: Positional + Clone + Send + Sync + 'static;
     /// The plain-Rust filter of the list.
     type Filter: Clone + Debug + Default + PartialEq + Eq + Hash + Send + Sync + 'static;
     /// The fields the list can be ordered by.
@@ -254,10 +255,11 @@ fn count_of(row: &sea_orm::QueryResult) -> Result<u64, StoreError> {
     Ok(u64::try_from(count).unwrap_or(0))
 }
 
-fn rows_of<M: FromQueryResult>(results: Vec<sea_orm::QueryResult>) -> Result<Vec<M>, StoreError> {
+/// The rows of a statement that selects the table's columns first.
+fn rows_of<M: Positional>(results: Vec<sea_orm::QueryResult>) -> Result<Vec<M>, StoreError> {
     results
         .iter()
-        .map(|row| M::from_query_result(row, "").map_err(StoreError::from))
+        .map(|row| M::decode(row, 0).map_err(StoreError::from))
         .collect()
 }
 
@@ -341,8 +343,13 @@ impl Store {
         )
         .await?;
         if joined {
-            for row in answers.iter().flatten() {
-                read_joins(row, joins)?;
+            for answer in &answers {
+                if let Some(first) = answer.first() {
+                    locate_joins(first, joins)?;
+                }
+                for row in answer {
+                    read_joins(row, joins)?;
+                }
             }
         }
         let mut total = 0u64;
@@ -441,16 +448,30 @@ impl Store {
         let mut counts: HashMap<Uuid, u64> = HashMap::new();
         for answer in answers {
             let mut from_source: HashMap<Uuid, Vec<_>> = HashMap::new();
+            let Some(first) = answer.first() else {
+                continue;
+            };
+            // The statement's own columns follow the table's; found once, read by position.
+            let parent_at = position(first, PARENT_KEY)?;
+            let count_at = if counted {
+                Some(position(first, COUNT)?)
+            } else {
+                None
+            };
+            if joined {
+                locate_joins(first, joins)?;
+            }
             for row in &answer {
                 if joined {
                     read_joins(row, joins)?;
                 }
-                let parent: Uuid = row.try_get("", PARENT_KEY)?;
-                let model = <L<R> as Listable>::Model::from_query_result(row, "")?;
+                let parent: Uuid = row.try_get_by_index(parent_at)?;
+                let model = <L<R> as Listable>::Model::decode(row, 0)?;
                 let rows = from_source.entry(parent).or_default();
                 // Every row of a parent carries its count: the first one gives it.
-                if counted && rows.is_empty() {
-                    *counts.entry(parent).or_default() += count_of(row)?;
+                if let (Some(at), true) = (count_at, rows.is_empty()) {
+                    let count: i64 = row.try_get_by_index(at)?;
+                    *counts.entry(parent).or_default() += u64::try_from(count).unwrap_or(0);
                 }
                 rows.push(model);
             }

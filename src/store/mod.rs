@@ -9,6 +9,7 @@
 //! joins across institutions.
 
 mod batch;
+mod decode;
 mod domain;
 mod error;
 mod join;

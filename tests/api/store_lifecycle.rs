@@ -49,3 +49,38 @@ async fn a_database_outage_is_an_internal_error_that_leaks_nothing() {
     assert_eq!(query.error_messages(), ["internal error"]);
     assert_eq!(query.body["data"], json!(null));
 }
+
+#[tokio::test]
+async fn a_stored_value_outside_its_vocabulary_is_an_internal_error_that_leaks_nothing() {
+    let app = TestApp::spawn().await;
+    let database = sea_orm::Database::connect(app.database_url.clone())
+        .await
+        .unwrap();
+    // Written past the import's validation, as a hand-edited database could be: one
+    // cleanroom's grade and one facility's kind, both read by position.
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &database,
+        "UPDATE cleanroom SET grade = 'Z' WHERE code = 'VECURA-01';
+         UPDATE unit SET kind = 'SHIPYARD' WHERE short_name = 'Vecura'",
+    )
+    .await
+    .unwrap();
+
+    let listed = app
+        .graphql("{ cleanrooms(first: 50) { nodes { code } } }")
+        .await;
+    let units = app.graphql("{ units(first: 50) { nodes { name } } }").await;
+    let joined = app
+        .graphql("{ cleanrooms(first: 50) { nodes { unit { shortName } } } }")
+        .await;
+
+    for (what, response) in [
+        ("a listed cleanroom", &listed),
+        ("a listed unit", &units),
+        ("a unit joined to its cleanroom", &joined),
+    ] {
+        assert_eq!(response.status, StatusCode::OK, "{what}: {response:?}");
+        assert_eq!(response.error_codes(), ["INTERNAL"], "{what}: {response:?}");
+        assert_eq!(response.error_messages(), ["internal error"], "{what}");
+    }
+}
