@@ -29,7 +29,7 @@ planned_record!(Person: store::People {
         "id" => id,
         "givenName" => given_name,
         "familyName" => family_name,
-        "name" => name,
+        "name" => name [given_name, family_name],
         "orcid" => orcid,
     }
     to_one {

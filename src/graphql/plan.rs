@@ -36,7 +36,7 @@ use super::filter::{FilterInput, OrderInput};
 use super::node::{parse_global_id, NodeType};
 use super::{ApiError, Provenance};
 use crate::store::{
-    self, Join, JoinedRow, Listable, Page, QueryOf, Relation, StoreError, StoreLoader,
+    self, Columns, Join, JoinedRow, Listable, Page, QueryOf, Relation, StoreError, StoreLoader,
 };
 
 /// How the fields of a request are resolved.
@@ -154,6 +154,8 @@ pub(crate) struct Planner<'a> {
     limits: &'a Limits,
     /// The first pair of fields met under one response key that ask for different things.
     conflict: std::cell::RefCell<Option<ServerError>>,
+    /// The columns of each table that the planned fields read.
+    columns: std::cell::RefCell<HashMap<&'static str, Columns>>,
 }
 
 /// The fields of a selection grouped by response key, in the order they are first selected.
@@ -166,6 +168,7 @@ impl<'a> Planner<'a> {
             reads: loader(ctx)?.loader(),
             limits: limits(ctx)?,
             conflict: std::cell::RefCell::new(None),
+            columns: std::cell::RefCell::new(HashMap::new()),
         })
     }
 
@@ -263,6 +266,16 @@ impl<'a> Planner<'a> {
         .map_or_else(|| vec![field], |(_, fields)| fields)
     }
 
+    /// Notes that a planned field reads these columns of `L`.
+    pub(crate) fn read<L: Listable>(&self, names: &[&str]) {
+        let columns = Columns::of::<L::Model>(names);
+        self.columns
+            .borrow_mut()
+            .entry(L::TABLE)
+            .and_modify(|known| *known = known.and(columns))
+            .or_insert(columns);
+    }
+
     fn variable(&self, name: &str) -> Result<Value, ApiError> {
         self.env
             .operation
@@ -333,6 +346,7 @@ impl<'a> Planner<'a> {
         column: &'static str,
         required: bool,
     ) -> FieldPlan<R> {
+        self.read::<R::Table>(&[column]);
         FieldPlan::Nested(Box::new(ToOne::<R, T> {
             key,
             column,
@@ -373,11 +387,12 @@ impl<'a> Planner<'a> {
     }
 
     /// The plan of a record's `provenance`.
-    pub(crate) fn provenance<R>(
+    pub(crate) fn provenance<R: Record>(
         &self,
         fields: &[&'a Positioned<Field>],
         of: fn(&R, &Context<'_>) -> Option<Provenance>,
     ) -> FieldPlan<R> {
+        self.read::<R::Table>(&["provenance", "sample_fields"]);
         let fields = self
             .collect(&selection_sets(fields), &|condition| {
                 condition == "Provenance"
@@ -440,7 +455,7 @@ pub(crate) trait Nested<R: Record>: Send + Sync {
 
     /// For a reference: the join that reads it, and the references below it, with the
     /// parent rows' own statement.
-    fn join(&self) -> Option<Join> {
+    fn join(&self, _fetch: &Fetch<'_>) -> Option<Join> {
         None
     }
 
@@ -460,17 +475,29 @@ pub(crate) trait Nested<R: Record>: Send + Sync {
 pub(crate) struct Fetch<'s> {
     reads: &'s StoreLoader,
     by_id: Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
+    /// The columns of each table that the plan reads anywhere: every read of a table
+    /// selects them all, so that a row kept for the request serves each of its fields.
+    columns: HashMap<&'static str, Columns>,
 }
 
 /// Rows of one table by ID; `None` where the ID names no row the caller may see.
 type Known<T> = HashMap<Uuid, Option<Row<T>>>;
 
 impl<'s> Fetch<'s> {
-    fn new(reads: &'s StoreLoader) -> Self {
+    fn new(reads: &'s StoreLoader, columns: HashMap<&'static str, Columns>) -> Self {
         Fetch {
             reads,
             by_id: Mutex::new(HashMap::new()),
+            columns,
         }
+    }
+
+    /// The columns of `L` to read: those the plan's fields of `L` read, and the ID.
+    fn columns<L: Listable>(&self) -> Columns {
+        self.columns
+            .get(L::TABLE)
+            .copied()
+            .unwrap_or_else(|| Columns::of::<L::Model>(&[]))
     }
 
     fn with_known<T: Record, V>(&self, use_known: impl FnOnce(&mut Known<T>) -> V) -> V {
@@ -501,7 +528,10 @@ impl<'s> Fetch<'s> {
         if missing.is_empty() {
             return Ok(());
         }
-        let mut found = self.reads.records::<T::Table>(&missing).await?;
+        let mut found = self
+            .reads
+            .records::<T::Table>(&missing, self.columns::<T::Table>())
+            .await?;
         self.with_known::<T, _>(|known| {
             for id in missing {
                 known.insert(id, found.remove(&id));
@@ -632,18 +662,23 @@ impl<R: Record> RecordPlan<R> {
         RecordPlan { fields }
     }
 
-    fn references(&self) -> impl Iterator<Item = (&dyn Nested<R>, Join)> + '_ {
-        self.fields.iter().filter_map(|(_, _, field)| match field {
-            FieldPlan::Nested(nested) => nested.join().map(|join| (nested.as_ref(), join)),
-            _ => None,
-        })
+    fn references<'f>(
+        &'f self,
+        fetch: &'f Fetch<'_>,
+    ) -> impl Iterator<Item = (&'f dyn Nested<R>, Join)> + 'f {
+        self.fields
+            .iter()
+            .filter_map(move |(_, _, field)| match field {
+                FieldPlan::Nested(nested) => nested.join(fetch).map(|join| (nested.as_ref(), join)),
+                _ => None,
+            })
     }
 
     /// The joins that read this selection's references with its rows' statement: one per
     /// column, however many fields (aliases) follow it, with all their joins below.
-    fn joins(&self) -> Vec<Join> {
+    fn joins(&self, fetch: &Fetch<'_>) -> Vec<Join> {
         let mut joins: Vec<Join> = Vec::new();
-        for (_, join) in self.references() {
+        for (_, join) in self.references(fetch) {
             match joins.iter_mut().find(|j| j.same_reference(&join)) {
                 Some(same) => same.below.extend(join.below),
                 None => joins.push(join),
@@ -655,7 +690,7 @@ impl<R: Record> RecordPlan<R> {
     /// Keeps what [`RecordPlan::joins`] read: each field takes its column's rows and, in
     /// order, the joins below that it added.
     fn joined(&self, mut joins: Vec<Join>, fetch: &Fetch<'_>) {
-        for (nested, mine) in self.references() {
+        for (nested, mine) in self.references(fetch) {
             if let Some(same) = joins.iter_mut().find(|j| j.same_reference(&mine)) {
                 let count = mine.below.len().min(same.below.len());
                 let below = same.below.drain(..count).collect();
@@ -821,15 +856,18 @@ impl<T: Record> ConnectionPlan<T> {
     }
 
     /// The joins that read the references of the page's rows with the page's statement.
-    fn joins(&self) -> Vec<Join> {
-        self.rows.iter().flat_map(RecordPlan::joins).collect()
+    fn joins(&self, fetch: &Fetch<'_>) -> Vec<Join> {
+        self.rows
+            .iter()
+            .flat_map(|plan| plan.joins(fetch))
+            .collect()
     }
 
     /// Keeps what [`ConnectionPlan::joins`] read, in the same order.
     fn joined(&self, joins: Vec<Join>, fetch: &Fetch<'_>) {
         let mut joins = joins.into_iter();
         for plan in &self.rows {
-            let count = plan.joins().len();
+            let count = plan.joins(fetch).len();
             plan.joined(joins.by_ref().take(count).collect(), fetch);
         }
     }
@@ -1029,8 +1067,12 @@ impl<R: Record, T: Record> ToOne<R, T> {
 }
 
 impl<R: Record, T: Record> Nested<R> for ToOne<R, T> {
-    fn join(&self) -> Option<Join> {
-        Some(Join::to::<T::Table>(self.column, self.target.plan.joins()))
+    fn join(&self, fetch: &Fetch<'_>) -> Option<Join> {
+        Some(Join::to::<T::Table>(
+            self.column,
+            fetch.columns::<T::Table>(),
+            self.target.plan.joins(fetch),
+        ))
     }
 
     fn joined(&self, found: &HashMap<Uuid, JoinedRow>, below: Vec<Join>, fetch: &Fetch<'_>) {
@@ -1099,12 +1141,18 @@ where
             ids.sort_unstable();
             ids.dedup();
             // The rows' references are read in the pages' own statement where possible.
-            let mut joins = self.plan.joins();
+            let mut joins = self.plan.joins(fetch);
             let counted = self.plan.needs_count();
             let read = if self.plan.needs_page() {
                 fetch
                     .reads
-                    .child_pages::<Rel>(&ids, &self.query, &mut joins, counted)
+                    .child_pages::<Rel>(
+                        &ids,
+                        &self.query,
+                        &mut joins,
+                        counted,
+                        fetch.columns::<T::Table>(),
+                    )
                     .await
             } else if counted {
                 fetch
@@ -1230,7 +1278,11 @@ where
         }
         Err(_) => return Ok(Answer::planned(Value::Null)),
     };
-    fetch(&mut planned, &Fetch::new(planner.reads)).await?;
+    fetch(
+        &mut planned,
+        &Fetch::new(planner.reads, planner.columns.take()),
+    )
+    .await?;
     let mut out = Out::new(ctx);
     let value = render(&planned, &mut out);
     if std::ptr::eq(first, ctx.item) {
@@ -1267,12 +1319,17 @@ where
         |list, fetch| {
             Box::pin(async move {
                 // The rows' references are read in the page's own statement where possible.
-                let mut joins = list.plan.joins();
+                let mut joins = list.plan.joins(fetch);
                 let counted = list.plan.needs_count();
                 let (page, count) = if list.plan.needs_page() {
                     fetch
                         .reads
-                        .page_joined::<T::Table>(&list.query, &mut joins, counted)
+                        .page_joined::<T::Table>(
+                            &list.query,
+                            &mut joins,
+                            counted,
+                            fetch.columns::<T::Table>(),
+                        )
                         .await?
                 } else if counted {
                     let count = fetch.reads.count::<T::Table>(&list.query.filter).await?;
@@ -1470,7 +1527,7 @@ pub(crate) async fn nodes<C>(
 /// type's own resolvers, references and connections through the plan.
 macro_rules! planned_record {
     ($record:ident: $table:ty {
-        leaves { $($leaf:literal => $method:ident),* $(,)? }
+        leaves { $($leaf:literal => $method:ident $([$($reads:ident),+])?),* $(,)? }
         to_one { $($one:literal => $target:ty, $column:ident, $required:literal;)* }
         children { $($many:literal => $relation:ty, $child:ty, $filter:ident, $order:ident;)* }
     }) => {
@@ -1493,9 +1550,14 @@ macro_rules! planned_record {
                 use $crate::graphql::plan::{FieldPlan, Leaf as _};
                 Ok(Some(match name {
                     // `#[Object]` gives each resolver a context parameter; these ignore it.
-                    $($leaf => FieldPlan::Leaf(|record: &$record, ctx| {
-                        record.$method(ctx).now_or_never().and_then(Result::ok).map(|value| value.leaf())
-                    }),)*
+                    $($leaf => {
+                        planner.read::<$table>($crate::graphql::plan::leaf_columns!(
+                            <$table as $crate::store::Listable>::Model, $method $([$($reads),+])?
+                        ));
+                        FieldPlan::Leaf(|record: &$record, ctx| {
+                            record.$method(ctx).now_or_never().and_then(Result::ok).map(|value| value.leaf())
+                        })
+                    })*
                     "provenance" => planner.provenance(fields, |record: &$record, ctx| {
                         record.provenance(ctx).now_or_never().and_then(Result::ok)
                     }),
@@ -1516,3 +1578,24 @@ macro_rules! planned_record {
 }
 
 pub(crate) use planned_record;
+
+/// The columns a leaf's resolver reads: those named in brackets, or else the column its
+/// method is named after. Each must be a field of the row (checked when compiled), and the
+/// plan reads no other: a column left out would be answered with a placeholder, which the
+/// differential tests against the field-by-field path catch.
+macro_rules! leaf_columns {
+    ($model:ty, $method:ident) => {{
+        let _reads = |row: &$model| {
+            let _ = &row.$method;
+        };
+        &[stringify!($method)]
+    }};
+    ($model:ty, $method:ident [$($column:ident),+]) => {{
+        let _reads = |row: &$model| {
+            $(let _ = &row.$column;)+
+        };
+        &[$(stringify!($column)),+]
+    }};
+}
+
+pub(crate) use leaf_columns;

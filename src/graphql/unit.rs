@@ -38,7 +38,7 @@ planned_record!(Unit: store::Units {
         "city" => city,
         "establishedYear" => established_year,
         "description" => description,
-        "isJoint" => is_joint,
+        "isJoint" => is_joint [partner_institution_id],
     }
     to_one {
         "institution" => super::Institution, institution_id, true;

@@ -21,6 +21,9 @@ use uuid::Uuid;
 /// A value read from the column at one position of a result row.
 pub(crate) trait FromColumn: Sized {
     fn from_column(row: &QueryResult, index: usize) -> Result<Self, DbErr>;
+    /// The value a row holds for a column its statement did not select: a plan selects only
+    /// the columns its fields read, so no answer shows it.
+    fn absent() -> Result<Self, DbErr>;
 }
 
 fn decoding_failed(index: usize, error: sqlx::Error) -> DbErr {
@@ -54,11 +57,19 @@ macro_rules! from_driver {
             fn from_column(row: &QueryResult, index: usize) -> Result<Self, DbErr> {
                 decode(row, index)
             }
+
+            fn absent() -> Result<Self, DbErr> {
+                Ok(<$type>::default())
+            }
         }
 
         impl FromColumn for Option<$type> {
             fn from_column(row: &QueryResult, index: usize) -> Result<Self, DbErr> {
                 decode(row, index)
+            }
+
+            fn absent() -> Result<Self, DbErr> {
+                Ok(None)
             }
         }
     )*};
@@ -73,6 +84,12 @@ macro_rules! from_text {
             fn from_column(row: &QueryResult, index: usize) -> Result<Self, DbErr> {
                 <$type as ActiveEnum>::try_from_value(&decode::<String>(row, index)?)
             }
+
+            fn absent() -> Result<Self, DbErr> {
+                <$type as sea_orm::Iterable>::iter().next().ok_or_else(|| {
+                    DbErr::Type(concat!(stringify!($type), " has no value").to_owned())
+                })
+            }
         }
 
         impl FromColumn for Option<$type> {
@@ -80,6 +97,10 @@ macro_rules! from_text {
                 decode::<Option<String>>(row, index)?
                     .map(|text| <$type as ActiveEnum>::try_from_value(&text))
                     .transpose()
+            }
+
+            fn absent() -> Result<Self, DbErr> {
+                Ok(None)
             }
         }
     )*};
@@ -100,12 +121,53 @@ from_text!(
     UnitKind,
 );
 
+/// Which of a table's columns a statement selects: bit `i` for the table's column `i`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Columns(u64);
+
+impl Columns {
+    /// Every column of `M`.
+    pub fn all<M: Positional>() -> Self {
+        Columns(u64::MAX >> (64 - M::COLUMNS.len().min(64)))
+    }
+
+    /// The columns of `M` with these names (a name `M` lacks adds nothing), and `id`.
+    pub fn of<M: Positional>(names: &[&str]) -> Self {
+        let mut columns = Columns(1);
+        for (index, column) in M::COLUMNS.iter().enumerate() {
+            if names.contains(column) {
+                columns.0 |= 1 << index;
+            }
+        }
+        columns
+    }
+
+    /// These columns and those of `other`.
+    pub fn and(self, other: Columns) -> Self {
+        Columns(self.0 | other.0)
+    }
+
+    fn has(self, index: usize) -> bool {
+        index < 64 && self.0 & (1 << index) != 0
+    }
+
+    /// The names of these columns of `M`, in the table's order.
+    pub fn names<M: Positional>(self) -> impl Iterator<Item = &'static str> {
+        M::COLUMNS
+            .iter()
+            .enumerate()
+            .filter(move |(index, _)| self.has(*index))
+            .map(|(_, name)| *name)
+    }
+}
+
 /// A row of a table, decoded from its columns in the entity's order.
 pub trait Positional: Sized {
-    /// The columns, in the order they are selected and decoded.
+    /// The columns, in the order they are selected and decoded; `id` first.
     const COLUMNS: &'static [&'static str];
-    /// The row whose first column is at `first`.
-    fn decode(row: &QueryResult, first: usize) -> Result<Self, DbErr>;
+    /// The row whose first selected column is at `first`, the statement selecting `columns`
+    /// of the table in their order; the others hold [`FromColumn::absent`] values.
+    fn decode(row: &QueryResult, first: usize, columns: Columns) -> Result<Self, DbErr>;
 }
 
 macro_rules! positional {
@@ -113,14 +175,24 @@ macro_rules! positional {
         impl Positional for $model {
             const COLUMNS: &'static [&'static str] = &[$(stringify!($field)),+];
 
-            fn decode(row: &QueryResult, first: usize) -> Result<Self, DbErr> {
+            fn decode(row: &QueryResult, first: usize, columns: Columns) -> Result<Self, DbErr> {
+                let mut index = 0;
                 let mut next = first;
                 let mut column = || {
-                    next += 1;
-                    next - 1
+                    let selected = columns.has(index);
+                    index += 1;
+                    selected.then(|| {
+                        next += 1;
+                        next - 1
+                    })
                 };
                 // A struct expression evaluates its fields in the order written.
-                Ok(Self { $($field: FromColumn::from_column(row, column())?),+ })
+                Ok(Self {
+                    $($field: match column() {
+                        Some(at) => FromColumn::from_column(row, at)?,
+                        None => FromColumn::absent()?,
+                    }),+
+                })
             }
         }
     )+};
@@ -237,6 +309,29 @@ mod tests {
         ];
         for (table, entity, decoded) in tables {
             assert_eq!(entity, decoded, "{table}");
+            assert_eq!(decoded.first(), Some(&"id"), "{table}");
         }
+    }
+
+    #[test]
+    fn a_column_set_names_its_columns_in_the_tables_order_with_the_id() {
+        let columns = Columns::of::<cleanroom::Model>(&["grade", "code", "no_such_column"]);
+
+        let names: Vec<&str> = columns.names::<cleanroom::Model>().collect();
+
+        assert_eq!(names, ["id", "code", "grade"]);
+        assert_eq!(
+            Columns::all::<cleanroom::Model>()
+                .names::<cleanroom::Model>()
+                .count(),
+            13
+        );
+        assert_eq!(
+            columns
+                .and(Columns::of::<cleanroom::Model>(&["unit_id"]))
+                .names::<cleanroom::Model>()
+                .collect::<Vec<_>>(),
+            ["id", "unit_id", "code", "grade"]
+        );
     }
 }

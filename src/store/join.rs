@@ -8,10 +8,10 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, SelectStatement};
-use sea_orm::{DbErr, EntityTrait, IdenStatic, Iterable, QueryResult};
+use sea_orm::{DbErr, QueryResult};
 use uuid::Uuid;
 
-use super::decode::{position, FromColumn, Positional};
+use super::decode::{position, Columns, FromColumn, Positional};
 use super::list::Listable;
 use super::Caller;
 
@@ -27,6 +27,8 @@ pub struct Join {
     pub below: Vec<Join>,
     /// What the statement found, by ID; empty when the reference was not joined.
     pub found: HashMap<Uuid, JoinedRow>,
+    /// The joined table's columns the statement selects.
+    columns: Columns,
     /// The position of the joined table's first column in the statement's rows.
     first: usize,
 }
@@ -37,13 +39,15 @@ impl Join {
         self.column == other.column && self.table.name() == other.table.name()
     }
 
-    /// A reference through the parent's `column` to a row of `L`.
-    pub fn to<L: Listable>(column: &'static str, below: Vec<Join>) -> Self {
+    /// A reference through the parent's `column` to a row of `L`, of which `columns` are
+    /// read.
+    pub fn to<L: Listable>(column: &'static str, columns: Columns, below: Vec<Join>) -> Self {
         Join {
             column,
             table: Box::new(TableOf::<L>(PhantomData)),
             below,
             found: HashMap::new(),
+            columns,
             first: 0,
         }
     }
@@ -52,13 +56,19 @@ impl Join {
 /// What a join needs of a table: its name, its columns, and how to read its row.
 trait JoinedTable: Send + Sync {
     fn name(&self) -> &'static str;
-    fn columns(&self) -> Vec<&'static str>;
+    /// The names of these columns of the table, in its order.
+    fn columns(&self, columns: Columns) -> Vec<&'static str>;
     /// Whether `caller` may see every row of the table: only then is it joined, as the join
     /// does not narrow what it reads.
     fn open_to(&self, caller: &Caller) -> bool;
     /// The row whose first column is at `first`, or `None` where the `LEFT JOIN` matched
     /// nothing.
-    fn decode(&self, row: &QueryResult, first: usize) -> Result<Option<(Uuid, JoinedRow)>, DbErr>;
+    fn decode(
+        &self,
+        row: &QueryResult,
+        first: usize,
+        columns: Columns,
+    ) -> Result<Option<(Uuid, JoinedRow)>, DbErr>;
 }
 
 struct TableOf<L>(PhantomData<fn() -> L>);
@@ -68,22 +78,25 @@ impl<L: Listable> JoinedTable for TableOf<L> {
         L::TABLE
     }
 
-    fn columns(&self) -> Vec<&'static str> {
-        <L::Entity as EntityTrait>::Column::iter()
-            .map(|c| c.as_str())
-            .collect()
+    fn columns(&self, columns: Columns) -> Vec<&'static str> {
+        columns.names::<L::Model>().collect()
     }
 
     fn open_to(&self, caller: &Caller) -> bool {
         L::visible_to(caller).is_empty()
     }
 
-    fn decode(&self, row: &QueryResult, first: usize) -> Result<Option<(Uuid, JoinedRow)>, DbErr> {
-        // `id` is every table's first column.
+    fn decode(
+        &self,
+        row: &QueryResult,
+        first: usize,
+        columns: Columns,
+    ) -> Result<Option<(Uuid, JoinedRow)>, DbErr> {
+        // `id` is every table's first column, and always selected.
         if Option::<Uuid>::from_column(row, first)?.is_none() {
             return Ok(None);
         }
-        let model = L::Model::decode(row, first)?;
+        let model = L::Model::decode(row, first, columns)?;
         Ok(Some((L::id(&model), Arc::new(model))))
     }
 }
@@ -114,7 +127,7 @@ fn add_below(select: &mut SelectStatement, parent: String, joins: &[Join], next:
             Expr::col((Alias::new(&alias), Alias::new("id")))
                 .equals((Alias::new(&parent), Alias::new(join.column))),
         );
-        for name in join.table.columns() {
+        for name in join.table.columns(join.columns) {
             select.expr_as(
                 Expr::col((Alias::new(&alias), Alias::new(name))),
                 Alias::new(format!("{alias}_{name}")),
@@ -143,7 +156,7 @@ fn locate_below(row: &QueryResult, joins: &mut [Join], next: &mut usize) -> Resu
 /// Reads each join's row out of a result row, at the positions [`locate_joins`] found.
 pub(crate) fn read_joins(row: &QueryResult, joins: &mut [Join]) -> Result<(), DbErr> {
     for join in joins {
-        if let Some((id, found)) = join.table.decode(row, join.first)? {
+        if let Some((id, found)) = join.table.decode(row, join.first, join.columns)? {
             join.found.entry(id).or_insert(found);
         }
         read_joins(row, &mut join.below)?;

@@ -13,10 +13,10 @@ use sea_orm::sea_query::{
     Alias, Asterisk, Condition, Expr, ExprTrait, Order, OverStatement, Query, SelectStatement,
     Value, WindowStatement,
 };
-use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QueryTrait};
+use sea_orm::{ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
-use super::decode::{position, Positional};
+use super::decode::{position, Columns, Positional};
 use super::join::{add_joins, locate_joins, open_to, read_joins, Join};
 use super::page::{check_cursor, ordering_signature, Cursor, SortDirection, SortField, SortValue};
 use super::{Caller, OrderTerm, Page, PageRequest, Source, Store, StoreError};
@@ -160,6 +160,12 @@ impl<L: Listable> Plan<L> {
         Some(Condition::all().add(seek).add(any))
     }
 
+    /// `columns` and those the ordering's keys are read from (for cursors and merging).
+    fn with_sort_keys(&self, columns: Columns) -> Columns {
+        let keys: Vec<&str> = self.terms.iter().map(|t| t.field.column()).collect();
+        columns.and(Columns::of::<L::Model>(&keys))
+    }
+
     fn fetch_limit(&self) -> u64 {
         self.page.limit.saturating_add(1)
     }
@@ -230,12 +236,21 @@ fn sql_order(direction: SortDirection) -> Order {
     }
 }
 
-/// `SELECT <every column of L> FROM L WHERE <filter> AND <visible to caller>`.
-fn select_rows<L: Listable>(caller: &Caller, filter: &L::Filter) -> SelectStatement {
-    L::Entity::find()
-        .filter(L::condition(filter))
-        .filter(L::visible_to(caller))
-        .into_query()
+/// `SELECT <these columns of L> FROM L WHERE <filter> AND <visible to caller>`.
+fn select_rows<L: Listable>(
+    caller: &Caller,
+    filter: &L::Filter,
+    columns: Columns,
+) -> SelectStatement {
+    let mut select = Query::select();
+    select.from(Alias::new(L::TABLE));
+    for name in columns.names::<L::Model>() {
+        select.expr(column(L::TABLE, name));
+    }
+    select
+        .cond_where(L::condition(filter))
+        .cond_where(L::visible_to(caller));
+    select
 }
 
 /// `SELECT COUNT(*) FROM L WHERE <filter> AND <visible to caller>`.
@@ -255,11 +270,14 @@ fn count_of(row: &sea_orm::QueryResult) -> Result<u64, StoreError> {
     Ok(u64::try_from(count).unwrap_or(0))
 }
 
-/// The rows of a statement that selects the table's columns first.
-fn rows_of<M: Positional>(results: Vec<sea_orm::QueryResult>) -> Result<Vec<M>, StoreError> {
+/// The rows of a statement that selects these columns of the table first.
+fn rows_of<M: Positional>(
+    results: Vec<sea_orm::QueryResult>,
+    columns: Columns,
+) -> Result<Vec<M>, StoreError> {
     results
         .iter()
-        .map(|row| M::decode(row, 0).map_err(StoreError::from))
+        .map(|row| M::decode(row, 0, columns).map_err(StoreError::from))
         .collect()
 }
 
@@ -273,13 +291,15 @@ impl Store {
             .filter(move |source| source.may_hold(institutions))
     }
 
-    /// The rows of `L` with the given IDs that `caller` may see; missing IDs are left out.
+    /// The rows of `L` with the given IDs that `caller` may see, with these columns read;
+    /// missing IDs are left out.
     pub(crate) async fn rows_by_id<L: Listable>(
         &self,
         caller: &Caller,
         ids: &[Uuid],
+        columns: Columns,
     ) -> Result<HashMap<Uuid, Arc<L::Model>>, StoreError> {
-        let mut select = select_rows::<L>(caller, &L::Filter::default());
+        let mut select = select_rows::<L>(caller, &L::Filter::default(), columns);
         select.and_where(column(L::TABLE, "id").is_in(ids.iter().copied()));
         let answers = try_join_all(
             self.sources_for(None)
@@ -288,7 +308,7 @@ impl Store {
         .await?;
         let mut rows = HashMap::new();
         for answer in answers {
-            for row in rows_of::<L::Model>(answer)? {
+            for row in rows_of::<L::Model>(answer, columns)? {
                 rows.insert(L::id(&row), Arc::new(row));
             }
         }
@@ -301,13 +321,17 @@ impl Store {
         caller: &Caller,
         query: &QueryOf<L>,
     ) -> Result<Page<L::Model>, StoreError> {
-        let (page, _) = self.page_joined::<L>(caller, query, &mut [], false).await?;
+        let columns = Columns::all::<L::Model>();
+        let (page, _) = self
+            .page_joined::<L>(caller, query, &mut [], false, columns)
+            .await?;
         Ok(page)
     }
 
-    /// One page of the list of `L`, with the rows `joins` reference read in the same
-    /// statement where one source holds everything (left unread otherwise), and, when
-    /// `counted`, how many rows match the filter (0 otherwise).
+    /// One page of the list of `L`, its rows with these `columns` read (and those of its
+    /// ordering), with the rows `joins` reference read in the same statement where one
+    /// source holds everything (left unread otherwise), and, when `counted`, how many rows
+    /// match the filter (0 otherwise).
     ///
     /// The count is a scalar subquery of the page's own statement, which both engines run
     /// once: the list and its `totalCount` are one round trip. Only an empty page past a
@@ -318,9 +342,11 @@ impl Store {
         query: &QueryOf<L>,
         joins: &mut [Join],
         counted: bool,
+        columns: Columns,
     ) -> Result<(Page<L::Model>, u64), StoreError> {
         let plan = Plan::<L>::new(query)?;
-        let mut select = select_rows::<L>(caller, &query.filter);
+        let columns = plan.with_sort_keys(columns);
+        let mut select = select_rows::<L>(caller, &query.filter, columns);
         if let Some(after) = plan.after_cursor() {
             select.cond_where(after);
         }
@@ -365,7 +391,7 @@ impl Store {
         }
         let lists = answers
             .into_iter()
-            .map(rows_of::<L::Model>)
+            .map(|answer| rows_of::<L::Model>(answer, columns))
             .collect::<Result<Vec<_>, _>>()?;
         if uncounted {
             total = self.count::<L>(caller, &query.filter).await?;
@@ -387,15 +413,16 @@ impl Store {
         query: &QueryOf<R::Child>,
         joins: &mut [Join],
         counted: bool,
+        columns: Columns,
     ) -> Result<ChildPages<<R::Child as Listable>::Model>, StoreError> {
         if counted && query.page.cursor.is_some() {
             let (pages, counts) = futures::try_join!(
-                self.ranked_child_pages::<R>(caller, parents, query, joins, false),
+                self.ranked_child_pages::<R>(caller, parents, query, joins, false, columns),
                 self.child_counts::<R>(caller, parents, &query.filter),
             )?;
             return Ok(ChildPages { counts, ..pages });
         }
-        self.ranked_child_pages::<R>(caller, parents, query, joins, counted)
+        self.ranked_child_pages::<R>(caller, parents, query, joins, counted, columns)
             .await
     }
 
@@ -408,10 +435,12 @@ impl Store {
         query: &QueryOf<R::Child>,
         joins: &mut [Join],
         counted: bool,
+        columns: Columns,
     ) -> Result<ChildPages<<R::Child as Listable>::Model>, StoreError> {
         type L<R> = <R as Relation>::Child;
         let plan = Plan::<L<R>>::new(query)?;
-        let mut inner = select_rows::<L<R>>(caller, &query.filter);
+        let columns = plan.with_sort_keys(columns);
+        let mut inner = select_rows::<L<R>>(caller, &query.filter, columns);
         let joined = self.sources().len() == 1 && !joins.is_empty() && open_to(joins, caller);
         if joined {
             add_joins(&mut inner, L::<R>::TABLE, joins);
@@ -466,7 +495,7 @@ impl Store {
                     read_joins(row, joins)?;
                 }
                 let parent: Uuid = row.try_get_by_index(parent_at)?;
-                let model = <L<R> as Listable>::Model::decode(row, 0)?;
+                let model = <L<R> as Listable>::Model::decode(row, 0, columns)?;
                 let rows = from_source.entry(parent).or_default();
                 // Every row of a parent carries its count: the first one gives it.
                 if let (Some(at), true) = (count_at, rows.is_empty()) {

@@ -11,6 +11,7 @@ use futures::future::BoxFuture;
 use uuid::Uuid;
 
 use super::batch::{Batcher, Load};
+use super::decode::Columns;
 use super::domain::{
     Accreditations, Appointments, Cleanrooms, Institutions, Milestones, People, Products, Trials,
     Units,
@@ -52,9 +53,10 @@ impl StoreLoader {
         query: &QueryOf<L>,
         joins: &mut [Join],
         counted: bool,
+        columns: Columns,
     ) -> Result<(Page<L::Model>, u64), StoreError> {
         self.store
-            .page_joined::<L>(&self.caller, query, joins, counted)
+            .page_joined::<L>(&self.caller, query, joins, counted, columns)
             .await
     }
 
@@ -63,15 +65,17 @@ impl StoreLoader {
         self.store.count::<L>(&self.caller, filter).await
     }
 
-    /// The rows of `L` with these IDs, as the caller may see them; missing IDs are left out.
+    /// The rows of `L` with these IDs, as the caller may see them, with these columns
+    /// read; missing IDs are left out.
     pub async fn records<L: Listable>(
         &self,
         ids: &[Uuid],
+        columns: Columns,
     ) -> Result<HashMap<Uuid, Arc<L::Model>>, StoreError> {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        self.store.rows_by_id::<L>(&self.caller, ids).await
+        self.store.rows_by_id::<L>(&self.caller, ids, columns).await
     }
 
     /// One page of relation `R` for each parent, in one statement per source, with the
@@ -83,6 +87,7 @@ impl StoreLoader {
         query: &QueryOf<R::Child>,
         joins: &mut [Join],
         counted: bool,
+        columns: Columns,
     ) -> Result<ChildPages<<R::Child as Listable>::Model>, StoreError> {
         if parents.is_empty() {
             return Ok(ChildPages {
@@ -91,7 +96,7 @@ impl StoreLoader {
             });
         }
         self.store
-            .child_pages::<R>(&self.caller, parents, query, joins, counted)
+            .child_pages::<R>(&self.caller, parents, query, joins, counted, columns)
             .await
     }
 
@@ -170,7 +175,11 @@ impl<K: RecordKey> Load<K> for StoreLoader {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.id()).collect();
         let mut rows = self
             .store
-            .rows_by_id::<K::Table>(&self.caller, &ids)
+            .rows_by_id::<K::Table>(
+                &self.caller,
+                &ids,
+                Columns::all::<<K::Table as Listable>::Model>(),
+            )
             .await?;
         Ok(keys
             .iter()
@@ -272,7 +281,14 @@ impl<R: Relation> Load<ChildPage<R>> for StoreLoader {
         for (query, parents) in group_by(keys, |k| k.query.clone(), |k| k.parent) {
             let found = self
                 .store
-                .child_pages::<R>(&self.caller, &parents, &query, &mut [], false)
+                .child_pages::<R>(
+                    &self.caller,
+                    &parents,
+                    &query,
+                    &mut [],
+                    false,
+                    Columns::all::<<R::Child as Listable>::Model>(),
+                )
                 .await?;
             for (parent, page) in found.pages {
                 pages.insert(ChildPage::new(parent, query.clone()), Arc::new(page));

@@ -27,6 +27,7 @@ use sea_orm::{DatabaseConnection, EntityTrait};
 use uuid::Uuid;
 
 pub use batch::{Batcher, Clock, Driven, Load};
+pub use decode::{Columns, Positional};
 pub use domain::{
     AccreditationField, AccreditationFilter, Accreditations, AccreditationsOfUnit,
     AppointmentField, AppointmentFilter, Appointments, AppointmentsOfPerson, AppointmentsOfUnit,

@@ -169,6 +169,120 @@ fn planned_and_field_by_field_answer_every_generated_query_alike() {
     }
 }
 
+/// Each field of each record type, selected on its own, at the top and one level down (a
+/// reference's or a relation's rows): the plan reads only the columns its fields declare, so
+/// a declaration that misses one answers differently from the reference, which reads whole
+/// rows. Selected alone, no other field's columns can hide the miss.
+#[tokio::test]
+async fn every_field_of_every_record_on_its_own_is_answered_as_field_by_field() {
+    let app = TestApp::spawn_with_generated(4).await;
+    let schema = Schema::introspect(&app).await;
+    let node_type = |field: &Field| -> Option<String> {
+        let connection = schema.types.get(field.ty.name())?;
+        let nodes = connection.fields.iter().find(|f| f.name == "nodes")?;
+        Some(nodes.ty.name().to_owned())
+    };
+    // Each field of a type as a selection: leaves as they are, objects (provenance) in full.
+    let fields = |type_name: &str| -> Vec<(String, String)> {
+        schema.types[type_name]
+            .fields
+            .iter()
+            .filter(|f| f.args.is_empty() && node_type(f).is_none())
+            .filter_map(|f| {
+                let target = f.ty.name();
+                if !schema.is_composite(target) {
+                    return Some((f.name.clone(), f.name.clone()));
+                }
+                let leaves: Vec<&str> = schema.types[target]
+                    .fields
+                    .iter()
+                    .filter(|g| !schema.is_composite(g.ty.name()))
+                    .map(|g| g.name.as_str())
+                    .collect();
+                // A reference to another record is a level down, below.
+                (!leaves.contains(&"id")).then(|| {
+                    (
+                        f.name.clone(),
+                        format!("{} {{ {} }}", f.name, leaves.join(" ")),
+                    )
+                })
+            })
+            .collect()
+    };
+    let mut queries: Vec<(String, String)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut candidates: Vec<(usize, String, String, String, String)> = Vec::new();
+    for root in &schema.types[&schema.query].fields {
+        // The root's selection, with `{}` where the record's own selection goes.
+        let (node, root_selection) = match (node_type(root), root.name.as_str()) {
+            (Some(node), name) => (
+                node,
+                format!("{{ {name}(first: 30) {{ nodes {{ {{}} }} }} }}"),
+            ),
+            (None, "institutions") => (
+                "Institution".to_owned(),
+                "{ institutions { {} } }".to_owned(),
+            ),
+            _ => continue,
+        };
+        let mut levels: Vec<(String, String)> = vec![(node.clone(), "{}".to_owned())];
+        for field in &schema.types[&node].fields {
+            let below = match node_type(field) {
+                Some(child) => (
+                    child,
+                    format!("{}(first: 3) {{ nodes {{ {{}} }} }}", field.name),
+                ),
+                None if field.args.is_empty() && schema.is_composite(field.ty.name()) => (
+                    field.ty.name().to_owned(),
+                    format!("{} {{ {{}} }}", field.name),
+                ),
+                None => continue,
+            };
+            levels.push(below);
+        }
+        for (depth, (type_name, path)) in levels.into_iter().enumerate() {
+            for (name, selection) in fields(&type_name) {
+                let query = root_selection.replace("{}", &path.replace("{}", &selection));
+                let field = format!("{type_name}.{name}");
+                candidates.push((depth.min(1), field, type_name.clone(), name, query));
+            }
+        }
+    }
+    // A field is tried where it is met first on a top-level list of its own type, whose
+    // rows are the most varied, and otherwise a level down.
+    candidates.sort_by_key(|(depth, ..)| *depth);
+    for (_, field, type_name, name, query) in candidates {
+        if seen.insert((type_name, name)) {
+            queries.push((field, query));
+        }
+    }
+    let types: std::collections::HashSet<&str> = seen
+        .iter()
+        .map(|(type_name, _)| type_name.as_str())
+        .collect();
+    assert_eq!(
+        types.len(),
+        10,
+        "the nine record types and Provenance: {types:?}"
+    );
+
+    // 63 leaves, a provenance on each of the nine types, and provenance's two fields.
+    assert!(queries.len() >= 74, "{} fields", queries.len());
+    for (field, query) in &queries {
+        let planned = app.graphql_with(query, json!({})).await;
+        let reference = app.graphql_field_by_field(query, json!({})).await;
+
+        assert_eq!(
+            planned.error_codes(),
+            Vec::<String>::new(),
+            "{field}: {query}\n{planned:?}"
+        );
+        if let Some(difference) = difference(query, &planned, &reference) {
+            panic!("{field}: {query}\n{difference}");
+        }
+    }
+}
+
 /// proptest's runner is synchronous: it drives each request on a runtime of the test's own,
 /// with two workers, so that a request that hangs one worker cannot stop the timer.
 fn two_workers() -> tokio::runtime::Runtime {

@@ -57,7 +57,7 @@ async fn a_stored_value_outside_its_vocabulary_is_an_internal_error_that_leaks_n
         .await
         .unwrap();
     // Written past the import's validation, as a hand-edited database could be: one
-    // cleanroom's grade and one facility's kind, both read by position.
+    // cleanroom's grade and one facility's kind.
     sea_orm::ConnectionTrait::execute_unprepared(
         &database,
         "UPDATE cleanroom SET grade = 'Z' WHERE code = 'VECURA-01';
@@ -67,11 +67,17 @@ async fn a_stored_value_outside_its_vocabulary_is_an_internal_error_that_leaks_n
     .unwrap();
 
     let listed = app
-        .graphql("{ cleanrooms(first: 50) { nodes { code } } }")
+        .graphql("{ cleanrooms(first: 50) { nodes { code grade } } }")
         .await;
-    let units = app.graphql("{ units(first: 50) { nodes { name } } }").await;
+    let units = app
+        .graphql("{ units(first: 50) { nodes { name kind } } }")
+        .await;
     let joined = app
-        .graphql("{ cleanrooms(first: 50) { nodes { unit { shortName } } } }")
+        .graphql("{ cleanrooms(first: 50) { nodes { unit { shortName kind } } } }")
+        .await;
+    // A query reads only the columns its fields show.
+    let unread = app
+        .graphql("{ cleanrooms(first: 50) { nodes { code unit { shortName } } } }")
         .await;
 
     for (what, response) in [
@@ -83,4 +89,12 @@ async fn a_stored_value_outside_its_vocabulary_is_an_internal_error_that_leaks_n
         assert_eq!(response.error_codes(), ["INTERNAL"], "{what}: {response:?}");
         assert_eq!(response.error_messages(), ["internal error"], "{what}");
     }
+    assert_eq!(unread.error_codes(), Vec::<String>::new(), "{unread:?}");
+    assert_eq!(
+        unread.data()["cleanrooms"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        18
+    );
 }
