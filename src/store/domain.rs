@@ -11,7 +11,7 @@ use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, Query, Sel
 use sea_orm::{ActiveEnum, ColumnTrait};
 use uuid::Uuid;
 
-use super::list::{column, scope_by_column, Listable, Relation};
+use super::list::{column, scope_by_column, Listable, Parents, Relation};
 use super::page::{SortField, SortKind, SortValue};
 use super::{OrderTerm, SortDirection};
 
@@ -57,7 +57,7 @@ macro_rules! column_relation {
         impl Relation for $name {
             type Child = $child;
 
-            fn scope(select: &mut SelectStatement, parents: &[Uuid]) -> Expr {
+            fn scope(select: &mut SelectStatement, parents: &Parents<'_>) -> Expr {
                 scope_by_column(select, <$child as Listable>::TABLE, $column, parents)
             }
         }
@@ -147,7 +147,7 @@ pub struct UnitsOfInstitution;
 impl Relation for UnitsOfInstitution {
     type Child = Units;
 
-    fn scope(select: &mut SelectStatement, parents: &[Uuid]) -> Expr {
+    fn scope(select: &mut SelectStatement, parents: &Parents<'_>) -> Expr {
         // A joint unit belongs to two institutions, so it is joined once for each of them.
         let member = Alias::new("member_of");
         let member_id = Expr::col((member.clone(), Alias::new("id")));
@@ -159,7 +159,7 @@ impl Relation for UnitsOfInstitution {
                 .add(column("unit", "institution_id").eq(member_id.clone()))
                 .add(column("unit", "partner_institution_id").eq(member_id.clone())),
         );
-        select.and_where(member_id.clone().is_in(parents.iter().copied()));
+        select.and_where(parents.contain(member_id.clone()));
         member_id
     }
 }
@@ -223,7 +223,7 @@ impl Listable for People {
 fn scope_by_appointment(
     select: &mut SelectStatement,
     column: &'static str,
-    parents: &[Uuid],
+    parents: &Parents<'_>,
 ) -> Expr {
     let scope = Alias::new("appointed");
     let mut appointed = Query::select();
@@ -232,7 +232,7 @@ fn scope_by_appointment(
         .expr_as(Expr::col(Alias::new(column)), Alias::new("parent"))
         .column(Alias::new("person_id"))
         .from(appointment::Entity)
-        .and_where(Expr::col(Alias::new(column)).is_in(parents.iter().copied()));
+        .and_where(parents.contain(Expr::col(Alias::new(column))));
     select.join_subquery(
         JoinType::InnerJoin,
         appointed,
@@ -249,7 +249,7 @@ pub struct PeopleOfInstitution;
 impl Relation for PeopleOfInstitution {
     type Child = People;
 
-    fn scope(select: &mut SelectStatement, parents: &[Uuid]) -> Expr {
+    fn scope(select: &mut SelectStatement, parents: &Parents<'_>) -> Expr {
         scope_by_appointment(select, "institution_id", parents)
     }
 }
@@ -260,7 +260,7 @@ pub struct PeopleOfUnit;
 impl Relation for PeopleOfUnit {
     type Child = People;
 
-    fn scope(select: &mut SelectStatement, parents: &[Uuid]) -> Expr {
+    fn scope(select: &mut SelectStatement, parents: &Parents<'_>) -> Expr {
         scope_by_appointment(select, "unit_id", parents)
     }
 }

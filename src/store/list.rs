@@ -10,13 +10,13 @@ use std::sync::Arc;
 
 use futures::future::try_join_all;
 use sea_orm::sea_query::{
-    Alias, Asterisk, Condition, Expr, ExprTrait, Order, OverStatement, Query, SelectStatement,
-    Value, WindowStatement,
+    Alias, Asterisk, Condition, Expr, ExprTrait, JoinType, Order, OverStatement, Query,
+    SelectStatement, Value, WindowStatement,
 };
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait};
 use uuid::Uuid;
 
-use super::decode::{position, Columns, Positional};
+use super::decode::{position, Columns, FromColumn, Positional};
 use super::join::{add_joins, locate_joins, open_to, read_joins, Join};
 use super::page::{check_cursor, ordering_signature, Cursor, SortDirection, SortField, SortValue};
 use super::{Caller, OrderTerm, Page, PageRequest, Source, Store, StoreError};
@@ -53,7 +53,7 @@ pub trait Relation: Send + Sync + 'static {
     type Child: Listable;
     /// Limits `select` (over the child table) to the children of `parents` and returns the
     /// expression that names each row's parent.
-    fn scope(select: &mut SelectStatement, parents: &[Uuid]) -> Expr;
+    fn scope(select: &mut SelectStatement, parents: &Parents<'_>) -> Expr;
 }
 
 /// A filtered, ordered page request for a list of `L`.
@@ -74,6 +74,8 @@ pub fn check_query<L: Listable>(query: &QueryOf<L>) -> Result<(), StoreError> {
 }
 
 const PARENT_KEY: &str = "parent_key";
+const PARENTS: &str = "parents";
+const PAGE: &str = "page";
 const ROW_NUMBER: &str = "row_number";
 const COUNT: &str = "row_count";
 
@@ -415,6 +417,13 @@ impl Store {
         counted: bool,
         columns: Columns,
     ) -> Result<ChildPages<<R::Child as Listable>::Model>, StoreError> {
+        if parents.is_empty() {
+            // No statement to run (and no empty `VALUES` list to write).
+            return Ok(ChildPages {
+                pages: HashMap::new(),
+                counts: HashMap::new(),
+            });
+        }
         if counted && query.page.cursor.is_some() {
             let (pages, counts) = futures::try_join!(
                 self.ranked_child_pages::<R>(caller, parents, query, joins, false, columns),
@@ -440,43 +449,30 @@ impl Store {
         type L<R> = <R as Relation>::Child;
         let plan = Plan::<L<R>>::new(query)?;
         let columns = plan.with_sort_keys(columns);
-        let mut inner = select_rows::<L<R>>(caller, &query.filter, columns);
         let joined = self.sources().len() == 1 && !joins.is_empty() && open_to(joins, caller);
-        if joined {
-            add_joins(&mut inner, L::<R>::TABLE, joins);
-        }
-        let parent = R::scope(&mut inner, parents);
-        if let Some(after) = plan.after_cursor() {
-            inner.cond_where(after);
-        }
-        let mut window = WindowStatement::new();
-        window.add_partition_by(parent.clone());
-        for (col, direction) in plan.fetch_order() {
-            window.order_by_expr(column(L::<R>::TABLE, col), sql_order(direction));
-        }
-        if counted {
-            let mut whole = WindowStatement::new();
-            whole.add_partition_by(parent.clone());
-            inner.expr_window_as(Expr::cust("COUNT(*)"), whole, Alias::new(COUNT));
-        }
-        inner.expr_as(parent, Alias::new(PARENT_KEY));
-        inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new(ROW_NUMBER));
-        let mut select = Query::select();
-        select
-            .column(Asterisk)
-            .from_subquery(inner, Alias::new("ranked"))
-            .and_where(Expr::col(Alias::new(ROW_NUMBER)).lte(plan.fetch_limit() as i64))
-            .order_by(Alias::new(PARENT_KEY), Order::Asc)
-            .order_by(Alias::new(ROW_NUMBER), Order::Asc);
-        let answers = try_join_all(
-            self.sources_for(L::<R>::institutions(&query.filter))
-                .map(|source| source.query_all(&select)),
-        )
+        let shape = ChildStatement {
+            caller,
+            query,
+            plan: &plan,
+            joins: if joined { &*joins } else { &[] },
+            counted,
+            columns,
+        };
+        let answers = try_join_all(self.sources_for(L::<R>::institutions(&query.filter)).map(
+            |source| {
+                let select = match source.connection().get_database_backend() {
+                    DbBackend::Postgres => shape.lateral::<R>(parents),
+                    _ => shape.windowed::<R>(parents),
+                };
+                async move { source.query_all(&select).await }
+            },
+        ))
         .await?;
         let mut per_parent: HashMap<Uuid, Vec<Vec<<L<R> as Listable>::Model>>> = HashMap::new();
         let mut counts: HashMap<Uuid, u64> = HashMap::new();
         for answer in answers {
             let mut from_source: HashMap<Uuid, Vec<_>> = HashMap::new();
+            let mut counts_from_source: HashMap<Uuid, u64> = HashMap::new();
             let Some(first) = answer.first() else {
                 continue;
             };
@@ -491,21 +487,29 @@ impl Store {
                 locate_joins(first, joins)?;
             }
             for row in &answer {
+                let parent: Uuid = row.try_get_by_index(parent_at)?;
+                // Every row of a parent carries its count.
+                if let Some(at) = count_at {
+                    let count: i64 = row.try_get_by_index(at)?;
+                    counts_from_source
+                        .entry(parent)
+                        .or_insert(u64::try_from(count).unwrap_or(0));
+                }
+                let rows = from_source.entry(parent).or_default();
+                // A parent with no child: the lateral join's one row of NULLs, for its count.
+                if Option::<Uuid>::from_column(row, 0)?.is_none() {
+                    continue;
+                }
                 if joined {
                     read_joins(row, joins)?;
                 }
-                let parent: Uuid = row.try_get_by_index(parent_at)?;
-                let model = <L<R> as Listable>::Model::decode(row, 0, columns)?;
-                let rows = from_source.entry(parent).or_default();
-                // Every row of a parent carries its count: the first one gives it.
-                if let (Some(at), true) = (count_at, rows.is_empty()) {
-                    let count: i64 = row.try_get_by_index(at)?;
-                    *counts.entry(parent).or_default() += u64::try_from(count).unwrap_or(0);
-                }
-                rows.push(model);
+                rows.push(<L<R> as Listable>::Model::decode(row, 0, columns)?);
             }
             for (parent, rows) in from_source {
                 per_parent.entry(parent).or_default().push(rows);
+            }
+            for (parent, count) in counts_from_source {
+                *counts.entry(parent).or_default() += count;
             }
         }
         let pages = parents
@@ -556,7 +560,7 @@ impl Store {
             .from(Alias::new(L::<R>::TABLE))
             .cond_where(L::<R>::condition(filter))
             .cond_where(L::<R>::visible_to(caller));
-        let parent = R::scope(&mut select, parents);
+        let parent = R::scope(&mut select, &Parents::Listed(parents));
         select
             .expr_as(parent.clone(), Alias::new(PARENT_KEY))
             .expr_as(Expr::cust("COUNT(*)"), Alias::new(COUNT))
@@ -576,6 +580,116 @@ impl Store {
     }
 }
 
+/// The statement of a relation's pages for many parents: the child table's selected columns
+/// first, then the joined references', then the parent's ID (`parent_key`), and each
+/// parent's count (`row_count`) when counted.
+struct ChildStatement<'a, L: Listable> {
+    caller: &'a Caller,
+    query: &'a QueryOf<L>,
+    plan: &'a Plan<L>,
+    /// The references joined in, none where they are read on their own.
+    joins: &'a [Join],
+    counted: bool,
+    columns: Columns,
+}
+
+impl<L: Listable> ChildStatement<'_, L> {
+    /// The child rows of `parents`, their references joined, not yet limited to a page.
+    fn rows<R: Relation<Child = L>>(&self, parents: &Parents<'_>) -> (SelectStatement, Expr) {
+        let mut rows = select_rows::<L>(self.caller, &self.query.filter, self.columns);
+        if !self.joins.is_empty() {
+            add_joins(&mut rows, L::TABLE, self.joins);
+        }
+        let parent = R::scope(&mut rows, parents);
+        if let Some(after) = self.plan.after_cursor() {
+            rows.cond_where(after);
+        }
+        (rows, parent)
+    }
+
+    fn ranked_by(&self, partition: Option<Expr>) -> WindowStatement {
+        let mut window = WindowStatement::new();
+        if let Some(partition) = partition {
+            window.add_partition_by(partition);
+        }
+        for (col, direction) in self.plan.fetch_order() {
+            window.order_by_expr(column(L::TABLE, col), sql_order(direction));
+        }
+        window
+    }
+
+    /// Every child of every parent, ranked per parent by a window function, the first
+    /// `limit + 1` of each kept: one pass over all the parents' children, which SQLite
+    /// (without lateral joins) runs well.
+    fn windowed<R: Relation<Child = L>>(&self, parents: &[Uuid]) -> SelectStatement {
+        let (mut inner, parent) = self.rows::<R>(&Parents::Listed(parents));
+        if self.counted {
+            let mut whole = WindowStatement::new();
+            whole.add_partition_by(parent.clone());
+            inner.expr_window_as(Expr::cust("COUNT(*)"), whole, Alias::new(COUNT));
+        }
+        let window = self.ranked_by(Some(parent.clone()));
+        inner.expr_as(parent, Alias::new(PARENT_KEY));
+        inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new(ROW_NUMBER));
+        let mut select = Query::select();
+        select
+            .column(Asterisk)
+            .from_subquery(inner, Alias::new("ranked"))
+            .and_where(Expr::col(Alias::new(ROW_NUMBER)).lte(self.plan.fetch_limit() as i64))
+            .order_by(Alias::new(PARENT_KEY), Order::Asc)
+            .order_by(Alias::new(ROW_NUMBER), Order::Asc);
+        select
+    }
+
+    /// Each parent's page as a `LATERAL` subquery, `ORDER BY … LIMIT` on the child table's
+    /// index for that parent: PostgreSQL reads `limit + 1` rows per parent, however many
+    /// children it has, and counts each parent's children (when counted) on the index too.
+    /// A parent with no child keeps one row of NULLs, for its count.
+    fn lateral<R: Relation<Child = L>>(&self, parents: &[Uuid]) -> SelectStatement {
+        let outer = Expr::col((Alias::new(PARENTS), Alias::new("column1")));
+        let (mut page, _) = self.rows::<R>(&Parents::Outer(outer.clone()));
+        let window = self.ranked_by(None);
+        page.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new(ROW_NUMBER));
+        self.plan.order_rows(&mut page);
+        page.limit(self.plan.fetch_limit());
+        let mut select = Query::select();
+        select
+            .column((Alias::new(PAGE), Asterisk))
+            .expr_as(outer.clone(), Alias::new(PARENT_KEY))
+            .from_values(parents.iter().copied(), Alias::new(PARENTS))
+            .join_lateral(JoinType::LeftJoin, page, Alias::new(PAGE), Condition::all())
+            .order_by(Alias::new(PARENT_KEY), Order::Asc)
+            .order_by((Alias::new(PAGE), Alias::new(ROW_NUMBER)), Order::Asc);
+        if self.counted {
+            let mut count = count_rows::<L>(self.caller, &self.query.filter);
+            R::scope(&mut count, &Parents::Outer(outer));
+            select.expr_as(
+                Expr::SubQuery(None, Box::new(count.into())),
+                Alias::new(COUNT),
+            );
+        }
+        select
+    }
+}
+
+/// Which parents a relation's rows are read for.
+pub enum Parents<'a> {
+    /// These parents, all in one statement.
+    Listed(&'a [Uuid]),
+    /// The one parent an enclosing statement names: a lateral join's current parent.
+    Outer(Expr),
+}
+
+impl Parents<'_> {
+    /// The condition that `parent`, a child row's parent, is one of these.
+    pub(crate) fn contain(&self, parent: Expr) -> Expr {
+        match self {
+            Parents::Listed(ids) => parent.is_in(ids.iter().copied()),
+            Parents::Outer(outer) => parent.eq(outer.clone()),
+        }
+    }
+}
+
 /// A relation's page for each parent, and its count for each parent when one was asked for.
 pub struct ChildPages<M> {
     pub pages: HashMap<Uuid, Page<M>>,
@@ -587,10 +701,10 @@ pub(crate) fn scope_by_column(
     select: &mut SelectStatement,
     table: &'static str,
     parent_column: &'static str,
-    parents: &[Uuid],
+    parents: &Parents<'_>,
 ) -> Expr {
     let parent = column(table, parent_column);
-    select.and_where(parent.clone().is_in(parents.iter().copied()));
+    select.and_where(parents.contain(parent.clone()));
     parent
 }
 
