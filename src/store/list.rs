@@ -76,6 +76,7 @@ pub fn check_query<L: Listable>(query: &QueryOf<L>) -> Result<(), StoreError> {
 const PARENT_KEY: &str = "parent_key";
 const PARENTS: &str = "parents";
 const PAGE: &str = "page";
+const COUNTED: &str = "counted";
 const ROW_NUMBER: &str = "row_number";
 const COUNT: &str = "row_count";
 
@@ -656,18 +657,24 @@ impl<L: Listable> ChildStatement<'_, L> {
         select
             .column((Alias::new(PAGE), Asterisk))
             .expr_as(outer.clone(), Alias::new(PARENT_KEY))
-            .from_values(parents.iter().copied(), Alias::new(PARENTS))
+            .from_values(parents.iter().copied(), Alias::new(PARENTS));
+        if self.counted {
+            // Joined before the page, so that it is counted once per parent, not per row.
+            let mut count = count_rows::<L>(self.caller, &self.query.filter);
+            R::scope(&mut count, &Parents::Outer(outer));
+            select
+                .join_lateral(
+                    JoinType::InnerJoin,
+                    count,
+                    Alias::new(COUNTED),
+                    Condition::all(),
+                )
+                .column((Alias::new(COUNTED), Alias::new(COUNT)));
+        }
+        select
             .join_lateral(JoinType::LeftJoin, page, Alias::new(PAGE), Condition::all())
             .order_by(Alias::new(PARENT_KEY), Order::Asc)
             .order_by((Alias::new(PAGE), Alias::new(ROW_NUMBER)), Order::Asc);
-        if self.counted {
-            let mut count = count_rows::<L>(self.caller, &self.query.filter);
-            R::scope(&mut count, &Parents::Outer(outer));
-            select.expr_as(
-                Expr::SubQuery(None, Box::new(count.into())),
-                Alias::new(COUNT),
-            );
-        }
         select
     }
 }
