@@ -105,8 +105,8 @@ impl PageInfo {
         PageInfo {
             has_next_page: page.has_next_page,
             has_previous_page: page.has_previous_page,
-            start_cursor: page.rows.first().map(|(c, _)| c.encode()),
-            end_cursor: page.rows.last().map(|(c, _)| c.encode()),
+            start_cursor: page.start_cursor(),
+            end_cursor: page.end_cursor(),
         }
     }
 }
@@ -236,8 +236,8 @@ macro_rules! connection {
                     .page
                     .rows
                     .iter()
-                    .map(|(cursor, row)| $edge {
-                        cursor: cursor.encode(),
+                    .map(|row| $edge {
+                        cursor: self.0.page.cursor(row),
                         node: $node(row.clone()),
                     })
                     .collect()
@@ -249,7 +249,7 @@ macro_rules! connection {
                     .page
                     .rows
                     .iter()
-                    .map(|(_, row)| $node(row.clone()))
+                    .map(|row| $node(row.clone()))
                     .collect()
             }
 

@@ -909,7 +909,7 @@ impl<T: Record> ConnectionPlan<T> {
                         page.rows
                             .iter()
                             .enumerate()
-                            .map(|(index, (_, row))| {
+                            .map(|(index, row)| {
                                 out.under(Segment::Index(index), |out| {
                                     self.render_row(*plan, row, out)
                                 })
@@ -922,7 +922,7 @@ impl<T: Record> ConnectionPlan<T> {
                         page.rows
                             .iter()
                             .enumerate()
-                            .map(|(index, (cursor, row))| {
+                            .map(|(index, row)| {
                                 out.under(Segment::Index(index), |out| {
                                     let mut edge = IndexMap::with_capacity(fields.len());
                                     for (key, field) in fields {
@@ -930,7 +930,7 @@ impl<T: Record> ConnectionPlan<T> {
                                             EdgeField::Typename => {
                                                 Value::String(T::EDGE.to_owned())
                                             }
-                                            EdgeField::Cursor => Value::String(cursor.encode()),
+                                            EdgeField::Cursor => Value::String(page.cursor(row)),
                                             EdgeField::Node(plan) => out
                                                 .under(Segment::Key(key.as_str()), |out| {
                                                     self.render_row(*plan, row, out)
@@ -1009,8 +1009,8 @@ fn render_page_info<M>(page: &Page<M>, fields: &[(Name, PageInfoField)]) -> Valu
             PageInfoField::Typename => Value::String("PageInfo".to_owned()),
             PageInfoField::HasNextPage => Value::Boolean(page.has_next_page),
             PageInfoField::HasPreviousPage => Value::Boolean(page.has_previous_page),
-            PageInfoField::StartCursor => page.rows.first().map(|(c, _)| c.encode()).leaf(),
-            PageInfoField::EndCursor => page.rows.last().map(|(c, _)| c.encode()).leaf(),
+            PageInfoField::StartCursor => page.start_cursor().leaf(),
+            PageInfoField::EndCursor => page.end_cursor().leaf(),
         };
         map.insert(key.clone(), value);
     }
@@ -1174,7 +1174,7 @@ where
                     self.plan.joined(joins, fetch);
                     let rows: Vec<Row<T>> = pages
                         .values()
-                        .flat_map(|page| page.rows.iter().map(|(_, row)| row.clone()))
+                        .flat_map(|page| page.rows.iter().cloned())
                         .collect();
                     self.pages = pages;
                     self.counts = counts;
@@ -1338,7 +1338,7 @@ where
                     (Page::default(), 0)
                 };
                 list.plan.joined(joins, fetch);
-                let rows: Vec<Row<T>> = page.rows.iter().map(|(_, row)| row.clone()).collect();
+                let rows: Vec<Row<T>> = page.rows.clone();
                 list.page = page;
                 list.count = count;
                 list.plan.fetch(fetch, &rows).await;
@@ -1373,7 +1373,7 @@ pub(crate) async fn institutions<C>(ctx: &Context<'_>) -> Result<Answer<C>, ApiE
                     page: store::PageRequest::first(max),
                 };
                 let page = fetch.reads.page::<store::Institutions>(&query).await?;
-                all.rows = page.rows.into_iter().map(|(_, row)| row).collect();
+                all.rows = page.rows;
                 all.plan.fetch(fetch, &all.rows).await;
                 Ok(())
             })

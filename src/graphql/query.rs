@@ -102,10 +102,7 @@ impl Query {
         };
         let page = loader.page::<store::Institutions>(&query).await?;
         Ok(Answer::Resolved(
-            page.rows
-                .into_iter()
-                .map(|(_, row)| Institution(row))
-                .collect(),
+            page.rows.into_iter().map(Institution).collect(),
         ))
     }
 

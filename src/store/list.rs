@@ -128,11 +128,7 @@ impl<L: Listable> Plan<L> {
     }
 
     fn keys(&self, row: &L::Model) -> Vec<SortValue> {
-        self.terms
-            .iter()
-            .map(|t| t.field.value(row))
-            .chain([SortValue::Uuid(L::id(row))])
-            .collect()
+        sort_keys::<L>(&self.terms, row)
     }
 
     /// `(k1, k2, …) > (v1, v2, …)` in the fetch order, spelled out so that mixed directions work.
@@ -181,20 +177,19 @@ impl<L: Listable> Plan<L> {
             rows.reverse();
         }
         let has_cursor = self.page.cursor.is_some();
-        Page {
-            rows: rows
-                .into_iter()
-                .map(|row| {
-                    let cursor = Cursor {
-                        ordering: self.signature.clone(),
-                        keys: self.keys(&row),
-                    };
-                    (cursor, Arc::new(row))
-                })
-                .collect(),
-            has_next_page: if self.page.backward { has_cursor } else { more },
-            has_previous_page: if self.page.backward { more } else { has_cursor },
-        }
+        // A cursor is made only for a row whose cursor is asked for.
+        let terms = self.terms.clone();
+        let ordering = self.signature.clone();
+        let cursor_of = Arc::new(move |row: &L::Model| Cursor {
+            ordering: ordering.clone(),
+            keys: sort_keys::<L>(&terms, row),
+        });
+        Page::new(
+            rows.into_iter().map(Arc::new).collect(),
+            if self.page.backward { has_cursor } else { more },
+            if self.page.backward { more } else { has_cursor },
+            cursor_of,
+        )
     }
 
     /// Merges per-source row lists, each in fetch order, into one list in fetch order.
@@ -230,6 +225,15 @@ impl<L: Listable> Plan<L> {
             select.order_by_expr(column(L::TABLE, col), sql_order(direction));
         }
     }
+}
+
+/// A row's values of the ordering's terms, then its ID.
+fn sort_keys<L: Listable>(terms: &[OrderTerm<L::Field>], row: &L::Model) -> Vec<SortValue> {
+    terms
+        .iter()
+        .map(|t| t.field.value(row))
+        .chain([SortValue::Uuid(L::id(row))])
+        .collect()
 }
 
 fn sql_order(direction: SortDirection) -> Order {

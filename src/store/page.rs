@@ -198,13 +198,62 @@ pub(crate) fn check_cursor<F: SortField>(
 }
 
 /// A page of rows with what lies beyond it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Page<M> {
-    /// The rows in the requested order, each with its cursor; shared, so handing a row to
-    /// several resolvers copies a pointer, not the row.
-    pub rows: Vec<(Cursor, Arc<M>)>,
+    /// The rows in the requested order; shared, so handing a row to several resolvers
+    /// copies a pointer, not the row.
+    pub rows: Vec<Arc<M>>,
     pub has_next_page: bool,
     pub has_previous_page: bool,
+    /// Makes a row's cursor, for the rows whose cursor is asked for.
+    cursor_of: Option<CursorOf<M>>,
+}
+
+/// How the cursor of a row of one page is made: from its sort keys and the page's ordering.
+pub(crate) type CursorOf<M> = Arc<dyn Fn(&M) -> Cursor + Send + Sync>;
+
+impl<M> Page<M> {
+    pub(crate) fn new(
+        rows: Vec<Arc<M>>,
+        has_next_page: bool,
+        has_previous_page: bool,
+        cursor_of: CursorOf<M>,
+    ) -> Self {
+        Page {
+            rows,
+            has_next_page,
+            has_previous_page,
+            cursor_of: Some(cursor_of),
+        }
+    }
+
+    /// The encoded cursor of `row`, a row of this page.
+    pub fn cursor(&self, row: &M) -> String {
+        self.cursor_of
+            .as_ref()
+            .map(|cursor_of| cursor_of(row).encode())
+            .unwrap_or_default()
+    }
+
+    /// The cursor of the page's first row, if any.
+    pub fn start_cursor(&self) -> Option<String> {
+        self.rows.first().map(|row| self.cursor(row))
+    }
+
+    /// The cursor of the page's last row, if any.
+    pub fn end_cursor(&self) -> Option<String> {
+        self.rows.last().map(|row| self.cursor(row))
+    }
+}
+
+impl<M: std::fmt::Debug> std::fmt::Debug for Page<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Page")
+            .field("rows", &self.rows)
+            .field("has_next_page", &self.has_next_page)
+            .field("has_previous_page", &self.has_previous_page)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<M> Default for Page<M> {
@@ -213,6 +262,7 @@ impl<M> Default for Page<M> {
             rows: Vec::new(),
             has_next_page: false,
             has_previous_page: false,
+            cursor_of: None,
         }
     }
 }
