@@ -1160,14 +1160,11 @@ where
                     .child_counts::<Rel>(&ids, &self.query.filter)
                     .await
                     .map(|counts| store::ChildPages {
-                        pages: HashMap::new(),
                         counts,
+                        ..Default::default()
                     })
             } else {
-                Ok(store::ChildPages {
-                    pages: HashMap::new(),
-                    counts: HashMap::new(),
-                })
+                Ok(store::ChildPages::default())
             };
             match read {
                 Ok(store::ChildPages { pages, counts }) => {

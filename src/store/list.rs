@@ -424,10 +424,7 @@ impl Store {
     ) -> Result<ChildPages<<R::Child as Listable>::Model>, StoreError> {
         if parents.is_empty() {
             // No statement to run (and no empty `VALUES` list to write).
-            return Ok(ChildPages {
-                pages: HashMap::new(),
-                counts: HashMap::new(),
-            });
+            return Ok(ChildPages::default());
         }
         if counted && query.page.cursor.is_some() {
             let (pages, counts) = futures::try_join!(
@@ -440,8 +437,9 @@ impl Store {
             .await
     }
 
-    /// [`Store::child_pages`] in one statement: each parent's rows ranked by a window
-    /// function, and counted by another when `counted`.
+    /// [`Store::child_pages`] in one statement per source: on PostgreSQL each parent's page
+    /// a lateral subquery (and its count another), elsewhere each parent's rows ranked by a
+    /// window function (and counted by another).
     async fn ranked_child_pages<R: Relation>(
         &self,
         caller: &Caller,
@@ -705,6 +703,15 @@ impl Parents<'_> {
 pub struct ChildPages<M> {
     pub pages: HashMap<Uuid, Page<M>>,
     pub counts: HashMap<Uuid, u64>,
+}
+
+impl<M> Default for ChildPages<M> {
+    fn default() -> Self {
+        ChildPages {
+            pages: HashMap::new(),
+            counts: HashMap::new(),
+        }
+    }
 }
 
 /// A relation whose child rows name their parent in one column.

@@ -89,12 +89,6 @@ impl StoreLoader {
         counted: bool,
         columns: Columns,
     ) -> Result<ChildPages<<R::Child as Listable>::Model>, StoreError> {
-        if parents.is_empty() {
-            return Ok(ChildPages {
-                pages: HashMap::new(),
-                counts: HashMap::new(),
-            });
-        }
         self.store
             .child_pages::<R>(&self.caller, parents, query, joins, counted, columns)
             .await

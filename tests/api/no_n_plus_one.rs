@@ -113,19 +113,25 @@ async fn every_readme_example_takes_one_statement_per_relation_and_level() {
     }
 }
 
+/// The units after the first `first` units, 5 at most, with their count.
+async fn units_after_the_first(app: &TestApp, first: usize) -> (usize, Value) {
+    let page = app
+        .data(&format!(
+            "{{ units(first: {first}) {{ pageInfo {{ endCursor }} }} }}"
+        ))
+        .await;
+    let cursor = page["units"]["pageInfo"]["endCursor"].as_str().unwrap();
+    app.statements_for(&format!(
+        r#"{{ units(first: 5, after: "{cursor}") {{ totalCount nodes {{ name }} }} }}"#
+    ))
+    .await
+}
+
 #[tokio::test]
 async fn a_count_past_a_cursor_is_the_whole_lists_and_read_with_its_page() {
     let app = TestApp::spawn_with_generated(30).await;
-    let first = app
-        .data("{ units(first: 40) { totalCount pageInfo { endCursor } } }")
-        .await;
-    let cursor = first["units"]["pageInfo"]["endCursor"].as_str().unwrap();
 
-    let (statements, data) = app
-        .statements_for(&format!(
-            r#"{{ units(first: 5, after: "{cursor}") {{ totalCount nodes {{ name }} }} }}"#
-        ))
-        .await;
+    let (statements, data) = units_after_the_first(&app, 40).await;
 
     assert_eq!(
         data["units"]["totalCount"], 42,
@@ -139,16 +145,8 @@ async fn a_count_past_a_cursor_is_the_whole_lists_and_read_with_its_page() {
 #[tokio::test]
 async fn an_empty_page_past_the_end_still_counts_the_whole_list() {
     let app = TestApp::spawn().await;
-    let first = app
-        .data("{ units(first: 100) { pageInfo { endCursor } } }")
-        .await;
-    let cursor = first["units"]["pageInfo"]["endCursor"].as_str().unwrap();
 
-    let (statements, data) = app
-        .statements_for(&format!(
-            r#"{{ units(first: 5, after: "{cursor}") {{ totalCount nodes {{ name }} }} }}"#
-        ))
-        .await;
+    let (statements, data) = units_after_the_first(&app, 100).await;
 
     assert_eq!(
         data["units"],
