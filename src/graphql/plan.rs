@@ -267,7 +267,7 @@ impl<'a> Planner<'a> {
     }
 
     /// Notes that a planned field reads these columns of `L`.
-    pub(crate) fn read<L: Listable>(&self, names: &[&str]) {
+    pub(crate) fn needs<L: Listable>(&self, names: &[&str]) {
         let columns = Columns::of::<L::Model>(names);
         self.columns
             .borrow_mut()
@@ -346,7 +346,7 @@ impl<'a> Planner<'a> {
         column: &'static str,
         required: bool,
     ) -> FieldPlan<R> {
-        self.read::<R::Table>(&[column]);
+        self.needs::<R::Table>(&[column]);
         FieldPlan::Nested(Box::new(ToOne::<R, T> {
             key,
             column,
@@ -392,7 +392,7 @@ impl<'a> Planner<'a> {
         fields: &[&'a Positioned<Field>],
         of: fn(&R, &Context<'_>) -> Option<Provenance>,
     ) -> FieldPlan<R> {
-        self.read::<R::Table>(&["provenance", "sample_fields"]);
+        self.needs::<R::Table>(&["provenance", "sample_fields"]);
         let fields = self
             .collect(&selection_sets(fields), &|condition| {
                 condition == "Provenance"
@@ -1548,7 +1548,7 @@ macro_rules! planned_record {
                 Ok(Some(match name {
                     // `#[Object]` gives each resolver a context parameter; these ignore it.
                     $($leaf => {
-                        planner.read::<$table>($crate::graphql::plan::leaf_columns!(
+                        planner.needs::<$table>($crate::graphql::plan::leaf_columns!(
                             <$table as $crate::store::Listable>::Model, $method $([$($reads),+])?
                         ));
                         FieldPlan::Leaf(|record: &$record, ctx| {

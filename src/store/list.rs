@@ -410,9 +410,9 @@ impl Store {
     /// `joins` reference read in the same statement where one source holds everything, and,
     /// when `counted`, how many children of each parent match the filter (none otherwise).
     ///
-    /// The counts are a window over the same rows the pages are ranked in, so pages and
-    /// counts are one statement. A cursor narrows the ranked rows but not the count: the
-    /// counts then take a statement of their own, run alongside.
+    /// The counts are read in the pages' own statement (a count per parent beside its page),
+    /// so pages and counts are one round trip. A cursor narrows the paged rows but not the
+    /// count: the counts then take a statement of their own, run alongside.
     pub(crate) async fn child_pages<R: Relation>(
         &self,
         caller: &Caller,
