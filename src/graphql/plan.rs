@@ -21,7 +21,6 @@ use std::collections::{HashMap, HashSet};
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 
-use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Field, Selection, SelectionSet};
 use async_graphql::registry::Registry;
 use async_graphql::{
@@ -466,8 +465,8 @@ pub(crate) trait Nested<R: Record>: Send + Sync {
     /// reported for each parent row that selects the field, as a resolver's would be.
     fn fetch<'s>(&'s mut self, fetch: &'s Fetch<'s>, parents: &'s [Row<R>]) -> BoxFuture<'s, ()>;
 
-    /// The value for one parent row.
-    fn render<'p>(&'p self, parent: &Row<R>, out: &mut Out<'p>) -> Result<Value, ServerError>;
+    /// Writes the value for one parent row; on an error, writes nothing.
+    fn render<'p>(&'p self, parent: &Row<R>, out: &mut Out<'p>) -> Result<(), ServerError>;
 }
 
 /// What a plan is fetched with: the caller's reads, and the rows read by ID so far, so that
@@ -573,6 +572,14 @@ pub(crate) struct Out<'p> {
     root: String,
     path: Vec<Segment<'p>>,
     errors: Vec<ServerError>,
+    /// The answer so far, as JSON.
+    json: Vec<u8>,
+}
+
+/// An object being written: where it starts, and how many members it has so far.
+struct Members {
+    start: usize,
+    written: usize,
 }
 
 enum Segment<'p> {
@@ -587,7 +594,88 @@ impl<'p> Out<'p> {
             root: ctx.item.node.response_key().node.to_string(),
             path: Vec::new(),
             errors: Vec::new(),
+            json: Vec::with_capacity(4096),
         }
+    }
+
+    fn raw(&mut self, text: &str) {
+        self.json.extend_from_slice(text.as_bytes());
+    }
+
+    /// A JSON string.
+    fn string(&mut self, text: &str) {
+        // Writing a string to a vector cannot fail.
+        let _ = serde_json::to_writer(&mut self.json, text);
+    }
+
+    /// A leaf's value, as async-graphql serialises it.
+    fn value(&mut self, value: &Value) {
+        let mark = self.json.len();
+        if serde_json::to_writer(&mut self.json, value).is_err() {
+            self.json.truncate(mark);
+            self.raw("null");
+        }
+    }
+
+    fn begin_object(&mut self) -> Members {
+        let start = self.json.len();
+        self.json.push(b'{');
+        Members { start, written: 0 }
+    }
+
+    /// Writes the key of the next member and returns where the member starts, to take it
+    /// back if its value fails.
+    fn key(&mut self, members: &Members, key: &str) -> usize {
+        let mark = self.json.len();
+        if members.written > 0 {
+            self.json.push(b',');
+        }
+        self.string(key);
+        self.json.push(b':');
+        mark
+    }
+
+    /// Keeps the member begun at `mark` when its value was written, or takes it back and
+    /// records the error.
+    fn member(
+        &mut self,
+        members: &mut Members,
+        mark: usize,
+        key: &str,
+        value: Result<(), ServerError>,
+    ) {
+        match value {
+            Ok(()) => members.written += 1,
+            Err(error) => {
+                self.json.truncate(mark);
+                self.error(key, error);
+            }
+        }
+    }
+
+    /// Closes an object as async-graphql answers it: null when fields were selected but none
+    /// could be answered. An object with no field selected (all skipped) is `{}`, as the
+    /// specification's ExecuteSelectionSet gives it, where async-graphql's resolvers answer
+    /// null.
+    fn end_object(&mut self, members: Members, selected: usize) {
+        if members.written == 0 && selected > 0 {
+            self.json.truncate(members.start);
+            self.raw("null");
+        } else {
+            self.json.push(b'}');
+        }
+    }
+
+    /// A list of `items`, each written by `item` one level down, under its index.
+    fn list<I>(&mut self, items: impl IntoIterator<Item = I>, mut item: impl FnMut(&mut Self, I)) {
+        self.json.push(b'[');
+        for (index, value) in items.into_iter().enumerate() {
+            if index > 0 {
+                self.json.push(b',');
+            }
+            self.under(Segment::Index(index), |out| item(out, value));
+        }
+        self.json.push(b']');
     }
 
     /// Records the error of field `key` of the current object.
@@ -608,17 +696,6 @@ impl<'p> Out<'p> {
         let value = value(self);
         self.path.pop();
         value
-    }
-}
-
-/// An object as async-graphql answers it: null when fields were selected but none could be
-/// answered. An object with no field selected (all skipped) is `{}`, as the specification's
-/// ExecuteSelectionSet gives it, where async-graphql's resolvers answer null.
-fn object(map: IndexMap<Name, Value>, selected: usize) -> Value {
-    if map.is_empty() && selected > 0 {
-        Value::Null
-    } else {
-        Value::Object(map)
     }
 }
 
@@ -740,59 +817,65 @@ impl<R: Record> RecordPlan<R> {
         futures::join!(references, others);
     }
 
-    fn render<'p>(&'p self, row: &Row<R>, out: &mut Out<'p>) -> Value {
+    fn render<'p>(&'p self, row: &Row<R>, out: &mut Out<'p>) {
         let record = R::of(row.clone());
-        let mut map = IndexMap::with_capacity(self.fields.len());
+        let waited = |key: &Name, pos: &Pos| {
+            internal(
+                format!("the resolver of {}.{key} waited or failed", R::NAME),
+                *pos,
+            )
+        };
+        let mut members = out.begin_object();
         for (key, pos, field) in &self.fields {
+            let mark = out.key(&members, key);
             let value = match field {
-                FieldPlan::Typename => Ok(Value::String(R::NAME.to_owned())),
-                FieldPlan::Leaf(leaf) => leaf(&record, out.ctx).ok_or_else(|| {
-                    internal(
-                        format!("the resolver of {}.{key} waited or failed", R::NAME),
-                        *pos,
-                    )
-                }),
-                FieldPlan::Provenance(of, fields) => of(&record, out.ctx)
-                    .map(|provenance| render_provenance(provenance, fields))
-                    .ok_or_else(|| {
-                        internal(
-                            format!("the resolver of {}.{key} waited or failed", R::NAME),
-                            *pos,
-                        )
-                    }),
+                FieldPlan::Typename => {
+                    out.string(R::NAME);
+                    Ok(())
+                }
+                FieldPlan::Leaf(leaf) => match leaf(&record, out.ctx) {
+                    Some(value) => {
+                        out.value(&value);
+                        Ok(())
+                    }
+                    None => Err(waited(key, pos)),
+                },
+                FieldPlan::Provenance(of, fields) => match of(&record, out.ctx) {
+                    Some(provenance) => {
+                        render_provenance(provenance, fields, out);
+                        Ok(())
+                    }
+                    None => Err(waited(key, pos)),
+                },
                 FieldPlan::Nested(nested) => {
                     out.under(Segment::Key(key.as_str()), |out| nested.render(row, out))
                 }
                 FieldPlan::Failed(error) => Err(error.clone()),
             };
-            match value {
-                Ok(value) => {
-                    map.insert(key.clone(), value);
-                }
-                Err(error) => out.error(key, error),
-            }
+            out.member(&mut members, mark, key, value);
         }
-        object(map, self.fields.len())
+        out.end_object(members, self.fields.len());
     }
 }
 
-fn render_provenance(provenance: Provenance, fields: &[(Name, ProvenanceField)]) -> Value {
-    let mut map = IndexMap::with_capacity(fields.len());
+fn render_provenance(
+    provenance: Provenance,
+    fields: &[(Name, ProvenanceField)],
+    out: &mut Out<'_>,
+) {
+    let mut members = out.begin_object();
     for (key, field) in fields {
-        let value = match field {
-            ProvenanceField::Typename => Value::String("Provenance".to_owned()),
-            ProvenanceField::Kind => provenance.kind.leaf(),
-            ProvenanceField::SampleFields => Value::List(
-                provenance
-                    .sample_fields
-                    .iter()
-                    .map(|f| Value::String(f.clone()))
-                    .collect(),
-            ),
-        };
-        map.insert(key.clone(), value);
+        let mark = out.key(&members, key);
+        match field {
+            ProvenanceField::Typename => out.string("Provenance"),
+            ProvenanceField::Kind => out.value(&provenance.kind.leaf()),
+            ProvenanceField::SampleFields => {
+                out.list(&provenance.sample_fields, |out, field| out.string(field))
+            }
+        }
+        out.member(&mut members, mark, key, Ok(()));
     }
-    object(map, fields.len())
+    out.end_object(members, fields.len());
 }
 
 /// The selection on a connection of `T`.
@@ -897,64 +980,47 @@ impl<T: Record> ConnectionPlan<T> {
         page: &Page<<T::Table as Listable>::Model>,
         count: u64,
         out: &mut Out<'p>,
-    ) -> Value {
-        let mut map = IndexMap::with_capacity(self.fields.len());
+    ) {
+        let mut members = out.begin_object();
         for (key, field) in &self.fields {
-            let value = match field {
-                ConnectionField::Typename => Value::String(T::CONNECTION.to_owned()),
-                ConnectionField::TotalCount => Value::from(count),
-                ConnectionField::PageInfo(fields) => render_page_info(page, fields),
+            let mark = out.key(&members, key);
+            match field {
+                ConnectionField::Typename => out.string(T::CONNECTION),
+                ConnectionField::TotalCount => out.raw(&count.to_string()),
+                ConnectionField::PageInfo(fields) => render_page_info(page, fields, out),
                 ConnectionField::Nodes(plan) => out.under(Segment::Key(key.as_str()), |out| {
-                    Value::List(
-                        page.rows
-                            .iter()
-                            .enumerate()
-                            .map(|(index, row)| {
-                                out.under(Segment::Index(index), |out| {
-                                    self.render_row(*plan, row, out)
-                                })
-                            })
-                            .collect(),
-                    )
+                    out.list(&page.rows, |out, row| self.render_row(*plan, row, out))
                 }),
                 ConnectionField::Edges(fields) => out.under(Segment::Key(key.as_str()), |out| {
-                    Value::List(
-                        page.rows
-                            .iter()
-                            .enumerate()
-                            .map(|(index, row)| {
-                                out.under(Segment::Index(index), |out| {
-                                    let mut edge = IndexMap::with_capacity(fields.len());
-                                    for (key, field) in fields {
-                                        let value = match field {
-                                            EdgeField::Typename => {
-                                                Value::String(T::EDGE.to_owned())
-                                            }
-                                            EdgeField::Cursor => Value::String(page.cursor(row)),
-                                            EdgeField::Node(plan) => out
-                                                .under(Segment::Key(key.as_str()), |out| {
-                                                    self.render_row(*plan, row, out)
-                                                }),
-                                        };
-                                        edge.insert(key.clone(), value);
-                                    }
-                                    object(edge, fields.len())
-                                })
-                            })
-                            .collect(),
-                    )
+                    out.list(&page.rows, |out, row| {
+                        let mut edge = out.begin_object();
+                        for (key, field) in fields {
+                            let mark = out.key(&edge, key);
+                            match field {
+                                EdgeField::Typename => out.string(T::EDGE),
+                                EdgeField::Cursor => out.string(&page.cursor(row)),
+                                EdgeField::Node(plan) => out
+                                    .under(Segment::Key(key.as_str()), |out| {
+                                        self.render_row(*plan, row, out)
+                                    }),
+                            }
+                            out.member(&mut edge, mark, key, Ok(()));
+                        }
+                        out.end_object(edge, fields.len());
+                    })
                 }),
-            };
-            map.insert(key.clone(), value);
+            }
+            out.member(&mut members, mark, key, Ok(()));
         }
-        object(map, self.fields.len())
+        out.end_object(members, self.fields.len());
     }
 
     /// A row of the page under the selection with this index.
-    fn render_row<'p>(&'p self, plan: usize, row: &Row<T>, out: &mut Out<'p>) -> Value {
-        self.rows
-            .get(plan)
-            .map_or(Value::Null, |plan| plan.render(row, out))
+    fn render_row<'p>(&'p self, plan: usize, row: &Row<T>, out: &mut Out<'p>) {
+        match self.rows.get(plan) {
+            Some(plan) => plan.render(row, out),
+            None => out.raw("null"),
+        }
     }
 }
 
@@ -1002,19 +1068,27 @@ fn page_info_plan<'a>(
         .collect()
 }
 
-fn render_page_info<M>(page: &Page<M>, fields: &[(Name, PageInfoField)]) -> Value {
-    let mut map = IndexMap::with_capacity(fields.len());
+fn render_page_info<M>(page: &Page<M>, fields: &[(Name, PageInfoField)], out: &mut Out<'_>) {
+    let boolean = |value: bool| if value { "true" } else { "false" };
+    let mut members = out.begin_object();
     for (key, field) in fields {
-        let value = match field {
-            PageInfoField::Typename => Value::String("PageInfo".to_owned()),
-            PageInfoField::HasNextPage => Value::Boolean(page.has_next_page),
-            PageInfoField::HasPreviousPage => Value::Boolean(page.has_previous_page),
-            PageInfoField::StartCursor => page.start_cursor().leaf(),
-            PageInfoField::EndCursor => page.end_cursor().leaf(),
-        };
-        map.insert(key.clone(), value);
+        let mark = out.key(&members, key);
+        match field {
+            PageInfoField::Typename => out.string("PageInfo"),
+            PageInfoField::HasNextPage => out.raw(boolean(page.has_next_page)),
+            PageInfoField::HasPreviousPage => out.raw(boolean(page.has_previous_page)),
+            PageInfoField::StartCursor => match page.start_cursor() {
+                Some(cursor) => out.string(&cursor),
+                None => out.raw("null"),
+            },
+            PageInfoField::EndCursor => match page.end_cursor() {
+                Some(cursor) => out.string(&cursor),
+                None => out.raw("null"),
+            },
+        }
+        out.member(&mut members, mark, key, Ok(()));
     }
-    object(map, fields.len())
+    out.end_object(members, fields.len());
 }
 
 /// Records of `T` by ID, with the selection on each.
@@ -1040,8 +1114,15 @@ impl<T: Record> ById<T> {
         Ok(())
     }
 
-    fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> Option<Value> {
-        self.rows.get(id).map(|row| self.plan.render(row, out))
+    /// Writes the record with this ID; false, writing nothing, when there is none.
+    fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> bool {
+        match self.rows.get(id) {
+            Some(row) => {
+                self.plan.render(row, out);
+                true
+            }
+            None => false,
+        }
     }
 }
 
@@ -1100,20 +1181,24 @@ impl<R: Record, T: Record> Nested<R> for ToOne<R, T> {
         })
     }
 
-    fn render<'p>(&'p self, parent: &Row<R>, out: &mut Out<'p>) -> Result<Value, ServerError> {
+    fn render<'p>(&'p self, parent: &Row<R>, out: &mut Out<'p>) -> Result<(), ServerError> {
         let Some(id) = (self.key)(parent) else {
-            return Ok(Value::Null);
+            out.raw("null");
+            return Ok(());
         };
         if let Some(error) = &self.failed {
             return Err(error.clone());
         }
-        match self.target.render(&id, out) {
-            Some(value) => Ok(value),
-            None if self.required => Err(internal(
+        if self.target.render(&id, out) {
+            Ok(())
+        } else if self.required {
+            Err(internal(
                 format!("dangling reference from {} to {} {id}", R::NAME, T::NAME),
                 self.pos,
-            )),
-            None => Ok(Value::Null),
+            ))
+        } else {
+            out.raw("null");
+            Ok(())
         }
     }
 }
@@ -1182,16 +1267,17 @@ where
         })
     }
 
-    fn render<'p>(&'p self, parent: &Row<R>, out: &mut Out<'p>) -> Result<Value, ServerError> {
+    fn render<'p>(&'p self, parent: &Row<R>, out: &mut Out<'p>) -> Result<(), ServerError> {
         if let Some(error) = &self.failed {
             return Err(error.clone());
         }
         let id = R::Table::id(parent);
         let count = self.counts.get(&id).copied().unwrap_or(0);
-        Ok(match self.pages.get(&id) {
+        match self.pages.get(&id) {
             Some(page) => self.plan.render(page, count, out),
             None => self.plan.render(&Page::default(), count, out),
-        })
+        }
+        Ok(())
     }
 }
 
@@ -1253,7 +1339,7 @@ async fn answer<'a, P, Fetcher, Render, C>(
 ) -> Result<Answer<C>, ApiError>
 where
     Fetcher: for<'s> FnOnce(&'s mut P, &'s Fetch<'s>) -> BoxFuture<'s, Result<(), StoreError>>,
-    Render: for<'p> FnOnce(&'p P, &mut Out<'p>) -> Value,
+    Render: for<'p> FnOnce(&'p P, &mut Out<'p>),
 {
     let planner = Planner::of(ctx)?;
     // async-graphql resolves each root field selected under one key on its own and merges the
@@ -1281,13 +1367,15 @@ where
     )
     .await?;
     let mut out = Out::new(ctx);
-    let value = render(&planned, &mut out);
+    render(&planned, &mut out);
     if std::ptr::eq(first, ctx.item) {
         for error in out.errors {
             ctx.add_error(error);
         }
     }
-    Ok(Answer::planned(value))
+    // The answer is JSON already: carried as bytes, which no field of the schema answers,
+    // and written into the response as they are (`http::graphql`).
+    Ok(Answer::planned(Value::Binary(out.json.into())))
 }
 
 /// A top-level list of `T`, filtered with `F` and ordered with `O`.
@@ -1375,17 +1463,7 @@ pub(crate) async fn institutions<C>(ctx: &Context<'_>) -> Result<Answer<C>, ApiE
                 Ok(())
             })
         },
-        |all, out| {
-            Value::List(
-                all.rows
-                    .iter()
-                    .enumerate()
-                    .map(|(index, row)| {
-                        out.under(Segment::Index(index), |out| all.plan.render(row, out))
-                    })
-                    .collect(),
-            )
-        },
+        |all, out| out.list(&all.rows, |out, row| all.plan.render(row, out)),
     )
     .await
 }
@@ -1403,8 +1481,9 @@ pub(crate) async fn by_id<T: Record, C>(
             Box::pin(async move { by_id.fetch(fetch, &ids).await })
         },
         move |by_id, out| {
-            id.and_then(|id| by_id.render(&id, out))
-                .unwrap_or(Value::Null)
+            if !id.is_some_and(|id| by_id.render(&id, out)) {
+                out.raw("null");
+            }
         },
     )
     .await
@@ -1417,7 +1496,7 @@ trait Lookup: Send + Sync {
         fetch: &'s Fetch<'s>,
         ids: Vec<Uuid>,
     ) -> BoxFuture<'s, Result<(), StoreError>>;
-    fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> Option<Value>;
+    fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> bool;
 }
 
 impl<T: Record> Lookup for ById<T> {
@@ -1429,7 +1508,7 @@ impl<T: Record> Lookup for ById<T> {
         Box::pin(async move { ById::fetch(self, fetch, &ids).await })
     }
 
-    fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> Option<Value> {
+    fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> bool {
         ById::render(self, id, out)
     }
 }
@@ -1462,6 +1541,15 @@ pub(crate) async fn nodes<C>(
         wanted: Vec<(NodeType, Uuid)>,
         by_type: Vec<(NodeType, Box<dyn Lookup>)>,
     }
+    impl Lookups {
+        /// Writes the record, or null where there is none.
+        fn render<'p>(&'p self, (kind, id): &(NodeType, Uuid), out: &mut Out<'p>) {
+            let lookup = self.by_type.iter().find(|(k, _)| k == kind);
+            if !lookup.is_some_and(|(_, lookup)| lookup.render(id, out)) {
+                out.raw("null");
+            }
+        }
+    }
     answer(
         ctx,
         |planner, field, sets| {
@@ -1493,28 +1581,10 @@ pub(crate) async fn nodes<C>(
                 Ok(())
             })
         },
-        move |lookups, out| {
-            let mut found = Vec::with_capacity(lookups.wanted.len());
-            for (index, (kind, id)) in lookups.wanted.iter().enumerate() {
-                let lookup = lookups
-                    .by_type
-                    .iter()
-                    .find(|(k, _)| k == kind)
-                    .map(|(_, lookup)| lookup);
-                let value = if single {
-                    lookup.and_then(|lookup| lookup.render(id, out))
-                } else {
-                    out.under(Segment::Index(index), |out| {
-                        lookup.and_then(|lookup| lookup.render(id, out))
-                    })
-                };
-                found.push(value.unwrap_or(Value::Null));
-            }
-            if single {
-                found.into_iter().next().unwrap_or(Value::Null)
-            } else {
-                Value::List(found)
-            }
+        move |lookups, out| match (single, lookups.wanted.first()) {
+            (true, Some(wanted)) => lookups.render(wanted, out),
+            (true, None) => out.raw("null"),
+            (false, _) => out.list(&lookups.wanted, |out, wanted| lookups.render(wanted, out)),
         },
     )
     .await

@@ -11,7 +11,7 @@ use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::HttpState;
@@ -457,13 +457,56 @@ fn with_code(mut error: ServerError, limits: &RequestLimits) -> ServerError {
     error
 }
 
-/// The response body, serialised once, straight from async-graphql's values.
-#[derive(Serialize)]
-struct Body<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    data: Option<&'a async_graphql::Value>,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    errors: &'a [ServerError],
+/// The response body, serialised once: `data` and `errors` as the specification has them.
+/// A planned root field's answer is JSON already, carried as bytes (no field of the schema
+/// answers bytes), and is copied in as it is; the rest is async-graphql's values.
+fn body(
+    data: Option<&async_graphql::Value>,
+    errors: &[ServerError],
+) -> Result<Vec<u8>, serde_json::Error> {
+    let mut body = Vec::with_capacity(
+        4096 + match data {
+            Some(async_graphql::Value::Object(members)) => members
+                .values()
+                .map(|value| match value {
+                    async_graphql::Value::Binary(json) => json.len(),
+                    _ => 0,
+                })
+                .sum(),
+            _ => 0,
+        },
+    );
+    body.push(b'{');
+    if let Some(data) = data {
+        body.extend_from_slice(b"\"data\":");
+        match data {
+            async_graphql::Value::Object(members) => {
+                body.push(b'{');
+                for (index, (key, value)) in members.iter().enumerate() {
+                    if index > 0 {
+                        body.push(b',');
+                    }
+                    serde_json::to_writer(&mut body, key.as_str())?;
+                    body.push(b':');
+                    match value {
+                        async_graphql::Value::Binary(json) => body.extend_from_slice(json),
+                        value => serde_json::to_writer(&mut body, value)?,
+                    }
+                }
+                body.push(b'}');
+            }
+            data => serde_json::to_writer(&mut body, data)?,
+        }
+    }
+    if !errors.is_empty() {
+        if data.is_some() {
+            body.push(b',');
+        }
+        body.extend_from_slice(b"\"errors\":");
+        serde_json::to_writer(&mut body, errors)?;
+    }
+    body.push(b'}');
+    Ok(body)
 }
 
 fn answer(state: &HttpState, media: Media, response: async_graphql::Response) -> Response {
@@ -476,15 +519,11 @@ fn answer(state: &HttpState, media: Media, response: async_graphql::Response) ->
         .into_iter()
         .map(|error| with_code(error, &state.limits))
         .collect();
-    let body = Body {
-        data: (!request_failed).then_some(&response.data),
-        errors: &errors,
-    };
     let status = match (media, request_failed) {
         (Media::GraphqlResponse, true) => StatusCode::BAD_REQUEST,
         _ => StatusCode::OK,
     };
-    match serde_json::to_vec(&body) {
+    match body((!request_failed).then_some(&response.data), &errors) {
         Ok(bytes) => {
             let mut response = (status, bytes).into_response();
             response
