@@ -110,7 +110,10 @@ PGBENCH_SERVER_SQL=${PGBENCH_SERVER_SQL:-1}
 LIST_QUERY=examples/08-cleanroom-list.graphql
 LUA=$BENCH/graphql.lua
 BIN=${SERVER_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/atmp-graph}
-DB_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$DB_NAME"
+# Without TLS for both servers: node-postgres (PostGraphile) connects in plain text unless told
+# otherwise, while sqlx (atmp-graph) would negotiate TLS with a server that offers it, and
+# encrypting every row on both ends of the loopback would be measured against atmp-graph alone.
+DB_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$DB_NAME?sslmode=disable"
 DB_POOL=${ATMP_DB_CONNECTIONS:-16}
 MIN_CLEANROOMS=10000
 MIN_NODE_MAJOR=22
