@@ -128,7 +128,8 @@ pub struct Columns(u64);
 impl Columns {
     /// Every column of `M`.
     pub fn all<M: Positional>() -> Self {
-        Columns(u64::MAX >> (64 - M::COLUMNS.len().min(64)))
+        let unused = 64 - M::COLUMNS.len().min(64);
+        Columns(u64::MAX.checked_shr(unused as u32).unwrap_or(0))
     }
 
     /// The columns of `M` with these names (a name `M` lacks adds nothing), and `id`.
@@ -136,7 +137,7 @@ impl Columns {
         let mut columns = Columns(1);
         for (index, column) in M::COLUMNS.iter().enumerate() {
             if names.contains(column) {
-                columns.0 |= 1 << index;
+                columns.0 |= 1u64.checked_shl(index as u32).unwrap_or(0);
             }
         }
         columns
@@ -148,7 +149,10 @@ impl Columns {
     }
 
     fn has(self, index: usize) -> bool {
-        index < 64 && self.0 & (1 << index) != 0
+        u32::try_from(index)
+            .ok()
+            .and_then(|index| 1u64.checked_shl(index))
+            .is_some_and(|bit| self.0 & bit != 0)
     }
 
     /// The names of these columns of `M`, in the table's order.

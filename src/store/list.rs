@@ -576,8 +576,7 @@ impl Store {
         let mut counts: HashMap<Uuid, u64> = parents.iter().map(|p| (*p, 0)).collect();
         for row in answers.iter().flatten() {
             let parent: Uuid = row.try_get("", PARENT_KEY)?;
-            let count: i64 = row.try_get("", COUNT)?;
-            *counts.entry(parent).or_default() += u64::try_from(count).unwrap_or(0);
+            *counts.entry(parent).or_default() += count_of(row)?;
         }
         Ok(counts)
     }
