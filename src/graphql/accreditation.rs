@@ -25,7 +25,6 @@ connection!(
 
 planned_record!(Accreditation: store::Accreditations {
     leaves {
-        "id" => id,
         "scheme" => scheme,
         "authority" => authority,
         "sinceYear" => since_year,

@@ -25,7 +25,6 @@ connection!(
 
 planned_record!(Appointment: store::Appointments {
     leaves {
-        "id" => id,
         "title" => title,
         "role" => role,
         "area" => area,

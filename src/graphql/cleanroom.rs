@@ -26,7 +26,6 @@ connection!(
 
 planned_record!(Cleanroom: store::Cleanrooms {
     leaves {
-        "id" => id,
         "code" => code,
         "name" => name,
         "regime" => regime,

@@ -21,8 +21,8 @@ macro_rules! mirror_enum {
         }
 
         impl $crate::graphql::plan::Leaf for $name {
-            fn leaf(self) -> async_graphql::Value {
-                async_graphql::resolver_utils::enum_value(self)
+            fn write(self, out: &mut $crate::graphql::plan::Out<'_>) {
+                $crate::graphql::plan::write_enum(self, out)
             }
         }
 

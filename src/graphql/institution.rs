@@ -29,7 +29,6 @@ connection!(
 
 planned_record!(Institution: store::Institutions {
     leaves {
-        "id" => id,
         "code" => code,
         "name" => name,
         "kind" => kind,

@@ -25,7 +25,6 @@ connection!(
 
 planned_record!(Milestone: store::Milestones {
     leaves {
-        "id" => id,
         "year" => year,
         "title" => title,
         "description" => description,

@@ -51,7 +51,42 @@ impl NodeType {
 
 /// The global ID of a record.
 pub(crate) fn global_id(kind: NodeType, id: Uuid) -> ID {
-    ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.name())))
+    let mut text = Vec::with_capacity(ENCODED_ID_LEN);
+    write_global_id(kind, id, &mut text);
+    // Base64 is ASCII.
+    ID(String::from_utf8_lossy(&text).into_owned())
+}
+
+/// The longest `Type:uuid`, and its base64 length.
+const PLAIN_ID_LEN: usize = 64;
+const ENCODED_ID_LEN: usize = PLAIN_ID_LEN.div_ceil(3) * 4;
+
+/// Appends the global ID of a record to `out`, with no allocation: the planned path writes
+/// one for every `id` it answers.
+pub(crate) fn write_global_id(kind: NodeType, id: Uuid, out: &mut Vec<u8>) {
+    let name = kind.name().as_bytes();
+    let mut plain = [0u8; PLAIN_ID_LEN];
+    let mut uuid = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    let uuid = id.hyphenated().encode_lower(&mut uuid).as_bytes();
+    let len = name.len() + 1 + uuid.len();
+    let mut encoded = [0u8; ENCODED_ID_LEN];
+    let written = plain.get_mut(..len).and_then(|plain| {
+        let (head, tail) = plain.split_at_mut(name.len());
+        head.copy_from_slice(name);
+        let (colon, rest) = tail.split_at_mut(1);
+        colon.copy_from_slice(b":");
+        rest.copy_from_slice(uuid);
+        URL_SAFE_NO_PAD.encode_slice(&*plain, &mut encoded).ok()
+    });
+    match written.and_then(|n| encoded.get(..n)) {
+        Some(encoded) => out.extend_from_slice(encoded),
+        // Only a type name longer than PLAIN_ID_LEN allows could get here.
+        None => out.extend_from_slice(
+            URL_SAFE_NO_PAD
+                .encode(format!("{}:{id}", kind.name()))
+                .as_bytes(),
+        ),
+    }
 }
 
 /// Reads a global ID back into its type and primary key.
@@ -91,6 +126,19 @@ pub enum Node {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_global_id_is_base64url_of_type_and_uuid_for_every_type() {
+        let uuid = Uuid::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef);
+        for (kind, name) in TYPES {
+            let id = global_id(kind, uuid);
+            let expected = URL_SAFE_NO_PAD.encode(format!("{name}:{uuid}"));
+            assert_eq!(id.as_str(), expected, "{name}");
+            let mut written = b"[".to_vec();
+            write_global_id(kind, uuid, &mut written);
+            assert_eq!(written, format!("[{expected}").into_bytes(), "{name}");
+        }
+    }
 
     #[test]
     fn a_global_id_round_trips_and_garbage_is_rejected() {

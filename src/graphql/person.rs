@@ -26,7 +26,6 @@ connection!(
 
 planned_record!(Person: store::People {
     leaves {
-        "id" => id,
         "givenName" => given_name,
         "familyName" => family_name,
         "name" => name [given_name, family_name],

@@ -23,16 +23,17 @@ use std::sync::{Arc, Mutex};
 
 use async_graphql::parser::types::{Field, Selection, SelectionSet};
 use async_graphql::registry::Registry;
+use async_graphql::resolver_utils::EnumType;
 use async_graphql::{
     Context, ContextSelectionSet, InputType, Name, OutputType, PathSegment, Pos, Positioned,
-    QueryEnv, ScalarType, ServerError, ServerResult, Value, ID,
+    QueryEnv, ServerError, ServerResult, Value, ID,
 };
 use futures::future::{join_all, try_join_all, BoxFuture};
 use uuid::Uuid;
 
 use super::connection::{limits, list_query, loader, Limits, PageArgs};
 use super::filter::{FilterInput, OrderInput};
-use super::node::{parse_global_id, NodeType};
+use super::node::{parse_global_id, write_global_id, NodeType};
 use super::{ApiError, Provenance};
 use crate::store::{
     self, Columns, Join, JoinedRow, Listable, Page, QueryOf, Relation, StoreError, StoreLoader,
@@ -96,53 +97,66 @@ impl Key for Option<Uuid> {
     }
 }
 
-/// A leaf value as async-graphql would render it.
+/// A leaf value, written as JSON the way async-graphql serialises it, with no value built.
 pub(crate) trait Leaf {
-    fn leaf(self) -> Value;
+    fn write(self, out: &mut Out<'_>);
 }
 
 impl Leaf for &str {
-    fn leaf(self) -> Value {
-        Value::String(self.to_owned())
+    fn write(self, out: &mut Out<'_>) {
+        out.string(self);
     }
 }
 
 impl Leaf for String {
-    fn leaf(self) -> Value {
-        Value::String(self)
+    fn write(self, out: &mut Out<'_>) {
+        out.string(&self);
     }
 }
 
 impl Leaf for ID {
-    fn leaf(self) -> Value {
-        Value::String(self.0)
+    fn write(self, out: &mut Out<'_>) {
+        out.string(&self);
     }
 }
 
 impl Leaf for i32 {
-    fn leaf(self) -> Value {
-        ScalarType::to_value(&self)
+    fn write(self, out: &mut Out<'_>) {
+        out.number(self);
     }
 }
 
 impl Leaf for f64 {
-    fn leaf(self) -> Value {
-        ScalarType::to_value(&self)
+    fn write(self, out: &mut Out<'_>) {
+        // As async-graphql: a number JSON cannot hold is null.
+        if self.is_finite() {
+            out.number(self);
+        } else {
+            out.raw("null");
+        }
     }
 }
 
 impl Leaf for bool {
-    fn leaf(self) -> Value {
-        Value::Boolean(self)
+    fn write(self, out: &mut Out<'_>) {
+        out.raw(if self { "true" } else { "false" });
     }
 }
 
 impl<T: Leaf> Leaf for Option<T> {
-    fn leaf(self) -> Value {
+    fn write(self, out: &mut Out<'_>) {
         match self {
-            Some(value) => value.leaf(),
-            None => Value::Null,
+            Some(value) => value.write(out),
+            None => out.raw("null"),
         }
+    }
+}
+
+/// Writes an enum's value: its GraphQL name.
+pub(crate) fn write_enum<T: EnumType>(value: T, out: &mut Out<'_>) {
+    match T::items().iter().find(|item| item.value == value) {
+        Some(item) => out.string(item.name),
+        None => out.raw("null"),
     }
 }
 
@@ -421,7 +435,8 @@ fn selection_sets<'a>(fields: &[&'a Positioned<Field>]) -> Vec<&'a SelectionSet>
 pub(crate) enum FieldPlan<R> {
     Typename,
     /// A value of the row itself, from the type's own resolver (which never waits).
-    Leaf(fn(&R, &Context<'_>) -> Option<Value>),
+    /// Written by the type's own resolver; false when it waited or failed.
+    Leaf(fn(&R, &mut Out<'_>) -> bool),
     Provenance(
         fn(&R, &Context<'_>) -> Option<Provenance>,
         Vec<(Name, ProvenanceField)>,
@@ -598,6 +613,11 @@ impl<'p> Out<'p> {
         }
     }
 
+    /// The root field's context, for the types' resolvers.
+    pub(crate) fn ctx(&self) -> &'p Context<'p> {
+        self.ctx
+    }
+
     fn raw(&mut self, text: &str) {
         self.json.extend_from_slice(text.as_bytes());
     }
@@ -608,13 +628,17 @@ impl<'p> Out<'p> {
         let _ = serde_json::to_writer(&mut self.json, text);
     }
 
-    /// A leaf's value, as async-graphql serialises it.
-    fn value(&mut self, value: &Value) {
-        let mark = self.json.len();
-        if serde_json::to_writer(&mut self.json, value).is_err() {
-            self.json.truncate(mark);
-            self.raw("null");
-        }
+    /// A JSON number.
+    fn number<N: serde::Serialize>(&mut self, number: N) {
+        // Writing a finite number to a vector cannot fail.
+        let _ = serde_json::to_writer(&mut self.json, &number);
+    }
+
+    /// A record's global ID, as a JSON string.
+    pub(crate) fn global_id(&mut self, kind: NodeType, id: Uuid) {
+        self.json.push(b'"');
+        write_global_id(kind, id, &mut self.json);
+        self.json.push(b'"');
     }
 
     fn begin_object(&mut self) -> Members {
@@ -833,13 +857,13 @@ impl<R: Record> RecordPlan<R> {
                     out.string(R::NAME);
                     Ok(())
                 }
-                FieldPlan::Leaf(leaf) => match leaf(&record, out.ctx) {
-                    Some(value) => {
-                        out.value(&value);
+                FieldPlan::Leaf(leaf) => {
+                    if leaf(&record, out) {
                         Ok(())
+                    } else {
+                        Err(waited(key, pos))
                     }
-                    None => Err(waited(key, pos)),
-                },
+                }
                 FieldPlan::Provenance(of, fields) => match of(&record, out.ctx) {
                     Some(provenance) => {
                         render_provenance(provenance, fields, out);
@@ -868,7 +892,7 @@ fn render_provenance(
         let mark = out.key(&members, key);
         match field {
             ProvenanceField::Typename => out.string("Provenance"),
-            ProvenanceField::Kind => out.value(&provenance.kind.leaf()),
+            ProvenanceField::Kind => provenance.kind.write(out),
             ProvenanceField::SampleFields => {
                 out.list(&provenance.sample_fields, |out, field| out.string(field))
             }
@@ -1616,13 +1640,28 @@ macro_rules! planned_record {
                 use futures::FutureExt as _;
                 use $crate::graphql::plan::{FieldPlan, Leaf as _};
                 Ok(Some(match name {
+                    // Written straight from the key, as the type's `id` resolver gives it.
+                    "id" => FieldPlan::Leaf(|record: &$record, out| {
+                        out.global_id(
+                            $crate::graphql::node::NodeType::$record,
+                            <$table as $crate::store::Listable>::id(&record.0),
+                        );
+                        true
+                    }),
                     // `#[Object]` gives each resolver a context parameter; these ignore it.
                     $($leaf => {
                         planner.needs::<$table>($crate::graphql::plan::leaf_columns!(
                             <$table as $crate::store::Listable>::Model, $method $([$($reads),+])?
                         ));
-                        FieldPlan::Leaf(|record: &$record, ctx| {
-                            record.$method(ctx).now_or_never().and_then(Result::ok).map(|value| value.leaf())
+                        FieldPlan::Leaf(|record: &$record, out| {
+                            let ctx = out.ctx();
+                            match record.$method(ctx).now_or_never() {
+                                Some(Ok(value)) => {
+                                    value.write(out);
+                                    true
+                                }
+                                _ => false,
+                            }
                         })
                     })*
                     "provenance" => planner.provenance(fields, |record: &$record, ctx| {

@@ -26,7 +26,6 @@ connection!(
 
 planned_record!(Product: store::Products {
     leaves {
-        "id" => id,
         "name" => name,
         "atmpClass" => atmp_class,
         "stage" => stage,

@@ -25,7 +25,6 @@ connection!(
 
 planned_record!(Trial: store::Trials {
     leaves {
-        "id" => id,
         "title" => title,
         "euCtNumber" => eu_ct_number,
         "eudractNumber" => eudract_number,

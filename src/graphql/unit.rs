@@ -30,7 +30,6 @@ connection!(
 
 planned_record!(Unit: store::Units {
     leaves {
-        "id" => id,
         "name" => name,
         "shortName" => short_name,
         "kind" => kind,
