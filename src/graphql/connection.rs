@@ -3,10 +3,11 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, SimpleObject};
+use async_graphql::{Context, InputType, SimpleObject};
 use uuid::Uuid;
 
 use super::filter::{FilterInput, OrderInput};
+use super::plan::{self, is_planned, Answer, Record};
 use super::ApiError;
 use crate::store::{
     Batcher, ChildCount, ChildPage, Counter, Cursor, ListCount, ListQuery, Listable, Page,
@@ -185,6 +186,124 @@ where
     })
 }
 
+/// A record type listed by connections of this type.
+pub(crate) trait Connected: Record {
+    type Connection: From<Fetched<<Self::Table as Listable>::Model>>;
+}
+
+/// What every connection field takes: the page, the filter and the order.
+pub(crate) struct ConnectionArgs<F, O> {
+    pub page: PageArgs,
+    pub filter: Option<F>,
+    pub order: Option<Vec<O>>,
+}
+
+/// Resolves a connection field of `parent` listing its relation `R`, as rows of type `T`.
+pub(crate) async fn relation<P, R, T, F, O>(
+    parent: &P,
+    ctx: &Context<'_>,
+    args: ConnectionArgs<F, O>,
+) -> Result<T::Connection, ApiError>
+where
+    P: Record,
+    R: Relation,
+    T: Connected<Table = R::Child>,
+    F: FilterInput<Store = <R::Child as Listable>::Filter>,
+    O: OrderInput<Field = <R::Child as Listable>::Field>,
+{
+    let id = <P::Table as Listable>::id(parent.row());
+    children::<R, F, O>(ctx, id, args.page, args.filter, args.order)
+        .await
+        .map(T::Connection::from)
+}
+
+/// Resolves a top-level connection field listing the rows of `T`: from the plan of the
+/// field's whole selection, or field by field.
+pub(crate) async fn top_level<T, F, O>(
+    _root: &super::Query,
+    ctx: &Context<'_>,
+    args: ConnectionArgs<F, O>,
+) -> Result<Answer<T::Connection>, ApiError>
+where
+    T: Connected,
+    F: FilterInput<Store = <T::Table as Listable>::Filter> + InputType,
+    O: OrderInput<Field = <T::Table as Listable>::Field> + InputType,
+{
+    if is_planned(ctx) {
+        return plan::list::<T, F, O, _>(ctx).await;
+    }
+    list::<T::Table, F, O>(ctx, args.page, args.filter, args.order)
+        .await
+        .map(|fetched| Answer::Resolved(T::Connection::from(fetched)))
+}
+
+/// Declares an `#[Object]` impl with its connection fields, each written as one line: its
+/// description, GraphQL name, method, filter and order inputs, answer type and the function
+/// that resolves it ([`relation`] or [`top_level`]). The arguments every connection takes,
+/// their descriptions and the complexity rule are written here once, for all of them.
+macro_rules! object_with_connections {
+    (
+        $(#[doc = $type_doc:literal])*
+        impl $type:ident {
+            connections {
+                $(
+                    $(#[doc = $doc:literal])*
+                    $name:literal $method:ident($filter:ty, $order:ty) -> $output:ty = $resolve:path;
+                )*
+            }
+            $($rest:tt)*
+        }
+    ) => {
+        $(#[doc = $type_doc])*
+        #[async_graphql::Object]
+        impl $type {
+            $($rest)*
+
+            $(
+                $(#[doc = $doc])*
+                #[graphql(
+                    name = $name,
+                    complexity = "crate::graphql::connection::connection_complexity(first, last, child_complexity)"
+                )]
+                async fn $method(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    #[graphql(
+                        desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
+                    )]
+                    first: Option<i32>,
+                    #[graphql(desc = "Return rows after this cursor (with `first`).")]
+                    after: Option<String>,
+                    #[graphql(
+                        desc = "Return the last `n` rows before `before` (at most the maximum page size)."
+                    )]
+                    last: Option<i32>,
+                    #[graphql(desc = "Return rows before this cursor (with `last`).")]
+                    before: Option<String>,
+                    #[graphql(desc = "Only rows matching this filter.")]
+                    filter: Option<$filter>,
+                    #[graphql(desc = "Order of the rows; the ID always breaks ties.")]
+                    order_by: Option<Vec<$order>>,
+                ) -> Result<$output, $crate::graphql::ApiError> {
+                    let args = $crate::graphql::connection::ConnectionArgs {
+                        page: $crate::graphql::connection::PageArgs {
+                            first,
+                            after,
+                            last,
+                            before,
+                        },
+                        filter,
+                        order: order_by,
+                    };
+                    $resolve(self, ctx, args).await
+                }
+            )*
+        }
+    };
+}
+
+pub(crate) use object_with_connections;
+
 /// A page of a parent's relation `R`, from a connection field's arguments, batched with the
 /// same relation of sibling parents.
 pub(crate) async fn children<R, F, O>(
@@ -226,6 +345,16 @@ macro_rules! connection {
     ($connection:ident, $edge:ident, $node:ident, $model:ty, $connection_doc:literal, $edge_doc:literal) => {
         #[doc = $connection_doc]
         pub struct $connection(pub(crate) $crate::graphql::connection::Fetched<$model>);
+
+        impl $crate::graphql::connection::Connected for $node {
+            type Connection = $connection;
+        }
+
+        impl From<$crate::graphql::connection::Fetched<$model>> for $connection {
+            fn from(fetched: $crate::graphql::connection::Fetched<$model>) -> Self {
+                $connection(fetched)
+            }
+        }
 
         #[doc = $connection_doc]
         #[async_graphql::Object]

@@ -71,6 +71,8 @@ pub(crate) trait Record: Sized + Send + Sync + 'static {
     const EDGE: &'static str;
     /// The GraphQL value of a row.
     fn of(row: Row<Self>) -> Self;
+    /// The row of a GraphQL value.
+    fn row(&self) -> &Row<Self>;
     /// The plan of field `name` of this type, selected as `fields` (one response key); `None`
     /// when the type has no such field.
     fn plan_field<'a>(
@@ -1620,7 +1622,7 @@ macro_rules! planned_record {
     ($record:ident: $table:ty {
         leaves { $($leaf:literal => $method:ident $([$($reads:ident),+])?),* $(,)? }
         to_one { $($one:literal => $target:ty, $column:ident, $required:literal;)* }
-        children { $($many:literal => $relation:ty, $child:ty, $filter:ident, $order:ident;)* }
+        children { $($many:literal => $relation:ty, $child:ty, $filter:ty, $order:ty;)* }
     }) => {
         impl $crate::graphql::plan::Record for $record {
             type Table = $table;
@@ -1630,6 +1632,10 @@ macro_rules! planned_record {
 
             fn of(row: $crate::graphql::plan::Row<Self>) -> Self {
                 $record(row)
+            }
+
+            fn row(&self) -> &$crate::graphql::plan::Row<Self> {
+                &self.0
             }
 
             fn plan_field<'a>(
@@ -1684,6 +1690,50 @@ macro_rules! planned_record {
 }
 
 pub(crate) use planned_record;
+
+/// A record type with connection fields: its planned fields ([`planned_record!`]), each
+/// connection declared once — description, GraphQL name, method, relation, row type, filter
+/// and order — for both the plan and the `#[Object]` resolvers, and the rest of its
+/// `#[Object]` impl.
+macro_rules! record_object {
+    (
+        $record:ident: $table:ty {
+            leaves { $($leaves:tt)* }
+            to_one { $($to_one:tt)* }
+            connections {
+                $(
+                    $(#[doc = $doc:literal])*
+                    $name:literal $method:ident => $relation:ty, $child:ty, $filter:ty, $order:ty;
+                )*
+            }
+        }
+        $(#[doc = $type_doc:literal])*
+        impl { $($rest:tt)* }
+    ) => {
+        $crate::graphql::plan::planned_record!($record: $table {
+            leaves { $($leaves)* }
+            to_one { $($to_one)* }
+            children { $($name => $relation, $child, $filter, $order;)* }
+        });
+
+        $crate::graphql::connection::object_with_connections! {
+            $(#[doc = $type_doc])*
+            impl $record {
+                connections {
+                    $(
+                        $(#[doc = $doc])*
+                        $name $method($filter, $order)
+                            -> <$child as $crate::graphql::connection::Connected>::Connection
+                            = $crate::graphql::connection::relation::<Self, $relation, $child, _, _>;
+                    )*
+                }
+                $($rest)*
+            }
+        }
+    };
+}
+
+pub(crate) use record_object;
 
 /// The columns a leaf's resolver reads: those named in brackets, or else the column its
 /// method is named after. Each must be a field of the row (checked when compiled), and the

@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Object, ID};
+use async_graphql::{Context, ID};
 use entities::product;
 
-use super::connection::{children, connection, connection_complexity, PageArgs};
+use super::connection::connection;
 use super::filter::{TrialFilter, TrialOrder};
 use super::node::{global_id, NodeType};
-use super::plan::planned_record;
+use super::plan::record_object;
 use super::{record, required, ApiError, Provenance};
 use crate::store;
 
@@ -24,104 +24,74 @@ connection!(
     "A product in a page, with its cursor."
 );
 
-planned_record!(Product: store::Products {
-    leaves {
-        "name" => name,
-        "atmpClass" => atmp_class,
-        "stage" => stage,
-        "firstYear" => first_year,
-        "description" => description,
+record_object! {
+    Product: store::Products {
+        leaves {
+            "name" => name,
+            "atmpClass" => atmp_class,
+            "stage" => stage,
+            "firstYear" => first_year,
+            "description" => description,
+        }
+        to_one {
+            "institution" => super::Institution, institution_id, true;
+            "developingUnit" => super::Unit, unit_id, false;
+        }
+        connections {
+            /// Clinical trials of this product.
+            "trials" trials => store::TrialsOfProduct, super::Trial, TrialFilter, TrialOrder;
+        }
     }
-    to_one {
-        "institution" => super::Institution, institution_id, true;
-        "developingUnit" => super::Unit, unit_id, false;
-    }
-    children {
-        "trials" => store::TrialsOfProduct, super::Trial, TrialFilter, TrialOrder;
-    }
-});
+    /// An advanced therapy medicinal product (ATMP): a gene therapy, somatic cell therapy, tissue-engineered or combined product.
+    impl {
+        /// Opaque global ID, stable across restarts and databases.
+        pub async fn id(&self) -> ID {
+            global_id(NodeType::Product, self.0.id)
+        }
 
-/// An advanced therapy medicinal product (ATMP): a gene therapy, somatic cell therapy, tissue-engineered or combined product.
-#[Object]
-impl Product {
-    /// Opaque global ID, stable across restarts and databases.
-    pub async fn id(&self) -> ID {
-        global_id(NodeType::Product, self.0.id)
-    }
+        /// Name or description of the product.
+        async fn name(&self) -> &str {
+            &self.0.name
+        }
 
-    /// Name or description of the product.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
+        /// ATMP class under Regulation (EC) No 1394/2007.
+        async fn atmp_class(&self) -> super::AtmpClass {
+            self.0.atmp_class.into()
+        }
 
-    /// ATMP class under Regulation (EC) No 1394/2007.
-    async fn atmp_class(&self) -> super::AtmpClass {
-        self.0.atmp_class.into()
-    }
+        /// How far the product has come, when known.
+        async fn stage(&self) -> Option<super::ProductStage> {
+            self.0.stage.map(Into::into)
+        }
 
-    /// How far the product has come, when known.
-    async fn stage(&self) -> Option<super::ProductStage> {
-        self.0.stage.map(Into::into)
-    }
+        /// Year the product was first made or used, when known.
+        async fn first_year(&self) -> Option<i32> {
+            self.0.first_year
+        }
 
-    /// Year the product was first made or used, when known.
-    async fn first_year(&self) -> Option<i32> {
-        self.0.first_year
-    }
+        /// What the source says of the product.
+        async fn description(&self) -> Option<&str> {
+            self.0.description.as_deref()
+        }
 
-    /// What the source says of the product.
-    async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
-    }
+        /// The institution whose records hold the product.
+        async fn institution(&self, ctx: &Context<'_>) -> Result<super::Institution, ApiError> {
+            required(ctx, store::InstitutionId(self.0.institution_id))
+                .await
+                .map(super::Institution)
+        }
 
-    /// The institution whose records hold the product.
-    async fn institution(&self, ctx: &Context<'_>) -> Result<super::Institution, ApiError> {
-        required(ctx, store::InstitutionId(self.0.institution_id))
-            .await
-            .map(super::Institution)
-    }
+        /// The unit that develops or makes the product.
+        async fn developing_unit(&self, ctx: &Context<'_>) -> Result<Option<super::Unit>, ApiError> {
+            let Some(id) = self.0.unit_id else {
+                return Ok(None);
+            };
+            Ok(record(ctx, store::UnitId(id)).await?.map(super::Unit))
+        }
 
-    /// The unit that develops or makes the product.
-    async fn developing_unit(&self, ctx: &Context<'_>) -> Result<Option<super::Unit>, ApiError> {
-        let Some(id) = self.0.unit_id else {
-            return Ok(None);
-        };
-        Ok(record(ctx, store::UnitId(id)).await?.map(super::Unit))
-    }
-
-    /// Clinical trials of this product.
-    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
-    async fn trials(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Return the first `n` rows after `after` (default 20; at most the maximum page size)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return rows after this cursor (with `first`).")] after: Option<String>,
-        #[graphql(
-            desc = "Return the last `n` rows before `before` (at most the maximum page size)."
-        )]
-        last: Option<i32>,
-        #[graphql(desc = "Return rows before this cursor (with `last`).")] before: Option<String>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<TrialFilter>,
-        #[graphql(desc = "Order of the rows; the ID always breaks ties.")] order_by: Option<
-            Vec<TrialOrder>,
-        >,
-    ) -> Result<super::TrialConnection, ApiError> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        children::<store::TrialsOfProduct, _, _>(ctx, self.0.id, page, filter, order_by)
-            .await
-            .map(super::TrialConnection)
-    }
-
-    /// Where this record's facts come from.
-    async fn provenance(&self) -> Provenance {
-        Provenance::of(self.0.provenance, &self.0.sample_fields)
+        /// Where this record's facts come from.
+        async fn provenance(&self) -> Provenance {
+            Provenance::of(self.0.provenance, &self.0.sample_fields)
+        }
     }
 }
