@@ -7,6 +7,7 @@
 //! dataset; [`app`] wires it all from a [`config::Config`].
 
 pub mod app;
+mod catalog;
 pub mod cli;
 pub mod config;
 pub mod domain;

@@ -6,35 +6,26 @@ use uuid::Uuid;
 /// The namespace of every atmp-graph natural key (UUID v5 of the project's URL name).
 const NAMESPACE: Uuid = Uuid::from_u128(0x5c0e_0b4e_8f1d_5a43_9a57_3f0c_2d1e_7a11);
 
-/// The kinds of record a natural key may name; part of the key, so kinds never collide.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RecordKind {
-    Institution,
-    Unit,
-    Person,
-    Appointment,
-    Cleanroom,
-    Product,
-    Trial,
-    Accreditation,
-    Milestone,
+macro_rules! record_kinds {
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident;)*) => {
+        /// The kinds of record a natural key may name; part of the key, so kinds never collide.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum RecordKind {
+            $($kind,)*
+        }
+
+        impl RecordKind {
+            /// The kind's entity module: `unit`, `cleanroom` …
+            fn prefix(self) -> &'static str {
+                match self {
+                    $(RecordKind::$kind => stringify!($module),)*
+                }
+            }
+        }
+    };
 }
 
-impl RecordKind {
-    fn prefix(self) -> &'static str {
-        match self {
-            RecordKind::Institution => "institution",
-            RecordKind::Unit => "unit",
-            RecordKind::Person => "person",
-            RecordKind::Appointment => "appointment",
-            RecordKind::Cleanroom => "cleanroom",
-            RecordKind::Product => "product",
-            RecordKind::Trial => "trial",
-            RecordKind::Accreditation => "accreditation",
-            RecordKind::Milestone => "milestone",
-        }
-    }
-}
+crate::catalog::for_each_kind!(record_kinds);
 
 /// The stable ID of the record of `kind` whose natural key is `key`.
 pub fn natural_id(kind: RecordKind, key: &str) -> Uuid {

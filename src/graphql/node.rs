@@ -8,36 +8,33 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use uuid::Uuid;
 
-use super::{
-    Accreditation, ApiError, Appointment, Cleanroom, Institution, Milestone, Person, Product,
-    Trial, Unit,
-};
+use super::ApiError;
 
-/// The types a global ID can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum NodeType {
-    Institution,
-    Unit,
-    Person,
-    Appointment,
-    Cleanroom,
-    Product,
-    Trial,
-    Accreditation,
-    Milestone,
+macro_rules! node_types {
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident;)*) => {
+        /// The types a global ID can name.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub(crate) enum NodeType {
+            $($kind,)*
+        }
+
+        const TYPES: [(NodeType, &str); [$(stringify!($kind)),*].len()] =
+            [$((NodeType::$kind, stringify!($kind)),)*];
+
+        /// An object with a global ID, fetchable with `node(id:)`.
+        #[derive(Interface)]
+        #[graphql(field(
+            name = "id",
+            ty = "ID",
+            desc = "Opaque global ID, stable across restarts and databases; pass it to `node(id:)`."
+        ))]
+        pub enum Node {
+            $($kind(super::$kind),)*
+        }
+    };
 }
 
-const TYPES: [(NodeType, &str); 9] = [
-    (NodeType::Institution, "Institution"),
-    (NodeType::Unit, "Unit"),
-    (NodeType::Person, "Person"),
-    (NodeType::Appointment, "Appointment"),
-    (NodeType::Cleanroom, "Cleanroom"),
-    (NodeType::Product, "Product"),
-    (NodeType::Trial, "Trial"),
-    (NodeType::Accreditation, "Accreditation"),
-    (NodeType::Milestone, "Milestone"),
-];
+crate::catalog::for_each_kind!(node_types);
 
 impl NodeType {
     fn name(self) -> &'static str {
@@ -102,25 +99,6 @@ pub(crate) fn parse_global_id(id: &ID) -> Result<(NodeType, Uuid), ApiError> {
         .ok_or_else(invalid)?;
     let uuid = Uuid::parse_str(uuid).map_err(|_| invalid())?;
     Ok((kind, uuid))
-}
-
-/// An object with a global ID, fetchable with `node(id:)`.
-#[derive(Interface)]
-#[graphql(field(
-    name = "id",
-    ty = "ID",
-    desc = "Opaque global ID, stable across restarts and databases; pass it to `node(id:)`."
-))]
-pub enum Node {
-    Institution(Institution),
-    Unit(Unit),
-    Person(Person),
-    Appointment(Appointment),
-    Cleanroom(Cleanroom),
-    Product(Product),
-    Trial(Trial),
-    Accreditation(Accreditation),
-    Milestone(Milestone),
 }
 
 #[cfg(test)]

@@ -1539,22 +1539,22 @@ impl<T: Record> Lookup for ById<T> {
     }
 }
 
-fn lookup<'a>(kind: NodeType, planner: &Planner<'a>, sets: &[&'a SelectionSet]) -> Box<dyn Lookup> {
-    use super::{
-        Accreditation, Appointment, Cleanroom, Institution, Milestone, Person, Product, Trial, Unit,
+macro_rules! lookup_by_kind {
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident;)*) => {
+        /// The plan of a `node` or `nodes` selection for the records of `kind`.
+        fn lookup<'a>(
+            kind: NodeType,
+            planner: &Planner<'a>,
+            sets: &[&'a SelectionSet],
+        ) -> Box<dyn Lookup> {
+            match kind {
+                $(NodeType::$kind => Box::new(ById::<super::$kind>::new(planner, sets)),)*
+            }
+        }
     };
-    match kind {
-        NodeType::Institution => Box::new(ById::<Institution>::new(planner, sets)),
-        NodeType::Unit => Box::new(ById::<Unit>::new(planner, sets)),
-        NodeType::Person => Box::new(ById::<Person>::new(planner, sets)),
-        NodeType::Appointment => Box::new(ById::<Appointment>::new(planner, sets)),
-        NodeType::Cleanroom => Box::new(ById::<Cleanroom>::new(planner, sets)),
-        NodeType::Product => Box::new(ById::<Product>::new(planner, sets)),
-        NodeType::Trial => Box::new(ById::<Trial>::new(planner, sets)),
-        NodeType::Accreditation => Box::new(ById::<Accreditation>::new(planner, sets)),
-        NodeType::Milestone => Box::new(ById::<Milestone>::new(planner, sets)),
-    }
 }
+
+crate::catalog::for_each_kind!(lookup_by_kind);
 
 /// The records with these global IDs, in their order; null where none exists. Each type's
 /// records are one statement, whatever the number of IDs.

@@ -12,47 +12,30 @@ use super::filter::{
 use super::node::{parse_global_id, Node, NodeType};
 use super::plan::{self, is_planned, Answer};
 use super::{
-    record, Accreditation, AccreditationConnection, ApiError, Appointment, Cleanroom,
-    CleanroomConnection, Institution, Milestone, MilestoneConnection, Person, PersonConnection,
-    Product, ProductConnection, Trial, TrialConnection, Unit, UnitConnection,
+    record, Accreditation, AccreditationConnection, ApiError, Cleanroom, CleanroomConnection,
+    Institution, Milestone, MilestoneConnection, Person, PersonConnection, Product,
+    ProductConnection, Trial, TrialConnection, Unit, UnitConnection,
 };
 use crate::store;
 
 /// Read access to the records of KI and KUH around the Karolinska ATMP Center.
 pub struct Query;
 
-async fn node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>, ApiError> {
-    let (kind, uuid) = parse_global_id(id)?;
-    Ok(match kind {
-        NodeType::Institution => record(ctx, store::InstitutionId(uuid))
-            .await?
-            .map(|m| Node::Institution(Institution(m))),
-        NodeType::Unit => record(ctx, store::UnitId(uuid))
-            .await?
-            .map(|m| Node::Unit(Unit(m))),
-        NodeType::Person => record(ctx, store::PersonId(uuid))
-            .await?
-            .map(|m| Node::Person(Person(m))),
-        NodeType::Appointment => record(ctx, store::AppointmentId(uuid))
-            .await?
-            .map(|m| Node::Appointment(Appointment(m))),
-        NodeType::Cleanroom => record(ctx, store::CleanroomId(uuid))
-            .await?
-            .map(|m| Node::Cleanroom(Cleanroom(m))),
-        NodeType::Product => record(ctx, store::ProductId(uuid))
-            .await?
-            .map(|m| Node::Product(Product(m))),
-        NodeType::Trial => record(ctx, store::TrialId(uuid))
-            .await?
-            .map(|m| Node::Trial(Trial(m))),
-        NodeType::Accreditation => record(ctx, store::AccreditationId(uuid))
-            .await?
-            .map(|m| Node::Accreditation(Accreditation(m))),
-        NodeType::Milestone => record(ctx, store::MilestoneId(uuid))
-            .await?
-            .map(|m| Node::Milestone(Milestone(m))),
-    })
+macro_rules! node_by_kind {
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident;)*) => {
+        /// The record with this global ID, field by field.
+        async fn node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>, ApiError> {
+            let (kind, uuid) = parse_global_id(id)?;
+            Ok(match kind {
+                $(NodeType::$kind => record(ctx, store::$key(uuid))
+                    .await?
+                    .map(|row| Node::$kind(super::$kind(row))),)*
+            })
+        }
+    };
 }
+
+crate::catalog::for_each_kind!(node_by_kind);
 
 object_with_connections! {
     /// Read access to the records of KI and KUH around the Karolinska ATMP Center.

@@ -12,10 +12,6 @@ use uuid::Uuid;
 
 use super::batch::{Batcher, Load};
 use super::decode::Columns;
-use super::domain::{
-    Accreditations, Appointments, Cleanrooms, Institutions, Milestones, People, Products, Trials,
-    Units,
-};
 use super::list::{ChildPages, Listable, QueryOf, Relation};
 use super::{Caller, Join, Page, Store, StoreError};
 
@@ -127,40 +123,21 @@ pub trait RecordKey: Copy + Eq + Hash + Send + Sync + 'static {
 }
 
 macro_rules! record_keys {
-    ($($(#[$doc:meta])* $name:ident => $table:ty;)+) => {$(
-        $(#[$doc])*
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident;)*) => {$(
+        #[doc = concat!("The ID of a record of `", stringify!($kind), "`, to load it by.")]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub struct $name(pub Uuid);
+        pub struct $key(pub Uuid);
 
-        impl RecordKey for $name {
-            type Table = $table;
+        impl RecordKey for $key {
+            type Table = super::domain::$table;
             fn id(self) -> Uuid {
                 self.0
             }
         }
-    )+};
+    )*};
 }
 
-record_keys! {
-    /// An institution's ID.
-    InstitutionId => Institutions;
-    /// A unit's ID.
-    UnitId => Units;
-    /// A person's ID.
-    PersonId => People;
-    /// An appointment's ID.
-    AppointmentId => Appointments;
-    /// A cleanroom's ID.
-    CleanroomId => Cleanrooms;
-    /// A product's ID.
-    ProductId => Products;
-    /// A trial's ID.
-    TrialId => Trials;
-    /// An accreditation's ID.
-    AccreditationId => Accreditations;
-    /// A milestone's ID.
-    MilestoneId => Milestones;
-}
+crate::catalog::for_each_kind!(record_keys);
 
 impl<K: RecordKey> Load<K> for StoreLoader {
     type Value = Arc<<K::Table as Listable>::Model>;

@@ -8,27 +8,50 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use entities::{
-    accreditation, appointment, cleanroom, institution, milestone, person, product, trial, unit,
-};
-
 use super::{Source, Store, StoreError};
 
-/// Validated records, ready to be written.
-#[derive(Debug, Clone, Default)]
-pub struct Dataset {
-    /// The document the records come from, for the log.
-    pub source: String,
-    pub institutions: Vec<institution::Model>,
-    pub units: Vec<unit::Model>,
-    pub people: Vec<person::Model>,
-    pub appointments: Vec<appointment::Model>,
-    pub cleanrooms: Vec<cleanroom::Model>,
-    pub products: Vec<product::Model>,
-    pub trials: Vec<trial::Model>,
-    pub accreditations: Vec<accreditation::Model>,
-    pub milestones: Vec<milestone::Model>,
+macro_rules! dataset {
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident;)*) => {
+        /// Validated records, ready to be written.
+        #[derive(Debug, Clone, Default)]
+        pub struct Dataset {
+            /// The document the records come from, for the log.
+            pub source: String,
+            $(pub $plural: Vec<entities::$module::Model>,)*
+        }
+
+        impl Store {
+            /// Writes every record of `dataset`, replacing records with the same IDs: in each
+            /// source the records of its institutions, and every shared record.
+            pub async fn upsert(&self, dataset: &Dataset) -> Result<(), StoreError> {
+                for source in self.sources() {
+                    let txn = source.connection().begin().await?;
+                    $(
+                        let rows = owned(source, &dataset.$plural, |row: &entities::$module::Model| {
+                            owner!(row, $owner)
+                        });
+                        upsert::<entities::$module::Entity>(&txn, rows).await?;
+                    )*
+                    txn.commit().await?;
+                }
+                self.refresh_institutions().await
+            }
+        }
+    };
 }
+
+/// The institution owning `row`, by the catalog's owner column; `None` when shared.
+macro_rules! owner {
+    ($row:ident, shared) => {{
+        let _ = $row;
+        None
+    }};
+    ($row:ident, $column:ident) => {
+        Some($row.$column)
+    };
+}
+
+crate::catalog::for_each_kind!(dataset);
 
 /// Rows per INSERT: keeps every statement under SQLite's bound-parameter limit.
 const CHUNK: usize = 400;
@@ -58,75 +81,17 @@ where
     Ok(())
 }
 
-/// The rows whose institution `source` holds.
-fn owned<M: Clone>(source: &Source, rows: &[M], institution: impl Fn(&M) -> Uuid) -> Vec<M> {
+/// The rows whose institution `source` holds, and the shared rows (no institution).
+fn owned<M: Clone>(
+    source: &Source,
+    rows: &[M],
+    institution: impl Fn(&M) -> Option<Uuid>,
+) -> Vec<M> {
     rows.iter()
-        .filter(|row| source.may_hold(Some(&[institution(row)])))
+        .filter(|row| match institution(row) {
+            Some(owner) => source.may_hold(Some(&[owner])),
+            None => true,
+        })
         .cloned()
         .collect()
-}
-
-impl Store {
-    /// Writes every record of `dataset`, replacing records with the same IDs.
-    pub async fn upsert(&self, dataset: &Dataset) -> Result<(), StoreError> {
-        for source in self.sources() {
-            let txn = source.connection().begin().await?;
-            upsert::<institution::Entity>(
-                &txn,
-                owned(source, &dataset.institutions, |r: &institution::Model| r.id),
-            )
-            .await?;
-            // A person's identity is shared: every source keeps it, under the same ID.
-            upsert::<person::Entity>(&txn, dataset.people.clone()).await?;
-            upsert::<unit::Entity>(
-                &txn,
-                owned(source, &dataset.units, |r: &unit::Model| r.institution_id),
-            )
-            .await?;
-            upsert::<appointment::Entity>(
-                &txn,
-                owned(source, &dataset.appointments, |r: &appointment::Model| {
-                    r.institution_id
-                }),
-            )
-            .await?;
-            upsert::<cleanroom::Entity>(
-                &txn,
-                owned(source, &dataset.cleanrooms, |r: &cleanroom::Model| {
-                    r.institution_id
-                }),
-            )
-            .await?;
-            upsert::<product::Entity>(
-                &txn,
-                owned(source, &dataset.products, |r: &product::Model| {
-                    r.institution_id
-                }),
-            )
-            .await?;
-            upsert::<trial::Entity>(
-                &txn,
-                owned(source, &dataset.trials, |r: &trial::Model| r.institution_id),
-            )
-            .await?;
-            upsert::<accreditation::Entity>(
-                &txn,
-                owned(
-                    source,
-                    &dataset.accreditations,
-                    |r: &accreditation::Model| r.institution_id,
-                ),
-            )
-            .await?;
-            upsert::<milestone::Entity>(
-                &txn,
-                owned(source, &dataset.milestones, |r: &milestone::Model| {
-                    r.institution_id
-                }),
-            )
-            .await?;
-            txn.commit().await?;
-        }
-        self.refresh_institutions().await
-    }
 }
