@@ -474,13 +474,16 @@ impl Store {
         let mut per_parent: HashMap<Uuid, Vec<Vec<<L<R> as Listable>::Model>>> = HashMap::new();
         let mut counts: HashMap<Uuid, u64> = HashMap::new();
         for answer in answers {
-            let mut from_source: HashMap<Uuid, Vec<_>> = HashMap::new();
+            // Each parent's rows with their rank in its page: the statement leaves the order
+            // of its rows unspecified (sorting them is the database's costliest step).
+            let mut from_source: HashMap<Uuid, Vec<(i64, _)>> = HashMap::new();
             let mut counts_from_source: HashMap<Uuid, u64> = HashMap::new();
             let Some(first) = answer.first() else {
                 continue;
             };
             // The statement's own columns follow the table's; found once, read by position.
             let parent_at = position(first, PARENT_KEY)?;
+            let rank_at = position(first, ROW_NUMBER)?;
             let count_at = if counted {
                 Some(position(first, COUNT)?)
             } else {
@@ -506,9 +509,12 @@ impl Store {
                 if joined {
                     read_joins(row, joins)?;
                 }
-                rows.push(<L<R> as Listable>::Model::decode(row, 0, columns)?);
+                let rank: i64 = row.try_get_by_index(rank_at)?;
+                rows.push((rank, <L<R> as Listable>::Model::decode(row, 0, columns)?));
             }
-            for (parent, rows) in from_source {
+            for (parent, mut rows) in from_source {
+                rows.sort_by_key(|(rank, _)| *rank);
+                let rows = rows.into_iter().map(|(_, row)| row).collect();
                 per_parent.entry(parent).or_default().push(rows);
             }
             for (parent, count) in counts_from_source {
@@ -672,10 +678,8 @@ impl<L: Listable> ChildStatement<'_, L> {
                 )
                 .column((Alias::new(COUNTED), Alias::new(COUNT)));
         }
-        select
-            .join_lateral(JoinType::LeftJoin, page, Alias::new(PAGE), Condition::all())
-            .order_by(Alias::new(PARENT_KEY), Order::Asc)
-            .order_by((Alias::new(PAGE), Alias::new(ROW_NUMBER)), Order::Asc);
+        // No ORDER BY: the rows are put in order by their rank when read.
+        select.join_lateral(JoinType::LeftJoin, page, Alias::new(PAGE), Condition::all());
         select
     }
 }
