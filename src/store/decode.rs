@@ -11,9 +11,6 @@ use entities::enums::{
     AccreditationScheme, AppointmentRole, AtmpClass, CleanroomRegime, CleanroomStatus, GmpGrade,
     InstitutionKind, ProductStage, Provenance, TrialPhase, TrialStatus, UnitKind,
 };
-use entities::{
-    accreditation, appointment, cleanroom, institution, milestone, person, product, trial, unit,
-};
 use sea_orm::sqlx::{self, postgres::Postgres, sqlite::Sqlite, Row as _};
 use sea_orm::{ActiveEnum, DbErr, QueryResult};
 use uuid::Uuid;
@@ -202,39 +199,30 @@ macro_rules! positional {
     )+};
 }
 
-positional! {
-    institution::Model { id, code, name, kind, ror_id, city, homepage, provenance, sample_fields }
-    unit::Model {
-        id, institution_id, partner_institution_id, parent_id, name, name_key, short_name, kind,
-        campus, city, established_year, description, provenance, sample_fields,
-    }
-    person::Model {
-        id, given_name, family_name, name_key, orcid, email, phone, provenance, sample_fields,
-    }
-    appointment::Model {
-        id, institution_id, person_id, unit_id, title, role, area, start_year, end_year, rank,
-        provenance, sample_fields,
-    }
-    cleanroom::Model {
-        id, institution_id, unit_id, code, name, regime, grade, status, area_m2, qualified_on,
-        intended_use, provenance, sample_fields,
-    }
-    product::Model {
-        id, institution_id, unit_id, name, name_key, atmp_class, stage, first_year, description,
-        provenance, sample_fields,
-    }
-    trial::Model {
-        id, institution_id, sponsor_institution_id, title, title_key, eu_ct_number,
-        eudract_number, nct_number, phase, status, start_year, end_year,
-        principal_investigator_id, product_id, manufacturing_unit_id, description, provenance,
-        sample_fields,
-    }
-    accreditation::Model {
-        id, institution_id, unit_id, scheme, authority, since_year, description, provenance,
-        sample_fields,
-    }
-    milestone::Model { id, institution_id, unit_id, year, title, description, provenance, sample_fields }
+macro_rules! positional_kinds {
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident { $($column:ident),* };)*) => {
+        positional! {
+            $(entities::$module::Model { $($column),* })*
+        }
+
+        /// Every kind of the catalog decodes its entity's columns, in the entity's order.
+        #[cfg(test)]
+        fn assert_every_kind_decodes_its_entity(check: &mut dyn FnMut(&str, Vec<&str>, &[&str])) {
+            use sea_orm::{EntityName, EntityTrait, IdenStatic, Iterable};
+            $(
+                check(
+                    entities::$module::Entity.table_name(),
+                    <entities::$module::Entity as EntityTrait>::Column::iter()
+                        .map(|column| column.as_str())
+                        .collect(),
+                    <entities::$module::Model as Positional>::COLUMNS,
+                );
+            )*
+        }
+    };
 }
+
+crate::catalog::for_each_kind!(positional_kinds);
 
 /// The position of the column named `name` in `row`.
 pub(crate) fn position(row: &QueryResult, name: &str) -> Result<usize, DbErr> {
@@ -254,32 +242,19 @@ pub(crate) fn position(row: &QueryResult, name: &str) -> Result<usize, DbErr> {
 
 #[cfg(test)]
 mod tests {
-    use sea_orm::{EntityTrait, IdenStatic, Iterable};
+    use entities::cleanroom;
 
     use super::*;
 
-    /// The entity's columns, in its order, are the ones its rows are decoded from.
-    fn assert_decodes_its_entity<E: EntityTrait>()
-    where
-        E::Model: Positional,
-    {
-        let entity: Vec<&str> = E::Column::iter().map(|column| column.as_str()).collect();
-        let table = E::default().table_name().to_owned();
-        assert_eq!(entity, E::Model::COLUMNS, "{table}");
-        assert_eq!(E::Model::COLUMNS.first(), Some(&"id"), "{table}");
-    }
-
     #[test]
     fn every_table_decodes_its_entitys_columns_in_their_order() {
-        assert_decodes_its_entity::<institution::Entity>();
-        assert_decodes_its_entity::<unit::Entity>();
-        assert_decodes_its_entity::<person::Entity>();
-        assert_decodes_its_entity::<appointment::Entity>();
-        assert_decodes_its_entity::<cleanroom::Entity>();
-        assert_decodes_its_entity::<product::Entity>();
-        assert_decodes_its_entity::<trial::Entity>();
-        assert_decodes_its_entity::<accreditation::Entity>();
-        assert_decodes_its_entity::<milestone::Entity>();
+        let mut tables = Vec::new();
+        assert_every_kind_decodes_its_entity(&mut |table, entity, decoded| {
+            assert_eq!(entity, decoded, "{table}");
+            assert_eq!(decoded.first(), Some(&"id"), "{table}");
+            tables.push(table.to_owned());
+        });
+        assert_eq!(tables.len(), 9, "{tables:?}");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::{Source, Store, StoreError};
 
 macro_rules! dataset {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident;)*) => {
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident { $($column:ident),* };)*) => {
         /// Validated records, ready to be written.
         #[derive(Debug, Clone, Default)]
         pub struct Dataset {
