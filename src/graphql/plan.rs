@@ -482,6 +482,22 @@ pub(crate) trait Nested<R: Record>: Send + Sync {
     /// reported for each parent row that selects the field, as a resolver's would be.
     fn fetch<'s>(&'s mut self, fetch: &'s Fetch<'s>, parents: &'s [Row<R>]) -> BoxFuture<'s, ()>;
 
+    /// This field's pages as a branch of its level's statement, read with its siblings';
+    /// `None` when it reads no page (then [`Nested::fetch`] reads what it needs).
+    fn branch(&mut self, _fetch: &Fetch<'_>) -> Option<Box<dyn store::Branch>> {
+        None
+    }
+
+    /// Takes its branch back once the level's statement has run, then fetches the level
+    /// below.
+    fn branched<'s>(
+        &'s mut self,
+        _fetch: &'s Fetch<'s>,
+        _read: Result<Box<dyn store::Branch>, Arc<StoreError>>,
+    ) -> BoxFuture<'s, ()> {
+        Box::pin(async {})
+    }
+
     /// Writes the value for one parent row; on an error, writes nothing.
     fn render<'p>(&'p self, parent: &Row<R>, out: &mut Out<'p>) -> Result<(), ServerError>;
 }
@@ -839,7 +855,41 @@ impl<R: Record> RecordPlan<R> {
             )
             .await;
         };
-        let others = join_all(others.into_iter().map(|nested| nested.fetch(fetch, rows)));
+        let others = async {
+            // Every relation of this level that pages is a branch of one statement.
+            let mut paged = Vec::new();
+            let mut branches = Vec::new();
+            let mut rest = Vec::new();
+            for nested in others {
+                match nested.branch(fetch) {
+                    Some(branch) => {
+                        paged.push(nested);
+                        branches.push(branch);
+                    }
+                    None => rest.push(nested),
+                }
+            }
+            let read = if branches.is_empty() {
+                Ok(())
+            } else {
+                let mut ids: Vec<Uuid> = rows.iter().map(|row| R::Table::id(row)).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                let mut each: Vec<&mut dyn store::Branch> =
+                    branches.iter_mut().map(|branch| branch.as_mut()).collect();
+                fetch
+                    .reads
+                    .child_pages_together(&ids, &mut each)
+                    .await
+                    .map_err(Arc::new)
+            };
+            let below = paged
+                .into_iter()
+                .zip(branches)
+                .map(|(nested, branch)| nested.branched(fetch, read.clone().map(|()| branch)));
+            let rest = rest.into_iter().map(|nested| nested.fetch(fetch, rows));
+            join_all(below.chain(rest)).await;
+        };
         futures::join!(references, others);
     }
 
@@ -1246,50 +1296,75 @@ where
     Rel: Relation,
     T: Record<Table = Rel::Child>,
 {
+    /// A connection that selects no page but its `totalCount`: the counts alone.
     fn fetch<'s>(&'s mut self, fetch: &'s Fetch<'s>, parents: &'s [Row<R>]) -> BoxFuture<'s, ()> {
         Box::pin(async move {
+            if self.failed.is_some() || self.plan.needs_page() || !self.plan.needs_count() {
+                return;
+            }
             let mut ids: Vec<Uuid> = parents.iter().map(|p| R::Table::id(p)).collect();
             ids.sort_unstable();
             ids.dedup();
-            // The rows' references are read in the pages' own statement where possible.
-            let mut joins = self.plan.joins(fetch);
-            let counted = self.plan.needs_count();
-            let read = if self.plan.needs_page() {
-                fetch
-                    .reads
-                    .child_pages::<Rel>(
-                        &ids,
-                        &self.query,
-                        &mut joins,
-                        counted,
-                        fetch.columns::<T::Table>(),
-                    )
-                    .await
-            } else if counted {
-                fetch
-                    .reads
-                    .child_counts::<Rel>(&ids, &self.query.filter)
-                    .await
-                    .map(|counts| store::ChildPages {
-                        counts,
-                        ..Default::default()
-                    })
-            } else {
-                Ok(store::ChildPages::default())
-            };
-            match read {
-                Ok(store::ChildPages { pages, counts }) => {
-                    self.plan.joined(joins, fetch);
-                    let rows: Vec<Row<T>> = pages
-                        .values()
-                        .flat_map(|page| page.rows.iter().cloned())
-                        .collect();
-                    self.pages = pages;
-                    self.counts = counts;
-                    self.plan.fetch(fetch, &rows).await;
-                }
+            match fetch
+                .reads
+                .child_counts::<Rel>(&ids, &self.query.filter)
+                .await
+            {
+                Ok(counts) => self.counts = counts,
                 Err(error) => self.failed = Some(failure(error, self.pos)),
             }
+        })
+    }
+
+    fn branch(&mut self, fetch: &Fetch<'_>) -> Option<Box<dyn store::Branch>> {
+        if self.failed.is_some() || !self.plan.needs_page() {
+            return None;
+        }
+        // The rows' references are read in the pages' own statement where possible.
+        let branch = store::RelationBranch::<Rel>::new(
+            self.query.clone(),
+            self.plan.joins(fetch),
+            self.plan.needs_count(),
+            fetch.columns::<T::Table>(),
+        );
+        match branch {
+            Ok(branch) => Some(Box::new(branch)),
+            Err(error) => {
+                self.failed = Some(failure(error, self.pos));
+                None
+            }
+        }
+    }
+
+    fn branched<'s>(
+        &'s mut self,
+        fetch: &'s Fetch<'s>,
+        read: Result<Box<dyn store::Branch>, Arc<StoreError>>,
+    ) -> BoxFuture<'s, ()> {
+        Box::pin(async move {
+            let branch = match read {
+                Ok(branch) => branch.into_any().downcast::<store::RelationBranch<Rel>>(),
+                Err(error) => {
+                    self.failed = Some(ApiError::from(error).into_server_error(Some(self.pos)));
+                    return;
+                }
+            };
+            let Ok(mut branch) = branch else {
+                self.failed = Some(internal(
+                    format!("{}: a branch of another relation came back", T::CONNECTION),
+                    self.pos,
+                ));
+                return;
+            };
+            self.plan.joined(std::mem::take(&mut branch.joins), fetch);
+            let store::ChildPages { pages, counts } = branch.take_pages();
+            let rows: Vec<Row<T>> = pages
+                .values()
+                .flat_map(|page| page.rows.iter().cloned())
+                .collect();
+            self.pages = pages;
+            self.counts = counts;
+            self.plan.fetch(fetch, &rows).await;
         })
     }
 

@@ -109,11 +109,22 @@ pub(crate) fn open_to(joins: &[Join], caller: &Caller) -> bool {
 }
 
 /// Adds `joins` (from rows of `parent`, the table or alias the statement reads) to `select`:
-/// one `LEFT JOIN` each, aliased `j0`, `j1`, … in depth-first order, each column selected as
-/// `j<n>_<column>`.
-pub(crate) fn add_joins(select: &mut SelectStatement, parent: &'static str, joins: &[Join]) {
-    let mut next = 0;
+/// one `LEFT JOIN` each, aliased `j<first>`, `j<first + 1>`, … in depth-first order, each
+/// column selected as `j<n>_<column>`. Several relations read in one statement number their
+/// joins on from where the one before stopped ([`count_joins`]).
+pub(crate) fn add_joins(
+    select: &mut SelectStatement,
+    parent: &'static str,
+    joins: &[Join],
+    first: usize,
+) {
+    let mut next = first;
     add_below(select, parent.to_owned(), joins, &mut next);
+}
+
+/// How many joins `joins` adds, those below included.
+pub(crate) fn count_joins(joins: &[Join]) -> usize {
+    joins.iter().map(|join| 1 + count_joins(&join.below)).sum()
 }
 
 fn add_below(select: &mut SelectStatement, parent: String, joins: &[Join], next: &mut usize) {
@@ -138,9 +149,13 @@ fn add_below(select: &mut SelectStatement, parent: String, joins: &[Join], next:
 }
 
 /// Finds where each join's columns start in the rows of one answer, by the names
-/// [`add_joins`] gave them, so that every row is then read by position.
-pub(crate) fn locate_joins(row: &QueryResult, joins: &mut [Join]) -> Result<(), DbErr> {
-    let mut next = 0;
+/// [`add_joins`] gave them (from `j<first>` on), so that every row is then read by position.
+pub(crate) fn locate_joins(
+    row: &QueryResult,
+    joins: &mut [Join],
+    first: usize,
+) -> Result<(), DbErr> {
+    let mut next = first;
     locate_below(row, joins, &mut next)
 }
 

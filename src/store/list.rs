@@ -10,13 +10,14 @@ use std::sync::Arc;
 
 use futures::future::try_join_all;
 use sea_orm::sea_query::{
-    Alias, Asterisk, Condition, Expr, ExprTrait, JoinType, Order, OverStatement, Query,
-    SelectStatement, Value, WindowStatement,
+    Alias, Asterisk, Condition, Expr, ExprTrait, Order, OverStatement, Query, SelectStatement,
+    Value, WindowStatement,
 };
-use sea_orm::{ConnectionTrait, DbBackend, EntityTrait};
+use sea_orm::{ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
-use super::decode::{position, Columns, FromColumn, Positional};
+use super::children::RelationBranch;
+use super::decode::{Columns, Positional};
 use super::join::{add_joins, locate_joins, open_to, read_joins, Join};
 use super::page::{check_cursor, ordering_signature, Cursor, SortDirection, SortField, SortValue};
 use super::{Caller, OrderTerm, Page, PageRequest, Source, Store, StoreError};
@@ -73,12 +74,10 @@ pub fn check_query<L: Listable>(query: &QueryOf<L>) -> Result<(), StoreError> {
     Plan::<L>::new(query).map(|_| ())
 }
 
-const PARENT_KEY: &str = "parent_key";
-const PARENTS: &str = "parents";
-const PAGE: &str = "page";
-const COUNTED: &str = "counted";
-const ROW_NUMBER: &str = "row_number";
-const COUNT: &str = "row_count";
+pub(super) const PARENT_KEY: &str = "parent_key";
+pub(super) const PARENTS: &str = "parents";
+pub(super) const ROW_NUMBER: &str = "row_number";
+pub(super) const COUNT: &str = "row_count";
 
 /// `table.column`: every column of the store's statements is qualified by its table.
 pub(crate) fn column(table: &'static str, column: &'static str) -> Expr {
@@ -94,14 +93,14 @@ fn sql_value(value: &SortValue) -> Value {
 }
 
 /// An ordering resolved for execution: the client's terms (or the default), then the key.
-struct Plan<L: Listable> {
+pub(super) struct Plan<L: Listable> {
     terms: Vec<OrderTerm<L::Field>>,
     signature: String,
     page: PageRequest,
 }
 
 impl<L: Listable> Plan<L> {
-    fn new(query: &QueryOf<L>) -> Result<Self, StoreError> {
+    pub(super) fn new(query: &QueryOf<L>) -> Result<Self, StoreError> {
         let terms = if query.order.is_empty() {
             L::DEFAULT_ORDER.to_vec()
         } else {
@@ -160,7 +159,7 @@ impl<L: Listable> Plan<L> {
     }
 
     /// `columns` and those the ordering's keys are read from (for cursors and merging).
-    fn with_sort_keys(&self, columns: Columns) -> Columns {
+    pub(super) fn with_sort_keys(&self, columns: Columns) -> Columns {
         let keys: Vec<&str> = self.terms.iter().map(|t| t.field.column()).collect();
         columns.and(Columns::of::<L::Model>(&keys))
     }
@@ -170,7 +169,7 @@ impl<L: Listable> Plan<L> {
     }
 
     /// Turns rows fetched in fetch order (at most `limit + 1`) into a page in the requested order.
-    fn page(&self, mut rows: Vec<L::Model>) -> Page<L::Model> {
+    pub(super) fn page(&self, mut rows: Vec<L::Model>) -> Page<L::Model> {
         let more = rows.len() as u64 > self.page.limit;
         rows.truncate(usize::try_from(self.page.limit).unwrap_or(usize::MAX));
         if self.page.backward {
@@ -193,7 +192,7 @@ impl<L: Listable> Plan<L> {
     }
 
     /// Merges per-source row lists, each in fetch order, into one list in fetch order.
-    fn merge(&self, lists: Vec<Vec<L::Model>>) -> Vec<L::Model> {
+    pub(super) fn merge(&self, lists: Vec<Vec<L::Model>>) -> Vec<L::Model> {
         if lists.len() == 1 {
             return lists.into_iter().flatten().collect();
         }
@@ -289,7 +288,7 @@ fn rows_of<M: Positional>(
 }
 
 impl Store {
-    fn sources_for<'a>(
+    pub(super) fn sources_for<'a>(
         &'a self,
         institutions: Option<&'a [Uuid]>,
     ) -> impl Iterator<Item = &'a Source> + 'a {
@@ -368,7 +367,7 @@ impl Store {
         }
         let joined = self.sources().len() == 1 && !joins.is_empty() && open_to(joins, caller);
         if joined {
-            add_joins(&mut select, L::TABLE, joins);
+            add_joins(&mut select, L::TABLE, joins, 0);
         }
         let answers = try_join_all(
             self.sources_for(L::institutions(&query.filter))
@@ -378,7 +377,7 @@ impl Store {
         if joined {
             for answer in &answers {
                 if let Some(first) = answer.first() {
-                    locate_joins(first, joins)?;
+                    locate_joins(first, joins, 0)?;
                 }
                 for row in answer {
                     read_joins(row, joins)?;
@@ -418,123 +417,18 @@ impl Store {
         caller: &Caller,
         parents: &[Uuid],
         query: &QueryOf<R::Child>,
-        joins: &mut [Join],
+        joins: &mut Vec<Join>,
         counted: bool,
         columns: Columns,
     ) -> Result<ChildPages<<R::Child as Listable>::Model>, StoreError> {
-        if parents.is_empty() {
-            // No statement to run (and no empty `VALUES` list to write).
-            return Ok(ChildPages::default());
-        }
-        if counted && query.page.cursor.is_some() {
-            let (pages, counts) = futures::try_join!(
-                self.ranked_child_pages::<R>(caller, parents, query, joins, false, columns),
-                self.child_counts::<R>(caller, parents, &query.filter),
-            )?;
-            return Ok(ChildPages { counts, ..pages });
-        }
-        self.ranked_child_pages::<R>(caller, parents, query, joins, counted, columns)
-            .await
-    }
-
-    /// [`Store::child_pages`] in one statement per source: on PostgreSQL each parent's page
-    /// a lateral subquery (and its count another), elsewhere each parent's rows ranked by a
-    /// window function (and counted by another).
-    async fn ranked_child_pages<R: Relation>(
-        &self,
-        caller: &Caller,
-        parents: &[Uuid],
-        query: &QueryOf<R::Child>,
-        joins: &mut [Join],
-        counted: bool,
-        columns: Columns,
-    ) -> Result<ChildPages<<R::Child as Listable>::Model>, StoreError> {
-        type L<R> = <R as Relation>::Child;
-        let plan = Plan::<L<R>>::new(query)?;
-        let columns = plan.with_sort_keys(columns);
-        let joined = self.sources().len() == 1 && !joins.is_empty() && open_to(joins, caller);
-        let shape = ChildStatement {
-            caller,
-            query,
-            plan: &plan,
-            joins: if joined { &*joins } else { &[] },
-            counted,
-            columns,
-        };
-        let answers = try_join_all(self.sources_for(L::<R>::institutions(&query.filter)).map(
-            |source| {
-                let select = match source.connection().get_database_backend() {
-                    DbBackend::Postgres => shape.lateral::<R>(parents),
-                    _ => shape.windowed::<R>(parents),
-                };
-                async move { source.query_all(&select).await }
-            },
-        ))
-        .await?;
-        let mut per_parent: HashMap<Uuid, Vec<Vec<<L<R> as Listable>::Model>>> = HashMap::new();
-        let mut counts: HashMap<Uuid, u64> = HashMap::new();
-        for answer in answers {
-            // Each parent's rows with their rank in its page: the statement leaves the order
-            // of its rows unspecified (sorting them is the database's costliest step).
-            let mut from_source: HashMap<Uuid, Vec<(i64, _)>> = HashMap::new();
-            let mut counts_from_source: HashMap<Uuid, u64> = HashMap::new();
-            let Some(first) = answer.first() else {
-                continue;
-            };
-            // The statement's own columns follow the table's; found once, read by position.
-            let parent_at = position(first, PARENT_KEY)?;
-            let rank_at = position(first, ROW_NUMBER)?;
-            let count_at = if counted {
-                Some(position(first, COUNT)?)
-            } else {
-                None
-            };
-            if joined {
-                locate_joins(first, joins)?;
-            }
-            for row in &answer {
-                let parent: Uuid = row.try_get_by_index(parent_at)?;
-                // Every row of a parent carries its count.
-                if let Some(at) = count_at {
-                    let count: i64 = row.try_get_by_index(at)?;
-                    counts_from_source
-                        .entry(parent)
-                        .or_insert(u64::try_from(count).unwrap_or(0));
-                }
-                let rows = from_source.entry(parent).or_default();
-                // A parent with no child: the lateral join's one row of NULLs, for its count.
-                if Option::<Uuid>::from_column(row, 0)?.is_none() {
-                    continue;
-                }
-                if joined {
-                    read_joins(row, joins)?;
-                }
-                let rank: i64 = row.try_get_by_index(rank_at)?;
-                rows.push((rank, <L<R> as Listable>::Model::decode(row, 0, columns)?));
-            }
-            for (parent, mut rows) in from_source {
-                rows.sort_by_key(|(rank, _)| *rank);
-                let rows = rows.into_iter().map(|(_, row)| row).collect();
-                per_parent.entry(parent).or_default().push(rows);
-            }
-            for (parent, count) in counts_from_source {
-                *counts.entry(parent).or_default() += count;
-            }
-        }
-        let pages = parents
-            .iter()
-            .map(|parent| {
-                let lists = per_parent.remove(parent).unwrap_or_default();
-                (*parent, plan.page(plan.merge(lists)))
-            })
-            .collect();
-        if counted {
-            // Without a cursor, a parent with no ranked row has no matching child at all.
-            for parent in parents {
-                counts.entry(*parent).or_default();
-            }
-        }
-        Ok(ChildPages { pages, counts })
+        let mut branch =
+            RelationBranch::<R>::new(query.clone(), std::mem::take(joins), counted, columns)?;
+        let read = self
+            .child_pages_together(caller, parents, &mut [&mut branch])
+            .await;
+        *joins = std::mem::take(&mut branch.joins);
+        read?;
+        Ok(branch.take_pages())
     }
 
     /// How many rows of `L` match the filter.
@@ -588,17 +482,26 @@ impl Store {
     }
 }
 
-/// The statement of a relation's pages for many parents: the child table's selected columns
-/// first, then the joined references', then the parent's ID (`parent_key`), and each
-/// parent's count (`row_count`) when counted.
-struct ChildStatement<'a, L: Listable> {
-    caller: &'a Caller,
-    query: &'a QueryOf<L>,
-    plan: &'a Plan<L>,
+/// The statement of a relation's pages for many parents, as branch `branch` of a level's
+/// statement: the child table's selected columns first, then the joined references' (aliased
+/// from `j<first_alias>` on), then its rank (`b<branch>_row_number`), each parent's count
+/// (`b<branch>_row_count`) when counted, and, where it has no lateral join, the parent's ID
+/// (`b<branch>_parent_key`).
+pub(super) struct ChildStatement<'a, L: Listable> {
+    pub caller: &'a Caller,
+    pub query: &'a QueryOf<L>,
+    pub plan: &'a Plan<L>,
     /// The references joined in, none where they are read on their own.
-    joins: &'a [Join],
-    counted: bool,
-    columns: Columns,
+    pub joins: &'a [Join],
+    pub counted: bool,
+    pub columns: Columns,
+    pub branch: usize,
+    pub first_alias: usize,
+}
+
+/// The names a branch gives its own columns, so that branches of one statement differ.
+pub(super) fn branch_column(branch: usize, name: &str) -> String {
+    format!("b{branch}_{name}")
 }
 
 impl<L: Listable> ChildStatement<'_, L> {
@@ -606,7 +509,7 @@ impl<L: Listable> ChildStatement<'_, L> {
     fn rows<R: Relation<Child = L>>(&self, parents: &Parents<'_>) -> (SelectStatement, Expr) {
         let mut rows = select_rows::<L>(self.caller, &self.query.filter, self.columns);
         if !self.joins.is_empty() {
-            add_joins(&mut rows, L::TABLE, self.joins);
+            add_joins(&mut rows, L::TABLE, self.joins, self.first_alias);
         }
         let parent = R::scope(&mut rows, parents);
         if let Some(after) = self.plan.after_cursor() {
@@ -628,59 +531,69 @@ impl<L: Listable> ChildStatement<'_, L> {
 
     /// Every child of every parent, ranked per parent by a window function, the first
     /// `limit + 1` of each kept: one pass over all the parents' children, which SQLite
-    /// (without lateral joins) runs well.
-    fn windowed<R: Relation<Child = L>>(&self, parents: &[Uuid]) -> SelectStatement {
+    /// (without lateral joins) runs well. Unordered: the rows are put in order by their rank
+    /// when read.
+    pub(super) fn windowed<R: Relation<Child = L>>(&self, parents: &[Uuid]) -> SelectStatement {
         let (mut inner, parent) = self.rows::<R>(&Parents::Listed(parents));
         if self.counted {
             let mut whole = WindowStatement::new();
             whole.add_partition_by(parent.clone());
-            inner.expr_window_as(Expr::cust("COUNT(*)"), whole, Alias::new(COUNT));
+            inner.expr_window_as(
+                Expr::cust("COUNT(*)"),
+                whole,
+                Alias::new(branch_column(self.branch, COUNT)),
+            );
         }
         let window = self.ranked_by(Some(parent.clone()));
-        inner.expr_as(parent, Alias::new(PARENT_KEY));
-        inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new(ROW_NUMBER));
+        let rank = branch_column(self.branch, ROW_NUMBER);
+        inner.expr_as(parent, Alias::new(branch_column(self.branch, PARENT_KEY)));
+        inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new(&rank));
         let mut select = Query::select();
         select
             .column(Asterisk)
             .from_subquery(inner, Alias::new("ranked"))
-            .and_where(Expr::col(Alias::new(ROW_NUMBER)).lte(self.plan.fetch_limit() as i64))
-            .order_by(Alias::new(PARENT_KEY), Order::Asc)
-            .order_by(Alias::new(ROW_NUMBER), Order::Asc);
+            .and_where(Expr::col(Alias::new(&rank)).lte(self.plan.fetch_limit() as i64));
         select
     }
 
-    /// Each parent's page as a `LATERAL` subquery, `ORDER BY … LIMIT` on the child table's
-    /// index for that parent: PostgreSQL reads `limit + 1` rows per parent, however many
-    /// children it has, and counts each parent's children (when counted) on the index too.
-    /// A parent with no child keeps one row of NULLs, for its count.
-    fn lateral<R: Relation<Child = L>>(&self, parents: &[Uuid]) -> SelectStatement {
-        let outer = Expr::col((Alias::new(PARENTS), Alias::new("column1")));
+    /// The parent `outer`'s page as a `LATERAL` subquery, `ORDER BY … LIMIT` on the child
+    /// table's index for that parent: PostgreSQL reads `limit + 1` rows per parent, however
+    /// many children it has; and, when counted, the subquery counting its children on the
+    /// index too. `gate` keeps both empty but for the statement's rows of this branch.
+    pub(super) fn lateral<R: Relation<Child = L>>(
+        &self,
+        outer: &Expr,
+        gate: Option<Expr>,
+    ) -> (SelectStatement, Option<SelectStatement>) {
         let (mut page, _) = self.rows::<R>(&Parents::Outer(outer.clone()));
         let window = self.ranked_by(None);
-        page.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new(ROW_NUMBER));
+        page.expr_window_as(
+            Expr::cust("ROW_NUMBER()"),
+            window,
+            Alias::new(branch_column(self.branch, ROW_NUMBER)),
+        );
         self.plan.order_rows(&mut page);
         page.limit(self.plan.fetch_limit());
-        let mut select = Query::select();
-        select
-            .column((Alias::new(PAGE), Asterisk))
-            .expr_as(outer.clone(), Alias::new(PARENT_KEY))
-            .from_values(parents.iter().copied(), Alias::new(PARENTS));
-        if self.counted {
-            // Joined before the page, so that it is counted once per parent, not per row.
-            let mut count = count_rows::<L>(self.caller, &self.query.filter);
-            R::scope(&mut count, &Parents::Outer(outer));
-            select
-                .join_lateral(
-                    JoinType::InnerJoin,
-                    count,
-                    Alias::new(COUNTED),
-                    Condition::all(),
-                )
-                .column((Alias::new(COUNTED), Alias::new(COUNT)));
+        if let Some(gate) = &gate {
+            page.and_where(gate.clone());
         }
-        // No ORDER BY: the rows are put in order by their rank when read.
-        select.join_lateral(JoinType::LeftJoin, page, Alias::new(PAGE), Condition::all());
-        select
+        let count = self.counted.then(|| {
+            let mut count = Query::select();
+            count
+                .expr_as(
+                    Expr::cust("COUNT(*)"),
+                    Alias::new(branch_column(self.branch, COUNT)),
+                )
+                .from(Alias::new(L::TABLE))
+                .cond_where(L::condition(&self.query.filter))
+                .cond_where(L::visible_to(self.caller));
+            R::scope(&mut count, &Parents::Outer(outer.clone()));
+            if let Some(gate) = gate {
+                count.and_where(gate);
+            }
+            count
+        });
+        (page, count)
     }
 }
 
@@ -732,7 +645,7 @@ pub(crate) fn scope_by_column(
 /// Queries run on one source.
 impl Source {
     /// Every row of `select`, read again on a fresh connection if the pooled one was dropped.
-    async fn query_all(
+    pub(super) async fn query_all(
         &self,
         select: &SelectStatement,
     ) -> Result<Vec<sea_orm::QueryResult>, StoreError> {

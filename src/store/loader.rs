@@ -11,6 +11,7 @@ use futures::future::BoxFuture;
 use uuid::Uuid;
 
 use super::batch::{Batcher, Load};
+use super::children::Branch;
 use super::decode::Columns;
 use super::list::{ChildPages, Listable, QueryOf, Relation};
 use super::{Caller, Join, Page, Store, StoreError};
@@ -81,12 +82,24 @@ impl StoreLoader {
         &self,
         parents: &[Uuid],
         query: &QueryOf<R::Child>,
-        joins: &mut [Join],
+        joins: &mut Vec<Join>,
         counted: bool,
         columns: Columns,
     ) -> Result<ChildPages<<R::Child as Listable>::Model>, StoreError> {
         self.store
             .child_pages::<R>(&self.caller, parents, query, joins, counted, columns)
+            .await
+    }
+
+    /// Every branch's pages for `parents`, in one statement per source: the relations of one
+    /// level read together.
+    pub async fn child_pages_together(
+        &self,
+        parents: &[Uuid],
+        branches: &mut [&mut dyn Branch],
+    ) -> Result<(), StoreError> {
+        self.store
+            .child_pages_together(&self.caller, parents, branches)
             .await
     }
 
@@ -256,7 +269,7 @@ impl<R: Relation> Load<ChildPage<R>> for StoreLoader {
                     &self.caller,
                     &parents,
                     &query,
-                    &mut [],
+                    &mut Vec::new(),
                     false,
                     Columns::all::<<R::Child as Listable>::Model>(),
                 )

@@ -9,6 +9,7 @@
 //! joins across institutions.
 
 mod batch;
+mod children;
 mod decode;
 mod domain;
 mod error;
@@ -27,6 +28,7 @@ use sea_orm::{DatabaseConnection, EntityTrait};
 use uuid::Uuid;
 
 pub use batch::{Batcher, Clock, Driven, Load};
+pub use children::{Branch, RelationBranch};
 pub use decode::{Columns, Positional};
 pub use domain::{
     AccreditationField, AccreditationFilter, Accreditations, AccreditationsOfUnit,

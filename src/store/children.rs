@@ -1,0 +1,496 @@
+//! The relations of one level read together: every connection a plan follows from the same
+//! parent rows (a unit's cleanrooms and its people) is a branch of one statement per source,
+//! so that a level costs one round trip however many relations it pages.
+//!
+//! On PostgreSQL each branch is a pair of `LATERAL` subqueries per parent (its page and its
+//! count), on SQLite a window-ranked subquery; with more than one branch the parents are
+//! crossed with the branch numbers and each branch's subqueries are empty but on its own
+//! rows, so that no branch multiplies another's rows. Each branch's columns follow a marker
+//! column `b<n>`, its own columns are named `b<n>_…` and its joins numbered on from the
+//! branch before, so that every branch decodes its rows by position.
+
+use std::collections::HashMap;
+
+use futures::future::try_join_all;
+use sea_orm::sea_query::{
+    Alias, Asterisk, Condition, Expr, ExprTrait, JoinType, Query, SelectStatement,
+};
+use sea_orm::{DbBackend, QueryResult};
+use uuid::Uuid;
+
+use super::decode::{position, Columns, FromColumn, Positional};
+use super::join::{count_joins, locate_joins, open_to, read_joins, Join};
+use super::list::{
+    branch_column, ChildPages, ChildStatement, Listable, Plan, QueryOf, Relation, COUNT, PARENTS,
+    PARENT_KEY, ROW_NUMBER,
+};
+use super::{Caller, Source, Store, StoreError};
+
+/// The column that names a row's branch, where a statement has more than one.
+const BRANCH: &str = "branch";
+const BRANCHES: &str = "branches";
+
+/// One relation's pages (and counts) for a level's parents: a branch of that level's
+/// statement. It builds its part of the statement and reads its rows back.
+pub trait Branch: Send + 'static {
+    /// The branch itself, for its owner to take its typed pages back.
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any + Send>;
+    /// The institutions its rows may belong to, which pick the sources it asks.
+    fn institutions(&self) -> Option<&[Uuid]>;
+    /// Whether its references are read in its statement (one source, every table open).
+    fn joins_in_statement(&self, caller: &Caller, sources: usize) -> bool;
+    /// How many join aliases it takes.
+    fn aliases(&self, joined: bool) -> usize;
+    /// Its part of the statement, as branch `index`, its joins aliased from `first_alias`.
+    fn part(&self, caller: &Caller, backend: DbBackend, parents: &[Uuid], at: &Shape) -> Part;
+    /// Finds its columns in the rows of one answer, its marker at `marker`.
+    fn locate(&mut self, row: &QueryResult, at: &Shape, marker: usize) -> Result<(), StoreError>;
+    /// Reads one of its rows.
+    fn read(&mut self, row: &QueryResult, at: &Shape) -> Result<(), StoreError>;
+    /// Ends one source's answer.
+    fn end_answer(&mut self);
+    /// Turns what every source answered into pages and counts for `parents`.
+    fn finish(&mut self, parents: &[Uuid]);
+    /// Whether its counts need a statement of their own (a cursor narrows its paged rows).
+    fn counts_apart(&self) -> bool;
+    /// Reads its counts on their own.
+    fn count_apart<'a>(
+        &'a mut self,
+        store: &'a Store,
+        caller: &'a Caller,
+        parents: &'a [Uuid],
+    ) -> futures::future::BoxFuture<'a, Result<(), StoreError>>;
+}
+
+/// Where a branch is in its statement.
+pub struct Shape {
+    pub index: usize,
+    pub branches: usize,
+    pub first_alias: usize,
+    pub joined: bool,
+}
+
+/// A branch's part of a statement.
+pub enum Part {
+    /// PostgreSQL: the page of the current parent, and its count when counted.
+    Lateral(Box<(SelectStatement, Option<SelectStatement>)>),
+    /// SQLite: every parent's ranked rows.
+    Windowed(Box<SelectStatement>),
+}
+
+/// A parent's rows with their ranks in its page, as one source answered them.
+type Ranked<M> = Vec<(i64, M)>;
+
+/// The pages of relation `R`, read as a branch.
+pub struct RelationBranch<R: Relation> {
+    query: QueryOf<R::Child>,
+    plan: Plan<R::Child>,
+    /// The references of its rows; what they found once read.
+    pub joins: Vec<Join>,
+    counted: bool,
+    columns: Columns,
+    /// The positions of its columns in the current answer.
+    first: usize,
+    parent_at: Option<usize>,
+    count_at: Option<usize>,
+    rank_at: usize,
+    from_source: HashMap<Uuid, Ranked<<R::Child as Listable>::Model>>,
+    counts_from_source: HashMap<Uuid, u64>,
+    per_parent: HashMap<Uuid, Vec<Vec<<R::Child as Listable>::Model>>>,
+    counts: HashMap<Uuid, u64>,
+    pages: ChildPages<<R::Child as Listable>::Model>,
+}
+
+impl<R: Relation> RelationBranch<R> {
+    /// The pages `query` asks of relation `R`, their rows with these `columns` read (and
+    /// those of the ordering), their references `joins` read with them where they can be,
+    /// and each parent's count when `counted`.
+    pub fn new(
+        query: QueryOf<R::Child>,
+        joins: Vec<Join>,
+        counted: bool,
+        columns: Columns,
+    ) -> Result<Self, StoreError> {
+        let plan = Plan::<R::Child>::new(&query)?;
+        let columns = plan.with_sort_keys(columns);
+        Ok(RelationBranch {
+            query,
+            plan,
+            joins,
+            counted,
+            columns,
+            first: 0,
+            parent_at: None,
+            count_at: None,
+            rank_at: 0,
+            from_source: HashMap::new(),
+            counts_from_source: HashMap::new(),
+            per_parent: HashMap::new(),
+            counts: HashMap::new(),
+            pages: ChildPages::default(),
+        })
+    }
+
+    /// The pages and counts read.
+    pub fn take_pages(&mut self) -> ChildPages<<R::Child as Listable>::Model> {
+        std::mem::take(&mut self.pages)
+    }
+
+    /// Whether the statement reads the counts (not under a cursor, which narrows the rows).
+    fn counted_in_statement(&self) -> bool {
+        self.counted && self.query.page.cursor.is_none()
+    }
+}
+
+impl<R: Relation> Branch for RelationBranch<R> {
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any + Send> {
+        self
+    }
+
+    fn institutions(&self) -> Option<&[Uuid]> {
+        <R::Child as Listable>::institutions(&self.query.filter)
+    }
+
+    fn joins_in_statement(&self, caller: &Caller, sources: usize) -> bool {
+        sources == 1 && !self.joins.is_empty() && open_to(&self.joins, caller)
+    }
+
+    fn aliases(&self, joined: bool) -> usize {
+        if joined {
+            count_joins(&self.joins)
+        } else {
+            0
+        }
+    }
+
+    fn part(&self, caller: &Caller, backend: DbBackend, parents: &[Uuid], at: &Shape) -> Part {
+        let statement = ChildStatement {
+            caller,
+            query: &self.query,
+            plan: &self.plan,
+            joins: if at.joined { &self.joins } else { &[] },
+            counted: self.counted_in_statement(),
+            columns: self.columns,
+            branch: at.index,
+            first_alias: at.first_alias,
+        };
+        match backend {
+            DbBackend::Postgres => {
+                let outer = Expr::col((Alias::new(PARENTS), Alias::new("column1")));
+                let gate = (at.branches > 1).then(|| {
+                    Expr::col((Alias::new(BRANCHES), Alias::new("column1"))).eq(at.index as i64)
+                });
+                let (page, count) = statement.lateral::<R>(&outer, gate);
+                Part::Lateral(Box::new((page, count)))
+            }
+            _ => Part::Windowed(Box::new(statement.windowed::<R>(parents))),
+        }
+    }
+
+    fn locate(&mut self, row: &QueryResult, at: &Shape, marker: usize) -> Result<(), StoreError> {
+        self.first = marker + 1;
+        let index = at.index;
+        // The lateral statement names the parent once, for every branch.
+        self.parent_at = position(row, &branch_column(index, PARENT_KEY)).ok();
+        self.count_at = if self.counted_in_statement() {
+            Some(position(row, &branch_column(index, COUNT))?)
+        } else {
+            None
+        };
+        self.rank_at = position(row, &branch_column(index, ROW_NUMBER))?;
+        if at.joined {
+            locate_joins(row, &mut self.joins, at.first_alias)?;
+        }
+        Ok(())
+    }
+
+    fn read(&mut self, row: &QueryResult, at: &Shape) -> Result<(), StoreError> {
+        let parent: Option<Uuid> = match self.parent_at {
+            Some(parent_at) => FromColumn::from_column(row, parent_at)?,
+            None => Some(row.try_get("", PARENT_KEY)?),
+        };
+        // A branch's row of NULLs where the other branches' rows are (SQLite).
+        let Some(parent) = parent else {
+            return Ok(());
+        };
+        // Every row of a parent carries its count.
+        if let Some(count_at) = self.count_at {
+            let count: i64 = row.try_get_by_index(count_at)?;
+            self.counts_from_source
+                .entry(parent)
+                .or_insert(u64::try_from(count).unwrap_or(0));
+        }
+        let rows = self.from_source.entry(parent).or_default();
+        // A parent with no child: the lateral join's one row of NULLs, for its count.
+        if Option::<Uuid>::from_column(row, self.first)?.is_none() {
+            return Ok(());
+        }
+        if at.joined {
+            read_joins(row, &mut self.joins)?;
+        }
+        let rank: i64 = row.try_get_by_index(self.rank_at)?;
+        rows.push((
+            rank,
+            <R::Child as Listable>::Model::decode(row, self.first, self.columns)?,
+        ));
+        Ok(())
+    }
+
+    fn end_answer(&mut self) {
+        for (parent, mut rows) in std::mem::take(&mut self.from_source) {
+            // The statement leaves the order of its rows unspecified.
+            rows.sort_by_key(|(rank, _)| *rank);
+            let rows = rows.into_iter().map(|(_, row)| row).collect();
+            self.per_parent.entry(parent).or_default().push(rows);
+        }
+        for (parent, count) in std::mem::take(&mut self.counts_from_source) {
+            *self.counts.entry(parent).or_default() += count;
+        }
+    }
+
+    fn finish(&mut self, parents: &[Uuid]) {
+        let pages = parents
+            .iter()
+            .map(|parent| {
+                let lists = self.per_parent.remove(parent).unwrap_or_default();
+                (*parent, self.plan.page(self.plan.merge(lists)))
+            })
+            .collect();
+        let mut counts = std::mem::take(&mut self.counts);
+        if self.counted_in_statement() {
+            // Without a cursor, a parent with no ranked row has no matching child at all.
+            for parent in parents {
+                counts.entry(*parent).or_default();
+            }
+        }
+        self.pages.pages = pages;
+        if !self.counts_apart() {
+            self.pages.counts = counts;
+        }
+    }
+
+    fn counts_apart(&self) -> bool {
+        self.counted && !self.counted_in_statement()
+    }
+
+    fn count_apart<'a>(
+        &'a mut self,
+        store: &'a Store,
+        caller: &'a Caller,
+        parents: &'a [Uuid],
+    ) -> futures::future::BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            self.pages.counts = store
+                .child_counts::<R>(caller, parents, &self.query.filter)
+                .await?;
+            Ok(())
+        })
+    }
+}
+
+impl Store {
+    /// Every branch's pages for `parents`, in one statement per source (counts under a
+    /// cursor in statements of their own, run alongside). Each branch keeps what it read.
+    pub(crate) async fn child_pages_together(
+        &self,
+        caller: &Caller,
+        parents: &[Uuid],
+        branches: &mut [&mut dyn Branch],
+    ) -> Result<(), StoreError> {
+        if parents.is_empty() || branches.is_empty() {
+            // No statement to run (and no empty `VALUES` list to write).
+            for branch in branches.iter_mut() {
+                branch.finish(parents);
+            }
+            return Ok(());
+        }
+        let sources = self.sources().len();
+        // Each source with the branches that may find rows there.
+        let asked: Vec<(&Source, Vec<usize>)> = self
+            .sources()
+            .iter()
+            .map(|source| {
+                let mine = (0..branches.len())
+                    .filter(|&b| {
+                        branches
+                            .get(b)
+                            .is_some_and(|branch| source.may_hold(branch.institutions()))
+                    })
+                    .collect();
+                (source, mine)
+            })
+            .filter(|(_, mine): &(&Source, Vec<usize>)| !mine.is_empty())
+            .collect();
+        let statements: Vec<(SelectStatement, Vec<Shape>)> = asked
+            .iter()
+            .map(|(source, mine)| {
+                let backend = source.connection().get_database_backend();
+                together(caller, backend, parents, branches, mine, sources)
+            })
+            .collect();
+        let reads = try_join_all(
+            asked
+                .iter()
+                .zip(&statements)
+                .map(|((source, _), (select, _))| source.query_all(select)),
+        );
+        let (counting, rest): (Vec<_>, Vec<_>) = branches
+            .iter_mut()
+            .partition(|branch| branch.counts_apart());
+        let counts = try_join_all(
+            counting
+                .into_iter()
+                .map(|branch| branch.count_apart(self, caller, parents)),
+        );
+        let (answers, _) = futures::try_join!(reads, counts)?;
+        drop(rest);
+        for ((_, mine), ((_, shapes), answer)) in asked.iter().zip(statements.iter().zip(answers)) {
+            let Some(first) = answer.first() else {
+                for &b in mine {
+                    if let Some(branch) = branches.get_mut(b) {
+                        branch.end_answer();
+                    }
+                }
+                continue;
+            };
+            let several = mine.len() > 1;
+            let branch_at = if several {
+                Some(position(first, BRANCH)?)
+            } else {
+                None
+            };
+            for (&b, shape) in mine.iter().zip(shapes) {
+                let marker = position(first, &format!("b{}", shape.index))?;
+                if let Some(branch) = branches.get_mut(b) {
+                    branch.locate(first, shape, marker)?;
+                }
+            }
+            for row in &answer {
+                let index = match branch_at {
+                    Some(at) => usize::try_from(row.try_get_by_index::<i64>(at)?).unwrap_or(0),
+                    None => 0,
+                };
+                let (Some(&b), Some(shape)) = (mine.get(index), shapes.get(index)) else {
+                    continue;
+                };
+                if let Some(branch) = branches.get_mut(b) {
+                    branch.read(row, shape)?;
+                }
+            }
+            for &b in mine {
+                if let Some(branch) = branches.get_mut(b) {
+                    branch.end_answer();
+                }
+            }
+        }
+        for branch in branches.iter_mut() {
+            branch.finish(parents);
+        }
+        Ok(())
+    }
+}
+
+/// The statement of the branches `mine` for `parents` on one source, and where each branch is
+/// in it.
+fn together(
+    caller: &Caller,
+    backend: DbBackend,
+    parents: &[Uuid],
+    branches: &[&mut dyn Branch],
+    mine: &[usize],
+    sources: usize,
+) -> (SelectStatement, Vec<Shape>) {
+    let several = mine.len() > 1;
+    let mut first_alias = 0;
+    let shapes: Vec<Shape> = mine
+        .iter()
+        .enumerate()
+        .filter_map(|(index, &b)| {
+            let branch = branches.get(b)?;
+            let joined = branch.joins_in_statement(caller, sources);
+            let shape = Shape {
+                index,
+                branches: mine.len(),
+                first_alias,
+                joined,
+            };
+            first_alias += branch.aliases(joined);
+            Some(shape)
+        })
+        .collect();
+    let numbers = || {
+        let mut numbers = Query::select();
+        numbers
+            .column(Asterisk)
+            .from_values((0..mine.len() as i64).collect::<Vec<_>>(), Alias::new("n"));
+        numbers
+    };
+    let branch_number = Expr::col((Alias::new(BRANCHES), Alias::new("column1")));
+    let mut select = Query::select();
+    match backend {
+        DbBackend::Postgres => {
+            let outer = Expr::col((Alias::new(PARENTS), Alias::new("column1")));
+            select
+                .expr_as(outer, Alias::new(PARENT_KEY))
+                .from_values(parents.iter().copied(), Alias::new(PARENTS));
+            if several {
+                select
+                    .expr_as(branch_number.clone(), Alias::new(BRANCH))
+                    .join_subquery(
+                        JoinType::InnerJoin,
+                        numbers(),
+                        Alias::new(BRANCHES),
+                        Condition::all(),
+                    );
+            }
+        }
+        _ => {
+            if several {
+                select
+                    .expr_as(branch_number.clone(), Alias::new(BRANCH))
+                    .from_subquery(numbers(), Alias::new(BRANCHES));
+            }
+        }
+    }
+    for (&b, shape) in mine.iter().zip(&shapes) {
+        let Some(branch) = branches.get(b) else {
+            continue;
+        };
+        let index = shape.index;
+        let rows = Alias::new(format!("r{index}"));
+        select.expr_as(Expr::val(0), Alias::new(format!("b{index}")));
+        select.column((rows.clone(), Asterisk));
+        match branch.part(caller, backend, parents, shape) {
+            Part::Lateral(parts) => {
+                let (page, count) = *parts;
+                if let Some(count) = count {
+                    // Joined before the page, so that it is counted once per parent.
+                    let counted = Alias::new(format!("c{index}"));
+                    select
+                        .join_lateral(
+                            JoinType::InnerJoin,
+                            count,
+                            counted.clone(),
+                            Condition::all(),
+                        )
+                        .column((counted, Alias::new(branch_column(index, COUNT))));
+                }
+                select.join_lateral(JoinType::LeftJoin, page, rows, Condition::all());
+            }
+            Part::Windowed(ranked) => {
+                let ranked = *ranked;
+                if several {
+                    select.join_subquery(
+                        JoinType::LeftJoin,
+                        ranked,
+                        rows,
+                        branch_number.clone().eq(index as i64),
+                    );
+                } else {
+                    select.from_subquery(ranked, rows);
+                }
+            }
+        }
+    }
+    (select, shapes)
+}
