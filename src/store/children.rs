@@ -41,7 +41,7 @@ pub trait Branch: Send + 'static {
     fn joins_in_statement(&self, caller: &Caller, sources: usize) -> bool;
     /// How many join aliases it takes.
     fn aliases(&self, joined: bool) -> usize;
-    /// Its part of the statement, as branch `index`, its joins aliased from `first_alias`.
+    /// Its part of the statement, at its place `at` (its number, its first join alias).
     fn part(&self, caller: &Caller, backend: DbBackend, parents: &[Uuid], at: &Shape) -> Part;
     /// Finds its columns in the rows of one answer, its marker at `marker`.
     fn locate(&mut self, row: &QueryResult, at: &Shape, marker: usize) -> Result<(), StoreError>;
@@ -64,9 +64,13 @@ pub trait Branch: Send + 'static {
 
 /// Where a branch is in its statement.
 pub struct Shape {
+    /// Its number, which names its columns.
     pub index: usize,
+    /// How many branches the statement has.
     pub branches: usize,
+    /// The alias number of its first join.
     pub first_alias: usize,
+    /// Whether its references are joined in.
     pub joined: bool,
 }
 
@@ -91,7 +95,7 @@ pub struct RelationBranch<R: Relation> {
     columns: Columns,
     /// The positions of its columns in the current answer.
     first: usize,
-    parent_at: Option<usize>,
+    parent_at: usize,
     count_at: Option<usize>,
     rank_at: usize,
     from_source: HashMap<Uuid, Ranked<<R::Child as Listable>::Model>>,
@@ -120,7 +124,7 @@ impl<R: Relation> RelationBranch<R> {
             counted,
             columns,
             first: 0,
-            parent_at: None,
+            parent_at: 0,
             count_at: None,
             rank_at: 0,
             from_source: HashMap::new(),
@@ -191,7 +195,10 @@ impl<R: Relation> Branch for RelationBranch<R> {
         self.first = marker + 1;
         let index = at.index;
         // The lateral statement names the parent once, for every branch.
-        self.parent_at = position(row, &branch_column(index, PARENT_KEY)).ok();
+        self.parent_at = match position(row, &branch_column(index, PARENT_KEY)) {
+            Ok(at) => at,
+            Err(_) => position(row, PARENT_KEY)?,
+        };
         self.count_at = if self.counted_in_statement() {
             Some(position(row, &branch_column(index, COUNT))?)
         } else {
@@ -205,10 +212,7 @@ impl<R: Relation> Branch for RelationBranch<R> {
     }
 
     fn read(&mut self, row: &QueryResult, at: &Shape) -> Result<(), StoreError> {
-        let parent: Option<Uuid> = match self.parent_at {
-            Some(parent_at) => FromColumn::from_column(row, parent_at)?,
-            None => Some(row.try_get("", PARENT_KEY)?),
-        };
+        let parent: Option<Uuid> = FromColumn::from_column(row, self.parent_at)?;
         // A branch's row of NULLs where the other branches' rows are (SQLite).
         let Some(parent) = parent else {
             return Ok(());
