@@ -10,7 +10,7 @@ use super::filter::{FilterInput, OrderInput};
 use super::plan::{self, is_planned, Answer, Record};
 use super::ApiError;
 use crate::store::{
-    Batcher, ChildCount, ChildPage, Counter, Cursor, ListCount, ListQuery, Listable, Page,
+    Batcher, ChildCount, ChildPage, Counter, Cursor, Kind, ListCount, ListQuery, Listable, Page,
     PageRequest, QueryOf, Relation, StoreLoader,
 };
 
@@ -188,7 +188,7 @@ where
 
 /// A record type listed by connections of this type.
 pub(crate) trait Connected: Record {
-    type Connection: From<Fetched<<Self::Table as Listable>::Model>>;
+    type Connection: From<Fetched<<Self::Table as Kind>::Model>>;
 }
 
 /// What every connection field takes: the page, the filter and the order.
@@ -211,7 +211,7 @@ where
     F: FilterInput<Store = <R::Child as Listable>::Filter>,
     O: OrderInput<Field = <R::Child as Listable>::Field>,
 {
-    let id = <P::Table as Listable>::id(parent.row());
+    let id = <P::Table as Kind>::id(parent.row());
     children::<R, F, O>(ctx, id, args.page, args.filter, args.order)
         .await
         .map(T::Connection::from)
@@ -312,7 +312,7 @@ pub(crate) async fn children<R, F, O>(
     args: PageArgs,
     filter: Option<F>,
     order: Option<Vec<O>>,
-) -> Result<Fetched<<R::Child as Listable>::Model>, ApiError>
+) -> Result<Fetched<<R::Child as Kind>::Model>, ApiError>
 where
     R: Relation,
     F: FilterInput<Store = <R::Child as Listable>::Filter>,
@@ -328,7 +328,7 @@ async fn fetch_children<R: Relation>(
     ctx: &Context<'_>,
     parent: Uuid,
     query: QueryOf<R::Child>,
-) -> Result<Fetched<<R::Child as Listable>::Model>, ApiError> {
+) -> Result<Fetched<<R::Child as Kind>::Model>, ApiError> {
     let filter = Arc::new(query.filter.clone());
     let page = loader(ctx)?
         .load_one(ChildPage::<R>::new(parent, Arc::new(query)))

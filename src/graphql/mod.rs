@@ -50,7 +50,7 @@ pub use selection_order::{ask_for_typenames, order_response, with_defaults, Orde
 pub use trial::{Trial, TrialConnection, TrialEdge};
 pub use unit::{Unit, UnitConnection, UnitEdge};
 
-use crate::store::{Listable, RecordKey};
+use crate::store::{Kind, RecordKey};
 
 /// The schema atmp-graph serves.
 pub type AtmpSchema = Schema<Query, EmptyMutation, EmptySubscription>;
@@ -114,7 +114,7 @@ impl Provenance {
 pub(crate) async fn record<K: RecordKey>(
     ctx: &async_graphql::Context<'_>,
     key: K,
-) -> Result<Option<std::sync::Arc<<K::Table as Listable>::Model>>, ApiError> {
+) -> Result<Option<std::sync::Arc<<K::Table as Kind>::Model>>, ApiError> {
     Ok(connection::loader(ctx)?.load_one(key).await?)
 }
 
@@ -122,7 +122,7 @@ pub(crate) async fn record<K: RecordKey>(
 pub(crate) async fn required<K: RecordKey + std::fmt::Debug>(
     ctx: &async_graphql::Context<'_>,
     key: K,
-) -> Result<std::sync::Arc<<K::Table as Listable>::Model>, ApiError> {
+) -> Result<std::sync::Arc<<K::Table as Kind>::Model>, ApiError> {
     record(ctx, key)
         .await?
         .ok_or_else(|| ApiError::Internal(format!("dangling reference to {key:?}")))

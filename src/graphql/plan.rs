@@ -36,7 +36,8 @@ use super::filter::{FilterInput, OrderInput};
 use super::node::{parse_global_id, write_global_id, NodeType};
 use super::{ApiError, Provenance};
 use crate::store::{
-    self, Columns, Join, JoinedRow, Listable, Page, QueryOf, Relation, StoreError, StoreLoader,
+    self, Columns, Join, JoinedRow, Kind, Listable, Page, QueryOf, Relation, StoreError,
+    StoreLoader,
 };
 
 /// How the fields of a request are resolved.
@@ -57,7 +58,7 @@ pub(crate) fn is_planned(ctx: &Context<'_>) -> bool {
 }
 
 /// A row of record type `R`.
-pub(crate) type Row<R> = Arc<<<R as Record>::Table as Listable>::Model>;
+pub(crate) type Row<R> = Arc<<<R as Record>::Table as Kind>::Model>;
 
 /// A GraphQL type whose values are the rows of one table.
 pub(crate) trait Record: Sized + Send + Sync + 'static {
@@ -357,7 +358,7 @@ impl<'a> Planner<'a> {
     pub(crate) fn to_one<R: Record, T: Record>(
         &self,
         fields: &[&'a Positioned<Field>],
-        key: fn(&<R::Table as Listable>::Model) -> Option<Uuid>,
+        key: fn(&<R::Table as Kind>::Model) -> Option<Uuid>,
         column: &'static str,
         required: bool,
     ) -> FieldPlan<R> {
@@ -576,7 +577,7 @@ impl<'s> Fetch<'s> {
     fn keep<T: Record>(&self, found: &HashMap<Uuid, JoinedRow>) {
         self.with_known::<T, _>(|known| {
             for (id, row) in found {
-                if let Ok(row) = row.clone().downcast::<<T::Table as Listable>::Model>() {
+                if let Ok(row) = row.clone().downcast::<<T::Table as Kind>::Model>() {
                     known.insert(*id, Some(row));
                 }
             }
@@ -1051,12 +1052,7 @@ impl<T: Record> ConnectionPlan<T> {
         join_all(self.rows.iter_mut().map(|plan| plan.fetch(fetch, rows))).await;
     }
 
-    fn render<'p>(
-        &'p self,
-        page: &Page<<T::Table as Listable>::Model>,
-        count: u64,
-        out: &mut Out<'p>,
-    ) {
+    fn render<'p>(&'p self, page: &Page<<T::Table as Kind>::Model>, count: u64, out: &mut Out<'p>) {
         let mut members = out.begin_object();
         for (key, field) in &self.fields {
             let mark = out.key(&members, key);
@@ -1204,7 +1200,7 @@ impl<T: Record> ById<T> {
 
 /// A to-one reference from `R` to `T`.
 struct ToOne<R: Record, T: Record> {
-    key: fn(&<R::Table as Listable>::Model) -> Option<Uuid>,
+    key: fn(&<R::Table as Kind>::Model) -> Option<Uuid>,
     /// The column of `R` holding the key, to join on.
     column: &'static str,
     /// Whether the field is non-null: a missing target is then a dangling reference.
@@ -1285,7 +1281,7 @@ struct Children<R: Record, Rel: Relation, T: Record<Table = Rel::Child>> {
     failed: Option<ServerError>,
     query: QueryOf<T::Table>,
     plan: ConnectionPlan<T>,
-    pages: HashMap<Uuid, Page<<T::Table as Listable>::Model>>,
+    pages: HashMap<Uuid, Page<<T::Table as Kind>::Model>>,
     counts: HashMap<Uuid, u64>,
     relation: PhantomData<fn() -> (R, Rel)>,
 }
@@ -1489,7 +1485,7 @@ where
     struct TopList<T: Record> {
         query: QueryOf<T::Table>,
         plan: ConnectionPlan<T>,
-        page: Page<<T::Table as Listable>::Model>,
+        page: Page<<T::Table as Kind>::Model>,
         count: u64,
     }
     answer(
@@ -1725,14 +1721,14 @@ macro_rules! planned_record {
                     "id" => FieldPlan::Leaf(|record: &$record, out| {
                         out.global_id(
                             $crate::graphql::node::NodeType::$record,
-                            <$table as $crate::store::Listable>::id(&record.0),
+                            <$table as $crate::store::Kind>::id(&record.0),
                         );
                         true
                     }),
                     // `#[Object]` gives each resolver a context parameter; these ignore it.
                     $($leaf => {
                         planner.needs::<$table>($crate::graphql::plan::leaf_columns!(
-                            <$table as $crate::store::Listable>::Model, $method $([$($reads),+])?
+                            <$table as $crate::store::Kind>::Model, $method $([$($reads),+])?
                         ));
                         FieldPlan::Leaf(|record: &$record, out| {
                             let ctx = out.ctx();
@@ -1750,7 +1746,7 @@ macro_rules! planned_record {
                     }),
                     $($one => planner.to_one::<$record, $target>(
                         fields,
-                        |row: &<$table as $crate::store::Listable>::Model| {
+                        |row: &<$table as $crate::store::Kind>::Model| {
                             $crate::graphql::plan::Key::key(row.$column)
                         },
                         stringify!($column),

@@ -21,8 +21,8 @@ use uuid::Uuid;
 use super::decode::{position, Columns, FromColumn, Positional};
 use super::join::{count_joins, locate_joins, open_to, read_joins, Join};
 use super::list::{
-    branch_column, ChildPages, ChildStatement, Listable, Plan, QueryOf, Relation, COUNT, PARENTS,
-    PARENT_KEY, ROW_NUMBER,
+    branch_column, ChildPages, ChildStatement, Kind, Listable, Plan, QueryOf, Relation, COUNT,
+    PARENTS, PARENT_KEY, ROW_NUMBER,
 };
 use super::{Caller, Source, Store, StoreError};
 
@@ -98,11 +98,11 @@ pub struct RelationBranch<R: Relation> {
     parent_at: usize,
     count_at: Option<usize>,
     rank_at: usize,
-    from_source: HashMap<Uuid, Ranked<<R::Child as Listable>::Model>>,
+    from_source: HashMap<Uuid, Ranked<<R::Child as Kind>::Model>>,
     counts_from_source: HashMap<Uuid, u64>,
-    per_parent: HashMap<Uuid, Vec<Vec<<R::Child as Listable>::Model>>>,
+    per_parent: HashMap<Uuid, Vec<Vec<<R::Child as Kind>::Model>>>,
     counts: HashMap<Uuid, u64>,
-    pages: ChildPages<<R::Child as Listable>::Model>,
+    pages: ChildPages<<R::Child as Kind>::Model>,
 }
 
 impl<R: Relation> RelationBranch<R> {
@@ -136,7 +136,7 @@ impl<R: Relation> RelationBranch<R> {
     }
 
     /// The pages and counts read.
-    pub fn take_pages(&mut self) -> ChildPages<<R::Child as Listable>::Model> {
+    pub fn take_pages(&mut self) -> ChildPages<<R::Child as Kind>::Model> {
         std::mem::take(&mut self.pages)
     }
 
@@ -235,7 +235,7 @@ impl<R: Relation> Branch for RelationBranch<R> {
         let rank: i64 = row.try_get_by_index(self.rank_at)?;
         rows.push((
             rank,
-            <R::Child as Listable>::Model::decode(row, self.first, self.columns)?,
+            <R::Child as Kind>::Model::decode(row, self.first, self.columns)?,
         ));
         Ok(())
     }

@@ -11,7 +11,7 @@ use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, Query, Sel
 use sea_orm::{ActiveEnum, ColumnTrait};
 use uuid::Uuid;
 
-use super::list::{column, scope_by_column, Listable, Parents, Relation};
+use super::list::{column, scope_by_column, Kind, Listable, Parents, Relation};
 use super::page::{SortField, SortKind, SortValue};
 use super::{OrderTerm, SortDirection};
 
@@ -58,7 +58,7 @@ macro_rules! column_relation {
             type Child = $child;
 
             fn scope(select: &mut SelectStatement, parents: &Parents<'_>) -> Expr {
-                scope_by_column(select, <$child as Listable>::TABLE, $column, parents)
+                scope_by_column(select, <$child as Kind>::TABLE, $column, parents)
             }
         }
     };
@@ -108,16 +108,9 @@ sort_fields! {
 }
 
 impl Listable for Units {
-    type Entity = unit::Entity;
-    type Model = unit::Model;
     type Filter = UnitFilter;
     type Field = UnitField;
-    const TABLE: &'static str = "unit";
     const DEFAULT_ORDER: &'static [OrderTerm<UnitField>] = &[ascending(UnitField::Name)];
-
-    fn id(row: &unit::Model) -> Uuid {
-        row.id
-    }
 
     fn condition(filter: &UnitFilter) -> Condition {
         let institutions = match &filter.institutions {
@@ -189,16 +182,9 @@ sort_fields! {
 }
 
 impl Listable for People {
-    type Entity = person::Entity;
-    type Model = person::Model;
     type Filter = PersonFilter;
     type Field = PersonField;
-    const TABLE: &'static str = "person";
     const DEFAULT_ORDER: &'static [OrderTerm<PersonField>] = &[ascending(PersonField::Name)];
-
-    fn id(row: &person::Model) -> Uuid {
-        row.id
-    }
 
     fn condition(filter: &PersonFilter) -> Condition {
         match &filter.institutions {
@@ -285,17 +271,10 @@ sort_fields! {
 }
 
 impl Listable for Appointments {
-    type Entity = appointment::Entity;
-    type Model = appointment::Model;
     type Filter = AppointmentFilter;
     type Field = AppointmentField;
-    const TABLE: &'static str = "appointment";
     const DEFAULT_ORDER: &'static [OrderTerm<AppointmentField>] =
         &[ascending(AppointmentField::Rank)];
-
-    fn id(row: &appointment::Model) -> Uuid {
-        row.id
-    }
 
     fn condition(filter: &AppointmentFilter) -> Condition {
         Condition::all()
@@ -345,16 +324,9 @@ sort_fields! {
 }
 
 impl Listable for Cleanrooms {
-    type Entity = cleanroom::Entity;
-    type Model = cleanroom::Model;
     type Filter = CleanroomFilter;
     type Field = CleanroomField;
-    const TABLE: &'static str = "cleanroom";
     const DEFAULT_ORDER: &'static [OrderTerm<CleanroomField>] = &[ascending(CleanroomField::Code)];
-
-    fn id(row: &cleanroom::Model) -> Uuid {
-        row.id
-    }
 
     fn condition(filter: &CleanroomFilter) -> Condition {
         Condition::all()
@@ -411,16 +383,9 @@ sort_fields! {
 }
 
 impl Listable for Products {
-    type Entity = product::Entity;
-    type Model = product::Model;
     type Filter = ProductFilter;
     type Field = ProductField;
-    const TABLE: &'static str = "product";
     const DEFAULT_ORDER: &'static [OrderTerm<ProductField>] = &[ascending(ProductField::Name)];
-
-    fn id(row: &product::Model) -> Uuid {
-        row.id
-    }
 
     fn condition(filter: &ProductFilter) -> Condition {
         Condition::all()
@@ -469,16 +434,9 @@ sort_fields! {
 }
 
 impl Listable for Trials {
-    type Entity = trial::Entity;
-    type Model = trial::Model;
     type Filter = TrialFilter;
     type Field = TrialField;
-    const TABLE: &'static str = "trial";
     const DEFAULT_ORDER: &'static [OrderTerm<TrialField>] = &[ascending(TrialField::Title)];
-
-    fn id(row: &trial::Model) -> Uuid {
-        row.id
-    }
 
     fn condition(filter: &TrialFilter) -> Condition {
         Condition::all()
@@ -534,17 +492,10 @@ sort_fields! {
 }
 
 impl Listable for Accreditations {
-    type Entity = accreditation::Entity;
-    type Model = accreditation::Model;
     type Filter = AccreditationFilter;
     type Field = AccreditationField;
-    const TABLE: &'static str = "accreditation";
     const DEFAULT_ORDER: &'static [OrderTerm<AccreditationField>] =
         &[ascending(AccreditationField::Scheme)];
-
-    fn id(row: &accreditation::Model) -> Uuid {
-        row.id
-    }
 
     fn condition(filter: &AccreditationFilter) -> Condition {
         one_of(Self::TABLE, "institution_id", &filter.institutions)
@@ -579,16 +530,9 @@ sort_fields! {
 }
 
 impl Listable for Milestones {
-    type Entity = milestone::Entity;
-    type Model = milestone::Model;
     type Filter = MilestoneFilter;
     type Field = MilestoneField;
-    const TABLE: &'static str = "milestone";
     const DEFAULT_ORDER: &'static [OrderTerm<MilestoneField>] = &[ascending(MilestoneField::Year)];
-
-    fn id(row: &milestone::Model) -> Uuid {
-        row.id
-    }
 
     fn condition(filter: &MilestoneFilter) -> Condition {
         one_of(Self::TABLE, "institution_id", &filter.institutions)
@@ -625,17 +569,10 @@ sort_fields! {
 }
 
 impl Listable for Institutions {
-    type Entity = institution::Entity;
-    type Model = institution::Model;
     type Filter = InstitutionFilter;
     type Field = InstitutionField;
-    const TABLE: &'static str = "institution";
     const DEFAULT_ORDER: &'static [OrderTerm<InstitutionField>] =
         &[ascending(InstitutionField::Code)];
-
-    fn id(row: &institution::Model) -> Uuid {
-        row.id
-    }
 
     fn condition(_filter: &InstitutionFilter) -> Condition {
         Condition::all()
@@ -645,3 +582,19 @@ impl Listable for Institutions {
         None
     }
 }
+
+macro_rules! kinds {
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident { $($column:ident),* };)*) => {$(
+        impl Kind for $table {
+            type Entity = $module::Entity;
+            type Model = $module::Model;
+            const TABLE: &'static str = stringify!($module);
+
+            fn id(row: &$module::Model) -> Uuid {
+                row.id
+            }
+        }
+    )*};
+}
+
+crate::catalog::for_each_kind!(kinds);

@@ -22,22 +22,27 @@ use super::join::{add_joins, locate_joins, open_to, read_joins, Join};
 use super::page::{check_cursor, ordering_signature, Cursor, SortDirection, SortField, SortValue};
 use super::{Caller, OrderTerm, Page, PageRequest, Source, Store, StoreError};
 
-/// A table the store can list, page, count and load by ID.
-pub trait Listable: Send + Sync + 'static {
+/// The table of a record kind of the catalog: its entity, its rows, its name and its key.
+/// Written for every kind from its catalog row (`store/domain.rs`).
+pub trait Kind: Send + Sync + 'static {
     /// The SeaORM entity of the table.
     type Entity: EntityTrait<Model = Self::Model> + Default;
     /// A row.
     type Model: Positional + Clone + Send + Sync + 'static;
+    /// The table's name, qualifying every column of its statements.
+    const TABLE: &'static str;
+    /// The row's primary key.
+    fn id(row: &Self::Model) -> Uuid;
+}
+
+/// A table the store can list, page, count and load by ID.
+pub trait Listable: Kind {
     /// The plain-Rust filter of the list.
     type Filter: Clone + Debug + Default + PartialEq + Eq + Hash + Send + Sync + 'static;
     /// The fields the list can be ordered by.
     type Field: SortField<Model = Self::Model>;
-    /// The table's name, qualifying every column of its statements.
-    const TABLE: &'static str;
     /// The ordering used when a client asks for none.
     const DEFAULT_ORDER: &'static [OrderTerm<Self::Field>];
-    /// The row's primary key.
-    fn id(row: &Self::Model) -> Uuid;
     /// The filter as a SQL condition on this table.
     fn condition(filter: &Self::Filter) -> Condition;
     /// The institutions the filter is limited to, if any: only sources holding them are asked.
@@ -420,7 +425,7 @@ impl Store {
         joins: &mut Vec<Join>,
         counted: bool,
         columns: Columns,
-    ) -> Result<ChildPages<<R::Child as Listable>::Model>, StoreError> {
+    ) -> Result<ChildPages<<R::Child as Kind>::Model>, StoreError> {
         let mut branch =
             RelationBranch::<R>::new(query.clone(), std::mem::take(joins), counted, columns)?;
         let read = self

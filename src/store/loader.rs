@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::batch::{Batcher, Load};
 use super::children::Branch;
 use super::decode::Columns;
-use super::list::{ChildPages, Listable, QueryOf, Relation};
+use super::list::{ChildPages, Kind, Listable, QueryOf, Relation};
 use super::{Caller, Join, Page, Store, StoreError};
 
 /// Reads for one caller: the one way from the GraphQL layer into the store, so every read
@@ -85,7 +85,7 @@ impl StoreLoader {
         joins: &mut Vec<Join>,
         counted: bool,
         columns: Columns,
-    ) -> Result<ChildPages<<R::Child as Listable>::Model>, StoreError> {
+    ) -> Result<ChildPages<<R::Child as Kind>::Model>, StoreError> {
         self.store
             .child_pages::<R>(&self.caller, parents, query, joins, counted, columns)
             .await
@@ -153,7 +153,7 @@ macro_rules! record_keys {
 crate::catalog::for_each_kind!(record_keys);
 
 impl<K: RecordKey> Load<K> for StoreLoader {
-    type Value = Arc<<K::Table as Listable>::Model>;
+    type Value = Arc<<K::Table as Kind>::Model>;
 
     async fn load(&self, keys: &[K]) -> Result<HashMap<K, Self::Value>, Arc<StoreError>> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.id()).collect();
@@ -162,7 +162,7 @@ impl<K: RecordKey> Load<K> for StoreLoader {
             .rows_by_id::<K::Table>(
                 &self.caller,
                 &ids,
-                Columns::all::<<K::Table as Listable>::Model>(),
+                Columns::all::<<K::Table as Kind>::Model>(),
             )
             .await?;
         Ok(keys
@@ -255,7 +255,7 @@ fn group_by<K, Q: Eq + Hash + Clone>(
 }
 
 impl<R: Relation> Load<ChildPage<R>> for StoreLoader {
-    type Value = Arc<Page<<R::Child as Listable>::Model>>;
+    type Value = Arc<Page<<R::Child as Kind>::Model>>;
 
     async fn load(
         &self,
@@ -271,7 +271,7 @@ impl<R: Relation> Load<ChildPage<R>> for StoreLoader {
                     &query,
                     &mut Vec::new(),
                     false,
-                    Columns::all::<<R::Child as Listable>::Model>(),
+                    Columns::all::<<R::Child as Kind>::Model>(),
                 )
                 .await?;
             for (parent, page) in found.pages {

@@ -43,7 +43,7 @@ pub use domain::{
 };
 pub use error::StoreError;
 pub use join::{Join, JoinedRow};
-pub use list::{check_query, ChildPages, ListQuery, Listable, QueryOf, Relation};
+pub use list::{check_query, ChildPages, Kind, ListQuery, Listable, QueryOf, Relation};
 pub use loader::{
     AccreditationId, AppointmentId, ChildCount, ChildPage, CleanroomId, Counter, InstitutionId,
     ListCount, MilestoneId, PersonId, ProductId, RecordKey, StoreLoader, TrialId, UnitId,
