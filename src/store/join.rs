@@ -168,11 +168,16 @@ fn locate_below(row: &QueryResult, joins: &mut [Join], next: &mut usize) -> Resu
     Ok(())
 }
 
-/// Reads each join's row out of a result row, at the positions [`locate_joins`] found.
+/// Reads each join's row out of a result row, at the positions [`locate_joins`] found. A row
+/// met before (the same unit under many cleanrooms) is known by its ID and not decoded again.
 pub(crate) fn read_joins(row: &QueryResult, joins: &mut [Join]) -> Result<(), DbErr> {
     for join in joins {
-        if let Some((id, found)) = join.table.decode(row, join.first, join.columns)? {
-            join.found.entry(id).or_insert(found);
+        // `id` is every table's first column, and always selected.
+        let id = Option::<Uuid>::from_column(row, join.first)?;
+        if id.is_some_and(|id| !join.found.contains_key(&id)) {
+            if let Some((id, found)) = join.table.decode(row, join.first, join.columns)? {
+                join.found.insert(id, found);
+            }
         }
         read_joins(row, &mut join.below)?;
     }
