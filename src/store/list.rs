@@ -293,7 +293,7 @@ fn rows_of<M: Positional>(
 }
 
 impl Store {
-    pub(super) fn sources_for<'a>(
+    fn sources_for<'a>(
         &'a self,
         institutions: Option<&'a [Uuid]>,
     ) -> impl Iterator<Item = &'a Source> + 'a {
