@@ -483,8 +483,9 @@ pub(crate) trait Nested<R: Record>: Send + Sync {
     /// reported for each parent row that selects the field, as a resolver's would be.
     fn fetch<'s>(&'s mut self, fetch: &'s Fetch<'s>, parents: &'s [Row<R>]) -> BoxFuture<'s, ()>;
 
-    /// This field's pages as a branch of its level's statement, read with its siblings';
-    /// `None` when it reads no page (then [`Nested::fetch`] reads what it needs).
+    /// This field's pages (or only its counts) as a branch of its level's statement, read
+    /// with its siblings'; `None` when it reads neither (then [`Nested::fetch`] reads what it
+    /// needs).
     fn branch(&mut self, _fetch: &Fetch<'_>) -> Option<Box<dyn store::Branch>> {
         None
     }
@@ -1292,35 +1293,23 @@ where
     Rel: Relation,
     T: Record<Table = Rel::Child>,
 {
-    /// A connection that selects no page but its `totalCount`: the counts alone.
-    fn fetch<'s>(&'s mut self, fetch: &'s Fetch<'s>, parents: &'s [Row<R>]) -> BoxFuture<'s, ()> {
-        Box::pin(async move {
-            if self.failed.is_some() || self.plan.needs_page() || !self.plan.needs_count() {
-                return;
-            }
-            let mut ids: Vec<Uuid> = parents.iter().map(|p| R::Table::id(p)).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            match fetch
-                .reads
-                .child_counts::<Rel>(&ids, &self.query.filter)
-                .await
-            {
-                Ok(counts) => self.counts = counts,
-                Err(error) => self.failed = Some(failure(error, self.pos)),
-            }
-        })
+    /// Nothing of its own to read: its pages and counts are a branch of its level's
+    /// statement ([`Nested::branch`]).
+    fn fetch<'s>(&'s mut self, _fetch: &'s Fetch<'s>, _parents: &'s [Row<R>]) -> BoxFuture<'s, ()> {
+        Box::pin(async {})
     }
 
     fn branch(&mut self, fetch: &Fetch<'_>) -> Option<Box<dyn store::Branch>> {
-        if self.failed.is_some() || !self.plan.needs_page() {
+        let (paged, counted) = (self.plan.needs_page(), self.plan.needs_count());
+        if self.failed.is_some() || !(paged || counted) {
             return None;
         }
         // The rows' references are read in the pages' own statement where possible.
         let branch = store::RelationBranch::<Rel>::new(
             self.query.clone(),
             self.plan.joins(fetch),
-            self.plan.needs_count(),
+            paged,
+            counted,
             fetch.columns::<T::Table>(),
         );
         match branch {

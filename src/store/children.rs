@@ -37,6 +37,8 @@ pub trait Branch: Send + 'static {
     fn into_any(self: Box<Self>) -> Box<dyn std::any::Any + Send>;
     /// The institutions its rows may belong to, which pick the sources it asks.
     fn institutions(&self) -> Option<&[Uuid]>;
+    /// Whether it has a part in the statement: a page, or counts read with it.
+    fn in_statement(&self) -> bool;
     /// Whether its references are read in its statement (one source, every table open).
     fn joins_in_statement(&self, caller: &Caller, sources: usize) -> bool;
     /// How many join aliases it takes.
@@ -76,9 +78,9 @@ pub struct Shape {
 
 /// A branch's part of a statement.
 pub enum Part {
-    /// PostgreSQL: the page of the current parent, and its count when counted.
-    Lateral(Box<(SelectStatement, Option<SelectStatement>)>),
-    /// SQLite: every parent's ranked rows.
+    /// PostgreSQL: the page of the current parent, when paged, and its count, when counted.
+    Lateral(Box<(Option<SelectStatement>, Option<SelectStatement>)>),
+    /// SQLite: every parent's ranked rows, or only each parent's count.
     Windowed(Box<SelectStatement>),
 }
 
@@ -91,6 +93,8 @@ pub struct RelationBranch<R: Relation> {
     plan: Plan<R::Child>,
     /// The references of its rows; what they found once read.
     pub joins: Vec<Join>,
+    /// Whether its rows are read, or only their counts (`totalCount` alone selected).
+    paged: bool,
     counted: bool,
     columns: Columns,
     /// The positions of its columns in the current answer.
@@ -106,12 +110,13 @@ pub struct RelationBranch<R: Relation> {
 }
 
 impl<R: Relation> RelationBranch<R> {
-    /// The pages `query` asks of relation `R`, their rows with these `columns` read (and
-    /// those of the ordering), their references `joins` read with them where they can be,
-    /// and each parent's count when `counted`.
+    /// The pages `query` asks of relation `R` when `paged`, their rows with these `columns`
+    /// read (and those of the ordering), their references `joins` read with them where they
+    /// can be, and each parent's count when `counted`.
     pub fn new(
         query: QueryOf<R::Child>,
         joins: Vec<Join>,
+        paged: bool,
         counted: bool,
         columns: Columns,
     ) -> Result<Self, StoreError> {
@@ -121,6 +126,7 @@ impl<R: Relation> RelationBranch<R> {
             query,
             plan,
             joins,
+            paged,
             counted,
             columns,
             first: 0,
@@ -155,8 +161,12 @@ impl<R: Relation> Branch for RelationBranch<R> {
         <R::Child as Listable>::institutions(&self.query.filter)
     }
 
+    fn in_statement(&self) -> bool {
+        self.paged || self.counted_in_statement()
+    }
+
     fn joins_in_statement(&self, caller: &Caller, sources: usize) -> bool {
-        sources == 1 && !self.joins.is_empty() && open_to(&self.joins, caller)
+        self.paged && sources == 1 && !self.joins.is_empty() && open_to(&self.joins, caller)
     }
 
     fn aliases(&self, joined: bool) -> usize {
@@ -173,6 +183,7 @@ impl<R: Relation> Branch for RelationBranch<R> {
             query: &self.query,
             plan: &self.plan,
             joins: if at.joined { &self.joins } else { &[] },
+            paged: self.paged,
             counted: self.counted_in_statement(),
             columns: self.columns,
             branch: at.index,
@@ -204,7 +215,9 @@ impl<R: Relation> Branch for RelationBranch<R> {
         } else {
             None
         };
-        self.rank_at = position(row, &branch_column(index, ROW_NUMBER))?;
+        if self.paged {
+            self.rank_at = position(row, &branch_column(index, ROW_NUMBER))?;
+        }
         if at.joined {
             locate_joins(row, &mut self.joins, at.first_alias)?;
         }
@@ -226,7 +239,7 @@ impl<R: Relation> Branch for RelationBranch<R> {
         }
         let rows = self.from_source.entry(parent).or_default();
         // A parent with no child: the lateral join's one row of NULLs, for its count.
-        if Option::<Uuid>::from_column(row, self.first)?.is_none() {
+        if !self.paged || Option::<Uuid>::from_column(row, self.first)?.is_none() {
             return Ok(());
         }
         if at.joined {
@@ -316,9 +329,9 @@ impl Store {
             .map(|source| {
                 let mine = (0..branches.len())
                     .filter(|&b| {
-                        branches
-                            .get(b)
-                            .is_some_and(|branch| source.may_hold(branch.institutions()))
+                        branches.get(b).is_some_and(|branch| {
+                            branch.in_statement() && source.may_hold(branch.institutions())
+                        })
                     })
                     .collect();
                 (source, mine)
@@ -463,10 +476,12 @@ fn together(
         let index = shape.index;
         let rows = Alias::new(format!("r{index}"));
         select.expr_as(Expr::val(0), Alias::new(format!("b{index}")));
-        select.column((rows.clone(), Asterisk));
         match branch.part(caller, backend, parents, shape) {
             Part::Lateral(parts) => {
                 let (page, count) = *parts;
+                if page.is_some() {
+                    select.column((rows.clone(), Asterisk));
+                }
                 if let Some(count) = count {
                     // Joined before the page, so that it is counted once per parent.
                     let counted = Alias::new(format!("c{index}"));
@@ -479,10 +494,13 @@ fn together(
                         )
                         .column((counted, Alias::new(branch_column(index, COUNT))));
                 }
-                select.join_lateral(JoinType::LeftJoin, page, rows, Condition::all());
+                if let Some(page) = page {
+                    select.join_lateral(JoinType::LeftJoin, page, rows, Condition::all());
+                }
             }
             Part::Windowed(ranked) => {
                 let ranked = *ranked;
+                select.column((rows.clone(), Asterisk));
                 if several {
                     select.join_subquery(
                         JoinType::LeftJoin,

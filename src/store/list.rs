@@ -427,7 +427,7 @@ impl Store {
         columns: Columns,
     ) -> Result<ChildPages<<R::Child as Kind>::Model>, StoreError> {
         let mut branch =
-            RelationBranch::<R>::new(query.clone(), std::mem::take(joins), counted, columns)?;
+            RelationBranch::<R>::new(query.clone(), std::mem::take(joins), true, counted, columns)?;
         let read = self
             .child_pages_together(caller, parents, &mut [&mut branch])
             .await;
@@ -498,6 +498,8 @@ pub(super) struct ChildStatement<'a, L: Listable> {
     pub plan: &'a Plan<L>,
     /// The references joined in, none where they are read on their own.
     pub joins: &'a [Join],
+    /// Whether its rows are read, or only each parent's count.
+    pub paged: bool,
     pub counted: bool,
     pub columns: Columns,
     pub branch: usize,
@@ -539,6 +541,9 @@ impl<L: Listable> ChildStatement<'_, L> {
     /// (without lateral joins) runs well. Unordered: the rows are put in order by their rank
     /// when read.
     pub(super) fn windowed<R: Relation<Child = L>>(&self, parents: &[Uuid]) -> SelectStatement {
+        if !self.paged {
+            return self.grouped::<R>(parents);
+        }
         let (mut inner, parent) = self.rows::<R>(&Parents::Listed(parents));
         if self.counted {
             let mut whole = WindowStatement::new();
@@ -561,6 +566,27 @@ impl<L: Listable> ChildStatement<'_, L> {
         select
     }
 
+    /// Only each parent's count, grouped by parent (SQLite, nothing paged).
+    fn grouped<R: Relation<Child = L>>(&self, parents: &[Uuid]) -> SelectStatement {
+        let mut select = Query::select();
+        select
+            .from(Alias::new(L::TABLE))
+            .cond_where(L::condition(&self.query.filter))
+            .cond_where(L::visible_to(self.caller));
+        let parent = R::scope(&mut select, &Parents::Listed(parents));
+        select
+            .expr_as(
+                parent.clone(),
+                Alias::new(branch_column(self.branch, PARENT_KEY)),
+            )
+            .expr_as(
+                Expr::cust("COUNT(*)"),
+                Alias::new(branch_column(self.branch, COUNT)),
+            )
+            .add_group_by([parent]);
+        select
+    }
+
     /// The parent `outer`'s page as a `LATERAL` subquery, `ORDER BY … LIMIT` on the child
     /// table's index for that parent: PostgreSQL reads `limit + 1` rows per parent, however
     /// many children it has; and, when counted, the subquery counting its children on the
@@ -569,19 +595,22 @@ impl<L: Listable> ChildStatement<'_, L> {
         &self,
         outer: &Expr,
         gate: Option<Expr>,
-    ) -> (SelectStatement, Option<SelectStatement>) {
-        let (mut page, _) = self.rows::<R>(&Parents::Outer(outer.clone()));
-        let window = self.ranked_by(None);
-        page.expr_window_as(
-            Expr::cust("ROW_NUMBER()"),
-            window,
-            Alias::new(branch_column(self.branch, ROW_NUMBER)),
-        );
-        self.plan.order_rows(&mut page);
-        page.limit(self.plan.fetch_limit());
-        if let Some(gate) = &gate {
-            page.and_where(gate.clone());
-        }
+    ) -> (Option<SelectStatement>, Option<SelectStatement>) {
+        let page = self.paged.then(|| {
+            let (mut page, _) = self.rows::<R>(&Parents::Outer(outer.clone()));
+            let window = self.ranked_by(None);
+            page.expr_window_as(
+                Expr::cust("ROW_NUMBER()"),
+                window,
+                Alias::new(branch_column(self.branch, ROW_NUMBER)),
+            );
+            self.plan.order_rows(&mut page);
+            page.limit(self.plan.fetch_limit());
+            if let Some(gate) = &gate {
+                page.and_where(gate.clone());
+            }
+            page
+        });
         let count = self.counted.then(|| {
             let mut count = Query::select();
             count

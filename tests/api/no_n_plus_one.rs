@@ -216,9 +216,10 @@ async fn every_relation_of_a_level_is_one_statement_whatever_its_shape() {
         .as_str()
         .expect("the first person has an appointment")
         .to_owned();
-    // Four connections under each unit: cleanrooms with their count, people, appointments
-    // with each one's person and institution joined, products ordered backwards; and the
-    // same appointments again under an alias, past a cursor, counted.
+    // Five connections under each unit: cleanrooms with their count, people, appointments
+    // with each one's person and institution joined, products ordered backwards, only the
+    // count of accreditations; and the same appointments again under an alias, past a
+    // cursor, counted.
     let query = format!(
         r#"{{ units(first: 30) {{ nodes {{ name
             cleanrooms(first: 3) {{ totalCount nodes {{ code grade }} }}
@@ -226,6 +227,7 @@ async fn every_relation_of_a_level_is_one_statement_whatever_its_shape() {
             appointments(first: 2) {{ nodes {{ title person {{ name }} institution {{ code }} }} }}
             products(last: 2) {{ nodes {{ name }} }}
             later: appointments(first: 2, after: {}) {{ totalCount nodes {{ title }} }}
+            accreditations {{ totalCount }}
         }} }} }}"#,
         serde_json::to_string(&cursor).unwrap()
     );
@@ -247,7 +249,14 @@ async fn every_relation_of_a_level_is_one_statement_whatever_its_shape() {
     );
     assert_eq!(generated["people"]["nodes"].as_array().unwrap().len(), 2);
     assert!(generated["appointments"]["nodes"][0]["person"]["name"].is_string());
-    // units; the level below in one statement, five branches; the aliased appointments'
+    let cast = units
+        .iter()
+        .find(|u| u["name"] == "Cell Therapy and Allogeneic Stem Cell Transplantation");
+    assert!(
+        cast.is_some_and(|u| u["accreditations"]["totalCount"].as_u64() > Some(0)),
+        "{cast:?}"
+    );
+    // units; the level below in one statement, six branches; the aliased appointments'
     // counts under a cursor, which its rows no longer carry, in a statement of their own
     assert_eq!(statements, 3);
 }
