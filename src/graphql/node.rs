@@ -50,8 +50,8 @@ impl NodeType {
 pub(crate) fn global_id(kind: NodeType, id: Uuid) -> ID {
     let mut text = Vec::with_capacity(ENCODED_ID_LEN);
     write_global_id(kind, id, &mut text);
-    // Base64 is ASCII.
-    ID(String::from_utf8_lossy(&text).into_owned())
+    // Base64 is ASCII, so the bytes are always UTF-8.
+    ID(String::from_utf8(text).unwrap_or_default())
 }
 
 /// The longest `Type:uuid`, and its base64 length.

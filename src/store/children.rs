@@ -351,16 +351,13 @@ impl Store {
                 .zip(&statements)
                 .map(|((source, _), (select, _))| source.query_all(select)),
         );
-        let (counting, rest): (Vec<_>, Vec<_>) = branches
-            .iter_mut()
-            .partition(|branch| branch.counts_apart());
         let counts = try_join_all(
-            counting
-                .into_iter()
+            branches
+                .iter_mut()
+                .filter(|branch| branch.counts_apart())
                 .map(|branch| branch.count_apart(self, caller, parents)),
         );
         let (answers, _) = futures::try_join!(reads, counts)?;
-        drop(rest);
         for ((_, mine), ((_, shapes), answer)) in asked.iter().zip(statements.iter().zip(answers)) {
             let Some(first) = answer.first() else {
                 for &b in mine {
