@@ -18,6 +18,14 @@ pub(crate) trait FilterInput: Sized {
     fn into_store(filter: Option<Self>, reads: &StoreLoader) -> Result<Self::Store, ApiError>;
 }
 
+/// The filter and ordering inputs of a record type's lists (written from the catalog).
+pub(crate) trait Listed {
+    /// The filter input of its lists.
+    type Filter: FilterInput;
+    /// The ordering input of its lists.
+    type Order: OrderInput;
+}
+
 /// A GraphQL ordering input that converts into the store's ordering terms.
 pub(crate) trait OrderInput: Sized {
     /// The store's sort field.
@@ -112,262 +120,78 @@ enum_filter!(
     TrialStatusFilter of TrialStatus
 );
 
-/// Which units to list.
-#[derive(InputObject, Debug, Default)]
-pub struct UnitFilter {
-    /// Units of these institutions; a joint unit matches each of its institutions.
-    pub institution: Option<InstitutionCodeFilter>,
-    /// Units of these kinds.
-    pub kind: Option<UnitKindFilter>,
-}
-
-impl FilterInput for UnitFilter {
-    type Store = store::UnitFilter;
-
-    fn into_store(filter: Option<Self>, reads: &StoreLoader) -> Result<Self::Store, ApiError> {
-        let filter = filter.unwrap_or_default();
-        Ok(store::UnitFilter {
-            institutions: InstitutionCodeFilter::ids(filter.institution, reads)?,
-            kinds: UnitKindFilter::values(filter.kind),
-        })
-    }
-}
-
-/// Which people to list.
-#[derive(InputObject, Debug, Default)]
-pub struct PersonFilter {
-    /// People with an appointment at these institutions.
-    pub institution: Option<InstitutionCodeFilter>,
-}
-
-impl FilterInput for PersonFilter {
-    type Store = store::PersonFilter;
-
-    fn into_store(filter: Option<Self>, reads: &StoreLoader) -> Result<Self::Store, ApiError> {
-        let filter = filter.unwrap_or_default();
-        Ok(store::PersonFilter {
-            institutions: InstitutionCodeFilter::ids(filter.institution, reads)?,
-        })
-    }
-}
-
-/// Which appointments to list.
-#[derive(InputObject, Debug, Default)]
-pub struct AppointmentFilter {
-    /// Appointments at these institutions.
-    pub institution: Option<InstitutionCodeFilter>,
-    /// Appointments with these roles.
-    pub role: Option<AppointmentRoleFilter>,
-}
-
-impl FilterInput for AppointmentFilter {
-    type Store = store::AppointmentFilter;
-
-    fn into_store(filter: Option<Self>, reads: &StoreLoader) -> Result<Self::Store, ApiError> {
-        let filter = filter.unwrap_or_default();
-        Ok(store::AppointmentFilter {
-            institutions: InstitutionCodeFilter::ids(filter.institution, reads)?,
-            roles: AppointmentRoleFilter::values(filter.role),
-        })
-    }
-}
-
-/// Which cleanrooms to list.
-#[derive(InputObject, Debug, Default)]
-pub struct CleanroomFilter {
-    /// Cleanrooms of these institutions.
-    pub institution: Option<InstitutionCodeFilter>,
-    /// Cleanrooms of these grades.
-    pub grade: Option<GmpGradeFilter>,
-    /// Cleanrooms under these regimes.
-    pub regime: Option<CleanroomRegimeFilter>,
-}
-
-impl FilterInput for CleanroomFilter {
-    type Store = store::CleanroomFilter;
-
-    fn into_store(filter: Option<Self>, reads: &StoreLoader) -> Result<Self::Store, ApiError> {
-        let filter = filter.unwrap_or_default();
-        Ok(store::CleanroomFilter {
-            institutions: InstitutionCodeFilter::ids(filter.institution, reads)?,
-            grades: GmpGradeFilter::values(filter.grade),
-            regimes: CleanroomRegimeFilter::values(filter.regime),
-        })
-    }
-}
-
-/// Which products to list.
-#[derive(InputObject, Debug, Default)]
-pub struct ProductFilter {
-    /// Products of these institutions.
-    pub institution: Option<InstitutionCodeFilter>,
-    /// Products of these ATMP classes.
-    pub atmp_class: Option<AtmpClassFilter>,
-}
-
-impl FilterInput for ProductFilter {
-    type Store = store::ProductFilter;
-
-    fn into_store(filter: Option<Self>, reads: &StoreLoader) -> Result<Self::Store, ApiError> {
-        let filter = filter.unwrap_or_default();
-        Ok(store::ProductFilter {
-            institutions: InstitutionCodeFilter::ids(filter.institution, reads)?,
-            classes: AtmpClassFilter::values(filter.atmp_class),
-        })
-    }
-}
-
-/// Which trials to list.
-#[derive(InputObject, Debug, Default)]
-pub struct TrialFilter {
-    /// Trials in the records of these institutions.
-    pub institution: Option<InstitutionCodeFilter>,
-    /// Trials with these statuses.
-    pub status: Option<TrialStatusFilter>,
-}
-
-impl FilterInput for TrialFilter {
-    type Store = store::TrialFilter;
-
-    fn into_store(filter: Option<Self>, reads: &StoreLoader) -> Result<Self::Store, ApiError> {
-        let filter = filter.unwrap_or_default();
-        Ok(store::TrialFilter {
-            institutions: InstitutionCodeFilter::ids(filter.institution, reads)?,
-            statuses: TrialStatusFilter::values(filter.status),
-        })
-    }
-}
-
-/// Which accreditations to list.
-#[derive(InputObject, Debug, Default)]
-pub struct AccreditationFilter {
-    /// Accreditations held in these institutions.
-    pub institution: Option<InstitutionCodeFilter>,
-}
-
-impl FilterInput for AccreditationFilter {
-    type Store = store::AccreditationFilter;
-
-    fn into_store(filter: Option<Self>, reads: &StoreLoader) -> Result<Self::Store, ApiError> {
-        let filter = filter.unwrap_or_default();
-        Ok(store::AccreditationFilter {
-            institutions: InstitutionCodeFilter::ids(filter.institution, reads)?,
-        })
-    }
-}
-
-/// Which milestones to list.
-#[derive(InputObject, Debug, Default)]
-pub struct MilestoneFilter {
-    /// Milestones of these institutions.
-    pub institution: Option<InstitutionCodeFilter>,
-}
-
-impl FilterInput for MilestoneFilter {
-    type Store = store::MilestoneFilter;
-
-    fn into_store(filter: Option<Self>, reads: &StoreLoader) -> Result<Self::Store, ApiError> {
-        let filter = filter.unwrap_or_default();
-        Ok(store::MilestoneFilter {
-            institutions: InstitutionCodeFilter::ids(filter.institution, reads)?,
-        })
-    }
-}
-
-macro_rules! order_input {
-    ($(#[doc = $doc:literal])* $name:ident, $field_enum:ident, $store_field:ty {
-        $($(#[doc = $vdoc:literal])* $variant:ident,)+
-    }) => {
-        #[doc = "A field the list can be ordered by."]
-        #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum $field_enum {
-            $($(#[doc = $vdoc])* $variant,)+
+/// Each list's filter and ordering inputs, written from the catalog ([`crate::catalog`]):
+/// the filter names the institution by code and each enum column by `eq`/`in`, and converts
+/// into the store's filter of the same name; the ordering's fields are the store's.
+macro_rules! inputs {
+    ($($kind:ident: $list:ident $noun:literal {
+        filter $filter:ident {
+            $(#[doc = $institution_doc:literal])*
+            institution ($($placed:tt)+);
+            $($(#[doc = $field_doc:literal])* $field:ident: $enum:ident, $input:ident;)*
+        }
+        order $order:ident, $order_field:ident, $sort:ident default $default:ident {
+            $($(#[doc = $sort_doc:literal])* $variant:ident: $label:literal, $column:ident, $sort_kind:ident;)+
+        }
+    })*) => {$(
+        #[doc = concat!("Which ", $noun, " to list.")]
+        #[derive(InputObject, Debug, Default)]
+        pub struct $filter {
+            $(#[doc = $institution_doc])*
+            pub institution: Option<InstitutionCodeFilter>,
+            $($(#[doc = $field_doc])* pub $field: Option<$input>,)*
         }
 
-        $(#[doc = $doc])*
+        impl FilterInput for $filter {
+            type Store = store::$filter;
+
+            fn into_store(filter: Option<Self>, reads: &StoreLoader) -> Result<Self::Store, ApiError> {
+                let filter = filter.unwrap_or_default();
+                Ok(store::$filter {
+                    institutions: InstitutionCodeFilter::ids(filter.institution, reads)?,
+                    $($field: $input::values(filter.$field),)*
+                })
+            }
+        }
+
+        impl Listed for super::$kind {
+            type Filter = $filter;
+            type Order = $order;
+        }
+
+        #[doc = "A field the list can be ordered by."]
+        #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $order_field {
+            $($(#[doc = $sort_doc])* $variant,)+
+        }
+
+        #[doc = concat!("One term of an ordering of ", $noun, "; ties are broken by ID.")]
         #[derive(InputObject, Debug)]
-        pub struct $name {
+        pub struct $order {
             /// The field to order by.
-            pub field: $field_enum,
+            pub field: $order_field,
             /// The direction; ascending when left out.
             #[graphql(default)]
             pub direction: OrderDirection,
         }
 
-        impl OrderInput for $name {
-            type Field = $store_field;
+        impl OrderInput for $order {
+            type Field = store::$sort;
 
-            fn into_store(order: Option<Vec<Self>>) -> Vec<OrderTerm<$store_field>> {
+            fn into_store(order: Option<Vec<Self>>) -> Vec<OrderTerm<store::$sort>> {
                 order
                     .unwrap_or_default()
                     .into_iter()
                     .map(|term| OrderTerm {
                         field: match term.field {
-                            $($field_enum::$variant => <$store_field>::$variant,)+
+                            $($order_field::$variant => store::$sort::$variant,)+
                         },
                         direction: term.direction.into(),
                     })
                     .collect()
             }
         }
-    };
+    )*};
 }
 
-order_input!(
-    /// One term of a units ordering; ties are broken by ID.
-    UnitOrder, UnitOrderField, store::UnitField {
-        /// By name, ignoring case and diacritics.
-        Name,
-        /// By kind of unit.
-        Kind,
-    }
-);
-order_input!(
-    /// One term of a people ordering; ties are broken by ID.
-    PersonOrder, PersonOrderField, store::PersonField {
-        /// By family name, then given name, ignoring case and diacritics.
-        Name,
-    }
-);
-order_input!(
-    /// One term of an appointments ordering; ties are broken by ID.
-    AppointmentOrder, AppointmentOrderField, store::AppointmentField {
-        /// In the order the source lists them.
-        Rank,
-    }
-);
-order_input!(
-    /// One term of a cleanrooms ordering; ties are broken by ID.
-    CleanroomOrder, CleanroomOrderField, store::CleanroomField {
-        /// By room code.
-        Code,
-    }
-);
-order_input!(
-    /// One term of a products ordering; ties are broken by ID.
-    ProductOrder, ProductOrderField, store::ProductField {
-        /// By name, ignoring case and diacritics.
-        Name,
-    }
-);
-order_input!(
-    /// One term of a trials ordering; ties are broken by ID.
-    TrialOrder, TrialOrderField, store::TrialField {
-        /// By title, ignoring case and diacritics.
-        Title,
-    }
-);
-order_input!(
-    /// One term of an accreditations ordering; ties are broken by ID.
-    AccreditationOrder, AccreditationOrderField, store::AccreditationField {
-        /// By scheme.
-        Scheme,
-    }
-);
-order_input!(
-    /// One term of a milestones ordering; ties are broken by ID.
-    MilestoneOrder, MilestoneOrderField, store::MilestoneField {
-        /// By year.
-        Year,
-    }
-);
+crate::catalog::for_each_list!(inputs);

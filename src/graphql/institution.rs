@@ -6,10 +6,6 @@ use async_graphql::ID;
 use entities::institution;
 
 use super::connection::connection;
-use super::filter::{
-    CleanroomFilter, CleanroomOrder, MilestoneFilter, MilestoneOrder, PersonFilter, PersonOrder,
-    ProductFilter, ProductOrder, TrialFilter, TrialOrder, UnitFilter, UnitOrder,
-};
 use super::node::{global_id, NodeType};
 use super::plan::record_object;
 use super::Provenance;
@@ -41,17 +37,17 @@ record_object! {
         }
         connections {
             /// Units of this institution, joint units (such as the ATMP Center) included.
-            "units" units => store::UnitsOfInstitution, super::Unit, UnitFilter, UnitOrder;
+            "units" units => store::UnitsOfInstitution, super::Unit;
             /// People with an appointment at this institution.
-            "people" people => store::PeopleOfInstitution, super::Person, PersonFilter, PersonOrder;
+            "people" people => store::PeopleOfInstitution, super::Person;
             /// Cleanrooms of this institution's facilities.
-            "cleanrooms" cleanrooms => store::CleanroomsOfInstitution, super::Cleanroom, CleanroomFilter, CleanroomOrder;
+            "cleanrooms" cleanrooms => store::CleanroomsOfInstitution, super::Cleanroom;
             /// ATMP products in this institution's records.
-            "products" products => store::ProductsOfInstitution, super::Product, ProductFilter, ProductOrder;
+            "products" products => store::ProductsOfInstitution, super::Product;
             /// Clinical trials in this institution's records.
-            "trials" trials => store::TrialsOfInstitution, super::Trial, TrialFilter, TrialOrder;
+            "trials" trials => store::TrialsOfInstitution, super::Trial;
             /// Milestones of this institution's history.
-            "milestones" milestones => store::MilestonesOfInstitution, super::Milestone, MilestoneFilter, MilestoneOrder;
+            "milestones" milestones => store::MilestonesOfInstitution, super::Milestone;
         }
     }
     /// A university or hospital: Karolinska Institutet (KI) or Karolinska University Hospital (KUH). Every record but a person belongs to one.

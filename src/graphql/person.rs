@@ -6,7 +6,6 @@ use async_graphql::ID;
 use entities::person;
 
 use super::connection::connection;
-use super::filter::{AppointmentFilter, AppointmentOrder, TrialFilter, TrialOrder};
 use super::node::{global_id, NodeType};
 use super::plan::record_object;
 use super::Provenance;
@@ -36,9 +35,9 @@ record_object! {
         }
         connections {
             /// This person's appointments, at either institution.
-            "appointments" appointments => store::AppointmentsOfPerson, super::Appointment, AppointmentFilter, AppointmentOrder;
+            "appointments" appointments => store::AppointmentsOfPerson, super::Appointment;
             /// Clinical trials this person leads as principal investigator.
-            "trialsLed" trials_led => store::TrialsLedBy, super::Trial, TrialFilter, TrialOrder;
+            "trialsLed" trials_led => store::TrialsLedBy, super::Trial;
         }
     }
     /// A person named in the records. The identity is shared: one person may hold appointments at both institutions. Contact details are personal data and are not published.

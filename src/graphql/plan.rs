@@ -1763,7 +1763,7 @@ macro_rules! record_object {
             connections {
                 $(
                     $(#[doc = $doc:literal])*
-                    $name:literal $method:ident => $relation:ty, $child:ty, $filter:ty, $order:ty;
+                    $name:literal $method:ident => $relation:ty, $child:ty;
                 )*
             }
         }
@@ -1773,7 +1773,12 @@ macro_rules! record_object {
         $crate::graphql::plan::planned_record!($record: $table {
             leaves { $($leaves)* }
             to_one { $($to_one)* }
-            children { $($name => $relation, $child, $filter, $order;)* }
+            children { $(
+                $name => $relation,
+                $child,
+                <$child as $crate::graphql::filter::Listed>::Filter,
+                <$child as $crate::graphql::filter::Listed>::Order;
+            )* }
         });
 
         $crate::graphql::connection::object_with_connections! {
@@ -1782,7 +1787,10 @@ macro_rules! record_object {
                 connections {
                     $(
                         $(#[doc = $doc])*
-                        $name $method($filter, $order)
+                        $name $method(
+                            <$child as $crate::graphql::filter::Listed>::Filter,
+                            <$child as $crate::graphql::filter::Listed>::Order
+                        )
                             -> <$child as $crate::graphql::connection::Connected>::Connection
                             = $crate::graphql::connection::relation::<Self, $relation, $child, _, _>;
                     )*

@@ -6,7 +6,6 @@ use async_graphql::{Context, ID};
 use entities::product;
 
 use super::connection::connection;
-use super::filter::{TrialFilter, TrialOrder};
 use super::node::{global_id, NodeType};
 use super::plan::record_object;
 use super::{record, required, ApiError, Provenance};
@@ -39,7 +38,7 @@ record_object! {
         }
         connections {
             /// Clinical trials of this product.
-            "trials" trials => store::TrialsOfProduct, super::Trial, TrialFilter, TrialOrder;
+            "trials" trials => store::TrialsOfProduct, super::Trial;
         }
     }
     /// An advanced therapy medicinal product (ATMP): a gene therapy, somatic cell therapy, tissue-engineered or combined product.

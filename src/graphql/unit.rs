@@ -6,11 +6,6 @@ use async_graphql::{Context, ID};
 use entities::unit;
 
 use super::connection::connection;
-use super::filter::{
-    AccreditationFilter, AccreditationOrder, AppointmentFilter, AppointmentOrder, CleanroomFilter,
-    CleanroomOrder, MilestoneFilter, MilestoneOrder, PersonFilter, PersonOrder, ProductFilter,
-    ProductOrder, TrialFilter, TrialOrder, UnitFilter, UnitOrder,
-};
 use super::node::{global_id, NodeType};
 use super::plan::record_object;
 use super::{record, required, ApiError, Provenance};
@@ -47,21 +42,21 @@ record_object! {
         }
         connections {
             /// Units directly below this one.
-            "children" children => store::ChildrenOfUnit, super::Unit, UnitFilter, UnitOrder;
+            "children" children => store::ChildrenOfUnit, super::Unit;
             /// Cleanrooms of this facility.
-            "cleanrooms" cleanrooms => store::CleanroomsOfUnit, super::Cleanroom, CleanroomFilter, CleanroomOrder;
+            "cleanrooms" cleanrooms => store::CleanroomsOfUnit, super::Cleanroom;
             /// Appointments in this unit, in the order the source lists them.
-            "appointments" appointments => store::AppointmentsOfUnit, super::Appointment, AppointmentFilter, AppointmentOrder;
+            "appointments" appointments => store::AppointmentsOfUnit, super::Appointment;
             /// People with an appointment in this unit.
-            "people" people => store::PeopleOfUnit, super::Person, PersonFilter, PersonOrder;
+            "people" people => store::PeopleOfUnit, super::Person;
             /// ATMP products this unit develops or makes.
-            "products" products => store::ProductsOfUnit, super::Product, ProductFilter, ProductOrder;
+            "products" products => store::ProductsOfUnit, super::Product;
             /// Clinical trials whose product this unit manufactures.
-            "trialsManufactured" trials_manufactured => store::TrialsManufacturedBy, super::Trial, TrialFilter, TrialOrder;
+            "trialsManufactured" trials_manufactured => store::TrialsManufacturedBy, super::Trial;
             /// Accreditations and authorisations this unit holds.
-            "accreditations" accreditations => store::AccreditationsOfUnit, super::Accreditation, AccreditationFilter, AccreditationOrder;
+            "accreditations" accreditations => store::AccreditationsOfUnit, super::Accreditation;
             /// Milestones of this unit's history.
-            "milestones" milestones => store::MilestonesOfUnit, super::Milestone, MilestoneFilter, MilestoneOrder;
+            "milestones" milestones => store::MilestonesOfUnit, super::Milestone;
         }
     }
     /// An organisational unit of KI or KUH: a department, a GMP facility, a clinical unit, a center or a governance body.

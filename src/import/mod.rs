@@ -12,13 +12,14 @@ use entities::{
     accreditation, appointment, cleanroom, institution, milestone, person, product, trial, unit,
 };
 use sea_orm::ActiveEnum;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::domain::{
     fold, natural_id, EuCtNumber, EudractNumber, NctNumber, Orcid, RecordKind, RorId,
 };
-use crate::store::Dataset;
+use crate::store::{self, Dataset, Kind};
 
 /// Why a document could not be imported: every problem found, each with where it is.
 #[derive(Debug, thiserror::Error)]
@@ -27,30 +28,39 @@ pub struct ImportError {
     pub problems: Vec<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Document {
-    /// The source document the records come from, kept as their provenance.
-    source: String,
-    #[serde(default)]
-    institutions: Vec<InstitutionRecord>,
-    #[serde(default)]
-    units: Vec<UnitRecord>,
-    #[serde(default)]
-    people: Vec<PersonRecord>,
-    #[serde(default)]
-    appointments: Vec<AppointmentRecord>,
-    #[serde(default)]
-    cleanrooms: Vec<CleanroomRecord>,
-    #[serde(default)]
-    products: Vec<ProductRecord>,
-    #[serde(default)]
-    trials: Vec<TrialRecord>,
-    #[serde(default)]
-    accreditations: Vec<AccreditationRecord>,
-    #[serde(default)]
-    milestones: Vec<MilestoneRecord>,
+/// How a kind of record is read from a document: the shape of one record and how records of
+/// that shape become rows, checked. The document has a list of each kind of the catalog, named by
+/// its dataset field and read in catalog order (so a record may name those of kinds before it).
+trait Shape: Kind {
+    /// One record as the document writes it.
+    type Record: DeserializeOwned;
+    /// Checks `records` (the document's list `field`) and adds the rows they make to `dataset`.
+    fn read(field: &str, records: &[Self::Record], check: &mut Checker, dataset: &mut Dataset);
 }
+
+macro_rules! document {
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident { $($column:ident),* };)*) => {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        struct Document {
+            /// The source document the records come from, kept as their provenance.
+            source: String,
+            $(
+                #[serde(default)]
+                $plural: Vec<<store::$table as Shape>::Record>,
+            )*
+        }
+
+        impl Document {
+            /// Reads every list of the document, in catalog order.
+            fn read(&self, check: &mut Checker, dataset: &mut Dataset) {
+                $(<store::$table as Shape>::read(stringify!($plural), &self.$plural, check, dataset);)*
+            }
+        }
+    };
+}
+
+crate::catalog::for_each_kind!(document);
 
 /// Fields every record may carry about where its facts come from.
 #[derive(Deserialize, Default)]
@@ -76,6 +86,38 @@ struct InstitutionRecord {
     origin: Origin,
 }
 
+impl Shape for store::Institutions {
+    type Record = InstitutionRecord;
+
+    fn read(
+        field: &str,
+        records: &[InstitutionRecord],
+        check: &mut Checker,
+        dataset: &mut Dataset,
+    ) {
+        for (i, r) in records.iter().enumerate() {
+            let at = format!("{field}[{i}]");
+            let id = check.declare(&at, RecordKind::Institution, &r.code);
+            let kind = check.vocabulary(&format!("{at}.kind"), &r.kind);
+            let ror = check.validated(&format!("{at}.ror"), Some(&r.ror), RorId::parse);
+            let (provenance, sample_fields) = check.origin(&at, &r.origin);
+            if let (Some(kind), Some(ror)) = (kind, ror) {
+                dataset.institutions.push(institution::Model {
+                    id,
+                    code: r.code.clone(),
+                    name: r.name.clone(),
+                    kind,
+                    ror_id: ror.url(),
+                    city: r.city.clone(),
+                    homepage: r.homepage.clone(),
+                    provenance,
+                    sample_fields,
+                });
+            }
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct UnitRecord {
@@ -94,6 +136,57 @@ struct UnitRecord {
     origin: Origin,
 }
 
+impl Shape for store::Units {
+    type Record = UnitRecord;
+
+    fn read(field: &str, records: &[UnitRecord], check: &mut Checker, dataset: &mut Dataset) {
+        // Units may name a parent listed after them: declare every key before resolving any.
+        let unit_ids: Vec<Uuid> = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| check.declare(&format!("{field}[{i}]"), RecordKind::Unit, &r.key))
+            .collect();
+        for ((i, r), id) in records.iter().enumerate().zip(unit_ids) {
+            let at = format!("{field}[{i}]");
+            let institution_id = check.reference(
+                &format!("{at}.institution"),
+                RecordKind::Institution,
+                &r.institution,
+            );
+            let partner_institution_id = check.optional_reference(
+                &format!("{at}.partnerInstitution"),
+                RecordKind::Institution,
+                r.partner_institution.as_deref(),
+            );
+            let parent_id = check.optional_reference(
+                &format!("{at}.parent"),
+                RecordKind::Unit,
+                r.parent.as_deref(),
+            );
+            let kind = check.vocabulary(&format!("{at}.kind"), &r.kind);
+            let (provenance, sample_fields) = check.origin(&at, &r.origin);
+            if let Some(kind) = kind {
+                dataset.units.push(unit::Model {
+                    id,
+                    institution_id,
+                    partner_institution_id,
+                    parent_id,
+                    name: r.name.clone(),
+                    name_key: fold(&r.name),
+                    short_name: r.short_name.clone(),
+                    kind,
+                    campus: r.campus.clone(),
+                    city: r.city.clone(),
+                    established_year: r.established_year,
+                    description: r.description.clone(),
+                    provenance,
+                    sample_fields,
+                });
+            }
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct PersonRecord {
@@ -103,6 +196,30 @@ struct PersonRecord {
     orcid: Option<String>,
     #[serde(flatten)]
     origin: Origin,
+}
+
+impl Shape for store::People {
+    type Record = PersonRecord;
+
+    fn read(field: &str, records: &[PersonRecord], check: &mut Checker, dataset: &mut Dataset) {
+        for (i, r) in records.iter().enumerate() {
+            let at = format!("{field}[{i}]");
+            let id = check.declare(&at, RecordKind::Person, &r.key);
+            let orcid = check.validated(&format!("{at}.orcid"), r.orcid.as_deref(), Orcid::parse);
+            let (provenance, sample_fields) = check.origin(&at, &r.origin);
+            dataset.people.push(person::Model {
+                id,
+                given_name: r.given_name.clone(),
+                family_name: r.family_name.clone(),
+                name_key: fold(&format!("{} {}", r.family_name, r.given_name)),
+                orcid: orcid.map(|o| o.as_str().to_owned()),
+                email: None,
+                phone: None,
+                provenance,
+                sample_fields,
+            });
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -118,6 +235,58 @@ struct AppointmentRecord {
     end_year: Option<i32>,
     #[serde(flatten)]
     origin: Origin,
+}
+
+impl Shape for store::Appointments {
+    type Record = AppointmentRecord;
+
+    fn read(
+        field: &str,
+        records: &[AppointmentRecord],
+        check: &mut Checker,
+        dataset: &mut Dataset,
+    ) {
+        for (i, r) in records.iter().enumerate() {
+            let at = format!("{field}[{i}]");
+            let key = format!(
+                "{}|{}|{}|{}",
+                r.person,
+                r.institution,
+                r.unit.as_deref().unwrap_or(""),
+                r.title
+            );
+            let id = check.declare(&at, RecordKind::Appointment, &key);
+            let person_id = check.reference(&format!("{at}.person"), RecordKind::Person, &r.person);
+            let institution_id = check.reference(
+                &format!("{at}.institution"),
+                RecordKind::Institution,
+                &r.institution,
+            );
+            let unit_id = check.optional_reference(
+                &format!("{at}.unit"),
+                RecordKind::Unit,
+                r.unit.as_deref(),
+            );
+            let role = check.vocabulary(&format!("{at}.role"), &r.role);
+            let (provenance, sample_fields) = check.origin(&at, &r.origin);
+            if let Some(role) = role {
+                dataset.appointments.push(appointment::Model {
+                    id,
+                    institution_id,
+                    person_id,
+                    unit_id,
+                    title: r.title.clone(),
+                    role,
+                    area: r.area.clone(),
+                    start_year: r.start_year,
+                    end_year: r.end_year,
+                    rank: i32::try_from(i).unwrap_or(i32::MAX),
+                    provenance,
+                    sample_fields,
+                });
+            }
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -136,6 +305,49 @@ struct CleanroomRecord {
     origin: Origin,
 }
 
+impl Shape for store::Cleanrooms {
+    type Record = CleanroomRecord;
+
+    fn read(field: &str, records: &[CleanroomRecord], check: &mut Checker, dataset: &mut Dataset) {
+        let unit_institution: HashMap<Uuid, Uuid> = dataset
+            .units
+            .iter()
+            .map(|u| (u.id, u.institution_id))
+            .collect();
+        for (i, r) in records.iter().enumerate() {
+            let at = format!("{field}[{i}]");
+            let id = check.declare(
+                &at,
+                RecordKind::Cleanroom,
+                &format!("{}|{}", r.unit, r.code),
+            );
+            let unit_id = check.reference(&format!("{at}.unit"), RecordKind::Unit, &r.unit);
+            let regime = check.vocabulary(&format!("{at}.regime"), &r.regime);
+            let grade = check.optional_vocabulary(&format!("{at}.grade"), r.grade.as_deref());
+            let status = check.optional_vocabulary(&format!("{at}.status"), r.status.as_deref());
+            let (provenance, sample_fields) = check.origin(&at, &r.origin);
+            if let Some(regime) = regime {
+                dataset.cleanrooms.push(cleanroom::Model {
+                    id,
+                    // A cleanroom belongs to its facility's institution.
+                    institution_id: unit_institution.get(&unit_id).copied().unwrap_or_default(),
+                    unit_id,
+                    code: r.code.clone(),
+                    name: r.name.clone(),
+                    regime,
+                    grade,
+                    status,
+                    area_m2: r.area_m2,
+                    qualified_on: r.qualified_on,
+                    intended_use: r.intended_use.clone(),
+                    provenance,
+                    sample_fields,
+                });
+            }
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ProductRecord {
@@ -149,6 +361,45 @@ struct ProductRecord {
     description: Option<String>,
     #[serde(flatten)]
     origin: Origin,
+}
+
+impl Shape for store::Products {
+    type Record = ProductRecord;
+
+    fn read(field: &str, records: &[ProductRecord], check: &mut Checker, dataset: &mut Dataset) {
+        for (i, r) in records.iter().enumerate() {
+            let at = format!("{field}[{i}]");
+            let id = check.declare(&at, RecordKind::Product, &r.key);
+            let institution_id = check.reference(
+                &format!("{at}.institution"),
+                RecordKind::Institution,
+                &r.institution,
+            );
+            let unit_id = check.optional_reference(
+                &format!("{at}.unit"),
+                RecordKind::Unit,
+                r.unit.as_deref(),
+            );
+            let atmp_class = check.vocabulary(&format!("{at}.atmpClass"), &r.atmp_class);
+            let stage = check.optional_vocabulary(&format!("{at}.stage"), r.stage.as_deref());
+            let (provenance, sample_fields) = check.origin(&at, &r.origin);
+            if let Some(atmp_class) = atmp_class {
+                dataset.products.push(product::Model {
+                    id,
+                    institution_id,
+                    unit_id,
+                    name: r.name.clone(),
+                    name_key: fold(&r.name),
+                    atmp_class,
+                    stage,
+                    first_year: r.first_year,
+                    description: r.description.clone(),
+                    provenance,
+                    sample_fields,
+                });
+            }
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -173,6 +424,80 @@ struct TrialRecord {
     origin: Origin,
 }
 
+impl Shape for store::Trials {
+    type Record = TrialRecord;
+
+    fn read(field: &str, records: &[TrialRecord], check: &mut Checker, dataset: &mut Dataset) {
+        for (i, r) in records.iter().enumerate() {
+            let at = format!("{field}[{i}]");
+            let id = check.declare(&at, RecordKind::Trial, &r.key);
+            let institution_id = check.reference(
+                &format!("{at}.institution"),
+                RecordKind::Institution,
+                &r.institution,
+            );
+            let sponsor_institution_id = check.optional_reference(
+                &format!("{at}.sponsor"),
+                RecordKind::Institution,
+                r.sponsor.as_deref(),
+            );
+            let principal_investigator_id = check.optional_reference(
+                &format!("{at}.principalInvestigator"),
+                RecordKind::Person,
+                r.principal_investigator.as_deref(),
+            );
+            let product_id = check.optional_reference(
+                &format!("{at}.product"),
+                RecordKind::Product,
+                r.product.as_deref(),
+            );
+            let manufacturing_unit_id = check.optional_reference(
+                &format!("{at}.manufacturingUnit"),
+                RecordKind::Unit,
+                r.manufacturing_unit.as_deref(),
+            );
+            let eu_ct = check.validated(
+                &format!("{at}.euCtNumber"),
+                r.eu_ct_number.as_deref(),
+                EuCtNumber::parse,
+            );
+            let eudract = check.validated(
+                &format!("{at}.eudractNumber"),
+                r.eudract_number.as_deref(),
+                EudractNumber::parse,
+            );
+            let nct = check.validated(
+                &format!("{at}.nctNumber"),
+                r.nct_number.as_deref(),
+                NctNumber::parse,
+            );
+            let phase = check.optional_vocabulary(&format!("{at}.phase"), r.phase.as_deref());
+            let status = check.optional_vocabulary(&format!("{at}.status"), r.status.as_deref());
+            let (provenance, sample_fields) = check.origin(&at, &r.origin);
+            dataset.trials.push(trial::Model {
+                id,
+                institution_id,
+                sponsor_institution_id,
+                title: r.title.clone(),
+                title_key: fold(&r.title),
+                eu_ct_number: eu_ct.map(|n| n.as_str().to_owned()),
+                eudract_number: eudract.map(|n| n.as_str().to_owned()),
+                nct_number: nct.map(|n| n.as_str().to_owned()),
+                phase,
+                status,
+                start_year: r.start_year,
+                end_year: r.end_year,
+                principal_investigator_id,
+                product_id,
+                manufacturing_unit_id,
+                description: r.description.clone(),
+                provenance,
+                sample_fields,
+            });
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct AccreditationRecord {
@@ -186,6 +511,47 @@ struct AccreditationRecord {
     origin: Origin,
 }
 
+impl Shape for store::Accreditations {
+    type Record = AccreditationRecord;
+
+    fn read(
+        field: &str,
+        records: &[AccreditationRecord],
+        check: &mut Checker,
+        dataset: &mut Dataset,
+    ) {
+        for (i, r) in records.iter().enumerate() {
+            let at = format!("{field}[{i}]");
+            let id = check.declare(
+                &at,
+                RecordKind::Accreditation,
+                &format!("{}|{}", r.unit, r.scheme),
+            );
+            let unit_id = check.reference(&format!("{at}.unit"), RecordKind::Unit, &r.unit);
+            let institution_id = check.reference(
+                &format!("{at}.institution"),
+                RecordKind::Institution,
+                &r.institution,
+            );
+            let scheme = check.vocabulary(&format!("{at}.scheme"), &r.scheme);
+            let (provenance, sample_fields) = check.origin(&at, &r.origin);
+            if let Some(scheme) = scheme {
+                dataset.accreditations.push(accreditation::Model {
+                    id,
+                    institution_id,
+                    unit_id,
+                    scheme,
+                    authority: r.authority.clone(),
+                    since_year: r.since_year,
+                    description: r.description.clone(),
+                    provenance,
+                    sample_fields,
+                });
+            }
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct MilestoneRecord {
@@ -197,6 +563,38 @@ struct MilestoneRecord {
     description: Option<String>,
     #[serde(flatten)]
     origin: Origin,
+}
+
+impl Shape for store::Milestones {
+    type Record = MilestoneRecord;
+
+    fn read(field: &str, records: &[MilestoneRecord], check: &mut Checker, dataset: &mut Dataset) {
+        for (i, r) in records.iter().enumerate() {
+            let at = format!("{field}[{i}]");
+            let id = check.declare(&at, RecordKind::Milestone, &r.key);
+            let institution_id = check.reference(
+                &format!("{at}.institution"),
+                RecordKind::Institution,
+                &r.institution,
+            );
+            let unit_id = check.optional_reference(
+                &format!("{at}.unit"),
+                RecordKind::Unit,
+                r.unit.as_deref(),
+            );
+            let (provenance, sample_fields) = check.origin(&at, &r.origin);
+            dataset.milestones.push(milestone::Model {
+                id,
+                institution_id,
+                unit_id,
+                year: r.year,
+                title: r.title.clone(),
+                description: r.description.clone(),
+                provenance,
+                sample_fields,
+            });
+        }
+    }
 }
 
 /// Collects problems while records are converted, each prefixed with where it is.
@@ -304,317 +702,7 @@ pub fn parse_json(text: &str) -> Result<Dataset, ImportError> {
         keys: HashMap::new(),
     };
     let mut dataset = Dataset::default();
-
-    for (i, r) in document.institutions.iter().enumerate() {
-        let at = format!("institutions[{i}]");
-        let id = check.declare(&at, RecordKind::Institution, &r.code);
-        let kind = check.vocabulary(&format!("{at}.kind"), &r.kind);
-        let ror = check.validated(&format!("{at}.ror"), Some(&r.ror), RorId::parse);
-        let (provenance, sample_fields) = check.origin(&at, &r.origin);
-        if let (Some(kind), Some(ror)) = (kind, ror) {
-            dataset.institutions.push(institution::Model {
-                id,
-                code: r.code.clone(),
-                name: r.name.clone(),
-                kind,
-                ror_id: ror.url(),
-                city: r.city.clone(),
-                homepage: r.homepage.clone(),
-                provenance,
-                sample_fields,
-            });
-        }
-    }
-
-    // Units may name a parent listed after them: declare every key before resolving any.
-    let unit_ids: Vec<Uuid> = document
-        .units
-        .iter()
-        .enumerate()
-        .map(|(i, r)| check.declare(&format!("units[{i}]"), RecordKind::Unit, &r.key))
-        .collect();
-    for ((i, r), id) in document.units.iter().enumerate().zip(unit_ids) {
-        let at = format!("units[{i}]");
-        let institution_id = check.reference(
-            &format!("{at}.institution"),
-            RecordKind::Institution,
-            &r.institution,
-        );
-        let partner_institution_id = check.optional_reference(
-            &format!("{at}.partnerInstitution"),
-            RecordKind::Institution,
-            r.partner_institution.as_deref(),
-        );
-        let parent_id = check.optional_reference(
-            &format!("{at}.parent"),
-            RecordKind::Unit,
-            r.parent.as_deref(),
-        );
-        let kind = check.vocabulary(&format!("{at}.kind"), &r.kind);
-        let (provenance, sample_fields) = check.origin(&at, &r.origin);
-        if let Some(kind) = kind {
-            dataset.units.push(unit::Model {
-                id,
-                institution_id,
-                partner_institution_id,
-                parent_id,
-                name: r.name.clone(),
-                name_key: fold(&r.name),
-                short_name: r.short_name.clone(),
-                kind,
-                campus: r.campus.clone(),
-                city: r.city.clone(),
-                established_year: r.established_year,
-                description: r.description.clone(),
-                provenance,
-                sample_fields,
-            });
-        }
-    }
-
-    for (i, r) in document.people.iter().enumerate() {
-        let at = format!("people[{i}]");
-        let id = check.declare(&at, RecordKind::Person, &r.key);
-        let orcid = check.validated(&format!("{at}.orcid"), r.orcid.as_deref(), Orcid::parse);
-        let (provenance, sample_fields) = check.origin(&at, &r.origin);
-        dataset.people.push(person::Model {
-            id,
-            given_name: r.given_name.clone(),
-            family_name: r.family_name.clone(),
-            name_key: fold(&format!("{} {}", r.family_name, r.given_name)),
-            orcid: orcid.map(|o| o.as_str().to_owned()),
-            email: None,
-            phone: None,
-            provenance,
-            sample_fields,
-        });
-    }
-
-    for (i, r) in document.appointments.iter().enumerate() {
-        let at = format!("appointments[{i}]");
-        let key = format!(
-            "{}|{}|{}|{}",
-            r.person,
-            r.institution,
-            r.unit.as_deref().unwrap_or(""),
-            r.title
-        );
-        let id = check.declare(&at, RecordKind::Appointment, &key);
-        let person_id = check.reference(&format!("{at}.person"), RecordKind::Person, &r.person);
-        let institution_id = check.reference(
-            &format!("{at}.institution"),
-            RecordKind::Institution,
-            &r.institution,
-        );
-        let unit_id =
-            check.optional_reference(&format!("{at}.unit"), RecordKind::Unit, r.unit.as_deref());
-        let role = check.vocabulary(&format!("{at}.role"), &r.role);
-        let (provenance, sample_fields) = check.origin(&at, &r.origin);
-        if let Some(role) = role {
-            dataset.appointments.push(appointment::Model {
-                id,
-                institution_id,
-                person_id,
-                unit_id,
-                title: r.title.clone(),
-                role,
-                area: r.area.clone(),
-                start_year: r.start_year,
-                end_year: r.end_year,
-                rank: i32::try_from(i).unwrap_or(i32::MAX),
-                provenance,
-                sample_fields,
-            });
-        }
-    }
-
-    let unit_institution: HashMap<Uuid, Uuid> = dataset
-        .units
-        .iter()
-        .map(|u| (u.id, u.institution_id))
-        .collect();
-    for (i, r) in document.cleanrooms.iter().enumerate() {
-        let at = format!("cleanrooms[{i}]");
-        let id = check.declare(
-            &at,
-            RecordKind::Cleanroom,
-            &format!("{}|{}", r.unit, r.code),
-        );
-        let unit_id = check.reference(&format!("{at}.unit"), RecordKind::Unit, &r.unit);
-        let regime = check.vocabulary(&format!("{at}.regime"), &r.regime);
-        let grade = check.optional_vocabulary(&format!("{at}.grade"), r.grade.as_deref());
-        let status = check.optional_vocabulary(&format!("{at}.status"), r.status.as_deref());
-        let (provenance, sample_fields) = check.origin(&at, &r.origin);
-        if let Some(regime) = regime {
-            dataset.cleanrooms.push(cleanroom::Model {
-                id,
-                // A cleanroom belongs to its facility's institution.
-                institution_id: unit_institution.get(&unit_id).copied().unwrap_or_default(),
-                unit_id,
-                code: r.code.clone(),
-                name: r.name.clone(),
-                regime,
-                grade,
-                status,
-                area_m2: r.area_m2,
-                qualified_on: r.qualified_on,
-                intended_use: r.intended_use.clone(),
-                provenance,
-                sample_fields,
-            });
-        }
-    }
-
-    for (i, r) in document.products.iter().enumerate() {
-        let at = format!("products[{i}]");
-        let id = check.declare(&at, RecordKind::Product, &r.key);
-        let institution_id = check.reference(
-            &format!("{at}.institution"),
-            RecordKind::Institution,
-            &r.institution,
-        );
-        let unit_id =
-            check.optional_reference(&format!("{at}.unit"), RecordKind::Unit, r.unit.as_deref());
-        let atmp_class = check.vocabulary(&format!("{at}.atmpClass"), &r.atmp_class);
-        let stage = check.optional_vocabulary(&format!("{at}.stage"), r.stage.as_deref());
-        let (provenance, sample_fields) = check.origin(&at, &r.origin);
-        if let Some(atmp_class) = atmp_class {
-            dataset.products.push(product::Model {
-                id,
-                institution_id,
-                unit_id,
-                name: r.name.clone(),
-                name_key: fold(&r.name),
-                atmp_class,
-                stage,
-                first_year: r.first_year,
-                description: r.description.clone(),
-                provenance,
-                sample_fields,
-            });
-        }
-    }
-
-    for (i, r) in document.trials.iter().enumerate() {
-        let at = format!("trials[{i}]");
-        let id = check.declare(&at, RecordKind::Trial, &r.key);
-        let institution_id = check.reference(
-            &format!("{at}.institution"),
-            RecordKind::Institution,
-            &r.institution,
-        );
-        let sponsor_institution_id = check.optional_reference(
-            &format!("{at}.sponsor"),
-            RecordKind::Institution,
-            r.sponsor.as_deref(),
-        );
-        let principal_investigator_id = check.optional_reference(
-            &format!("{at}.principalInvestigator"),
-            RecordKind::Person,
-            r.principal_investigator.as_deref(),
-        );
-        let product_id = check.optional_reference(
-            &format!("{at}.product"),
-            RecordKind::Product,
-            r.product.as_deref(),
-        );
-        let manufacturing_unit_id = check.optional_reference(
-            &format!("{at}.manufacturingUnit"),
-            RecordKind::Unit,
-            r.manufacturing_unit.as_deref(),
-        );
-        let eu_ct = check.validated(
-            &format!("{at}.euCtNumber"),
-            r.eu_ct_number.as_deref(),
-            EuCtNumber::parse,
-        );
-        let eudract = check.validated(
-            &format!("{at}.eudractNumber"),
-            r.eudract_number.as_deref(),
-            EudractNumber::parse,
-        );
-        let nct = check.validated(
-            &format!("{at}.nctNumber"),
-            r.nct_number.as_deref(),
-            NctNumber::parse,
-        );
-        let phase = check.optional_vocabulary(&format!("{at}.phase"), r.phase.as_deref());
-        let status = check.optional_vocabulary(&format!("{at}.status"), r.status.as_deref());
-        let (provenance, sample_fields) = check.origin(&at, &r.origin);
-        dataset.trials.push(trial::Model {
-            id,
-            institution_id,
-            sponsor_institution_id,
-            title: r.title.clone(),
-            title_key: fold(&r.title),
-            eu_ct_number: eu_ct.map(|n| n.as_str().to_owned()),
-            eudract_number: eudract.map(|n| n.as_str().to_owned()),
-            nct_number: nct.map(|n| n.as_str().to_owned()),
-            phase,
-            status,
-            start_year: r.start_year,
-            end_year: r.end_year,
-            principal_investigator_id,
-            product_id,
-            manufacturing_unit_id,
-            description: r.description.clone(),
-            provenance,
-            sample_fields,
-        });
-    }
-
-    for (i, r) in document.accreditations.iter().enumerate() {
-        let at = format!("accreditations[{i}]");
-        let id = check.declare(
-            &at,
-            RecordKind::Accreditation,
-            &format!("{}|{}", r.unit, r.scheme),
-        );
-        let unit_id = check.reference(&format!("{at}.unit"), RecordKind::Unit, &r.unit);
-        let institution_id = check.reference(
-            &format!("{at}.institution"),
-            RecordKind::Institution,
-            &r.institution,
-        );
-        let scheme = check.vocabulary(&format!("{at}.scheme"), &r.scheme);
-        let (provenance, sample_fields) = check.origin(&at, &r.origin);
-        if let Some(scheme) = scheme {
-            dataset.accreditations.push(accreditation::Model {
-                id,
-                institution_id,
-                unit_id,
-                scheme,
-                authority: r.authority.clone(),
-                since_year: r.since_year,
-                description: r.description.clone(),
-                provenance,
-                sample_fields,
-            });
-        }
-    }
-
-    for (i, r) in document.milestones.iter().enumerate() {
-        let at = format!("milestones[{i}]");
-        let id = check.declare(&at, RecordKind::Milestone, &r.key);
-        let institution_id = check.reference(
-            &format!("{at}.institution"),
-            RecordKind::Institution,
-            &r.institution,
-        );
-        let unit_id =
-            check.optional_reference(&format!("{at}.unit"), RecordKind::Unit, r.unit.as_deref());
-        let (provenance, sample_fields) = check.origin(&at, &r.origin);
-        dataset.milestones.push(milestone::Model {
-            id,
-            institution_id,
-            unit_id,
-            year: r.year,
-            title: r.title.clone(),
-            description: r.description.clone(),
-            provenance,
-            sample_fields,
-        });
-    }
+    document.read(&mut check, &mut dataset);
 
     dataset.source = document.source;
     if check.problems.is_empty() {

@@ -1,5 +1,6 @@
-//! What each table adds to the generic listing: its filter, its sortable fields, how the
-//! filter becomes SQL, and the relations listed per parent.
+//! What each table adds to the generic listing, written from the catalog
+//! ([`crate::catalog`]): its filter and how it becomes SQL, its sortable fields and default
+//! order, and the relations listed per parent.
 
 use entities::enums::{
     AppointmentRole, AtmpClass, CleanroomRegime, GmpGrade, TrialStatus, UnitKind,
@@ -8,61 +9,12 @@ use entities::{
     accreditation, appointment, cleanroom, institution, milestone, person, product, trial, unit,
 };
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, Query, SelectStatement};
-use sea_orm::{ActiveEnum, ColumnTrait};
+use sea_orm::ActiveEnum;
 use uuid::Uuid;
 
 use super::list::{column, scope_by_column, Kind, Listable, Parents, Relation};
 use super::page::{SortField, SortKind, SortValue};
 use super::{OrderTerm, SortDirection};
-
-/// Declares a sort-field enum and its [`SortField`] implementation.
-macro_rules! sort_fields {
-    ($(#[$doc:meta])* $name:ident of $model:ty {
-        $($(#[$vdoc:meta])* $variant:ident => $label:literal, $column:literal, $kind:ident, $value:expr;)+
-    }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $($(#[$vdoc])* $variant,)+
-        }
-
-        impl SortField for $name {
-            type Model = $model;
-
-            fn name(self) -> &'static str {
-                match self { $($name::$variant => $label,)+ }
-            }
-
-            fn column(self) -> &'static str {
-                match self { $($name::$variant => $column,)+ }
-            }
-
-            fn kind(self) -> SortKind {
-                match self { $($name::$variant => SortKind::$kind,)+ }
-            }
-
-            fn value(self, row: &$model) -> SortValue {
-                match self { $($name::$variant => ($value)(row),)+ }
-            }
-        }
-    };
-}
-
-/// Declares a relation whose children name their parent in one column.
-macro_rules! column_relation {
-    ($(#[$doc:meta])* $name:ident: $child:ty, $column:literal) => {
-        $(#[$doc])*
-        pub struct $name;
-
-        impl Relation for $name {
-            type Child = $child;
-
-            fn scope(select: &mut SelectStatement, parents: &Parents<'_>) -> Expr {
-                scope_by_column(select, <$child as Kind>::TABLE, $column, parents)
-            }
-        }
-    };
-}
 
 const fn ascending<F>(field: F) -> OrderTerm<F> {
     OrderTerm {
@@ -72,137 +24,205 @@ const fn ascending<F>(field: F) -> OrderTerm<F> {
 }
 
 /// `column IN (values)`, or no restriction when the filter leaves it open.
-fn one_of<T>(table: &'static str, name: &'static str, values: &Option<Vec<T>>) -> Condition
+fn one_of<T>(table: &'static str, name: &'static str, values: Option<Vec<T>>) -> Condition
 where
-    T: Clone + Into<sea_orm::Value>,
+    T: Into<sea_orm::Value>,
 {
     match values {
-        Some(values) => Condition::all().add(column(table, name).is_in(values.iter().cloned())),
+        Some(values) => Condition::all().add(column(table, name).is_in(values)),
         None => Condition::all(),
     }
 }
 
-fn text(value: &str) -> SortValue {
-    SortValue::Text(value.to_owned())
+/// Rows placed at any of `institutions` by any of `columns`, or every row when open.
+fn at_institutions(
+    table: &'static str,
+    columns: &[&'static str],
+    institutions: &Option<Vec<Uuid>>,
+) -> Condition {
+    let Some(ids) = institutions else {
+        return Condition::all();
+    };
+    columns.iter().fold(Condition::any(), |any, name| {
+        any.add(column(table, name).is_in(ids.iter().copied()))
+    })
 }
 
-// ---------------------------------------------------------------- units
-
-/// The list of organisational units.
-pub type Units = unit::Entity;
-
-/// Which units to list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct UnitFilter {
-    /// Units of any of these institutions, joint units included.
-    pub institutions: Option<Vec<Uuid>>,
-    pub kinds: Option<Vec<UnitKind>>,
+/// People with an appointment at any of `institutions`, or everyone when open.
+fn appointed_at(institutions: &Option<Vec<Uuid>>) -> Condition {
+    let Some(ids) = institutions else {
+        return Condition::all();
+    };
+    let mut appointed = Query::select();
+    appointed
+        .column((Alias::new("appointment"), Alias::new("person_id")))
+        .from(Alias::new("appointment"))
+        .and_where(column("appointment", "institution_id").is_in(ids.iter().copied()));
+    Condition::all().add(column("person", "id").in_subquery(appointed))
 }
 
-sort_fields! {
-    /// What units can be ordered by.
-    UnitField of unit::Model {
-        Name => "NAME", "name_key", Text, |row: &unit::Model| text(&row.name_key);
-        Kind => "KIND", "kind", Text, |row: &unit::Model| SortValue::Text(row.kind.to_value());
-    }
+/// The condition of a list's institution filter, as the catalog places its records.
+macro_rules! institution_condition {
+    ($table:expr, $institutions:expr, columns $($column:ident),+) => {
+        at_institutions($table, &[$(stringify!($column)),+], $institutions)
+    };
+    ($table:expr, $institutions:expr, appointed) => {
+        appointed_at($institutions)
+    };
 }
 
-impl Listable for Units {
-    type Filter = UnitFilter;
-    type Field = UnitField;
-    const DEFAULT_ORDER: &'static [OrderTerm<UnitField>] = &[ascending(UnitField::Name)];
-
-    fn condition(filter: &UnitFilter) -> Condition {
-        let institutions = match &filter.institutions {
-            Some(ids) => Condition::any()
-                .add(unit::Column::InstitutionId.is_in(ids.iter().copied()))
-                .add(unit::Column::PartnerInstitutionId.is_in(ids.iter().copied())),
-            None => Condition::all(),
-        };
-        Condition::all().add(institutions).add(one_of(
-            Self::TABLE,
-            "kind",
-            &filter
-                .kinds
-                .as_ref()
-                .map(|k| k.iter().map(|k| k.to_value()).collect()),
-        ))
-    }
-
-    fn institutions(filter: &UnitFilter) -> Option<&[Uuid]> {
-        filter.institutions.as_deref()
-    }
+/// What a sort field's kind of column reads as in a cursor.
+macro_rules! sort_value {
+    (Text, $value:expr) => {
+        SortValue::Text($value.clone())
+    };
+    (Enum, $value:expr) => {
+        SortValue::Text($value.to_value())
+    };
+    (Int, $value:expr) => {
+        SortValue::Int($value.into())
+    };
 }
 
-/// The units of an institution, joint units included.
-pub struct UnitsOfInstitution;
-
-impl Relation for UnitsOfInstitution {
-    type Child = Units;
-
-    fn scope(select: &mut SelectStatement, parents: &Parents<'_>) -> Expr {
-        // A joint unit belongs to two institutions, so it is joined once for each of them.
-        let member = Alias::new("member_of");
-        let member_id = Expr::col((member.clone(), Alias::new("id")));
-        select.join_as(
-            JoinType::InnerJoin,
-            Alias::new("institution"),
-            member,
-            Condition::any()
-                .add(column("unit", "institution_id").eq(member_id.clone()))
-                .add(column("unit", "partner_institution_id").eq(member_id.clone())),
-        );
-        select.and_where(parents.contain(member_id.clone()));
-        member_id
-    }
+macro_rules! sort_kind {
+    (Text) => {
+        SortKind::Text
+    };
+    (Enum) => {
+        SortKind::Text
+    };
+    (Int) => {
+        SortKind::Int
+    };
 }
 
-column_relation!(
-    /// The units directly below a unit.
-    ChildrenOfUnit: Units, "parent_id"
-);
-
-// ---------------------------------------------------------------- people
-
-/// The list of people.
-pub type People = person::Entity;
-
-/// Which people to list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct PersonFilter {
-    /// People with an appointment at any of these institutions.
-    pub institutions: Option<Vec<Uuid>>,
-}
-
-sort_fields! {
-    /// What people can be ordered by.
-    PersonField of person::Model {
-        Name => "NAME", "name_key", Text, |row: &person::Model| text(&row.name_key);
-    }
-}
-
-impl Listable for People {
-    type Filter = PersonFilter;
-    type Field = PersonField;
-    const DEFAULT_ORDER: &'static [OrderTerm<PersonField>] = &[ascending(PersonField::Name)];
-
-    fn condition(filter: &PersonFilter) -> Condition {
-        match &filter.institutions {
-            Some(ids) => {
-                let mut appointed = Query::select();
-                appointed
-                    .column(appointment::Column::PersonId)
-                    .from(appointment::Entity)
-                    .and_where(appointment::Column::InstitutionId.is_in(ids.iter().copied()));
-                Condition::all().add(person::Column::Id.in_subquery(appointed))
-            }
-            None => Condition::all(),
+/// Each list of the catalog: its filter, its condition, its sort fields and its default order.
+macro_rules! lists {
+    ($($kind:ident: $list:ident $noun:literal {
+        filter $filter:ident {
+            $(#[doc = $institution_doc:literal])*
+            institution ($($placed:tt)+);
+            $($(#[doc = $field_doc:literal])* $field:ident: $enum:ident, $input:ident;)*
         }
-    }
+        order $order:ident, $order_field:ident, $sort:ident default $default:ident {
+            $($(#[doc = $sort_doc:literal])* $variant:ident: $label:literal, $column:ident, $sort_kind:ident;)+
+        }
+    })*) => {$(
+        #[doc = concat!("Which ", $noun, " to list.")]
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+        pub struct $filter {
+            $(#[doc = $institution_doc])*
+            pub institutions: Option<Vec<Uuid>>,
+            $($(#[doc = $field_doc])* pub $field: Option<Vec<$enum>>,)*
+        }
 
-    fn institutions(filter: &PersonFilter) -> Option<&[Uuid]> {
-        filter.institutions.as_deref()
-    }
+        #[doc = concat!("What ", $noun, " can be ordered by.")]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $sort {
+            $($(#[doc = $sort_doc])* $variant,)+
+        }
+
+        impl SortField for $sort {
+            type Model = <$list as Kind>::Model;
+
+            fn name(self) -> &'static str {
+                match self { $($sort::$variant => $label,)+ }
+            }
+
+            fn column(self) -> &'static str {
+                match self { $($sort::$variant => stringify!($column),)+ }
+            }
+
+            fn kind(self) -> SortKind {
+                match self { $($sort::$variant => sort_kind!($sort_kind),)+ }
+            }
+
+            fn value(self, row: &Self::Model) -> SortValue {
+                match self { $($sort::$variant => sort_value!($sort_kind, row.$column),)+ }
+            }
+        }
+
+        impl Listable for $list {
+            type Filter = $filter;
+            type Field = $sort;
+            const DEFAULT_ORDER: &'static [OrderTerm<$sort>] = &[ascending($sort::$default)];
+
+            fn condition(filter: &$filter) -> Condition {
+                Condition::all()
+                    .add(institution_condition!(Self::TABLE, &filter.institutions, $($placed)+))
+                    $(.add(one_of(
+                        Self::TABLE,
+                        stringify!($field),
+                        filter.$field.as_ref().map(|values| {
+                            values.iter().map(ActiveEnum::to_value).collect::<Vec<_>>()
+                        }),
+                    )))*
+            }
+
+            fn institutions(filter: &$filter) -> Option<&[Uuid]> {
+                filter.institutions.as_deref()
+            }
+        }
+    )*};
+}
+
+crate::catalog::for_each_list!(lists);
+
+/// How a relation's children are limited to their parents, as the catalog declares it.
+macro_rules! relation_scope {
+    ($select:expr, $parents:expr, $child:ty, column $column:ident) => {
+        scope_by_column($select, <$child as Kind>::TABLE, stringify!($column), $parents)
+    };
+    ($select:expr, $parents:expr, $child:ty, columns $($column:ident),+ of $parent:ident) => {
+        scope_by_any_column(
+            $select,
+            <$child as Kind>::TABLE,
+            &[$(stringify!($column)),+],
+            stringify!($parent),
+            $parents,
+        )
+    };
+    ($select:expr, $parents:expr, $child:ty, appointed $column:ident) => {
+        scope_by_appointment($select, stringify!($column), $parents)
+    };
+}
+
+/// Each relation of the catalog.
+macro_rules! relations {
+    ($($(#[doc = $doc:literal])* $name:ident: $child:ident ($($how:tt)+);)*) => {$(
+        $(#[doc = $doc])*
+        pub struct $name;
+
+        impl Relation for $name {
+            type Child = $child;
+
+            fn scope(select: &mut SelectStatement, parents: &Parents<'_>) -> Expr {
+                relation_scope!(select, parents, $child, $($how)+)
+            }
+        }
+    )*};
+}
+
+crate::catalog::for_each_relation!(relations);
+
+/// Children placed under a parent (a row of `parent_table`) by any of `columns`: a joint
+/// unit belongs to two institutions, so it is joined once for each of them.
+fn scope_by_any_column(
+    select: &mut SelectStatement,
+    table: &'static str,
+    columns: &[&'static str],
+    parent_table: &'static str,
+    parents: &Parents<'_>,
+) -> Expr {
+    let parent = Alias::new("parent_of");
+    let parent_id = Expr::col((parent.clone(), Alias::new("id")));
+    let on = columns.iter().fold(Condition::any(), |any, name| {
+        any.add(column(table, name).eq(parent_id.clone()))
+    });
+    // The parent table is never read: the join only repeats each row once per parent it names.
+    select.join_as(JoinType::InnerJoin, Alias::new(parent_table), parent, on);
+    select.and_where(parents.contain(parent_id.clone()));
+    parent_id
 }
 
 /// People with an appointment whose `column` is one of the parents.
@@ -229,342 +249,33 @@ fn scope_by_appointment(
     Expr::col((scope, Alias::new("parent")))
 }
 
-/// The people with an appointment at an institution.
-pub struct PeopleOfInstitution;
-
-impl Relation for PeopleOfInstitution {
-    type Child = People;
-
-    fn scope(select: &mut SelectStatement, parents: &Parents<'_>) -> Expr {
-        scope_by_appointment(select, "institution_id", parents)
-    }
-}
-
-/// The people with an appointment in a unit.
-pub struct PeopleOfUnit;
-
-impl Relation for PeopleOfUnit {
-    type Child = People;
-
-    fn scope(select: &mut SelectStatement, parents: &Parents<'_>) -> Expr {
-        scope_by_appointment(select, "unit_id", parents)
-    }
-}
-
-// ---------------------------------------------------------------- appointments
-
-/// The list of appointments.
-pub type Appointments = appointment::Entity;
-
-/// Which appointments to list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct AppointmentFilter {
-    pub institutions: Option<Vec<Uuid>>,
-    pub roles: Option<Vec<AppointmentRole>>,
-}
-
-sort_fields! {
-    /// What appointments can be ordered by.
-    AppointmentField of appointment::Model {
-        Rank => "RANK", "rank", Int, |row: &appointment::Model| SortValue::Int(row.rank.into());
-    }
-}
-
-impl Listable for Appointments {
-    type Filter = AppointmentFilter;
-    type Field = AppointmentField;
-    const DEFAULT_ORDER: &'static [OrderTerm<AppointmentField>] =
-        &[ascending(AppointmentField::Rank)];
-
-    fn condition(filter: &AppointmentFilter) -> Condition {
-        Condition::all()
-            .add(one_of(Self::TABLE, "institution_id", &filter.institutions))
-            .add(one_of(
-                Self::TABLE,
-                "role",
-                &filter
-                    .roles
-                    .as_ref()
-                    .map(|r| r.iter().map(|r| r.to_value()).collect()),
-            ))
-    }
-
-    fn institutions(filter: &AppointmentFilter) -> Option<&[Uuid]> {
-        filter.institutions.as_deref()
-    }
-}
-
-column_relation!(
-    /// The appointments of a person.
-    AppointmentsOfPerson: Appointments, "person_id"
-);
-column_relation!(
-    /// The appointments in a unit.
-    AppointmentsOfUnit: Appointments, "unit_id"
-);
-
-// ---------------------------------------------------------------- cleanrooms
-
-/// The list of cleanrooms.
-pub type Cleanrooms = cleanroom::Entity;
-
-/// Which cleanrooms to list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct CleanroomFilter {
-    pub institutions: Option<Vec<Uuid>>,
-    pub grades: Option<Vec<GmpGrade>>,
-    pub regimes: Option<Vec<CleanroomRegime>>,
-}
-
-sort_fields! {
-    /// What cleanrooms can be ordered by.
-    CleanroomField of cleanroom::Model {
-        Code => "CODE", "code", Text, |row: &cleanroom::Model| text(&row.code);
-    }
-}
-
-impl Listable for Cleanrooms {
-    type Filter = CleanroomFilter;
-    type Field = CleanroomField;
-    const DEFAULT_ORDER: &'static [OrderTerm<CleanroomField>] = &[ascending(CleanroomField::Code)];
-
-    fn condition(filter: &CleanroomFilter) -> Condition {
-        Condition::all()
-            .add(one_of(Self::TABLE, "institution_id", &filter.institutions))
-            .add(one_of(
-                Self::TABLE,
-                "grade",
-                &filter
-                    .grades
-                    .as_ref()
-                    .map(|g| g.iter().map(|g| g.to_value()).collect()),
-            ))
-            .add(one_of(
-                Self::TABLE,
-                "regime",
-                &filter
-                    .regimes
-                    .as_ref()
-                    .map(|r| r.iter().map(|r| r.to_value()).collect()),
-            ))
-    }
-
-    fn institutions(filter: &CleanroomFilter) -> Option<&[Uuid]> {
-        filter.institutions.as_deref()
-    }
-}
-
-column_relation!(
-    /// The cleanrooms of an institution.
-    CleanroomsOfInstitution: Cleanrooms, "institution_id"
-);
-column_relation!(
-    /// The cleanrooms of a facility.
-    CleanroomsOfUnit: Cleanrooms, "unit_id"
-);
-
-// ---------------------------------------------------------------- products
-
-/// The list of ATMP products.
-pub type Products = product::Entity;
-
-/// Which products to list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct ProductFilter {
-    pub institutions: Option<Vec<Uuid>>,
-    pub classes: Option<Vec<AtmpClass>>,
-}
-
-sort_fields! {
-    /// What products can be ordered by.
-    ProductField of product::Model {
-        Name => "NAME", "name_key", Text, |row: &product::Model| text(&row.name_key);
-    }
-}
-
-impl Listable for Products {
-    type Filter = ProductFilter;
-    type Field = ProductField;
-    const DEFAULT_ORDER: &'static [OrderTerm<ProductField>] = &[ascending(ProductField::Name)];
-
-    fn condition(filter: &ProductFilter) -> Condition {
-        Condition::all()
-            .add(one_of(Self::TABLE, "institution_id", &filter.institutions))
-            .add(one_of(
-                Self::TABLE,
-                "atmp_class",
-                &filter
-                    .classes
-                    .as_ref()
-                    .map(|c| c.iter().map(|c| c.to_value()).collect()),
-            ))
-    }
-
-    fn institutions(filter: &ProductFilter) -> Option<&[Uuid]> {
-        filter.institutions.as_deref()
-    }
-}
-
-column_relation!(
-    /// The products of an institution.
-    ProductsOfInstitution: Products, "institution_id"
-);
-column_relation!(
-    /// The products a unit develops.
-    ProductsOfUnit: Products, "unit_id"
-);
-
-// ---------------------------------------------------------------- trials
-
-/// The list of clinical trials.
-pub type Trials = trial::Entity;
-
-/// Which trials to list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct TrialFilter {
-    pub institutions: Option<Vec<Uuid>>,
-    pub statuses: Option<Vec<TrialStatus>>,
-}
-
-sort_fields! {
-    /// What trials can be ordered by.
-    TrialField of trial::Model {
-        Title => "TITLE", "title_key", Text, |row: &trial::Model| text(&row.title_key);
-    }
-}
-
-impl Listable for Trials {
-    type Filter = TrialFilter;
-    type Field = TrialField;
-    const DEFAULT_ORDER: &'static [OrderTerm<TrialField>] = &[ascending(TrialField::Title)];
-
-    fn condition(filter: &TrialFilter) -> Condition {
-        Condition::all()
-            .add(one_of(Self::TABLE, "institution_id", &filter.institutions))
-            .add(one_of(
-                Self::TABLE,
-                "status",
-                &filter
-                    .statuses
-                    .as_ref()
-                    .map(|s| s.iter().map(|s| s.to_value()).collect()),
-            ))
-    }
-
-    fn institutions(filter: &TrialFilter) -> Option<&[Uuid]> {
-        filter.institutions.as_deref()
-    }
-}
-
-column_relation!(
-    /// The trials in an institution's records.
-    TrialsOfInstitution: Trials, "institution_id"
-);
-column_relation!(
-    /// The trials of a product.
-    TrialsOfProduct: Trials, "product_id"
-);
-column_relation!(
-    /// The trials whose product a unit manufactures.
-    TrialsManufacturedBy: Trials, "manufacturing_unit_id"
-);
-column_relation!(
-    /// The trials a person leads as principal investigator.
-    TrialsLedBy: Trials, "principal_investigator_id"
-);
-
-// ---------------------------------------------------------------- accreditations
-
-/// The list of accreditations.
-pub type Accreditations = accreditation::Entity;
-
-/// Which accreditations to list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct AccreditationFilter {
-    pub institutions: Option<Vec<Uuid>>,
-}
-
-sort_fields! {
-    /// What accreditations can be ordered by.
-    AccreditationField of accreditation::Model {
-        Scheme => "SCHEME", "scheme", Text, |row: &accreditation::Model| SortValue::Text(row.scheme.to_value());
-    }
-}
-
-impl Listable for Accreditations {
-    type Filter = AccreditationFilter;
-    type Field = AccreditationField;
-    const DEFAULT_ORDER: &'static [OrderTerm<AccreditationField>] =
-        &[ascending(AccreditationField::Scheme)];
-
-    fn condition(filter: &AccreditationFilter) -> Condition {
-        one_of(Self::TABLE, "institution_id", &filter.institutions)
-    }
-
-    fn institutions(filter: &AccreditationFilter) -> Option<&[Uuid]> {
-        filter.institutions.as_deref()
-    }
-}
-
-column_relation!(
-    /// The accreditations a unit holds.
-    AccreditationsOfUnit: Accreditations, "unit_id"
-);
-
-// ---------------------------------------------------------------- milestones
-
-/// The history timeline.
-pub type Milestones = milestone::Entity;
-
-/// Which milestones to list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct MilestoneFilter {
-    pub institutions: Option<Vec<Uuid>>,
-}
-
-sort_fields! {
-    /// What milestones can be ordered by.
-    MilestoneField of milestone::Model {
-        Year => "YEAR", "year", Int, |row: &milestone::Model| SortValue::Int(row.year.into());
-    }
-}
-
-impl Listable for Milestones {
-    type Filter = MilestoneFilter;
-    type Field = MilestoneField;
-    const DEFAULT_ORDER: &'static [OrderTerm<MilestoneField>] = &[ascending(MilestoneField::Year)];
-
-    fn condition(filter: &MilestoneFilter) -> Condition {
-        one_of(Self::TABLE, "institution_id", &filter.institutions)
-    }
-
-    fn institutions(filter: &MilestoneFilter) -> Option<&[Uuid]> {
-        filter.institutions.as_deref()
-    }
-}
-
-column_relation!(
-    /// The milestones in an institution's history.
-    MilestonesOfInstitution: Milestones, "institution_id"
-);
-column_relation!(
-    /// The milestones of a unit.
-    MilestonesOfUnit: Milestones, "unit_id"
-);
-
-// ---------------------------------------------------------------- institutions
-
-/// The institutions (a short list, read whole).
-pub type Institutions = institution::Entity;
-
-/// Which institutions to list: all of them.
+/// Which institutions to list: all of them (a short list, read whole).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct InstitutionFilter;
 
-sort_fields! {
-    /// What institutions can be ordered by.
-    InstitutionField of institution::Model {
-        Code => "CODE", "code", Text, |row: &institution::Model| text(&row.code);
+/// What institutions are ordered by: their code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InstitutionField {
+    Code,
+}
+
+impl SortField for InstitutionField {
+    type Model = institution::Model;
+
+    fn name(self) -> &'static str {
+        "CODE"
+    }
+
+    fn column(self) -> &'static str {
+        "code"
+    }
+
+    fn kind(self) -> SortKind {
+        SortKind::Text
+    }
+
+    fn value(self, row: &institution::Model) -> SortValue {
+        SortValue::Text(row.code.clone())
     }
 }
 
@@ -585,6 +296,9 @@ impl Listable for Institutions {
 
 macro_rules! kinds {
     ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident { $($column:ident),* };)*) => {$(
+        #[doc = concat!("The table of `", stringify!($kind), "` records.")]
+        pub type $table = $module::Entity;
+
         impl Kind for $table {
             type Entity = $module::Entity;
             type Model = $module::Model;

@@ -30,17 +30,7 @@ use uuid::Uuid;
 pub use batch::{Batcher, Clock, Driven, Load};
 pub use children::{Branch, RelationBranch};
 pub use decode::{Columns, Positional};
-pub use domain::{
-    AccreditationField, AccreditationFilter, Accreditations, AccreditationsOfUnit,
-    AppointmentField, AppointmentFilter, Appointments, AppointmentsOfPerson, AppointmentsOfUnit,
-    ChildrenOfUnit, CleanroomField, CleanroomFilter, Cleanrooms, CleanroomsOfInstitution,
-    CleanroomsOfUnit, InstitutionField, InstitutionFilter, Institutions, MilestoneField,
-    MilestoneFilter, Milestones, MilestonesOfInstitution, MilestonesOfUnit, People,
-    PeopleOfInstitution, PeopleOfUnit, PersonField, PersonFilter, ProductField, ProductFilter,
-    Products, ProductsOfInstitution, ProductsOfUnit, TrialField, TrialFilter, Trials, TrialsLedBy,
-    TrialsManufacturedBy, TrialsOfInstitution, TrialsOfProduct, UnitField, UnitFilter, Units,
-    UnitsOfInstitution,
-};
+pub use domain::*;
 pub use error::StoreError;
 pub use join::{Join, JoinedRow};
 pub use list::{check_query, ChildPages, Kind, ListQuery, Listable, QueryOf, Relation};
