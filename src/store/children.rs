@@ -231,11 +231,14 @@ impl<R: Relation> Branch for RelationBranch<R> {
             return Ok(());
         };
         // Every row of a parent carries its count.
+        // (NULL on a paged parent's row of NULLs: it has no child, and `finish` counts it 0.)
         if let Some(count_at) = self.count_at {
-            let count: i64 = row.try_get_by_index(count_at)?;
-            self.counts_from_source
-                .entry(parent)
-                .or_insert(u64::try_from(count).unwrap_or(0));
+            let count: Option<i64> = row.try_get_by_index(count_at)?;
+            if let Some(count) = count {
+                self.counts_from_source
+                    .entry(parent)
+                    .or_insert(u64::try_from(count).unwrap_or(0));
+            }
         }
         let rows = self.from_source.entry(parent).or_default();
         // A parent with no child: the lateral join's one row of NULLs, for its count.

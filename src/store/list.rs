@@ -589,8 +589,9 @@ impl<L: Listable> ChildStatement<'_, L> {
 
     /// The parent `outer`'s page as a `LATERAL` subquery, `ORDER BY … LIMIT` on the child
     /// table's index for that parent: PostgreSQL reads `limit + 1` rows per parent, however
-    /// many children it has; and, when counted, the subquery counting its children on the
-    /// index too. `gate` keeps both empty but for the statement's rows of this branch.
+    /// many children it has. When counted, the page carries the count of its parent's rows
+    /// (a window over them, so every child is read), or without a page a subquery counts
+    /// them on the index. `gate` keeps both empty but for the statement's rows of this branch.
     pub(super) fn lateral<R: Relation<Child = L>>(
         &self,
         outer: &Expr,
@@ -604,6 +605,14 @@ impl<L: Listable> ChildStatement<'_, L> {
                 window,
                 Alias::new(branch_column(self.branch, ROW_NUMBER)),
             );
+            if self.counted {
+                // Counted over every row of the parent before the limit: the rows the page
+                // is ranked from are the rows counted, read once.
+                page.expr_as(
+                    Expr::cust("COUNT(*) OVER ()"),
+                    Alias::new(branch_column(self.branch, COUNT)),
+                );
+            }
             self.plan.order_rows(&mut page);
             page.limit(self.plan.fetch_limit());
             if let Some(gate) = &gate {
@@ -611,7 +620,8 @@ impl<L: Listable> ChildStatement<'_, L> {
             }
             page
         });
-        let count = self.counted.then(|| {
+        // A page carries its parent's count; only a count without a page is a subquery of its own.
+        let count = (self.counted && !self.paged).then(|| {
             let mut count = Query::select();
             count
                 .expr_as(
