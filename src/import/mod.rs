@@ -148,11 +148,7 @@ impl Shape for store::Units {
             .collect();
         for ((i, r), id) in records.iter().enumerate().zip(unit_ids) {
             let at = format!("{field}[{i}]");
-            let institution_id = check.reference(
-                &format!("{at}.institution"),
-                RecordKind::Institution,
-                &r.institution,
-            );
+            let institution_id = check.institution(&at, &r.institution);
             let partner_institution_id = check.optional_reference(
                 &format!("{at}.partnerInstitution"),
                 RecordKind::Institution,
@@ -257,16 +253,8 @@ impl Shape for store::Appointments {
             );
             let id = check.declare(&at, RecordKind::Appointment, &key);
             let person_id = check.reference(&format!("{at}.person"), RecordKind::Person, &r.person);
-            let institution_id = check.reference(
-                &format!("{at}.institution"),
-                RecordKind::Institution,
-                &r.institution,
-            );
-            let unit_id = check.optional_reference(
-                &format!("{at}.unit"),
-                RecordKind::Unit,
-                r.unit.as_deref(),
-            );
+            let institution_id = check.institution(&at, &r.institution);
+            let unit_id = check.optional_unit(&at, r.unit.as_deref());
             let role = check.vocabulary(&format!("{at}.role"), &r.role);
             let (provenance, sample_fields) = check.origin(&at, &r.origin);
             if let Some(role) = role {
@@ -370,16 +358,8 @@ impl Shape for store::Products {
         for (i, r) in records.iter().enumerate() {
             let at = format!("{field}[{i}]");
             let id = check.declare(&at, RecordKind::Product, &r.key);
-            let institution_id = check.reference(
-                &format!("{at}.institution"),
-                RecordKind::Institution,
-                &r.institution,
-            );
-            let unit_id = check.optional_reference(
-                &format!("{at}.unit"),
-                RecordKind::Unit,
-                r.unit.as_deref(),
-            );
+            let institution_id = check.institution(&at, &r.institution);
+            let unit_id = check.optional_unit(&at, r.unit.as_deref());
             let atmp_class = check.vocabulary(&format!("{at}.atmpClass"), &r.atmp_class);
             let stage = check.optional_vocabulary(&format!("{at}.stage"), r.stage.as_deref());
             let (provenance, sample_fields) = check.origin(&at, &r.origin);
@@ -431,11 +411,7 @@ impl Shape for store::Trials {
         for (i, r) in records.iter().enumerate() {
             let at = format!("{field}[{i}]");
             let id = check.declare(&at, RecordKind::Trial, &r.key);
-            let institution_id = check.reference(
-                &format!("{at}.institution"),
-                RecordKind::Institution,
-                &r.institution,
-            );
+            let institution_id = check.institution(&at, &r.institution);
             let sponsor_institution_id = check.optional_reference(
                 &format!("{at}.sponsor"),
                 RecordKind::Institution,
@@ -528,11 +504,7 @@ impl Shape for store::Accreditations {
                 &format!("{}|{}", r.unit, r.scheme),
             );
             let unit_id = check.reference(&format!("{at}.unit"), RecordKind::Unit, &r.unit);
-            let institution_id = check.reference(
-                &format!("{at}.institution"),
-                RecordKind::Institution,
-                &r.institution,
-            );
+            let institution_id = check.institution(&at, &r.institution);
             let scheme = check.vocabulary(&format!("{at}.scheme"), &r.scheme);
             let (provenance, sample_fields) = check.origin(&at, &r.origin);
             if let Some(scheme) = scheme {
@@ -572,16 +544,8 @@ impl Shape for store::Milestones {
         for (i, r) in records.iter().enumerate() {
             let at = format!("{field}[{i}]");
             let id = check.declare(&at, RecordKind::Milestone, &r.key);
-            let institution_id = check.reference(
-                &format!("{at}.institution"),
-                RecordKind::Institution,
-                &r.institution,
-            );
-            let unit_id = check.optional_reference(
-                &format!("{at}.unit"),
-                RecordKind::Unit,
-                r.unit.as_deref(),
-            );
+            let institution_id = check.institution(&at, &r.institution);
+            let unit_id = check.optional_unit(&at, r.unit.as_deref());
             let (provenance, sample_fields) = check.origin(&at, &r.origin);
             dataset.milestones.push(milestone::Model {
                 id,
@@ -638,6 +602,16 @@ impl Checker {
         key: Option<&str>,
     ) -> Option<Uuid> {
         key.map(|key| self.reference(at, kind, key))
+    }
+
+    /// The institution a record's `institution` field names.
+    fn institution(&mut self, at: &str, key: &str) -> Uuid {
+        self.reference(&format!("{at}.institution"), RecordKind::Institution, key)
+    }
+
+    /// The unit a record's optional `unit` field names.
+    fn optional_unit(&mut self, at: &str, key: Option<&str>) -> Option<Uuid> {
+        self.optional_reference(&format!("{at}.unit"), RecordKind::Unit, key)
     }
 
     fn vocabulary<E: ActiveEnum<Value = String>>(&mut self, at: &str, value: &str) -> Option<E> {
