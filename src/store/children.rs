@@ -19,7 +19,7 @@ use sea_orm::{DbBackend, QueryResult};
 use uuid::Uuid;
 
 use super::decode::{position, Columns, FromColumn, Positional};
-use super::join::{count_joins, locate_joins, open_to, read_joins, Join};
+use super::join::{add_joins_to, count_joins, locate_joins, open_to, read_joins, Join};
 use super::list::{
     branch_column, ChildPages, ChildStatement, Kind, Listable, Plan, QueryOf, Relation, COUNT,
     PARENTS, PARENT_KEY, ROW_NUMBER,
@@ -44,7 +44,7 @@ pub trait Branch: Send + 'static {
     /// How many join aliases it takes.
     fn aliases(&self, joined: bool) -> usize;
     /// Its part of the statement, at its place `at` (its number, its first join alias).
-    fn part(&self, caller: &Caller, backend: DbBackend, parents: &[Uuid], at: &Shape) -> Part;
+    fn part(&self, caller: &Caller, backend: DbBackend, parents: &[Uuid], at: &Shape) -> Part<'_>;
     /// Finds its columns in the rows of one answer, its marker at `marker`.
     fn locate(&mut self, row: &QueryResult, at: &Shape, marker: usize) -> Result<(), StoreError>;
     /// Reads one of its rows.
@@ -77,9 +77,13 @@ pub struct Shape {
 }
 
 /// A branch's part of a statement.
-pub enum Part {
-    /// PostgreSQL: the page of the current parent, when paged, and its count, when counted.
-    Lateral(Box<(Option<SelectStatement>, Option<SelectStatement>)>),
+pub enum Part<'a> {
+    /// PostgreSQL: the page of the current parent, when paged, and its count, when counted;
+    /// the references joined to the page's rows, outside it.
+    Lateral(
+        Box<(Option<SelectStatement>, Option<SelectStatement>)>,
+        &'a [Join],
+    ),
     /// SQLite: every parent's ranked rows, or only each parent's count.
     Windowed(Box<SelectStatement>),
 }
@@ -121,7 +125,12 @@ impl<R: Relation> RelationBranch<R> {
         columns: Columns,
     ) -> Result<Self, StoreError> {
         let plan = Plan::<R::Child>::new(&query)?;
-        let columns = plan.with_sort_keys(columns);
+        // The columns the references are joined on: on PostgreSQL they are joined to the page's
+        // rows outside its lateral subquery, which must then have selected them.
+        let keys: Vec<&str> = joins.iter().map(|join| join.column).collect();
+        let columns = plan
+            .with_sort_keys(columns)
+            .and(Columns::of::<<R::Child as Kind>::Model>(&keys));
         Ok(RelationBranch {
             query,
             plan,
@@ -177,7 +186,7 @@ impl<R: Relation> Branch for RelationBranch<R> {
         }
     }
 
-    fn part(&self, caller: &Caller, backend: DbBackend, parents: &[Uuid], at: &Shape) -> Part {
+    fn part(&self, caller: &Caller, backend: DbBackend, parents: &[Uuid], at: &Shape) -> Part<'_> {
         let statement = ChildStatement {
             caller,
             query: &self.query,
@@ -196,7 +205,12 @@ impl<R: Relation> Branch for RelationBranch<R> {
                     Expr::col((Alias::new(BRANCHES), Alias::new("column1"))).eq(at.index as i64)
                 });
                 let (page, count) = statement.lateral::<R>(&outer, gate);
-                Part::Lateral(Box::new((page, count)))
+                let joins = if at.joined && self.paged {
+                    &self.joins[..]
+                } else {
+                    &[]
+                };
+                Part::Lateral(Box::new((page, count)), joins)
             }
             _ => Part::Windowed(Box::new(statement.windowed::<R>(parents))),
         }
@@ -477,7 +491,7 @@ fn together(
         let rows = Alias::new(format!("r{index}"));
         select.expr_as(Expr::val(0), Alias::new(format!("b{index}")));
         match branch.part(caller, backend, parents, shape) {
-            Part::Lateral(parts) => {
+            Part::Lateral(parts, joins) => {
                 let (page, count) = *parts;
                 if page.is_some() {
                     select.column((rows.clone(), Asterisk));
@@ -495,7 +509,10 @@ fn together(
                         .column((counted, Alias::new(branch_column(index, COUNT))));
                 }
                 if let Some(page) = page {
-                    select.join_lateral(JoinType::LeftJoin, page, rows, Condition::all());
+                    select.join_lateral(JoinType::LeftJoin, page, rows.clone(), Condition::all());
+                    // The page's references, joined to its rows only: inside the subquery
+                    // they would be joined again for every parent's candidate rows.
+                    add_joins_to(&mut select, format!("r{index}"), joins, shape.first_alias);
                 }
             }
             Part::Windowed(ranked) => {

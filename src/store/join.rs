@@ -21,7 +21,7 @@ pub type JoinedRow = Arc<dyn Any + Send + Sync>;
 /// One to-one reference to read with its parent rows, and the references below it.
 pub struct Join {
     /// The parent's column naming the referenced row.
-    column: &'static str,
+    pub(crate) column: &'static str,
     table: Box<dyn JoinedTable>,
     /// The references of the joined rows, joined in turn.
     pub below: Vec<Join>,
@@ -118,8 +118,18 @@ pub(crate) fn add_joins(
     joins: &[Join],
     first: usize,
 ) {
+    add_joins_to(select, parent.to_owned(), joins, first);
+}
+
+/// [`add_joins`] to the rows of `parent`, a table or a subquery's alias.
+pub(crate) fn add_joins_to(
+    select: &mut SelectStatement,
+    parent: String,
+    joins: &[Join],
+    first: usize,
+) {
     let mut next = first;
-    add_below(select, parent.to_owned(), joins, &mut next);
+    add_below(select, parent, joins, &mut next);
 }
 
 /// How many joins `joins` adds, those below included.

@@ -513,9 +513,15 @@ pub(super) fn branch_column(branch: usize, name: &str) -> String {
 
 impl<L: Listable> ChildStatement<'_, L> {
     /// The child rows of `parents`, their references joined, not yet limited to a page.
-    fn rows<R: Relation<Child = L>>(&self, parents: &Parents<'_>) -> (SelectStatement, Expr) {
+    /// The rows of `parents`, with their references joined in when `joined` (else they are
+    /// joined outside, to the page's rows).
+    fn rows<R: Relation<Child = L>>(
+        &self,
+        parents: &Parents<'_>,
+        joined: bool,
+    ) -> (SelectStatement, Expr) {
         let mut rows = select_rows::<L>(self.caller, &self.query.filter, self.columns);
-        if !self.joins.is_empty() {
+        if joined && !self.joins.is_empty() {
             add_joins(&mut rows, L::TABLE, self.joins, self.first_alias);
         }
         let parent = R::scope(&mut rows, parents);
@@ -544,7 +550,7 @@ impl<L: Listable> ChildStatement<'_, L> {
         if !self.paged {
             return self.grouped::<R>(parents);
         }
-        let (mut inner, parent) = self.rows::<R>(&Parents::Listed(parents));
+        let (mut inner, parent) = self.rows::<R>(&Parents::Listed(parents), true);
         if self.counted {
             let mut whole = WindowStatement::new();
             whole.add_partition_by(parent.clone());
@@ -598,7 +604,7 @@ impl<L: Listable> ChildStatement<'_, L> {
         gate: Option<Expr>,
     ) -> (Option<SelectStatement>, Option<SelectStatement>) {
         let page = self.paged.then(|| {
-            let (mut page, _) = self.rows::<R>(&Parents::Outer(outer.clone()));
+            let (mut page, _) = self.rows::<R>(&Parents::Outer(outer.clone()), false);
             let window = self.ranked_by(None);
             page.expr_window_as(
                 Expr::cust("ROW_NUMBER()"),
