@@ -509,7 +509,7 @@ fn together(
                         .column((counted, Alias::new(branch_column(index, COUNT))));
                 }
                 if let Some(page) = page {
-                    select.join_lateral(JoinType::LeftJoin, page, rows.clone(), Condition::all());
+                    select.join_lateral(JoinType::LeftJoin, page, rows, Condition::all());
                     // The page's references, joined to its rows only: inside the subquery
                     // they would be joined again for every parent's candidate rows.
                     add_joins_to(&mut select, format!("r{index}"), joins, shape.first_alias);

@@ -512,9 +512,8 @@ pub(super) fn branch_column(branch: usize, name: &str) -> String {
 }
 
 impl<L: Listable> ChildStatement<'_, L> {
-    /// The child rows of `parents`, their references joined, not yet limited to a page.
-    /// The rows of `parents`, with their references joined in when `joined` (else they are
-    /// joined outside, to the page's rows).
+    /// The child rows of `parents`, not yet limited to a page, with their references joined
+    /// in when `joined` (a lateral page has them joined outside, to its rows).
     fn rows<R: Relation<Child = L>>(
         &self,
         parents: &Parents<'_>,
