@@ -55,6 +55,9 @@ pub trait Branch: Send + 'static {
     fn finish(&mut self, parents: &[Uuid]);
     /// Whether its counts need a statement of their own (a cursor narrows its paged rows).
     fn counts_apart(&self) -> bool;
+    /// Every source is PostgreSQL: its counts are read in the statement even under a cursor,
+    /// as lateral counts beside the page.
+    fn read_laterally(&mut self);
     /// Reads its counts on their own.
     fn count_apart<'a>(
         &'a mut self,
@@ -101,6 +104,8 @@ pub struct RelationBranch<R: Relation> {
     paged: bool,
     counted: bool,
     columns: Columns,
+    /// Whether every source reads it with lateral subqueries (see [`Branch::read_laterally`]).
+    laterally: bool,
     /// The positions of its columns in the current answer.
     first: usize,
     parent_at: usize,
@@ -138,6 +143,7 @@ impl<R: Relation> RelationBranch<R> {
             paged,
             counted,
             columns,
+            laterally: false,
             first: 0,
             parent_at: 0,
             count_at: None,
@@ -155,9 +161,10 @@ impl<R: Relation> RelationBranch<R> {
         std::mem::take(&mut self.pages)
     }
 
-    /// Whether the statement reads the counts (not under a cursor, which narrows the rows).
+    /// Whether the statement reads the counts: not under a cursor, which narrows the rows,
+    /// unless every source counts them in a lateral subquery of their own.
     fn counted_in_statement(&self) -> bool {
-        self.counted && self.query.page.cursor.is_none()
+        self.counted && (self.query.page.cursor.is_none() || self.laterally)
     }
 }
 
@@ -307,6 +314,10 @@ impl<R: Relation> Branch for RelationBranch<R> {
         self.counted && !self.counted_in_statement()
     }
 
+    fn read_laterally(&mut self) {
+        self.laterally = true;
+    }
+
     fn count_apart<'a>(
         &'a mut self,
         store: &'a Store,
@@ -324,7 +335,8 @@ impl<R: Relation> Branch for RelationBranch<R> {
 
 impl Store {
     /// Every branch's pages for `parents`, in one statement per source (counts under a
-    /// cursor in statements of their own, run alongside). Each branch keeps what it read.
+    /// cursor, where a source is SQLite, in statements of their own, run alongside). Each
+    /// branch keeps what it read.
     pub(crate) async fn child_pages_together(
         &self,
         caller: &Caller,
@@ -339,6 +351,13 @@ impl Store {
             return Ok(());
         }
         let sources = self.sources().len();
+        let lateral =
+            |source: &Source| source.connection().get_database_backend() == DbBackend::Postgres;
+        if self.sources().iter().all(lateral) {
+            for branch in branches.iter_mut() {
+                branch.read_laterally();
+            }
+        }
         // Each source with the branches that may find rows there.
         let asked: Vec<(&Source, Vec<usize>)> = self
             .sources()

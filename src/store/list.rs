@@ -595,8 +595,8 @@ impl<L: Listable> ChildStatement<'_, L> {
     /// The parent `outer`'s page as a `LATERAL` subquery, `ORDER BY … LIMIT` on the child
     /// table's index for that parent: PostgreSQL reads `limit + 1` rows per parent, however
     /// many children it has. When counted, the page carries the count of its parent's rows
-    /// (a window over them, so every child is read), or without a page a subquery counts
-    /// them on the index. `gate` keeps both empty but for the statement's rows of this branch.
+    /// (a window over them, so every child is read), or without a page or under a cursor a
+    /// subquery counts them on the index. `gate` keeps both empty but for the statement's rows of this branch.
     pub(super) fn lateral<R: Relation<Child = L>>(
         &self,
         outer: &Expr,
@@ -610,7 +610,7 @@ impl<L: Listable> ChildStatement<'_, L> {
                 window,
                 Alias::new(branch_column(self.branch, ROW_NUMBER)),
             );
-            if self.counted {
+            if self.counted && self.query.page.cursor.is_none() {
                 // Counted over every row of the parent before the limit: the rows the page
                 // is ranked from are the rows counted, read once.
                 page.expr_as(
@@ -625,23 +625,25 @@ impl<L: Listable> ChildStatement<'_, L> {
             }
             page
         });
-        // A page carries its parent's count; only a count without a page is a subquery of its own.
-        let count = (self.counted && !self.paged).then(|| {
-            let mut count = Query::select();
-            count
-                .expr_as(
-                    Expr::cust("COUNT(*)"),
-                    Alias::new(branch_column(self.branch, COUNT)),
-                )
-                .from(Alias::new(L::TABLE))
-                .cond_where(L::condition(&self.query.filter))
-                .cond_where(L::visible_to(self.caller));
-            R::scope(&mut count, &Parents::Outer(outer.clone()));
-            if let Some(gate) = gate {
-                count.and_where(gate);
-            }
-            count
-        });
+        // A page carries its parent's count; a count without a page, or under a cursor (which
+        // narrows the page's rows), is a subquery of its own.
+        let count =
+            (self.counted && (!self.paged || self.query.page.cursor.is_some())).then(|| {
+                let mut count = Query::select();
+                count
+                    .expr_as(
+                        Expr::cust("COUNT(*)"),
+                        Alias::new(branch_column(self.branch, COUNT)),
+                    )
+                    .from(Alias::new(L::TABLE))
+                    .cond_where(L::condition(&self.query.filter))
+                    .cond_where(L::visible_to(self.caller));
+                R::scope(&mut count, &Parents::Outer(outer.clone()));
+                if let Some(gate) = gate {
+                    count.and_where(gate);
+                }
+                count
+            });
         (page, count)
     }
 }

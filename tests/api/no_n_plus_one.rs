@@ -200,8 +200,10 @@ async fn nested_counts_under_a_cursor_count_every_child_of_each_parent() {
     );
     assert_eq!(generated(&paged)["totalCount"], 5);
     assert_eq!(generated(&paged)["nodes"].as_array().unwrap().len(), 2);
-    // units; the cleanroom pages past the cursor, and their counts alongside
-    assert_eq!(statements, 3);
+    // units; the cleanroom pages past the cursor, and their counts: on PostgreSQL lateral
+    // counts in the pages' statement, on SQLite a statement alongside
+    let on_postgres = crate::helpers::postgres_admin_url().is_some();
+    assert_eq!(statements, if on_postgres { 2 } else { 3 });
 }
 
 #[tokio::test]
@@ -257,6 +259,8 @@ async fn every_relation_of_a_level_is_one_statement_whatever_its_shape() {
         "{cast:?}"
     );
     // units; the level below in one statement, six branches; the aliased appointments'
-    // counts under a cursor, which its rows no longer carry, in a statement of their own
-    assert_eq!(statements, 3);
+    // counts under a cursor, which its rows no longer carry: on PostgreSQL a lateral count in
+    // that statement, on SQLite a statement of their own
+    let on_postgres = crate::helpers::postgres_admin_url().is_some();
+    assert_eq!(statements, if on_postgres { 2 } else { 3 });
 }
