@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use futures::future::try_join_all;
 use sea_orm::sea_query::{
-    Alias, Asterisk, Condition, Expr, ExprTrait, JoinType, Query, SelectStatement,
+    Alias, Asterisk, Condition, Expr, ExprTrait, Func, JoinType, Query, SelectStatement,
 };
 use sea_orm::{DbBackend, QueryResult};
 use uuid::Uuid;
@@ -77,6 +77,11 @@ pub struct Shape {
     pub first_alias: usize,
     /// Whether its references are joined in.
     pub joined: bool,
+}
+
+/// The parent of a PostgreSQL statement's row: the one column of `unnest` over the parents.
+fn parent_of_row() -> Expr {
+    Expr::col((Alias::new(PARENTS), Alias::new(PARENTS)))
 }
 
 /// A branch's part of a statement.
@@ -207,7 +212,7 @@ impl<R: Relation> Branch for RelationBranch<R> {
         };
         match backend {
             DbBackend::Postgres => {
-                let outer = Expr::col((Alias::new(PARENTS), Alias::new("column1")));
+                let outer = parent_of_row();
                 let gate = (at.branches > 1).then(|| {
                     Expr::col((Alias::new(BRANCHES), Alias::new("column1"))).eq(at.index as i64)
                 });
@@ -479,10 +484,23 @@ fn together(
     let mut select = Query::select();
     match backend {
         DbBackend::Postgres => {
-            let outer = Expr::col((Alias::new(PARENTS), Alias::new("column1")));
+            // The parents as one parameter, whatever their number: the statement's text is the
+            // same for every page size, so the driver's prepared statement and PostgreSQL's
+            // plan of it serve every request of the same shape.
+            let ids = parents
+                .iter()
+                .map(Uuid::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
             select
-                .expr_as(outer, Alias::new(PARENT_KEY))
-                .from_values(parents.iter().copied(), Alias::new(PARENTS));
+                .expr_as(parent_of_row(), Alias::new(PARENT_KEY))
+                .from_function(
+                    Func::cust("unnest").arg(Expr::cust_with_values(
+                        "string_to_array($1, ',')::uuid[]",
+                        [ids],
+                    )),
+                    Alias::new(PARENTS),
+                );
             if several {
                 select
                     .expr_as(branch_number.clone(), Alias::new(BRANCH))

@@ -173,6 +173,8 @@ pub struct TestApp {
     /// The URL the store connects to.
     pub database_url: String,
     statements: Arc<AtomicUsize>,
+    /// The text of every statement run so far, in order.
+    texts: Arc<std::sync::Mutex<Vec<String>>>,
     database: TestDatabase,
 }
 
@@ -290,8 +292,13 @@ impl TestApp {
         let mut connection = Source::connect(&url, config.pool_settings()).await.unwrap();
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
-        connection.set_metric_callback(move |_| {
+        let texts = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let recorded = texts.clone();
+        connection.set_metric_callback(move |metric| {
             counter.fetch_add(1, Ordering::SeqCst);
+            if let Ok(mut texts) = recorded.lock() {
+                texts.push(metric.statement.sql.clone());
+            }
         });
         let store = Store::single(connection);
         prepare(&store).await.unwrap();
@@ -309,6 +316,7 @@ impl TestApp {
             config,
             database_url: url,
             statements,
+            texts,
             database,
         }
     }
@@ -423,6 +431,16 @@ impl TestApp {
     /// How many SQL statements the store has run so far.
     pub fn statements(&self) -> usize {
         self.statements.load(Ordering::SeqCst)
+    }
+
+    /// The text of each SQL statement `query` runs, in order.
+    pub async fn statement_texts_for(&self, query: &str) -> Vec<String> {
+        let before = self.texts.lock().map(|t| t.len()).unwrap_or(0);
+        self.data(query).await;
+        self.texts
+            .lock()
+            .map(|t| t.iter().skip(before).cloned().collect())
+            .unwrap_or_default()
     }
 
     /// How many SQL statements `query` runs, and its whole answer.

@@ -264,3 +264,20 @@ async fn every_relation_of_a_level_is_one_statement_whatever_its_shape() {
     let on_postgres = crate::helpers::postgres_admin_url().is_some();
     assert_eq!(statements, if on_postgres { 2 } else { 3 });
 }
+
+#[tokio::test]
+async fn a_level_s_statement_is_the_same_text_whatever_the_number_of_parents_on_postgres() {
+    if crate::helpers::skip_without_postgres("statement text per number of parents") {
+        return;
+    }
+    let app = TestApp::spawn_with_generated(20).await;
+    let query = |n: usize| {
+        format!("{{ units(first: {n}) {{ nodes {{ cleanrooms(first: 2) {{ totalCount nodes {{ code }} }} people(first: 1) {{ nodes {{ name }} }} }} }} }}")
+    };
+    let seven = app.statement_texts_for(&query(7)).await;
+    let nine = app.statement_texts_for(&query(9)).await;
+    // The units, then their cleanrooms and people in one statement, the parents one parameter:
+    // the driver's prepared statement and PostgreSQL's plan serve both page sizes.
+    assert_eq!(seven.len(), 2, "{seven:#?}");
+    assert_eq!(seven, nine);
+}
