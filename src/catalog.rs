@@ -82,7 +82,8 @@ pub(crate) use for_each_kind;
 /// it ([`crate::store`]'s `lists!`); the schema writes the filter and ordering inputs and their
 /// conversion (`crate::graphql::filter`'s `inputs!`). The institution filter names the columns
 /// that place a record at an institution (any of them matches), or `appointed` for people,
-/// placed by their appointments. Each other filter is an `eq`/`in` over an enum column.
+/// placed by their appointments. Each other filter is an `eq`/`in` over an enum column. A
+/// column that is no field of the kind's row does not compile.
 macro_rules! for_each_list {
     ($callback:ident) => {
         $callback! {
@@ -190,7 +191,8 @@ pub(crate) use for_each_list;
 /// `Name: child list (how the children name their parent);`. A child names its parent
 /// in one column (`column c`), in any of several (`columns c, … of parent table`: a joint unit is a unit of
 /// both its institutions), or through its appointments (`appointed c`: the people with an
-/// appointment whose column `c` is the parent). The schema's connections name these.
+/// appointment whose column `c` is the parent). The schema's connections name these. A
+/// column that is no field of the row it is read from does not compile.
 macro_rules! for_each_relation {
     ($callback:ident) => {
         $callback! {

@@ -63,10 +63,14 @@ fn appointed_at(institutions: &Option<Vec<Uuid>>) -> Condition {
 
 /// The condition of a list's institution filter, as the catalog places its records.
 macro_rules! institution_condition {
-    ($table:expr, $institutions:expr, columns $($column:ident),+) => {
+    ($model:ty, $table:expr, $institutions:expr, columns $($column:ident),+) => {{
+        // Each column is a field of the row (checked when compiled).
+        let _columns = |row: &$model| {
+            $(let _ = &row.$column;)+
+        };
         at_institutions($table, &[$(stringify!($column)),+], $institutions)
-    };
-    ($table:expr, $institutions:expr, appointed) => {
+    }};
+    ($model:ty, $table:expr, $institutions:expr, appointed) => {
         appointed_at($institutions)
     };
 }
@@ -148,8 +152,17 @@ macro_rules! lists {
             const DEFAULT_ORDER: &'static [OrderTerm<$sort>] = &[ascending($sort::$default)];
 
             fn condition(filter: &$filter) -> Condition {
+                // Each column the filter names is a field of the row (checked when compiled).
+                let _columns = |_row: &Self::Model| {
+                    $(let _ = &_row.$field;)*
+                };
                 Condition::all()
-                    .add(institution_condition!(Self::TABLE, &filter.institutions, $($placed)+))
+                    .add(institution_condition!(
+                        Self::Model,
+                        Self::TABLE,
+                        &filter.institutions,
+                        $($placed)+
+                    ))
                     $(.add(one_of(
                         Self::TABLE,
                         stringify!($field),
@@ -187,11 +200,35 @@ macro_rules! relation_scope {
     };
 }
 
+/// The row type whose columns a relation names: the appointment for people placed by their
+/// appointments, else the child's.
+macro_rules! relation_row {
+    ($child:ty, appointed $($rest:tt)*) => {
+        appointment::Model
+    };
+    ($child:ty, $($rest:tt)*) => {
+        <$child as Kind>::Model
+    };
+}
+
+/// The columns a relation names (checked against its row type when compiled).
+macro_rules! relation_columns {
+    ($row:ident, $kind:ident $($column:ident),+ $(of $parent:ident)?) => {
+        $(let _ = &$row.$column;)+
+    };
+}
+
 /// Each relation of the catalog.
 macro_rules! relations {
     ($($(#[doc = $doc:literal])* $name:ident: $child:ident ($($how:tt)+);)*) => {$(
         $(#[doc = $doc])*
         pub struct $name;
+
+        const _: () = {
+            let _columns = |row: &relation_row!($child, $($how)+)| {
+                relation_columns!(row, $($how)+);
+            };
+        };
 
         impl Relation for $name {
             type Child = $child;
