@@ -300,6 +300,38 @@ macro_rules! object_with_connections {
             )*
         }
     };
+    // The query root's lists: a line names the field and its row type, whose filter, ordering
+    // and connection follow from it.
+    (
+        $(#[doc = $type_doc:literal])*
+        impl $type:ident {
+            lists {
+                $(
+                    $(#[doc = $doc:literal])*
+                    $name:literal $method:ident => $row:ty;
+                )*
+            }
+            $($rest:tt)*
+        }
+    ) => {
+        $crate::graphql::connection::object_with_connections! {
+            $(#[doc = $type_doc])*
+            impl $type {
+                connections {
+                    $(
+                        $(#[doc = $doc])*
+                        $name $method(
+                            <$row as $crate::graphql::filter::Listed>::Filter,
+                            <$row as $crate::graphql::filter::Listed>::Order
+                        ) -> $crate::graphql::plan::Answer<
+                            <$row as $crate::graphql::connection::Connected>::Connection,
+                        > = $crate::graphql::connection::top_level::<$row, _, _>;
+                    )*
+                }
+                $($rest)*
+            }
+        }
+    };
 }
 
 pub(crate) use object_with_connections;

@@ -3,18 +3,12 @@
 use async_graphql::{Context, ID};
 use futures::future::try_join_all;
 
-use super::connection::{limits, object_with_connections, top_level};
-use super::filter::{
-    AccreditationFilter, AccreditationOrder, CleanroomFilter, CleanroomOrder, MilestoneFilter,
-    MilestoneOrder, PersonFilter, PersonOrder, ProductFilter, ProductOrder, TrialFilter,
-    TrialOrder, UnitFilter, UnitOrder,
-};
+use super::connection::{limits, object_with_connections};
 use super::node::{parse_global_id, Node, NodeType};
 use super::plan::{self, is_planned, Answer};
 use super::{
-    record, Accreditation, AccreditationConnection, ApiError, Cleanroom, CleanroomConnection,
-    Institution, Milestone, MilestoneConnection, Person, PersonConnection, Product,
-    ProductConnection, Trial, TrialConnection, Unit, UnitConnection,
+    record, Accreditation, ApiError, Cleanroom, Institution, Milestone, Person, Product, Trial,
+    Unit,
 };
 use crate::store;
 
@@ -40,21 +34,21 @@ crate::catalog::for_each_kind!(node_by_kind);
 object_with_connections! {
     /// Read access to the records of KI and KUH around the Karolinska ATMP Center.
     impl Query {
-        connections {
+        lists {
             /// Organisational units of both institutions.
-            "units" units(UnitFilter, UnitOrder) -> Answer<UnitConnection> = top_level::<Unit, _, _>;
+            "units" units => Unit;
             /// People named in the records of either institution.
-            "people" people(PersonFilter, PersonOrder) -> Answer<PersonConnection> = top_level::<Person, _, _>;
+            "people" people => Person;
             /// Cleanrooms of the GMP and pre-GMP facilities.
-            "cleanrooms" cleanrooms(CleanroomFilter, CleanroomOrder) -> Answer<CleanroomConnection> = top_level::<Cleanroom, _, _>;
+            "cleanrooms" cleanrooms => Cleanroom;
             /// ATMP products.
-            "products" products(ProductFilter, ProductOrder) -> Answer<ProductConnection> = top_level::<Product, _, _>;
+            "products" products => Product;
             /// Clinical trials.
-            "trials" trials(TrialFilter, TrialOrder) -> Answer<TrialConnection> = top_level::<Trial, _, _>;
+            "trials" trials => Trial;
             /// Accreditations and authorisations held by units.
-            "accreditations" accreditations(AccreditationFilter, AccreditationOrder) -> Answer<AccreditationConnection> = top_level::<Accreditation, _, _>;
+            "accreditations" accreditations => Accreditation;
             /// The history timeline, oldest first by default.
-            "milestones" milestones(MilestoneFilter, MilestoneOrder) -> Answer<MilestoneConnection> = top_level::<Milestone, _, _>;
+            "milestones" milestones => Milestone;
         }
 
         /// The record with this global ID; null when none exists.
