@@ -2,10 +2,11 @@
 //! parent rows (a unit's cleanrooms and its people) is a branch of one statement per source,
 //! so that a level costs one round trip however many relations it pages.
 //!
-//! On PostgreSQL each branch is a pair of `LATERAL` subqueries per parent (its page and its
-//! count), on SQLite a window-ranked subquery; with more than one branch the parents are
-//! crossed with the branch numbers and each branch's subqueries are empty but on its own
-//! rows, so that no branch multiplies another's rows. Each branch's columns follow a marker
+//! On PostgreSQL each branch is a `LATERAL` subquery per parent (its page, carrying the
+//! parent's count; or its count alone, or beside a page under a cursor), its references joined
+//! to the page's rows; on SQLite a window-ranked subquery. With more than one branch the
+//! parents are crossed with the branch numbers and each branch's subqueries are empty but on
+//! its own rows, so that no branch multiplies another's rows. Each branch's columns follow a marker
 //! column `b<n>`, its own columns are named `b<n>_…` and its joins numbered on from the
 //! branch before, so that every branch decodes its rows by position.
 
@@ -199,11 +200,12 @@ impl<R: Relation> Branch for RelationBranch<R> {
     }
 
     fn part(&self, caller: &Caller, backend: DbBackend, parents: &[Uuid], at: &Shape) -> Part<'_> {
+        let joins: &[Join] = if at.joined { &self.joins } else { &[] };
         let statement = ChildStatement {
             caller,
             query: &self.query,
             plan: &self.plan,
-            joins: if at.joined { &self.joins } else { &[] },
+            joins,
             paged: self.paged,
             counted: self.counted_in_statement(),
             columns: self.columns,
@@ -217,11 +219,6 @@ impl<R: Relation> Branch for RelationBranch<R> {
                     Expr::col((Alias::new(BRANCHES), Alias::new("column1"))).eq(at.index as i64)
                 });
                 let (page, count) = statement.lateral::<R>(&outer, gate);
-                let joins = if at.joined && self.paged {
-                    &self.joins[..]
-                } else {
-                    &[]
-                };
                 Part::Lateral(Box::new((page, count)), joins)
             }
             _ => Part::Windowed(Box::new(statement.windowed::<R>(parents))),
@@ -349,7 +346,7 @@ impl Store {
         branches: &mut [&mut dyn Branch],
     ) -> Result<(), StoreError> {
         if parents.is_empty() || branches.is_empty() {
-            // No statement to run (and no empty `VALUES` list to write).
+            // No statement to run.
             for branch in branches.iter_mut() {
                 branch.finish(parents);
             }
