@@ -17,7 +17,9 @@
 //! and an object whose every field is skipped is `{}`.
 
 use std::any::{Any, TypeId};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use crate::store::HashMap;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 
@@ -184,7 +186,7 @@ impl<'a> Planner<'a> {
             reads: loader(ctx)?.loader(),
             limits: limits(ctx)?,
             conflict: std::cell::RefCell::new(None),
-            columns: std::cell::RefCell::new(HashMap::new()),
+            columns: std::cell::RefCell::new(HashMap::default()),
         })
     }
 
@@ -396,8 +398,8 @@ impl<'a> Planner<'a> {
             failed: None,
             query: self.list_query::<T::Table, F, O>(field)?,
             plan: ConnectionPlan::new(self, &selection_sets(fields)),
-            pages: HashMap::new(),
-            counts: HashMap::new(),
+            pages: HashMap::default(),
+            counts: HashMap::default(),
             relation: PhantomData,
         })))
     }
@@ -521,7 +523,7 @@ impl<'s> Fetch<'s> {
     fn new(reads: &'s StoreLoader, columns: HashMap<&'static str, Columns>) -> Self {
         Fetch {
             reads,
-            by_id: Mutex::new(HashMap::new()),
+            by_id: Mutex::new(HashMap::default()),
             columns,
         }
     }
@@ -541,11 +543,11 @@ impl<'s> Fetch<'s> {
         };
         let entry = by_id
             .entry(TypeId::of::<Known<T>>())
-            .or_insert_with(|| Box::new(Known::<T>::new()));
+            .or_insert_with(|| Box::new(Known::<T>::default()));
         match entry.downcast_mut::<Known<T>>() {
             Some(known) => use_known(known),
             // Unreachable: each entry is keyed by its own type.
-            None => use_known(&mut Known::<T>::new()),
+            None => use_known(&mut Known::<T>::default()),
         }
     }
 
@@ -1174,7 +1176,7 @@ impl<T: Record> ById<T> {
     fn new<'a>(planner: &Planner<'a>, sets: &[&'a SelectionSet]) -> Self {
         ById {
             plan: RecordPlan::new(planner, sets),
-            rows: HashMap::new(),
+            rows: HashMap::default(),
         }
     }
 

@@ -10,8 +10,8 @@
 //! then read their value from the request's cache. Nothing waits on a timer: a level of a query
 //! costs a turn of the task, and the load runs in the request's own task (and tracing span).
 
+use super::HashMap;
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
 use std::pin::Pin;
@@ -79,7 +79,7 @@ impl Batcher {
         Batcher {
             loader,
             clock: Arc::default(),
-            kinds: Mutex::new(HashMap::new()),
+            kinds: Mutex::new(HashMap::default()),
         }
     }
 
@@ -215,7 +215,7 @@ impl<K: Clone + Eq + Hash, V> Kind<K, V> {
 impl<K, V> Default for Kind<K, V> {
     fn default() -> Self {
         Kind {
-            slots: HashMap::new(),
+            slots: HashMap::default(),
             waiting: Vec::new(),
             registered: 0,
         }

@@ -10,7 +10,7 @@
 //! column `b<n>`, its own columns are named `b<n>_…` and its joins numbered on from the
 //! branch before, so that every branch decodes its rows by position.
 
-use std::collections::HashMap;
+use super::HashMap;
 
 use futures::future::try_join_all;
 use sea_orm::sea_query::{
@@ -154,10 +154,10 @@ impl<R: Relation> RelationBranch<R> {
             parent_at: 0,
             count_at: None,
             rank_at: 0,
-            from_source: HashMap::new(),
-            counts_from_source: HashMap::new(),
-            per_parent: HashMap::new(),
-            counts: HashMap::new(),
+            from_source: HashMap::default(),
+            counts_from_source: HashMap::default(),
+            per_parent: HashMap::default(),
+            counts: HashMap::default(),
             pages: ChildPages::default(),
         })
     }

@@ -2,8 +2,8 @@
 //! (a cleanroom's unit, that unit's institution) become `LEFT JOIN`s of the list's statement
 //! where one source holds every table, so the list and its references are one round trip.
 
+use super::HashMap;
 use std::any::Any;
-use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -46,7 +46,7 @@ impl Join {
             column,
             table: Box::new(TableOf::<L>(PhantomData)),
             below,
-            found: HashMap::new(),
+            found: HashMap::default(),
             columns,
             first: 0,
         }

@@ -3,7 +3,7 @@
 //! and counts. Each asks every source that may hold matching rows, concurrently, and merges
 //! their answers in the requested order, so callers never know how many sources there are.
 
-use std::collections::HashMap;
+use super::HashMap;
 use std::fmt::Debug;
 use std::hash::Hash;
 use std::sync::Arc;
@@ -317,7 +317,7 @@ impl Store {
                 .map(|source| source.query_all(&select)),
         )
         .await?;
-        let mut rows = HashMap::new();
+        let mut rows = HashMap::default();
         for answer in answers {
             for row in rows_of::<L::Model>(answer, columns)? {
                 rows.insert(L::id(&row), Arc::new(row));
@@ -675,8 +675,8 @@ pub struct ChildPages<M> {
 impl<M> Default for ChildPages<M> {
     fn default() -> Self {
         ChildPages {
-            pages: HashMap::new(),
-            counts: HashMap::new(),
+            pages: HashMap::default(),
+            counts: HashMap::default(),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! of a relation for one parent, or a relation's count, and its [`Load`] turns every key of
 //! that kind a request asks for at once into one statement per source.
 
-use std::collections::HashMap;
+use super::HashMap;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -70,7 +70,7 @@ impl StoreLoader {
         columns: Columns,
     ) -> Result<HashMap<Uuid, Arc<L::Model>>, StoreError> {
         if ids.is_empty() {
-            return Ok(HashMap::new());
+            return Ok(HashMap::default());
         }
         self.store.rows_by_id::<L>(&self.caller, ids, columns).await
     }
@@ -110,7 +110,7 @@ impl StoreLoader {
         filter: &<R::Child as Listable>::Filter,
     ) -> Result<HashMap<Uuid, u64>, StoreError> {
         if parents.is_empty() {
-            return Ok(HashMap::new());
+            return Ok(HashMap::default());
         }
         self.store
             .child_counts::<R>(&self.caller, parents, filter)
@@ -247,7 +247,7 @@ fn group_by<K, Q: Eq + Hash + Clone>(
     shared: impl Fn(&K) -> Q,
     parent: impl Fn(&K) -> Uuid,
 ) -> HashMap<Q, Vec<Uuid>> {
-    let mut groups: HashMap<Q, Vec<Uuid>> = HashMap::new();
+    let mut groups: HashMap<Q, Vec<Uuid>> = HashMap::default();
     for key in keys {
         groups.entry(shared(key)).or_default().push(parent(key));
     }
@@ -261,7 +261,7 @@ impl<R: Relation> Load<ChildPage<R>> for StoreLoader {
         &self,
         keys: &[ChildPage<R>],
     ) -> Result<HashMap<ChildPage<R>, Self::Value>, Arc<StoreError>> {
-        let mut pages = HashMap::new();
+        let mut pages = HashMap::default();
         for (query, parents) in group_by(keys, |k| k.query.clone(), |k| k.parent) {
             let found = self
                 .store
@@ -289,7 +289,7 @@ impl<R: Relation> Load<ChildCount<R>> for StoreLoader {
         &self,
         keys: &[ChildCount<R>],
     ) -> Result<HashMap<ChildCount<R>, u64>, Arc<StoreError>> {
-        let mut counts = HashMap::new();
+        let mut counts = HashMap::default();
         for (filter, parents) in group_by(keys, |k| k.filter.clone(), |k| k.parent) {
             let found = self
                 .store

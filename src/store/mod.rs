@@ -13,6 +13,7 @@ mod children;
 mod decode;
 mod domain;
 mod error;
+mod hash;
 mod join;
 mod list;
 mod loader;
@@ -32,6 +33,7 @@ pub use children::{Branch, RelationBranch};
 pub use decode::{Columns, Positional};
 pub use domain::*;
 pub use error::StoreError;
+pub use hash::HashMap;
 pub use join::{Join, JoinedRow};
 pub use list::{check_query, ChildPages, Kind, ListQuery, Listable, QueryOf, Relation};
 pub use loader::{
