@@ -18,8 +18,6 @@
 
 use std::any::{Any, TypeId};
 use std::collections::HashSet;
-
-use crate::store::HashMap;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 
@@ -38,7 +36,7 @@ use super::filter::{FilterInput, OrderInput};
 use super::node::{parse_global_id, write_global_id, NodeType};
 use super::{ApiError, Provenance};
 use crate::store::{
-    self, Columns, Join, JoinedRow, Kind, Listable, Page, QueryOf, Relation, StoreError,
+    self, Columns, HashMap, Join, JoinedRow, Kind, Listable, Page, QueryOf, Relation, StoreError,
     StoreLoader,
 };
 

@@ -10,7 +10,6 @@
 //! then read their value from the request's cache. Nothing waits on a timer: a level of a query
 //! costs a turn of the task, and the load runs in the request's own task (and tracing span).
 
-use super::HashMap;
 use std::any::{Any, TypeId};
 use std::future::Future;
 use std::hash::Hash;
@@ -22,7 +21,7 @@ use std::task::{Context, Poll, Waker};
 use futures::channel::oneshot;
 use futures::future::{FutureExt, Shared};
 
-use super::{StoreError, StoreLoader};
+use super::{HashMap, StoreError, StoreLoader};
 
 /// Loads the values of many keys of one kind at once.
 pub trait Load<K>: Send + Sync {
