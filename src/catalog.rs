@@ -65,11 +65,11 @@ pub(crate) use for_each_kind;
 ///
 /// ```text
 /// GraphQL type: list "noun" {
-///     filter Filter {
+///     filter Filter, ListFilter {
 ///         /// doc
 ///         institution (columns c, …) | (appointed);
 ///         /// doc
-///         column: Enum, EnumFilter;
+///         field: shape column [target];
 ///     }
 ///     order Order, OrderField, SortField default Variant {
 ///         /// doc
@@ -82,17 +82,56 @@ pub(crate) use for_each_kind;
 /// it ([`crate::store`]'s `lists!`); the schema writes the filter and ordering inputs and their
 /// conversion (`crate::graphql::filter`'s `inputs!`). The institution filter names the columns
 /// that place a record at an institution (any of them matches), or `appointed` for people,
-/// placed by their appointments. Each other filter is an `eq`/`in` over an enum column. A
-/// column that is no field of the kind's row does not compile.
+/// placed by their appointments. Each field of a filter is one of these shapes:
+///
+/// - `id id`: the record's own global ID (`eq`, `in`);
+/// - `key c`: a folded key column (names, titles): every operator folds case and diacritics;
+/// - `text c`: text as written: `eq`/`in` exact, `contains`/`startsWith` folded;
+/// - `int c`, `real c`, `date c`: numbers and dates, with ranges;
+/// - `enumeration c Input`: an enum column, matched by the enum filter `Input`;
+/// - `institution c`: a reference to an institution, matched by its code;
+/// - `one c Type`: a reference to a record of `Type`, matched by `Type`'s filter;
+/// - `many c Type`: the records of `Type` naming this one in their column `c`, matched with
+///   `some`, `every` or `none`.
+///
+/// A column that is no field of the row it is read from does not compile.
 macro_rules! for_each_list {
     ($callback:ident) => {
         $callback! {
             Unit: Units "units" {
-                filter UnitFilter {
+                filter UnitFilter, UnitListFilter {
                     /// Units of these institutions; a joint unit matches each of its institutions.
                     institution (columns institution_id, partner_institution_id);
-                    /// Units of these kinds.
-                    kind: UnitKind, UnitKindFilter;
+                    /// The unit's ID.
+                    id: id id;
+                    /// The unit's name, folded for case and diacritics.
+                    name: key name_key;
+                    /// The short name, such as `CAST` or `Vecura`.
+                    short_name: text short_name;
+                    /// The kind of unit.
+                    kind: enumeration kind UnitKindFilter;
+                    /// The campus.
+                    campus: text campus;
+                    /// The city.
+                    city: text city;
+                    /// The year the unit was established.
+                    established_year: int established_year;
+                    /// The unit it belongs to.
+                    parent: one parent_id Unit;
+                    /// The units directly below it.
+                    children: many parent_id Unit;
+                    /// Its appointments.
+                    appointments: many unit_id Appointment;
+                    /// Its cleanrooms.
+                    cleanrooms: many unit_id Cleanroom;
+                    /// The products it develops.
+                    products: many unit_id Product;
+                    /// The trials whose product it manufactures.
+                    trials_manufactured: many manufacturing_unit_id Trial;
+                    /// The accreditations it holds.
+                    accreditations: many unit_id Accreditation;
+                    /// Its milestones.
+                    milestones: many unit_id Milestone;
                 }
                 order UnitOrder, UnitOrderField, UnitField default Name {
                     /// By name, ignoring case and diacritics.
@@ -102,9 +141,24 @@ macro_rules! for_each_list {
                 }
             }
             Person: People "people" {
-                filter PersonFilter {
+                filter PersonFilter, PersonListFilter {
                     /// People with an appointment at these institutions.
                     institution (appointed);
+                    /// The person's ID.
+                    id: id id;
+                    /// The name as "family given", folded for case and diacritics: `sallberg`
+                    /// finds Sällberg.
+                    name: key name_key;
+                    /// The given name.
+                    given_name: text given_name;
+                    /// The family name.
+                    family_name: text family_name;
+                    /// The ORCID iD, such as `0000-0002-1825-0097`.
+                    orcid: text orcid;
+                    /// The person's appointments.
+                    appointments: many person_id Appointment;
+                    /// The trials the person leads as principal investigator.
+                    trials_led: many principal_investigator_id Trial;
                 }
                 order PersonOrder, PersonOrderField, PersonField default Name {
                     /// By family name, then given name, ignoring case and diacritics.
@@ -112,11 +166,25 @@ macro_rules! for_each_list {
                 }
             }
             Appointment: Appointments "appointments" {
-                filter AppointmentFilter {
+                filter AppointmentFilter, AppointmentListFilter {
                     /// Appointments at these institutions.
                     institution (columns institution_id);
-                    /// Appointments with these roles.
-                    role: AppointmentRole, AppointmentRoleFilter;
+                    /// The appointment's ID.
+                    id: id id;
+                    /// The title held.
+                    title: text title;
+                    /// The role.
+                    role: enumeration role AppointmentRoleFilter;
+                    /// The area of responsibility.
+                    area: text area;
+                    /// The year it began.
+                    start_year: int start_year;
+                    /// The year it ended.
+                    end_year: int end_year;
+                    /// The person appointed.
+                    person: one person_id Person;
+                    /// The unit of the appointment.
+                    unit: one unit_id Unit;
                 }
                 order AppointmentOrder, AppointmentOrderField, AppointmentField default Rank {
                     /// In the order the source lists them.
@@ -124,13 +192,29 @@ macro_rules! for_each_list {
                 }
             }
             Cleanroom: Cleanrooms "cleanrooms" {
-                filter CleanroomFilter {
+                filter CleanroomFilter, CleanroomListFilter {
                     /// Cleanrooms of these institutions.
                     institution (columns institution_id);
-                    /// Cleanrooms of these grades.
-                    grade: GmpGrade, GmpGradeFilter;
-                    /// Cleanrooms under these regimes.
-                    regime: CleanroomRegime, CleanroomRegimeFilter;
+                    /// The cleanroom's ID.
+                    id: id id;
+                    /// The room code.
+                    code: text code;
+                    /// The room's name.
+                    name: text name;
+                    /// The regime: GMP or pre-GMP.
+                    regime: enumeration regime CleanroomRegimeFilter;
+                    /// The EU GMP grade.
+                    grade: enumeration grade GmpGradeFilter;
+                    /// The status.
+                    status: enumeration status CleanroomStatusFilter;
+                    /// The floor area in m².
+                    area_m2: real area_m2;
+                    /// The date of its last qualification.
+                    qualified_on: date qualified_on;
+                    /// What the room is used for.
+                    intended_use: text intended_use;
+                    /// The facility the room belongs to.
+                    unit: one unit_id Unit;
                 }
                 order CleanroomOrder, CleanroomOrderField, CleanroomField default Code {
                     /// By room code.
@@ -138,11 +222,23 @@ macro_rules! for_each_list {
                 }
             }
             Product: Products "products" {
-                filter ProductFilter {
+                filter ProductFilter, ProductListFilter {
                     /// Products of these institutions.
                     institution (columns institution_id);
-                    /// Products of these ATMP classes.
-                    atmp_class: AtmpClass, AtmpClassFilter;
+                    /// The product's ID.
+                    id: id id;
+                    /// The product's name, folded for case and diacritics.
+                    name: key name_key;
+                    /// The ATMP class.
+                    atmp_class: enumeration atmp_class AtmpClassFilter;
+                    /// The stage of development.
+                    stage: enumeration stage ProductStageFilter;
+                    /// The first year it is recorded.
+                    first_year: int first_year;
+                    /// The unit developing it.
+                    developing_unit: one unit_id Unit;
+                    /// Its trials.
+                    trials: many product_id Trial;
                 }
                 order ProductOrder, ProductOrderField, ProductField default Name {
                     /// By name, ignoring case and diacritics.
@@ -150,11 +246,35 @@ macro_rules! for_each_list {
                 }
             }
             Trial: Trials "trials" {
-                filter TrialFilter {
+                filter TrialFilter, TrialListFilter {
                     /// Trials in the records of these institutions.
                     institution (columns institution_id);
-                    /// Trials with these statuses.
-                    status: TrialStatus, TrialStatusFilter;
+                    /// The trial's ID.
+                    id: id id;
+                    /// The title, folded for case and diacritics.
+                    title: key title_key;
+                    /// The EU CT number.
+                    eu_ct_number: text eu_ct_number;
+                    /// The EudraCT number.
+                    eudract_number: text eudract_number;
+                    /// The NCT number.
+                    nct_number: text nct_number;
+                    /// The phase.
+                    phase: enumeration phase TrialPhaseFilter;
+                    /// The status.
+                    status: enumeration status TrialStatusFilter;
+                    /// The year it started.
+                    start_year: int start_year;
+                    /// The year it ended.
+                    end_year: int end_year;
+                    /// The sponsoring institution.
+                    sponsor: institution sponsor_institution_id;
+                    /// The principal investigator.
+                    principal_investigator: one principal_investigator_id Person;
+                    /// The product under trial.
+                    product: one product_id Product;
+                    /// The unit manufacturing the product.
+                    manufacturing_unit: one manufacturing_unit_id Unit;
                 }
                 order TrialOrder, TrialOrderField, TrialField default Title {
                     /// By title, ignoring case and diacritics.
@@ -162,9 +282,19 @@ macro_rules! for_each_list {
                 }
             }
             Accreditation: Accreditations "accreditations" {
-                filter AccreditationFilter {
+                filter AccreditationFilter, AccreditationListFilter {
                     /// Accreditations held in these institutions.
                     institution (columns institution_id);
+                    /// The accreditation's ID.
+                    id: id id;
+                    /// The scheme.
+                    scheme: enumeration scheme AccreditationSchemeFilter;
+                    /// The accrediting authority.
+                    authority: text authority;
+                    /// The year it was first granted.
+                    since_year: int since_year;
+                    /// The unit holding it.
+                    unit: one unit_id Unit;
                 }
                 order AccreditationOrder, AccreditationOrderField, AccreditationField default Scheme {
                     /// By scheme.
@@ -172,9 +302,17 @@ macro_rules! for_each_list {
                 }
             }
             Milestone: Milestones "milestones" {
-                filter MilestoneFilter {
+                filter MilestoneFilter, MilestoneListFilter {
                     /// Milestones of these institutions.
                     institution (columns institution_id);
+                    /// The milestone's ID.
+                    id: id id;
+                    /// The year.
+                    year: int year;
+                    /// The title.
+                    title: text title;
+                    /// The unit it concerns.
+                    unit: one unit_id Unit;
                 }
                 order MilestoneOrder, MilestoneOrderField, MilestoneField default Year {
                     /// By year.

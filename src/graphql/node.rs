@@ -37,7 +37,7 @@ macro_rules! node_types {
 crate::catalog::for_each_kind!(node_types);
 
 impl NodeType {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         TYPES
             .iter()
             .find(|(t, _)| *t == self)

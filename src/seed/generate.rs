@@ -2,8 +2,8 @@
 //! `GENERATED`, and hung on the seeded institutions so every relation has rows to walk.
 
 use entities::enums::{
-    AppointmentRole, AtmpClass, CleanroomRegime, GmpGrade, Provenance, TrialPhase, TrialStatus,
-    UnitKind,
+    AppointmentRole, AtmpClass, CleanroomRegime, CleanroomStatus, GmpGrade, Provenance, TrialPhase,
+    TrialStatus, UnitKind,
 };
 use entities::{appointment, cleanroom, milestone, person, product, trial, unit};
 
@@ -29,6 +29,12 @@ pub fn generate(options: GenerateOptions) -> Dataset {
         natural_id(RecordKind::Institution, "KUH"),
     ];
     let grades = [GmpGrade::A, GmpGrade::B, GmpGrade::C, GmpGrade::D];
+    // Some rooms are without a status or a qualification date, so filters meet nulls.
+    let statuses = [
+        Some(CleanroomStatus::Qualified),
+        Some(CleanroomStatus::InQualification),
+        None,
+    ];
     let mut data = Dataset {
         source: "the data generator".to_owned(),
         ..Dataset::default()
@@ -64,9 +70,17 @@ pub fn generate(options: GenerateOptions) -> Dataset {
                 name: None,
                 regime: CleanroomRegime::Gmp,
                 grade: Some(grades[(u + c) % 4]),
-                status: None,
+                status: statuses[(u + c) % statuses.len()],
                 area_m2: Some(20.0 + c as f64),
-                qualified_on: None,
+                qualified_on: (c % 2 == 0)
+                    .then(|| {
+                        chrono::NaiveDate::from_ymd_opt(
+                            2020 + (u % 5) as i32,
+                            1 + (c % 12) as u32,
+                            1,
+                        )
+                    })
+                    .flatten(),
                 intended_use: None,
                 provenance: Provenance::Generated,
                 sample_fields: String::new(),

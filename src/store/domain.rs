@@ -2,9 +2,6 @@
 //! ([`crate::catalog`]): its filter and how it becomes SQL, its sortable fields and default
 //! order, and the relations listed per parent.
 
-use entities::enums::{
-    AppointmentRole, AtmpClass, CleanroomRegime, GmpGrade, TrialStatus, UnitKind,
-};
 use entities::{
     accreditation, appointment, cleanroom, institution, milestone, person, product, trial, unit,
 };
@@ -12,6 +9,7 @@ use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, Query, Sel
 use sea_orm::ActiveEnum;
 use uuid::Uuid;
 
+use super::filter::{Predicate, Quantifier, Scalar, Test, TextMatch};
 use super::list::{column, scope_by_column, Kind, Listable, Parents, Relation};
 use super::page::{SortField, SortKind, SortValue};
 use super::{OrderTerm, SortDirection};
@@ -23,55 +21,51 @@ const fn ascending<F>(field: F) -> OrderTerm<F> {
     }
 }
 
-/// `column IN (values)`, or no restriction when the filter leaves it open.
-fn one_of<T>(table: &'static str, name: &'static str, values: Option<Vec<T>>) -> Condition
-where
-    T: Into<sea_orm::Value>,
-{
-    match values {
-        Some(values) => Condition::all().add(column(table, name).is_in(values)),
-        None => Condition::all(),
+/// Rows placed at any of `institutions` by any of `columns`.
+fn at_institutions(columns: &[&'static str], institutions: &[Uuid]) -> Predicate {
+    let ids: Vec<Scalar> = institutions.iter().copied().map(Scalar::Uuid).collect();
+    Predicate::Any(
+        columns
+            .iter()
+            .map(|name| Predicate::Column {
+                column: name,
+                text: TextMatch::Exact,
+                test: Test::In(ids.clone()),
+            })
+            .collect(),
+    )
+}
+
+/// People with an appointment at any of `institutions`.
+fn appointed_at(institutions: &[Uuid]) -> Predicate {
+    Predicate::Children {
+        table: <Appointments as Kind>::TABLE,
+        column: "person_id",
+        quantifier: Quantifier::Some,
+        predicate: Box::new(at_institutions(&["institution_id"], institutions)),
     }
 }
 
-/// Rows placed at any of `institutions` by any of `columns`, or every row when open.
-fn at_institutions(
-    table: &'static str,
-    columns: &[&'static str],
-    institutions: &Option<Vec<Uuid>>,
-) -> Condition {
-    let Some(ids) = institutions else {
-        return Condition::all();
-    };
-    columns.iter().fold(Condition::any(), |any, name| {
-        any.add(column(table, name).is_in(ids.iter().copied()))
-    })
-}
-
-/// People with an appointment at any of `institutions`, or everyone when open.
-fn appointed_at(institutions: &Option<Vec<Uuid>>) -> Condition {
-    let Some(ids) = institutions else {
-        return Condition::all();
-    };
-    let mut appointed = Query::select();
-    appointed
-        .column((Alias::new("appointment"), Alias::new("person_id")))
-        .from(Alias::new("appointment"))
-        .and_where(column("appointment", "institution_id").is_in(ids.iter().copied()));
-    Condition::all().add(column("person", "id").in_subquery(appointed))
-}
-
-/// The condition of a list's institution filter, as the catalog places its records.
-macro_rules! institution_condition {
-    ($model:ty, $table:expr, $institutions:expr, columns $($column:ident),+) => {{
+/// Where a list's records are placed at an institution, as the catalog says.
+macro_rules! institution_placement {
+    ($model:ty, $institutions:expr, columns $($column:ident),+) => {{
         // Each column is a field of the row (checked when compiled).
         let _columns = |row: &$model| {
             $(let _ = &row.$column;)+
         };
-        at_institutions($table, &[$(stringify!($column)),+], $institutions)
+        at_institutions(&[$(stringify!($column)),+], $institutions)
     }};
-    ($model:ty, $table:expr, $institutions:expr, appointed) => {
+    ($model:ty, $institutions:expr, appointed) => {
         appointed_at($institutions)
+    };
+}
+
+/// Checks, when compiled, that a filter field's column is a field of the row; the children of
+/// a `many` field are checked where their filter is written.
+macro_rules! filter_column {
+    ($row:ident, many $column:ident) => {};
+    ($row:ident, $shape:ident $column:ident) => {
+        let _ = &$row.$column;
     };
 }
 
@@ -103,21 +97,22 @@ macro_rules! sort_kind {
 /// Each list of the catalog: its filter, its condition, its sort fields and its default order.
 macro_rules! lists {
     ($($kind:ident: $list:ident $noun:literal {
-        filter $filter:ident {
+        filter $filter:ident, $many:ident {
             $(#[doc = $institution_doc:literal])*
             institution ($($placed:tt)+);
-            $($(#[doc = $field_doc:literal])* $field:ident: $enum:ident, $input:ident;)*
+            $($(#[doc = $field_doc:literal])* $field:ident: $shape:ident $column:ident $($target:ident)?;)*
         }
         order $order:ident, $order_field:ident, $sort:ident default $default:ident {
-            $($(#[doc = $sort_doc:literal])* $variant:ident: $label:literal, $column:ident, $sort_kind:ident;)+
+            $($(#[doc = $sort_doc:literal])* $variant:ident: $label:literal, $sort_column:ident, $sort_kind:ident;)+
         }
     })*) => {$(
-        #[doc = concat!("Which ", $noun, " to list.")]
+        #[doc = concat!("Which ", $noun, " to list: those of some institutions (only the sources holding them are asked), and those matching a predicate.")]
         #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
         pub struct $filter {
             $(#[doc = $institution_doc])*
             pub institutions: Option<Vec<Uuid>>,
-            $($(#[doc = $field_doc])* pub $field: Option<Vec<$enum>>,)*
+            /// The rows' other tests, on this table's columns.
+            pub predicate: Predicate,
         }
 
         #[doc = concat!("What ", $noun, " can be ordered by.")]
@@ -134,7 +129,7 @@ macro_rules! lists {
             }
 
             fn column(self) -> &'static str {
-                match self { $($sort::$variant => stringify!($column),)+ }
+                match self { $($sort::$variant => stringify!($sort_column),)+ }
             }
 
             fn kind(self) -> SortKind {
@@ -142,7 +137,7 @@ macro_rules! lists {
             }
 
             fn value(self, row: &Self::Model) -> SortValue {
-                match self { $($sort::$variant => sort_value!($sort_kind, row.$column),)+ }
+                match self { $($sort::$variant => sort_value!($sort_kind, row.$sort_column),)+ }
             }
         }
 
@@ -154,22 +149,20 @@ macro_rules! lists {
             fn condition(filter: &$filter) -> Condition {
                 // Each column the filter names is a field of the row (checked when compiled).
                 let _columns = |_row: &Self::Model| {
-                    $(let _ = &_row.$field;)*
+                    $(filter_column!(_row, $shape $column);)*
                 };
+                let placed = match &filter.institutions {
+                    Some(ids) => Self::placed_at(ids).condition(Self::TABLE),
+                    None => Condition::all(),
+                };
+                // Both hold: `placed` may itself be an `any`, which `add` would extend.
                 Condition::all()
-                    .add(institution_condition!(
-                        Self::Model,
-                        Self::TABLE,
-                        &filter.institutions,
-                        $($placed)+
-                    ))
-                    $(.add(one_of(
-                        Self::TABLE,
-                        stringify!($field),
-                        filter.$field.as_ref().map(|values| {
-                            values.iter().map(ActiveEnum::to_value).collect::<Vec<_>>()
-                        }),
-                    )))*
+                    .add(placed)
+                    .add(filter.predicate.condition(Self::TABLE))
+            }
+
+            fn placed_at(institutions: &[Uuid]) -> Predicate {
+                institution_placement!(Self::Model, institutions, $($placed)+)
             }
 
             fn institutions(filter: &$filter) -> Option<&[Uuid]> {
@@ -324,6 +317,10 @@ impl Listable for Institutions {
 
     fn condition(_filter: &InstitutionFilter) -> Condition {
         Condition::all()
+    }
+
+    fn placed_at(institutions: &[Uuid]) -> Predicate {
+        at_institutions(&["id"], institutions)
     }
 
     fn institutions(_filter: &InstitutionFilter) -> Option<&[Uuid]> {

@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use super::children::RelationBranch;
 use super::decode::{Columns, Positional};
+use super::filter::Predicate;
 use super::join::{add_joins, locate_joins, open_to, read_joins, Join};
 use super::page::{check_cursor, ordering_signature, Cursor, SortDirection, SortField, SortValue};
 use super::{Caller, OrderTerm, Page, PageRequest, Source, Store, StoreError};
@@ -45,6 +46,9 @@ pub trait Listable: Kind {
     const DEFAULT_ORDER: &'static [OrderTerm<Self::Field>];
     /// The filter as a SQL condition on this table.
     fn condition(filter: &Self::Filter) -> Condition;
+    /// The rows placed at any of these institutions, as a predicate (for a filter nested in
+    /// another, which cannot narrow the sources asked).
+    fn placed_at(institutions: &[Uuid]) -> Predicate;
     /// The institutions the filter is limited to, if any: only sources holding them are asked.
     fn institutions(filter: &Self::Filter) -> Option<&[Uuid]>;
     /// The rows `caller` may see. Every row is public until access rules arrive.

@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod examples;
+mod filters;
 mod fuzz;
 mod helpers;
 mod http;

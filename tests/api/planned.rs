@@ -147,7 +147,7 @@ async fn every_readme_example_is_answered_as_field_by_field() {
         let answer = assert_same_answer(&app, &query, json!({})).await;
         assert!(answer.body.get("errors").is_none(), "{path:?}: {answer:?}");
     }
-    assert_eq!(paths.len(), 8);
+    assert!(paths.len() >= 10, "{paths:?}");
 }
 
 #[tokio::test]
