@@ -73,7 +73,7 @@ pub(crate) use for_each_kind;
 ///     }
 ///     order Order, OrderField, SortField default Variant {
 ///         /// doc
-///         Variant: "CURSOR NAME", column, Text | Enum | Int;
+///         Variant: "CURSOR NAME", column, Text | Enum | Int | OptText | OptEnum | OptInt | OptReal | OptDate;
 ///     }
 /// }
 /// ```
@@ -93,6 +93,11 @@ pub(crate) use for_each_kind;
 /// - `one c Type`: a reference to a record of `Type`, matched by `Type`'s filter;
 /// - `many c Type`: the records of `Type` naming this one in their column `c`, matched with
 ///   `some`, `every` or `none`.
+///
+/// A sort field's kind says what its column holds; `Opt…` marks a nullable column, whose
+/// missing values sort after every value (last ascending, first descending) on both engines.
+/// Text sorts byte by byte on both (the migrations give PostgreSQL's sorted text columns the
+/// `C` collation); enums sort by their name.
 ///
 /// A column that is no field of the row it is read from does not compile.
 macro_rules! for_each_list {
@@ -138,6 +143,12 @@ macro_rules! for_each_list {
                     Name: "NAME", name_key, Text;
                     /// By kind of unit.
                     Kind: "KIND", kind, Enum;
+                    /// By short name, as written.
+                    ShortName: "SHORT_NAME", short_name, OptText;
+                    /// By the year established.
+                    EstablishedYear: "ESTABLISHED_YEAR", established_year, OptInt;
+                    /// By city.
+                    City: "CITY", city, OptText;
                 }
             }
             Person: People "people" {
@@ -163,6 +174,8 @@ macro_rules! for_each_list {
                 order PersonOrder, PersonOrderField, PersonField default Name {
                     /// By family name, then given name, ignoring case and diacritics.
                     Name: "NAME", name_key, Text;
+                    /// By given name, as written.
+                    GivenName: "GIVEN_NAME", given_name, Text;
                 }
             }
             Appointment: Appointments "appointments" {
@@ -189,6 +202,14 @@ macro_rules! for_each_list {
                 order AppointmentOrder, AppointmentOrderField, AppointmentField default Rank {
                     /// In the order the source lists them.
                     Rank: "RANK", rank, Int;
+                    /// By title, as written.
+                    Title: "TITLE", title, Text;
+                    /// By role.
+                    Role: "ROLE", role, Enum;
+                    /// By the year it began.
+                    StartYear: "START_YEAR", start_year, OptInt;
+                    /// By the year it ended.
+                    EndYear: "END_YEAR", end_year, OptInt;
                 }
             }
             Cleanroom: Cleanrooms "cleanrooms" {
@@ -219,6 +240,18 @@ macro_rules! for_each_list {
                 order CleanroomOrder, CleanroomOrderField, CleanroomField default Code {
                     /// By room code.
                     Code: "CODE", code, Text;
+                    /// By name, as written.
+                    Name: "NAME", name, OptText;
+                    /// By regime.
+                    Regime: "REGIME", regime, Enum;
+                    /// By EU GMP grade, A first.
+                    Grade: "GRADE", grade, OptEnum;
+                    /// By status.
+                    Status: "STATUS", status, OptEnum;
+                    /// By floor area.
+                    AreaM2: "AREA_M2", area_m2, OptReal;
+                    /// By the date of its last qualification.
+                    QualifiedOn: "QUALIFIED_ON", qualified_on, OptDate;
                 }
             }
             Product: Products "products" {
@@ -243,6 +276,12 @@ macro_rules! for_each_list {
                 order ProductOrder, ProductOrderField, ProductField default Name {
                     /// By name, ignoring case and diacritics.
                     Name: "NAME", name_key, Text;
+                    /// By ATMP class.
+                    AtmpClass: "ATMP_CLASS", atmp_class, Enum;
+                    /// By stage of development.
+                    Stage: "STAGE", stage, OptEnum;
+                    /// By the first year recorded.
+                    FirstYear: "FIRST_YEAR", first_year, OptInt;
                 }
             }
             Trial: Trials "trials" {
@@ -279,6 +318,14 @@ macro_rules! for_each_list {
                 order TrialOrder, TrialOrderField, TrialField default Title {
                     /// By title, ignoring case and diacritics.
                     Title: "TITLE", title_key, Text;
+                    /// By phase.
+                    Phase: "PHASE", phase, OptEnum;
+                    /// By status.
+                    Status: "STATUS", status, OptEnum;
+                    /// By the year it started.
+                    StartYear: "START_YEAR", start_year, OptInt;
+                    /// By the year it ended.
+                    EndYear: "END_YEAR", end_year, OptInt;
                 }
             }
             Accreditation: Accreditations "accreditations" {
@@ -299,6 +346,8 @@ macro_rules! for_each_list {
                 order AccreditationOrder, AccreditationOrderField, AccreditationField default Scheme {
                     /// By scheme.
                     Scheme: "SCHEME", scheme, Enum;
+                    /// By the year first granted.
+                    SinceYear: "SINCE_YEAR", since_year, OptInt;
                 }
             }
             Milestone: Milestones "milestones" {
@@ -317,6 +366,8 @@ macro_rules! for_each_list {
                 order MilestoneOrder, MilestoneOrderField, MilestoneField default Year {
                     /// By year.
                     Year: "YEAR", year, Int;
+                    /// By title, as written.
+                    Title: "TITLE", title, Text;
                 }
             }
         }

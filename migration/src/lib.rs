@@ -18,6 +18,7 @@ mod m20261126_000006_create_product;
 mod m20261126_000007_create_trial;
 mod m20261126_000008_create_accreditation;
 mod m20261126_000009_create_milestone;
+mod m20261202_000010_index_sort_columns;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_create_trial::Migration),
             Box::new(m20261126_000008_create_accreditation::Migration),
             Box::new(m20261126_000009_create_milestone::Migration),
+            Box::new(m20261202_000010_index_sort_columns::Migration),
         ]
     }
 }

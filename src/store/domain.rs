@@ -9,7 +9,7 @@ use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, Query, Sel
 use sea_orm::ActiveEnum;
 use uuid::Uuid;
 
-use super::filter::{Predicate, Quantifier, Scalar, Test, TextMatch};
+use super::filter::{Predicate, Quantifier, Real, Scalar, Test, TextMatch};
 use super::list::{column, scope_by_column, Kind, Listable, Parents, Relation};
 use super::page::{SortField, SortKind, SortValue};
 use super::{OrderTerm, SortDirection};
@@ -69,7 +69,7 @@ macro_rules! filter_column {
     };
 }
 
-/// What a sort field's kind of column reads as in a cursor.
+/// What a sort field's kind of column reads as in a cursor (`Opt…`: a nullable column).
 macro_rules! sort_value {
     (Text, $value:expr) => {
         SortValue::Text($value.clone())
@@ -80,17 +80,54 @@ macro_rules! sort_value {
     (Int, $value:expr) => {
         SortValue::Int($value.into())
     };
+    (OptText, $value:expr) => {
+        $value
+            .as_ref()
+            .map_or(SortValue::Null, |v| SortValue::Text(v.clone()))
+    };
+    (OptEnum, $value:expr) => {
+        $value
+            .as_ref()
+            .map_or(SortValue::Null, |v| SortValue::Text(v.to_value()))
+    };
+    (OptInt, $value:expr) => {
+        $value.map_or(SortValue::Null, |v| SortValue::Int(v.into()))
+    };
+    (OptReal, $value:expr) => {
+        $value
+            .and_then(Real::new)
+            .map_or(SortValue::Null, SortValue::Real)
+    };
+    (OptDate, $value:expr) => {
+        $value.map_or(SortValue::Null, SortValue::Date)
+    };
 }
 
+/// The kind of value a sort field's column holds, and whether it may be null.
 macro_rules! sort_kind {
     (Text) => {
-        SortKind::Text
+        (SortKind::Text, false)
     };
     (Enum) => {
-        SortKind::Text
+        (SortKind::Text, false)
     };
     (Int) => {
-        SortKind::Int
+        (SortKind::Int, false)
+    };
+    (OptText) => {
+        (SortKind::Text, true)
+    };
+    (OptEnum) => {
+        (SortKind::Text, true)
+    };
+    (OptInt) => {
+        (SortKind::Int, true)
+    };
+    (OptReal) => {
+        (SortKind::Real, true)
+    };
+    (OptDate) => {
+        (SortKind::Date, true)
     };
 }
 
@@ -133,7 +170,11 @@ macro_rules! lists {
             }
 
             fn kind(self) -> SortKind {
-                match self { $($sort::$variant => sort_kind!($sort_kind),)+ }
+                match self { $($sort::$variant => sort_kind!($sort_kind).0,)+ }
+            }
+
+            fn nullable(self) -> bool {
+                match self { $($sort::$variant => sort_kind!($sort_kind).1,)+ }
             }
 
             fn value(self, row: &Self::Model) -> SortValue {
@@ -302,6 +343,10 @@ impl SortField for InstitutionField {
 
     fn kind(self) -> SortKind {
         SortKind::Text
+    }
+
+    fn nullable(self) -> bool {
+        false
     }
 
     fn value(self, row: &institution::Model) -> SortValue {

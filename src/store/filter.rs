@@ -114,13 +114,19 @@ impl Scalar {
 }
 
 /// A finite floating-point value, comparable and hashable by its bits.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct Real(f64);
 
 impl Real {
     /// The value, if finite (GraphQL floats always are).
     pub fn new(value: f64) -> Option<Self> {
         value.is_finite().then_some(Real(value))
+    }
+
+    /// The value.
+    pub fn get(self) -> f64 {
+        self.0
     }
 }
 

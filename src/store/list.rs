@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use futures::future::try_join_all;
 use sea_orm::sea_query::{
-    Alias, Asterisk, Condition, Expr, ExprTrait, Order, OverStatement, Query, SelectStatement,
-    Value, WindowStatement,
+    Alias, Asterisk, Condition, Expr, ExprTrait, NullOrdering, Order, OverStatement, Query,
+    SelectStatement, Value, WindowStatement,
 };
 use sea_orm::{ConnectionTrait, EntityTrait};
 use uuid::Uuid;
@@ -20,7 +20,10 @@ use super::children::RelationBranch;
 use super::decode::{Columns, Positional};
 use super::filter::Predicate;
 use super::join::{add_joins, locate_joins, open_to, read_joins, Join};
-use super::page::{check_cursor, ordering_signature, Cursor, SortDirection, SortField, SortValue};
+use super::page::{
+    check_cursor, filter_fingerprint, ordering_signature, Cursor, SortDirection, SortField,
+    SortValue,
+};
 use super::{Caller, OrderTerm, Page, PageRequest, Source, Store, StoreError};
 
 /// The table of a record kind of the catalog: its entity, its rows, its name and its key.
@@ -98,6 +101,77 @@ fn sql_value(value: &SortValue) -> Value {
         SortValue::Int(v) => (*v).into(),
         SortValue::Text(v) => v.clone().into(),
         SortValue::Uuid(v) => (*v).into(),
+        SortValue::Real(v) => v.get().into(),
+        SortValue::Date(v) => (*v).into(),
+        // Never compared: a missing value is matched with `IS NULL`.
+        SortValue::Null => Value::Int(None),
+    }
+}
+
+/// One key of the order rows are fetched in.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct FetchKey {
+    column: &'static str,
+    direction: SortDirection,
+    /// Whether the column may be null; a missing value sorts after every value.
+    nullable: bool,
+}
+
+impl FetchKey {
+    /// The key's place in an `ORDER BY`: a missing value last ascending, first descending,
+    /// said outright because SQLite and PostgreSQL default to opposite ends.
+    fn order_by(&self, table: &'static str) -> (Expr, Order, Option<NullOrdering>) {
+        let nulls = self.nullable.then_some(match self.direction {
+            SortDirection::Ascending => NullOrdering::Last,
+            SortDirection::Descending => NullOrdering::First,
+        });
+        (column(table, self.column), sql_order(self.direction), nulls)
+    }
+
+    /// The rows whose key equals `value`.
+    fn equal(&self, table: &'static str, value: &SortValue) -> Condition {
+        let key = column(table, self.column);
+        Condition::all().add(match value {
+            SortValue::Null => key.is_null(),
+            value => key.eq(sql_value(value)),
+        })
+    }
+
+    /// The rows whose key comes after `value` in fetch order.
+    fn beyond(&self, table: &'static str, value: &SortValue) -> Condition {
+        let key = column(table, self.column);
+        match (self.direction, value) {
+            // Nothing sorts after a missing value.
+            (SortDirection::Ascending, SortValue::Null) => Condition::all().add(Expr::val(1).eq(0)),
+            (SortDirection::Ascending, value) if self.nullable => Condition::any()
+                .add(key.clone().gt(sql_value(value)))
+                .add(key.is_null()),
+            (SortDirection::Ascending, value) => Condition::all().add(key.gt(sql_value(value))),
+            (SortDirection::Descending, SortValue::Null) => Condition::all().add(key.is_not_null()),
+            (SortDirection::Descending, value) => Condition::all().add(key.lt(sql_value(value))),
+        }
+    }
+
+    /// The rows at or after `value` in fetch order, when that is a bound an index can seek.
+    fn seek(&self, table: &'static str, value: &SortValue) -> Option<Condition> {
+        let key = column(table, self.column);
+        match (self.direction, value) {
+            (SortDirection::Ascending, SortValue::Null) => {
+                Some(Condition::all().add(key.is_null()))
+            }
+            (SortDirection::Ascending, value) if self.nullable => Some(
+                Condition::any()
+                    .add(key.clone().gte(sql_value(value)))
+                    .add(key.is_null()),
+            ),
+            (SortDirection::Ascending, value) => {
+                Some(Condition::all().add(key.gte(sql_value(value))))
+            }
+            (SortDirection::Descending, SortValue::Null) => None,
+            (SortDirection::Descending, value) => {
+                Some(Condition::all().add(key.lte(sql_value(value))))
+            }
+        }
     }
 }
 
@@ -105,6 +179,8 @@ fn sql_value(value: &SortValue) -> Value {
 pub(super) struct Plan<L: Listable> {
     terms: Vec<OrderTerm<L::Field>>,
     signature: String,
+    /// The fingerprint of the query's filter, which its cursors carry.
+    filter: u64,
     page: PageRequest,
 }
 
@@ -115,23 +191,41 @@ impl<L: Listable> Plan<L> {
         } else {
             query.order.clone()
         };
+        let filter = filter_fingerprint(&query.filter);
         if let Some(cursor) = &query.page.cursor {
-            check_cursor(cursor, &terms)?;
+            check_cursor(cursor, &terms, filter)?;
         }
         Ok(Plan {
             signature: ordering_signature(&terms),
             terms,
+            filter,
             page: query.page.clone(),
         })
     }
 
-    /// The columns and directions the rows are fetched in (reversed for `last`).
-    fn fetch_order(&self) -> Vec<(&'static str, SortDirection)> {
+    /// The keys the rows are fetched in (directions reversed for `last`).
+    fn fetch_order(&self) -> Vec<FetchKey> {
+        let id = FetchKey {
+            column: "id",
+            direction: SortDirection::Ascending,
+            nullable: false,
+        };
         self.terms
             .iter()
-            .map(|t| (t.field.column(), t.direction))
-            .chain([("id", SortDirection::Ascending)])
-            .map(|(c, d)| (c, if self.page.backward { d.reversed() } else { d }))
+            .map(|t| FetchKey {
+                column: t.field.column(),
+                direction: t.direction,
+                nullable: t.field.nullable(),
+            })
+            .chain([id])
+            .map(|key| FetchKey {
+                direction: if self.page.backward {
+                    key.direction.reversed()
+                } else {
+                    key.direction
+                },
+                ..key
+            })
             .collect()
     }
 
@@ -139,32 +233,30 @@ impl<L: Listable> Plan<L> {
         sort_keys::<L>(&self.terms, row)
     }
 
-    /// `(k1, k2, …) > (v1, v2, …)` in the fetch order, spelled out so that mixed directions work.
+    /// `(k1, k2, …) > (v1, v2, …)` in the fetch order, spelled out so that mixed directions
+    /// and missing values work.
     fn after_cursor(&self) -> Option<Condition> {
         let cursor = self.page.cursor.as_ref()?;
         let order = self.fetch_order();
         let mut any = Condition::any();
-        for (i, ((col, direction), value)) in order.iter().zip(&cursor.keys).enumerate() {
+        for (i, (key, value)) in order.iter().zip(&cursor.keys).enumerate() {
             let mut all = Condition::all();
-            for ((equal_col, _), equal_value) in order.iter().zip(&cursor.keys).take(i) {
-                all = all.add(column(L::TABLE, equal_col).eq(sql_value(equal_value)));
+            for (equal_key, equal_value) in order.iter().zip(&cursor.keys).take(i) {
+                all = all.add(equal_key.equal(L::TABLE, equal_value));
             }
-            let beyond = match direction {
-                SortDirection::Ascending => column(L::TABLE, col).gt(sql_value(value)),
-                SortDirection::Descending => column(L::TABLE, col).lt(sql_value(value)),
-            };
-            any = any.add(all.add(beyond));
+            any = any.add(all.add(key.beyond(L::TABLE, value)));
         }
         // The expansion above is exact but opaque to index range scans; a redundant bound on
         // the leading column lets both engines seek straight to the cursor instead of
         // filtering every earlier row, so a deep page costs what the first does.
-        let (first_col, first_direction) = order.first()?;
-        let first_value = sql_value(cursor.keys.first()?);
-        let seek = match first_direction {
-            SortDirection::Ascending => column(L::TABLE, first_col).gte(first_value),
-            SortDirection::Descending => column(L::TABLE, first_col).lte(first_value),
-        };
-        Some(Condition::all().add(seek).add(any))
+        let seek = order
+            .first()
+            .zip(cursor.keys.first())
+            .and_then(|(key, value)| key.seek(L::TABLE, value));
+        Some(match seek {
+            Some(seek) => Condition::all().add(seek).add(any),
+            None => Condition::all().add(any),
+        })
     }
 
     /// `columns` and those the ordering's keys are read from (for cursors and merging).
@@ -188,8 +280,10 @@ impl<L: Listable> Plan<L> {
         // A cursor is made only for a row whose cursor is asked for.
         let terms = self.terms.clone();
         let ordering = self.signature.clone();
+        let filter = self.filter;
         let cursor_of = Arc::new(move |row: &L::Model| Cursor {
             ordering: ordering.clone(),
+            filter,
             keys: sort_keys::<L>(&terms, row),
         });
         Page::new(
@@ -205,7 +299,8 @@ impl<L: Listable> Plan<L> {
         if lists.len() == 1 {
             return lists.into_iter().flatten().collect();
         }
-        let directions: Vec<SortDirection> = self.fetch_order().iter().map(|(_, d)| *d).collect();
+        let directions: Vec<SortDirection> =
+            self.fetch_order().iter().map(|key| key.direction).collect();
         let mut rows: Vec<(Vec<SortValue>, L::Model)> = lists
             .into_iter()
             .flatten()
@@ -229,8 +324,11 @@ impl<L: Listable> Plan<L> {
     }
 
     fn order_rows(&self, select: &mut SelectStatement) {
-        for (col, direction) in self.fetch_order() {
-            select.order_by_expr(column(L::TABLE, col), sql_order(direction));
+        for key in self.fetch_order() {
+            match key.order_by(L::TABLE) {
+                (expr, order, Some(nulls)) => select.order_by_expr_with_nulls(expr, order, nulls),
+                (expr, order, None) => select.order_by_expr(expr, order),
+            };
         }
     }
 }
@@ -539,8 +637,11 @@ impl<L: Listable> ChildStatement<'_, L> {
         if let Some(partition) = partition {
             window.add_partition_by(partition);
         }
-        for (col, direction) in self.plan.fetch_order() {
-            window.order_by_expr(column(L::TABLE, col), sql_order(direction));
+        for key in self.plan.fetch_order() {
+            match key.order_by(L::TABLE) {
+                (expr, order, Some(nulls)) => window.order_by_expr_with_nulls(expr, order, nulls),
+                (expr, order, None) => window.order_by_expr(expr, order),
+            };
         }
         window
     }

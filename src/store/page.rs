@@ -15,6 +15,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::filter::Real;
 use super::StoreError;
 
 /// Which way an ordering term sorts.
@@ -75,6 +76,13 @@ pub enum SortValue {
     Text(String),
     #[serde(rename = "u")]
     Uuid(Uuid),
+    #[serde(rename = "r")]
+    Real(Real),
+    #[serde(rename = "d")]
+    Date(chrono::NaiveDate),
+    /// A missing value of a nullable key: it sorts after every value, on both engines.
+    #[serde(rename = "n")]
+    Null,
 }
 
 /// The kind of value a sort field holds, to check cursors before they reach SQL.
@@ -82,23 +90,32 @@ pub enum SortValue {
 pub enum SortKind {
     Int,
     Text,
+    Real,
+    Date,
 }
 
 impl SortValue {
-    fn is(&self, kind: SortKind) -> bool {
+    fn is(&self, kind: SortKind, nullable: bool) -> bool {
         matches!(
             (self, kind),
-            (SortValue::Int(_), SortKind::Int) | (SortValue::Text(_), SortKind::Text)
-        )
+            (SortValue::Int(_), SortKind::Int)
+                | (SortValue::Text(_), SortKind::Text)
+                | (SortValue::Real(_), SortKind::Real)
+                | (SortValue::Date(_), SortKind::Date)
+        ) || (nullable && *self == SortValue::Null)
     }
 
-    /// Compares as both databases do: numbers by value, text and UUIDs byte by byte.
+    /// Compares as both databases do: numbers by value, text and UUIDs byte by byte, dates
+    /// by day, and a missing value after every value.
     pub(crate) fn compare(&self, other: &SortValue) -> Ordering {
         match (self, other) {
             (SortValue::Int(a), SortValue::Int(b)) => a.cmp(b),
             (SortValue::Text(a), SortValue::Text(b)) => a.as_bytes().cmp(b.as_bytes()),
             (SortValue::Uuid(a), SortValue::Uuid(b)) => a.as_bytes().cmp(b.as_bytes()),
-            // Values of one position always share a kind; order kinds arbitrarily but totally.
+            (SortValue::Real(a), SortValue::Real(b)) => a.get().total_cmp(&b.get()),
+            (SortValue::Date(a), SortValue::Date(b)) => a.cmp(b),
+            // Values of one position always share a kind; order kinds arbitrarily but totally,
+            // a missing value last.
             (a, b) => a.rank().cmp(&b.rank()),
         }
     }
@@ -108,6 +125,9 @@ impl SortValue {
             SortValue::Int(_) => 0,
             SortValue::Text(_) => 1,
             SortValue::Uuid(_) => 2,
+            SortValue::Real(_) => 3,
+            SortValue::Date(_) => 4,
+            SortValue::Null => 5,
         }
     }
 }
@@ -118,6 +138,9 @@ pub struct Cursor {
     /// The ordering the cursor was made for, such as `NAME.ASC`.
     #[serde(rename = "o")]
     pub(crate) ordering: String,
+    /// The fingerprint of the filter the cursor was made under ([`filter_fingerprint`]).
+    #[serde(rename = "f", default)]
+    pub(crate) filter: u64,
     /// The row's sort-key values, its ID last.
     #[serde(rename = "k")]
     pub(crate) keys: Vec<SortValue>,
@@ -158,6 +181,13 @@ pub(crate) fn ordering_signature<F: SortField>(order: &[OrderTerm<F>]) -> String
         .join(",")
 }
 
+/// The fingerprint of a list's filter that its cursors carry, so that a cursor is used only
+/// under the filter it was made for. Stable across restarts of the same build (a fixed seed).
+pub(crate) fn filter_fingerprint<T: std::hash::Hash>(filter: &T) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0x6375_7273_6f72).hash_one(filter)
+}
+
 /// A field a list can be ordered by.
 pub trait SortField: Copy + std::fmt::Debug + Eq + std::hash::Hash + Send + Sync + 'static {
     /// The row type the field belongs to.
@@ -168,25 +198,34 @@ pub trait SortField: Copy + std::fmt::Debug + Eq + std::hash::Hash + Send + Sync
     fn column(self) -> &'static str;
     /// What kind of value the column holds.
     fn kind(self) -> SortKind;
+    /// Whether the column may be null (a missing value sorts after every value).
+    fn nullable(self) -> bool;
     /// The row's value of the field.
     fn value(self, row: &Self::Model) -> SortValue;
 }
 
-/// Checks that a cursor was made for `order` and carries values of the right kinds.
+/// Checks that a cursor was made for `order` under the filter of fingerprint `filter`, and
+/// carries values of the right kinds.
 pub(crate) fn check_cursor<F: SortField>(
     cursor: &Cursor,
     order: &[OrderTerm<F>],
+    filter: u64,
 ) -> Result<(), StoreError> {
     if cursor.ordering != ordering_signature(order) {
         return Err(StoreError::InvalidCursor(
             "the cursor was made for another ordering of this list".to_owned(),
         ));
     }
+    if cursor.filter != filter {
+        return Err(StoreError::InvalidCursor(
+            "the cursor was made for another filter of this list".to_owned(),
+        ));
+    }
     let kinds_match = cursor.keys.len() == order.len() + 1
         && order
             .iter()
             .zip(&cursor.keys)
-            .all(|(term, value)| value.is(term.field.kind()))
+            .all(|(term, value)| value.is(term.field.kind(), term.field.nullable()))
         && matches!(cursor.keys.last(), Some(SortValue::Uuid(_)));
     if kinds_match {
         Ok(())
@@ -275,9 +314,13 @@ mod tests {
     fn a_cursor_survives_its_round_trip() {
         let cursor = Cursor {
             ordering: "NAME.ASC".to_owned(),
+            filter: 7,
             keys: vec![
                 SortValue::Text("vecura".to_owned()),
                 SortValue::Int(7),
+                SortValue::Real(Real::new(20.5).unwrap()),
+                SortValue::Date(chrono::NaiveDate::from_ymd_opt(2024, 2, 29).unwrap()),
+                SortValue::Null,
                 SortValue::Uuid(Uuid::nil()),
             ],
         };
@@ -298,6 +341,7 @@ mod tests {
     fn a_cursor_with_a_nul_in_its_text_is_invalid() {
         let cursor = Cursor {
             ordering: "NAME.ASC".to_owned(),
+            filter: 0,
             keys: vec![
                 SortValue::Text("a\0b".to_owned()),
                 SortValue::Uuid(Uuid::nil()),
@@ -307,6 +351,19 @@ mod tests {
             Cursor::decode(&cursor.encode()),
             Err(StoreError::InvalidCursor(_))
         ));
+    }
+
+    #[test]
+    fn a_missing_value_sorts_after_every_value() {
+        for value in [
+            SortValue::Int(i64::MAX),
+            SortValue::Text("\u{10ffff}".to_owned()),
+            SortValue::Real(Real::new(f64::MAX).unwrap()),
+        ] {
+            assert_eq!(value.compare(&SortValue::Null), Ordering::Less);
+            assert_eq!(SortValue::Null.compare(&value), Ordering::Greater);
+        }
+        assert_eq!(SortValue::Null.compare(&SortValue::Null), Ordering::Equal);
     }
 
     #[test]

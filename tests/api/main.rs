@@ -10,6 +10,7 @@ mod helpers;
 mod http;
 mod limits;
 mod no_n_plus_one;
+mod ordering;
 mod pagination;
 mod planned;
 mod readiness;
