@@ -424,3 +424,164 @@ macro_rules! for_each_relation {
 }
 
 pub(crate) use for_each_relation;
+
+/// Calls `$callback!` with what each kind's rows are aggregated by, one block per kind (people,
+/// counted by their lists' `totalCount`, are grouped through their appointments):
+///
+/// ```text
+/// GraphQL type: list "noun" root_field "rootField" {
+///     aggregate Aggregate, GroupKeys;
+///     groups GroupField {
+///         /// doc
+///         Variant field: shape column [target key];
+///     }
+///     numbers NumberField {
+///         /// doc
+///         Variant column;
+///     }
+/// }
+/// ```
+///
+/// A group field is an enum (`enumeration c Enum`), a whole number (`int c`), the owning or
+/// another institution (`institution c`) or a reference to a record (`one c Type Key`); each is
+/// also counted distinct. Each number column has its minimum, maximum, sum and average. A
+/// column that is no field of the row does not compile.
+macro_rules! for_each_aggregate {
+    ($callback:ident) => {
+        $callback! {
+            Unit: Units "units" units_aggregate "unitsAggregate" {
+                aggregate UnitAggregate, UnitGroupKeys;
+                groups UnitGroupField {
+                    /// The owning institution (a joint unit's first).
+                    Institution institution: institution institution_id;
+                    /// The kind of unit.
+                    Kind kind: enumeration kind UnitKind;
+                    /// The unit it belongs to.
+                    Parent parent: one parent_id Unit UnitId;
+                    /// The year established.
+                    EstablishedYear established_year: int established_year;
+                }
+                numbers UnitNumberField {
+                    /// The year established.
+                    EstablishedYear established_year;
+                }
+            }
+            Appointment: Appointments "appointments" appointments_aggregate "appointmentsAggregate" {
+                aggregate AppointmentAggregate, AppointmentGroupKeys;
+                groups AppointmentGroupField {
+                    /// The institution of the appointment.
+                    Institution institution: institution institution_id;
+                    /// The role.
+                    Role role: enumeration role AppointmentRole;
+                    /// The unit.
+                    Unit unit: one unit_id Unit UnitId;
+                    /// The person appointed.
+                    Person person: one person_id Person PersonId;
+                    /// The year it began.
+                    StartYear start_year: int start_year;
+                }
+                numbers AppointmentNumberField {
+                    /// The year it began.
+                    StartYear start_year;
+                    /// The year it ended.
+                    EndYear end_year;
+                }
+            }
+            Cleanroom: Cleanrooms "cleanrooms" cleanrooms_aggregate "cleanroomsAggregate" {
+                aggregate CleanroomAggregate, CleanroomGroupKeys;
+                groups CleanroomGroupField {
+                    /// The institution.
+                    Institution institution: institution institution_id;
+                    /// The facility.
+                    Unit unit: one unit_id Unit UnitId;
+                    /// The EU GMP grade.
+                    Grade grade: enumeration grade GmpGrade;
+                    /// The regime.
+                    Regime regime: enumeration regime CleanroomRegime;
+                    /// The status.
+                    Status status: enumeration status CleanroomStatus;
+                }
+                numbers CleanroomNumberField {
+                    /// The floor area in m².
+                    AreaM2 area_m2;
+                }
+            }
+            Product: Products "products" products_aggregate "productsAggregate" {
+                aggregate ProductAggregate, ProductGroupKeys;
+                groups ProductGroupField {
+                    /// The institution.
+                    Institution institution: institution institution_id;
+                    /// The ATMP class.
+                    AtmpClass atmp_class: enumeration atmp_class AtmpClass;
+                    /// The stage of development.
+                    Stage stage: enumeration stage ProductStage;
+                    /// The developing unit.
+                    DevelopingUnit developing_unit: one unit_id Unit UnitId;
+                }
+                numbers ProductNumberField {
+                    /// The first year recorded.
+                    FirstYear first_year;
+                }
+            }
+            Trial: Trials "trials" trials_aggregate "trialsAggregate" {
+                aggregate TrialAggregate, TrialGroupKeys;
+                groups TrialGroupField {
+                    /// The institution whose records hold it.
+                    Institution institution: institution institution_id;
+                    /// The sponsor.
+                    Sponsor sponsor: institution sponsor_institution_id;
+                    /// The phase.
+                    Phase phase: enumeration phase TrialPhase;
+                    /// The status.
+                    Status status: enumeration status TrialStatus;
+                    /// The product.
+                    Product product: one product_id Product ProductId;
+                    /// The manufacturing unit.
+                    ManufacturingUnit manufacturing_unit: one manufacturing_unit_id Unit UnitId;
+                    /// The principal investigator.
+                    PrincipalInvestigator principal_investigator: one principal_investigator_id Person PersonId;
+                    /// The year it started.
+                    StartYear start_year: int start_year;
+                }
+                numbers TrialNumberField {
+                    /// The year it started.
+                    StartYear start_year;
+                    /// The year it ended.
+                    EndYear end_year;
+                }
+            }
+            Accreditation: Accreditations "accreditations" accreditations_aggregate "accreditationsAggregate" {
+                aggregate AccreditationAggregate, AccreditationGroupKeys;
+                groups AccreditationGroupField {
+                    /// The institution.
+                    Institution institution: institution institution_id;
+                    /// The scheme.
+                    Scheme scheme: enumeration scheme AccreditationScheme;
+                    /// The unit holding it.
+                    Unit unit: one unit_id Unit UnitId;
+                }
+                numbers AccreditationNumberField {
+                    /// The year first granted.
+                    SinceYear since_year;
+                }
+            }
+            Milestone: Milestones "milestones" milestones_aggregate "milestonesAggregate" {
+                aggregate MilestoneAggregate, MilestoneGroupKeys;
+                groups MilestoneGroupField {
+                    /// The institution.
+                    Institution institution: institution institution_id;
+                    /// The unit.
+                    Unit unit: one unit_id Unit UnitId;
+                    /// The year.
+                    Year year: int year;
+                }
+                numbers MilestoneNumberField {
+                    /// The year.
+                    Year year;
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use for_each_aggregate;

@@ -244,6 +244,7 @@ where
 macro_rules! object_with_connections {
     (
         $(#[doc = $type_doc:literal])*
+        $(#[object $args:tt])?
         impl $type:ident {
             connections {
                 $(
@@ -255,7 +256,7 @@ macro_rules! object_with_connections {
         }
     ) => {
         $(#[doc = $type_doc])*
-        #[async_graphql::Object]
+        #[async_graphql::Object $($args)?]
         impl $type {
             $($rest)*
 
@@ -304,6 +305,7 @@ macro_rules! object_with_connections {
     // and connection follow from it.
     (
         $(#[doc = $type_doc:literal])*
+        $(#[object $args:tt])?
         impl $type:ident {
             lists {
                 $(
@@ -316,6 +318,7 @@ macro_rules! object_with_connections {
     ) => {
         $crate::graphql::connection::object_with_connections! {
             $(#[doc = $type_doc])*
+            $(#[object $args])?
             impl $type {
                 connections {
                     $(

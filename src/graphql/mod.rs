@@ -6,6 +6,7 @@
 #![deny(clippy::indexing_slicing, clippy::string_slice)]
 
 mod accreditation;
+mod aggregate;
 mod appointment;
 mod cleanroom;
 pub(crate) mod connection;
@@ -28,6 +29,7 @@ mod unit;
 use async_graphql::{EmptyMutation, EmptySubscription, SDLExportOptions, Schema, SimpleObject};
 
 pub use accreditation::{Accreditation, AccreditationConnection, AccreditationEdge};
+pub use aggregate::{Aggregates, Root, MAX_GROUP_KEYS};
 pub use appointment::{Appointment, AppointmentConnection, AppointmentEdge};
 pub use cleanroom::{Cleanroom, CleanroomConnection, CleanroomEdge};
 pub use connection::Limits;
@@ -53,7 +55,7 @@ pub use unit::{Unit, UnitConnection, UnitEdge};
 use crate::store::{Kind, RecordKey};
 
 /// The schema atmp-graph serves.
-pub type AtmpSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type AtmpSchema = Schema<Root, EmptyMutation, EmptySubscription>;
 
 /// Limits on what one request may ask.
 #[derive(Debug, Clone, Copy)]
@@ -67,7 +69,7 @@ pub struct RequestLimits {
 
 /// Builds the schema, resolving fields as `execution` says.
 pub fn build_schema(limits: RequestLimits, execution: Execution) -> AtmpSchema {
-    Schema::build(Query, EmptyMutation, EmptySubscription)
+    Schema::build(Root(Query, Aggregates), EmptyMutation, EmptySubscription)
         .data(limits.pages)
         .data(execution)
         // Depth, directives and the rest are checked by `parse_checked` first, in linear time;

@@ -33,6 +33,7 @@ crate::catalog::for_each_kind!(node_by_kind);
 
 object_with_connections! {
     /// Read access to the records of KI and KUH around the Karolinska ATMP Center.
+    #[object (name = "Records")]
     impl Query {
         lists {
             /// Organisational units of both institutions.

@@ -17,6 +17,8 @@ use async_graphql::parser::types::{
 };
 use async_graphql::{Name, Positioned, Value, Variables};
 
+use super::aggregate::AGGREGATE_FIELDS;
+
 const TYPENAME: &str = "__typename";
 
 /// What the ordering needs of the schema: each field's type, and which types are abstract.
@@ -252,6 +254,7 @@ pub fn with_defaults(
 /// The fields collected for one object type: response key → (field name, its selection sets).
 type Collected<'a> = IndexMap<&'a Name, (&'a Name, Vec<&'a SelectionSet>)>;
 
+#[derive(Clone, Copy)]
 struct Orderer<'a> {
     types: &'a TypeMap,
     document: &'a ExecutableDocument,
@@ -264,8 +267,9 @@ struct Orderer<'a> {
 pub enum Ordering {
     /// Every object: async-graphql resolved every field.
     Whole,
-    /// The root's members only: the planned path renders each root field's answer in order,
-    /// but async-graphql still resolves the root fields concurrently.
+    /// The root's members, and the whole of the aggregates: the planned path renders each
+    /// other root field's answer in order, but async-graphql still resolves the root fields
+    /// concurrently.
     Root,
 }
 
@@ -303,9 +307,25 @@ impl<'a> Orderer<'a> {
                     let Some(mut child) = unordered.swap_remove(*key) else {
                         continue;
                     };
-                    if !inner.is_empty() && self.depth == Ordering::Whole {
+                    if !inner.is_empty() {
                         if let Some(child_type) = self.types.field_type(&concrete, field) {
-                            self.value(&mut child, inner, child_type, &mut HashMap::new());
+                            match self.depth {
+                                Ordering::Whole => {
+                                    self.value(&mut child, inner, child_type, &mut HashMap::new())
+                                }
+                                // The aggregates are resolved field by field on either path.
+                                Ordering::Root
+                                    if concrete == self.types.query
+                                        && AGGREGATE_FIELDS.contains(&field.as_str()) =>
+                                {
+                                    let whole = Orderer {
+                                        depth: Ordering::Whole,
+                                        ..*self
+                                    };
+                                    whole.value(&mut child, inner, child_type, &mut HashMap::new())
+                                }
+                                Ordering::Root => {}
+                            }
                         }
                     }
                     ordered.insert((*key).clone(), child);

@@ -14,4 +14,7 @@ pub enum StoreError {
     /// A filter names something that does not exist, such as an unknown institution code.
     #[error("{0}")]
     InvalidFilter(String),
+    /// An aggregate would make more groups than the limit allows.
+    #[error("the grouping makes more than {0} groups: filter the rows or group by fewer keys")]
+    TooManyGroups(usize),
 }

@@ -14,7 +14,7 @@ use super::batch::{Batcher, Load};
 use super::children::Branch;
 use super::decode::Columns;
 use super::list::{ChildPages, Kind, Listable, QueryOf, Relation};
-use super::{Caller, Join, Page, Store, StoreError};
+use super::{Caller, Group, GroupColumn, Join, Measure, Page, Store, StoreError};
 
 /// Reads for one caller: the one way from the GraphQL layer into the store, so every read
 /// carries who is reading.
@@ -114,6 +114,18 @@ impl StoreLoader {
         }
         self.store
             .child_counts::<R>(&self.caller, parents, filter)
+            .await
+    }
+
+    /// The measures of the rows of `L` matching `filter`, whole or per group of `keys`.
+    pub async fn aggregate<L: Listable>(
+        &self,
+        filter: &L::Filter,
+        keys: &[GroupColumn],
+        measures: &[Measure],
+    ) -> Result<Vec<Group>, StoreError> {
+        self.store
+            .aggregate::<L>(&self.caller, filter, keys, measures)
             .await
     }
 

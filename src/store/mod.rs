@@ -8,6 +8,7 @@
 //! Rust, and references between records are followed through [`StoreLoader`], never by SQL
 //! joins across institutions.
 
+mod aggregate;
 mod batch;
 mod children;
 mod decode;
@@ -29,6 +30,7 @@ use futures::future::join_all;
 use sea_orm::{DatabaseConnection, EntityTrait};
 use uuid::Uuid;
 
+pub use aggregate::{Group, GroupColumn, GroupKind, GroupValue, Measure, MAX_GROUPS};
 pub use batch::{Batcher, Clock, Driven, Load};
 pub use children::{Branch, RelationBranch};
 pub use decode::{Columns, Positional};

@@ -2,6 +2,7 @@
 //! PostgreSQL when `TEST_DATABASE_URL` is set. One binary, one link step.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod aggregates;
 mod bad_input;
 mod examples;
 mod filters;

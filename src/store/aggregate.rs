@@ -1,0 +1,267 @@
+//! Aggregates and group-by: counts, distinct counts, minimum, maximum, sum and average of a
+//! list's rows under its filter, whole or per group of key values, computed by the database in
+//! one statement per source; no row is loaded.
+
+use futures::future::try_join_all;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, NullOrdering, Order, Query};
+use uuid::Uuid;
+
+use super::list::{column, Listable};
+use super::{Caller, HashMap, Store, StoreError};
+
+/// The most groups one aggregate may make; more is refused, never cut short.
+pub const MAX_GROUPS: usize = 1000;
+
+/// What a group key's column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GroupKind {
+    /// An enum, stored as its name.
+    Text,
+    Int,
+    /// A reference to a record.
+    Reference,
+}
+
+/// A column rows are grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GroupColumn {
+    pub column: &'static str,
+    pub kind: GroupKind,
+}
+
+/// A group's value of one key; `Null` for rows without one (a group of their own).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum GroupValue {
+    Null,
+    Text(String),
+    Int(i64),
+    Uuid(Uuid),
+}
+
+/// One aggregate of a group's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Measure {
+    /// How many rows.
+    Count,
+    /// How many distinct values the column holds (nulls not counted).
+    Distinct(&'static str),
+    /// The least value of a number column.
+    Min(&'static str),
+    /// The greatest value of a number column.
+    Max(&'static str),
+    /// The sum of a number column (null when every value is missing).
+    Sum(&'static str),
+    /// The average of a number column's values (null when every value is missing).
+    Avg(&'static str),
+}
+
+/// The groups of an aggregate: each its key values (in the order grouped by) and its measures
+/// (in the order asked for).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub keys: Vec<GroupValue>,
+    pub values: Vec<Option<f64>>,
+}
+
+/// The SQL columns a measure is read from: what it needs to be merged across sources.
+fn measure_columns(table: &'static str, measure: Measure) -> Vec<Expr> {
+    let double = |expr: Expr| expr.cast_as(Alias::new("DOUBLE PRECISION"));
+    let of = |name| column(table, name);
+    match measure {
+        Measure::Count => vec![double(Expr::cust("COUNT(*)"))],
+        Measure::Distinct(name) => vec![double(Func::count_distinct(of(name)).into())],
+        Measure::Min(name) => vec![double(Func::min(of(name)).into())],
+        Measure::Max(name) => vec![double(Func::max(of(name)).into())],
+        // A sum and the count of values it is over: an average across sources is their ratio.
+        Measure::Sum(name) | Measure::Avg(name) => vec![
+            double(Func::sum(of(name)).into()),
+            double(Func::count(of(name)).into()),
+        ],
+    }
+}
+
+fn decode_key(
+    row: &sea_orm::QueryResult,
+    name: &str,
+    kind: GroupKind,
+) -> Result<GroupValue, StoreError> {
+    Ok(match kind {
+        GroupKind::Text => row
+            .try_get::<Option<String>>("", name)?
+            .map_or(GroupValue::Null, GroupValue::Text),
+        GroupKind::Int => row
+            .try_get::<Option<i32>>("", name)?
+            .map_or(GroupValue::Null, |v| GroupValue::Int(v.into())),
+        GroupKind::Reference => row
+            .try_get::<Option<Uuid>>("", name)?
+            .map_or(GroupValue::Null, GroupValue::Uuid),
+    })
+}
+
+/// A group as read: its keys and, per measure, its columns' values.
+struct Partial {
+    keys: Vec<GroupValue>,
+    columns: Vec<Vec<Option<f64>>>,
+}
+
+impl Partial {
+    /// Adds another source's part of the same group.
+    fn merge(&mut self, other: Partial, measures: &[Measure]) {
+        for ((mine, theirs), measure) in self.columns.iter_mut().zip(other.columns).zip(measures) {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                *a = match (*a, b, measure) {
+                    (None, b, _) => b,
+                    (a, None, _) => a,
+                    (Some(a), Some(b), Measure::Min(_)) => Some(a.min(b)),
+                    (Some(a), Some(b), Measure::Max(_)) => Some(a.max(b)),
+                    // Counts, sums and the counts beside them add up. A distinct count adds
+                    // up only while each value lives in one source: institutions own their
+                    // records, so a value two sources share is counted twice.
+                    (Some(a), Some(b), _) => Some(a + b),
+                };
+            }
+        }
+    }
+
+    fn finish(self, measures: &[Measure]) -> Group {
+        let values = self
+            .columns
+            .into_iter()
+            .zip(measures)
+            .map(|(columns, measure)| match (measure, columns.as_slice()) {
+                (Measure::Avg(_), [sum, count]) => match (sum, count) {
+                    (Some(sum), Some(count)) if *count > 0.0 => Some(sum / count),
+                    _ => None,
+                },
+                (Measure::Sum(_), [sum, count]) => sum.filter(|_| count.is_some_and(|c| c > 0.0)),
+                (_, columns) => columns.first().copied().flatten(),
+            })
+            .collect();
+        Group {
+            keys: self.keys,
+            values,
+        }
+    }
+}
+
+impl Store {
+    /// The measures of the rows of `L` matching `filter`, whole (no keys) or per group of the
+    /// keys' values, groups in ascending order of their keys (missing values last).
+    pub(crate) async fn aggregate<L: Listable>(
+        &self,
+        caller: &Caller,
+        filter: &L::Filter,
+        keys: &[GroupColumn],
+        measures: &[Measure],
+    ) -> Result<Vec<Group>, StoreError> {
+        let mut select = Query::select();
+        select
+            .from(Alias::new(L::TABLE))
+            .cond_where(L::condition(filter))
+            .cond_where(L::visible_to(caller));
+        for (i, key) in keys.iter().enumerate() {
+            let expr = column(L::TABLE, key.column);
+            select
+                .expr_as(expr.clone(), Alias::new(format!("g{i}")))
+                .add_group_by([expr.clone()])
+                .order_by_expr_with_nulls(expr, Order::Asc, NullOrdering::Last);
+        }
+        let mut widths = Vec::with_capacity(measures.len());
+        let mut position = keys.len();
+        for measure in measures {
+            let columns = measure_columns(L::TABLE, *measure);
+            widths.push(columns.len());
+            for expr in columns {
+                select.expr_as(expr, Alias::new(format!("m{position}")));
+                position += 1;
+            }
+        }
+        if !keys.is_empty() {
+            select.limit(MAX_GROUPS as u64 + 1);
+        }
+        let answers = try_join_all(
+            self.sources()
+                .iter()
+                .filter(|source| source.may_hold(L::institutions(filter)))
+                .map(|source| source.query_all(&select)),
+        )
+        .await?;
+        let mut groups: Vec<Partial> = Vec::new();
+        let mut index: HashMap<Vec<GroupValue>, usize> = HashMap::default();
+        for row in answers.iter().flatten() {
+            let keys = keys
+                .iter()
+                .enumerate()
+                .map(|(i, key)| decode_key(row, &format!("g{i}"), key.kind))
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut position = keys.len();
+            let mut columns = Vec::with_capacity(widths.len());
+            for width in &widths {
+                let mut values = Vec::with_capacity(*width);
+                for _ in 0..*width {
+                    values.push(row.try_get::<Option<f64>>("", &format!("m{position}"))?);
+                    position += 1;
+                }
+                columns.push(values);
+            }
+            let partial = Partial {
+                keys: keys.clone(),
+                columns,
+            };
+            match index.get(&keys) {
+                Some(&at) => {
+                    if let Some(group) = groups.get_mut(at) {
+                        group.merge(partial, measures);
+                    }
+                }
+                None => {
+                    index.insert(keys, groups.len());
+                    groups.push(partial);
+                }
+            }
+        }
+        if groups.len() > MAX_GROUPS {
+            return Err(StoreError::TooManyGroups(MAX_GROUPS));
+        }
+        if keys.is_empty() && groups.is_empty() {
+            // No source was asked: the whole of nothing is still one group.
+            groups.push(Partial {
+                keys: Vec::new(),
+                columns: widths.iter().map(|w| vec![None; *w]).collect(),
+            });
+        }
+        if self.sources().len() > 1 {
+            groups.sort_by(|a, b| compare_keys(&a.keys, &b.keys));
+        }
+        Ok(groups.into_iter().map(|g| g.finish(measures)).collect())
+    }
+}
+
+/// Orders groups as the statement does: ascending, missing values last.
+fn compare_keys(a: &[GroupValue], b: &[GroupValue]) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let rank = |v: &GroupValue| match v {
+        GroupValue::Null => 1,
+        _ => 0,
+    };
+    a.iter()
+        .zip(b)
+        .map(|(a, b)| match (a, b) {
+            (GroupValue::Text(a), GroupValue::Text(b)) => a.as_bytes().cmp(b.as_bytes()),
+            (GroupValue::Int(a), GroupValue::Int(b)) => a.cmp(b),
+            (GroupValue::Uuid(a), GroupValue::Uuid(b)) => a.as_bytes().cmp(b.as_bytes()),
+            (a, b) => rank(a).cmp(&rank(b)),
+        })
+        .find(|o| o.is_ne())
+        .unwrap_or(Ordering::Equal)
+}
+
+impl GroupValue {
+    /// The value of an enum key, if it is one of the enum's.
+    pub fn enumerated<E: sea_orm::ActiveEnum<Value = String>>(&self) -> Option<E> {
+        match self {
+            GroupValue::Text(text) => E::try_from_value(text).ok(),
+            _ => None,
+        }
+    }
+}
