@@ -40,6 +40,10 @@ pub async fn prepare(store: &Store) -> anyhow::Result<()> {
         tracing::info!("empty database: writing the Karolinska ATMP Center dataset");
         crate::seed::seed(store).await?;
     }
+    store
+        .index_search()
+        .await
+        .context("could not write the search terms")?;
     store.refresh_institutions().await?;
     Ok(())
 }

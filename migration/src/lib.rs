@@ -19,6 +19,7 @@ mod m20261126_000007_create_trial;
 mod m20261126_000008_create_accreditation;
 mod m20261126_000009_create_milestone;
 mod m20261202_000010_index_sort_columns;
+mod m20261202_000011_create_search_term;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_create_accreditation::Migration),
             Box::new(m20261126_000009_create_milestone::Migration),
             Box::new(m20261202_000010_index_sort_columns::Migration),
+            Box::new(m20261202_000011_create_search_term::Migration),
         ]
     }
 }

@@ -25,7 +25,7 @@ pub const MAX_GROUP_KEYS: usize = 4;
 /// and aggregates.
 #[derive(MergedObject)]
 #[graphql(name = "Query")]
-pub struct Root(pub super::Query, pub Aggregates);
+pub struct Root(pub super::Query, pub Aggregates, pub super::search::Search);
 
 /// The aggregates of each kind's rows.
 pub struct Aggregates;
@@ -297,8 +297,9 @@ macro_rules! aggregates {
             }
         )*
 
-        /// The root fields of the aggregates, which both execution paths resolve field by field.
-        pub(crate) const AGGREGATE_FIELDS: &[&str] = &[$($name),*];
+        /// The root fields both execution paths resolve field by field: the aggregates and
+        /// `search`.
+        pub(crate) const AGGREGATE_FIELDS: &[&str] = &[$($name,)* "search"];
 
         #[Object]
         impl Aggregates {

@@ -22,6 +22,7 @@ mod plan;
 mod prepared;
 mod product;
 mod query;
+mod search;
 mod selection_order;
 mod trial;
 mod unit;
@@ -69,14 +70,18 @@ pub struct RequestLimits {
 
 /// Builds the schema, resolving fields as `execution` says.
 pub fn build_schema(limits: RequestLimits, execution: Execution) -> AtmpSchema {
-    Schema::build(Root(Query, Aggregates), EmptyMutation, EmptySubscription)
-        .data(limits.pages)
-        .data(execution)
-        // Depth, directives and the rest are checked by `parse_checked` first, in linear time;
-        // async-graphql's own recursion check stays as deep as the text may nest.
-        .limit_recursive_depth(limits.query.max_nesting)
-        .limit_complexity(limits.max_complexity)
-        .finish()
+    Schema::build(
+        Root(Query, Aggregates, search::Search),
+        EmptyMutation,
+        EmptySubscription,
+    )
+    .data(limits.pages)
+    .data(execution)
+    // Depth, directives and the rest are checked by `parse_checked` first, in linear time;
+    // async-graphql's own recursion check stays as deep as the text may nest.
+    .limit_recursive_depth(limits.query.max_nesting)
+    .limit_complexity(limits.max_complexity)
+    .finish()
 }
 
 /// The SDL of the schema, sorted so that diffs of `schema.graphql` stay small.

@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use lru::LruCache;
 
+use super::aggregate::AGGREGATE_FIELDS as FIELD_BY_FIELD;
 use super::document::{parse_checked, Checked, DocumentError, QueryLimits, Weight};
+use super::selection_order::ask_for_typenames_below;
 use super::selection_order::{ask_for_typenames, TypeMap};
 
 /// Texts longer than this are prepared each time: a cache of a few hundred entries should not
@@ -27,6 +29,10 @@ pub struct Prepared {
     /// Whether it selects `__schema` or `__type`, whose answers async-graphql resolves field by
     /// field whatever the execution.
     pub introspects: bool,
+    /// The document the planned path runs: the client's, with `__typename` asked below the
+    /// root fields resolved field by field on either path (the aggregates and `search`), whose
+    /// answers are put in order as a whole.
+    pub to_plan: ExecutableDocument,
 }
 
 /// Prepared documents by text, the most recently used kept.
@@ -84,8 +90,11 @@ fn prepare(text: &str, limits: &QueryLimits, types: &TypeMap) -> Result<Prepared
     let Checked { document, weight } = parse_checked(text, limits)?;
     let mut to_run = document.clone();
     ask_for_typenames(types, &mut to_run);
+    let mut to_plan = document.clone();
+    ask_for_typenames_below(types, &mut to_plan, FIELD_BY_FIELD);
     Ok(Prepared {
         introspects: introspects(&document),
+        to_plan,
         document,
         to_run,
         weight,

@@ -129,6 +129,42 @@ pub fn ask_for_typenames(types: &TypeMap, document: &mut ExecutableDocument) {
     }
 }
 
+/// Adds `__typename` as [`ask_for_typenames`] does, but only below the root fields named in
+/// `roots` (wherever the root's selection set or a fragment on the root type selects them).
+pub fn ask_for_typenames_below(types: &TypeMap, document: &mut ExecutableDocument, roots: &[&str]) {
+    let operations: Vec<&mut Positioned<OperationDefinition>> = match &mut document.operations {
+        DocumentOperations::Single(operation) => vec![operation],
+        DocumentOperations::Multiple(operations) => operations.values_mut().collect(),
+    };
+    for operation in operations {
+        if operation.node.ty == OperationType::Query {
+            add_typenames_below(types, &mut operation.node.selection_set.node, roots);
+        }
+    }
+    for fragment in document.fragments.values_mut() {
+        if fragment.node.type_condition.node.on.node == types.query {
+            add_typenames_below(types, &mut fragment.node.selection_set.node, roots);
+        }
+    }
+}
+
+fn add_typenames_below(types: &TypeMap, set: &mut SelectionSet, roots: &[&str]) {
+    for selection in &mut set.items {
+        match &mut selection.node {
+            Selection::Field(field) if roots.contains(&field.node.name.node.as_str()) => {
+                if let Some(child) = types.field_type(&types.query, &field.node.name.node) {
+                    let child = child.to_owned();
+                    add_typenames(types, &mut field.node.selection_set.node, &child);
+                }
+            }
+            Selection::InlineFragment(inline) => {
+                add_typenames_below(types, &mut inline.node.selection_set.node, roots);
+            }
+            Selection::Field(_) | Selection::FragmentSpread(_) => {}
+        }
+    }
+}
+
 fn add_typenames(types: &TypeMap, set: &mut SelectionSet, parent: &str) {
     for selection in &mut set.items {
         match &mut selection.node {
@@ -138,7 +174,11 @@ fn add_typenames(types: &TypeMap, set: &mut SelectionSet, parent: &str) {
                 };
                 let child = child.to_owned();
                 let inner = &mut field.node.selection_set.node;
-                if types.is_abstract(&child) && !has_plain_typename(inner) {
+                // An empty selection of an abstract field is invalid: left so, validation says it.
+                if types.is_abstract(&child)
+                    && !inner.items.is_empty()
+                    && !has_plain_typename(inner)
+                {
                     inner.items.insert(
                         0,
                         Positioned::new(
@@ -313,7 +353,8 @@ impl<'a> Orderer<'a> {
                                 Ordering::Whole => {
                                     self.value(&mut child, inner, child_type, &mut HashMap::new())
                                 }
-                                // The aggregates are resolved field by field on either path.
+                                // The aggregates and search are resolved field by field on
+                                // either path.
                                 Ordering::Root
                                     if concrete == self.types.query
                                         && AGGREGATE_FIELDS.contains(&field.as_str()) =>

@@ -376,7 +376,7 @@ async fn execute(state: &HttpState, media: Media, params: Params, method: Method
     // async-graphql consumes a copy; the client's form stays to order the answer by.
     let mut request = async_graphql::Request::new(query).variables(variables.clone());
     request.set_parsed_query(match ordering {
-        Ordering::Root => prepared.document.clone(),
+        Ordering::Root => prepared.to_plan.clone(),
         Ordering::Whole => prepared.to_run.clone(),
     });
     if let Some(name) = &params.operation_name {

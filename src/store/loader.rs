@@ -14,7 +14,9 @@ use super::batch::{Batcher, Load};
 use super::children::Branch;
 use super::decode::Columns;
 use super::list::{ChildPages, Kind, Listable, QueryOf, Relation};
-use super::{Caller, Group, GroupColumn, Join, Measure, Page, Store, StoreError};
+use super::{
+    Caller, Group, GroupColumn, Join, Measure, Page, SearchPage, SearchQuery, Store, StoreError,
+};
 
 /// Reads for one caller: the one way from the GraphQL layer into the store, so every read
 /// carries who is reading.
@@ -127,6 +129,21 @@ impl StoreLoader {
         self.store
             .aggregate::<L>(&self.caller, filter, keys, measures)
             .await
+    }
+
+    /// A page of the records matching a search, best first.
+    pub async fn search(
+        &self,
+        query: &SearchQuery,
+        limit: u64,
+        cursor: Option<&super::Cursor>,
+    ) -> Result<SearchPage, StoreError> {
+        self.store.search(&self.caller, query, limit, cursor).await
+    }
+
+    /// How many records match a search.
+    pub async fn search_count(&self, query: &SearchQuery) -> Result<u64, StoreError> {
+        self.store.search_count(&self.caller, query).await
     }
 
     /// Every institution the caller may see, by code.

@@ -20,6 +20,7 @@ mod join;
 mod list;
 mod loader;
 mod page;
+mod search;
 mod source;
 mod write;
 
@@ -45,6 +46,7 @@ pub use loader::{
     ListCount, MilestoneId, PersonId, ProductId, RecordKey, StoreLoader, TrialId, UnitId,
 };
 pub use page::{Cursor, OrderTerm, Page, PageRequest, SortDirection};
+pub use search::{Hit, Match, SearchPage, SearchQuery, MAX_TERM};
 pub use source::{is_dropped_connection, PoolSettings, Source};
 pub use write::Dataset;
 

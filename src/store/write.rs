@@ -22,7 +22,8 @@ macro_rules! dataset {
 
         impl Store {
             /// Writes every record of `dataset`, replacing records with the same IDs: in each
-            /// source the records of its institutions, and every shared record.
+            /// source the records of its institutions, and every shared record, with their
+            /// search terms.
             pub async fn upsert(&self, dataset: &Dataset) -> Result<(), StoreError> {
                 for source in self.sources() {
                     let txn = source.connection().begin().await?;
@@ -30,6 +31,7 @@ macro_rules! dataset {
                         let rows = owned(source, &dataset.$plural, |row: &entities::$module::Model| {
                             owner!(row, $owner)
                         });
+                        super::search::index(&txn, &rows).await?;
                         upsert::<entities::$module::Entity>(&txn, rows).await?;
                     )*
                     txn.commit().await?;

@@ -19,5 +19,6 @@ mod relations;
 mod request_log;
 mod response_order;
 mod schema_file;
+mod search;
 mod seed_facts;
 mod store_lifecycle;
