@@ -12,6 +12,11 @@
       the cursor that starts the deepest full page, its page number, the rows before it,
       the pages walked, the rows seen and `totalCount`.
 
+  gql.py walk-to URL QUERY.graphql LIST PAGE
+      Pages through LIST (a root connection) with QUERY, which must take `$after` and select
+      `pageInfo { hasNextPage endCursor }`, until PAGE is next, and prints one JSON line: the
+      cursor that starts page PAGE and the rows before it.
+
   gql.py compare LEFT.json RIGHT.json
       Checks two servers' answers to twin queries hold the same rows: the same keys and
       values at every level, lists in the same order. Differences by design are set aside:
@@ -99,6 +104,21 @@ def walk(url, query_file, max_pages):
     )
 
 
+def walk_to(url, query_file, list_name, page):
+    after = None
+    rows = 0
+    for number in range(1, page):
+        status, result = post(url, body(query_file, {"after": after}))
+        if status != 200 or result.get("errors"):
+            sys.exit(f"walk-to: page {number} failed ({status}): {json.dumps(result)[:500]}")
+        connection = result["data"][list_name]
+        rows += len(connection["nodes"])
+        if not connection["pageInfo"]["hasNextPage"]:
+            sys.exit(f"walk-to: the list ends at page {number}, before page {page}")
+        after = connection["pageInfo"]["endCursor"]
+    print(json.dumps({"cursor": after, "rows_before": rows}))
+
+
 CURSOR_KEYS = {"cursor", "startCursor", "endCursor"}
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -169,6 +189,8 @@ def main(argv):
         print(body(argv[2], variables))
     elif len(argv) >= 4 and argv[1] == "walk":
         walk(argv[2], argv[3], int(argv[4]) if len(argv) > 4 else 100000)
+    elif len(argv) == 6 and argv[1] == "walk-to":
+        walk_to(argv[2], argv[3], argv[4], int(argv[5]))
     elif len(argv) == 4 and argv[1] == "compare":
         with open(argv[2], encoding="utf-8") as a, open(argv[3], encoding="utf-8") as b:
             compare(json.load(a), json.load(b))

@@ -13,8 +13,9 @@
 #      `npm ci` in bench/postgraphile (postgraphile 5.1.5, pinned by package-lock.json) when
 #      node_modules does not match the lockfile;
 #   3. recreates the database $DB_NAME (default atmp_bench), runs `atmp-graph generate`
-#      (seed dataset + UNITS generated units, 5 cleanrooms and 5 people each, so the default
-#      2000 units give >= 10 000 cleanrooms), applies bench/postgraphile/schema.sql (smart
+#      (seed dataset + UNITS generated units with CLEANROOMS_PER_UNIT cleanrooms and
+#      PEOPLE_PER_UNIT people each: by default 10 000 units, 20 000 cleanrooms, 100 000 people
+#      and their appointments), applies bench/postgraphile/schema.sql (smart
 #      comments declaring the relations, and two SQL functions: a person's name, a unit's
 #      people), then VACUUM ANALYZE and a CHECKPOINT;
 #   4. starts `atmp-graph serve` and PostGraphile (amber preset, bench/postgraphile/
@@ -32,7 +33,20 @@
 #           with counts),
 #        e. bench/queries/people-appointments.graphql (100 people + 5 appointments each + unit +
 #           institution),
-#        f. bench/queries/institutions.graphql (both institutions, 3 scalar fields);
+#        f. bench/queries/institutions.graphql (both institutions, 3 scalar fields),
+#      and the query-power shapes, each also against hand-written SQL for the same rows
+#      (bench/sql/, pgbench):
+#        g. bench/queries/cleanrooms-filtered.graphql (a filtered list ordered by a nullable
+#           number; PostGraphile through postgraphile-plugin-connection-filter),
+#        h. bench/queries/units-with-grade-a.graphql (a filter across a to-many relation, and
+#           on the nested list; the plugin's relation filters),
+#        i. bench/queries/search-people.graphql (root search; no PostGraphile twin),
+#        j. bench/queries/cleanrooms-by-grade.graphql (a group-by; PostGraphile through
+#           @graphile/pg-aggregates, whose answer has another shape: its groups are counted,
+#           not compared value by value),
+#        k, l. bench/queries/people-by-given-name.graphql, page 1 and page 500 of 100 000
+#           people by given name (atmp-graph's cursor found by walking 499 pages,
+#           PostGraphile's with `offset`; the SQL floor of page 500 is a keyset seek);
 #      each is first checked once per server with curl + jq (HTTP 200, no "errors", the right
 #      number of nodes), and the two answers are compared by `bench/gql.py compare` (the same
 #      keys and values at every level in the same order, atmp-graph's IDs decoded to their
@@ -49,7 +63,8 @@
 #   8. reads each server's peak RSS (VmHWM in /proc/PID/status: the atmp-graph process, the
 #      node process), after the list queries (a, b) and at the end;
 #   9. runs pgbench (-n -M prepared -c CONNECTIONS -j 2 -T DURATION) on bench/cleanroom-page.sql,
-#      the same rows as (a) in one hand-written join (the floor), and on
+#      the same rows as (a) in one hand-written join (the floor), on each bench/sql/ script
+#      (the floors of g–l), and on
 #      bench/out/server-statements.sql, the statement atmp-graph itself sent for (a), as
 #      bench/pgcount.py logged it in step 6
 #      (unless PGBENCH_SERVER_SQL=0);
@@ -62,7 +77,8 @@
 #   CONNECTIONS=32       wrk connections / pgbench clients
 #   THREADS=2            wrk threads (pgbench always uses -j 2)
 #   COUNT_REQUESTS=10    sequential requests per query and server for statements per request
-#   UNITS=2000           generated units (x5 cleanrooms each)
+#   UNITS=10000          generated units
+#   CLEANROOMS_PER_UNIT=2 PEOPLE_PER_UNIT=10   what each generated unit has
 #   DB_NAME=atmp_bench   database to (re)create; PostgreSQL at PGHOST_BENCH:PGPORT_BENCH
 #   PGHOST_BENCH=127.0.0.1 PGPORT_BENCH=5432 PGUSER_BENCH=postgres
 #   BENCH_PORT=8123      first port tried for atmp-graph (always on 127.0.0.1)
@@ -96,7 +112,9 @@ WARMUP=${WARMUP:-3}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 COUNT_REQUESTS=${COUNT_REQUESTS:-10}
-UNITS=${UNITS:-2000}
+UNITS=${UNITS:-10000}
+CLEANROOMS_PER_UNIT=${CLEANROOMS_PER_UNIT:-2}
+PEOPLE_PER_UNIT=${PEOPLE_PER_UNIT:-10}
 DB_NAME=${DB_NAME:-atmp_bench}
 PG_HOST=${PGHOST_BENCH:-127.0.0.1}
 PG_PORT=${PGPORT_BENCH:-5432}
@@ -121,13 +139,21 @@ MIN_NODE_MAJOR=22
 CLK_TCK=$(getconf CLK_TCK)
 NCPU=$(nproc)
 
-# The queries: key, atmp-graph's file, PostGraphile's twin, the path of the rows in both answers.
-SHAPES=(list-page1 list-deep nested units-cleanrooms people-appointments institutions)
+# The queries: key, atmp-graph's file, PostGraphile's twin (none for search), the path of the
+# rows in both answers, and the hand-written SQL of the same rows where there is one.
+SHAPES=(list-page1 list-deep nested units-cleanrooms people-appointments institutions
+  filtered across search grouped people-page1 people-page500)
+POWER_SHAPES=(filtered across search grouped people-page1 people-page500)
+PEOPLE_QUERY=bench/queries/people-by-given-name.graphql
+DEEP_PEOPLE_PAGE=500
 declare -A Q_ATMP=(
   [list-page1]=$LIST_QUERY [list-deep]=$LIST_QUERY [nested]=$NESTED_QUERY
   [units-cleanrooms]=bench/queries/units-cleanrooms.graphql
   [people-appointments]=bench/queries/people-appointments.graphql
   [institutions]=bench/queries/institutions.graphql
+  [filtered]=bench/queries/cleanrooms-filtered.graphql [across]=bench/queries/units-with-grade-a.graphql
+  [search]=bench/queries/search-people.graphql [grouped]=bench/queries/cleanrooms-by-grade.graphql
+  [people-page1]=$PEOPLE_QUERY [people-page500]=$PEOPLE_QUERY
 )
 declare -A Q_PG5=(
   [list-page1]=bench/postgraphile/queries/cleanroom-list.graphql
@@ -136,16 +162,36 @@ declare -A Q_PG5=(
   [units-cleanrooms]=bench/postgraphile/queries/units-cleanrooms.graphql
   [people-appointments]=bench/postgraphile/queries/people-appointments.graphql
   [institutions]=bench/postgraphile/queries/institutions.graphql
+  [filtered]=bench/postgraphile/queries/cleanrooms-filtered.graphql
+  [across]=bench/postgraphile/queries/units-with-grade-a.graphql
+  [search]=
+  [grouped]=bench/postgraphile/queries/cleanrooms-by-grade.graphql
+  [people-page1]=bench/postgraphile/queries/people-by-given-name.graphql
+  [people-page500]=bench/postgraphile/queries/people-by-given-name.graphql
 )
+declare -A SQL_FLOOR=(
+  [list-page1]=$BENCH/cleanroom-page.sql [filtered]=$BENCH/sql/cleanrooms-filtered.sql
+  [across]=$BENCH/sql/units-with-grade-a.sql [search]=$BENCH/sql/search-people.sql
+  [grouped]=$BENCH/sql/cleanrooms-by-grade.sql [people-page1]=$BENCH/sql/people-by-given-name.sql
+  [people-page500]=$OUT/people-page500.sql
+)
+# Whether both servers' answers hold the same rows in the same shape (pg-aggregates' do not).
+declare -A COMPARABLE=([grouped]=0)
+twin() { [[ -n ${Q_PG5[$1]} ]]; }
 declare -A ROWS_ATMP=(
   [list-page1]=.data.cleanrooms.nodes [list-deep]=.data.cleanrooms.nodes [nested]=.data.units.nodes
   [units-cleanrooms]=.data.units.nodes [people-appointments]=.data.people.nodes
   [institutions]=.data.institutions
+  [filtered]=.data.cleanrooms.nodes [across]=.data.units.nodes [search]=.data.search.nodes
+  [grouped]=.data.cleanroomsAggregate [people-page1]=.data.people.nodes [people-page500]=.data.people.nodes
 )
 declare -A ROWS_PG5=(
   [list-page1]=.data.cleanrooms.nodes [list-deep]=.data.cleanrooms.nodes [nested]=.data.units.nodes
   [units-cleanrooms]=.data.units.nodes [people-appointments]=.data.people.nodes
   [institutions]=.data.institutions.nodes
+  [filtered]=.data.cleanrooms.nodes [across]=.data.units.nodes
+  [grouped]=.data.allCleanrooms.groupedAggregates [people-page1]=.data.people.nodes
+  [people-page500]=.data.people.nodes
 )
 
 declare -A PID=()  # running processes by name: atmp, pg5, and the counting instances
@@ -171,7 +217,7 @@ stop_all() { for name in "${!PID[@]}"; do stop "$name"; done; }
 trap stop_all EXIT
 trap 'exit 130' INT TERM
 
-for v in DURATION SINGLE_DURATION WARMUP CONNECTIONS THREADS COUNT_REQUESTS UNITS BENCH_PORT PG5_PORT MAX_WALK_PAGES; do
+for v in DURATION SINGLE_DURATION WARMUP CONNECTIONS THREADS COUNT_REQUESTS UNITS CLEANROOMS_PER_UNIT PEOPLE_PER_UNIT BENCH_PORT PG5_PORT MAX_WALK_PAGES; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number, not '${!v}'"
 done
 (( DURATION > 0 && SINGLE_DURATION > 0 && CONNECTIONS > 0 && THREADS > 0 && COUNT_REQUESTS > 0 )) ||
@@ -180,12 +226,12 @@ done
 [[ $DB_NAME =~ ^[a-z_][a-z0-9_]*$ ]] || die "DB_NAME must be a plain lower-case identifier"
 for k in "${SHAPES[@]}"; do
   [[ -f ${Q_ATMP[$k]} ]] || die "no query file ${Q_ATMP[$k]}"
-  [[ -f ${Q_PG5[$k]} ]] || die "no query file ${Q_PG5[$k]}"
+  ! twin "$k" || [[ -f ${Q_PG5[$k]} ]] || die "no query file ${Q_PG5[$k]}"
 done
 
 mkdir -p "$OUT"
 rm -f "$OUT"/wrk-*.txt "$OUT"/pgbench-*.txt "$OUT"/summary.md "$OUT"/response-*.json \
-  "$OUT"/statements-*.txt "$OUT"/body-*.json
+  "$OUT"/statements-*.txt "$OUT"/body-*.json "$OUT"/people-page500.sql
 START_EPOCH=$(date +%s)
 
 # ------------------------------------------------------------------ 1. tools, PostgreSQL, build
@@ -269,7 +315,7 @@ psql_db -d postgres -c "CREATE DATABASE $DB_NAME"
 log "generating $UNITS units (log: bench/out/generate.log)"
 gen_start=$(date +%s.%N)
 if ! "$BIN" --database-url "$DB_URL" generate --units "$UNITS" \
-      --cleanrooms-per-unit 5 --people-per-unit 5 >"$OUT/generate.log" 2>&1; then
+      --cleanrooms-per-unit "$CLEANROOMS_PER_UNIT" --people-per-unit "$PEOPLE_PER_UNIT" >"$OUT/generate.log" 2>&1; then
   tail -n 40 "$OUT/generate.log" >&2
   die "atmp-graph generate failed"
 fi
@@ -359,10 +405,31 @@ post() {
 
 log "building request bodies"
 for k in "${SHAPES[@]}"; do
-  [[ $k == list-deep ]] && continue
+  [[ $k == list-deep || $k == people-page500 ]] && continue
   gql body "${Q_ATMP[$k]}" >"$OUT/body-atmp-$k.json"
-  gql body "${Q_PG5[$k]}" >"$OUT/body-pg5-$k.json"
+  if twin "$k"; then gql body "${Q_PG5[$k]}" >"$OUT/body-pg5-$k.json"; fi
 done
+
+# Page 500 of the people by given name: atmp-graph's cursor by walking, PostGraphile's that of
+# the row before the page (by `offset`), the SQL floor's a keyset seek past that same row.
+log "walking $PEOPLE_QUERY to page $DEEP_PEOPLE_PAGE"
+gql walk-to "$URL_ATMP" "$PEOPLE_QUERY" people "$DEEP_PEOPLE_PAGE" >"$OUT/walk-people.json" ||
+  die "walking the people pages failed"
+PEOPLE_ROWS_BEFORE=$(jq -r .rows_before "$OUT/walk-people.json")
+gql body "$PEOPLE_QUERY" "$(jq -c '{after: .cursor}' "$OUT/walk-people.json")" >"$OUT/body-atmp-people-page500.json"
+jq -n --argjson n "$((PEOPLE_ROWS_BEFORE - 1))" '{query: "query ($n: Int!) { allPeople(first: 1, offset: $n, orderBy: [GIVEN_NAME_ASC, ROW_ID_ASC]) { edges { cursor } } }", variables: {n: $n}}' \
+  >"$OUT/cursor-pg5-people-request.json"
+post "$URL_PG5" "$OUT/cursor-pg5-people-request.json" "$OUT/cursor-pg5-people.json" >/dev/null ||
+  die "asking PostGraphile for the page-$DEEP_PEOPLE_PAGE cursor failed"
+PG5_PEOPLE_CURSOR=$(jq -er '.data.allPeople.edges[0].cursor' "$OUT/cursor-pg5-people.json") ||
+  die "no page-$DEEP_PEOPLE_PAGE cursor from PostGraphile: $(head -c 300 "$OUT/cursor-pg5-people.json")"
+gql body "${Q_PG5[people-page500]}" "$(jq -cn --arg c "$PG5_PEOPLE_CURSOR" '{after: $c}')" >"$OUT/body-pg5-people-page500.json"
+read -r SEEK_NAME SEEK_ID < <(psql_db -d "$DB_NAME" -F ' ' -c \
+  "SELECT given_name, id FROM person ORDER BY given_name, id OFFSET $((PEOPLE_ROWS_BEFORE - 1)) LIMIT 1")
+{ echo "-- Generated by bench/run.sh: the rows of (l), page $DEEP_PEOPLE_PAGE, as a keyset seek."
+  echo "SELECT p.id, p.given_name, p.family_name FROM person AS p"
+  echo "WHERE (p.given_name, p.id) > ('$SEEK_NAME', '$SEEK_ID') ORDER BY p.given_name, p.id LIMIT 100;"
+} >"$OUT/people-page500.sql"
 
 log "walking $LIST_QUERY page by page for the deepest full page (at most $MAX_WALK_PAGES pages)"
 gql walk "$URL_ATMP" "$LIST_QUERY" "$MAX_WALK_PAGES" >"$OUT/walk.json" || die "walking the cleanroom pages failed"
@@ -392,6 +459,8 @@ log "deep page: page $DEEP_PAGE of $WALK_PAGES (after row $DEEP_ROWS_BEFORE), wa
 declare -A CHECK_MS=() EXPECT=() SAME=()
 for k in "${SHAPES[@]}"; do EXPECT[$k]=100; done
 EXPECT[institutions]=$N_INSTITUTIONS
+EXPECT[search]=20
+EXPECT[grouped]=$(psql_db -d "$DB_NAME" -c "SELECT count(*) FROM (SELECT 1 FROM cleanroom GROUP BY institution_id, grade) AS g")
 
 # verify SERVER KEY URL ROWS_PATH: one request; 200, no "errors", EXPECT[KEY] rows at ROWS_PATH.
 verify() {
@@ -409,8 +478,10 @@ verify() {
 for k in "${SHAPES[@]}"; do
   ok=1
   verify atmp "$k" "$URL_ATMP" "${ROWS_ATMP[$k]}" || ok=0
+  if ! twin "$k"; then SAME[$k]="no twin"; continue; fi
   verify pg5 "$k" "$URL_PG5" "${ROWS_PG5[$k]}" || ok=0
   (( ok )) || { SAME[$k]="not compared"; continue; }
+  if [[ ${COMPARABLE[$k]:-1} == 0 ]]; then SAME[$k]="same number of groups"; continue; fi
   if gql compare "$OUT/response-atmp-$k.json" "$OUT/response-pg5-$k.json" >"$OUT/compare-$k.txt" 2>&1; then
     SAME[$k]="same"
     log "($k) $(cat "$OUT/compare-$k.txt")"
@@ -445,7 +516,9 @@ COUNT_PORT=$(free_port $((PG5_PORT + 50)))
 start_pg5 pg5-count "$COUNT_PORT" "$PROXY_URL" "$OUT/postgraphile-count.log"
 COUNT_URL[pg5]="http://127.0.0.1:$COUNT_PORT/graphql"
 for k in "${SHAPES[@]}"; do
+  STMTS[pg5-$k]="–"
   for server in atmp pg5; do
+    [[ $server == pg5 ]] && ! twin "$k" && continue
     post "${COUNT_URL[$server]}" "$OUT/body-$server-$k.json" /dev/null >/dev/null # warm-up, prepares
     sleep 0.2
     before=$(wc -l <"$STATEMENT_LOG")
@@ -548,7 +621,7 @@ declare -A RSS_LIST_PEAK_MB=() RSS_PEAK_MB=()
 for k in "${SHAPES[@]}"; do
   for conns in "$CONNECTIONS" 1; do
     run_wrk atmp "$k" "$conns"
-    run_wrk pg5 "$k" "$conns"
+    if twin "$k"; then run_wrk pg5 "$k" "$conns"; fi
   done
   if [[ $k == list-deep ]]; then
     # VmHWM only grows: read it before the heavier queries, for the 100-row list's own peak.
@@ -590,6 +663,7 @@ run_pgbench() {
 }
 
 run_pgbench sql-join "$BENCH/cleanroom-page.sql"
+for k in "${POWER_SHAPES[@]}"; do run_pgbench "floor-$k" "${SQL_FLOOR[$k]}"; done
 if (( PGBENCH_SERVER_SQL )); then
   # The statement atmp-graph sent for (a), as bench/pgcount.py logged it while counting: the
   # page with each room's unit and the unit's institution joined, its one parameter the
@@ -627,9 +701,21 @@ declare -A LABEL=(
   [units-cleanrooms]="(d) 100 units + institution + 10 cleanrooms each, with counts"
   [people-appointments]="(e) 100 people + 5 appointments each + unit + institution"
   [institutions]="(f) both institutions, 3 scalar fields"
+  [filtered]="(g) 100 cleanrooms of grade A or B with ≥ 21 m², largest first (\`cleanrooms-filtered.graphql\`)"
+  [across]="(h) 100 GMP facilities with some grade-A room, each with its grade-A rooms (\`units-with-grade-a.graphql\`)"
+  [search]="(i) search \"family00420\", first 20 hits (\`search-people.graphql\`)"
+  [grouped]="(j) cleanrooms grouped by institution and grade: count, distinct facilities, area (\`cleanrooms-by-grade.graphql\`)"
+  [people-page1]="(k) 100 people by given name, page 1 (\`people-by-given-name.graphql\`)"
+  [people-page500]="(l) the same at page $DEEP_PEOPLE_PAGE (after row $PEOPLE_ROWS_BEFORE)"
 )
+CLASSIC_SHAPES=(list-page1 list-deep nested units-cleanrooms people-appointments institutions)
 ALL_PHASES=()
-for k in "${SHAPES[@]}"; do for s in atmp pg5; do ALL_PHASES+=("$s-$k-c$C" "$s-$k-c1"); done; done
+for k in "${SHAPES[@]}"; do
+  for s in atmp pg5; do
+    [[ $s == pg5 ]] && ! twin "$k" && continue
+    ALL_PHASES+=("$s-$k-c$C" "$s-$k-c1")
+  done
+done
 sum() { local total=0 v; for v in "$@"; do total=$(( total + v )); done; echo "$total"; }
 sum_of() { local -n arr=$1; local vals=(); for p in "${ALL_PHASES[@]}"; do vals+=("${arr[$p]}"); done; sum "${vals[@]}"; }
 
@@ -646,7 +732,7 @@ sum_of() { local -n arr=$1; local vals=(); for p in "${ALL_PHASES[@]}"; do vals+
   echo
   echo "| query (same rows from each) | atmp-graph req/s, $C conns (p99 ms) | PostGraphile 5 req/s (p99 ms) | ratio req/s | ratio p99 | 1 conn p50 ms: atmp-graph / PG 5 (ratio) | statements per request: atmp-graph / PG 5 | answers |"
   echo "|---|---:|---:|---:|---:|---:|---:|---|"
-  for k in "${SHAPES[@]}"; do
+  for k in "${CLASSIC_SHAPES[@]}"; do
     a="atmp-$k-c$C" p="pg5-$k-c$C" a1="atmp-$k-c1" p1="pg5-$k-c1"
     printf '| %s | %s (%s) | %s (%s) | **%s** | %s | %s / %s (%s) | %s / %s | %s |\n' "${LABEL[$k]}" \
       "${RPS[$a]}" "$(ms "${P99[$a]}")" "${RPS[$p]}" "$(ms "${P99[$p]}")" \
@@ -658,6 +744,26 @@ sum_of() { local -n arr=$1; local vals=(); for p in "${ALL_PHASES[@]}"; do vals+
     "$C" "${TPS[sql-join]}" "${PG_LAT[sql-join]}"
   printf '| peak RSS (VmHWM), after (a) and (b) / at the end | %s / %s MB | %s / %s MB | | | | | |\n' \
     "${RSS_LIST_PEAK_MB[atmp]}" "${RSS_PEAK_MB[atmp]}" "${RSS_LIST_PEAK_MB[pg5]}" "${RSS_PEAK_MB[pg5]}"
+  echo
+  echo "Query power (filters, relation filters, search, group-by, deep pages under an ordering), each"
+  echo "against PostGraphile $PG5_VERSION with postgraphile-plugin-connection-filter and @graphile/pg-aggregates"
+  echo "where it can ask the same, and against pgbench of hand-written SQL for the same rows (\`bench/sql/\`):"
+  echo
+  echo "| query | atmp-graph req/s, $C conns (p99 ms) | PostGraphile 5 req/s (p99 ms) | ratio req/s | 1 conn p50 ms: atmp-graph / PG 5 | SQL floor tps (pgbench, $C clients) | atmp-graph ÷ floor | statements: atmp-graph / PG 5 | answers |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
+  for k in "${POWER_SHAPES[@]}"; do
+    a="atmp-$k-c$C" p="pg5-$k-c$C" a1="atmp-$k-c1" p1="pg5-$k-c1"
+    if twin "$k"; then
+      pg5_rps="${RPS[$p]} ($(ms "${P99[$p]}"))" pg5_ratio="**$(ratio "${RPS[$a]}" "${RPS[$p]}")**"
+      p50s="$(ms "${P50[$a1]}") / $(ms "${P50[$p1]}") ($(ratio "${P50[$a1]}" "${P50[$p1]}"))"
+    else
+      pg5_rps="–" pg5_ratio="–" p50s="$(ms "${P50[$a1]}") / –"
+    fi
+    printf '| %s | %s (%s) | %s | %s | %s | %s | **%s** | %s / %s | %s |\n' "${LABEL[$k]}" \
+      "${RPS[$a]}" "$(ms "${P99[$a]}")" "$pg5_rps" "$pg5_ratio" "$p50s" \
+      "${TPS[floor-$k]}" "$(ratio "${RPS[$a]}" "${TPS[floor-$k]}")" \
+      "${STMTS[atmp-$k]}" "${STMTS[pg5-$k]}" "${SAME[$k]}"
+  done
   echo
   echo "Ratios are atmp-graph ÷ PostGraphile: above 1 is atmp-graph ahead for req/s, behind for p99 and p50."
   echo "Statements per request: what each server had PostgreSQL run (simple queries and extended-protocol"
@@ -678,11 +784,15 @@ sum_of() { local -n arr=$1; local vals=(); for p in "${ALL_PHASES[@]}"; do vals+
       "${RPS[$p]}" "${P50[$p]}" "${P99[$p]}" "${NON2XX[$p]}" "${BODYERR[$p]}" "${SOCKERR[$p]}" "${KB[$p]}" \
       "${CHECK_MS[$server-$k]:-n/a}" "${CPU_SERVER[$p]}" "${CPU_DRIVER[$p]}" "${CPU_REST[$p]}"
   done
-  for k in sql-join sql-server; do
+  for k in sql-join sql-server "${POWER_SHAPES[@]/#/floor-}"; do
     [[ -n ${TPS[$k]:-} ]] || continue
+    case $k in
+      sql-join) what="one join, same rows as (a)" ;;
+      sql-server) what="atmp-graph's own statement for (a)" ;;
+      *) what="hand-written SQL, same rows as ${LABEL[${k#floor-}]%% *}" ;;
+    esac
     printf '| pgbench %s | %s | %s (avg) | – | – | %s failed | – | – | – | %s | %s |\n' \
-      "$([[ $k == sql-join ]] && echo "one join, same rows as (a)" || echo "atmp-graph's own statement for (a)")" \
-      "${TPS[$k]}" "${PG_LAT[$k]}" "${PG_FAILED[$k]:-0}" "${CPU_DRIVER[$k]}" "${CPU_REST[$k]}"
+      "$what" "${TPS[$k]}" "${PG_LAT[$k]}" "${PG_FAILED[$k]:-0}" "${CPU_DRIVER[$k]}" "${CPU_REST[$k]}"
   done
   echo
   echo "| atmp-graph target | Measured | Result |"
@@ -699,6 +809,23 @@ sum_of() { local -n arr=$1; local vals=(); for p in "${ALL_PHASES[@]}"; do vals+
     "$DEEP_PAGE" "${P50[atmp-list-deep-c$C]}" "${P50[$A1]}" "$DEEP_P50_RATIO" "${RPS[$A1]}" \
     "${RPS[atmp-list-deep-c$C]}" "$DEEP_RPS_RATIO" \
     "$(verdict "$(( $(le "$DEEP_P50_RATIO" 1.2) && $(le "$DEEP_RPS_RATIO" 1.2) ))")"
+  for k in filtered across; do
+    printf '| %s ≥ 0.5× its SQL floor and ≥ 3× PostGraphile | %s ÷ %s tps = **%s×**; ÷ %s req/s = **%s×** | %s |\n' \
+      "${LABEL[$k]%% *}" "${RPS[atmp-$k-c$C]}" "${TPS[floor-$k]}" "$(ratio "${RPS[atmp-$k-c$C]}" "${TPS[floor-$k]}")" \
+      "${RPS[pg5-$k-c$C]}" "$(ratio "${RPS[atmp-$k-c$C]}" "${RPS[pg5-$k-c$C]}")" \
+      "$(verdict "$(( $(le 0.5 "$(ratio "${RPS[atmp-$k-c$C]}" "${TPS[floor-$k]}")") && $(le 3 "$(ratio "${RPS[atmp-$k-c$C]}" "${RPS[pg5-$k-c$C]}")") ))")"
+  done
+  for k in search grouped; do
+    printf '| %s ≥ 0.5× its SQL floor | %s ÷ %s tps = **%s×** | %s |\n' "${LABEL[$k]%% *}" \
+      "${RPS[atmp-$k-c$C]}" "${TPS[floor-$k]}" "$(ratio "${RPS[atmp-$k-c$C]}" "${TPS[floor-$k]}")" \
+      "$(verdict "$(le 0.5 "$(ratio "${RPS[atmp-$k-c$C]}" "${TPS[floor-$k]}")")")"
+  done
+  PEOPLE_P50_RATIO=$(ratio "${P50[atmp-people-page500-c$C]}" "${P50[atmp-people-page1-c$C]}")
+  PEOPLE_RPS_RATIO=$(ratio "${RPS[atmp-people-page1-c$C]}" "${RPS[atmp-people-page500-c$C]}")
+  printf '| page %s of people by given name within 1.2× of page 1 | p50 %s vs %s ms = **%s×**; req/s %s vs %s = **%s×** | %s |\n' \
+    "$DEEP_PEOPLE_PAGE" "${P50[atmp-people-page500-c$C]}" "${P50[atmp-people-page1-c$C]}" "$PEOPLE_P50_RATIO" \
+    "${RPS[atmp-people-page1-c$C]}" "${RPS[atmp-people-page500-c$C]}" "$PEOPLE_RPS_RATIO" \
+    "$(verdict "$(( $(le "$PEOPLE_P50_RATIO" 1.2) && $(le "$PEOPLE_RPS_RATIO" 1.2) ))")"
   printf '| every response 2xx without errors, both servers, the same answers | %s | %s |\n' \
     "$(sum_of NON2XX) non-2xx, $(sum_of BODYERR) error bodies, $(sum_of SOCKERR) socket errors of $(sum_of REQS)" \
     "$(verdict "$(( FAILED == 0 ))")"

@@ -3,25 +3,11 @@
 //! engines, ranked the same way on both.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DbBackend;
 
-use crate::columns::{index, integer, text, uuid, uuid_null};
+use crate::columns::{index, integer, sort_key, text, uuid, uuid_null};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-/// Text compared byte by byte on both engines.
-fn folded(backend: DbBackend, name: &'static str) -> ColumnDef {
-    let collation = match backend {
-        DbBackend::Postgres => "COLLATE \"C\"",
-        _ => "COLLATE BINARY",
-    };
-    ColumnDef::new(name)
-        .text()
-        .not_null()
-        .extra(collation)
-        .take()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -41,11 +27,11 @@ impl MigrationTrait for Migration {
                     // 0 where the term starts its field, else the word's place in it.
                     .col(integer("position"))
                     // The folded text from a word's start to the field's end (cut short).
-                    .col(folded(backend, "term"))
+                    .col(sort_key(backend, "term"))
                     // 1 where the term is its whole field, uncut: an exact match is possible.
                     .col(integer("whole"))
                     // The record's folded name: ties of rank are listed by it.
-                    .col(folded(backend, "label"))
+                    .col(sort_key(backend, "label"))
                     .take(),
             )
             .await?;

@@ -643,7 +643,7 @@ macro_rules! inputs {
             $($(#[doc = $sort_doc])* $variant,)+
         }
 
-        #[doc = concat!("One term of an ordering of ", $noun, "; ties are broken by ID.")]
+        #[doc = concat!("One term of an ordering of ", $noun, "; ties are broken by ID, in the direction of the last term.")]
         #[derive(InputObject, Debug)]
         pub struct $order {
             /// The field to order by.

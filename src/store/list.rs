@@ -203,11 +203,16 @@ impl<L: Listable> Plan<L> {
         })
     }
 
-    /// The keys the rows are fetched in (directions reversed for `last`).
+    /// The keys the rows are fetched in (directions reversed for `last`). The ID breaks ties
+    /// in the direction of the last term, so that one index on the terms and the ID serves
+    /// the whole ordering, scanned forwards or backwards.
     fn fetch_order(&self) -> Vec<FetchKey> {
         let id = FetchKey {
             column: "id",
-            direction: SortDirection::Ascending,
+            direction: self
+                .terms
+                .last()
+                .map_or(SortDirection::Ascending, |t| t.direction),
             nullable: false,
         };
         self.terms
@@ -246,13 +251,30 @@ impl<L: Listable> Plan<L> {
             }
             any = any.add(all.add(key.beyond(L::TABLE, value)));
         }
-        // The expansion above is exact but opaque to index range scans; a redundant bound on
-        // the leading column lets both engines seek straight to the cursor instead of
-        // filtering every earlier row, so a deep page costs what the first does.
-        let seek = order
-            .first()
-            .zip(cursor.keys.first())
-            .and_then(|(key, value)| key.seek(L::TABLE, value));
+        // The expansion above is exact but opaque to index range scans; a redundant bound
+        // lets both engines seek straight to the cursor instead of filtering every earlier
+        // row, so a deep page costs what the first does. Where the keys share a direction and
+        // hold no null (the ID always does), the bound is the row value of all of them, which
+        // an index on them seeks exactly, however many rows tie on the first key; otherwise
+        // it is the leading key's.
+        let direction = order.first().map(|key| key.direction);
+        let tuple = order.len() > 1
+            && order
+                .iter()
+                .all(|key| !key.nullable && Some(key.direction) == direction);
+        let seek = if tuple {
+            let keys = Expr::tuple(order.iter().map(|key| column(L::TABLE, key.column)));
+            let values = Expr::tuple(cursor.keys.iter().map(|v| Expr::val(sql_value(v))));
+            Some(Condition::all().add(match direction {
+                Some(SortDirection::Descending) => keys.lt(values),
+                _ => keys.gt(values),
+            }))
+        } else {
+            order
+                .first()
+                .zip(cursor.keys.first())
+                .and_then(|(key, value)| key.seek(L::TABLE, value))
+        };
         Some(match seek {
             Some(seek) => Condition::all().add(seek).add(any),
             None => Condition::all().add(any),

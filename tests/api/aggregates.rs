@@ -4,29 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use crate::helpers::TestApp;
-
-/// Every row of a root list with `fields` selected, page by page.
-async fn every_row(app: &TestApp, list: &str, fields: &str) -> Vec<Value> {
-    let mut rows = Vec::new();
-    let mut after = Value::Null;
-    loop {
-        let response = app
-            .graphql_with(
-                &format!(
-                    "query($after: String) {{ {list}(first: 100, after: $after) {{ nodes {{ {fields} }} pageInfo {{ hasNextPage endCursor }} }} }}"
-                ),
-                json!({ "after": after }),
-            )
-            .await;
-        let page = &response.data()[list];
-        rows.extend(page["nodes"].as_array().cloned().unwrap_or_default());
-        if page["pageInfo"]["hasNextPage"] != json!(true) {
-            return rows;
-        }
-        after = page["pageInfo"]["endCursor"].clone();
-    }
-}
+use crate::helpers::{every_row, TestApp};
 
 /// Figures of one group, computed by hand.
 #[derive(Debug, Default)]

@@ -4,29 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::TestApp;
-
-/// Every row of a root list, walked page by page, with `fields` selected.
-async fn every_row(app: &TestApp, list: &str, fields: &str) -> Vec<Value> {
-    let mut rows = Vec::new();
-    let mut after = Value::Null;
-    loop {
-        let data = app
-            .graphql_with(
-                &format!(
-                    "query($after: String) {{ {list}(first: 100, after: $after) {{ nodes {{ {fields} }} pageInfo {{ hasNextPage endCursor }} }} }}"
-                ),
-                json!({ "after": after }),
-            )
-            .await;
-        let page = &data.data()[list];
-        rows.extend(page["nodes"].as_array().cloned().unwrap_or_default());
-        if page["pageInfo"]["hasNextPage"] != json!(true) {
-            return rows;
-        }
-        after = page["pageInfo"]["endCursor"].clone();
-    }
-}
+use crate::helpers::{every_row, TestApp};
 
 /// The values of `key` of the rows a filtered list answers, sorted.
 async fn filtered(app: &TestApp, list: &str, key: &str, filter: &str) -> Vec<String> {

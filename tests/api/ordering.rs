@@ -31,7 +31,7 @@ fn compare(a: &Value, b: &Value) -> Ordering {
     }
 }
 
-/// `rows` ordered by hand by `keys` (field, descending), then by ID.
+/// `rows` ordered by hand by `keys` (field, descending), then by ID in the last key's direction.
 fn ordered_by_hand(rows: &[Value], keys: &[(&str, bool)]) -> Vec<String> {
     let mut rows = rows.to_vec();
     rows.sort_by(|a, b| {
@@ -45,7 +45,14 @@ fn ordered_by_hand(rows: &[Value], keys: &[(&str, bool)]) -> Vec<String> {
                 }
             })
             .find(|order| order.is_ne())
-            .unwrap_or_else(|| uuid_of(a).cmp(&uuid_of(b)))
+            .unwrap_or_else(|| {
+                // The ID breaks ties in the direction of the last key.
+                let order = uuid_of(a).cmp(&uuid_of(b));
+                match keys.last() {
+                    Some((_, true)) => order.reverse(),
+                    _ => order,
+                }
+            })
     });
     rows.iter()
         .map(|row| row["code"].as_str().unwrap().to_owned())
