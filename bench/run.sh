@@ -2,7 +2,7 @@
 # bench/run.sh — load benchmark of atmp-graph against PostgreSQL, side by side with
 # PostGraphile 5 over the same database; run from the repo root.
 #
-# What it does (about 9 minutes with the defaults when the release build and node_modules
+# What it does (about 15 minutes with the defaults when the release build and node_modules
 # are up to date; every load phase lasts DURATION seconds, or SINGLE_DURATION at one
 # connection, after a WARMUP-second warm-up that is not measured):
 #   1. installs wrk if missing (apt-get), checks pgbench, psql, curl, jq and python3, starts the
