@@ -73,7 +73,7 @@ pub(crate) use for_each_kind;
 ///     }
 ///     order Order, OrderField, SortField default Variant {
 ///         /// doc
-///         Variant: "CURSOR NAME", column, Text | Enum | Int | OptText | OptEnum | OptInt | OptReal | OptDate;
+///         Variant: "CURSOR NAME", column, Text | Enum | Int | OptText | OptEnum | OptInt | OptReal | OptDate [via reference table];
 ///     }
 /// }
 /// ```
@@ -97,7 +97,8 @@ pub(crate) use for_each_kind;
 /// A sort field's kind says what its column holds; `Opt…` marks a nullable column, whose
 /// missing values sort after every value (last ascending, first descending) on both engines.
 /// Text sorts byte by byte on both (the migrations give PostgreSQL's sorted text columns the
-/// `C` collation); enums sort by their name.
+/// `C` collation); enums sort by their name. `via c t` reads the column from the record of
+/// table `t` that the row's column `c` names (a cleanroom's unit's name), in the same statement.
 ///
 /// A column that is no field of the row it is read from does not compile.
 macro_rules! for_each_list {
@@ -210,6 +211,8 @@ macro_rules! for_each_list {
                     StartYear: "START_YEAR", start_year, OptInt;
                     /// By the year it ended.
                     EndYear: "END_YEAR", end_year, OptInt;
+                    /// By the name of its unit, ignoring case and diacritics.
+                    UnitName: "UNIT_NAME", name_key, OptText via unit_id unit;
                 }
             }
             Cleanroom: Cleanrooms "cleanrooms" {
@@ -252,6 +255,8 @@ macro_rules! for_each_list {
                     AreaM2: "AREA_M2", area_m2, OptReal;
                     /// By the date of its last qualification.
                     QualifiedOn: "QUALIFIED_ON", qualified_on, OptDate;
+                    /// By the name of its facility, ignoring case and diacritics.
+                    UnitName: "UNIT_NAME", name_key, OptText via unit_id unit;
                 }
             }
             Product: Products "products" {
@@ -326,6 +331,8 @@ macro_rules! for_each_list {
                     StartYear: "START_YEAR", start_year, OptInt;
                     /// By the year it ended.
                     EndYear: "END_YEAR", end_year, OptInt;
+                    /// By the name of its product, ignoring case and diacritics.
+                    ProductName: "PRODUCT_NAME", name_key, OptText via product_id product;
                 }
             }
             Accreditation: Accreditations "accreditations" {

@@ -531,7 +531,7 @@ macro_rules! inputs {
             $($(#[doc = $field_doc:literal])* $field:ident: $shape:ident $column:ident $($target:ident)?;)*
         }
         order $order:ident, $order_field:ident, $sort:ident default $default:ident {
-            $($(#[doc = $sort_doc:literal])* $variant:ident: $label:literal, $sort_column:ident, $sort_kind:ident;)+
+            $($(#[doc = $sort_doc:literal])* $variant:ident: $label:literal, $sort_column:ident, $sort_kind:ident $(via $fk:ident $ref_table:ident)?;)+
         }
     })*) => {$(
         #[doc = concat!("Which ", $noun, " to list: every field given must match, and each of `and`, `or` and `not` as it says.")]

@@ -11,6 +11,7 @@
 //! branch before, so that every branch decodes its rows by position.
 
 use super::HashMap;
+use std::sync::Arc;
 
 use futures::future::try_join_all;
 use sea_orm::sea_query::{
@@ -22,8 +23,8 @@ use uuid::Uuid;
 use super::decode::{position, Columns, FromColumn, Positional};
 use super::join::{add_joins_to, count_joins, locate_joins, open_to, read_joins, Join};
 use super::list::{
-    branch_column, ChildPages, ChildStatement, Kind, Listable, Plan, QueryOf, Relation, COUNT,
-    PARENTS, PARENT_KEY, ROW_NUMBER,
+    branch_column, ChildPages, ChildStatement, Extras, Kind, Listable, Plan, QueryOf, Relation,
+    COUNT, PARENTS, PARENT_KEY, ROW_NUMBER,
 };
 use super::{Caller, Source, Store, StoreError};
 
@@ -122,6 +123,8 @@ pub struct RelationBranch<R: Relation> {
     per_parent: HashMap<Uuid, Vec<Vec<<R::Child as Kind>::Model>>>,
     counts: HashMap<Uuid, u64>,
     pages: ChildPages<<R::Child as Kind>::Model>,
+    /// The rows' keys read from referenced records, where the ordering has such keys.
+    extras: Arc<Extras>,
 }
 
 impl<R: Relation> RelationBranch<R> {
@@ -159,6 +162,7 @@ impl<R: Relation> RelationBranch<R> {
             per_parent: HashMap::default(),
             counts: HashMap::default(),
             pages: ChildPages::default(),
+            extras: Arc::default(),
         })
     }
 
@@ -272,10 +276,17 @@ impl<R: Relation> Branch for RelationBranch<R> {
             read_joins(row, &mut self.joins)?;
         }
         let rank: i64 = row.try_get_by_index(self.rank_at)?;
-        rows.push((
-            rank,
-            <R::Child as Kind>::Model::decode(row, self.first, self.columns)?,
-        ));
+        let child = <R::Child as Kind>::Model::decode(row, self.first, self.columns)?;
+        // Read before the map is shared with the pages, in `finish`.
+        if let Some(extras) = Arc::get_mut(&mut self.extras) {
+            self.plan.read_extras(
+                row,
+                &branch_column(at.index, ""),
+                <R::Child as Kind>::id(&child),
+                extras,
+            )?;
+        }
+        rows.push((rank, child));
         Ok(())
     }
 
@@ -296,7 +307,8 @@ impl<R: Relation> Branch for RelationBranch<R> {
             .iter()
             .map(|parent| {
                 let lists = self.per_parent.remove(parent).unwrap_or_default();
-                (*parent, self.plan.page(self.plan.merge(lists)))
+                let rows = self.plan.merge(lists, &self.extras);
+                (*parent, self.plan.page(rows, self.extras.clone()))
             })
             .collect();
         let mut counts = std::mem::take(&mut self.counts);

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::filter::{Predicate, Quantifier, Real, Scalar, Test, TextMatch};
 use super::list::{column, scope_by_column, Kind, Listable, Parents, Relation};
-use super::page::{SortField, SortKind, SortValue};
+use super::page::{Reference, SortField, SortKind, SortValue};
 use super::{OrderTerm, SortDirection};
 
 const fn ascending<F>(field: F) -> OrderTerm<F> {
@@ -103,6 +103,36 @@ macro_rules! sort_value {
     };
 }
 
+/// A sort field's value read from the row itself, or, for a referenced record's column (read
+/// with the rows, not from them), nothing here.
+macro_rules! row_sort_value {
+    ($row:ident, $kind:ident, $column:ident) => {
+        sort_value!($kind, $row.$column)
+    };
+    ($row:ident, $kind:ident, $column:ident, $fk:ident $table:ident) => {{
+        // The reference is a column of the row, the key one of the referenced row's.
+        let _ = &$row.$fk;
+        let _ = |target: &entities::$table::Model| {
+            let _ = &target.$column;
+        };
+        SortValue::Null
+    }};
+}
+
+/// The reference a sort field is read through, if any.
+macro_rules! sort_reference {
+    ($column:ident) => {
+        None
+    };
+    ($column:ident, $fk:ident $table:ident) => {
+        Some(Reference {
+            column: stringify!($fk),
+            table: stringify!($table),
+            target: stringify!($column),
+        })
+    };
+}
+
 /// The kind of value a sort field's column holds, and whether it may be null.
 macro_rules! sort_kind {
     (Text) => {
@@ -140,7 +170,7 @@ macro_rules! lists {
             $($(#[doc = $field_doc:literal])* $field:ident: $shape:ident $column:ident $($target:ident)?;)*
         }
         order $order:ident, $order_field:ident, $sort:ident default $default:ident {
-            $($(#[doc = $sort_doc:literal])* $variant:ident: $label:literal, $sort_column:ident, $sort_kind:ident;)+
+            $($(#[doc = $sort_doc:literal])* $variant:ident: $label:literal, $sort_column:ident, $sort_kind:ident $(via $fk:ident $ref_table:ident)?;)+
         }
     })*) => {$(
         #[doc = concat!("Which ", $noun, " to list: those of some institutions (only the sources holding them are asked), and those matching a predicate.")]
@@ -178,7 +208,11 @@ macro_rules! lists {
             }
 
             fn value(self, row: &Self::Model) -> SortValue {
-                match self { $($sort::$variant => sort_value!($sort_kind, row.$sort_column),)+ }
+                match self { $($sort::$variant => row_sort_value!(row, $sort_kind, $sort_column $(, $fk $ref_table)?),)+ }
+            }
+
+            fn reference(self) -> Option<Reference> {
+                match self { $($sort::$variant => sort_reference!($sort_column $(, $fk $ref_table)?),)+ }
             }
         }
 

@@ -19,10 +19,11 @@ use uuid::Uuid;
 use super::children::RelationBranch;
 use super::decode::{Columns, Positional};
 use super::filter::Predicate;
+use super::filter::Real;
 use super::join::{add_joins, locate_joins, open_to, read_joins, Join};
 use super::page::{
-    check_cursor, filter_fingerprint, ordering_signature, Cursor, SortDirection, SortField,
-    SortValue,
+    check_cursor, filter_fingerprint, ordering_signature, Cursor, Reference, SortDirection,
+    SortField, SortKind, SortValue,
 };
 use super::{Caller, OrderTerm, Page, PageRequest, Source, Store, StoreError};
 
@@ -115,9 +116,38 @@ pub(super) struct FetchKey {
     direction: SortDirection,
     /// Whether the column may be null; a missing value sorts after every value.
     nullable: bool,
+    /// Where the key is a referenced record's column, the reference.
+    reference: Option<Reference>,
 }
 
+/// The value of a key read from a referenced record: `(SELECT t.target FROM t WHERE t.id =
+/// row.column)`, one index lookup per row, on the primary key.
+fn referenced(table: &'static str, reference: Reference) -> Expr {
+    let alias = Alias::new("sort_ref");
+    let mut lookup = Query::select();
+    lookup
+        .expr(Expr::col((alias.clone(), Alias::new(reference.target))))
+        .from_as(Alias::new(reference.table), alias.clone())
+        .and_where(
+            Expr::col((alias, Alias::new("id")))
+                .equals((Alias::new(table), Alias::new(reference.column))),
+        );
+    Expr::SubQuery(None, Box::new(lookup.into()))
+}
+
+/// The values of a page's keys read from referenced records, by row ID: one per term, missing
+/// for the terms of the row's own columns.
+pub(super) type Extras = HashMap<Uuid, Vec<SortValue>>;
+
 impl FetchKey {
+    /// The key's value in SQL.
+    fn expr(&self, table: &'static str) -> Expr {
+        match self.reference {
+            Some(reference) => referenced(table, reference),
+            None => column(table, self.column),
+        }
+    }
+
     /// The key's place in an `ORDER BY`: a missing value last ascending, first descending,
     /// said outright because SQLite and PostgreSQL default to opposite ends.
     fn order_by(&self, table: &'static str) -> (Expr, Order, Option<NullOrdering>) {
@@ -125,12 +155,12 @@ impl FetchKey {
             SortDirection::Ascending => NullOrdering::Last,
             SortDirection::Descending => NullOrdering::First,
         });
-        (column(table, self.column), sql_order(self.direction), nulls)
+        (self.expr(table), sql_order(self.direction), nulls)
     }
 
     /// The rows whose key equals `value`.
     fn equal(&self, table: &'static str, value: &SortValue) -> Condition {
-        let key = column(table, self.column);
+        let key = self.expr(table);
         Condition::all().add(match value {
             SortValue::Null => key.is_null(),
             value => key.eq(sql_value(value)),
@@ -139,7 +169,7 @@ impl FetchKey {
 
     /// The rows whose key comes after `value` in fetch order.
     fn beyond(&self, table: &'static str, value: &SortValue) -> Condition {
-        let key = column(table, self.column);
+        let key = self.expr(table);
         match (self.direction, value) {
             // Nothing sorts after a missing value.
             (SortDirection::Ascending, SortValue::Null) => Condition::all().add(Expr::val(1).eq(0)),
@@ -154,7 +184,7 @@ impl FetchKey {
 
     /// The rows at or after `value` in fetch order, when that is a bound an index can seek.
     fn seek(&self, table: &'static str, value: &SortValue) -> Option<Condition> {
-        let key = column(table, self.column);
+        let key = self.expr(table);
         match (self.direction, value) {
             (SortDirection::Ascending, SortValue::Null) => {
                 Some(Condition::all().add(key.is_null()))
@@ -214,13 +244,15 @@ impl<L: Listable> Plan<L> {
                 .last()
                 .map_or(SortDirection::Ascending, |t| t.direction),
             nullable: false,
+            reference: None,
         };
         self.terms
             .iter()
             .map(|t| FetchKey {
                 column: t.field.column(),
                 direction: t.direction,
-                nullable: t.field.nullable(),
+                nullable: t.field.nullable() || t.field.reference().is_some(),
+                reference: t.field.reference(),
             })
             .chain([id])
             .map(|key| FetchKey {
@@ -234,8 +266,64 @@ impl<L: Listable> Plan<L> {
             .collect()
     }
 
-    fn keys(&self, row: &L::Model) -> Vec<SortValue> {
-        sort_keys::<L>(&self.terms, row)
+    fn keys(&self, row: &L::Model, extras: &Extras) -> Vec<SortValue> {
+        sort_keys::<L>(&self.terms, row, extras)
+    }
+
+    /// Whether a term reads a referenced record (its values come with the rows, as extras).
+    fn references(&self) -> bool {
+        self.terms.iter().any(|t| t.field.reference().is_some())
+    }
+
+    /// Selects each referenced key's value as `{prefix}sort_{term}`.
+    pub(super) fn select_extras(&self, select: &mut SelectStatement, prefix: &str) {
+        for (i, term) in self.terms.iter().enumerate() {
+            if let Some(reference) = term.field.reference() {
+                select.expr_as(
+                    referenced(L::TABLE, reference),
+                    Alias::new(format!("{prefix}sort_{i}")),
+                );
+            }
+        }
+    }
+
+    /// Reads a row's referenced key values, selected by [`Plan::select_extras`], into `extras`.
+    pub(super) fn read_extras(
+        &self,
+        row: &sea_orm::QueryResult,
+        prefix: &str,
+        id: Uuid,
+        extras: &mut Extras,
+    ) -> Result<(), StoreError> {
+        if !self.references() {
+            return Ok(());
+        }
+        let mut values = Vec::with_capacity(self.terms.len());
+        for (i, term) in self.terms.iter().enumerate() {
+            let value = if term.field.reference().is_some() {
+                let name = format!("{prefix}sort_{i}");
+                match term.field.kind() {
+                    SortKind::Text => row
+                        .try_get::<Option<String>>("", &name)?
+                        .map_or(SortValue::Null, SortValue::Text),
+                    SortKind::Int => row
+                        .try_get::<Option<i32>>("", &name)?
+                        .map_or(SortValue::Null, |v| SortValue::Int(v.into())),
+                    SortKind::Real => row
+                        .try_get::<Option<f64>>("", &name)?
+                        .and_then(Real::new)
+                        .map_or(SortValue::Null, SortValue::Real),
+                    SortKind::Date => row
+                        .try_get::<Option<chrono::NaiveDate>>("", &name)?
+                        .map_or(SortValue::Null, SortValue::Date),
+                }
+            } else {
+                SortValue::Null
+            };
+            values.push(value);
+        }
+        extras.insert(id, values);
+        Ok(())
     }
 
     /// `(k1, k2, …) > (v1, v2, …)` in the fetch order, spelled out so that mixed directions
@@ -263,7 +351,7 @@ impl<L: Listable> Plan<L> {
                 .iter()
                 .all(|key| !key.nullable && Some(key.direction) == direction);
         let seek = if tuple {
-            let keys = Expr::tuple(order.iter().map(|key| column(L::TABLE, key.column)));
+            let keys = Expr::tuple(order.iter().map(|key| key.expr(L::TABLE)));
             let values = Expr::tuple(cursor.keys.iter().map(|v| Expr::val(sql_value(v))));
             Some(Condition::all().add(match direction {
                 Some(SortDirection::Descending) => keys.lt(values),
@@ -283,7 +371,12 @@ impl<L: Listable> Plan<L> {
 
     /// `columns` and those the ordering's keys are read from (for cursors and merging).
     pub(super) fn with_sort_keys(&self, columns: Columns) -> Columns {
-        let keys: Vec<&str> = self.terms.iter().map(|t| t.field.column()).collect();
+        let keys: Vec<&str> = self
+            .terms
+            .iter()
+            // A referenced key is read through the row's reference column.
+            .map(|t| t.field.reference().map_or(t.field.column(), |r| r.column))
+            .collect();
         columns.and(Columns::of::<L::Model>(&keys))
     }
 
@@ -292,7 +385,7 @@ impl<L: Listable> Plan<L> {
     }
 
     /// Turns rows fetched in fetch order (at most `limit + 1`) into a page in the requested order.
-    pub(super) fn page(&self, mut rows: Vec<L::Model>) -> Page<L::Model> {
+    pub(super) fn page(&self, mut rows: Vec<L::Model>, extras: Arc<Extras>) -> Page<L::Model> {
         let more = rows.len() as u64 > self.page.limit;
         rows.truncate(usize::try_from(self.page.limit).unwrap_or(usize::MAX));
         if self.page.backward {
@@ -306,7 +399,7 @@ impl<L: Listable> Plan<L> {
         let cursor_of = Arc::new(move |row: &L::Model| Cursor {
             ordering: ordering.clone(),
             filter,
-            keys: sort_keys::<L>(&terms, row),
+            keys: sort_keys::<L>(&terms, row, &extras),
         });
         Page::new(
             rows.into_iter().map(Arc::new).collect(),
@@ -317,7 +410,7 @@ impl<L: Listable> Plan<L> {
     }
 
     /// Merges per-source row lists, each in fetch order, into one list in fetch order.
-    pub(super) fn merge(&self, lists: Vec<Vec<L::Model>>) -> Vec<L::Model> {
+    pub(super) fn merge(&self, lists: Vec<Vec<L::Model>>, extras: &Extras) -> Vec<L::Model> {
         if lists.len() == 1 {
             return lists.into_iter().flatten().collect();
         }
@@ -326,7 +419,7 @@ impl<L: Listable> Plan<L> {
         let mut rows: Vec<(Vec<SortValue>, L::Model)> = lists
             .into_iter()
             .flatten()
-            .map(|row| (self.keys(&row), row))
+            .map(|row| (self.keys(&row, extras), row))
             .collect();
         rows.sort_by(|(a, _), (b, _)| {
             a.iter()
@@ -355,12 +448,25 @@ impl<L: Listable> Plan<L> {
     }
 }
 
-/// A row's values of the ordering's terms, then its ID.
-fn sort_keys<L: Listable>(terms: &[OrderTerm<L::Field>], row: &L::Model) -> Vec<SortValue> {
+/// A row's values of the ordering's terms (a referenced record's from `extras`), then its ID.
+fn sort_keys<L: Listable>(
+    terms: &[OrderTerm<L::Field>],
+    row: &L::Model,
+    extras: &Extras,
+) -> Vec<SortValue> {
+    let id = L::id(row);
     terms
         .iter()
-        .map(|t| t.field.value(row))
-        .chain([SortValue::Uuid(L::id(row))])
+        .enumerate()
+        .map(|(i, t)| match t.field.reference() {
+            Some(_) => extras
+                .get(&id)
+                .and_then(|values| values.get(i))
+                .cloned()
+                .unwrap_or(SortValue::Null),
+            None => t.field.value(row),
+        })
+        .chain([SortValue::Uuid(id)])
         .collect()
 }
 
@@ -407,7 +513,7 @@ fn count_of(row: &sea_orm::QueryResult) -> Result<u64, StoreError> {
 
 /// The rows of a statement that selects these columns of the table first.
 fn rows_of<M: Positional>(
-    results: Vec<sea_orm::QueryResult>,
+    results: &[sea_orm::QueryResult],
     columns: Columns,
 ) -> Result<Vec<M>, StoreError> {
     results
@@ -443,7 +549,7 @@ impl Store {
         .await?;
         let mut rows = HashMap::default();
         for answer in answers {
-            for row in rows_of::<L::Model>(answer, columns)? {
+            for row in rows_of::<L::Model>(&answer, columns)? {
                 rows.insert(L::id(&row), Arc::new(row));
             }
         }
@@ -494,6 +600,7 @@ impl Store {
                 Alias::new(COUNT),
             );
         }
+        plan.select_extras(&mut select, "");
         let joined = self.sources().len() == 1 && !joins.is_empty() && open_to(joins, caller);
         if joined {
             add_joins(&mut select, L::TABLE, joins, 0);
@@ -524,14 +631,22 @@ impl Store {
                 }
             }
         }
+        let mut extras = Extras::default();
         let lists = answers
             .into_iter()
-            .map(|answer| rows_of::<L::Model>(answer, columns))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|answer| {
+                let rows = rows_of::<L::Model>(&answer, columns)?;
+                for (result, row) in answer.iter().zip(&rows) {
+                    plan.read_extras(result, "", L::id(row), &mut extras)?;
+                }
+                Ok(rows)
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
         if uncounted {
             total = self.count::<L>(caller, &query.filter).await?;
         }
-        Ok((plan.page(plan.merge(lists)), total))
+        let rows = plan.merge(lists, &extras);
+        Ok((plan.page(rows, Arc::new(extras)), total))
     }
 
     /// One page of children for each parent, in one statement per source, with the rows
@@ -647,6 +762,8 @@ impl<L: Listable> ChildStatement<'_, L> {
         if joined && !self.joins.is_empty() {
             add_joins(&mut rows, L::TABLE, self.joins, self.first_alias);
         }
+        self.plan
+            .select_extras(&mut rows, &branch_column(self.branch, ""));
         let parent = R::scope(&mut rows, parents);
         if let Some(after) = self.plan.after_cursor() {
             rows.cond_where(after);

@@ -200,8 +200,22 @@ pub trait SortField: Copy + std::fmt::Debug + Eq + std::hash::Hash + Send + Sync
     fn kind(self) -> SortKind;
     /// Whether the column may be null (a missing value sorts after every value).
     fn nullable(self) -> bool;
+    /// Where the field is a referenced record's column (a cleanroom's unit's name): the
+    /// reference, read in the same statement; `None` for a column of the row itself.
+    fn reference(self) -> Option<Reference> {
+        None
+    }
     /// The row's value of the field.
     fn value(self, row: &Self::Model) -> SortValue;
+}
+
+/// A sort key read from a referenced record: column `target` of the row of `table` that the
+/// listed row's `column` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Reference {
+    pub column: &'static str,
+    pub table: &'static str,
+    pub target: &'static str,
 }
 
 /// Checks that a cursor was made for `order` under the filter of fingerprint `filter`, and

@@ -310,3 +310,88 @@ async fn nested_pages_order_as_the_root_list_does() {
     }
     assert!(compared >= 4, "{compared}");
 }
+
+#[tokio::test]
+async fn rooms_order_by_their_facilitys_name_at_the_root_and_nested_both_ways() {
+    let app = TestApp::spawn_with_generated(5).await;
+    let rooms = every_room(&app, "").await;
+    let units = app
+        .data("{ cleanrooms(first: 100) { nodes { code unit { name } institution { code } } } }")
+        .await;
+    let unit_of = |code: &str| -> (String, String) {
+        let room = units["cleanrooms"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == code)
+            .unwrap();
+        (
+            room["unit"]["name"].as_str().unwrap().to_lowercase(),
+            room["institution"]["code"].as_str().unwrap().to_owned(),
+        )
+    };
+    // By the facility's folded name, then by code descending (and the ID descending).
+    let mut expected: Vec<(String, String, String)> = rooms
+        .iter()
+        .map(|r| {
+            let code = r["code"].as_str().unwrap().to_owned();
+            let (unit, _) = unit_of(&code);
+            (unit, code, uuid_of(r))
+        })
+        .collect();
+    expected.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(b.2.cmp(&a.2)));
+    let expected: Vec<String> = expected.into_iter().map(|(_, code, _)| code).collect();
+    let args = ", orderBy: [{ field: UNIT_NAME }, { field: CODE, direction: DESC }]";
+    // The facility's name is read in the list's own statement.
+    let (statements, _) = app
+        .statements_for(&format!(
+            "{{ cleanrooms(first: 4{args}) {{ nodes {{ code }} pageInfo {{ endCursor }} }} }}"
+        ))
+        .await;
+    assert_eq!(statements, 1);
+    assert_eq!(walk(&app, args, 4, false).await, expected);
+    assert_eq!(walk(&app, args, 4, true).await, expected);
+
+    let data = app
+        .data("{ institutions { code cleanrooms(first: 100, orderBy: [{ field: UNIT_NAME }, { field: CODE, direction: DESC }]) { nodes { code } } } }")
+        .await;
+    for institution in data["institutions"].as_array().unwrap() {
+        let code = institution["code"].as_str().unwrap();
+        let nested: Vec<String> = institution["cleanrooms"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["code"].as_str().unwrap().to_owned())
+            .collect();
+        let mine: Vec<String> = expected
+            .iter()
+            .filter(|room| unit_of(room).1 == code)
+            .cloned()
+            .collect();
+        assert_eq!(nested, mine, "{code}");
+    }
+    // A nested page continues after its cursor too.
+    let first = app
+        .data("{ institutions { cleanrooms(first: 3, orderBy: [{ field: UNIT_NAME }]) { pageInfo { endCursor } } } }")
+        .await;
+    let cursor = first["institutions"][0]["cleanrooms"]["pageInfo"]["endCursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let next = app
+        .data(&format!(
+            r#"{{ institutions {{ code cleanrooms(first: 3, after: "{cursor}", orderBy: [{{ field: UNIT_NAME }}]) {{ nodes {{ code }} }} }} }}"#
+        ))
+        .await;
+    let all = app
+        .data("{ institutions { cleanrooms(first: 6, orderBy: [{ field: UNIT_NAME }]) { nodes { code } } } }")
+        .await;
+    assert_eq!(
+        next["institutions"][0]["cleanrooms"]["nodes"],
+        json!(
+            all["institutions"][0]["cleanrooms"]["nodes"]
+                .as_array()
+                .unwrap()[3..6]
+        )
+    );
+}
