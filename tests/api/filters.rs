@@ -558,3 +558,47 @@ async fn a_filter_over_its_limits_is_refused_naming_the_limit() {
         assert!(response.data()["cleanrooms"]["totalCount"].is_u64());
     }
 }
+
+#[tokio::test]
+async fn trials_led_from_the_institution_that_does_not_sponsor_them_are_one_query() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn_with_generated(4).await;
+    // One KUH trial, led by a person appointed at KUH, gets KI as its sponsor.
+    let connection = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    connection
+        .execute_unprepared(
+            "UPDATE trial SET sponsor_institution_id = (SELECT id FROM institution WHERE code = 'KI') \
+             WHERE title = 'Generated trial 000001'",
+        )
+        .await
+        .unwrap();
+    let trials = every_row(
+        &app,
+        "trials",
+        "title sponsor { code } principalInvestigator { appointments(first: 100) { nodes { institution { code } } } }",
+    )
+    .await;
+    let by_hand = by_hand(&trials, "title", |trial| {
+        let Some(sponsor) = trial["sponsor"]["code"].as_str() else {
+            return false;
+        };
+        trial["principalInvestigator"]["appointments"]["nodes"]
+            .as_array()
+            .is_some_and(|appointments| {
+                appointments.iter().any(|a| {
+                    a["institution"]["code"]
+                        .as_str()
+                        .is_some_and(|c| c != sponsor)
+                })
+            })
+    });
+    assert_eq!(by_hand, ["Generated trial 000001"]);
+    let led_elsewhere = r#"{ or: [
+        { sponsor: { eq: "KI" }, principalInvestigator: { appointments: { some: { institution: { eq: "KUH" } } } } },
+        { sponsor: { eq: "KUH" }, principalInvestigator: { appointments: { some: { institution: { eq: "KI" } } } } }
+    ] }"#;
+    assert_eq!(
+        filtered(&app, "trials", "title", led_elsewhere).await,
+        by_hand
+    );
+}
