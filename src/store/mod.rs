@@ -5,8 +5,10 @@
 //! database, or one per institution. Every read names its caller (the scope access rules
 //! will narrow), goes to each source that may hold matching rows, and is merged in the
 //! requested order. The store knows nothing of GraphQL: filters and orderings are plain
-//! Rust, and references between records are followed through [`StoreLoader`], never by SQL
-//! joins across institutions.
+//! Rust. References between records are followed through [`StoreLoader`], or joined in the
+//! same statement where one source holds both sides; a filter or an ordering across a
+//! relation (`unit: { kind: … }`, `UNIT_NAME`) is a subquery of its statement, so today it
+//! reads the related rows from the same source (federation will resolve them per source).
 
 mod aggregate;
 mod batch;
