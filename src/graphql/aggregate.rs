@@ -299,7 +299,7 @@ macro_rules! aggregates {
 
         /// The root fields both execution paths resolve field by field: the aggregates and
         /// `search`.
-        pub(crate) const AGGREGATE_FIELDS: &[&str] = &[$($name,)* "search"];
+        pub(crate) const FIELD_BY_FIELD_ROOTS: &[&str] = &[$($name,)* "search"];
 
         #[Object]
         impl Aggregates {

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use lru::LruCache;
 
-use super::aggregate::AGGREGATE_FIELDS as FIELD_BY_FIELD;
+use super::aggregate::FIELD_BY_FIELD_ROOTS;
 use super::document::{parse_checked, Checked, DocumentError, QueryLimits, Weight};
 use super::selection_order::ask_for_typenames_below;
 use super::selection_order::{ask_for_typenames, TypeMap};
@@ -91,7 +91,7 @@ fn prepare(text: &str, limits: &QueryLimits, types: &TypeMap) -> Result<Prepared
     let mut to_run = document.clone();
     ask_for_typenames(types, &mut to_run);
     let mut to_plan = document.clone();
-    ask_for_typenames_below(types, &mut to_plan, FIELD_BY_FIELD);
+    ask_for_typenames_below(types, &mut to_plan, FIELD_BY_FIELD_ROOTS);
     Ok(Prepared {
         introspects: introspects(&document),
         to_plan,

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Enum, Object, SimpleObject, Union};
 
-use super::connection::{limits, loader, PageInfo};
+use super::connection::{limits, loader, PageArgs, PageInfo};
 use super::{ApiError, Cleanroom, Person, Product, Trial, Unit};
-use crate::store::{self, Columns, Cursor, Hit, Match, SearchPage, SearchQuery, MAX_TERM};
+use crate::store::{self, Columns, Hit, Match, SearchPage, SearchQuery, MAX_TERM};
 
 /// A record search found.
 #[derive(Union)]
@@ -191,25 +191,17 @@ impl Search {
                 "`text` must be at most {MAX_TERM} characters"
             )));
         }
-        let limits = limits(ctx)?;
-        let limit = match first {
-            None => limits.default_page_size,
-            Some(first) => {
-                let first = u64::try_from(first).map_err(|_| {
-                    ApiError::BadUserInput("`first` must not be negative".to_owned())
-                })?;
-                if first > limits.max_page_size {
-                    return Err(ApiError::BadUserInput(format!(
-                        "`first` must be at most {}",
-                        limits.max_page_size
-                    )));
-                }
-                first
-            }
-        };
-        let cursor = after.map(|c| Cursor::decode(&c)).transpose()?;
+        // Checked as every connection's page arguments are.
+        let request = PageArgs {
+            first,
+            after,
+            ..PageArgs::default()
+        }
+        .request(limits(ctx)?)?;
         let reads = loader(ctx)?.loader();
-        let page = reads.search(&query, limit, cursor.as_ref()).await?;
+        let page = reads
+            .search(&query, request.limit, request.cursor.as_ref())
+            .await?;
         let ids = |kind| ids_of(&page.hits, kind);
         let (person_ids, unit_ids, cleanroom_ids, product_ids, trial_ids) = (
             ids("Person"),

@@ -17,7 +17,7 @@ use async_graphql::parser::types::{
 };
 use async_graphql::{Name, Positioned, Value, Variables};
 
-use super::aggregate::AGGREGATE_FIELDS;
+use super::aggregate::FIELD_BY_FIELD_ROOTS;
 
 const TYPENAME: &str = "__typename";
 
@@ -357,7 +357,7 @@ impl<'a> Orderer<'a> {
                                 // either path.
                                 Ordering::Root
                                     if concrete == self.types.query
-                                        && AGGREGATE_FIELDS.contains(&field.as_str()) =>
+                                        && FIELD_BY_FIELD_ROOTS.contains(&field.as_str()) =>
                                 {
                                     let whole = Orderer {
                                         depth: Ordering::Whole,

@@ -124,7 +124,7 @@ pub struct RelationBranch<R: Relation> {
     counts: HashMap<Uuid, u64>,
     pages: ChildPages<<R::Child as Kind>::Model>,
     /// The rows' keys read from referenced records, where the ordering has such keys.
-    extras: Arc<Extras>,
+    extras: Extras,
 }
 
 impl<R: Relation> RelationBranch<R> {
@@ -162,7 +162,7 @@ impl<R: Relation> RelationBranch<R> {
             per_parent: HashMap::default(),
             counts: HashMap::default(),
             pages: ChildPages::default(),
-            extras: Arc::default(),
+            extras: Extras::default(),
         })
     }
 
@@ -277,15 +277,12 @@ impl<R: Relation> Branch for RelationBranch<R> {
         }
         let rank: i64 = row.try_get_by_index(self.rank_at)?;
         let child = <R::Child as Kind>::Model::decode(row, self.first, self.columns)?;
-        // Read before the map is shared with the pages, in `finish`.
-        if let Some(extras) = Arc::get_mut(&mut self.extras) {
-            self.plan.read_extras(
-                row,
-                &branch_column(at.index, ""),
-                <R::Child as Kind>::id(&child),
-                extras,
-            )?;
-        }
+        self.plan.read_extras(
+            row,
+            &branch_column(at.index, ""),
+            <R::Child as Kind>::id(&child),
+            &mut self.extras,
+        )?;
         rows.push((rank, child));
         Ok(())
     }
@@ -303,12 +300,14 @@ impl<R: Relation> Branch for RelationBranch<R> {
     }
 
     fn finish(&mut self, parents: &[Uuid]) {
+        // Every parent's page shares the one map its cursors read.
+        let extras = Arc::new(std::mem::take(&mut self.extras));
         let pages = parents
             .iter()
             .map(|parent| {
                 let lists = self.per_parent.remove(parent).unwrap_or_default();
-                let rows = self.plan.merge(lists, &self.extras);
-                (*parent, self.plan.page(rows, self.extras.clone()))
+                let rows = self.plan.merge(lists, &extras);
+                (*parent, self.plan.page(rows, extras.clone()))
             })
             .collect();
         let mut counts = std::mem::take(&mut self.counts);
