@@ -2,8 +2,10 @@
 
 use anyhow::Context;
 use axum::Router;
+use futures::future::join_all;
 
-use crate::config::Config;
+use crate::config::{shown_url, Config};
+use crate::domain::{natural_id, RecordKind};
 use crate::graphql::{build_schema, AtmpSchema};
 use crate::store::{Source, Store};
 
@@ -22,12 +24,56 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-/// Connects to the configured database, as it is.
+/// Connects to the configured sources (or the one database), as they are. Every source is
+/// opened at once, and every one that cannot be is reported together.
 pub async fn connect(config: &Config) -> anyhow::Result<Store> {
-    let connection = Source::connect(&config.database_url, config.pool_settings())
-        .await
-        .with_context(|| format!("could not open the database `{}`", config.database_url))?;
-    Ok(Store::single(connection))
+    let specs = config.source_specs();
+    if specs.is_empty() {
+        let connection = Source::connect(&config.database_url, config.pool_settings())
+            .await
+            .with_context(|| {
+                format!(
+                    "could not open the database `{}`",
+                    shown_url(&config.database_url)
+                )
+            })?;
+        return Ok(Store::single(connection));
+    }
+    let pool = config.pool_settings();
+    let opened = join_all(
+        specs
+            .iter()
+            .map(|(spec, _)| Source::connect(&spec.url, pool)),
+    )
+    .await;
+    let mut sources = Vec::new();
+    let mut failures = Vec::new();
+    for ((spec, timeout), connection) in specs.into_iter().zip(opened) {
+        match connection {
+            Ok(connection) => {
+                let institutions = spec
+                    .institutions
+                    .iter()
+                    .map(|code| (natural_id(RecordKind::Institution, code), code.clone()))
+                    .collect();
+                sources.push(Source::holding(
+                    &spec.name(),
+                    connection,
+                    institutions,
+                    timeout,
+                ));
+            }
+            Err(error) => failures.push(format!(
+                "source `{}` (`{}`): {error}",
+                spec.name(),
+                spec.shown_url()
+            )),
+        }
+    }
+    if !failures.is_empty() {
+        anyhow::bail!("could not open the sources:\n  {}", failures.join("\n  "));
+    }
+    Ok(Store::new(sources))
 }
 
 /// Migrates the store and seeds it if it is empty.

@@ -16,7 +16,7 @@
 macro_rules! for_each_kind {
     ($callback:ident) => {
         $callback! {
-            Institution: institution, Institutions, InstitutionId, institutions, id {
+            Institution: institution, Institutions, InstitutionId, institutions, shared {
                 id, code, name, kind, ror_id, city, homepage, provenance, sample_fields
             };
             Unit: unit, Units, UnitId, units, institution_id {

@@ -33,7 +33,7 @@ pub struct Aggregates;
 /// The measures a selection of an aggregate asks for, each once, `count` always.
 fn measures_asked<G, N>(
     ctx: &Context<'_>,
-    distinct: fn(G) -> &'static str,
+    distinct: fn(G) -> GroupColumn,
     number: fn(N) -> &'static str,
 ) -> Result<Vec<Measure>, ApiError>
 where
@@ -205,8 +205,8 @@ macro_rules! aggregates {
                     }
                 }
 
-                fn distinct(self) -> &'static str {
-                    self.column().column
+                fn distinct(self) -> GroupColumn {
+                    self.column()
                 }
             }
 

@@ -60,7 +60,9 @@ impl From<Arc<StoreError>> for ApiError {
             StoreError::InvalidCursor(message) | StoreError::InvalidFilter(message) => {
                 ApiError::BadUserInput(message.clone())
             }
-            StoreError::TooManyGroups(_) => ApiError::QueryTooComplex(error.to_string()),
+            StoreError::TooManyGroups(_) | StoreError::TooManyRelated(_) => {
+                ApiError::QueryTooComplex(error.to_string())
+            }
             StoreError::Db(cause) => ApiError::Internal(cause.to_string()),
         }
     }

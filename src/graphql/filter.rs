@@ -583,6 +583,7 @@ macro_rules! inputs {
                 Ok(store::$filter {
                     institutions,
                     predicate: filter.fields(cx)?,
+                    ..Default::default()
                 })
             }
 

@@ -44,7 +44,7 @@ pub enum Measure {
     /// How many rows.
     Count,
     /// How many distinct values the column holds (nulls not counted).
-    Distinct(&'static str),
+    Distinct(GroupColumn),
     /// The least value of a number column.
     Min(&'static str),
     /// The greatest value of a number column.
@@ -69,7 +69,7 @@ fn measure_columns(table: &'static str, measure: Measure) -> Vec<Expr> {
     let of = |name| column(table, name);
     match measure {
         Measure::Count => vec![double(Expr::cust("COUNT(*)"))],
-        Measure::Distinct(name) => vec![double(Func::count_distinct(of(name)).into())],
+        Measure::Distinct(key) => vec![double(Func::count_distinct(of(key.column)).into())],
         Measure::Min(name) => vec![double(Func::min(of(name)).into())],
         Measure::Max(name) => vec![double(Func::max(of(name)).into())],
         // A sum and the count of values it is over: an average across sources is their ratio.
@@ -114,9 +114,8 @@ impl Partial {
                     (a, None, _) => a,
                     (Some(a), Some(b), Measure::Min(_)) => Some(a.min(b)),
                     (Some(a), Some(b), Measure::Max(_)) => Some(a.max(b)),
-                    // Counts, sums and the counts beside them add up. A distinct count adds
-                    // up only while each value lives in one source: institutions own their
-                    // records, so a value two sources share is counted twice.
+                    // Counts, sums and the counts beside them add up. (A distinct count is
+                    // counted again from the values themselves: see `distinct_values`.)
                     (Some(a), Some(b), _) => Some(a + b),
                 };
             }
@@ -154,10 +153,11 @@ impl Store {
         keys: &[GroupColumn],
         measures: &[Measure],
     ) -> Result<Vec<Group>, StoreError> {
+        let filter = self.resolve_filter::<L>(filter).await?;
         let mut select = Query::select();
         select
             .from(Alias::new(L::TABLE))
-            .cond_where(L::condition(filter))
+            .cond_where(L::condition(&filter))
             .cond_where(L::visible_to(caller));
         for (i, key) in keys.iter().enumerate() {
             let expr = column(L::TABLE, key.column);
@@ -182,7 +182,7 @@ impl Store {
         let answers = try_join_all(
             self.sources()
                 .iter()
-                .filter(|source| source.may_hold(L::institutions(filter)))
+                .filter(|source| source.may_hold(L::institutions(&filter)))
                 .map(|source| source.query_all(&select)),
         )
         .await?;
@@ -232,8 +232,67 @@ impl Store {
         }
         if self.sources().len() > 1 {
             groups.sort_by(|a, b| compare_keys(&a.keys, &b.keys));
+            for (at, measure) in measures.iter().enumerate() {
+                if let Measure::Distinct(key) = measure {
+                    let counts = self
+                        .distinct_values::<L>(caller, &filter, keys, *key)
+                        .await?;
+                    for group in &mut groups {
+                        let count = counts.get(&group.keys).copied().unwrap_or(0);
+                        if let Some(columns) = group.columns.get_mut(at) {
+                            *columns = vec![Some(count as f64)];
+                        }
+                    }
+                }
+            }
         }
         Ok(groups.into_iter().map(|g| g.finish(measures)).collect())
+    }
+}
+
+impl Store {
+    /// How many distinct values of `counted` each group of `keys` holds across the sources: a
+    /// value two sources hold (the same person appointed at both institutions) counts once.
+    /// One statement per source, reading each group's distinct values.
+    async fn distinct_values<L: Listable>(
+        &self,
+        caller: &Caller,
+        filter: &L::Filter,
+        keys: &[GroupColumn],
+        counted: GroupColumn,
+    ) -> Result<HashMap<Vec<GroupValue>, u64>, StoreError> {
+        let mut select = Query::select();
+        select
+            .distinct()
+            .from(Alias::new(L::TABLE))
+            .cond_where(L::condition(filter))
+            .cond_where(L::visible_to(caller))
+            .and_where(column(L::TABLE, counted.column).is_not_null());
+        for (i, key) in keys.iter().enumerate() {
+            select.expr_as(column(L::TABLE, key.column), Alias::new(format!("g{i}")));
+        }
+        select.expr_as(column(L::TABLE, counted.column), Alias::new("counted"));
+        let answers = try_join_all(
+            self.sources()
+                .iter()
+                .filter(|source| source.may_hold(L::institutions(filter)))
+                .map(|source| source.query_all(&select)),
+        )
+        .await?;
+        let mut seen = std::collections::HashSet::new();
+        let mut counts: HashMap<Vec<GroupValue>, u64> = HashMap::default();
+        for row in answers.iter().flatten() {
+            let group = keys
+                .iter()
+                .enumerate()
+                .map(|(i, key)| decode_key(row, &format!("g{i}"), key.kind))
+                .collect::<Result<Vec<_>, _>>()?;
+            let value = decode_key(row, "counted", counted.kind)?;
+            if seen.insert((group.clone(), value)) {
+                *counts.entry(group).or_default() += 1;
+            }
+        }
+        Ok(counts)
     }
 }
 

@@ -21,7 +21,7 @@ use sea_orm::{DbBackend, QueryResult};
 use uuid::Uuid;
 
 use super::decode::{position, Columns, FromColumn, Positional};
-use super::join::{add_joins_to, count_joins, locate_joins, open_to, read_joins, Join};
+use super::join::{add_joins_to, count_joins, joinable, locate_joins, open_to, read_joins, Join};
 use super::list::{
     branch_column, ChildPages, ChildStatement, Extras, Kind, Listable, Plan, QueryOf, Relation,
     COUNT, PARENTS, PARENT_KEY, ROW_NUMBER,
@@ -60,6 +60,12 @@ pub trait Branch: Send + 'static {
     /// Every source is PostgreSQL: its counts are read in the statement even under a cursor,
     /// as lateral counts beside the page.
     fn read_laterally(&mut self);
+    /// Readies it for a store of several sources: its filter's relations read across them,
+    /// and its counts read apart where a child may sit in several (people).
+    fn federate<'a>(
+        &'a mut self,
+        store: &'a Store,
+    ) -> futures::future::BoxFuture<'a, Result<(), StoreError>>;
     /// Reads its counts on their own.
     fn count_apart<'a>(
         &'a mut self,
@@ -113,6 +119,9 @@ pub struct RelationBranch<R: Relation> {
     columns: Columns,
     /// Whether every source reads it with lateral subqueries (see [`Branch::read_laterally`]).
     laterally: bool,
+    /// Whether a child may sit in several of the sources asked, so that each is counted once
+    /// by its ID, apart (see [`Branch::federate`]).
+    counts_distinct: bool,
     /// The positions of its columns in the current answer.
     first: usize,
     parent_at: usize,
@@ -153,6 +162,7 @@ impl<R: Relation> RelationBranch<R> {
             counted,
             columns,
             laterally: false,
+            counts_distinct: false,
             first: 0,
             parent_at: 0,
             count_at: None,
@@ -174,7 +184,9 @@ impl<R: Relation> RelationBranch<R> {
     /// Whether the statement reads the counts: not under a cursor, which narrows the rows,
     /// unless every source counts them in a lateral subquery of their own.
     fn counted_in_statement(&self) -> bool {
-        self.counted && (self.query.page.cursor.is_none() || self.laterally)
+        self.counted
+            && !self.counts_distinct
+            && (self.query.page.cursor.is_none() || self.laterally)
     }
 }
 
@@ -192,7 +204,10 @@ impl<R: Relation> Branch for RelationBranch<R> {
     }
 
     fn joins_in_statement(&self, caller: &Caller, sources: usize) -> bool {
-        self.paged && sources == 1 && !self.joins.is_empty() && open_to(&self.joins, caller)
+        self.paged
+            && joinable(&self.joins, sources)
+            && !self.joins.is_empty()
+            && open_to(&self.joins, caller)
     }
 
     fn aliases(&self, joined: bool) -> usize {
@@ -331,6 +346,22 @@ impl<R: Relation> Branch for RelationBranch<R> {
         self.laterally = true;
     }
 
+    fn federate<'a>(
+        &'a mut self,
+        store: &'a Store,
+    ) -> futures::future::BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let resolved = store
+                .resolve_filter::<R::Child>(&self.query.filter)
+                .await?
+                .into_owned();
+            self.query.filter = resolved;
+            store.localize(&mut self.plan).await?;
+            self.counts_distinct = <R::Child as Kind>::SHARED;
+            Ok(())
+        })
+    }
+
     fn count_apart<'a>(
         &'a mut self,
         store: &'a Store,
@@ -364,6 +395,9 @@ impl Store {
             return Ok(());
         }
         let sources = self.sources().len();
+        if sources > 1 {
+            try_join_all(branches.iter_mut().map(|branch| branch.federate(self))).await?;
+        }
         let lateral =
             |source: &Source| source.connection().get_database_backend() == DbBackend::Postgres;
         if self.sources().iter().all(lateral) {

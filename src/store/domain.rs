@@ -180,6 +180,10 @@ macro_rules! lists {
             pub institutions: Option<Vec<Uuid>>,
             /// The rows' other tests, on this table's columns.
             pub predicate: Predicate,
+            /// Whether `predicate` holds the institutions' placement already (a filter whose
+            /// relations were resolved across sources): `institutions` then only choose the
+            /// sources asked.
+            pub resolved: bool,
         }
 
         #[doc = concat!("What ", $noun, " can be ordered by.")]
@@ -227,8 +231,8 @@ macro_rules! lists {
                     $(filter_column!(_row, $shape $column);)*
                 };
                 let placed = match &filter.institutions {
-                    Some(ids) => Self::placed_at(ids).condition(Self::TABLE),
-                    None => Condition::all(),
+                    Some(ids) if !filter.resolved => Self::placed_at(ids).condition(Self::TABLE),
+                    _ => Condition::all(),
                 };
                 // Both hold: `placed` may itself be an `any`, which `add` would extend.
                 Condition::all()
@@ -242,6 +246,24 @@ macro_rules! lists {
 
             fn institutions(filter: &$filter) -> Option<&[Uuid]> {
                 filter.institutions.as_deref()
+            }
+
+            fn whole_predicate(filter: &$filter) -> Predicate {
+                match &filter.institutions {
+                    Some(ids) if !filter.resolved => Predicate::All(vec![
+                        Self::placed_at(ids),
+                        filter.predicate.clone(),
+                    ]),
+                    _ => filter.predicate.clone(),
+                }
+            }
+
+            fn with_predicate(filter: &$filter, predicate: Predicate) -> $filter {
+                $filter {
+                    institutions: filter.institutions.clone(),
+                    predicate,
+                    resolved: true,
+                }
             }
         }
     )*};
@@ -405,6 +427,14 @@ impl Listable for Institutions {
     fn institutions(_filter: &InstitutionFilter) -> Option<&[Uuid]> {
         None
     }
+
+    fn whole_predicate(_filter: &InstitutionFilter) -> Predicate {
+        Predicate::True
+    }
+
+    fn with_predicate(_filter: &InstitutionFilter, _predicate: Predicate) -> InstitutionFilter {
+        InstitutionFilter
+    }
 }
 
 macro_rules! kinds {
@@ -416,6 +446,7 @@ macro_rules! kinds {
             type Entity = $module::Entity;
             type Model = $module::Model;
             const TABLE: &'static str = stringify!($module);
+            const SHARED: bool = shared!($owner);
 
             fn id(row: &$module::Model) -> Uuid {
                 row.id
@@ -424,4 +455,28 @@ macro_rules! kinds {
     )*};
 }
 
+/// Whether the catalog's owner column says every source keeps the kind's records.
+macro_rules! shared {
+    (shared) => {
+        true
+    };
+    ($column:ident) => {
+        false
+    };
+}
+
 crate::catalog::for_each_kind!(kinds);
+
+macro_rules! shared_tables {
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident { $($column:ident),* };)*) => {
+        /// Whether every source keeps every row of `table` (see [`Kind::SHARED`]).
+        pub(crate) fn is_shared_table(table: &str) -> bool {
+            $(if table == stringify!($module) {
+                return shared!($owner);
+            })*
+            false
+        }
+    };
+}
+
+crate::catalog::for_each_kind!(shared_tables);

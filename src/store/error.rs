@@ -17,4 +17,7 @@ pub enum StoreError {
     /// An aggregate would make more groups than the limit allows.
     #[error("the grouping makes more than {0} groups: filter the rows or group by fewer keys")]
     TooManyGroups(usize),
+    /// A relation of a filter finds more records across the sources than may be read first.
+    #[error("a relation of the filter matches more than {0} records across the sources: narrow what it matches")]
+    TooManyRelated(usize),
 }

@@ -15,6 +15,8 @@
 use sea_orm::sea_query::{
     Alias, Condition, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement, SimpleExpr,
 };
+use std::sync::Arc;
+
 use uuid::Uuid;
 
 use super::list::column;
@@ -51,6 +53,12 @@ pub enum Predicate {
         column: &'static str,
         quantifier: Quantifier,
         predicate: Box<Predicate>,
+    },
+    /// Rows whose `column` is one of `ids`: a relation resolved before the statement, where
+    /// the related rows may sit in other sources (see `store/resolve.rs`).
+    Within {
+        column: &'static str,
+        ids: Arc<Vec<Uuid>>,
     },
 }
 
@@ -234,6 +242,18 @@ impl Predicate {
         }
     }
 
+    /// Whether it follows a relation (and so reads other rows than the filtered table's).
+    pub fn follows_relations(&self) -> bool {
+        match self {
+            Predicate::True | Predicate::Column { .. } | Predicate::Within { .. } => false,
+            Predicate::All(all) | Predicate::Any(all) => {
+                all.iter().any(Predicate::follows_relations)
+            }
+            Predicate::Not(inner) => inner.follows_relations(),
+            Predicate::Refers { .. } | Predicate::Children { .. } => true,
+        }
+    }
+
     /// The predicate as a condition on the rows of `table`.
     pub(crate) fn condition(&self, table: &'static str) -> Condition {
         match self {
@@ -268,6 +288,16 @@ impl Predicate {
                 Condition::all()
                     .add(column(table, name).is_not_null())
                     .add(column(table, name).in_subquery(referenced))
+            }
+            Predicate::Within { column: name, ids } => {
+                if ids.is_empty() {
+                    never()
+                } else {
+                    // Not null first, so that `not` over it keeps the rows without a reference.
+                    Condition::all()
+                        .add(column(table, name).is_not_null())
+                        .add(column(table, name).is_in(ids.iter().copied()))
+                }
             }
             Predicate::Children {
                 table: child,

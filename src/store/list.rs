@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use futures::future::try_join_all;
 use sea_orm::sea_query::{
-    Alias, Asterisk, Condition, Expr, ExprTrait, NullOrdering, Order, OverStatement, Query,
-    SelectStatement, Value, WindowStatement,
+    Alias, Asterisk, CaseStatement, Condition, Expr, ExprTrait, Func, NullOrdering, Order,
+    OverStatement, Query, SelectStatement, Value, WindowStatement,
 };
 use sea_orm::{ConnectionTrait, EntityTrait};
 use uuid::Uuid;
@@ -20,7 +20,7 @@ use super::children::RelationBranch;
 use super::decode::{Columns, Positional};
 use super::filter::Predicate;
 use super::filter::Real;
-use super::join::{add_joins, locate_joins, open_to, read_joins, Join};
+use super::join::{add_joins, joinable, locate_joins, open_to, read_joins, Join};
 use super::page::{
     check_cursor, filter_fingerprint, ordering_signature, Cursor, Reference, SortDirection,
     SortField, SortKind, SortValue,
@@ -36,6 +36,9 @@ pub trait Kind: Send + Sync + 'static {
     type Model: Positional + Clone + Send + Sync + 'static;
     /// The table's name, qualifying every column of its statements.
     const TABLE: &'static str;
+    /// Whether every source keeps every record of the kind (shared identities, reference
+    /// data), so that one source answers for all.
+    const SHARED: bool;
     /// The row's primary key.
     fn id(row: &Self::Model) -> Uuid;
 }
@@ -55,6 +58,10 @@ pub trait Listable: Kind {
     fn placed_at(institutions: &[Uuid]) -> Predicate;
     /// The institutions the filter is limited to, if any: only sources holding them are asked.
     fn institutions(filter: &Self::Filter) -> Option<&[Uuid]>;
+    /// The filter's whole condition as one predicate, its institutions' placement included.
+    fn whole_predicate(filter: &Self::Filter) -> Predicate;
+    /// The filter with `predicate` as its whole condition, asking the same sources.
+    fn with_predicate(filter: &Self::Filter, predicate: Predicate) -> Self::Filter;
     /// The rows `caller` may see. Every row is public until access rules arrive.
     fn visible_to(_caller: &Caller) -> Condition {
         Condition::all()
@@ -110,7 +117,7 @@ fn sql_value(value: &SortValue) -> Value {
 }
 
 /// One key of the order rows are fetched in.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(super) struct FetchKey {
     column: &'static str,
     direction: SortDirection,
@@ -118,11 +125,37 @@ pub(super) struct FetchKey {
     nullable: bool,
     /// Where the key is a referenced record's column, the reference.
     reference: Option<Reference>,
+    /// The values of referenced records that other sources hold, by their IDs.
+    foreign: Foreign,
 }
 
+/// The key values of the referenced records some rows name but their own source does not
+/// hold (a joint unit's appointments at the partner institution), read from the sources that
+/// do; `None` where every reference is to a record of the row's own source.
+pub(super) type Foreign = Option<Arc<Vec<(Uuid, SortValue)>>>;
+
 /// The value of a key read from a referenced record: `(SELECT t.target FROM t WHERE t.id =
-/// row.column)`, one index lookup per row, on the primary key.
-fn referenced(table: &'static str, reference: Reference) -> Expr {
+/// row.column)`, one index lookup per row, on the primary key; where some records are held by
+/// other sources, their values, named outright, for the rows whose lookup finds nothing.
+fn referenced(table: &'static str, reference: Reference, foreign: &Foreign) -> Expr {
+    let lookup = local_lookup(table, reference);
+    match foreign {
+        Some(values) if !values.is_empty() => {
+            let mut elsewhere = CaseStatement::new();
+            for (id, value) in values.iter() {
+                elsewhere = elsewhere.case(
+                    column(table, reference.column).eq(*id),
+                    Expr::val(sql_value(value)),
+                );
+            }
+            Func::coalesce([lookup, elsewhere.into()]).into()
+        }
+        _ => lookup,
+    }
+}
+
+/// `(SELECT t.target FROM t WHERE t.id = row.column)` in the row's own source.
+fn local_lookup(table: &'static str, reference: Reference) -> Expr {
     let alias = Alias::new("sort_ref");
     let mut lookup = Query::select();
     lookup
@@ -143,7 +176,7 @@ impl FetchKey {
     /// The key's value in SQL.
     fn expr(&self, table: &'static str) -> Expr {
         match self.reference {
-            Some(reference) => referenced(table, reference),
+            Some(reference) => referenced(table, reference, &self.foreign),
             None => column(table, self.column),
         }
     }
@@ -212,6 +245,8 @@ pub(super) struct Plan<L: Listable> {
     /// The fingerprint of the query's filter, which its cursors carry.
     filter: u64,
     page: PageRequest,
+    /// Per term, the referenced records other sources hold (see [`Store::localize`]).
+    foreign: Vec<Foreign>,
 }
 
 impl<L: Listable> Plan<L> {
@@ -227,6 +262,7 @@ impl<L: Listable> Plan<L> {
         }
         Ok(Plan {
             signature: ordering_signature(&terms),
+            foreign: vec![None; terms.len()],
             terms,
             filter,
             page: query.page.clone(),
@@ -245,14 +281,17 @@ impl<L: Listable> Plan<L> {
                 .map_or(SortDirection::Ascending, |t| t.direction),
             nullable: false,
             reference: None,
+            foreign: None,
         };
         self.terms
             .iter()
-            .map(|t| FetchKey {
+            .zip(&self.foreign)
+            .map(|(t, foreign)| FetchKey {
                 column: t.field.column(),
                 direction: t.direction,
                 nullable: t.field.nullable() || t.field.reference().is_some(),
                 reference: t.field.reference(),
+                foreign: foreign.clone(),
             })
             .chain([id])
             .map(|key| FetchKey {
@@ -277,10 +316,10 @@ impl<L: Listable> Plan<L> {
 
     /// Selects each referenced key's value as `{prefix}sort_{term}`.
     pub(super) fn select_extras(&self, select: &mut SelectStatement, prefix: &str) {
-        for (i, term) in self.terms.iter().enumerate() {
+        for (i, (term, foreign)) in self.terms.iter().zip(&self.foreign).enumerate() {
             if let Some(reference) = term.field.reference() {
                 select.expr_as(
-                    referenced(L::TABLE, reference),
+                    referenced(L::TABLE, reference, foreign),
                     Alias::new(format!("{prefix}sort_{i}")),
                 );
             }
@@ -301,22 +340,7 @@ impl<L: Listable> Plan<L> {
         let mut values = Vec::with_capacity(self.terms.len());
         for (i, term) in self.terms.iter().enumerate() {
             let value = if term.field.reference().is_some() {
-                let name = format!("{prefix}sort_{i}");
-                match term.field.kind() {
-                    SortKind::Text => row
-                        .try_get::<Option<String>>("", &name)?
-                        .map_or(SortValue::Null, SortValue::Text),
-                    SortKind::Int => row
-                        .try_get::<Option<i32>>("", &name)?
-                        .map_or(SortValue::Null, |v| SortValue::Int(v.into())),
-                    SortKind::Real => row
-                        .try_get::<Option<f64>>("", &name)?
-                        .and_then(Real::new)
-                        .map_or(SortValue::Null, SortValue::Real),
-                    SortKind::Date => row
-                        .try_get::<Option<chrono::NaiveDate>>("", &name)?
-                        .map_or(SortValue::Null, SortValue::Date),
-                }
+                sort_value(row, &format!("{prefix}sort_{i}"), term.field.kind())?
             } else {
                 SortValue::Null
             };
@@ -448,6 +472,99 @@ impl<L: Listable> Plan<L> {
     }
 }
 
+/// A key value of kind `kind` read from column `name` of a row.
+fn sort_value(
+    row: &sea_orm::QueryResult,
+    name: &str,
+    kind: SortKind,
+) -> Result<SortValue, StoreError> {
+    Ok(match kind {
+        SortKind::Text => row
+            .try_get::<Option<String>>("", name)?
+            .map_or(SortValue::Null, SortValue::Text),
+        SortKind::Int => row
+            .try_get::<Option<i32>>("", name)?
+            .map_or(SortValue::Null, |v| SortValue::Int(v.into())),
+        SortKind::Real => row
+            .try_get::<Option<f64>>("", name)?
+            .and_then(Real::new)
+            .map_or(SortValue::Null, SortValue::Real),
+        SortKind::Date => row
+            .try_get::<Option<chrono::NaiveDate>>("", name)?
+            .map_or(SortValue::Null, SortValue::Date),
+    })
+}
+
+impl Store {
+    /// Over several sources, reads for each term of `plan` ordered by a referenced record's
+    /// column the values of the referenced records that a row's own source does not hold:
+    /// per term, one statement per source for the references that find nothing locally,
+    /// and, if any, one per source for those records' values.
+    pub(super) async fn localize<L: Listable>(&self, plan: &mut Plan<L>) -> Result<(), StoreError> {
+        if self.sources().len() < 2 {
+            return Ok(());
+        }
+        for (term, foreign) in plan.terms.iter().zip(plan.foreign.iter_mut()) {
+            let Some(reference) = term.field.reference() else {
+                continue;
+            };
+            let fk = column(L::TABLE, reference.column);
+            let mut known = Query::select();
+            known
+                .expr(column(reference.table, "id"))
+                .from(Alias::new(reference.table));
+            let mut dangling = Query::select();
+            dangling
+                .distinct()
+                .expr_as(fk.clone(), Alias::new("related"))
+                .from(Alias::new(L::TABLE))
+                .and_where(fk.clone().is_not_null())
+                .and_where(fk.not_in_subquery(known));
+            let answers = try_join_all(
+                self.sources()
+                    .iter()
+                    .map(|source| source.query_all(&dangling)),
+            )
+            .await?;
+            let mut ids = std::collections::BTreeSet::new();
+            for row in answers.iter().flatten() {
+                ids.insert(row.try_get::<Uuid>("", "related")?);
+            }
+            if ids.is_empty() {
+                continue;
+            }
+            if ids.len() > super::resolve::MAX_RELATED {
+                return Err(StoreError::TooManyRelated(super::resolve::MAX_RELATED));
+            }
+            let mut values = Query::select();
+            values
+                .expr_as(column(reference.table, "id"), Alias::new("id"))
+                .expr_as(
+                    column(reference.table, reference.target),
+                    Alias::new("value"),
+                )
+                .from(Alias::new(reference.table))
+                .and_where(column(reference.table, "id").is_in(ids.iter().copied()));
+            let answers = try_join_all(
+                self.sources()
+                    .iter()
+                    .map(|source| source.query_all(&values)),
+            )
+            .await?;
+            let mut found = Vec::new();
+            for row in answers.iter().flatten() {
+                found.push((
+                    row.try_get::<Uuid>("", "id")?,
+                    sort_value(row, "value", term.field.kind())?,
+                ));
+            }
+            found.sort_by_key(|(id, _)| *id);
+            *foreign = Some(Arc::new(found));
+        }
+        Ok(())
+    }
+}
+
 /// A row's values of the ordering's terms (a referenced record's from `extras`), then its ID.
 fn sort_keys<L: Listable>(
     terms: &[OrderTerm<L::Field>],
@@ -523,13 +640,21 @@ fn rows_of<M: Positional>(
 }
 
 impl Store {
-    fn sources_for<'a>(
+    /// The sources asked for rows of `L` limited to `institutions`: those that may hold them,
+    /// or for a kind every source keeps whole, one.
+    fn sources_for<'a, L: Kind>(
         &'a self,
         institutions: Option<&'a [Uuid]>,
     ) -> impl Iterator<Item = &'a Source> + 'a {
-        self.sources()
+        let sources = self.sources();
+        let asked = if L::SHARED {
+            sources.get(..1).unwrap_or_default()
+        } else {
+            sources
+        };
+        asked
             .iter()
-            .filter(move |source| source.may_hold(institutions))
+            .filter(move |source| L::SHARED || source.may_hold(institutions))
     }
 
     /// The rows of `L` with the given IDs that `caller` may see, with these columns read;
@@ -543,7 +668,7 @@ impl Store {
         let mut select = select_rows::<L>(caller, &L::Filter::default(), columns);
         select.and_where(column(L::TABLE, "id").is_in(ids.iter().copied()));
         let answers = try_join_all(
-            self.sources_for(None)
+            self.sources_for::<L>(None)
                 .map(|source| source.query_all(&select)),
         )
         .await?;
@@ -585,28 +710,31 @@ impl Store {
         counted: bool,
         columns: Columns,
     ) -> Result<(Page<L::Model>, u64), StoreError> {
-        let plan = Plan::<L>::new(query)?;
+        let mut plan = Plan::<L>::new(query)?;
+        self.localize(&mut plan).await?;
+        let filter = self.resolve_filter::<L>(&query.filter).await?;
         let columns = plan.with_sort_keys(columns);
-        let mut select = select_rows::<L>(caller, &query.filter, columns);
+        let mut select = select_rows::<L>(caller, &filter, columns);
         if let Some(after) = plan.after_cursor() {
             select.cond_where(after);
         }
         plan.order_rows(&mut select);
         select.limit(plan.fetch_limit());
         if counted {
-            let count = count_rows::<L>(caller, &query.filter);
+            let count = count_rows::<L>(caller, &filter);
             select.expr_as(
                 Expr::SubQuery(None, Box::new(count.into())),
                 Alias::new(COUNT),
             );
         }
         plan.select_extras(&mut select, "");
-        let joined = self.sources().len() == 1 && !joins.is_empty() && open_to(joins, caller);
+        let joined =
+            joinable(joins, self.sources().len()) && !joins.is_empty() && open_to(joins, caller);
         if joined {
             add_joins(&mut select, L::TABLE, joins, 0);
         }
         let answers = try_join_all(
-            self.sources_for(L::institutions(&query.filter))
+            self.sources_for::<L>(L::institutions(&filter))
                 .map(|source| source.query_all(&select)),
         )
         .await?;
@@ -681,9 +809,10 @@ impl Store {
         caller: &Caller,
         filter: &L::Filter,
     ) -> Result<u64, StoreError> {
-        let select = count_rows::<L>(caller, filter);
+        let filter = self.resolve_filter::<L>(filter).await?;
+        let select = count_rows::<L>(caller, &filter);
         let answers = try_join_all(
-            self.sources_for(L::institutions(filter))
+            self.sources_for::<L>(L::institutions(&filter))
                 .map(|source| source.query_all(&select)),
         )
         .await?;
@@ -694,7 +823,10 @@ impl Store {
         Ok(total)
     }
 
-    /// How many children of each parent match the filter, in one statement per source.
+    /// How many children of each parent match the filter, in one statement per source. A
+    /// relation reaches its children in every source (a joint unit's appointments sit in both
+    /// institutions'); children every source keeps (people, through their appointments) are
+    /// counted once each however many sources name them.
     pub(crate) async fn child_counts<R: Relation>(
         &self,
         caller: &Caller,
@@ -702,22 +834,43 @@ impl Store {
         filter: &<R::Child as Listable>::Filter,
     ) -> Result<HashMap<Uuid, u64>, StoreError> {
         type L<R> = <R as Relation>::Child;
+        let filter = self.resolve_filter::<L<R>>(filter).await?;
+        let distinct = L::<R>::SHARED && self.sources().len() > 1;
         let mut select = Query::select();
         select
             .from(Alias::new(L::<R>::TABLE))
-            .cond_where(L::<R>::condition(filter))
+            .cond_where(L::<R>::condition(&filter))
             .cond_where(L::<R>::visible_to(caller));
         let parent = R::scope(&mut select, &Parents::Listed(parents));
-        select
-            .expr_as(parent.clone(), Alias::new(PARENT_KEY))
-            .expr_as(Expr::cust("COUNT(*)"), Alias::new(COUNT))
-            .add_group_by([parent]);
+        select.expr_as(parent.clone(), Alias::new(PARENT_KEY));
+        if distinct {
+            select
+                .distinct()
+                .expr_as(column(L::<R>::TABLE, "id"), Alias::new("child_id"));
+        } else {
+            select
+                .expr_as(Expr::cust("COUNT(*)"), Alias::new(COUNT))
+                .add_group_by([parent]);
+        }
         let answers = try_join_all(
-            self.sources_for(L::<R>::institutions(filter))
+            self.sources()
+                .iter()
+                .filter(|source| source.may_hold(L::<R>::institutions(&filter)))
                 .map(|source| source.query_all(&select)),
         )
         .await?;
         let mut counts: HashMap<Uuid, u64> = parents.iter().map(|p| (*p, 0)).collect();
+        if distinct {
+            let mut pairs = std::collections::HashSet::new();
+            for row in answers.iter().flatten() {
+                let parent: Uuid = row.try_get("", PARENT_KEY)?;
+                let child: Uuid = row.try_get("", "child_id")?;
+                if pairs.insert((parent, child)) {
+                    *counts.entry(parent).or_default() += 1;
+                }
+            }
+            return Ok(counts);
+        }
         for row in answers.iter().flatten() {
             let parent: Uuid = row.try_get("", PARENT_KEY)?;
             *counts.entry(parent).or_default() += count_of(row)?;

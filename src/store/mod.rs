@@ -22,6 +22,7 @@ mod join;
 mod list;
 mod loader;
 mod page;
+mod resolve;
 mod search;
 mod source;
 mod write;

@@ -27,6 +27,9 @@ use super::{Caller, HashMap, Store, StoreError};
 use crate::domain::fold;
 
 const TABLE: &str = "search_term";
+
+/// The searched kinds whose records every source keeps (see [`super::Kind::SHARED`]).
+const SHARED_KINDS: &[&str] = &["Person"];
 /// The longest term kept: a word start and at most this much of what follows it.
 pub const MAX_TERM: usize = 100;
 /// Terms per INSERT, under SQLite's bound-parameter limit.
@@ -285,7 +288,9 @@ impl SearchQuery {
     }
 
     /// The terms matching, one row per record: kind, ID, rank and label.
-    fn hits(&self) -> SelectStatement {
+    /// The hits of one source: `shared` says whether it answers for the records every source
+    /// keeps (people), which only the first source does, so that each is found once.
+    fn hits(&self, shared: bool) -> SelectStatement {
         let col = |name: &str| Expr::col(Alias::new(name));
         let name_field = || col("field").eq(0);
         let start = || col("position").eq(0);
@@ -313,6 +318,9 @@ impl SearchQuery {
             .group_by_col(Alias::new("record_id"));
         if let Some(kinds) = &self.kinds {
             hits.and_where(col("kind").is_in(kinds.iter().copied()));
+        }
+        if !shared {
+            hits.and_where(col("kind").is_not_in(SHARED_KINDS.iter().copied()));
         }
         hits
     }
@@ -398,21 +406,26 @@ impl Store {
         cursor: Option<&Cursor>,
     ) -> Result<SearchPage, StoreError> {
         let filter = filter_fingerprint(query);
-        let mut select = Query::select();
-        select
-            .columns(["kind", "record_id", "rank", "label"].map(Alias::new))
-            .from_subquery(query.hits(), Alias::new("hits"));
-        if let Some(cursor) = cursor {
-            select.cond_where(after(cursor, filter)?);
-        }
-        for key in ["rank", "label", "kind", "record_id"] {
-            select.order_by(Alias::new(key), Order::Asc);
-        }
-        select.limit(limit.saturating_add(1));
+        let statement = |shared: bool| -> Result<SelectStatement, StoreError> {
+            let mut select = Query::select();
+            select
+                .columns(["kind", "record_id", "rank", "label"].map(Alias::new))
+                .from_subquery(query.hits(shared), Alias::new("hits"));
+            if let Some(cursor) = cursor {
+                select.cond_where(after(cursor, filter)?);
+            }
+            for key in ["rank", "label", "kind", "record_id"] {
+                select.order_by(Alias::new(key), Order::Asc);
+            }
+            select.limit(limit.saturating_add(1));
+            Ok(select)
+        };
+        let statements = [statement(true)?, statement(false)?];
         let answers = try_join_all(
             self.sources()
                 .iter()
-                .map(|source| source.query_all(&select)),
+                .enumerate()
+                .map(|(i, source)| source.query_all(&statements[usize::from(i > 0)])),
         )
         .await?;
         let mut hits: Vec<Hit> = Vec::new();
@@ -421,7 +434,7 @@ impl Store {
             let kind: String = row.try_get("", "kind")?;
             let id: Uuid = row.try_get("", "record_id")?;
             let rank: i64 = row.try_get::<i32>("", "rank").map(i64::from)?;
-            // A person is kept by every source: one hit is enough.
+            // Only the first source answers for people; a hit is still kept once.
             if seen.insert((kind.clone(), id), ()).is_some() {
                 continue;
             }
@@ -465,14 +478,19 @@ impl Store {
         _caller: &Caller,
         query: &SearchQuery,
     ) -> Result<u64, StoreError> {
-        let mut select = Query::select();
-        select
-            .expr_as(Expr::cust("COUNT(*)"), Alias::new("row_count"))
-            .from_subquery(query.hits(), Alias::new("hits"));
+        let statement = |shared: bool| {
+            let mut select = Query::select();
+            select
+                .expr_as(Expr::cust("COUNT(*)"), Alias::new("row_count"))
+                .from_subquery(query.hits(shared), Alias::new("hits"));
+            select
+        };
+        let statements = [statement(true), statement(false)];
         let answers = try_join_all(
             self.sources()
                 .iter()
-                .map(|source| source.query_all(&select)),
+                .enumerate()
+                .map(|(i, source)| source.query_all(&statements[usize::from(i > 0)])),
         )
         .await?;
         let mut total = 0u64;
@@ -515,6 +533,20 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_shared_kinds_searched_are_the_catalogs() {
+        use super::super::{Cleanrooms, Kind, People, Products, Trials, Units};
+        let kinds = [
+            ("Person", People::SHARED),
+            ("Unit", Units::SHARED),
+            ("Cleanroom", Cleanrooms::SHARED),
+            ("Product", Products::SHARED),
+            ("Trial", Trials::SHARED),
+        ];
+        let shared: Vec<&str> = kinds.iter().filter(|(_, s)| *s).map(|(k, _)| *k).collect();
+        assert_eq!(shared, SHARED_KINDS);
+    }
 
     #[test]
     fn a_field_has_a_term_for_every_word_start() {

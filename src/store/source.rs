@@ -5,7 +5,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr, SqlxError,
+    ConnAcquireErr, ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr,
+    SqlxError,
 };
 use sea_orm_migration::MigratorTrait;
 use uuid::Uuid;
@@ -16,8 +17,7 @@ use super::StoreError;
 #[derive(Debug, Clone)]
 enum Holds {
     Everything,
-    /// One database per institution (federation); read by the roadmap's federation issue.
-    #[allow(dead_code)]
+    /// These institutions' (federation: each institution in one source of several).
     Institutions(Vec<Uuid>),
 }
 
@@ -38,6 +38,10 @@ pub struct Source {
     name: String,
     connection: DatabaseConnection,
     holds: Holds,
+    /// The codes of the institutions it holds, for the errors of an answer without it.
+    codes: Vec<String>,
+    /// Longest a read may take, where the answer can go on without this source.
+    timeout: Option<Duration>,
     /// Tries a read gets: enough to meet every pooled connection dropped by the server and
     /// then a fresh one.
     attempts: u32,
@@ -51,7 +55,33 @@ impl Source {
             attempts: pool_size(&connection).saturating_add(1),
             connection,
             holds: Holds::Everything,
+            codes: Vec::new(),
+            timeout: None,
         }
+    }
+
+    /// A source named `name` holding the records of the institutions with these IDs and codes,
+    /// each read given up after `timeout`.
+    pub fn holding(
+        name: &str,
+        connection: DatabaseConnection,
+        institutions: Vec<(Uuid, String)>,
+        timeout: Duration,
+    ) -> Self {
+        let (ids, codes) = institutions.into_iter().unzip();
+        Source {
+            name: name.to_owned(),
+            attempts: pool_size(&connection).saturating_add(1),
+            connection,
+            holds: Holds::Institutions(ids),
+            codes,
+            timeout: Some(timeout),
+        }
+    }
+
+    /// The codes of the institutions it holds (none listed when it holds everything).
+    pub fn codes(&self) -> &[String] {
+        &self.codes
     }
 
     /// Connects to `url` (`sqlite://…` or `postgres://…`).
@@ -89,7 +119,14 @@ impl Source {
     {
         let mut attempt = 1;
         loop {
-            match read(self.connection.clone()).await {
+            let outcome = match self.timeout {
+                // Over several sources a slow one must not hold the whole answer.
+                Some(timeout) => tokio::time::timeout(timeout, read(self.connection.clone()))
+                    .await
+                    .unwrap_or(Err(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))),
+                None => read(self.connection.clone()).await,
+            };
+            match outcome {
                 Err(error) if attempt < self.attempts && is_dropped_connection(&error) => {
                     tracing::warn!(
                         source = %self.name,

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use atmp_graph::app::{prepare, App};
 use atmp_graph::config::Config;
+use atmp_graph::domain::{natural_id, RecordKind};
 use atmp_graph::graphql::Execution;
 use atmp_graph::seed::{generate, GenerateOptions};
 use atmp_graph::store::{Source, Store};
@@ -170,12 +171,52 @@ pub struct TestApp {
     /// The same store answered field by field: the reference of the planned path.
     reference: std::sync::OnceLock<axum::Router>,
     config: Config,
-    /// The URL the store connects to.
+    /// The URL the store connects to (its first source's, when split).
     pub database_url: String,
-    statements: Arc<AtomicUsize>,
+    /// The URL of each source.
+    database_urls: Vec<String>,
+    /// The statements run on each source so far.
+    statements: Vec<Arc<AtomicUsize>>,
     /// The text of every statement run so far, in order.
     texts: Arc<std::sync::Mutex<Vec<String>>>,
-    database: TestDatabase,
+    databases: Vec<TestDatabase>,
+}
+
+/// Whether the suite runs with KI's and KUH's records in databases of their own
+/// (`TEST_SOURCES=split`): KI's on PostgreSQL when `TEST_DATABASE_URL` is set, KUH's on SQLite.
+pub fn split_sources() -> bool {
+    std::env::var("TEST_SOURCES").is_ok_and(|layout| layout == "split")
+}
+
+/// A fresh database: on PostgreSQL when `postgres_allowed` and the suite runs there, else a
+/// SQLite file; its URL, and what removes it.
+async fn create_database(postgres_allowed: bool) -> (String, TestDatabase) {
+    let unique = format!("atmp_test_{}", uuid::Uuid::new_v4().simple());
+    match postgres_admin_url().filter(|_| postgres_allowed) {
+        Some(admin_url) => {
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("TEST_DATABASE_URL must reach PostgreSQL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{unique}\""))
+                .await
+                .unwrap();
+            (
+                with_database(&admin_url, &unique),
+                TestDatabase::Postgres {
+                    admin_url,
+                    name: unique,
+                },
+            )
+        }
+        None => {
+            let path = std::env::temp_dir().join(format!("{unique}.db"));
+            (
+                format!("sqlite://{}?mode=rwc", path.display()),
+                TestDatabase::Sqlite(path),
+            )
+        }
+    }
 }
 
 /// An HTTP answer, its body parsed as JSON.
@@ -254,53 +295,54 @@ impl TestApp {
     }
 
     async fn spawn_with(setup: Setup) -> TestApp {
-        let unique = format!("atmp_test_{}", uuid::Uuid::new_v4().simple());
-        let (url, database) = match postgres_admin_url() {
-            Some(admin_url) => {
-                let admin = Database::connect(&admin_url)
-                    .await
-                    .expect("TEST_DATABASE_URL must reach PostgreSQL");
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE \"{unique}\""))
-                    .await
-                    .unwrap();
-                (
-                    with_database(&admin_url, &unique),
-                    TestDatabase::Postgres {
-                        admin_url,
-                        name: unique,
-                    },
-                )
-            }
-            None => {
-                let path = std::env::temp_dir().join(format!("{unique}.db"));
-                (
-                    format!("sqlite://{}?mode=rwc", path.display()),
-                    TestDatabase::Sqlite(path),
-                )
-            }
-        };
-        let url = match setup.through_port {
-            Some(port) => with_address(&url, &format!("127.0.0.1:{port}")),
-            None => url,
-        };
-        let mut config = Config::for_database(&url).unwrap();
+        // A store reached through a proxy is the one database behind it.
+        let split = split_sources() && setup.through_port.is_none();
+        let names: &[&str] = if split { &["KI", "KUH"] } else { &["main"] };
+        let mut databases = Vec::new();
+        let mut urls = Vec::new();
+        for (i, _) in names.iter().enumerate() {
+            // Split, KI's records go to PostgreSQL when the suite runs there, KUH's to SQLite.
+            let (url, database) = create_database(i == 0).await;
+            urls.push(match setup.through_port {
+                Some(port) => with_address(&url, &format!("127.0.0.1:{port}")),
+                None => url,
+            });
+            databases.push(database);
+        }
+        let mut config = Config::for_database(&urls[0]).unwrap();
         // Debug builds on a busy two-core CI machine are slow: give batches room to fill, so
         // answers and statement counts measure the batching design, not the machine's speed.
         config.db_connections = 4;
         config.db_acquire_timeout_ms = setup.acquire_timeout_ms;
-        let mut connection = Source::connect(&url, config.pool_settings()).await.unwrap();
-        let statements = Arc::new(AtomicUsize::new(0));
-        let counter = statements.clone();
+        let statements: Vec<Arc<AtomicUsize>> = names
+            .iter()
+            .map(|_| Arc::new(AtomicUsize::new(0)))
+            .collect();
         let texts = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let recorded = texts.clone();
-        connection.set_metric_callback(move |metric| {
-            counter.fetch_add(1, Ordering::SeqCst);
-            if let Ok(mut texts) = recorded.lock() {
-                texts.push(metric.statement.sql.clone());
-            }
-        });
-        let store = Store::single(connection);
+        let mut sources = Vec::new();
+        for ((name, url), counter) in names.iter().zip(&urls).zip(&statements) {
+            let mut connection = Source::connect(url, config.pool_settings()).await.unwrap();
+            let counter = counter.clone();
+            let recorded = texts.clone();
+            connection.set_metric_callback(move |metric| {
+                counter.fetch_add(1, Ordering::SeqCst);
+                if let Ok(mut texts) = recorded.lock() {
+                    texts.push(metric.statement.sql.clone());
+                }
+            });
+            sources.push(if split {
+                let institution = natural_id(RecordKind::Institution, name);
+                Source::holding(
+                    name,
+                    connection,
+                    vec![(institution, (*name).to_owned())],
+                    Duration::from_millis(config.source_timeout_ms),
+                )
+            } else {
+                Source::everything(name, connection)
+            });
+        }
+        let store = Store::new(sources);
         prepare(&store).await.unwrap();
         if let Some(units) = setup.generated {
             let dataset = generate(GenerateOptions {
@@ -314,19 +356,66 @@ impl TestApp {
             app: App::with_store(&config, store),
             reference: std::sync::OnceLock::new(),
             config,
-            database_url: url,
+            database_url: urls[0].clone(),
+            database_urls: urls,
             statements,
             texts,
-            database,
+            databases,
         }
+    }
+
+    /// Runs `sql` on every database of the store (each holds the tables of every kind).
+    pub async fn execute_everywhere(&self, sql: &str) {
+        for url in &self.database_urls {
+            Database::connect(url)
+                .await
+                .unwrap()
+                .execute_unprepared(sql)
+                .await
+                .unwrap();
+        }
+    }
+
+    /// What `/ready` says of the sources when each has this `status`.
+    pub fn sources_all(&self, status: &str) -> Value {
+        let names: &[&str] = if self.is_split() {
+            &["KI", "KUH"]
+        } else {
+            &["main"]
+        };
+        names
+            .iter()
+            .map(|name| json!({ "name": name, "status": status }))
+            .collect()
+    }
+
+    /// `one` on one database, `split` with a database per institution.
+    pub fn split_or(&self, one: usize, split: usize) -> usize {
+        if self.is_split() {
+            split
+        } else {
+            one
+        }
+    }
+
+    /// Whether every source is PostgreSQL (the statements differ on SQLite).
+    pub fn all_postgres(&self) -> bool {
+        self.databases
+            .iter()
+            .all(|database| matches!(database, TestDatabase::Postgres { .. }))
+    }
+
+    /// Whether the records are split over a database per institution.
+    pub fn is_split(&self) -> bool {
+        self.database_urls.len() > 1
     }
 
     /// The PostgreSQL database of this test and the admin URL it was created with, if any.
     pub fn postgres_database(&self) -> Option<(&str, &str)> {
-        match &self.database {
-            TestDatabase::Postgres { admin_url, name } => Some((admin_url, name)),
+        self.databases.iter().find_map(|database| match database {
+            TestDatabase::Postgres { admin_url, name } => Some((admin_url.as_str(), name.as_str())),
             TestDatabase::Sqlite(_) => None,
-        }
+        })
     }
 
     /// GETs `path`.
@@ -428,9 +517,23 @@ impl TestApp {
         response.data().clone()
     }
 
-    /// How many SQL statements the store has run so far.
-    pub fn statements(&self) -> usize {
-        self.statements.load(Ordering::SeqCst)
+    /// How many SQL statements each source has run so far.
+    fn statement_counts(&self) -> Vec<usize> {
+        self.statements
+            .iter()
+            .map(|count| count.load(Ordering::SeqCst))
+            .collect()
+    }
+
+    /// The most statements any one source ran since `before` (its counts then): on one
+    /// database, every statement; split, what each level costs a source.
+    fn statements_since(&self, before: &[usize]) -> usize {
+        self.statement_counts()
+            .iter()
+            .zip(before)
+            .map(|(now, then)| now - then)
+            .max()
+            .unwrap_or(0)
     }
 
     /// The text of each SQL statement `query` runs, in order.
@@ -443,18 +546,25 @@ impl TestApp {
             .unwrap_or_default()
     }
 
-    /// How many SQL statements `query` runs, and its whole answer.
+    /// How many SQL statements `query` runs (on the source that runs most), and its answer.
     pub async fn statements_and_response(&self, query: &str) -> (usize, TestResponse) {
-        let before = self.statements.load(Ordering::SeqCst);
+        let before = self.statement_counts();
         let response = self.graphql(query).await;
-        (self.statements.load(Ordering::SeqCst) - before, response)
+        (self.statements_since(&before), response)
     }
 
-    /// How many SQL statements `query` runs.
+    /// How many SQL statements `query` runs field by field (on the source that runs most).
+    pub async fn statements_field_by_field(&self, query: &str) -> (usize, TestResponse) {
+        let before = self.statement_counts();
+        let response = self.graphql_field_by_field(query, json!({})).await;
+        (self.statements_since(&before), response)
+    }
+
+    /// How many SQL statements `query` runs (on the source that runs most).
     pub async fn statements_for(&self, query: &str) -> (usize, Value) {
-        let before = self.statements.load(Ordering::SeqCst);
+        let before = self.statement_counts();
         let data = self.data(query).await;
-        (self.statements.load(Ordering::SeqCst) - before, data)
+        (self.statements_since(&before), data)
     }
 }
 

@@ -50,7 +50,7 @@ async fn health_and_ready_say_ok_when_the_database_answers() {
     assert_eq!(ready.status, StatusCode::OK);
     assert_eq!(
         ready.body,
-        json!({ "status": "ready", "sources": [{ "name": "main", "status": "ready" }] })
+        json!({ "status": "ready", "sources": app.sources_all("ready") })
     );
 }
 

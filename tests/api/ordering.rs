@@ -342,13 +342,14 @@ async fn rooms_order_by_their_facilitys_name_at_the_root_and_nested_both_ways() 
     expected.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(b.2.cmp(&a.2)));
     let expected: Vec<String> = expected.into_iter().map(|(_, code, _)| code).collect();
     let args = ", orderBy: [{ field: UNIT_NAME }, { field: CODE, direction: DESC }]";
-    // The facility's name is read in the list's own statement.
+    // The facility's name is read in the list's own statement. Split, each source is first
+    // asked which rooms name a facility it does not hold (none here).
     let (statements, _) = app
         .statements_for(&format!(
             "{{ cleanrooms(first: 4{args}) {{ nodes {{ code }} pageInfo {{ endCursor }} }} }}"
         ))
         .await;
-    assert_eq!(statements, 1);
+    assert_eq!(statements, app.split_or(1, 2));
     assert_eq!(walk(&app, args, 4, false).await, expected);
     assert_eq!(walk(&app, args, 4, true).await, expected);
 

@@ -121,9 +121,7 @@ async fn the_reference_really_resolves_field_by_field() {
     let app = TestApp::spawn().await;
     let query = "{ institutions { cleanrooms { totalCount } } }";
 
-    let before = app.statements();
-    let reference = app.graphql_field_by_field(query, json!({})).await;
-    let field_by_field = app.statements() - before;
+    let (field_by_field, reference) = app.statements_field_by_field(query).await;
     let (planned, answer) = app.statements_and_response(query).await;
 
     assert_eq!(answer.text, reference.text);

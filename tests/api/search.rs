@@ -214,13 +214,8 @@ async fn records_written_later_are_found() {
 
 #[tokio::test]
 async fn a_database_written_before_search_is_indexed_when_the_service_starts() {
-    use sea_orm::ConnectionTrait;
     let app = TestApp::spawn().await;
-    let connection = sea_orm::Database::connect(&app.database_url).await.unwrap();
-    connection
-        .execute_unprepared("DELETE FROM search_term")
-        .await
-        .unwrap();
+    app.execute_everywhere("DELETE FROM search_term").await;
     assert!(hits(&app, r#"text: "vecura""#).await.is_empty());
     atmp_graph::app::prepare(&app.app.store).await.unwrap();
     assert_eq!(

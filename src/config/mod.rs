@@ -1,8 +1,13 @@
 //! Settings: command-line flags with environment fallbacks and defaults that run as they are.
 //! Checked once at startup, with every problem reported together.
 
+mod sources;
+
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
+
+pub use sources::{shown_url, SourceSpec};
 
 use crate::graphql::{Execution, Limits, QueryLimits, RequestLimits};
 use crate::store::PoolSettings;
@@ -22,6 +27,28 @@ pub struct Config {
         default_value = "sqlite://atmp.db?mode=rwc"
     )]
     pub database_url: String,
+
+    /// A configuration file (TOML) listing the sources: `[[sources]]` with `url`,
+    /// `institutions` and optionally `name` and `timeout_ms`, and a shared `source_timeout_ms`.
+    #[arg(long = "config", env = "ATMP_CONFIG", value_name = "FILE")]
+    pub config_file: Option<PathBuf>,
+
+    /// A source: the codes of the institutions whose records it holds, `+` between them, and
+    /// its database URL (`KI=postgres://…`, `KUH=sqlite://kuh.db?mode=rwc`). Repeat it for
+    /// each source; with any source given (here or in `--config`), `--database-url` is unused.
+    /// The environment variable takes them separated by spaces.
+    #[arg(
+        long = "source",
+        env = "ATMP_SOURCES",
+        value_name = "CODES=URL",
+        value_delimiter = ' '
+    )]
+    pub sources: Vec<String>,
+
+    /// Longest a read on one source may take, in milliseconds, when there are several: a slower
+    /// source is answered as unavailable and the rest of the answer goes on without it.
+    #[arg(long, env = "ATMP_SOURCE_TIMEOUT_MS", default_value_t = 5000)]
+    pub source_timeout_ms: u64,
 
     /// Address to listen on.
     #[arg(long, env = "ATMP_LISTEN", default_value = "127.0.0.1:8000")]
@@ -141,7 +168,31 @@ impl Config {
                 self.database_url
             ));
         }
+        if self.source_timeout_ms == 0 {
+            problems.push("`source-timeout-ms` must be at least 1".to_owned());
+        }
+        let configured = sources::read(self.config_file.as_deref(), &self.sources, &mut problems);
+        problems.extend(sources::problems(
+            &configured.sources,
+            &known_institutions(),
+        ));
         problems
+    }
+
+    /// The sources configured, each with its timeout; empty when `--database-url` holds
+    /// everything. Call after [`Config::check`].
+    pub fn source_specs(&self) -> Vec<(SourceSpec, Duration)> {
+        let mut ignored = Vec::new();
+        let configured = sources::read(self.config_file.as_deref(), &self.sources, &mut ignored);
+        let default_ms = configured.timeout_ms.unwrap_or(self.source_timeout_ms);
+        configured
+            .sources
+            .into_iter()
+            .map(|spec| {
+                let timeout = spec.timeout(default_ms);
+                (spec, timeout)
+            })
+            .collect()
     }
 
     /// Fails with every problem at once.
@@ -196,6 +247,13 @@ impl Config {
         config.database_url = database_url.to_owned();
         Ok(config)
     }
+}
+
+/// The codes of the institutions the records belong to: the bundled dataset's.
+fn known_institutions() -> Vec<String> {
+    crate::seed::dataset()
+        .map(|dataset| dataset.institutions.into_iter().map(|i| i.code).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
