@@ -7,7 +7,15 @@
 //! resolves the representations concurrently, so those of one type become one statement. Both
 //! execution paths resolve `_entities` and `_service` field by field (see `FIELD_BY_FIELD_ROOTS`).
 
-use async_graphql::{Context, MergedObject, Object, ID};
+use std::borrow::Cow;
+
+use async_graphql::parser::types::Field;
+use async_graphql::registry::Registry;
+use async_graphql::resolver_utils::ContainerType;
+use async_graphql::{
+    Context, ContextSelectionSet, MergedObject, Object, ObjectType, OutputType, Positioned,
+    ServerResult, Value, ID,
+};
 
 use super::node::{parse_global_id, NodeType};
 use super::{record, ApiError, Query};
@@ -24,8 +32,65 @@ pub struct SubgraphRoot(
     pub Entities,
 );
 
-/// The entity lookups of the subgraph, one per `Node` type; no fields of their own.
+/// The entity lookups of the subgraph, one per `Node` type (no fields of their own), and a clear
+/// error for a representation none of them takes.
 pub struct Entities;
+
+/// The lookups async-graphql derives from the `#[graphql(entity)]` methods below.
+struct Lookups;
+
+impl OutputType for Entities {
+    fn type_name() -> Cow<'static, str> {
+        Lookups::type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        Lookups::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        Lookups.resolve(ctx, field).await
+    }
+}
+
+impl ContainerType for Entities {
+    async fn resolve_field(&self, ctx: &Context<'_>) -> ServerResult<Option<Value>> {
+        Lookups.resolve_field(ctx).await
+    }
+
+    async fn find_entity(
+        &self,
+        ctx: &Context<'_>,
+        representation: &Value,
+    ) -> ServerResult<Option<Value>> {
+        match Lookups.find_entity(ctx, representation).await? {
+            Some(entity) => Ok(Some(entity)),
+            // Without this, async-graphql answers "Entity not found." whatever was wrong.
+            None => Err(unmatched(representation).into_server_error(Some(ctx.item.pos))),
+        }
+    }
+}
+
+impl ObjectType for Entities {}
+
+/// What is wrong with a representation no lookup takes.
+fn unmatched(representation: &Value) -> ApiError {
+    let typename = match representation {
+        Value::Object(fields) => fields.get("__typename"),
+        _ => None,
+    };
+    ApiError::BadUserInput(match typename {
+        Some(Value::String(name)) if NodeType::named(name).is_some() => {
+            format!("a `{name}` representation needs its `id`, a global ID")
+        }
+        Some(Value::String(name)) => format!("`{name}` is not an entity type of this subgraph"),
+        _ => "a representation must be an object with `__typename` and `id`".to_owned(),
+    })
+}
 
 /// The primary key of a representation of `kind`: its `id` must be a global ID of that type.
 fn entity_key(kind: NodeType, id: &ID) -> Result<uuid::Uuid, ApiError> {
@@ -48,7 +113,7 @@ fn entity_key(kind: NodeType, id: &ID) -> Result<uuid::Uuid, ApiError> {
 macro_rules! entity_lookups {
     ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident { $($column:ident),* };)*) => {
         #[Object]
-        impl Entities {
+        impl Lookups {
             $(
                 #[doc = concat!("The `", stringify!($kind), "` a representation's global `id` names; null when none exists.")]
                 #[graphql(entity)]

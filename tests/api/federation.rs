@@ -196,7 +196,7 @@ async fn entities_nest_their_references_one_statement_per_level() {
 async fn bad_representations_are_bad_user_input() {
     let app = subgraph().await;
     let vecura = id_of(&app, "units", "shortName", "Vecura").await;
-    let cases: [(Value, &str, &str); 4] = [
+    let cases: [(Value, &str, &str); 6] = [
         (
             json!({ "__typename": "Unit", "id": "not-an-id" }),
             "the `id` of a `Unit` representation must be a global ID, not `not-an-id`",
@@ -209,8 +209,18 @@ async fn bad_representations_are_bad_user_input() {
         ),
         (
             json!({ "__typename": "Bogus", "id": vecura }),
-            "Entity not found.",
+            "`Bogus` is not an entity type of this subgraph",
             "a type that is no entity",
+        ),
+        (
+            json!({ "__typename": "Unit", "key": vecura }),
+            "a `Unit` representation needs its `id`, a global ID",
+            "no id",
+        ),
+        (
+            json!({ "__typename": "Unit", "id": { "nested": true } }),
+            "a `Unit` representation needs its `id`, a global ID",
+            "an id that is no string",
         ),
         (
             json!({ "id": vecura }),
