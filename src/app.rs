@@ -104,7 +104,7 @@ impl App {
 
     /// Wires the service over a prepared store.
     pub fn with_store(config: &Config, store: Store) -> App {
-        let schema = build_schema(config.request_limits(), config.execution);
+        let schema = build_schema(config.request_limits(), config.execution, config.federation);
         let router = crate::http::router(config, schema.clone(), store.clone());
         App {
             router,

@@ -30,7 +30,8 @@ enum Command {
     Migrate,
     /// Migrate, then write the Karolinska ATMP Center dataset (insert or replace).
     Seed,
-    /// Print the schema in GraphQL SDL (`atmp-graph schema > schema.graphql`).
+    /// Print the schema in GraphQL SDL (`atmp-graph schema > schema.graphql`); with
+    /// `--federation`, the subgraph SDL (`atmp-graph --federation schema > schema.subgraph.graphql`).
     Schema,
     /// Migrate, then add generated filler records (marked GENERATED) for benchmarks.
     Generate {
@@ -97,9 +98,14 @@ impl Cli {
                 Ok(())
             }
             Command::Schema => {
-                let schema =
-                    crate::graphql::build_schema(config.request_limits(), config.execution);
-                print!("{}", crate::graphql::sdl(&schema));
+                let schema = crate::graphql::build_schema(
+                    config.request_limits(),
+                    config.execution,
+                    config.federation,
+                );
+                let sdl = crate::graphql::subgraph_sdl(&schema)
+                    .unwrap_or_else(|| crate::graphql::sdl(&schema));
+                print!("{sdl}");
                 Ok(())
             }
             Command::Generate {

@@ -110,6 +110,15 @@ pub struct Config {
     #[arg(long, env = "ATMP_EXECUTION", value_enum, default_value_t = Execution::Planned)]
     pub execution: Execution,
 
+    /// Also serve the schema as an Apollo Federation v2 subgraph: `@key(fields: "id")` on every
+    /// `Node` type, `_service { sdl }` and `_entities`. Off by default.
+    #[arg(
+        long,
+        env = "ATMP_FEDERATION",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub federation: bool,
+
     /// Checked and parsed queries kept, by their text, so a query sent again skips both (0: none).
     #[arg(long, env = "ATMP_DOCUMENT_CACHE_SIZE", default_value_t = 1_000)]
     pub document_cache_size: usize,

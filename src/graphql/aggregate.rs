@@ -297,9 +297,9 @@ macro_rules! aggregates {
             }
         )*
 
-        /// The root fields both execution paths resolve field by field: the aggregates and
-        /// `search`.
-        pub(crate) const FIELD_BY_FIELD_ROOTS: &[&str] = &[$($name,)* "search"];
+        /// The root fields both execution paths resolve field by field: the aggregates,
+        /// `search`, and a subgraph's `_entities` and `_service`.
+        pub(crate) const FIELD_BY_FIELD_ROOTS: &[&str] = &[$($name,)* "search", "_entities", "_service"];
 
         #[Object]
         impl Aggregates {

@@ -13,6 +13,7 @@ pub(crate) mod connection;
 mod document;
 mod enums;
 mod error;
+mod federation;
 mod filter;
 mod institution;
 mod milestone;
@@ -27,7 +28,10 @@ mod selection_order;
 mod trial;
 mod unit;
 
-use async_graphql::{EmptyMutation, EmptySubscription, SDLExportOptions, Schema, SimpleObject};
+use async_graphql::{
+    EmptyMutation, EmptySubscription, ObjectType, SDLExportOptions, Schema, SchemaBuilder,
+    SimpleObject,
+};
 
 pub use accreditation::{Accreditation, AccreditationConnection, AccreditationEdge};
 pub use aggregate::{Aggregates, Root, MAX_GROUP_KEYS};
@@ -42,6 +46,7 @@ pub use enums::{
     InstitutionKind, ProductStage, ProvenanceKind, TrialPhase, TrialStatus, UnitKind,
 };
 pub use error::ApiError;
+pub use federation::{Entities, SubgraphRoot};
 pub use institution::{Institution, InstitutionConnection, InstitutionEdge};
 pub use milestone::{Milestone, MilestoneConnection, MilestoneEdge};
 pub use person::{Person, PersonConnection, PersonEdge};
@@ -55,8 +60,33 @@ pub use unit::{Unit, UnitConnection, UnitEdge};
 
 use crate::store::{Kind, RecordKey};
 
-/// The schema atmp-graph serves.
-pub type AtmpSchema = Schema<Root, EmptyMutation, EmptySubscription>;
+/// The schema atmp-graph serves: the records API, or (with `--federation`) the same API as an
+/// Apollo Federation v2 subgraph.
+#[derive(Clone)]
+pub enum AtmpSchema {
+    /// The records API, as `schema.graphql` has it.
+    Records(Schema<Root, EmptyMutation, EmptySubscription>),
+    /// The records API with `_service` and `_entities`, as `schema.subgraph.graphql` has it.
+    Subgraph(Schema<SubgraphRoot, EmptyMutation, EmptySubscription>),
+}
+
+impl AtmpSchema {
+    /// Runs a request.
+    pub async fn execute(&self, request: async_graphql::Request) -> async_graphql::Response {
+        match self {
+            AtmpSchema::Records(schema) => schema.execute(request).await,
+            AtmpSchema::Subgraph(schema) => schema.execute(request).await,
+        }
+    }
+
+    /// The SDL with these options.
+    fn sdl_with_options(&self, options: SDLExportOptions) -> String {
+        match self {
+            AtmpSchema::Records(schema) => schema.sdl_with_options(options),
+            AtmpSchema::Subgraph(schema) => schema.sdl_with_options(options),
+        }
+    }
+}
 
 /// Limits on what one request may ask.
 #[derive(Debug, Clone, Copy)]
@@ -68,20 +98,43 @@ pub struct RequestLimits {
     pub query: QueryLimits,
 }
 
-/// Builds the schema, resolving fields as `execution` says.
-pub fn build_schema(limits: RequestLimits, execution: Execution) -> AtmpSchema {
-    Schema::build(
-        Root(Query, Aggregates, search::Search),
-        EmptyMutation,
-        EmptySubscription,
-    )
-    .data(limits.pages)
-    .data(execution)
-    // Depth, directives and the rest are checked by `parse_checked` first, in linear time;
-    // async-graphql's own recursion check stays as deep as the text may nest.
-    .limit_recursive_depth(limits.query.max_nesting)
-    .limit_complexity(limits.max_complexity)
-    .finish()
+/// Builds the schema, resolving fields as `execution` says; with `federation`, as an Apollo
+/// Federation v2 subgraph.
+pub fn build_schema(limits: RequestLimits, execution: Execution, federation: bool) -> AtmpSchema {
+    if federation {
+        let builder = Schema::build(
+            SubgraphRoot(Query, Aggregates, search::Search, Entities),
+            EmptyMutation,
+            EmptySubscription,
+        );
+        AtmpSchema::Subgraph(
+            with_settings(builder, limits, execution)
+                .enable_federation()
+                .finish(),
+        )
+    } else {
+        let builder = Schema::build(
+            Root(Query, Aggregates, search::Search),
+            EmptyMutation,
+            EmptySubscription,
+        );
+        AtmpSchema::Records(with_settings(builder, limits, execution).finish())
+    }
+}
+
+/// The settings both schemas share.
+fn with_settings<Q: ObjectType + 'static>(
+    builder: SchemaBuilder<Q, EmptyMutation, EmptySubscription>,
+    limits: RequestLimits,
+    execution: Execution,
+) -> SchemaBuilder<Q, EmptyMutation, EmptySubscription> {
+    builder
+        .data(limits.pages)
+        .data(execution)
+        // Depth, directives and the rest are checked by `parse_checked` first, in linear time;
+        // async-graphql's own recursion check stays as deep as the text may nest.
+        .limit_recursive_depth(limits.query.max_nesting)
+        .limit_complexity(limits.max_complexity)
 }
 
 /// The SDL of the schema, sorted so that diffs of `schema.graphql` stay small.
@@ -92,6 +145,18 @@ pub fn sdl(schema: &AtmpSchema) -> String {
             .sorted_arguments()
             .sorted_enum_items(),
     )
+}
+
+/// The subgraph SDL `_service { sdl }` answers (Federation v2, with `@key` on every entity);
+/// `None` unless the schema is served as a subgraph.
+pub fn subgraph_sdl(schema: &AtmpSchema) -> Option<String> {
+    match schema {
+        AtmpSchema::Records(_) => None,
+        // The options async-graphql's `_service` resolver exports with.
+        AtmpSchema::Subgraph(_) => {
+            Some(schema.sdl_with_options(SDLExportOptions::new().federation().compose_directive()))
+        }
+    }
 }
 
 /// Where a record's facts come from.

@@ -37,6 +37,11 @@ macro_rules! node_types {
 crate::catalog::for_each_kind!(node_types);
 
 impl NodeType {
+    /// The type of this GraphQL name, if it is one of the `Node` types.
+    pub(crate) fn named(name: &str) -> Option<NodeType> {
+        TYPES.iter().find(|(_, n)| *n == name).map(|(t, _)| *t)
+    }
+
     pub(crate) fn name(self) -> &'static str {
         TYPES
             .iter()
@@ -92,11 +97,7 @@ pub(crate) fn parse_global_id(id: &ID) -> Result<(NodeType, Uuid), ApiError> {
     let bytes = URL_SAFE_NO_PAD.decode(id.as_str()).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let (name, uuid) = text.split_once(':').ok_or_else(invalid)?;
-    let kind = TYPES
-        .iter()
-        .find(|(_, n)| *n == name)
-        .map(|(t, _)| *t)
-        .ok_or_else(invalid)?;
+    let kind = NodeType::named(name).ok_or_else(invalid)?;
     let uuid = Uuid::parse_str(uuid).map_err(|_| invalid())?;
     Ok((kind, uuid))
 }

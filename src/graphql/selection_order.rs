@@ -353,7 +353,7 @@ impl<'a> Orderer<'a> {
                                 Ordering::Whole => {
                                     self.value(&mut child, inner, child_type, &mut HashMap::new())
                                 }
-                                // The aggregates and search are resolved field by field on
+                                // The aggregates, search and `_entities` are resolved field by field on
                                 // either path.
                                 Ordering::Root
                                     if concrete == self.types.query

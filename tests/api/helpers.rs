@@ -589,3 +589,14 @@ pub async fn every_row(app: &TestApp, list: &str, fields: &str) -> Vec<Value> {
         after = page["pageInfo"]["endCursor"].clone();
     }
 }
+
+impl TestApp {
+    /// The same store served with its settings changed by `change` (such as `--federation`);
+    /// statements are still counted.
+    pub fn reconfigured(mut self, change: impl FnOnce(&mut Config)) -> TestApp {
+        change(&mut self.config);
+        self.app = App::with_store(&self.config, self.app.store.clone());
+        self.reference = std::sync::OnceLock::new();
+        self
+    }
+}

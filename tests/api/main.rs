@@ -5,6 +5,7 @@
 mod aggregates;
 mod bad_input;
 mod examples;
+mod federation;
 mod filters;
 mod fuzz;
 mod helpers;

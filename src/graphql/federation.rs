@@ -1,0 +1,164 @@
+//! Apollo Federation v2: with `--federation` the same API is also a subgraph a partner can
+//! compose into a graph of their own. Every `Node` type is an entity keyed by its global `id`
+//! (the ID `node(id:)` takes), `_service { sdl }` answers the subgraph SDL (with the v2 `@link`),
+//! and `_entities(representations:)` answers the records the representations name.
+//!
+//! The entity lookups go through the request's batching loader like any other field: async-graphql
+//! resolves the representations concurrently, so those of one type become one statement. Both
+//! execution paths resolve `_entities` and `_service` field by field (see `FIELD_BY_FIELD_ROOTS`).
+
+use std::borrow::Cow;
+
+use async_graphql::parser::types::Field;
+use async_graphql::registry::Registry;
+use async_graphql::resolver_utils::ContainerType;
+use async_graphql::{
+    Context, ContextSelectionSet, MergedObject, Object, ObjectType, OutputType, Positioned,
+    ServerResult, Value, ID,
+};
+
+use super::node::{parse_global_id, NodeType};
+use super::{record, ApiError, Query};
+use crate::store;
+
+/// Read access to the records of KI and KUH around the Karolinska ATMP Center: lists, lookups
+/// and aggregates.
+#[derive(MergedObject)]
+#[graphql(name = "Query")]
+pub struct SubgraphRoot(
+    pub Query,
+    pub super::Aggregates,
+    pub super::search::Search,
+    pub Entities,
+);
+
+/// The entity lookups of the subgraph, one per `Node` type (no fields of their own), and a clear
+/// error for a representation none of them takes.
+pub struct Entities;
+
+/// The lookups async-graphql derives from the `#[graphql(entity)]` methods below.
+struct Lookups;
+
+impl OutputType for Entities {
+    fn type_name() -> Cow<'static, str> {
+        Lookups::type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        Lookups::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        Lookups.resolve(ctx, field).await
+    }
+}
+
+impl ContainerType for Entities {
+    async fn resolve_field(&self, ctx: &Context<'_>) -> ServerResult<Option<Value>> {
+        Lookups.resolve_field(ctx).await
+    }
+
+    async fn find_entity(
+        &self,
+        ctx: &Context<'_>,
+        representation: &Value,
+    ) -> ServerResult<Option<Value>> {
+        match Lookups.find_entity(ctx, representation).await? {
+            Some(entity) => Ok(Some(entity)),
+            // Without this, async-graphql answers "Entity not found." whatever was wrong.
+            None => Err(unmatched(representation).into_server_error(Some(ctx.item.pos))),
+        }
+    }
+}
+
+impl ObjectType for Entities {}
+
+/// What is wrong with a representation no lookup takes.
+fn unmatched(representation: &Value) -> ApiError {
+    let typename = match representation {
+        Value::Object(fields) => fields.get("__typename"),
+        _ => None,
+    };
+    ApiError::BadUserInput(match typename {
+        Some(Value::String(name)) if NodeType::named(name).is_some() => {
+            format!("a `{name}` representation needs its `id`, a global ID")
+        }
+        Some(Value::String(name)) => format!("`{name}` is not an entity type of this subgraph"),
+        _ => "a representation must be an object with `__typename` and `id`".to_owned(),
+    })
+}
+
+/// The primary key of a representation of `kind`: its `id` must be a global ID of that type.
+fn entity_key(kind: NodeType, id: &ID) -> Result<uuid::Uuid, ApiError> {
+    let name = kind.name();
+    let (named, uuid) = parse_global_id(id).map_err(|_| {
+        ApiError::BadUserInput(format!(
+            "the `id` of a `{name}` representation must be a global ID, not `{}`",
+            id.as_str()
+        ))
+    })?;
+    if named != kind {
+        return Err(ApiError::BadUserInput(format!(
+            "the `id` of a `{name}` representation names a `{}`, not a `{name}`",
+            named.name()
+        )));
+    }
+    Ok(uuid)
+}
+
+macro_rules! entity_lookups {
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident { $($column:ident),* };)*) => {
+        #[Object]
+        impl Lookups {
+            $(
+                #[doc = concat!("The `", stringify!($kind), "` a representation's global `id` names; null when none exists.")]
+                #[graphql(entity)]
+                async fn $module(
+                    &self,
+                    ctx: &Context<'_>,
+                    id: ID,
+                ) -> Result<Option<super::$kind>, ApiError> {
+                    let uuid = entity_key(NodeType::$kind, &id)?;
+                    Ok(record(ctx, store::$key(uuid)).await?.map(super::$kind))
+                }
+            )*
+        }
+    };
+}
+
+crate::catalog::for_each_kind!(entity_lookups);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graphql::node::global_id;
+
+    #[test]
+    fn a_representation_needs_a_global_id_of_its_own_type() {
+        let uuid = uuid::Uuid::from_u128(7);
+
+        assert_eq!(
+            entity_key(NodeType::Unit, &global_id(NodeType::Unit, uuid)).ok(),
+            Some(uuid)
+        );
+        for (id, message) in [
+            (
+                global_id(NodeType::Product, uuid),
+                "the `id` of a `Unit` representation names a `Product`, not a `Unit`",
+            ),
+            (
+                ID("nonsense".to_owned()),
+                "the `id` of a `Unit` representation must be a global ID, not `nonsense`",
+            ),
+        ] {
+            match entity_key(NodeType::Unit, &id) {
+                Err(ApiError::BadUserInput(got)) => assert_eq!(got, message),
+                other => panic!("{id:?}: {other:?}"),
+            }
+        }
+    }
+}
