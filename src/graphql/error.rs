@@ -19,6 +19,11 @@ pub enum ApiError {
     QueryTooComplex(String),
     /// A failure of the service itself; the cause is logged, never sent.
     Internal(String),
+    /// The source holding these institutions' records does not answer.
+    SourceUnavailable {
+        message: String,
+        institutions: Vec<String>,
+    },
 }
 
 impl ApiError {
@@ -28,6 +33,7 @@ impl ApiError {
             ApiError::BadUserInput(_) => "BAD_USER_INPUT",
             ApiError::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
             ApiError::Internal(_) => "INTERNAL",
+            ApiError::SourceUnavailable { .. } => "SOURCE_UNAVAILABLE",
         }
     }
 
@@ -43,14 +49,28 @@ impl ApiError {
 impl From<ApiError> for async_graphql::Error {
     fn from(error: ApiError) -> Self {
         let code = error.code();
-        let message = match error {
-            ApiError::BadUserInput(message) | ApiError::QueryTooComplex(message) => message,
+        let (message, institutions) = match error {
+            ApiError::BadUserInput(message) | ApiError::QueryTooComplex(message) => {
+                (message, Vec::new())
+            }
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "internal error while resolving a request");
-                "internal error".to_owned()
+                ("internal error".to_owned(), Vec::new())
             }
+            ApiError::SourceUnavailable {
+                message,
+                institutions,
+            } => (message, institutions),
         };
-        async_graphql::Error::new(message).extend_with(|_, extensions| extensions.set("code", code))
+        async_graphql::Error::new(message).extend_with(|_, extensions| {
+            extensions.set("code", code);
+            if let [institution] = institutions.as_slice() {
+                extensions.set("institution", institution.as_str());
+            }
+            if !institutions.is_empty() {
+                extensions.set("institutions", institutions.clone());
+            }
+        })
     }
 }
 
@@ -63,6 +83,10 @@ impl From<Arc<StoreError>> for ApiError {
             StoreError::TooManyGroups(_) | StoreError::TooManyRelated(_) => {
                 ApiError::QueryTooComplex(error.to_string())
             }
+            StoreError::SourceUnavailable { institutions, .. } => ApiError::SourceUnavailable {
+                message: error.to_string(),
+                institutions: institutions.clone(),
+            },
             StoreError::Db(cause) => ApiError::Internal(cause.to_string()),
         }
     }

@@ -17,6 +17,13 @@ pub enum StoreError {
     /// An aggregate would make more groups than the limit allows.
     #[error("the grouping makes more than {0} groups: filter the rows or group by fewer keys")]
     TooManyGroups(usize),
+    /// A source of several does not answer (down, unreachable or slower than its timeout):
+    /// the records of its institutions cannot be read.
+    #[error("the records of {} are unavailable: their source `{source_name}` does not answer", institutions.join(", "))]
+    SourceUnavailable {
+        source_name: String,
+        institutions: Vec<String>,
+    },
     /// A relation of a filter finds more records across the sources than may be read first.
     #[error("a relation of the filter matches more than {0} records across the sources: narrow what it matches")]
     TooManyRelated(usize),

@@ -1097,8 +1097,8 @@ impl Source {
         &self,
         select: &SelectStatement,
     ) -> Result<Vec<sea_orm::QueryResult>, StoreError> {
-        Ok(self
-            .read(|connection| async move { connection.query_all(select).await })
-            .await?)
+        self.read(|connection| async move { connection.query_all(select).await })
+            .await
+            .map_err(|error| self.unavailable(error))
     }
 }

@@ -191,6 +191,18 @@ impl Store {
         Ok(())
     }
 
+    /// Closes the connections of the source named `name`, as when it is taken down: its reads
+    /// then fail as unavailable. Whether a source has that name.
+    pub async fn close_source(&self, name: &str) -> Result<bool, StoreError> {
+        match self.sources().iter().find(|source| source.name() == name) {
+            Some(source) => {
+                source.connection().close_by_ref().await?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
     /// Whether each source answers, every source asked at once.
     pub async fn readiness(&self) -> Vec<SourceReadiness> {
         join_all(self.sources().iter().map(|source| async move {

@@ -141,6 +141,23 @@ impl Source {
         }
     }
 
+    /// The store's error for a failed read: where this source is one of several and the
+    /// failure is its connection's (no connection within the timeout, a socket gone), the
+    /// records of its institutions are unavailable; any other stays a database error.
+    pub(crate) fn unavailable(&self, error: DbErr) -> StoreError {
+        let connection_lost = matches!(error, DbErr::ConnectionAcquire(_) | DbErr::Conn(_))
+            || is_dropped_connection(&error);
+        if connection_lost && !self.codes.is_empty() {
+            tracing::warn!(source = %self.name, %error, "a source does not answer");
+            StoreError::SourceUnavailable {
+                source_name: self.name.clone(),
+                institutions: self.codes.clone(),
+            }
+        } else {
+            StoreError::Db(error)
+        }
+    }
+
     /// Whether the database answers.
     pub(crate) async fn ping(&self) -> Result<(), DbErr> {
         self.read(|connection| async move { connection.ping().await })

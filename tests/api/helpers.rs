@@ -77,6 +77,9 @@ struct Setup {
     /// Connect the store through this port on 127.0.0.1 (PostgreSQL only).
     through_port: Option<u16>,
     acquire_timeout_ms: u64,
+    /// KI's and KUH's records in databases of their own (`Some(true)`) or in one
+    /// (`Some(false)`), whatever `TEST_SOURCES` says.
+    split: Option<bool>,
 }
 
 impl Default for Setup {
@@ -85,6 +88,7 @@ impl Default for Setup {
             generated: None,
             through_port: None,
             acquire_timeout_ms: 5000,
+            split: None,
         }
     }
 }
@@ -280,6 +284,26 @@ impl TestApp {
         .await
     }
 
+    /// The app with KI's records in one database and KUH's in another (KI's on PostgreSQL when
+    /// the suite runs there), however the suite runs.
+    pub async fn spawn_split() -> TestApp {
+        Self::spawn_with(Setup {
+            split: Some(true),
+            acquire_timeout_ms: 1000,
+            ..Setup::default()
+        })
+        .await
+    }
+
+    /// The app over one database, however the suite runs (for what only one database does).
+    pub async fn spawn_one_database() -> TestApp {
+        Self::spawn_with(Setup {
+            split: Some(false),
+            ..Setup::default()
+        })
+        .await
+    }
+
     /// The app on PostgreSQL, its store connecting through `127.0.0.1:{port}` (a proxy the test
     /// runs) instead of the address in `TEST_DATABASE_URL`; `None` without PostgreSQL.
     pub async fn spawn_on_postgres_through(port: u16, acquire_timeout_ms: u64) -> Option<TestApp> {
@@ -296,7 +320,7 @@ impl TestApp {
 
     async fn spawn_with(setup: Setup) -> TestApp {
         // A store reached through a proxy is the one database behind it.
-        let split = split_sources() && setup.through_port.is_none();
+        let split = setup.split.unwrap_or_else(split_sources) && setup.through_port.is_none();
         let names: &[&str] = if split { &["KI", "KUH"] } else { &["main"] };
         let mut databases = Vec::new();
         let mut urls = Vec::new();

@@ -22,4 +22,5 @@ mod response_order;
 mod schema_file;
 mod search;
 mod seed_facts;
+mod sources;
 mod store_lifecycle;

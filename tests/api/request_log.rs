@@ -176,7 +176,8 @@ async fn a_usable_client_request_id_is_kept_and_any_other_replaced() {
 
 #[tokio::test]
 async fn an_internal_error_is_logged_with_the_request_id() {
-    let app = TestApp::spawn().await;
+    // Over several sources an outage is `SOURCE_UNAVAILABLE` (tests/api/sources.rs).
+    let app = TestApp::spawn_one_database().await;
     app.app.store.close().await.unwrap();
     let (logs, _guard) = Logs::capture();
 
