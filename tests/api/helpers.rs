@@ -295,6 +295,17 @@ impl TestApp {
         .await
     }
 
+    /// The app with `generated` filler units, over two sources when `split` else over one
+    /// database, however the suite runs.
+    pub async fn spawn_laid_out(split: bool, generated: usize) -> TestApp {
+        Self::spawn_with(Setup {
+            split: Some(split),
+            generated: Some(generated),
+            ..Setup::default()
+        })
+        .await
+    }
+
     /// The app over one database, however the suite runs (for what only one database does).
     pub async fn spawn_one_database() -> TestApp {
         Self::spawn_with(Setup {

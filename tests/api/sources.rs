@@ -58,3 +58,43 @@ async fn people_kept_by_both_sources_are_listed_and_counted_once() {
         ] } }] } })
     );
 }
+
+/// Queries whose answers, cursors included, must not depend on how the records are split.
+const SAME_ANSWERS: &[&str] = &[
+    // Ordered by the unit's name: a joint unit's appointments at the partner institution name
+    // a unit the other source holds.
+    r#"{ people(first: 100) { nodes { name appointments(first: 10, orderBy: [{ field: UNIT_NAME }, { field: ROLE, direction: DESC }]) {
+        totalCount edges { cursor node { title unit { name } } } pageInfo { hasNextPage endCursor } } } } }"#,
+    r#"{ people(first: 100) { nodes { appointments(last: 2, orderBy: [{ field: UNIT_NAME, direction: DESC }]) {
+        nodes { title unit { name } } pageInfo { hasPreviousPage startCursor } } } } }"#,
+    // Filters across relations whose rows sit in the other source.
+    r#"{ people(first: 100, filter: { appointments: { some: { institution: { eq: "KUH" } } } }) { totalCount nodes { name } } }"#,
+    r#"{ people(first: 100, filter: { appointments: { every: { institution: { eq: "KI" } } }, not: { appointments: { none: { unit: { kind: { eq: CENTER } } } } } }) { totalCount nodes { name } } }"#,
+    r#"{ units(first: 100, filter: { appointments: { some: { institution: { eq: "KUH" }, person: { appointments: { some: { institution: { eq: "KI" } } } } } } }) { totalCount nodes { name } } }"#,
+    r#"{ trials(first: 100, filter: { principalInvestigator: { appointments: { some: { institution: { eq: "KI" } } } } }) { totalCount nodes { title } } }"#,
+    // Per parent: people under the joint unit, appointed from both institutions, once each.
+    r#"{ units(first: 100) { nodes { name people(first: 3) { totalCount nodes { name } } } } }"#,
+    r#"{ institutions { code units(first: 3) { totalCount nodes { name } } people(first: 2) { totalCount nodes { name } } } }"#,
+    // Aggregates merged across the sources: distinct people, averages.
+    r#"{ appointmentsAggregate(groupBy: [ROLE]) { keys { role } count countDistinct(field: PERSON) } }"#,
+    r#"{ appointmentsAggregate { count countDistinct(field: PERSON) ...on AppointmentAggregate { avg(field: START_YEAR) min(field: START_YEAR) } } }"#,
+    r#"{ cleanroomsAggregate(groupBy: [INSTITUTION, GRADE]) { keys { institution { code } grade } count countDistinct(field: UNIT) ...on CleanroomAggregate { sum(field: AREA_M2) avg(field: AREA_M2) } } }"#,
+    // Search ranks both sources' hits together, and counts people once.
+    r#"{ search(text: "ka", first: 20) { totalCount edges { cursor matched node { __typename } } } }"#,
+];
+
+#[tokio::test]
+async fn every_answer_is_the_same_on_one_database_and_on_two() {
+    let one = TestApp::spawn_laid_out(false, 6).await;
+    let two = TestApp::spawn_laid_out(true, 6).await;
+    for query in SAME_ANSWERS {
+        let expected = one.graphql(query).await;
+        let answered = two.graphql(query).await;
+        assert_eq!(
+            expected.error_codes(),
+            Vec::<String>::new(),
+            "{query}\n{expected:?}"
+        );
+        assert_eq!(answered.text, expected.text, "{query}");
+    }
+}
