@@ -640,21 +640,40 @@ fn rows_of<M: Positional>(
 }
 
 impl Store {
-    /// The sources asked for rows of `L` limited to `institutions`: those that may hold them,
-    /// or for a kind every source keeps whole, one.
-    fn sources_for<'a, L: Kind>(
-        &'a self,
-        institutions: Option<&'a [Uuid]>,
-    ) -> impl Iterator<Item = &'a Source> + 'a {
-        let sources = self.sources();
-        let asked = if L::SHARED {
-            sources.get(..1).unwrap_or_default()
-        } else {
-            sources
-        };
-        asked
-            .iter()
-            .filter(move |source| L::SHARED || source.may_hold(institutions))
+    /// The answers to `select` of the sources asked for rows of `L` limited to `institutions`:
+    /// every source that may hold them, concurrently; for a kind every source keeps whole, the
+    /// first source that answers.
+    async fn query_sources<L: Kind>(
+        &self,
+        institutions: Option<&[Uuid]>,
+        select: &SelectStatement,
+    ) -> Result<Vec<Vec<sea_orm::QueryResult>>, StoreError> {
+        if L::SHARED {
+            return Ok(vec![self.query_any(select).await?]);
+        }
+        try_join_all(
+            self.sources()
+                .iter()
+                .filter(|source| source.may_hold(institutions))
+                .map(|source| source.query_all(select)),
+        )
+        .await
+    }
+
+    /// The answer to `select` of the first source that answers, for the records every source
+    /// keeps: a source that is down is passed over for the next.
+    pub(super) async fn query_any(
+        &self,
+        select: &SelectStatement,
+    ) -> Result<Vec<sea_orm::QueryResult>, StoreError> {
+        let mut unavailable = None;
+        for source in self.sources() {
+            match source.query_all(select).await {
+                Err(error @ StoreError::SourceUnavailable { .. }) => unavailable = Some(error),
+                outcome => return outcome,
+            }
+        }
+        unavailable.map_or(Ok(Vec::new()), Err)
     }
 
     /// The rows of `L` with the given IDs that `caller` may see, with these columns read;
@@ -667,11 +686,7 @@ impl Store {
     ) -> Result<HashMap<Uuid, Arc<L::Model>>, StoreError> {
         let mut select = select_rows::<L>(caller, &L::Filter::default(), columns);
         select.and_where(column(L::TABLE, "id").is_in(ids.iter().copied()));
-        let answers = try_join_all(
-            self.sources_for::<L>(None)
-                .map(|source| source.query_all(&select)),
-        )
-        .await?;
+        let answers = self.query_sources::<L>(None, &select).await?;
         let mut rows = HashMap::default();
         for answer in answers {
             for row in rows_of::<L::Model>(&answer, columns)? {
@@ -733,11 +748,9 @@ impl Store {
         if joined {
             add_joins(&mut select, L::TABLE, joins, 0);
         }
-        let answers = try_join_all(
-            self.sources_for::<L>(L::institutions(&filter))
-                .map(|source| source.query_all(&select)),
-        )
-        .await?;
+        let answers = self
+            .query_sources::<L>(L::institutions(&filter), &select)
+            .await?;
         if joined {
             for answer in &answers {
                 if let Some(first) = answer.first() {
@@ -811,11 +824,9 @@ impl Store {
     ) -> Result<u64, StoreError> {
         let filter = self.resolve_filter::<L>(filter).await?;
         let select = count_rows::<L>(caller, &filter);
-        let answers = try_join_all(
-            self.sources_for::<L>(L::institutions(&filter))
-                .map(|source| source.query_all(&select)),
-        )
-        .await?;
+        let answers = self
+            .query_sources::<L>(L::institutions(&filter), &select)
+            .await?;
         let mut total = 0u64;
         for row in answers.iter().flatten() {
             total += count_of(row)?;

@@ -112,13 +112,16 @@ impl Store {
             .from(Alias::new(table))
             .and_where(column(table, name).is_not_null())
             .cond_where(predicate.condition(table));
-        let sources = self.sources();
-        let asked = if is_shared_table(table) {
-            sources.get(..1).unwrap_or_default()
+        let answers = if is_shared_table(table) {
+            vec![self.query_any(&select).await?]
         } else {
-            sources
+            try_join_all(
+                self.sources()
+                    .iter()
+                    .map(|source| source.query_all(&select)),
+            )
+            .await?
         };
-        let answers = try_join_all(asked.iter().map(|source| source.query_all(&select))).await?;
         let mut ids = BTreeSet::new();
         for row in answers.iter().flatten() {
             ids.insert(row.try_get::<Uuid>("", RELATED)?);

@@ -169,6 +169,55 @@ fn planned_and_field_by_field_answer_every_generated_query_alike() {
     }
 }
 
+/// Generated queries compared between one database and two sources in a plain `cargo test`.
+const SOURCES_CASES: u32 = 400;
+
+/// The property of federation: every generated valid query (filters across relations,
+/// orderings, pages forwards and backwards, aggregates, search) answers the same, byte for
+/// byte and cursors included, over KI's and KUH's records in two databases as over the same
+/// records in one. `ATMP_SOURCES_CASES` sets how many queries.
+#[test]
+fn two_sources_answer_every_generated_query_as_one_database_does() {
+    let cases = setting("ATMP_SOURCES_CASES").unwrap_or(SOURCES_CASES);
+    let sizes = Sizes {
+        nesting: MAX_NESTING,
+        bomb_levels: MAX_BOMB_LEVELS,
+    };
+    let runtime = two_workers();
+    let one = runtime.block_on(TestApp::spawn_laid_out(false, 4));
+    let two = runtime.block_on(TestApp::spawn_laid_out(true, 4));
+    let schema = runtime.block_on(Schema::introspect(&one));
+    let mut runner = seeded_runner(cases);
+    let with_data = Cell::new(0);
+    let result = runner.run(&vec(any::<u32>(), 0..256), |tape| {
+        let mut builder = Builder::new(&schema, sizes, &tape);
+        let query = builder.valid_query();
+        let variables = Value::Object(builder.values.clone());
+        let (expected, answered) = runtime.block_on(async {
+            (
+                one.graphql_with(&query, variables.clone()).await,
+                two.graphql_with(&query, variables.clone()).await,
+            )
+        });
+        with_data.set(with_data.get() + u32::from(expected.body.get("errors").is_none()));
+        // Compared as the planned path is with its reference: data byte for byte, errors as
+        // a set (async-graphql's validation reports its errors in no fixed order).
+        match difference(&query, &expected, &answered) {
+            None => Ok(()),
+            Some(difference) => Err(TestCaseError::fail(format!(
+                "{query}\nvariables {variables}\n{difference}"
+            ))),
+        }
+    });
+    eprintln!(
+        "two sources: {cases} queries, {} answered without errors",
+        with_data.get()
+    );
+    if let Err(failure) = result {
+        panic!("{failure}");
+    }
+}
+
 /// Each field of each record type, selected on its own, at the top and one level down (a
 /// reference's or a relation's rows): the plan reads only the columns its fields declare, so
 /// a declaration that misses one answers differently from the reference, which reads whole

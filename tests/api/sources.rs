@@ -98,3 +98,20 @@ async fn every_answer_is_the_same_on_one_database_and_on_two() {
         assert_eq!(answered.text, expected.text, "{query}");
     }
 }
+
+#[tokio::test]
+async fn people_are_still_listed_whole_while_the_first_source_is_down() {
+    let app = TestApp::spawn_split().await;
+    let people = "{ people(first: 100) { totalCount nodes { name } } }";
+    let before = app.data(people).await;
+    assert_eq!(before["people"]["totalCount"], 14);
+
+    assert!(app.app.store.close_source("KI").await.unwrap());
+    let during = app.graphql(people).await;
+    let units = app.graphql("{ units(first: 5) { nodes { name } } }").await;
+
+    // Every source keeps the identities: the next one answers for them.
+    assert_eq!(during.data(), &before);
+    assert_eq!(units.error_codes(), ["SOURCE_UNAVAILABLE"]);
+    assert_eq!(units.body["errors"][0]["extensions"]["institution"], "KI");
+}
