@@ -8,7 +8,7 @@
 #
 # Needs: PostgreSQL at 127.0.0.1:5432 (trust auth, user postgres), wrk, jq, curl, python3.
 # Settings (environment): UNITS=2000 CLEANROOMS_PER_UNIT=2 PEOPLE_PER_UNIT=10 DURATION=5
-# CONNECTIONS=32 THREADS=2.
+# CONNECTIONS=32 THREADS=2, and ONLY (a pattern: only the queries whose names match it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +22,7 @@ PG=postgres://postgres@127.0.0.1:5432
 OUT=bench/out/sources
 mkdir -p "$OUT"
 BIN=target/release/atmp-graph
+command -v wrk >/dev/null || { echo "installing wrk with apt-get" >&2; apt-get install -y -qq wrk >/dev/null; }
 
 echo "building atmp-graph (release)" >&2
 cargo build --release --quiet
@@ -61,6 +62,7 @@ printf '| query | same answer | req/s one db | req/s two sources | two / one | p
 printf '|---|---|---|---|---|---|---|---|\n'
 for file in examples/*.graphql bench/queries/*.graphql; do
   name=$(basename "$file" .graphql)
+  [[ -n ${ONLY:-} && ! $name =~ $ONLY ]] && continue
   body="$OUT/body-$name.json"
   python3 bench/gql.py body "$file" >"$body"
   for side in one two; do

@@ -10,7 +10,8 @@
 /// `GraphQL type: entity module, store table, key type, dataset field, owner { columns };`.
 /// The columns are the table's, in the entity's order (rows are decoded by position). The owner is
 /// the column naming the institution that owns a record (a source holds the records of its
-/// institutions), or `shared` for a record every source keeps (a person's identity). The
+/// institutions), or `shared` for a record every source keeps (a person's identity, an
+/// institution: both are named by natural IDs, the same in every source). The
 /// order is the order of the schema's `Node` types and the order in which records are
 /// written: each kind after the kinds it references.
 macro_rules! for_each_kind {

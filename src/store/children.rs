@@ -60,11 +60,18 @@ pub trait Branch: Send + 'static {
     /// Every source is PostgreSQL: its counts are read in the statement even under a cursor,
     /// as lateral counts beside the page.
     fn read_laterally(&mut self);
-    /// Readies it for a store of several sources: its filter's relations read across them,
-    /// and its counts read apart where a child may sit in several (people).
+    /// Readies it for a store of several sources: its filter's relations read across them.
     fn federate<'a>(
         &'a mut self,
         store: &'a Store,
+    ) -> futures::future::BoxFuture<'a, Result<(), StoreError>>;
+    /// Over several sources, counts again, each child once, the children of the parents that
+    /// more than one source found children of, where a child may sit in several (a person
+    /// appointed in a joint unit from both institutions).
+    fn recount_shared<'a>(
+        &'a mut self,
+        store: &'a Store,
+        caller: &'a Caller,
     ) -> futures::future::BoxFuture<'a, Result<(), StoreError>>;
     /// Reads its counts on their own.
     fn count_apart<'a>(
@@ -119,9 +126,11 @@ pub struct RelationBranch<R: Relation> {
     columns: Columns,
     /// Whether every source reads it with lateral subqueries (see [`Branch::read_laterally`]).
     laterally: bool,
-    /// Whether a child may sit in several of the sources asked, so that each is counted once
-    /// by its ID, apart (see [`Branch::federate`]).
+    /// Whether a child may sit in several of the sources asked, so that a parent whose
+    /// children several sources found is counted again (see [`Branch::recount_shared`]).
     counts_distinct: bool,
+    /// How many sources found children of each parent, where `counts_distinct`.
+    sources_seen: HashMap<Uuid, u32>,
     /// The positions of its columns in the current answer.
     first: usize,
     parent_at: usize,
@@ -163,6 +172,7 @@ impl<R: Relation> RelationBranch<R> {
             columns,
             laterally: false,
             counts_distinct: false,
+            sources_seen: HashMap::default(),
             first: 0,
             parent_at: 0,
             count_at: None,
@@ -184,9 +194,7 @@ impl<R: Relation> RelationBranch<R> {
     /// Whether the statement reads the counts: not under a cursor, which narrows the rows,
     /// unless every source counts them in a lateral subquery of their own.
     fn counted_in_statement(&self) -> bool {
-        self.counted
-            && !self.counts_distinct
-            && (self.query.page.cursor.is_none() || self.laterally)
+        self.counted && (self.query.page.cursor.is_none() || self.laterally)
     }
 }
 
@@ -311,6 +319,9 @@ impl<R: Relation> Branch for RelationBranch<R> {
         }
         for (parent, count) in std::mem::take(&mut self.counts_from_source) {
             *self.counts.entry(parent).or_default() += count;
+            if self.counts_distinct && count > 0 {
+                *self.sources_seen.entry(parent).or_default() += 1;
+            }
         }
     }
 
@@ -358,6 +369,31 @@ impl<R: Relation> Branch for RelationBranch<R> {
             self.query.filter = resolved;
             store.localize(&mut self.plan).await?;
             self.counts_distinct = <R::Child as Kind>::SHARED;
+            Ok(())
+        })
+    }
+
+    fn recount_shared<'a>(
+        &'a mut self,
+        store: &'a Store,
+        caller: &'a Caller,
+    ) -> futures::future::BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            if !self.counted_in_statement() {
+                return Ok(());
+            }
+            let overlapping: Vec<Uuid> = std::mem::take(&mut self.sources_seen)
+                .into_iter()
+                .filter(|(_, sources)| *sources > 1)
+                .map(|(parent, _)| parent)
+                .collect();
+            if overlapping.is_empty() {
+                return Ok(());
+            }
+            let counts = store
+                .child_counts::<R>(caller, &overlapping, &self.query.filter)
+                .await?;
+            self.counts.extend(counts);
             Ok(())
         })
     }
@@ -479,6 +515,14 @@ impl Store {
                     branch.end_answer();
                 }
             }
+        }
+        if sources > 1 {
+            try_join_all(
+                branches
+                    .iter_mut()
+                    .map(|branch| branch.recount_shared(self, caller)),
+            )
+            .await?;
         }
         for branch in branches.iter_mut() {
             branch.finish(parents);

@@ -11,9 +11,8 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, SelectStatement};
 use sea_orm::{DbErr, QueryResult};
 use uuid::Uuid;
 
-use super::domain::is_shared_table;
-
 use super::decode::{position, Columns, FromColumn, Positional};
+use super::domain::is_shared_table;
 use super::list::Listable;
 use super::Caller;
 
@@ -103,7 +102,6 @@ impl<L: Listable> JoinedTable for TableOf<L> {
     }
 }
 
-/// Whether every table `joins` reads is open to `caller`.
 /// Whether `joins` can be read in their parent's statement over `sources` sources: with one,
 /// always; with several, where every joined table is one each source keeps whole (people,
 /// institutions), so that the parent's own source holds the row it names.
@@ -114,6 +112,7 @@ pub(crate) fn joinable(joins: &[Join], sources: usize) -> bool {
             .all(|join| is_shared_table(join.table.name()) && joinable(&join.below, sources))
 }
 
+/// Whether every table `joins` reads is open to `caller`.
 pub(crate) fn open_to(joins: &[Join], caller: &Caller) -> bool {
     joins
         .iter()

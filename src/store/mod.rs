@@ -6,9 +6,11 @@
 //! will narrow), goes to each source that may hold matching rows, and is merged in the
 //! requested order. The store knows nothing of GraphQL: filters and orderings are plain
 //! Rust. References between records are followed through [`StoreLoader`], or joined in the
-//! same statement where one source holds both sides; a filter or an ordering across a
-//! relation (`unit: { kind: … }`, `UNIT_NAME`) is a subquery of its statement, so today it
-//! reads the related rows from the same source (federation will resolve them per source).
+//! same statement where its source holds both sides (one source, or a record every source
+//! keeps: a person, an institution). A filter or an ordering across a relation (`unit: { kind:
+//! … }`, `UNIT_NAME`) is a subquery of its statement; over several sources the related rows
+//! may sit in another, so they are read first from every source (`resolve.rs`,
+//! `Store::localize`).
 
 mod aggregate;
 mod batch;

@@ -30,6 +30,7 @@ const TABLE: &str = "search_term";
 
 /// The searched kinds whose records every source keeps (see [`super::Kind::SHARED`]).
 const SHARED_KINDS: &[&str] = &["Person"];
+
 /// The longest term kept: a word start and at most this much of what follows it.
 pub const MAX_TERM: usize = 100;
 /// Terms per INSERT, under SQLite's bound-parameter limit.
@@ -287,9 +288,9 @@ impl SearchQuery {
         self.text.is_empty()
     }
 
-    /// The terms matching, one row per record: kind, ID, rank and label.
-    /// The hits of one source: `shared` says whether it answers for the records every source
-    /// keeps (people), which only the first source does, so that each is found once.
+    /// The terms matching in one source, one row per record: kind, ID, rank and label.
+    /// `shared` says whether the source answers for the records every source keeps (people):
+    /// only the first does, so that each is found once.
     fn hits(&self, shared: bool) -> SelectStatement {
         let col = |name: &str| Expr::col(Alias::new(name));
         let name_field = || col("field").eq(0);
