@@ -25,7 +25,7 @@ use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{fragment_bomb, TestApp};
+use crate::helpers::{fragment_bomb, TestApp, TestResponse};
 use crate::planned::difference;
 
 /// Cases in a plain `cargo test` run: a few seconds in a debug build on two cores.
@@ -133,75 +133,64 @@ const DIFFERENTIAL_CASES: u32 = 300;
 #[test]
 fn planned_and_field_by_field_answer_every_generated_query_alike() {
     let cases = setting("ATMP_DIFFERENTIAL_CASES").unwrap_or(DIFFERENTIAL_CASES);
-    let sizes = Sizes {
-        nesting: MAX_NESTING,
-        bomb_levels: MAX_BOMB_LEVELS,
-    };
     let runtime = two_workers();
     let app = runtime.block_on(TestApp::spawn_with_generated(4));
     let schema = runtime.block_on(Schema::introspect(&app));
-    let mut runner = seeded_runner(cases);
-    let with_data = Cell::new(0);
-    let result = runner.run(&vec(any::<u32>(), 0..256), |tape| {
-        let mut builder = Builder::new(&schema, sizes, &tape);
-        let query = builder.valid_query();
-        let variables = Value::Object(builder.values.clone());
-        let (planned, reference) = runtime.block_on(async {
+    answered_alike("differential", cases, &schema, |query, variables| {
+        runtime.block_on(async {
             (
-                app.graphql_with(&query, variables.clone()).await,
-                app.graphql_field_by_field(&query, variables.clone()).await,
+                app.graphql_with(query, variables.clone()).await,
+                app.graphql_field_by_field(query, variables.clone()).await,
             )
-        });
-        with_data.set(with_data.get() + u32::from(planned.body.get("errors").is_none()));
-        match difference(&query, &planned, &reference) {
-            None => Ok(()),
-            Some(difference) => Err(TestCaseError::fail(format!(
-                "{query}\nvariables {variables}\n{difference}"
-            ))),
-        }
+        })
     });
-    eprintln!(
-        "differential: {cases} queries, {} answered without errors",
-        with_data.get()
-    );
-    if let Err(failure) = result {
-        panic!("{failure}");
-    }
 }
 
 /// Generated queries compared between one database and two sources in a plain `cargo test`.
 const SOURCES_CASES: u32 = 400;
 
 /// The property of federation: every generated valid query (filters across relations,
-/// orderings, pages forwards and backwards, aggregates, search) answers the same, byte for
-/// byte and cursors included, over KI's and KUH's records in two databases as over the same
-/// records in one. `ATMP_SOURCES_CASES` sets how many queries.
+/// orderings, pages forwards and backwards, aggregates, search) answers the same, data byte
+/// for byte and cursors included, over KI's and KUH's records in two databases as over the
+/// same records in one. `ATMP_SOURCES_CASES` sets how many queries.
 #[test]
 fn two_sources_answer_every_generated_query_as_one_database_does() {
     let cases = setting("ATMP_SOURCES_CASES").unwrap_or(SOURCES_CASES);
-    let sizes = Sizes {
-        nesting: MAX_NESTING,
-        bomb_levels: MAX_BOMB_LEVELS,
-    };
     let runtime = two_workers();
     let one = runtime.block_on(TestApp::spawn_laid_out(false, 4));
     let two = runtime.block_on(TestApp::spawn_laid_out(true, 4));
     let schema = runtime.block_on(Schema::introspect(&one));
+    answered_alike("two sources", cases, &schema, |query, variables| {
+        runtime.block_on(async {
+            (
+                one.graphql_with(query, variables.clone()).await,
+                two.graphql_with(query, variables.clone()).await,
+            )
+        })
+    });
+}
+
+/// Sends `cases` generated valid queries to `answer`, which answers each both ways compared
+/// (the reference first), and fails at the first query whose two answers differ (errors
+/// compared as a set: async-graphql's validation reports them in no fixed order).
+fn answered_alike(
+    label: &str,
+    cases: u32,
+    schema: &Schema,
+    answer: impl Fn(&str, &Value) -> (TestResponse, TestResponse),
+) {
+    let sizes = Sizes {
+        nesting: MAX_NESTING,
+        bomb_levels: MAX_BOMB_LEVELS,
+    };
     let mut runner = seeded_runner(cases);
     let with_data = Cell::new(0);
     let result = runner.run(&vec(any::<u32>(), 0..256), |tape| {
-        let mut builder = Builder::new(&schema, sizes, &tape);
+        let mut builder = Builder::new(schema, sizes, &tape);
         let query = builder.valid_query();
         let variables = Value::Object(builder.values.clone());
-        let (expected, answered) = runtime.block_on(async {
-            (
-                one.graphql_with(&query, variables.clone()).await,
-                two.graphql_with(&query, variables.clone()).await,
-            )
-        });
+        let (expected, answered) = answer(&query, &variables);
         with_data.set(with_data.get() + u32::from(expected.body.get("errors").is_none()));
-        // Compared as the planned path is with its reference: data byte for byte, errors as
-        // a set (async-graphql's validation reports its errors in no fixed order).
         match difference(&query, &expected, &answered) {
             None => Ok(()),
             Some(difference) => Err(TestCaseError::fail(format!(
@@ -210,7 +199,7 @@ fn two_sources_answer_every_generated_query_as_one_database_does() {
         }
     });
     eprintln!(
-        "two sources: {cases} queries, {} answered without errors",
+        "{label}: {cases} queries, {} answered without errors",
         with_data.get()
     );
     if let Err(failure) = result {
