@@ -306,6 +306,21 @@ impl TestApp {
         .await
     }
 
+    /// The app over two sources, KI's on PostgreSQL reached through `127.0.0.1:{port}` (a proxy
+    /// the test runs) and KUH's on SQLite; `None` without PostgreSQL.
+    pub async fn spawn_split_through(port: u16, acquire_timeout_ms: u64) -> Option<TestApp> {
+        postgres_admin_url()?;
+        Some(
+            Self::spawn_with(Setup {
+                split: Some(true),
+                through_port: Some(port),
+                acquire_timeout_ms,
+                ..Setup::default()
+            })
+            .await,
+        )
+    }
+
     /// The app over one database, however the suite runs (for what only one database does).
     pub async fn spawn_one_database() -> TestApp {
         Self::spawn_with(Setup {
@@ -330,8 +345,11 @@ impl TestApp {
     }
 
     async fn spawn_with(setup: Setup) -> TestApp {
-        // A store reached through a proxy is the one database behind it.
-        let split = setup.split.unwrap_or_else(split_sources) && setup.through_port.is_none();
+        // A store reached through a proxy is one database, unless the split is asked for.
+        let split = match setup.split {
+            Some(split) => split,
+            None => split_sources() && setup.through_port.is_none(),
+        };
         let names: &[&str] = if split { &["KI", "KUH"] } else { &["main"] };
         let mut databases = Vec::new();
         let mut urls = Vec::new();
@@ -339,8 +357,10 @@ impl TestApp {
             // Split, KI's records go to PostgreSQL when the suite runs there, KUH's to SQLite.
             let (url, database) = create_database(i == 0).await;
             urls.push(match setup.through_port {
-                Some(port) => with_address(&url, &format!("127.0.0.1:{port}")),
-                None => url,
+                Some(port) if url.starts_with("postgres") => {
+                    with_address(&url, &format!("127.0.0.1:{port}"))
+                }
+                _ => url,
             });
             databases.push(database);
         }

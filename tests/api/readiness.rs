@@ -203,3 +203,47 @@ async fn the_server_recovers_by_itself_when_postgres_comes_back() {
     }
     proxy.stop().await;
 }
+
+#[tokio::test]
+async fn a_source_that_goes_away_is_named_and_used_again_when_it_comes_back() {
+    if skip_without_postgres("a_source_that_goes_away_is_named_and_used_again_when_it_comes_back") {
+        return;
+    }
+    let admin_url = postgres_admin_url().unwrap();
+    let mut proxy = Proxy::start(postgres_address(&admin_url)).await;
+    // KI's records on PostgreSQL through the proxy, KUH's on SQLite.
+    let app = TestApp::spawn_split_through(proxy.port, 1000)
+        .await
+        .unwrap();
+    let kuh = r#"{ units(first: 20, filter: { institution: { eq: "KUH" } }) { totalCount nodes { name } } }"#;
+    let expected = app.data(QUERY).await;
+    let kuh_units = app.data(kuh).await;
+
+    proxy.stop().await;
+    let ready = app.get("/ready").await;
+    let query = app.graphql(QUERY).await;
+    let kuh_only = app.graphql(kuh).await;
+
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE, "{ready:?}");
+    assert_eq!(
+        ready.body,
+        json!({ "status": "unavailable", "sources": [
+            { "name": "KI", "status": "unavailable" },
+            { "name": "KUH", "status": "ready" },
+        ] })
+    );
+    assert_eq!(query.status, StatusCode::OK, "{query:?}");
+    assert_eq!(query.error_codes(), ["SOURCE_UNAVAILABLE"], "{query:?}");
+    assert_eq!(query.body["errors"][0]["extensions"]["institution"], "KI");
+    assert_eq!(kuh_only.data(), &kuh_units);
+
+    proxy.restart().await;
+    let ready = app.get("/ready").await;
+
+    assert_eq!(ready.status, StatusCode::OK, "{ready:?}");
+    for attempt in 1..=3 {
+        let response = app.graphql(QUERY).await;
+        assert_eq!(response.data(), &expected, "request {attempt}");
+    }
+    proxy.stop().await;
+}
