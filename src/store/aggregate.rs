@@ -2,7 +2,6 @@
 //! list's rows under its filter, whole or per group of key values, computed by the database in
 //! one statement per source; no row is loaded.
 
-use futures::future::try_join_all;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, NullOrdering, Order, Query};
 use uuid::Uuid;
 
@@ -179,13 +178,9 @@ impl Store {
         if !keys.is_empty() {
             select.limit(MAX_GROUPS as u64 + 1);
         }
-        let answers = try_join_all(
-            self.sources()
-                .iter()
-                .filter(|source| source.may_hold(L::institutions(&filter)))
-                .map(|source| source.query_all(&select)),
-        )
-        .await?;
+        let answers = self
+            .query_sources::<L>(L::institutions(&filter), &select)
+            .await?;
         let mut groups: Vec<Partial> = Vec::new();
         let mut index: HashMap<Vec<GroupValue>, usize> = HashMap::default();
         for row in answers.iter().flatten() {
@@ -272,13 +267,9 @@ impl Store {
             select.expr_as(column(L::TABLE, key.column), Alias::new(format!("g{i}")));
         }
         select.expr_as(column(L::TABLE, counted.column), Alias::new("counted"));
-        let answers = try_join_all(
-            self.sources()
-                .iter()
-                .filter(|source| source.may_hold(L::institutions(filter)))
-                .map(|source| source.query_all(&select)),
-        )
-        .await?;
+        let answers = self
+            .query_sources::<L>(L::institutions(filter), &select)
+            .await?;
         let mut seen = std::collections::HashSet::new();
         let mut counts: HashMap<Vec<GroupValue>, u64> = HashMap::default();
         for row in answers.iter().flatten() {

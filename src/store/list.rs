@@ -643,7 +643,7 @@ impl Store {
     /// The answers to `select` of the sources asked for rows of `L` limited to `institutions`:
     /// every source that may hold them, concurrently; for a kind every source keeps whole, the
     /// first source that answers.
-    async fn query_sources<L: Kind>(
+    pub(super) async fn query_sources<L: Kind>(
         &self,
         institutions: Option<&[Uuid]>,
         select: &SelectStatement,

@@ -115,3 +115,39 @@ async fn people_are_still_listed_whole_while_the_first_source_is_down() {
     assert_eq!(units.error_codes(), ["SOURCE_UNAVAILABLE"]);
     assert_eq!(units.body["errors"][0]["extensions"]["institution"], "KI");
 }
+
+#[tokio::test]
+async fn a_relation_that_finds_too_many_records_across_the_sources_is_refused() {
+    let app = TestApp::spawn_split().await;
+    // People are read from the first source (KI's): 20 001 more of them than a relation of a
+    // filter may bring from one source to another.
+    let filler = if app.database_url.starts_with("postgres") {
+        "INSERT INTO person (id, given_name, family_name, name_key, provenance, sample_fields) \
+         SELECT gen_random_uuid(), 'Filler', 'Person ' || i, 'filler person ' || i, 'GENERATED', '' \
+         FROM generate_series(1, 20001) AS i"
+    } else {
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20001) \
+         INSERT INTO person (id, given_name, family_name, name_key, provenance, sample_fields) \
+         SELECT randomblob(16), 'Filler', 'Person ' || i, 'filler person ' || i, 'GENERATED', '' FROM n"
+    };
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &sea_orm::Database::connect(&app.database_url).await.unwrap(),
+        filler,
+    )
+    .await
+    .unwrap();
+
+    let response = app
+        .graphql(r#"{ trials(filter: { principalInvestigator: { name: { contains: "person" } } }) { totalCount } }"#)
+        .await;
+
+    assert_eq!(
+        response.error_codes(),
+        ["QUERY_TOO_COMPLEX"],
+        "{response:?}"
+    );
+    assert_eq!(
+        response.error_messages(),
+        ["a relation of the filter matches more than 20000 records across the sources: narrow what it matches"]
+    );
+}
