@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_graphql::{Context, InputType, SimpleObject};
 use uuid::Uuid;
 
+use super::error::missing_from_list;
 use super::filter::{FilterInput, OrderInput};
 use super::plan::{self, is_planned, Answer, Record};
 use super::ApiError;
@@ -214,7 +215,16 @@ where
     let id = <P::Table as Kind>::id(parent.row());
     children::<R, F, O>(ctx, id, args.page, args.filter, args.order)
         .await
+        .map(|fetched| report_missing(ctx, fetched))
         .map(T::Connection::from)
+}
+
+/// Adds the errors of a page answered without some of its sources, at the connection's path.
+fn report_missing<M>(ctx: &Context<'_>, fetched: Fetched<M>) -> Fetched<M> {
+    for error in missing_from_list(&fetched.page.missing) {
+        ctx.add_error(ctx.set_error_path(error.into_server_error(Some(ctx.item.pos))));
+    }
+    fetched
 }
 
 /// Resolves a top-level connection field listing the rows of `T`: from the plan of the
@@ -234,7 +244,7 @@ where
     }
     list::<T::Table, F, O>(ctx, args.page, args.filter, args.order)
         .await
-        .map(|fetched| Answer::Resolved(T::Connection::from(fetched)))
+        .map(|fetched| Answer::Resolved(T::Connection::from(report_missing(ctx, fetched))))
 }
 
 /// Declares an `#[Object]` impl with its connection fields, each written as one line: its
@@ -417,18 +427,29 @@ macro_rules! connection {
                     .collect()
             }
 
-            /// Where this page sits in the whole list.
-            async fn page_info(&self) -> $crate::graphql::connection::PageInfo {
-                $crate::graphql::connection::PageInfo::of(&self.0.page)
+            /// Where this page sits in the whole list; null when a source that may hold rows
+            /// of the list did not answer (an error with code `SOURCE_UNAVAILABLE` names each
+            /// institution missing), as the page then holds only the other sources' rows.
+            async fn page_info(&self) -> Option<$crate::graphql::connection::PageInfo> {
+                self.0
+                    .page
+                    .missing
+                    .is_empty()
+                    .then(|| $crate::graphql::connection::PageInfo::of(&self.0.page))
             }
 
-            /// How many rows match the filter across all pages (counted only when asked for).
+            /// How many rows match the filter across all pages (counted only when asked for);
+            /// null when a source that may hold rows of the list did not answer (see
+            /// `pageInfo`).
             async fn total_count(
                 &self,
                 ctx: &async_graphql::Context<'_>,
-            ) -> Result<u64, $crate::graphql::ApiError> {
+            ) -> Result<Option<u64>, $crate::graphql::ApiError> {
+                if !self.0.page.missing.is_empty() {
+                    return Ok(None);
+                }
                 let loader = $crate::graphql::connection::loader(ctx)?;
-                Ok(self.0.counter.count(loader).await?)
+                Ok(Some(self.0.counter.count(loader).await?))
             }
         }
 

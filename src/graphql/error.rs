@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_graphql::ErrorExtensions;
 
-use crate::store::StoreError;
+use crate::store::{StoreError, Unanswered};
 
 /// An error answered to a GraphQL client.
 ///
@@ -46,6 +46,24 @@ impl ApiError {
     }
 }
 
+/// The errors of a list answered without the sources in `missing`: one per institution whose
+/// records are missing from it.
+pub(crate) fn missing_from_list(missing: &[Unanswered]) -> impl Iterator<Item = ApiError> + '_ {
+    missing.iter().flat_map(|source| {
+        source
+            .institutions
+            .iter()
+            .map(|institution| ApiError::SourceUnavailable {
+                message: format!(
+                    "the list lacks the records of {institution}: their source `{}` does not \
+                     answer, so `totalCount` and `pageInfo` are null",
+                    source.source_name
+                ),
+                institutions: vec![institution.clone()],
+            })
+    })
+}
+
 impl From<ApiError> for async_graphql::Error {
     fn from(error: ApiError) -> Self {
         let code = error.code();
@@ -83,9 +101,9 @@ impl From<Arc<StoreError>> for ApiError {
             StoreError::TooManyGroups(_) | StoreError::TooManyRelated(_) => {
                 ApiError::QueryTooComplex(error.to_string())
             }
-            StoreError::SourceUnavailable { institutions, .. } => ApiError::SourceUnavailable {
+            StoreError::SourceUnavailable(unanswered) => ApiError::SourceUnavailable {
                 message: error.to_string(),
-                institutions: institutions.clone(),
+                institutions: unanswered.institutions.clone(),
             },
             StoreError::Db(cause) => ApiError::Internal(cause.to_string()),
         }

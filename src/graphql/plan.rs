@@ -32,6 +32,7 @@ use futures::future::{join_all, try_join_all, BoxFuture};
 use uuid::Uuid;
 
 use super::connection::{limits, list_query, loader, Limits, PageArgs};
+use super::error::missing_from_list;
 use super::filter::{FilterInput, OrderInput};
 use super::node::{parse_global_id, write_global_id, NodeType};
 use super::{ApiError, Provenance};
@@ -723,13 +724,22 @@ impl<'p> Out<'p> {
     }
 
     /// Records the error of field `key` of the current object.
-    fn error(&mut self, key: &str, mut error: ServerError) {
+    fn error(&mut self, key: &str, error: ServerError) {
+        self.error_at(Some(key), error);
+    }
+
+    /// Records an error of the current field, whose value is written all the same.
+    fn error_here(&mut self, error: ServerError) {
+        self.error_at(None, error);
+    }
+
+    fn error_at(&mut self, key: Option<&str>, mut error: ServerError) {
         error.path = std::iter::once(PathSegment::Field(self.root.clone()))
             .chain(self.path.iter().map(|segment| match segment {
                 Segment::Key(key) => PathSegment::Field((*key).to_owned()),
                 Segment::Index(index) => PathSegment::Index(*index),
             }))
-            .chain([PathSegment::Field(key.to_owned())])
+            .chain(key.map(|key| PathSegment::Field(key.to_owned())))
             .collect();
         self.errors.push(error);
     }
@@ -1053,14 +1063,27 @@ impl<T: Record> ConnectionPlan<T> {
         join_all(self.rows.iter_mut().map(|plan| plan.fetch(fetch, rows))).await;
     }
 
-    fn render<'p>(&'p self, page: &Page<<T::Table as Kind>::Model>, count: u64, out: &mut Out<'p>) {
+    /// Renders the page at `pos`; a page some sources did not answer has their errors, and
+    /// neither a count nor a place in its list.
+    fn render<'p>(
+        &'p self,
+        page: &Page<<T::Table as Kind>::Model>,
+        count: u64,
+        pos: Pos,
+        out: &mut Out<'p>,
+    ) {
+        for error in missing_from_list(&page.missing) {
+            out.error_here(error.into_server_error(Some(pos)));
+        }
+        let whole = page.missing.is_empty();
         let mut members = out.begin_object();
         for (key, field) in &self.fields {
             let mark = out.key(&members, key);
             match field {
                 ConnectionField::Typename => out.string(T::CONNECTION),
-                ConnectionField::TotalCount => out.raw(&count.to_string()),
-                ConnectionField::PageInfo(fields) => render_page_info(page, fields, out),
+                ConnectionField::TotalCount if whole => out.raw(&count.to_string()),
+                ConnectionField::PageInfo(fields) if whole => render_page_info(page, fields, out),
+                ConnectionField::TotalCount | ConnectionField::PageInfo(_) => out.raw("null"),
                 ConnectionField::Nodes(plan) => out.under(Segment::Key(key.as_str()), |out| {
                     out.list(&page.rows, |out, row| self.render_row(*plan, row, out))
                 }),
@@ -1360,8 +1383,8 @@ where
         let id = R::Table::id(parent);
         let count = self.counts.get(&id).copied().unwrap_or(0);
         match self.pages.get(&id) {
-            Some(page) => self.plan.render(page, count, out),
-            None => self.plan.render(&Page::default(), count, out),
+            Some(page) => self.plan.render(page, count, self.pos, out),
+            None => self.plan.render(&Page::default(), count, self.pos, out),
         }
         Ok(())
     }
@@ -1472,6 +1495,7 @@ where
     O: OrderInput<Field = <T::Table as Listable>::Field> + InputType,
 {
     struct TopList<T: Record> {
+        pos: Pos,
         query: QueryOf<T::Table>,
         plan: ConnectionPlan<T>,
         page: Page<<T::Table as Kind>::Model>,
@@ -1481,6 +1505,7 @@ where
         ctx,
         |planner, field, sets| {
             Ok(TopList::<T> {
+                pos: field.pos,
                 query: planner.list_query::<T::Table, F, O>(field)?,
                 plan: ConnectionPlan::new(planner, sets),
                 page: Page::default(),
@@ -1503,8 +1528,13 @@ where
                         )
                         .await?
                 } else if counted {
-                    let count = fetch.reads.count::<T::Table>(&list.query.filter).await?;
-                    (Page::default(), count)
+                    let (count, missing) = fetch
+                        .reads
+                        .count_partly::<T::Table>(&list.query.filter)
+                        .await?;
+                    let mut page = Page::default();
+                    page.missing = missing;
+                    (page, count)
                 } else {
                     (Page::default(), 0)
                 };
@@ -1516,7 +1546,7 @@ where
                 Ok(())
             })
         },
-        |list, out| list.plan.render(&list.page, list.count, out),
+        |list, out| list.plan.render(&list.page, list.count, list.pos, out),
     )
     .await
 }

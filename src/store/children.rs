@@ -13,7 +13,8 @@
 use super::HashMap;
 use std::sync::Arc;
 
-use futures::future::try_join_all;
+use futures::future::{join_all, try_join_all};
+use futures::FutureExt;
 use sea_orm::sea_query::{
     Alias, Asterisk, Condition, Expr, ExprTrait, Func, JoinType, Query, SelectStatement,
 };
@@ -26,7 +27,7 @@ use super::list::{
     branch_column, ChildPages, ChildStatement, Extras, Kind, Listable, Plan, QueryOf, Relation,
     COUNT, PARENTS, PARENT_KEY, ROW_NUMBER,
 };
-use super::{Caller, Source, Store, StoreError};
+use super::{Caller, Source, Store, StoreError, Unanswered};
 
 /// The column that names a row's branch, where a statement has more than one.
 const BRANCH: &str = "branch";
@@ -53,6 +54,8 @@ pub trait Branch: Send + 'static {
     fn read(&mut self, row: &QueryResult, at: &Shape) -> Result<(), StoreError>;
     /// Ends one source's answer.
     fn end_answer(&mut self);
+    /// A source that may hold its rows did not answer: its pages hold only the others' rows.
+    fn missed(&mut self, source: &Unanswered);
     /// Turns what every source answered into pages and counts for `parents`.
     fn finish(&mut self, parents: &[Uuid]);
     /// Whether its counts need a statement of their own (a cursor narrows its paged rows).
@@ -143,6 +146,8 @@ pub struct RelationBranch<R: Relation> {
     pages: ChildPages<<R::Child as Kind>::Model>,
     /// The rows' keys read from referenced records, where the ordering has such keys.
     extras: Extras,
+    /// The sources that may hold its rows and did not answer.
+    missing: Vec<Unanswered>,
 }
 
 impl<R: Relation> RelationBranch<R> {
@@ -183,6 +188,7 @@ impl<R: Relation> RelationBranch<R> {
             counts: HashMap::default(),
             pages: ChildPages::default(),
             extras: Extras::default(),
+            missing: Vec::new(),
         })
     }
 
@@ -325,6 +331,12 @@ impl<R: Relation> Branch for RelationBranch<R> {
         }
     }
 
+    fn missed(&mut self, source: &Unanswered) {
+        if !self.missing.contains(source) {
+            self.missing.push(source.clone());
+        }
+    }
+
     fn finish(&mut self, parents: &[Uuid]) {
         // Every parent's page shares the one map its cursors read.
         let extras = Arc::new(std::mem::take(&mut self.extras));
@@ -333,7 +345,16 @@ impl<R: Relation> Branch for RelationBranch<R> {
             .map(|parent| {
                 let lists = self.per_parent.remove(parent).unwrap_or_default();
                 let rows = self.plan.merge(lists, &extras);
-                (*parent, self.plan.page(rows, extras.clone()))
+                let mut page = self.plan.page(rows, extras.clone());
+                // Whether a parent's children sit in a missing source is unknown, unless the
+                // parent owns them: only its own source holds them then.
+                page.missing = self
+                    .missing
+                    .iter()
+                    .filter(|source| !R::OWNED_BY_PARENT || source.institution_ids.contains(parent))
+                    .cloned()
+                    .collect();
+                (*parent, page)
             })
             .collect();
         let mut counts = std::mem::take(&mut self.counts);
@@ -390,10 +411,13 @@ impl<R: Relation> Branch for RelationBranch<R> {
             if overlapping.is_empty() {
                 return Ok(());
             }
-            let counts = store
-                .child_counts::<R>(caller, &overlapping, &self.query.filter)
+            let (counts, missing) = store
+                .child_counts_partly::<R>(caller, &overlapping, &self.query.filter)
                 .await?;
             self.counts.extend(counts);
+            for source in &missing {
+                self.missed(source);
+            }
             Ok(())
         })
     }
@@ -405,9 +429,13 @@ impl<R: Relation> Branch for RelationBranch<R> {
         parents: &'a [Uuid],
     ) -> futures::future::BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
-            self.pages.counts = store
-                .child_counts::<R>(caller, parents, &self.query.filter)
+            let (counts, missing) = store
+                .child_counts_partly::<R>(caller, parents, &self.query.filter)
                 .await?;
+            self.pages.counts = counts;
+            for source in &missing {
+                self.missed(source);
+            }
             Ok(())
         })
     }
@@ -464,7 +492,8 @@ impl Store {
                 together(caller, backend, parents, branches, mine, sources)
             })
             .collect();
-        let reads = try_join_all(
+        // A source that does not answer leaves its branches' pages to the others' rows.
+        let reads = join_all(
             asked
                 .iter()
                 .zip(&statements)
@@ -476,8 +505,20 @@ impl Store {
                 .filter(|branch| branch.counts_apart())
                 .map(|branch| branch.count_apart(self, caller, parents)),
         );
-        let (answers, _) = futures::try_join!(reads, counts)?;
+        let (answers, _) = futures::try_join!(reads.map(Ok), counts)?;
         for ((_, mine), ((_, shapes), answer)) in asked.iter().zip(statements.iter().zip(answers)) {
+            let answer = match answer {
+                Ok(answer) => answer,
+                Err(StoreError::SourceUnavailable(source)) => {
+                    for &b in mine {
+                        if let Some(branch) = branches.get_mut(b) {
+                            branch.missed(&source);
+                        }
+                    }
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
             let Some(first) = answer.first() else {
                 for &b in mine {
                     if let Some(branch) = branches.get_mut(b) {

@@ -60,6 +60,20 @@ macro_rules! institution_placement {
     };
 }
 
+/// The institutions a filter's records are owned by, which choose the sources asked: where a
+/// record is placed at an institution by its owner column alone. A joint unit is placed at
+/// its partner institution too, though the owner's source holds it; people are kept by every
+/// source.
+macro_rules! owned_by {
+    ($filter:expr, columns institution_id) => {
+        $filter.institutions.as_deref()
+    };
+    ($filter:expr, $($placed:tt)+) => {{
+        let _ = $filter;
+        None
+    }};
+}
+
 /// Checks, when compiled, that a filter field's column is a field of the row; the children of
 /// a `many` field are checked where their filter is written.
 macro_rules! filter_column {
@@ -245,7 +259,7 @@ macro_rules! lists {
             }
 
             fn institutions(filter: &$filter) -> Option<&[Uuid]> {
-                filter.institutions.as_deref()
+                owned_by!(filter, $($placed)+)
             }
 
             fn whole_predicate(filter: &$filter) -> Predicate {
@@ -308,6 +322,19 @@ macro_rules! relation_columns {
     };
 }
 
+/// Whether a relation's parent is its children's owner: children placed by the owner column.
+macro_rules! owned_by_parent {
+    (column institution_id) => {
+        true
+    };
+    (appointed institution_id) => {
+        true
+    };
+    ($($how:tt)+) => {
+        false
+    };
+}
+
 /// Each relation of the catalog.
 macro_rules! relations {
     ($($(#[doc = $doc:literal])* $name:ident: $child:ident ($($how:tt)+);)*) => {$(
@@ -322,6 +349,7 @@ macro_rules! relations {
 
         impl Relation for $name {
             type Child = $child;
+            const OWNED_BY_PARENT: bool = owned_by_parent!($($how)+);
 
             fn scope(select: &mut SelectStatement, parents: &Parents<'_>) -> Expr {
                 relation_scope!(select, parents, $child, $($how)+)

@@ -1,6 +1,7 @@
 //! Errors of the store. The GraphQL layer decides what a client sees of them.
 
 use sea_orm::DbErr;
+use uuid::Uuid;
 
 /// What can go wrong reading or writing the store.
 #[derive(Debug, thiserror::Error)]
@@ -19,12 +20,30 @@ pub enum StoreError {
     TooManyGroups(usize),
     /// A source of several does not answer (down, unreachable or slower than its timeout):
     /// the records of its institutions cannot be read.
-    #[error("the records of {} are unavailable: their source `{source_name}` does not answer", institutions.join(", "))]
-    SourceUnavailable {
-        source_name: String,
-        institutions: Vec<String>,
-    },
+    #[error("{0}")]
+    SourceUnavailable(Unanswered),
     /// A relation of a filter finds more records across the sources than may be read first.
     #[error("a relation of the filter matches more than {0} records across the sources: narrow what it matches")]
     TooManyRelated(usize),
+}
+
+/// A source of several that did not answer a read, and the institutions whose records it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unanswered {
+    pub source_name: String,
+    /// The codes of its institutions.
+    pub institutions: Vec<String>,
+    /// Their IDs.
+    pub institution_ids: Vec<Uuid>,
+}
+
+impl std::fmt::Display for Unanswered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the records of {} are unavailable: their source `{}` does not answer",
+            self.institutions.join(", "),
+            self.source_name
+        )
+    }
 }

@@ -8,7 +8,7 @@ use std::fmt::Debug;
 use std::hash::Hash;
 use std::sync::Arc;
 
-use futures::future::try_join_all;
+use futures::future::{join_all, try_join_all};
 use sea_orm::sea_query::{
     Alias, Asterisk, CaseStatement, Condition, Expr, ExprTrait, Func, NullOrdering, Order,
     OverStatement, Query, SelectStatement, Value, WindowStatement,
@@ -25,7 +25,7 @@ use super::page::{
     check_cursor, filter_fingerprint, ordering_signature, Cursor, Reference, SortDirection,
     SortField, SortKind, SortValue,
 };
-use super::{Caller, OrderTerm, Page, PageRequest, Source, Store, StoreError};
+use super::{Caller, OrderTerm, Page, PageRequest, Source, Store, StoreError, Unanswered};
 
 /// The table of a record kind of the catalog: its entity, its rows, its name and its key.
 /// Written for every kind from its catalog row (`store/domain.rs`).
@@ -75,6 +75,9 @@ pub trait Relation: Send + Sync + 'static {
     /// Limits `select` (over the child table) to the children of `parents` and returns the
     /// expression that names each row's parent.
     fn scope(select: &mut SelectStatement, parents: &Parents<'_>) -> Expr;
+    /// Whether the parent is the institution that owns each child (an institution's
+    /// cleanrooms): only the parent's source holds its children.
+    const OWNED_BY_PARENT: bool = false;
 }
 
 /// A filtered, ordered page request for a list of `L`.
@@ -660,6 +663,28 @@ impl Store {
         .await
     }
 
+    /// As [`Store::query_sources`], but a source that does not answer is left out and named,
+    /// so that a list can be answered with the rows of the others: the answers of the sources
+    /// that answered, and those that did not. Any other failure fails the read.
+    pub(super) async fn query_sources_partly<L: Kind>(
+        &self,
+        institutions: Option<&[Uuid]>,
+        select: &SelectStatement,
+    ) -> Result<(Vec<Vec<sea_orm::QueryResult>>, Vec<Unanswered>), StoreError> {
+        if L::SHARED {
+            return Ok((vec![self.query_any(select).await?], Vec::new()));
+        }
+        partly(
+            join_all(
+                self.sources()
+                    .iter()
+                    .filter(|source| source.may_hold(institutions))
+                    .map(|source| source.query_all(select)),
+            )
+            .await,
+        )
+    }
+
     /// The answer to `select` of the first source that answers, for the records every source
     /// keeps: a source that is down is passed over for the next.
     pub(super) async fn query_any(
@@ -669,7 +694,7 @@ impl Store {
         let mut unavailable = None;
         for source in self.sources() {
             match source.query_all(select).await {
-                Err(error @ StoreError::SourceUnavailable { .. }) => unavailable = Some(error),
+                Err(error @ StoreError::SourceUnavailable(_)) => unavailable = Some(error),
                 outcome => return outcome,
             }
         }
@@ -748,8 +773,8 @@ impl Store {
         if joined {
             add_joins(&mut select, L::TABLE, joins, 0);
         }
-        let answers = self
-            .query_sources::<L>(L::institutions(&filter), &select)
+        let (answers, mut missing) = self
+            .query_sources_partly::<L>(L::institutions(&filter), &select)
             .await?;
         if joined {
             for answer in &answers {
@@ -783,11 +808,15 @@ impl Store {
                 Ok(rows)
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        if uncounted {
-            total = self.count::<L>(caller, &query.filter).await?;
+        if uncounted && missing.is_empty() {
+            let (count, uncounted) = self.count_partly::<L>(caller, &query.filter).await?;
+            total = count;
+            missing = uncounted;
         }
         let rows = plan.merge(lists, &extras);
-        Ok((plan.page(rows, Arc::new(extras)), total))
+        let mut page = plan.page(rows, Arc::new(extras));
+        page.missing = missing;
+        Ok((page, total))
     }
 
     /// One page of children for each parent, in one statement per source, with the rows
@@ -822,16 +851,29 @@ impl Store {
         caller: &Caller,
         filter: &L::Filter,
     ) -> Result<u64, StoreError> {
+        match self.count_partly::<L>(caller, filter).await? {
+            (total, missing) if missing.is_empty() => Ok(total),
+            (_, mut missing) => Err(StoreError::SourceUnavailable(missing.swap_remove(0))),
+        }
+    }
+
+    /// How many rows of `L` match the filter in the sources that answered, and the sources
+    /// that did not: the whole count only when none is missing.
+    pub(crate) async fn count_partly<L: Listable>(
+        &self,
+        caller: &Caller,
+        filter: &L::Filter,
+    ) -> Result<(u64, Vec<Unanswered>), StoreError> {
         let filter = self.resolve_filter::<L>(filter).await?;
         let select = count_rows::<L>(caller, &filter);
-        let answers = self
-            .query_sources::<L>(L::institutions(&filter), &select)
+        let (answers, missing) = self
+            .query_sources_partly::<L>(L::institutions(&filter), &select)
             .await?;
         let mut total = 0u64;
         for row in answers.iter().flatten() {
             total += count_of(row)?;
         }
-        Ok(total)
+        Ok((total, missing))
     }
 
     /// How many children of each parent match the filter, in one statement per source. A
@@ -844,6 +886,23 @@ impl Store {
         parents: &[Uuid],
         filter: &<R::Child as Listable>::Filter,
     ) -> Result<HashMap<Uuid, u64>, StoreError> {
+        match self
+            .child_counts_partly::<R>(caller, parents, filter)
+            .await?
+        {
+            (counts, missing) if missing.is_empty() => Ok(counts),
+            (_, mut missing) => Err(StoreError::SourceUnavailable(missing.swap_remove(0))),
+        }
+    }
+
+    /// As [`Store::child_counts`], in the sources that answered, with the sources that did
+    /// not: the whole counts only when none is missing.
+    pub(crate) async fn child_counts_partly<R: Relation>(
+        &self,
+        caller: &Caller,
+        parents: &[Uuid],
+        filter: &<R::Child as Listable>::Filter,
+    ) -> Result<(HashMap<Uuid, u64>, Vec<Unanswered>), StoreError> {
         type L<R> = <R as Relation>::Child;
         let filter = self.resolve_filter::<L<R>>(filter).await?;
         let distinct = L::<R>::SHARED && self.sources().len() > 1;
@@ -863,13 +922,17 @@ impl Store {
                 .expr_as(Expr::cust("COUNT(*)"), Alias::new(COUNT))
                 .add_group_by([parent]);
         }
-        let answers = try_join_all(
-            self.sources()
-                .iter()
-                .filter(|source| source.may_hold(L::<R>::institutions(&filter)))
-                .map(|source| source.query_all(&select)),
-        )
-        .await?;
+        let (answers, missing) = partly(
+            join_all(
+                self.sources()
+                    .iter()
+                    .filter(|source| source.may_hold(L::<R>::institutions(&filter)))
+                    // Children owned by their parent sit only in the parent's source.
+                    .filter(|source| !R::OWNED_BY_PARENT || source.may_hold(Some(parents)))
+                    .map(|source| source.query_all(&select)),
+            )
+            .await,
+        )?;
         let mut counts: HashMap<Uuid, u64> = parents.iter().map(|p| (*p, 0)).collect();
         if distinct {
             let mut pairs = std::collections::HashSet::new();
@@ -880,14 +943,31 @@ impl Store {
                     *counts.entry(parent).or_default() += 1;
                 }
             }
-            return Ok(counts);
+            return Ok((counts, missing));
         }
         for row in answers.iter().flatten() {
             let parent: Uuid = row.try_get("", PARENT_KEY)?;
             *counts.entry(parent).or_default() += count_of(row)?;
         }
-        Ok(counts)
+        Ok((counts, missing))
     }
+}
+
+/// The answers of the sources asked that answered, and the sources that did not answer; any
+/// other failure is the read's.
+pub(super) fn partly<T>(
+    outcomes: Vec<Result<T, StoreError>>,
+) -> Result<(Vec<T>, Vec<Unanswered>), StoreError> {
+    let mut answers = Vec::with_capacity(outcomes.len());
+    let mut missing = Vec::new();
+    for outcome in outcomes {
+        match outcome {
+            Ok(answer) => answers.push(answer),
+            Err(StoreError::SourceUnavailable(unanswered)) => missing.push(unanswered),
+            Err(error) => return Err(error),
+        }
+    }
+    Ok((answers, missing))
 }
 
 /// The statement of a relation's pages for many parents, as branch `branch` of a level's

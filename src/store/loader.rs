@@ -16,6 +16,7 @@ use super::decode::Columns;
 use super::list::{ChildPages, Kind, Listable, QueryOf, Relation};
 use super::{
     Caller, Group, GroupColumn, Join, Measure, Page, SearchPage, SearchQuery, Store, StoreError,
+    Unanswered,
 };
 
 /// Reads for one caller: the one way from the GraphQL layer into the store, so every read
@@ -60,8 +61,11 @@ impl StoreLoader {
     }
 
     /// How many rows of a top-level list the caller may see.
-    pub async fn count<L: Listable>(&self, filter: &L::Filter) -> Result<u64, StoreError> {
-        self.store.count::<L>(&self.caller, filter).await
+    pub async fn count_partly<L: Listable>(
+        &self,
+        filter: &L::Filter,
+    ) -> Result<(u64, Vec<Unanswered>), StoreError> {
+        self.store.count_partly::<L>(&self.caller, filter).await
     }
 
     /// The rows of `L` with these IDs, as the caller may see them, with these columns

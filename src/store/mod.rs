@@ -41,7 +41,7 @@ pub use batch::{Batcher, Clock, Driven, Load};
 pub use children::{Branch, RelationBranch};
 pub use decode::{Columns, Positional};
 pub use domain::*;
-pub use error::StoreError;
+pub use error::{StoreError, Unanswered};
 pub use filter::{Predicate, Quantifier, Real, Scalar, Test, TextMatch};
 pub use hash::HashMap;
 pub use join::{Join, JoinedRow};

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::filter::Real;
-use super::StoreError;
+use super::{StoreError, Unanswered};
 
 /// Which way an ordering term sorts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -258,6 +258,10 @@ pub struct Page<M> {
     pub rows: Vec<Arc<M>>,
     pub has_next_page: bool,
     pub has_previous_page: bool,
+    /// The sources that may hold rows of the list and did not answer: when any, the page holds
+    /// only the other sources' rows, and its place in the list and the list's length are
+    /// unknown.
+    pub missing: Vec<Unanswered>,
     /// Makes a row's cursor, for the rows whose cursor is asked for.
     cursor_of: Option<CursorOf<M>>,
 }
@@ -276,6 +280,7 @@ impl<M> Page<M> {
             rows,
             has_next_page,
             has_previous_page,
+            missing: Vec::new(),
             cursor_of: Some(cursor_of),
         }
     }
@@ -305,6 +310,7 @@ impl<M: std::fmt::Debug> std::fmt::Debug for Page<M> {
             .field("rows", &self.rows)
             .field("has_next_page", &self.has_next_page)
             .field("has_previous_page", &self.has_previous_page)
+            .field("missing", &self.missing)
             .finish_non_exhaustive()
     }
 }
@@ -315,6 +321,7 @@ impl<M> Default for Page<M> {
             rows: Vec::new(),
             has_next_page: false,
             has_previous_page: false,
+            missing: Vec::new(),
             cursor_of: None,
         }
     }

@@ -11,7 +11,7 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 use uuid::Uuid;
 
-use super::StoreError;
+use super::{StoreError, Unanswered};
 
 /// Which institutions' records a source holds.
 #[derive(Debug, Clone)]
@@ -149,10 +149,14 @@ impl Source {
             || is_dropped_connection(&error);
         if connection_lost && !self.codes.is_empty() {
             tracing::warn!(source = %self.name, %error, "a source does not answer");
-            StoreError::SourceUnavailable {
+            StoreError::SourceUnavailable(Unanswered {
                 source_name: self.name.clone(),
                 institutions: self.codes.clone(),
-            }
+                institution_ids: match &self.holds {
+                    Holds::Institutions(ids) => ids.clone(),
+                    Holds::Everything => Vec::new(),
+                },
+            })
         } else {
             StoreError::Db(error)
         }

@@ -7,7 +7,7 @@ use atmp_graph::store::is_dropped_connection;
 use axum::http::StatusCode;
 use futures::future::join_all;
 use sea_orm::{ConnectionTrait, Database};
-use serde_json::json;
+use serde_json::{json, Value};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
@@ -215,9 +215,21 @@ async fn a_source_that_goes_away_is_named_and_used_again_when_it_comes_back() {
     let app = TestApp::spawn_split_through(proxy.port, 1000)
         .await
         .unwrap();
-    let kuh = r#"{ units(first: 20, filter: { institution: { eq: "KUH" } }) { totalCount nodes { name } } }"#;
+    let kuh = r#"{ cleanrooms(first: 50, filter: { institution: { eq: "KUH" } }) { totalCount nodes { code } } }"#;
     let expected = app.data(QUERY).await;
-    let kuh_units = app.data(kuh).await;
+    let kuh_cleanrooms = app.data(kuh).await;
+    // The first five of the units KUH's source holds (KUH owns them), in the list's order.
+    let every_unit = app
+        .data("{ units(first: 50) { nodes { name institution { code } } } }")
+        .await;
+    let kuh_units: Vec<&Value> = every_unit["units"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|unit| unit["institution"]["code"] == "KUH")
+        .map(|unit| &unit["name"])
+        .take(5)
+        .collect();
 
     proxy.stop().await;
     let ready = app.get("/ready").await;
@@ -233,9 +245,26 @@ async fn a_source_that_goes_away_is_named_and_used_again_when_it_comes_back() {
         ] })
     );
     assert_eq!(query.status, StatusCode::OK, "{query:?}");
-    assert_eq!(query.error_codes(), ["SOURCE_UNAVAILABLE"], "{query:?}");
-    assert_eq!(query.body["errors"][0]["extensions"]["institution"], "KI");
-    assert_eq!(kuh_only.data(), &kuh_units);
+    // The units KUH's source holds; an error names KI for the list, and for each list under a
+    // unit that KI's source may hold rows of.
+    let names: Vec<&Value> = query.body["data"]["units"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|unit| &unit["name"])
+        .collect();
+    assert_eq!(names, kuh_units, "{query:?}");
+    assert_eq!(
+        query.body["data"]["units"]["nodes"][0]["cleanrooms"]["totalCount"],
+        json!(null)
+    );
+    let errors = query.body["errors"].as_array().unwrap();
+    assert_eq!(errors[0]["path"], json!(["units"]));
+    for error in errors {
+        assert_eq!(error["extensions"]["code"], "SOURCE_UNAVAILABLE", "{error}");
+        assert_eq!(error["extensions"]["institution"], "KI", "{error}");
+    }
+    assert_eq!(kuh_only.data(), &kuh_cleanrooms);
 
     proxy.restart().await;
     let ready = app.get("/ready").await;

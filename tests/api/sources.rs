@@ -4,20 +4,81 @@
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::helpers::TestApp;
+use serde_json::Value;
+
+use crate::helpers::{TestApp, TestResponse};
+
+/// The answer to `query` on both execution paths, which must be the same, text and errors.
+async fn answered_on_both_paths(app: &TestApp, query: &str) -> TestResponse {
+    let planned = app.graphql(query).await;
+    let field_by_field = app.graphql_field_by_field(query, json!({})).await;
+    assert_eq!(planned.status, StatusCode::OK, "{planned:?}");
+    assert_eq!(planned.text, field_by_field.text, "{query}");
+    planned
+}
+
+/// Each error's path, code and institution.
+fn errors_of(response: &TestResponse) -> Vec<Value> {
+    response.body["errors"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|error| {
+            json!([
+                error["path"],
+                error["extensions"]["code"],
+                error["extensions"]["institution"]
+            ])
+        })
+        .collect()
+}
 
 #[tokio::test]
-async fn a_source_that_is_down_is_named_by_its_institution_and_the_other_still_answers() {
+async fn a_list_whose_source_is_down_holds_the_other_sources_rows_and_does_not_pretend_to_be_whole()
+{
     let app = TestApp::spawn_split().await;
-    let every_unit = "{ units(first: 50) { totalCount nodes { name } } }";
-    let ki_units = r#"{ units(first: 50, filter: { institution: { eq: "KI" } }) { totalCount nodes { name } } }"#;
+    let every_unit = "{ units(first: 50) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { name } } } }";
+    let ki_units = r#"{ units(first: 50, filter: { institution: { eq: "KI" } }) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { name } } } }"#;
+    let kuh_units =
+        r#"{ units(filter: { institution: { eq: "KUH" } }) { totalCount nodes { name } } }"#;
+    let counted = "{ units { totalCount } }";
+    let ki_cleanrooms = r#"{ cleanrooms(first: 50, filter: { institution: { eq: "KI" } }) { totalCount nodes { code } } }"#;
+    let ki_cleanrooms_before = app.data(ki_cleanrooms).await;
     let before = app.data(ki_units).await;
-    assert_eq!(app.data(every_unit).await["units"]["totalCount"], 12);
+    let whole = app.data(every_unit).await;
+    assert_eq!(whole["units"]["totalCount"], 12);
+    // KI's six units among the twelve, as the whole list has them, cursors included.
+    let ki_names: Vec<&Value> = before["units"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| &edge["node"]["name"])
+        .collect();
+    let ki_edges: Vec<Value> = whole["units"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|edge| ki_names.contains(&&edge["node"]["name"]))
+        .cloned()
+        .collect();
+    assert_eq!(ki_edges.len(), 6);
+    // Joint units are KI's records, placed at KUH too.
+    let joint: Vec<Value> = app.data(kuh_units).await["units"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|unit| ki_names.contains(&&unit["name"]))
+        .cloned()
+        .collect();
+    assert_eq!(joint.len(), 3);
 
     assert!(app.app.store.close_source("KUH").await.unwrap());
     let ready = app.get("/ready").await;
-    let everything = app.graphql(every_unit).await;
-    let ki_only = app.graphql(ki_units).await;
+    let everything = answered_on_both_paths(&app, every_unit).await;
+    let only_kuh = answered_on_both_paths(&app, kuh_units).await;
+    let count = answered_on_both_paths(&app, counted).await;
+    let ki_only = app.graphql(ki_cleanrooms).await;
 
     assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(
@@ -27,20 +88,92 @@ async fn a_source_that_is_down_is_named_by_its_institution_and_the_other_still_a
             { "name": "KUH", "status": "unavailable" },
         ] })
     );
-    // No short list presented as complete: the list that needs KUH's records fails, saying so.
-    assert_eq!(everything.status, StatusCode::OK, "{everything:?}");
-    assert_eq!(everything.body["data"], json!(null));
-    assert_eq!(everything.error_codes(), ["SOURCE_UNAVAILABLE"]);
-    let error = &everything.body["errors"][0];
-    assert_eq!(error["extensions"]["institution"], "KUH");
-    assert_eq!(error["extensions"]["institutions"], json!(["KUH"]));
+    // The rows KI holds, each with the cursor it has in the whole list; no count and no place
+    // in the list, which would pretend the page is whole; an error naming KUH.
     assert_eq!(
-        error["message"],
-        "the records of KUH are unavailable: their source `KUH` does not answer"
+        everything.body["data"],
+        json!({ "units": { "totalCount": null, "pageInfo": null, "edges": ki_edges } })
     );
-    // What only KI holds is answered whole.
-    assert_eq!(ki_only.data(), &before);
-    assert_eq!(before["units"]["totalCount"], 6);
+    let unavailable = json!([["units"], "SOURCE_UNAVAILABLE", "KUH"]);
+    assert_eq!(errors_of(&everything), std::slice::from_ref(&unavailable));
+    assert_eq!(
+        everything.error_messages(),
+        ["the list lacks the records of KUH: their source `KUH` does not answer, so `totalCount` and `pageInfo` are null"]
+    );
+    assert_eq!(
+        everything.body["errors"][0]["extensions"]["institutions"],
+        json!(["KUH"])
+    );
+    // Of KUH's units, the joint units KI holds are listed, and the list says what it lacks.
+    assert_eq!(
+        only_kuh.body["data"],
+        json!({ "units": { "totalCount": null, "nodes": joint } })
+    );
+    assert_eq!(errors_of(&only_kuh), std::slice::from_ref(&unavailable));
+    // A count alone is not answered short either.
+    assert_eq!(
+        count.body["data"],
+        json!({ "units": { "totalCount": null } })
+    );
+    assert_eq!(errors_of(&count), [unavailable]);
+    // What only KI's source may hold is answered whole: a list of what KI owns.
+    assert_eq!(ki_only.data(), &ki_cleanrooms_before);
+    assert!(ki_cleanrooms_before["cleanrooms"]["totalCount"].as_u64() > Some(0));
+}
+
+#[tokio::test]
+async fn the_lists_under_each_row_that_a_missing_source_may_hold_are_marked_each_with_its_path() {
+    let app = TestApp::spawn_split().await;
+    let query = r#"{ people(first: 2, filter: { name: { contains: "ellis" } }) { nodes { name appointments { totalCount nodes { title institution { code } } } } } }"#;
+    let whole = app.data(query).await;
+    let ki_appointments: Vec<Value> = whole["people"]["nodes"][0]["appointments"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|appointment| appointment["institution"]["code"] == "KI")
+        .cloned()
+        .collect();
+    assert_eq!(ki_appointments.len(), 1, "{whole}");
+
+    let owned = "{ institutions { code cleanrooms(first: 50) { totalCount nodes { code } } } }";
+    let owned_before = app.data(owned).await;
+
+    assert!(app.app.store.close_source("KUH").await.unwrap());
+    let during = answered_on_both_paths(&app, query).await;
+    let owned_during = answered_on_both_paths(&app, owned).await;
+
+    // An institution's cleanrooms are its own: KI's list is whole, KUH's lacks all of its own.
+    assert_eq!(
+        owned_during.body["data"]["institutions"][0],
+        owned_before["institutions"][0]
+    );
+    assert_eq!(
+        owned_during.body["data"]["institutions"][1],
+        json!({ "code": "KUH", "cleanrooms": { "totalCount": null, "nodes": [] } })
+    );
+    assert_eq!(
+        errors_of(&owned_during),
+        [json!([
+            ["institutions", 1, "cleanrooms"],
+            "SOURCE_UNAVAILABLE",
+            "KUH"
+        ])]
+    );
+
+    // Ewa Ellis is kept by every source; of her appointments, KI's answered.
+    assert_eq!(
+        during.body["data"],
+        json!({ "people": { "nodes": [{ "name": "Ewa Ellis", "appointments": {
+            "totalCount": null, "nodes": ki_appointments } }] } })
+    );
+    assert_eq!(
+        errors_of(&during),
+        [json!([
+            ["people", "nodes", 0, "appointments"],
+            "SOURCE_UNAVAILABLE",
+            "KUH"
+        ])]
+    );
 }
 
 #[tokio::test]
@@ -61,6 +194,8 @@ async fn people_kept_by_both_sources_are_listed_and_counted_once() {
 
 /// Queries whose answers, cursors included, must not depend on how the records are split.
 const SAME_ANSWERS: &[&str] = &[
+    // A joint unit is KI's record, and a unit of KUH too.
+    r#"{ units(first: 100, filter: { institution: { eq: "KUH" } }) { totalCount nodes { name } } }"#,
     // Ordered by the unit's name: a joint unit's appointments at the partner institution name
     // a unit the other source holds.
     r#"{ people(first: 100) { nodes { name appointments(first: 10, orderBy: [{ field: UNIT_NAME }, { field: ROLE, direction: DESC }]) {
