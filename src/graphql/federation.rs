@@ -13,8 +13,8 @@ use async_graphql::parser::types::Field;
 use async_graphql::registry::Registry;
 use async_graphql::resolver_utils::ContainerType;
 use async_graphql::{
-    Context, ContextSelectionSet, MergedObject, Object, ObjectType, OutputType, Positioned,
-    ServerResult, Value, ID,
+    Context, ContextSelectionSet, MergedObject, Object, ObjectType, OutputType, PathSegment,
+    Positioned, ServerResult, Value, ID,
 };
 
 use super::node::{parse_global_id, NodeType};
@@ -62,16 +62,32 @@ impl ContainerType for Entities {
         Lookups.resolve_field(ctx).await
     }
 
+    /// The entity `representation` names, or null with an error at its index in
+    /// `_entities` when it names none or its lookup fails: one bad representation leaves the
+    /// others' entities answered.
     async fn find_entity(
         &self,
         ctx: &Context<'_>,
         representation: &Value,
     ) -> ServerResult<Option<Value>> {
-        match Lookups.find_entity(ctx, representation).await? {
-            Some(entity) => Ok(Some(entity)),
+        let mut error = match Lookups.find_entity(ctx, representation).await {
+            Ok(Some(entity)) => return Ok(Some(entity)),
             // Without this, async-graphql answers "Entity not found." whatever was wrong.
-            None => Err(unmatched(representation).into_server_error(Some(ctx.item.pos))),
+            Ok(None) => unmatched(representation).into_server_error(Some(ctx.item.pos)),
+            Err(error) => error,
+        };
+        error = ctx.set_error_path(error);
+        // The representations are answered each on its own, and told apart by value: equal
+        // representations have equal errors, reported at the first one's index.
+        let index = ctx
+            .param_value::<Vec<async_graphql::Any>>("representations", None)
+            .ok()
+            .and_then(|(_, all)| all.iter().position(|any| any.0 == *representation));
+        if let Some(index) = index {
+            error.path.push(PathSegment::Index(index));
         }
+        ctx.add_error(error);
+        Ok(Some(Value::Null))
     }
 }
 

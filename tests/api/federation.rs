@@ -193,7 +193,7 @@ async fn entities_nest_their_references_one_statement_per_level() {
 }
 
 #[tokio::test]
-async fn bad_representations_are_bad_user_input() {
+async fn a_bad_representation_is_bad_user_input_and_nulls_only_its_entity() {
     let app = subgraph().await;
     let vecura = id_of(&app, "units", "shortName", "Vecura").await;
     let cases: [(Value, &str, &str); 6] = [
@@ -229,11 +229,12 @@ async fn bad_representations_are_bad_user_input() {
         ),
     ];
 
+    let good = json!({ "__typename": "Unit", "id": vecura });
     for (representation, message, what) in cases {
         let response = app
             .graphql_with(
                 "query($r: [_Any!]!) { _entities(representations: $r) { __typename } }",
-                json!({ "r": [representation] }),
+                json!({ "r": [good, representation] }),
             )
             .await;
 
@@ -243,6 +244,17 @@ async fn bad_representations_are_bad_user_input() {
             "{what}: {response:?}"
         );
         assert_eq!(response.error_messages(), [message], "{what}");
+        // Only the bad representation's entity is null; the error is at its index.
+        assert_eq!(
+            response.body["data"],
+            json!({ "_entities": [{ "__typename": "Unit" }, null] }),
+            "{what}"
+        );
+        assert_eq!(
+            response.body["errors"][0]["path"],
+            json!(["_entities", 1]),
+            "{what}"
+        );
     }
 }
 

@@ -149,6 +149,16 @@ fn planned_and_field_by_field_answer_every_generated_query_alike() {
 /// Generated queries compared between one database and two sources in a plain `cargo test`.
 const SOURCES_CASES: u32 = 400;
 
+/// Institution filters of real codes, as a literal and as a variable's JSON: mostly these,
+/// which choose the sources a list asks (a joint unit is placed at both institutions, and kept
+/// by its owner's source only).
+const REAL_CODES: [(&str, &str); 4] = [
+    (r#"{ eq: "KI" }"#, r#"{ "eq": "KI" }"#),
+    (r#"{ eq: "KUH" }"#, r#"{ "eq": "KUH" }"#),
+    (r#"{ in: ["KUH"] }"#, r#"{ "in": ["KUH"] }"#),
+    (r#"{ in: ["KI", "KUH"] }"#, r#"{ "in": ["KI", "KUH"] }"#),
+];
+
 /// The property of federation: every generated valid query (filters across relations,
 /// orderings, pages forwards and backwards, aggregates, search) answers the same, data byte
 /// for byte and cursors included, over KI's and KUH's records in two databases as over the
@@ -1019,6 +1029,9 @@ impl<'a> Builder<'a> {
                     let text = self.text(name == "ID");
                     serde_json::to_string(&text).unwrap()
                 }
+                // Mostly real codes, which pick the sources a list asks (a joint unit is
+                // placed at both institutions, kept by one source).
+                "InstitutionCodeFilter" if !self.chance(4) => self.one_of(&REAL_CODES).0.to_owned(),
                 other => {
                     let schema = self.schema;
                     let Some(info) = schema.types.get(other) else {
@@ -1062,6 +1075,9 @@ impl<'a> Builder<'a> {
                 "Float" => json!(0.5),
                 "Boolean" => json!(self.chance(2)),
                 "String" | "ID" => json!(self.text(name == "ID")),
+                "InstitutionCodeFilter" if !self.chance(4) => {
+                    serde_json::from_str(self.one_of(&REAL_CODES).1).unwrap_or(json!({}))
+                }
                 other => {
                     let schema = self.schema;
                     let Some(info) = schema.types.get(other) else {
