@@ -2,6 +2,7 @@
 //! list's rows under its filter, whole or per group of key values, computed by the database in
 //! one statement per source; no row is loaded.
 
+use futures::future::try_join_all;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, NullOrdering, Order, Query};
 use uuid::Uuid;
 
@@ -178,9 +179,28 @@ impl Store {
         if !keys.is_empty() {
             select.limit(MAX_GROUPS as u64 + 1);
         }
-        let answers = self
-            .query_sources::<L>(L::institutions(&filter), &select)
-            .await?;
+        // Over several sources a distinct count is counted again from the values themselves,
+        // alongside, unless no value can sit in two sources: where the groups or the values
+        // are the owner institutions, each group's values are all in one source.
+        let recounted: Vec<(usize, GroupColumn)> = measures
+            .iter()
+            .enumerate()
+            .filter_map(|(at, measure)| match measure {
+                Measure::Distinct(key) if self.sources().len() > 1 => Some((at, *key)),
+                _ => None,
+            })
+            .filter(|(_, counted)| {
+                !L::OWNER.is_some_and(|owner| {
+                    counted.column == owner || keys.iter().any(|key| key.column == owner)
+                })
+            })
+            .collect();
+        let (answers, recounts) = futures::try_join!(
+            self.query_sources::<L>(L::institutions(&filter), &select),
+            try_join_all(recounted.iter().map(|(_, counted)| {
+                self.distinct_values::<L>(caller, &filter, keys, *counted)
+            })),
+        )?;
         let mut groups: Vec<Partial> = Vec::new();
         let mut index: HashMap<Vec<GroupValue>, usize> = HashMap::default();
         for row in answers.iter().flatten() {
@@ -227,17 +247,12 @@ impl Store {
         }
         if self.sources().len() > 1 {
             groups.sort_by(|a, b| compare_keys(&a.keys, &b.keys));
-            for (at, measure) in measures.iter().enumerate() {
-                if let Measure::Distinct(key) = measure {
-                    let counts = self
-                        .distinct_values::<L>(caller, &filter, keys, *key)
-                        .await?;
-                    for group in &mut groups {
-                        let count = counts.get(&group.keys).copied().unwrap_or(0);
-                        if let Some(columns) = group.columns.get_mut(at) {
-                            *columns = vec![Some(count as f64)];
-                        }
-                    }
+        }
+        for ((at, _), counts) in recounted.iter().zip(&recounts) {
+            for group in &mut groups {
+                let count = counts.get(&group.keys).copied().unwrap_or(0);
+                if let Some(columns) = group.columns.get_mut(*at) {
+                    *columns = vec![Some(count as f64)];
                 }
             }
         }

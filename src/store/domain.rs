@@ -475,6 +475,7 @@ macro_rules! kinds {
             type Model = $module::Model;
             const TABLE: &'static str = stringify!($module);
             const SHARED: bool = shared!($owner);
+            const OWNER: Option<&'static str> = owner!($owner);
 
             fn id(row: &$module::Model) -> Uuid {
                 row.id
@@ -490,6 +491,16 @@ macro_rules! shared {
     };
     ($column:ident) => {
         false
+    };
+}
+
+/// The catalog's owner column, unless every source keeps the kind's records.
+macro_rules! owner {
+    (shared) => {
+        None
+    };
+    ($column:ident) => {
+        Some(stringify!($column))
     };
 }
 

@@ -39,6 +39,9 @@ pub trait Kind: Send + Sync + 'static {
     /// Whether every source keeps every record of the kind (shared identities, reference
     /// data), so that one source answers for all.
     const SHARED: bool;
+    /// The column naming the institution that owns a row, which only that institution's
+    /// source holds (`None` where every source keeps the kind).
+    const OWNER: Option<&'static str>;
     /// The row's primary key.
     fn id(row: &Self::Model) -> Uuid;
 }

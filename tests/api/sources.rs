@@ -286,3 +286,27 @@ async fn a_relation_that_finds_too_many_records_across_the_sources_is_refused() 
         ["a relation of the filter matches more than 20000 records across the sources: narrow what it matches"]
     );
 }
+
+#[tokio::test]
+async fn a_distinct_count_is_counted_again_across_the_sources_only_where_a_value_may_sit_in_both() {
+    let one = TestApp::spawn_laid_out(false, 0).await;
+    let two = TestApp::spawn_split().await;
+    let per_grade =
+        "{ cleanroomsAggregate(groupBy: [GRADE]) { keys { grade } count countDistinct(field: UNIT) } }";
+    // (The keys' institutions are not selected: reading them is a statement of its own.)
+    let per_institution = "{ cleanroomsAggregate(groupBy: [INSTITUTION, GRADE]) { keys { grade } countDistinct(field: UNIT) } }";
+    let of_institutions = "{ unitsAggregate { count countDistinct(field: INSTITUTION) } }";
+
+    for (query, statements) in [
+        // A KI cleanroom and a KUH cleanroom may be in one joint unit: the values are read.
+        (per_grade, 2),
+        // Each group is one institution's, all in its source: counted there, once.
+        (per_institution, 1),
+        // The owners themselves: no institution is in two sources.
+        (of_institutions, 1),
+    ] {
+        let (counted, answered) = two.statements_for(query).await;
+        assert_eq!(answered, one.data(query).await, "{query}");
+        assert_eq!(counted, statements, "statements per source: {query}");
+    }
+}
