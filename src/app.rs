@@ -76,15 +76,24 @@ pub async fn connect(config: &Config) -> anyhow::Result<Store> {
     Ok(Store::new(sources))
 }
 
-/// Migrates the store and seeds it if it is empty.
+/// Migrates the store and seeds it if it is empty; of several sources, seeds each that is
+/// empty (a source added to the configuration) with its institutions' part of the dataset and
+/// the identities every source keeps, and writes nothing into the others.
 pub async fn prepare(store: &Store) -> anyhow::Result<()> {
     store
         .migrate()
         .await
         .context("could not migrate the database")?;
-    if store.is_empty().await? {
+    let empty = store.empty_sources().await?;
+    if empty.len() == store.sources().len() {
         tracing::info!("empty database: writing the Karolinska ATMP Center dataset");
         crate::seed::seed(store).await?;
+    } else if !empty.is_empty() {
+        tracing::warn!(
+            sources = %empty.join(", "),
+            "a source holds no records yet: writing its part of the Karolinska ATMP Center dataset"
+        );
+        crate::seed::seed_into(store, &empty).await?;
     }
     store
         .index_search()

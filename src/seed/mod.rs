@@ -20,6 +20,18 @@ pub fn dataset() -> anyhow::Result<Dataset> {
     parse_json(ATMP_CENTER).context("the bundled seed dataset is invalid")
 }
 
+/// Writes the bundled dataset into the sources with these names only: the records of their
+/// institutions and the shared identities (insert or replace, by ID).
+pub async fn seed_into(store: &Store, names: &[&str]) -> anyhow::Result<()> {
+    let dataset = dataset()?;
+    store
+        .upsert_into(&dataset, names)
+        .await
+        .context("could not write the seed dataset")?;
+    tracing::info!(source = %dataset.source, sources = %names.join(", "), "seed dataset written");
+    Ok(())
+}
+
 /// Writes the bundled dataset into the store (insert or replace, by ID).
 pub async fn seed(store: &Store) -> anyhow::Result<()> {
     let dataset = dataset()?;

@@ -106,17 +106,23 @@ impl Store {
 
     /// Whether no source holds any institution yet (a new database, to be seeded).
     pub async fn is_empty(&self) -> Result<bool, StoreError> {
+        Ok(self.empty_sources().await?.len() == self.sources().len())
+    }
+
+    /// The names of the sources that hold no institution yet: new databases, to be seeded.
+    pub async fn empty_sources(&self) -> Result<Vec<&str>, StoreError> {
+        let mut empty = Vec::new();
         for source in self.sources() {
             let any = source
                 .read(|connection| async move {
                     entities::institution::Entity::find().one(&connection).await
                 })
                 .await?;
-            if any.is_some() {
-                return Ok(false);
+            if any.is_none() {
+                empty.push(source.name());
             }
         }
-        Ok(true)
+        Ok(empty)
     }
 
     /// Reloads the in-memory list of institutions from the sources.

@@ -25,7 +25,20 @@ macro_rules! dataset {
             /// source the records of its institutions, and every shared record, with their
             /// search terms.
             pub async fn upsert(&self, dataset: &Dataset) -> Result<(), StoreError> {
+                let all: Vec<&str> = self.sources().iter().map(Source::name).collect();
+                self.upsert_into(dataset, &all).await
+            }
+
+            /// As [`Store::upsert`], into the sources with these names only.
+            pub async fn upsert_into(
+                &self,
+                dataset: &Dataset,
+                names: &[&str],
+            ) -> Result<(), StoreError> {
                 for source in self.sources() {
+                    if !names.contains(&source.name()) {
+                        continue;
+                    }
                     let txn = source.connection().begin().await?;
                     $(
                         let rows = owned(source, &dataset.$plural, |row: &entities::$module::Model| {

@@ -217,3 +217,74 @@ timeout_ms = 500
         ]
     );
 }
+
+#[tokio::test]
+async fn a_source_added_empty_gets_its_part_of_the_seed_and_the_others_are_left_as_they_are() {
+    let dir = std::env::temp_dir();
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let (ki, kuh) = (
+        dir.join(format!("atmp_{id}_ki.db")),
+        dir.join(format!("atmp_{id}_kuh.db")),
+    );
+    let url = |path: &std::path::Path| format!("sqlite://{}?mode=rwc", path.display());
+    let mut config = atmp_graph::config::Config::for_database("sqlite::memory:").unwrap();
+    config.sources = vec![format!("KI={}", url(&ki)), format!("KUH={}", url(&kuh))];
+    let count = |path: std::path::PathBuf, sql: &'static str| async move {
+        let connection = sea_orm::Database::connect(url(&path)).await.unwrap();
+        let row = sea_orm::ConnectionTrait::query_one_raw(
+            &connection,
+            sea_orm::Statement::from_string(sea_orm::DbBackend::Sqlite, sql),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let value: i64 = row.try_get_by_index(0).unwrap();
+        connection.close().await.unwrap();
+        value
+    };
+    let store = atmp_graph::app::connect(&config).await.unwrap();
+    atmp_graph::app::prepare(&store).await.unwrap();
+    store.close().await.unwrap();
+    // An edit in KI's database that the seed would undo.
+    let connection = sea_orm::Database::connect(url(&ki)).await.unwrap();
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &connection,
+        "UPDATE unit SET name = 'Renamed' WHERE short_name = 'CAST' OR name = 'KI South'",
+    )
+    .await
+    .unwrap();
+    connection.close().await.unwrap();
+    let kuh_units = count(kuh.clone(), "SELECT COUNT(*) FROM unit").await;
+    let kuh_people = count(kuh.clone(), "SELECT COUNT(*) FROM person").await;
+    // KUH's database is replaced by a new, empty one.
+    std::fs::remove_file(&kuh).unwrap();
+
+    let store = atmp_graph::app::connect(&config).await.unwrap();
+    atmp_graph::app::prepare(&store).await.unwrap();
+    store.close().await.unwrap();
+
+    assert_eq!(
+        count(kuh.clone(), "SELECT COUNT(*) FROM unit").await,
+        kuh_units
+    );
+    assert_eq!(
+        count(kuh.clone(), "SELECT COUNT(*) FROM person").await,
+        kuh_people
+    );
+    assert_eq!(
+        count(kuh.clone(), "SELECT COUNT(*) FROM institution").await,
+        2
+    );
+    assert_eq!(
+        count(
+            ki.clone(),
+            "SELECT COUNT(*) FROM unit WHERE name = 'Renamed'"
+        )
+        .await,
+        1,
+        "KI's records are left as they are"
+    );
+    for path in [ki, kuh] {
+        let _ = std::fs::remove_file(path);
+    }
+}
