@@ -36,6 +36,11 @@ GENERATE=(generate --units "$UNITS" --cleanrooms-per-unit "$CLEANROOMS_PER_UNIT"
 echo "generating $UNITS units into one database and into two" >&2
 "$BIN" "${ONE[@]}" "${GENERATE[@]}" 2>"$OUT/generate-one.log"
 "$BIN" "${TWO[@]}" "${GENERATE[@]}" 2>"$OUT/generate-two.log"
+# The planner's statistics, as bench/run.sh does: without them (autovacuum may be off) each
+# database plans by its own guesses, and the comparison measures those.
+for db in atmp_bench_one atmp_bench_ki atmp_bench_kuh; do
+  psql "$PG/$db" -qc "VACUUM (ANALYZE)"
+done
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 PORT_ONE=$(free_port)

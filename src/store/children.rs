@@ -22,7 +22,7 @@ use sea_orm::{DbBackend, QueryResult};
 use uuid::Uuid;
 
 use super::decode::{position, Columns, FromColumn, Positional};
-use super::join::{add_joins_to, count_joins, joinable, locate_joins, open_to, read_joins, Join};
+use super::join::{add_joins_to, count_joins, locate_joins, open_to, read_joins, Join};
 use super::list::{
     branch_column, ChildPages, ChildStatement, Extras, Kind, Listable, Plan, QueryOf, Relation,
     COUNT, PARENTS, PARENT_KEY, ROW_NUMBER,
@@ -42,8 +42,8 @@ pub trait Branch: Send + 'static {
     fn institutions(&self) -> Option<&[Uuid]>;
     /// Whether it has a part in the statement: a page, or counts read with it.
     fn in_statement(&self) -> bool;
-    /// Whether its references are read in its statement (one source, every table open).
-    fn joins_in_statement(&self, caller: &Caller, sources: usize) -> bool;
+    /// Whether its references are read in its statement (every table open to the caller).
+    fn joins_in_statement(&self, caller: &Caller) -> bool;
     /// How many join aliases it takes.
     fn aliases(&self, joined: bool) -> usize;
     /// Its part of the statement, at its place `at` (its number, its first join alias).
@@ -217,11 +217,8 @@ impl<R: Relation> Branch for RelationBranch<R> {
         self.paged || self.counted_in_statement()
     }
 
-    fn joins_in_statement(&self, caller: &Caller, sources: usize) -> bool {
-        self.paged
-            && joinable(&self.joins, sources)
-            && !self.joins.is_empty()
-            && open_to(&self.joins, caller)
+    fn joins_in_statement(&self, caller: &Caller) -> bool {
+        self.paged && !self.joins.is_empty() && open_to(&self.joins, caller)
     }
 
     fn aliases(&self, joined: bool) -> usize {
@@ -489,7 +486,7 @@ impl Store {
             .iter()
             .map(|(source, mine)| {
                 let backend = source.connection().get_database_backend();
-                together(caller, backend, parents, branches, mine, sources)
+                together(caller, backend, parents, branches, mine)
             })
             .collect();
         // A source that does not answer leaves its branches' pages to the others' rows.
@@ -580,7 +577,6 @@ fn together(
     parents: &[Uuid],
     branches: &[&mut dyn Branch],
     mine: &[usize],
-    sources: usize,
 ) -> (SelectStatement, Vec<Shape>) {
     let several = mine.len() > 1;
     let mut first_alias = 0;
@@ -589,7 +585,7 @@ fn together(
         .enumerate()
         .filter_map(|(index, &b)| {
             let branch = branches.get(b)?;
-            let joined = branch.joins_in_statement(caller, sources);
+            let joined = branch.joins_in_statement(caller);
             let shape = Shape {
                 index,
                 branches: mine.len(),

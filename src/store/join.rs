@@ -1,6 +1,10 @@
 //! To-one references read in their parent's statement: a plan's references from a list's rows
-//! (a cleanroom's unit, that unit's institution) become `LEFT JOIN`s of the list's statement
-//! where one source holds every table, so the list and its references are one round trip.
+//! (a cleanroom's unit, that unit's institution) become `LEFT JOIN`s of the list's statement,
+//! so the list and its references are one round trip. Over several sources each source joins
+//! the rows it holds: every row of the kinds each source keeps whole (people, institutions),
+//! and its own institutions' records, which are most of what its rows name (a KI cleanroom's
+//! KI unit). A row that a row of another source names (a KUH appointment in a KI joint unit) is
+//! not found there; the plan reads it by its ID afterwards, for the whole level at once.
 
 use super::HashMap;
 use std::any::Any;
@@ -12,7 +16,6 @@ use sea_orm::{DbErr, QueryResult};
 use uuid::Uuid;
 
 use super::decode::{position, Columns, FromColumn, Positional};
-use super::domain::is_shared_table;
 use super::list::Listable;
 use super::Caller;
 
@@ -100,16 +103,6 @@ impl<L: Listable> JoinedTable for TableOf<L> {
         let model = L::Model::decode(row, first, columns)?;
         Ok(Some((L::id(&model), Arc::new(model))))
     }
-}
-
-/// Whether `joins` can be read in their parent's statement over `sources` sources: with one,
-/// always; with several, where every joined table is one each source keeps whole (people,
-/// institutions), so that the parent's own source holds the row it names.
-pub(crate) fn joinable(joins: &[Join], sources: usize) -> bool {
-    sources == 1
-        || joins
-            .iter()
-            .all(|join| is_shared_table(join.table.name()) && joinable(&join.below, sources))
 }
 
 /// Whether every table `joins` reads is open to `caller`.

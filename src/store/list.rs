@@ -20,7 +20,7 @@ use super::children::RelationBranch;
 use super::decode::{Columns, Positional};
 use super::filter::Predicate;
 use super::filter::Real;
-use super::join::{add_joins, joinable, locate_joins, open_to, read_joins, Join};
+use super::join::{add_joins, locate_joins, open_to, read_joins, Join};
 use super::page::{
     check_cursor, filter_fingerprint, ordering_signature, Cursor, Reference, SortDirection,
     SortField, SortKind, SortValue,
@@ -771,8 +771,8 @@ impl Store {
             );
         }
         plan.select_extras(&mut select, "");
-        let joined =
-            joinable(joins, self.sources().len()) && !joins.is_empty() && open_to(joins, caller);
+        // Over several sources each joins the rows it holds; the rest are read afterwards.
+        let joined = !joins.is_empty() && open_to(joins, caller);
         if joined {
             add_joins(&mut select, L::TABLE, joins, 0);
         }

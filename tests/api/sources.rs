@@ -310,3 +310,39 @@ async fn a_distinct_count_is_counted_again_across_the_sources_only_where_a_value
         assert_eq!(counted, statements, "statements per source: {query}");
     }
 }
+
+#[tokio::test]
+async fn a_reference_another_source_holds_is_read_for_the_whole_level_in_one_statement_per_source()
+{
+    let one = TestApp::spawn_laid_out(false, 20).await;
+    let two = TestApp::spawn_laid_out(true, 20).await;
+    // KUH's appointments in KI's joint units name units KUH's source does not hold.
+    let query = r#"{ people(first: 100) { nodes { name appointments(filter: { institution: { eq: "KUH" } }) {
+        nodes { title unit { name institution { code } } } } } } }"#;
+
+    let (in_one, expected) = one.statements_for(query).await;
+    let (in_two, answered) = two.statements_for(query).await;
+    let texts = two.statement_texts_for(query).await;
+
+    assert_eq!(answered, expected);
+    let joint = expected["people"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|person| person["appointments"]["nodes"].as_array().unwrap())
+        .filter(|appointment| appointment["unit"]["institution"]["code"] == "KI")
+        .count();
+    assert!(joint > 0, "{expected}");
+    // People; their KUH appointments with each unit joined where KUH's source holds it.
+    assert_eq!(in_one, 2);
+    // And the units KUH's source does not hold, by ID, all at once, one statement on each
+    // source; then their institutions, from the first source (KI's: three statements there).
+    assert_eq!(in_two, 3, "{texts:#?}");
+    let by_id = texts
+        .iter()
+        .filter(|text| {
+            text.starts_with(r#"SELECT "unit"."id""#) && text.contains(r#"AND "unit"."id" IN"#)
+        })
+        .count();
+    assert_eq!(by_id, 2, "{texts:#?}");
+}
