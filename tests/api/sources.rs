@@ -2,9 +2,7 @@
 //! (`TEST_SOURCES=split`); these tests need the split whatever the suite runs on.
 
 use axum::http::StatusCode;
-use serde_json::json;
-
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::helpers::{TestApp, TestResponse};
 
