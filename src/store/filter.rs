@@ -60,6 +60,10 @@ pub enum Predicate {
         column: &'static str,
         ids: Arc<Vec<Uuid>>,
     },
+    /// A relation already resolved across the sources that each source answers for its own
+    /// rows, with the rows it names in the other sources given beside it as `Within` (see
+    /// `store/resolve.rs`): written as its inner predicate, and not resolved again.
+    Local(Box<Predicate>),
 }
 
 /// How text is compared.
@@ -245,7 +249,10 @@ impl Predicate {
     /// Whether it follows a relation (and so reads other rows than the filtered table's).
     pub fn follows_relations(&self) -> bool {
         match self {
-            Predicate::True | Predicate::Column { .. } | Predicate::Within { .. } => false,
+            Predicate::True
+            | Predicate::Column { .. }
+            | Predicate::Within { .. }
+            | Predicate::Local(_) => false,
             Predicate::All(all) | Predicate::Any(all) => {
                 all.iter().any(Predicate::follows_relations)
             }
@@ -299,6 +306,7 @@ impl Predicate {
                         .add(column(table, name).is_in(ids.iter().copied()))
                 }
             }
+            Predicate::Local(inner) => inner.condition(table),
             Predicate::Children {
                 table: child,
                 column: name,

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use futures::future::{try_join_all, BoxFuture};
-use sea_orm::sea_query::{Alias, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use uuid::Uuid;
 
 use super::domain::is_shared_table;
@@ -24,6 +24,9 @@ pub const MAX_RELATED: usize = 20_000;
 
 /// The name the resolving statements give the column they read.
 const RELATED: &str = "related";
+
+/// The alias of the parent table a source is asked whether it holds a row of.
+const HELD: &str = "held";
 
 impl Store {
     /// `filter`, its relations resolved across the sources where there are several and it
@@ -39,14 +42,18 @@ impl Store {
         if !whole.follows_relations() {
             return Ok(Cow::Borrowed(filter));
         }
-        let resolved = self.resolve(&whole).await?;
+        let resolved = self.resolve(&whole, L::TABLE).await?;
         Ok(Cow::Owned(L::with_predicate(filter, resolved)))
     }
 
-    /// `predicate` with each relation replaced by the IDs it finds in every source.
+    /// `predicate`, on the rows of `table`, with each relation replaced by the IDs it finds in
+    /// every source; or, for the children of records each held by one source (a unit's
+    /// cleanrooms), by the children each source holds, read in its own statement, and the IDs
+    /// of the parents that other sources' children name.
     fn resolve<'a>(
         &'a self,
         predicate: &'a Predicate,
+        table: &'static str,
     ) -> BoxFuture<'a, Result<Predicate, StoreError>> {
         Box::pin(async move {
             if !predicate.follows_relations() {
@@ -54,38 +61,61 @@ impl Store {
             }
             Ok(match predicate {
                 Predicate::All(all) => {
-                    Predicate::All(try_join_all(all.iter().map(|p| self.resolve(p))).await?)
+                    Predicate::All(try_join_all(all.iter().map(|p| self.resolve(p, table))).await?)
                 }
                 Predicate::Any(any) => {
-                    Predicate::Any(try_join_all(any.iter().map(|p| self.resolve(p))).await?)
+                    Predicate::Any(try_join_all(any.iter().map(|p| self.resolve(p, table))).await?)
                 }
-                Predicate::Not(inner) => Predicate::Not(Box::new(self.resolve(inner).await?)),
+                Predicate::Not(inner) => {
+                    Predicate::Not(Box::new(self.resolve(inner, table).await?))
+                }
                 Predicate::Refers {
                     column,
-                    table,
+                    table: target,
                     predicate,
                 } => {
-                    let inner = self.resolve(predicate).await?;
+                    let inner = self.resolve(predicate, target).await?;
                     Predicate::Within {
                         column,
-                        ids: self.related(table, "id", &inner).await?,
+                        ids: self.related(target, "id", &inner, None).await?,
                     }
                 }
                 Predicate::Children {
-                    table,
+                    table: child,
                     column,
                     quantifier,
                     predicate,
                 } => {
-                    let inner = self.resolve(predicate).await?;
+                    let child = *child;
+                    let inner = self.resolve(predicate, child).await?;
                     // A record all of whose children match has none that does not.
                     let matching = match quantifier {
                         Quantifier::Every => Predicate::Not(Box::new(inner)),
                         Quantifier::Some | Quantifier::None => inner,
                     };
-                    let parents = Predicate::Within {
-                        column: "id",
-                        ids: self.related(table, column, &matching).await?,
+                    let parents = if is_shared_table(table) {
+                        // Every source keeps the parents, and the one that lists them holds
+                        // only its own children: every source's are read first.
+                        Predicate::Within {
+                            column: "id",
+                            ids: self.related(child, column, &matching, None).await?,
+                        }
+                    } else {
+                        // A parent is in one source: its children there are found by that
+                        // source's own statement, and those elsewhere name a parent their
+                        // source does not hold, which are few.
+                        Predicate::Any(vec![
+                            Predicate::Local(Box::new(Predicate::Children {
+                                table: child,
+                                column,
+                                quantifier: Quantifier::Some,
+                                predicate: Box::new(matching.clone()),
+                            })),
+                            Predicate::Within {
+                                column: "id",
+                                ids: self.related(child, column, &matching, Some(table)).await?,
+                            },
+                        ])
                     };
                     match quantifier {
                         Quantifier::Some => parents,
@@ -98,12 +128,14 @@ impl Store {
     }
 
     /// The distinct values of `table.column` (an ID) in the rows matching `predicate`, from
-    /// every source that may hold such rows (one, for a table every source keeps whole).
+    /// every source that may hold such rows (one, for a table every source keeps whole); with
+    /// `elsewhere`, only the IDs of rows of that table the row's own source does not hold.
     async fn related(
         &self,
         table: &'static str,
         name: &'static str,
         predicate: &Predicate,
+        elsewhere: Option<&'static str>,
     ) -> Result<Arc<Vec<Uuid>>, StoreError> {
         let mut select = Query::select();
         select
@@ -112,6 +144,14 @@ impl Store {
             .from(Alias::new(table))
             .and_where(column(table, name).is_not_null())
             .cond_where(predicate.condition(table));
+        if let Some(parent) = elsewhere {
+            // Aliased: a relation may name its own table (a unit's parent unit).
+            let mut held = Query::select();
+            held.expr(Expr::val(1))
+                .from_as(Alias::new(parent), Alias::new(HELD))
+                .and_where(Expr::col((Alias::new(HELD), Alias::new("id"))).eq(column(table, name)));
+            select.and_where(Expr::exists(held).not());
+        }
         let answers = if is_shared_table(table) {
             vec![self.query_any(&select).await?]
         } else {

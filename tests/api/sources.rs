@@ -205,6 +205,11 @@ const SAME_ANSWERS: &[&str] = &[
     r#"{ people(first: 100, filter: { appointments: { every: { institution: { eq: "KI" } } }, not: { appointments: { none: { unit: { kind: { eq: CENTER } } } } } }) { totalCount nodes { name } } }"#,
     r#"{ units(first: 100, filter: { appointments: { some: { institution: { eq: "KUH" }, person: { appointments: { some: { institution: { eq: "KI" } } } } } } }) { totalCount nodes { name } } }"#,
     r#"{ trials(first: 100, filter: { principalInvestigator: { appointments: { some: { institution: { eq: "KI" } } } } }) { totalCount nodes { title } } }"#,
+    // Children across sources: each source's own in its statement, and the parents that the
+    // other source's children name (a KUH appointment in a KI joint unit); a unit's own units.
+    r#"{ units(first: 100, filter: { appointments: { every: { institution: { eq: "KI" } } } }) { totalCount nodes { name } } }"#,
+    r#"{ units(first: 100, filter: { appointments: { none: { institution: { eq: "KUH" } } }, children: { none: { kind: { eq: GMP_FACILITY } } } }) { totalCount nodes { name } } }"#,
+    r#"{ units(first: 100, filter: { children: { some: { appointments: { some: { institution: { eq: "KUH" } } } } } }) { totalCount nodes { name } } }"#,
     // Per parent: people under the joint unit, appointed from both institutions, once each.
     r#"{ units(first: 100) { nodes { name people(first: 3) { totalCount nodes { name } } } } }"#,
     r#"{ institutions { code units(first: 3) { totalCount nodes { name } } people(first: 2) { totalCount nodes { name } } } }"#,
