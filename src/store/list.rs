@@ -654,16 +654,7 @@ impl Store {
         institutions: Option<&[Uuid]>,
         select: &SelectStatement,
     ) -> Result<Vec<Vec<sea_orm::QueryResult>>, StoreError> {
-        if L::SHARED {
-            return Ok(vec![self.query_any(select).await?]);
-        }
-        try_join_all(
-            self.sources()
-                .iter()
-                .filter(|source| source.may_hold(institutions))
-                .map(|source| source.query_all(select)),
-        )
-        .await
+        whole(self.query_sources_partly::<L>(institutions, select).await?)
     }
 
     /// As [`Store::query_sources`], but a source that does not answer is left out and named,
@@ -854,10 +845,7 @@ impl Store {
         caller: &Caller,
         filter: &L::Filter,
     ) -> Result<u64, StoreError> {
-        match self.count_partly::<L>(caller, filter).await? {
-            (total, missing) if missing.is_empty() => Ok(total),
-            (_, mut missing) => Err(StoreError::SourceUnavailable(missing.swap_remove(0))),
-        }
+        whole(self.count_partly::<L>(caller, filter).await?)
     }
 
     /// How many rows of `L` match the filter in the sources that answered, and the sources
@@ -889,13 +877,10 @@ impl Store {
         parents: &[Uuid],
         filter: &<R::Child as Listable>::Filter,
     ) -> Result<HashMap<Uuid, u64>, StoreError> {
-        match self
-            .child_counts_partly::<R>(caller, parents, filter)
-            .await?
-        {
-            (counts, missing) if missing.is_empty() => Ok(counts),
-            (_, mut missing) => Err(StoreError::SourceUnavailable(missing.swap_remove(0))),
-        }
+        whole(
+            self.child_counts_partly::<R>(caller, parents, filter)
+                .await?,
+        )
     }
 
     /// As [`Store::child_counts`], in the sources that answered, with the sources that did
@@ -953,6 +938,15 @@ impl Store {
             *counts.entry(parent).or_default() += count_of(row)?;
         }
         Ok((counts, missing))
+    }
+}
+
+/// A read's value where it must be whole: a source that did not answer fails it, named.
+fn whole<T>((value, mut missing): (T, Vec<Unanswered>)) -> Result<T, StoreError> {
+    if missing.is_empty() {
+        Ok(value)
+    } else {
+        Err(StoreError::SourceUnavailable(missing.swap_remove(0)))
     }
 }
 
