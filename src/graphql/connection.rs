@@ -427,20 +427,18 @@ macro_rules! connection {
                     .collect()
             }
 
-            /// Where this page sits in the whole list; null when a source that may hold rows
-            /// of the list did not answer (an error with code `SOURCE_UNAVAILABLE` names each
-            /// institution missing), as the page then holds only the other sources' rows.
-            async fn page_info(&self) -> Option<$crate::graphql::connection::PageInfo> {
-                self.0
-                    .page
-                    .missing
-                    .is_empty()
-                    .then(|| $crate::graphql::connection::PageInfo::of(&self.0.page))
+            /// Where this page sits in the list. When a source that may hold rows of the list
+            /// did not answer (an error with code `SOURCE_UNAVAILABLE` names each institution
+            /// missing), the page holds the other sources' rows: its cursors are theirs, and
+            /// `hasNextPage` (or, paging backwards, `hasPreviousPage`) is true, as the missing
+            /// source may hold more.
+            async fn page_info(&self) -> $crate::graphql::connection::PageInfo {
+                $crate::graphql::connection::PageInfo::of(&self.0.page)
             }
 
             /// How many rows match the filter across all pages (counted only when asked for);
-            /// null when a source that may hold rows of the list did not answer (see
-            /// `pageInfo`).
+            /// null when a source that may hold rows of the list did not answer, as the count
+            /// cannot be known then.
             async fn total_count(
                 &self,
                 ctx: &async_graphql::Context<'_>,

@@ -56,7 +56,7 @@ pub(crate) fn missing_from_list(missing: &[Unanswered]) -> impl Iterator<Item = 
             .map(|institution| ApiError::SourceUnavailable {
                 message: format!(
                     "the list lacks the records of {institution}: their source `{}` does not \
-                     answer, so `totalCount` and `pageInfo` are null",
+                     answer, so the page may be short and `totalCount` is null",
                     source.source_name
                 ),
                 institutions: vec![institution.clone()],

@@ -1082,8 +1082,8 @@ impl<T: Record> ConnectionPlan<T> {
             match field {
                 ConnectionField::Typename => out.string(T::CONNECTION),
                 ConnectionField::TotalCount if whole => out.raw(&count.to_string()),
-                ConnectionField::PageInfo(fields) if whole => render_page_info(page, fields, out),
-                ConnectionField::TotalCount | ConnectionField::PageInfo(_) => out.raw("null"),
+                ConnectionField::TotalCount => out.raw("null"),
+                ConnectionField::PageInfo(fields) => render_page_info(page, fields, out),
                 ConnectionField::Nodes(plan) => out.under(Segment::Key(key.as_str()), |out| {
                     out.list(&page.rows, |out, row| self.render_row(*plan, row, out))
                 }),

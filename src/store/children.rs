@@ -342,16 +342,15 @@ impl<R: Relation> Branch for RelationBranch<R> {
             .map(|parent| {
                 let lists = self.per_parent.remove(parent).unwrap_or_default();
                 let rows = self.plan.merge(lists, &extras);
-                let mut page = self.plan.page(rows, extras.clone());
                 // Whether a parent's children sit in a missing source is unknown, unless the
                 // parent owns them: only its own source holds them then.
-                page.missing = self
+                let missing = self
                     .missing
                     .iter()
                     .filter(|source| !R::OWNED_BY_PARENT || source.institution_ids.contains(parent))
                     .cloned()
                     .collect();
-                (*parent, page)
+                (*parent, self.plan.page(rows, extras.clone(), missing))
             })
             .collect();
         let mut counts = std::mem::take(&mut self.counts);

@@ -415,8 +415,15 @@ impl<L: Listable> Plan<L> {
     }
 
     /// Turns rows fetched in fetch order (at most `limit + 1`) into a page in the requested order.
-    pub(super) fn page(&self, mut rows: Vec<L::Model>, extras: Arc<Extras>) -> Page<L::Model> {
-        let more = rows.len() as u64 > self.page.limit;
+    /// `missing` are the sources that may hold rows of the list and did not answer: rows may
+    /// then follow the page in the direction it was read, whatever the others answered.
+    pub(super) fn page(
+        &self,
+        mut rows: Vec<L::Model>,
+        extras: Arc<Extras>,
+        missing: Vec<Unanswered>,
+    ) -> Page<L::Model> {
+        let more = rows.len() as u64 > self.page.limit || !missing.is_empty();
         rows.truncate(usize::try_from(self.page.limit).unwrap_or(usize::MAX));
         if self.page.backward {
             rows.reverse();
@@ -431,12 +438,14 @@ impl<L: Listable> Plan<L> {
             filter,
             keys: sort_keys::<L>(&terms, row, &extras),
         });
-        Page::new(
+        let mut page = Page::new(
             rows.into_iter().map(Arc::new).collect(),
             if self.page.backward { has_cursor } else { more },
             if self.page.backward { more } else { has_cursor },
             cursor_of,
-        )
+        );
+        page.missing = missing;
+        page
     }
 
     /// Merges per-source row lists, each in fetch order, into one list in fetch order.
@@ -808,9 +817,7 @@ impl Store {
             missing = uncounted;
         }
         let rows = plan.merge(lists, &extras);
-        let mut page = plan.page(rows, Arc::new(extras));
-        page.missing = missing;
-        Ok((page, total))
+        Ok((plan.page(rows, Arc::new(extras), missing), total))
     }
 
     /// One page of children for each parent, in one statement per source, with the rows

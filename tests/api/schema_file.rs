@@ -62,3 +62,105 @@ async fn every_type_field_argument_and_enum_value_has_a_description() {
     }
     assert!(missing.is_empty(), "described nowhere: {missing:#?}");
 }
+
+/// The Relay Cursor Connections specification, checked on both SDL files (each equal to what
+/// its server serves): a connection has `edges: [Edge!]!` and `pageInfo: PageInfo!`, an edge a
+/// `node` and a non-null `cursor`, `PageInfo` its two non-null booleans and nullable cursors, and
+/// a field returning a connection takes `first` and `after`, and `last` and `before` together.
+#[test]
+fn both_sdl_files_follow_the_relay_cursor_connections_specification() {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+
+    for file in ["schema.graphql", "schema.subgraph.graphql"] {
+        let path = format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
+        let sdl = std::fs::read_to_string(&path).unwrap();
+        let document = async_graphql::parser::parse_schema(&sdl).unwrap();
+        let mut objects = std::collections::HashMap::new();
+        for definition in document.definitions {
+            if let TypeSystemDefinition::Type(definition) = definition {
+                if let TypeKind::Object(object) = definition.node.kind {
+                    let fields: Vec<(String, String, Vec<String>)> = object
+                        .fields
+                        .into_iter()
+                        .map(|field| {
+                            let arguments = field
+                                .node
+                                .arguments
+                                .iter()
+                                .map(|a| format!("{}: {}", a.node.name.node, a.node.ty.node))
+                                .collect();
+                            (
+                                field.node.name.node.to_string(),
+                                field.node.ty.node.to_string(),
+                                arguments,
+                            )
+                        })
+                        .collect();
+                    objects.insert(definition.node.name.node.to_string(), fields);
+                }
+            }
+        }
+        let type_of = |object: &str, field: &str| {
+            objects[object]
+                .iter()
+                .find(|(name, _, _)| name == field)
+                .map(|(_, ty, _)| ty.clone())
+        };
+        let mut broken = Vec::new();
+        let mut connections = 0;
+        for (name, fields) in &objects {
+            for (field, ty, arguments) in fields {
+                let returned = ty.trim_end_matches('!');
+                if !returned.ends_with("Connection") {
+                    continue;
+                }
+                let takes = |wanted: &str| arguments.iter().any(|a| a == wanted);
+                // Forward pagination always; backward pagination whole or not at all.
+                if !takes("first: Int") || !takes("after: String") {
+                    broken.push(format!("{file}: {name}.{field} lacks `first` or `after`"));
+                }
+                if takes("last: Int") != takes("before: String") {
+                    broken.push(format!(
+                        "{file}: {name}.{field} has one of `last`, `before`"
+                    ));
+                }
+            }
+            let Some(node) = name.strip_suffix("Connection") else {
+                continue;
+            };
+            connections += 1;
+            let edge = format!("{node}Edge");
+            let checks = [
+                (name.as_str(), "pageInfo", "PageInfo!".to_owned()),
+                (name.as_str(), "edges", format!("[{edge}!]!")),
+                (edge.as_str(), "cursor", "String!".to_owned()),
+            ];
+            if !type_of(&edge, "node").is_some_and(|ty| ty.ends_with('!')) {
+                broken.push(format!("{file}: {edge}.node is missing or nullable"));
+            }
+            for (object, field, wanted) in checks {
+                let found = type_of(object, field);
+                if found.as_deref() != Some(wanted.as_str()) {
+                    broken.push(format!(
+                        "{file}: {object}.{field} is {found:?}, not {wanted}"
+                    ));
+                }
+            }
+        }
+        for (field, wanted) in [
+            ("hasNextPage", "Boolean!"),
+            ("hasPreviousPage", "Boolean!"),
+            ("startCursor", "String"),
+            ("endCursor", "String"),
+        ] {
+            let found = type_of("PageInfo", field);
+            if found.as_deref() != Some(wanted) {
+                broken.push(format!(
+                    "{file}: PageInfo.{field} is {found:?}, not {wanted}"
+                ));
+            }
+        }
+        assert_eq!(connections, 9, "{file}: the nine connection types");
+        assert!(broken.is_empty(), "{}", broken.join("\n"));
+    }
+}

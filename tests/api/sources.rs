@@ -86,17 +86,23 @@ async fn a_list_whose_source_is_down_holds_the_other_sources_rows_and_does_not_p
             { "name": "KUH", "status": "unavailable" },
         ] })
     );
-    // The rows KI holds, each with the cursor it has in the whole list; no count and no place
-    // in the list, which would pretend the page is whole; an error naming KUH.
+    // The rows KI holds, each with the cursor it has in the whole list; no count, which would
+    // pretend the page is whole, but a `pageInfo` true of the rows held: KUH may hold more
+    // after the last of them. An error names KUH.
+    let last_ki_cursor = ki_edges.last().unwrap()["cursor"].clone();
     assert_eq!(
         everything.body["data"],
-        json!({ "units": { "totalCount": null, "pageInfo": null, "edges": ki_edges } })
+        json!({ "units": {
+            "totalCount": null,
+            "pageInfo": { "hasNextPage": true, "endCursor": last_ki_cursor },
+            "edges": ki_edges,
+        } })
     );
     let unavailable = json!([["units"], "SOURCE_UNAVAILABLE", "KUH"]);
     assert_eq!(errors_of(&everything), std::slice::from_ref(&unavailable));
     assert_eq!(
         everything.error_messages(),
-        ["the list lacks the records of KUH: their source `KUH` does not answer, so `totalCount` and `pageInfo` are null"]
+        ["the list lacks the records of KUH: their source `KUH` does not answer, so the page may be short and `totalCount` is null"]
     );
     assert_eq!(
         everything.body["errors"][0]["extensions"]["institutions"],
@@ -117,6 +123,47 @@ async fn a_list_whose_source_is_down_holds_the_other_sources_rows_and_does_not_p
     // What only KI's source may hold is answered whole: a list of what KI owns.
     assert_eq!(ki_only.data(), &ki_cleanrooms_before);
     assert!(ki_cleanrooms_before["cleanrooms"]["totalCount"].as_u64() > Some(0));
+}
+
+#[tokio::test]
+async fn a_partial_page_has_a_page_info_true_of_its_rows_in_either_direction() {
+    let app = TestApp::spawn_split().await;
+    let forward = "{ units(first: 3) { pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor } } }";
+    let backward = "{ units(last: 3) { pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor } } }";
+    let nested = "{ institutions { code people(first: 2) { pageInfo { hasNextPage hasPreviousPage } nodes { name } } } }";
+
+    assert!(app.app.store.close_source("KUH").await.unwrap());
+    let forward = answered_on_both_paths(&app, forward).await;
+    let backward = answered_on_both_paths(&app, backward).await;
+    let nested = answered_on_both_paths(&app, nested).await;
+
+    for (response, has_next, has_previous) in [(&forward, true, false), (&backward, false, true)] {
+        let units = &response.body["data"]["units"];
+        let edges = units["edges"].as_array().unwrap();
+        assert_eq!(edges.len(), 3, "{response:?}");
+        assert_eq!(
+            units["pageInfo"],
+            json!({
+                "hasNextPage": has_next,
+                "hasPreviousPage": has_previous,
+                "startCursor": edges[0]["cursor"],
+                "endCursor": edges[2]["cursor"],
+            }),
+            "{response:?}"
+        );
+        assert_eq!(
+            errors_of(response),
+            [json!([["units"], "SOURCE_UNAVAILABLE", "KUH"])]
+        );
+    }
+    // Each institution's people lack KUH's appointments: each page says more may follow.
+    for index in 0..2 {
+        assert_eq!(
+            nested.body["data"]["institutions"][index]["people"]["pageInfo"],
+            json!({ "hasNextPage": true, "hasPreviousPage": false }),
+            "{nested:?}"
+        );
+    }
 }
 
 #[tokio::test]
