@@ -10,11 +10,13 @@
 //! into its own statement, and nothing waits on a timer. Last, the answer is rendered from the
 //! fetched rows in one pass, in the selection's order. Resolvers below the root never run here.
 //!
-//! Errors follow async-graphql's own resolvers, so the two paths answer alike: a field that
-//! fails (a bad argument, a failed read, a dangling reference) is left out of its object and
-//! reported once per object, with the object's path. Where the resolvers stray from the spec,
-//! the plan follows the spec: one response key for different fields or arguments is refused,
-//! and an object whose every field is skipped is `{}`.
+//! Errors follow the specification's "Handling Field Errors": a field that fails (a bad
+//! argument, a failed read, a dangling reference) is reported once per object, with the
+//! object's path, and is `null` where its type allows; where it does not, its object is `null`
+//! in turn, up to the nearest field that may be null ([`Failure::Nulled`]). The field-by-field
+//! path gets the same answer from `selection_order`, which completes what async-graphql's
+//! resolvers leave out. One response key for different fields or arguments is refused, and an
+//! object whose every field is skipped is `{}`.
 
 use std::any::{Any, TypeId};
 use std::collections::HashSet;
@@ -167,6 +169,8 @@ pub(crate) fn write_enum<T: EnumType>(value: T, out: &mut Out<'_>) {
 /// Turns selections into plans, reading arguments with the request's variables.
 pub(crate) struct Planner<'a> {
     env: &'a QueryEnv,
+    /// The schema's types, which say which fields may be null.
+    registry: &'a Registry,
     reads: &'a StoreLoader,
     limits: &'a Limits,
     /// The first pair of fields met under one response key that ask for different things.
@@ -182,6 +186,7 @@ impl<'a> Planner<'a> {
     fn of(ctx: &'a Context<'a>) -> Result<Self, ApiError> {
         Ok(Planner {
             env: ctx.query_env,
+            registry: &ctx.schema_env.registry,
             reads: loader(ctx)?.loader(),
             limits: limits(ctx)?,
             conflict: std::cell::RefCell::new(None),
@@ -281,6 +286,15 @@ impl<'a> Planner<'a> {
         .into_iter()
         .find(|(k, _)| *k == key)
         .map_or_else(|| vec![field], |(_, fields)| fields)
+    }
+
+    /// Whether field `field` of type `parent` may be null (a field the schema lacks may).
+    fn nullable(&self, parent: &str, field: &str) -> bool {
+        self.registry
+            .types
+            .get(parent)
+            .and_then(|ty| ty.field_by_name(field))
+            .is_none_or(|field| !field.ty.ends_with('!'))
     }
 
     /// Notes that a planned field reads these columns of `L`.
@@ -501,8 +515,17 @@ pub(crate) trait Nested<R: Record>: Send + Sync {
         Box::pin(async {})
     }
 
-    /// Writes the value for one parent row; on an error, writes nothing.
-    fn render<'p>(&'p self, parent: &Row<R>, out: &mut Out<'p>) -> Result<(), ServerError>;
+    /// Writes the value for one parent row; on a failure, writes nothing.
+    fn render<'p>(&'p self, parent: &Row<R>, out: &mut Out<'p>) -> Result<(), Failure>;
+}
+
+/// Why a field has no value.
+pub(crate) enum Failure {
+    /// The field itself failed, with this error, reported at its path.
+    Error(ServerError),
+    /// A non-null field below it failed (its error is reported already), which makes this one
+    /// null in turn (the specification's "Handling Field Errors").
+    Nulled,
 }
 
 /// What a plan is fetched with: the caller's reads, and the rows read by ID so far, so that
@@ -680,47 +703,88 @@ impl<'p> Out<'p> {
         mark
     }
 
-    /// Keeps the member begun at `mark` when its value was written, or takes it back and
-    /// records the error.
+    /// Keeps the member begun at `mark` when its value was written. A member that failed is
+    /// taken back, its error (if its own) recorded, and written as `null` when it may be null;
+    /// false when it may not, and its object is then null in turn.
     fn member(
         &mut self,
         members: &mut Members,
         mark: usize,
         key: &str,
-        value: Result<(), ServerError>,
-    ) {
+        nullable: bool,
+        value: Result<(), Failure>,
+    ) -> bool {
         match value {
-            Ok(()) => members.written += 1,
-            Err(error) => {
+            Ok(()) => {
+                members.written += 1;
+                true
+            }
+            Err(failure) => {
                 self.json.truncate(mark);
-                self.error(key, error);
+                if let Failure::Error(error) = failure {
+                    self.error(key, error);
+                }
+                if nullable {
+                    self.key(members, key);
+                    self.raw("null");
+                    members.written += 1;
+                }
+                nullable
             }
         }
     }
 
-    /// Closes an object as async-graphql answers it: null when fields were selected but none
-    /// could be answered. An object with no field selected (all skipped) is `{}`, as the
-    /// specification's ExecuteSelectionSet gives it, where async-graphql's resolvers answer
-    /// null.
-    fn end_object(&mut self, members: Members, selected: usize) {
-        if members.written == 0 && selected > 0 {
-            self.json.truncate(members.start);
-            self.raw("null");
-        } else {
+    /// Closes an object whose members were all answered (`whole`), or takes it back: a
+    /// non-null member failed, and the object is then null.
+    fn end_object(&mut self, members: Members, whole: bool) -> Result<(), Failure> {
+        if whole {
             self.json.push(b'}');
+            Ok(())
+        } else {
+            self.json.truncate(members.start);
+            Err(Failure::Nulled)
         }
     }
 
-    /// A list of `items`, each written by `item` one level down, under its index.
-    fn list<I>(&mut self, items: impl IntoIterator<Item = I>, mut item: impl FnMut(&mut Self, I)) {
+    /// A list of `items`, each written by `item` one level down, under its index. An item
+    /// that fails is `null` when the items may be null (`nullable`); otherwise the list fails
+    /// (and is taken back), as the specification has it.
+    fn list<I>(
+        &mut self,
+        items: impl IntoIterator<Item = I>,
+        nullable: bool,
+        mut item: impl FnMut(&mut Self, I) -> Result<(), Failure>,
+    ) -> Result<(), Failure> {
+        let start = self.json.len();
         self.json.push(b'[');
+        let mut whole = true;
         for (index, value) in items.into_iter().enumerate() {
             if index > 0 {
                 self.json.push(b',');
             }
-            self.under(Segment::Index(index), |out| item(out, value));
+            let mark = self.json.len();
+            let failed = self.under(Segment::Index(index), |out| match item(out, value) {
+                Ok(()) => false,
+                Err(failure) => {
+                    if let Failure::Error(error) = failure {
+                        out.error_here(error);
+                    }
+                    true
+                }
+            });
+            if failed {
+                self.json.truncate(mark);
+                self.raw("null");
+                whole &= nullable;
+            }
         }
-        self.json.push(b']');
+        if whole {
+            self.json.push(b']');
+            Ok(())
+        } else {
+            self.json.truncate(start);
+            Err(Failure::Nulled)
+        }
     }
 
     /// Records the error of field `key` of the current object.
@@ -759,7 +823,16 @@ fn internal(message: String, pos: Pos) -> ServerError {
 
 /// The selection on one record type.
 pub(crate) struct RecordPlan<R: Record> {
-    fields: Vec<(Name, Pos, FieldPlan<R>)>,
+    fields: Vec<PlannedField<R>>,
+}
+
+/// A field of a record's selection: its response key, where it was selected, its plan, and
+/// whether its type may be null.
+struct PlannedField<R> {
+    key: Name,
+    pos: Pos,
+    plan: FieldPlan<R>,
+    nullable: bool,
 }
 
 impl<R: Record> RecordPlan<R> {
@@ -787,7 +860,12 @@ impl<R: Record> RecordPlan<R> {
                         Err(error) => FieldPlan::Failed(error),
                     }
                 };
-                (key.clone(), pos, plan)
+                PlannedField {
+                    key: key.clone(),
+                    pos,
+                    plan,
+                    nullable: name != "__typename" && planner.nullable(R::NAME, name),
+                }
             })
             .collect();
         RecordPlan { fields }
@@ -799,7 +877,7 @@ impl<R: Record> RecordPlan<R> {
     ) -> impl Iterator<Item = (&'f dyn Nested<R>, Join)> + 'f {
         self.fields
             .iter()
-            .filter_map(move |(_, _, field)| match field {
+            .filter_map(move |field| match &field.plan {
                 FieldPlan::Nested(nested) => nested.join(fetch).map(|join| (nested.as_ref(), join)),
                 _ => None,
             })
@@ -838,8 +916,8 @@ impl<R: Record> RecordPlan<R> {
         }
         let mut references = Vec::new();
         let mut others = Vec::new();
-        for (_, _, field) in &mut self.fields {
-            if let FieldPlan::Nested(nested) = field {
+        for field in &mut self.fields {
+            if let FieldPlan::Nested(nested) = &mut field.plan {
                 match nested.references(rows) {
                     Some((table, ids)) => references.push((table, ids, nested)),
                     None => others.push(nested),
@@ -905,18 +983,21 @@ impl<R: Record> RecordPlan<R> {
         futures::join!(references, others);
     }
 
-    fn render<'p>(&'p self, row: &Row<R>, out: &mut Out<'p>) {
+    /// Writes a row's object; fails (writing nothing) when a non-null field of it failed.
+    fn render<'p>(&'p self, row: &Row<R>, out: &mut Out<'p>) -> Result<(), Failure> {
         let record = R::of(row.clone());
         let waited = |key: &Name, pos: &Pos| {
-            internal(
+            Failure::Error(internal(
                 format!("the resolver of {}.{key} waited or failed", R::NAME),
                 *pos,
-            )
+            ))
         };
         let mut members = out.begin_object();
-        for (key, pos, field) in &self.fields {
+        let mut whole = true;
+        for field in &self.fields {
+            let key = &field.key;
             let mark = out.key(&members, key);
-            let value = match field {
+            let value = match &field.plan {
                 FieldPlan::Typename => {
                     out.string(R::NAME);
                     Ok(())
@@ -925,24 +1006,21 @@ impl<R: Record> RecordPlan<R> {
                     if leaf(&record, out) {
                         Ok(())
                     } else {
-                        Err(waited(key, pos))
+                        Err(waited(key, &field.pos))
                     }
                 }
                 FieldPlan::Provenance(of, fields) => match of(&record, out.ctx) {
-                    Some(provenance) => {
-                        render_provenance(provenance, fields, out);
-                        Ok(())
-                    }
-                    None => Err(waited(key, pos)),
+                    Some(provenance) => render_provenance(provenance, fields, out),
+                    None => Err(waited(key, &field.pos)),
                 },
                 FieldPlan::Nested(nested) => {
                     out.under(Segment::Key(key.as_str()), |out| nested.render(row, out))
                 }
-                FieldPlan::Failed(error) => Err(error.clone()),
+                FieldPlan::Failed(error) => Err(Failure::Error(error.clone())),
             };
-            out.member(&mut members, mark, key, value);
+            whole &= out.member(&mut members, mark, key, field.nullable, value);
         }
-        out.end_object(members, self.fields.len());
+        out.end_object(members, whole)
     }
 }
 
@@ -950,20 +1028,30 @@ fn render_provenance(
     provenance: Provenance,
     fields: &[(Name, ProvenanceField)],
     out: &mut Out<'_>,
-) {
+) -> Result<(), Failure> {
     let mut members = out.begin_object();
+    let mut whole = true;
     for (key, field) in fields {
         let mark = out.key(&members, key);
-        match field {
-            ProvenanceField::Typename => out.string("Provenance"),
-            ProvenanceField::Kind => provenance.kind.write(out),
-            ProvenanceField::SampleFields => {
-                out.list(&provenance.sample_fields, |out, field| out.string(field))
+        let value = match field {
+            ProvenanceField::Typename => {
+                out.string("Provenance");
+                Ok(())
             }
-        }
-        out.member(&mut members, mark, key, Ok(()));
+            ProvenanceField::Kind => {
+                provenance.kind.write(out);
+                Ok(())
+            }
+            ProvenanceField::SampleFields => {
+                out.list(&provenance.sample_fields, false, |out, f| {
+                    out.string(f);
+                    Ok(())
+                })
+            }
+        };
+        whole &= out.member(&mut members, mark, key, false, value);
     }
-    out.end_object(members, fields.len());
+    out.end_object(members, whole)
 }
 
 /// The selection on a connection of `T`.
@@ -1063,59 +1151,97 @@ impl<T: Record> ConnectionPlan<T> {
         join_all(self.rows.iter_mut().map(|plan| plan.fetch(fetch, rows))).await;
     }
 
-    /// Renders the page at `pos`; a page some sources did not answer has their errors, and
-    /// neither a count nor a place in its list.
+    /// Renders the page at `pos`; a page some sources did not answer has their errors, and no
+    /// count. Fails when a row fails: the rows of a page are non-null.
     fn render<'p>(
         &'p self,
         page: &Page<<T::Table as Kind>::Model>,
         count: u64,
         pos: Pos,
         out: &mut Out<'p>,
-    ) {
+    ) -> Result<(), Failure> {
         for error in missing_from_list(&page.missing) {
             out.error_here(error.into_server_error(Some(pos)));
         }
-        let whole = page.missing.is_empty();
+        let whole_list = page.missing.is_empty();
         let mut members = out.begin_object();
+        let mut whole = true;
         for (key, field) in &self.fields {
             let mark = out.key(&members, key);
-            match field {
-                ConnectionField::Typename => out.string(T::CONNECTION),
-                ConnectionField::TotalCount if whole => out.raw(&count.to_string()),
-                ConnectionField::TotalCount => out.raw("null"),
+            let value = match field {
+                ConnectionField::Typename => {
+                    out.string(T::CONNECTION);
+                    Ok(())
+                }
+                ConnectionField::TotalCount if whole_list => {
+                    out.raw(&count.to_string());
+                    Ok(())
+                }
+                ConnectionField::TotalCount => {
+                    out.raw("null");
+                    Ok(())
+                }
                 ConnectionField::PageInfo(fields) => render_page_info(page, fields, out),
                 ConnectionField::Nodes(plan) => out.under(Segment::Key(key.as_str()), |out| {
-                    out.list(&page.rows, |out, row| self.render_row(*plan, row, out))
-                }),
-                ConnectionField::Edges(fields) => out.under(Segment::Key(key.as_str()), |out| {
-                    out.list(&page.rows, |out, row| {
-                        let mut edge = out.begin_object();
-                        for (key, field) in fields {
-                            let mark = out.key(&edge, key);
-                            match field {
-                                EdgeField::Typename => out.string(T::EDGE),
-                                EdgeField::Cursor => out.string(&page.cursor(row)),
-                                EdgeField::Node(plan) => out
-                                    .under(Segment::Key(key.as_str()), |out| {
-                                        self.render_row(*plan, row, out)
-                                    }),
-                            }
-                            out.member(&mut edge, mark, key, Ok(()));
-                        }
-                        out.end_object(edge, fields.len());
+                    out.list(&page.rows, false, |out, row| {
+                        self.render_row(*plan, row, out)
                     })
                 }),
-            }
-            out.member(&mut members, mark, key, Ok(()));
+                ConnectionField::Edges(fields) => out.under(Segment::Key(key.as_str()), |out| {
+                    out.list(&page.rows, false, |out, row| {
+                        self.render_edge(fields, page, row, out)
+                    })
+                }),
+            };
+            // Every field of a connection is non-null but `totalCount`, which never fails.
+            whole &= out.member(&mut members, mark, key, false, value);
         }
-        out.end_object(members, self.fields.len());
+        out.end_object(members, whole)
+    }
+
+    /// An edge of the page: its cursor and its row.
+    fn render_edge<'p>(
+        &'p self,
+        fields: &'p [(Name, EdgeField)],
+        page: &Page<<T::Table as Kind>::Model>,
+        row: &Row<T>,
+        out: &mut Out<'p>,
+    ) -> Result<(), Failure> {
+        let mut edge = out.begin_object();
+        let mut whole = true;
+        for (key, field) in fields {
+            let mark = out.key(&edge, key);
+            let value = match field {
+                EdgeField::Typename => {
+                    out.string(T::EDGE);
+                    Ok(())
+                }
+                EdgeField::Cursor => {
+                    out.string(&page.cursor(row));
+                    Ok(())
+                }
+                EdgeField::Node(plan) => out.under(Segment::Key(key.as_str()), |out| {
+                    self.render_row(*plan, row, out)
+                }),
+            };
+            whole &= out.member(&mut edge, mark, key, false, value);
+        }
+        out.end_object(edge, whole)
     }
 
     /// A row of the page under the selection with this index.
-    fn render_row<'p>(&'p self, plan: usize, row: &Row<T>, out: &mut Out<'p>) {
+    fn render_row<'p>(
+        &'p self,
+        plan: usize,
+        row: &Row<T>,
+        out: &mut Out<'p>,
+    ) -> Result<(), Failure> {
         match self.rows.get(plan) {
             Some(plan) => plan.render(row, out),
-            None => out.raw("null"),
+            None => Err(Failure::Error(internal(
+                format!("{}: no plan for a row", T::CONNECTION),
+                Pos::default(),
+            ))),
         }
     }
 }
@@ -1164,7 +1290,11 @@ fn page_info_plan<'a>(
         .collect()
 }
 
-fn render_page_info<M>(page: &Page<M>, fields: &[(Name, PageInfoField)], out: &mut Out<'_>) {
+fn render_page_info<M>(
+    page: &Page<M>,
+    fields: &[(Name, PageInfoField)],
+    out: &mut Out<'_>,
+) -> Result<(), Failure> {
     let boolean = |value: bool| if value { "true" } else { "false" };
     let mut members = out.begin_object();
     for (key, field) in fields {
@@ -1182,9 +1312,9 @@ fn render_page_info<M>(page: &Page<M>, fields: &[(Name, PageInfoField)], out: &m
                 None => out.raw("null"),
             },
         }
-        out.member(&mut members, mark, key, Ok(()));
+        out.member(&mut members, mark, key, false, Ok(()));
     }
-    out.end_object(members, fields.len());
+    out.end_object(members, true)
 }
 
 /// Records of `T` by ID, with the selection on each.
@@ -1210,15 +1340,9 @@ impl<T: Record> ById<T> {
         Ok(())
     }
 
-    /// Writes the record with this ID; false, writing nothing, when there is none.
-    fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> bool {
-        match self.rows.get(id) {
-            Some(row) => {
-                self.plan.render(row, out);
-                true
-            }
-            None => false,
-        }
+    /// Writes the record with this ID; `None`, writing nothing, when there is none.
+    fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> Option<Result<(), Failure>> {
+        self.rows.get(id).map(|row| self.plan.render(row, out))
     }
 }
 
@@ -1277,24 +1401,24 @@ impl<R: Record, T: Record> Nested<R> for ToOne<R, T> {
         })
     }
 
-    fn render<'p>(&'p self, parent: &Row<R>, out: &mut Out<'p>) -> Result<(), ServerError> {
+    fn render<'p>(&'p self, parent: &Row<R>, out: &mut Out<'p>) -> Result<(), Failure> {
         let Some(id) = (self.key)(parent) else {
             out.raw("null");
             return Ok(());
         };
         if let Some(error) = &self.failed {
-            return Err(error.clone());
+            return Err(Failure::Error(error.clone()));
         }
-        if self.target.render(&id, out) {
-            Ok(())
-        } else if self.required {
-            Err(internal(
+        match self.target.render(&id, out) {
+            Some(rendered) => rendered,
+            None if self.required => Err(Failure::Error(internal(
                 format!("dangling reference from {} to {} {id}", R::NAME, T::NAME),
                 self.pos,
-            ))
-        } else {
-            out.raw("null");
-            Ok(())
+            ))),
+            None => {
+                out.raw("null");
+                Ok(())
+            }
         }
     }
 }
@@ -1376,9 +1500,9 @@ where
         })
     }
 
-    fn render<'p>(&'p self, parent: &Row<R>, out: &mut Out<'p>) -> Result<(), ServerError> {
+    fn render<'p>(&'p self, parent: &Row<R>, out: &mut Out<'p>) -> Result<(), Failure> {
         if let Some(error) = &self.failed {
-            return Err(error.clone());
+            return Err(Failure::Error(error.clone()));
         }
         let id = R::Table::id(parent);
         let count = self.counts.get(&id).copied().unwrap_or(0);
@@ -1386,7 +1510,6 @@ where
             Some(page) => self.plan.render(page, count, self.pos, out),
             None => self.plan.render(&Page::default(), count, self.pos, out),
         }
-        Ok(())
     }
 }
 
@@ -1448,7 +1571,7 @@ async fn answer<'a, P, Fetcher, Render, C>(
 ) -> Result<Answer<C>, ApiError>
 where
     Fetcher: for<'s> FnOnce(&'s mut P, &'s Fetch<'s>) -> BoxFuture<'s, Result<(), StoreError>>,
-    Render: for<'p> FnOnce(&'p P, &mut Out<'p>),
+    Render: for<'p> FnOnce(&'p P, &mut Out<'p>) -> Result<(), Failure>,
 {
     let planner = Planner::of(ctx)?;
     // async-graphql resolves each root field selected under one key on its own and merges the
@@ -1476,15 +1599,22 @@ where
     )
     .await?;
     let mut out = Out::new(ctx);
-    render(&planned, &mut out);
+    let rendered = render(&planned, &mut out);
+    if let Err(Failure::Error(error)) = &rendered {
+        out.error_here(error.clone());
+    }
     if std::ptr::eq(first, ctx.item) {
         for error in out.errors {
             ctx.add_error(error);
         }
     }
-    // The answer is JSON already: carried as bytes, which no field of the schema answers,
-    // and written into the response as they are (`http::graphql`).
-    Ok(Answer::planned(Value::Binary(out.json.into())))
+    Ok(match rendered {
+        // The answer is JSON already: carried as bytes, which no field of the schema answers,
+        // and written into the response as they are (`http::graphql`).
+        Ok(()) => Answer::planned(Value::Binary(out.json.into())),
+        // Null, which makes the response's data null in turn where the field is non-null.
+        Err(_) => Answer::planned(Value::Null),
+    })
 }
 
 /// A top-level list of `T`, filtered with `F` and ordered with `O`.
@@ -1579,7 +1709,7 @@ pub(crate) async fn institutions<C>(ctx: &Context<'_>) -> Result<Answer<C>, ApiE
                 Ok(())
             })
         },
-        |all, out| out.list(&all.rows, |out, row| all.plan.render(row, out)),
+        |all, out| out.list(&all.rows, false, |out, row| all.plan.render(row, out)),
     )
     .await
 }
@@ -1596,9 +1726,11 @@ pub(crate) async fn by_id<T: Record, C>(
             let ids: Vec<Uuid> = id.into_iter().collect();
             Box::pin(async move { by_id.fetch(fetch, &ids).await })
         },
-        move |by_id, out| {
-            if !id.is_some_and(|id| by_id.render(&id, out)) {
+        move |by_id, out| match id.and_then(|id| by_id.render(&id, out)) {
+            Some(rendered) => rendered,
+            None => {
                 out.raw("null");
+                Ok(())
             }
         },
     )
@@ -1612,7 +1744,7 @@ trait Lookup: Send + Sync {
         fetch: &'s Fetch<'s>,
         ids: Vec<Uuid>,
     ) -> BoxFuture<'s, Result<(), StoreError>>;
-    fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> bool;
+    fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> Option<Result<(), Failure>>;
 }
 
 impl<T: Record> Lookup for ById<T> {
@@ -1624,7 +1756,7 @@ impl<T: Record> Lookup for ById<T> {
         Box::pin(async move { ById::fetch(self, fetch, &ids).await })
     }
 
-    fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> bool {
+    fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> Option<Result<(), Failure>> {
         ById::render(self, id, out)
     }
 }
@@ -1659,10 +1791,18 @@ pub(crate) async fn nodes<C>(
     }
     impl Lookups {
         /// Writes the record, or null where there is none.
-        fn render<'p>(&'p self, (kind, id): &(NodeType, Uuid), out: &mut Out<'p>) {
+        fn render<'p>(
+            &'p self,
+            (kind, id): &(NodeType, Uuid),
+            out: &mut Out<'p>,
+        ) -> Result<(), Failure> {
             let lookup = self.by_type.iter().find(|(k, _)| k == kind);
-            if !lookup.is_some_and(|(_, lookup)| lookup.render(id, out)) {
-                out.raw("null");
+            match lookup.and_then(|(_, lookup)| lookup.render(id, out)) {
+                Some(rendered) => rendered,
+                None => {
+                    out.raw("null");
+                    Ok(())
+                }
             }
         }
     }
@@ -1699,8 +1839,13 @@ pub(crate) async fn nodes<C>(
         },
         move |lookups, out| match (single, lookups.wanted.first()) {
             (true, Some(wanted)) => lookups.render(wanted, out),
-            (true, None) => out.raw("null"),
-            (false, _) => out.list(&lookups.wanted, |out, wanted| lookups.render(wanted, out)),
+            (true, None) => {
+                out.raw("null");
+                Ok(())
+            }
+            (false, _) => out.list(&lookups.wanted, true, |out, wanted| {
+                lookups.render(wanted, out)
+            }),
         },
     )
     .await

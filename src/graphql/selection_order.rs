@@ -15,7 +15,7 @@ use async_graphql::parser::types::{
     BaseType, Directive, DocumentOperations, ExecutableDocument, Field, OperationDefinition,
     OperationType, Selection, SelectionSet, TypeKind, TypeSystemDefinition,
 };
-use async_graphql::{Name, Positioned, Value, Variables};
+use async_graphql::{Name, PathSegment, Positioned, Response, ServerError, Value, Variables};
 
 use super::aggregate::FIELD_BY_FIELD_ROOTS;
 
@@ -24,8 +24,8 @@ const TYPENAME: &str = "__typename";
 /// What the ordering needs of the schema: each field's type, and which types are abstract.
 #[derive(Debug, Default)]
 pub struct TypeMap {
-    /// Named type of each field, by object or interface type.
-    fields: HashMap<String, HashMap<String, String>>,
+    /// The type of each field, by object or interface type.
+    fields: HashMap<String, HashMap<String, FieldType>>,
     /// The object types of each interface and union.
     possible: HashMap<String, HashSet<String>>,
     /// The root query type.
@@ -78,14 +78,19 @@ impl TypeMap {
                     .into_iter()
                     .map(|field| {
                         let mut ty = &field.node.ty.node;
+                        let mut nullable = vec![ty.nullable];
                         while let BaseType::List(inner) = &ty.base {
                             ty = inner;
+                            nullable.push(ty.nullable);
                         }
                         let named = match &ty.base {
                             BaseType::Named(named) => named.to_string(),
                             BaseType::List(_) => String::new(),
                         };
-                        (field.node.name.node.to_string(), named)
+                        (
+                            field.node.name.node.to_string(),
+                            FieldType { named, nullable },
+                        )
                     })
                     .collect(),
             );
@@ -94,7 +99,11 @@ impl TypeMap {
     }
 
     fn field_type(&self, parent: &str, field: &str) -> Option<&str> {
-        self.fields.get(parent)?.get(field).map(String::as_str)
+        self.field(parent, field).map(|field| field.named.as_str())
+    }
+
+    fn field(&self, parent: &str, field: &str) -> Option<&FieldType> {
+        self.fields.get(parent)?.get(field)
     }
 
     fn is_abstract(&self, name: &str) -> bool {
@@ -109,6 +118,14 @@ impl TypeMap {
                 .get(condition)
                 .is_some_and(|members| members.contains(concrete))
     }
+}
+
+/// A field's type: the named type, and whether each level may be null, outermost first
+/// (`[Unit!]!` is `Unit` with `[false, false]`).
+#[derive(Debug)]
+struct FieldType {
+    named: String,
+    nullable: Vec<bool>,
 }
 
 /// Adds `__typename` to the selection set of every field of abstract type that lacks it, so
@@ -222,8 +239,12 @@ fn has_plain_typename(set: &SelectionSet) -> bool {
     })
 }
 
-/// Puts every object of `data` in the order of the selection set that asked for it.
+/// Puts every object of `data` in the order of the selection set that asked for it, and
+/// completes it as the specification's "Handling Field Errors" says: a field that failed is
+/// `null` where its type allows, and makes its nearest nullable parent `null` where it does not.
 ///
+/// async-graphql leaves a failed field out of its object (and answers an object whose every
+/// field failed as `null`); its error is in `errors` already, with the field's path.
 /// `document` is the client's document as sent (before [`ask_for_typenames`]); `variables`
 /// decide `@skip` and `@include`, with the operation's defaults for those not given.
 pub fn order_response(
@@ -231,7 +252,7 @@ pub fn order_response(
     document: &ExecutableDocument,
     operation_name: Option<&str>,
     variables: &Variables,
-    data: &mut Value,
+    response: &mut Response,
     depth: Ordering,
 ) {
     let Some(operation) = operation(document, operation_name) else {
@@ -240,17 +261,27 @@ pub fn order_response(
     if operation.node.ty != OperationType::Query {
         return;
     }
+    // Errors with no path come from before execution: then there is no data to complete.
+    let executed =
+        response.data != Value::Null || response.errors.iter().any(|e| !e.path.is_empty());
+    if !executed {
+        return;
+    }
     let orderer = Orderer {
         types,
         document,
         variables,
         depth,
+        errors: &response.errors,
     };
+    // The root object is null only when a non-null root field failed.
     orderer.value(
-        data,
+        &mut response.data,
         &[&operation.node.selection_set.node],
         &types.query,
+        &[false],
         &mut HashMap::new(),
+        &mut Vec::new(),
     );
 }
 
@@ -300,6 +331,8 @@ struct Orderer<'a> {
     document: &'a ExecutableDocument,
     variables: &'a Variables,
     depth: Ordering,
+    /// The errors met, whose paths tell a failed object from a null one.
+    errors: &'a [ServerError],
 }
 
 /// How much of an answer to put in order.
@@ -314,70 +347,143 @@ pub enum Ordering {
 }
 
 impl<'a> Orderer<'a> {
-    /// Orders `value`, an answer for `sets` of declared type `declared`. Objects of one list
-    /// share `collected`, so a hundred rows of one type are collected once.
+    /// Orders and completes `value`, an answer for `sets` of declared type `declared` at `path`,
+    /// where `nullable` says which levels of its type may be null, outermost first. Objects of
+    /// one list share `collected`, so a hundred rows of one type are collected once. False when
+    /// the value is null where its type is not: its parent is then null in turn.
     fn value(
         &self,
         value: &mut Value,
         sets: &[&'a SelectionSet],
         declared: &str,
+        nullable: &[bool],
         collected: &mut HashMap<String, Collected<'a>>,
-    ) {
-        match value {
-            Value::List(items) => {
-                for item in items {
-                    self.value(item, sets, declared, collected);
-                }
-            }
-            Value::Object(members) => {
-                let concrete = if self.types.is_abstract(declared) {
-                    match members.get(TYPENAME) {
-                        Some(Value::String(name)) => name.clone(),
-                        _ => return,
-                    }
-                } else {
-                    declared.to_owned()
-                };
-                let fields = collected
-                    .entry(concrete.clone())
-                    .or_insert_with(|| self.collect(sets, &concrete));
-                let mut unordered = std::mem::take(members);
-                let mut ordered = IndexMap::with_capacity(unordered.len());
-                for (key, (field, inner)) in fields.iter() {
-                    let Some(mut child) = unordered.swap_remove(*key) else {
-                        continue;
-                    };
-                    if !inner.is_empty() {
-                        if let Some(child_type) = self.types.field_type(&concrete, field) {
-                            match self.depth {
-                                Ordering::Whole => {
-                                    self.value(&mut child, inner, child_type, &mut HashMap::new())
-                                }
-                                // The aggregates, search and `_entities` are resolved field by field on
-                                // either path.
-                                Ordering::Root
-                                    if concrete == self.types.query
-                                        && FIELD_BY_FIELD_ROOTS.contains(&field.as_str()) =>
-                                {
-                                    let whole = Orderer {
-                                        depth: Ordering::Whole,
-                                        ..*self
-                                    };
-                                    whole.value(&mut child, inner, child_type, &mut HashMap::new())
-                                }
-                                Ordering::Root => {}
-                            }
-                        }
-                    }
-                    ordered.insert((*key).clone(), child);
-                }
-                // What is left was not asked for by the client: the `__typename` added above.
-                unordered.swap_remove(TYPENAME);
-                ordered.extend(unordered);
-                *members = ordered;
-            }
-            _ => {}
+        path: &mut Vec<PathSegment>,
+    ) -> bool {
+        let (here, below) = nullable.split_first().unwrap_or((&true, &[]));
+        if below.is_empty() && *value == Value::Null && !sets.is_empty() {
+            self.revive(value, sets, declared, *here, path);
         }
+        let whole = match value {
+            Value::List(items) => {
+                let mut whole = true;
+                let tracked = !self.errors.is_empty();
+                for (index, item) in items.iter_mut().enumerate() {
+                    if tracked {
+                        path.push(PathSegment::Index(index));
+                    }
+                    whole &= self.value(item, sets, declared, below, collected, path);
+                    if tracked {
+                        path.pop();
+                    }
+                }
+                whole
+            }
+            Value::Object(members) if !sets.is_empty() => {
+                self.object(members, sets, declared, collected, path)
+            }
+            _ => true,
+        };
+        if !whole {
+            *value = Value::Null;
+        }
+        *here || *value != Value::Null
+    }
+
+    /// Makes an object of `null` that async-graphql answered for an object none of whose fields
+    /// could be answered: `{}` when no field was selected (all skipped) where the type is
+    /// non-null, and an object to complete when fields under it failed. Where the type may be
+    /// null and nothing failed below, a null is the resolver's own answer, and stays.
+    fn revive(
+        &self,
+        value: &mut Value,
+        sets: &[&'a SelectionSet],
+        declared: &str,
+        nullable: bool,
+        path: &[PathSegment],
+    ) {
+        if self.types.is_abstract(declared) || !self.types.fields.contains_key(declared) {
+            return;
+        }
+        // The field itself failed: null is its answer.
+        if self.errors.iter().any(|error| error.path == path) {
+            return;
+        }
+        let failed_below = self
+            .errors
+            .iter()
+            .any(|error| error.path.len() > path.len() && error.path.starts_with(path));
+        let nothing_selected = self.collect(sets, declared).is_empty();
+        if failed_below || (nothing_selected && !nullable) {
+            *value = Value::Object(IndexMap::new());
+        }
+    }
+
+    /// Orders and completes the members of an object; false when a non-null field is null.
+    fn object(
+        &self,
+        members: &mut IndexMap<Name, Value>,
+        sets: &[&'a SelectionSet],
+        declared: &str,
+        collected: &mut HashMap<String, Collected<'a>>,
+        path: &mut Vec<PathSegment>,
+    ) -> bool {
+        let concrete = if self.types.is_abstract(declared) {
+            match members.get(TYPENAME) {
+                Some(Value::String(name)) => name.clone(),
+                _ => return true,
+            }
+        } else {
+            declared.to_owned()
+        };
+        let fields = collected
+            .entry(concrete.clone())
+            .or_insert_with(|| self.collect(sets, &concrete));
+        let mut unordered = std::mem::take(members);
+        let mut ordered = IndexMap::with_capacity(unordered.len());
+        let mut whole = true;
+        for (key, (field, inner)) in fields.iter() {
+            // A field left out failed: its error is in the response already.
+            let mut child = unordered.swap_remove(*key).unwrap_or(Value::Null);
+            if let Some(ty) = self.types.field(&concrete, field) {
+                let descend = match self.depth {
+                    Ordering::Whole => true,
+                    // The aggregates, search and `_entities` are resolved field by field on
+                    // either path; the other root fields' answers are rendered whole by the plan.
+                    Ordering::Root => {
+                        concrete == self.types.query
+                            && FIELD_BY_FIELD_ROOTS.contains(&field.as_str())
+                    }
+                };
+                let whole_orderer = Orderer {
+                    depth: Ordering::Whole,
+                    ..*self
+                };
+                let sets: &[&SelectionSet] = if descend { inner } else { &[] };
+                // Paths are compared with the errors' only: none, no path.
+                let tracked = !self.errors.is_empty();
+                if tracked {
+                    path.push(PathSegment::Field(key.to_string()));
+                }
+                whole &= whole_orderer.value(
+                    &mut child,
+                    sets,
+                    &ty.named,
+                    &ty.nullable,
+                    &mut HashMap::new(),
+                    path,
+                );
+                if tracked {
+                    path.pop();
+                }
+            }
+            ordered.insert((*key).clone(), child);
+        }
+        // What is left was not asked for by the client: the `__typename` added above.
+        unordered.swap_remove(TYPENAME);
+        ordered.extend(unordered);
+        *members = ordered;
+        whole
     }
 
     /// CollectFields for an object of type `concrete`.

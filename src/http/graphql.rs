@@ -397,7 +397,7 @@ async fn execute(state: &HttpState, media: Media, params: Params, method: Method
         &prepared.document,
         params.operation_name.as_deref(),
         &variables,
-        &mut response.data,
+        &mut response,
         ordering,
     );
     answer(state, media, response)

@@ -6,6 +6,7 @@ mod aggregates;
 mod bad_input;
 mod examples;
 mod federation;
+mod field_errors;
 mod filters;
 mod fuzz;
 mod helpers;
