@@ -262,8 +262,10 @@ pub fn order_response(
         return;
     }
     // Errors with no path come from before execution: then there is no data to complete.
-    let executed =
-        response.data != Value::Null || response.errors.iter().any(|e| !e.path.is_empty());
+    // Null data with no error at all is an execution that selected nothing (all skipped).
+    let executed = response.data != Value::Null
+        || response.errors.is_empty()
+        || response.errors.iter().any(|e| !e.path.is_empty());
     if !executed {
         return;
     }

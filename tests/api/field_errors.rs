@@ -214,3 +214,12 @@ async fn a_nullable_reference_that_fails_is_null_in_its_row_while_the_rest_answe
         "a KI unit named by a KUH appointment: {response:?}"
     );
 }
+
+#[tokio::test]
+async fn an_operation_whose_every_root_field_is_skipped_has_empty_data() {
+    let app = TestApp::spawn().await;
+
+    let response = answered_on_both_paths(&app, "{ institutions @skip(if: true) { code } }").await;
+
+    assert_eq!(response.body, json!({ "data": {} }));
+}
