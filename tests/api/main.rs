@@ -8,6 +8,7 @@ mod examples;
 mod federation;
 mod filters;
 mod fuzz;
+mod generated;
 mod helpers;
 mod http;
 mod limits;
