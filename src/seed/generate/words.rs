@@ -5,8 +5,7 @@
 
 use entities::enums::{AccreditationScheme, AppointmentRole};
 
-/// Given names. None holds a space or an apostrophe, so a given name is one word wherever it is
-/// written (`bench/run.sh` reads one from `psql` output split at spaces).
+/// Given names, each one word (double names hyphenated, as Swedes write them).
 pub(super) const GIVEN_NAMES: &[(&str, u32)] = &[
     ("Anna", 30),
     ("Eva", 22),
