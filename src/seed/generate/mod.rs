@@ -28,7 +28,12 @@ use sea_orm::ActiveEnum;
 use uuid::Uuid;
 
 use self::draw::{Draw, Stream};
-use self::words::*;
+use self::words::{
+    authority, scheme_name, titles, CLINICS, COMBINED, CONDITIONS, EPONYMS, FAMILY_NAMES,
+    GENE_THERAPIES, GIVEN_NAMES, INTENDED_USES, KI_AREAS, KI_CAMPUSES, KI_DEPARTMENTS, KUH_AREAS,
+    KUH_CAMPUSES, KUH_DEPARTMENTS, PRODUCT_CODES, RESPONSIBILITIES, ROOM_NAMES, SENTENCES,
+    SOMATIC_CELL_THERAPIES, TISSUE_ENGINEERED, TOPICS,
+};
 use crate::domain::{fold, natural_id, Orcid, RecordKind};
 use crate::store::Dataset;
 
@@ -172,6 +177,17 @@ fn acronym(name: &str) -> Option<String> {
     (initials.chars().count() >= 2).then_some(initials)
 }
 
+/// How many units of `kind` in a hundred are joint units of both institutions.
+fn joint_percent(kind: UnitKind) -> u32 {
+    match kind {
+        UnitKind::GovernanceBody => 60,
+        UnitKind::Center => 45,
+        UnitKind::ClinicalUnit => 8,
+        UnitKind::GmpFacility => 5,
+        _ => 0,
+    }
+}
+
 /// The unit numbered `number`, and what its records share.
 fn unit(seed: u64, number: usize) -> (Place, unit::Model) {
     let mut draw = Draw::new(seed, Stream::Unit, &[number]);
@@ -195,14 +211,7 @@ fn unit(seed: u64, number: usize) -> (Place, unit::Model) {
     ]);
     let topic = draw.pick(TOPICS);
     let name = unit_name(&mut draw, kind, number % 2 == 0, topic);
-    let joint_percent = match kind {
-        UnitKind::GovernanceBody => 60,
-        UnitKind::Center => 45,
-        UnitKind::ClinicalUnit => 8,
-        UnitKind::GmpFacility => 5,
-        _ => 0,
-    };
-    let partner_institution_id = draw.sometimes(joint_percent, |_| other_institution_id);
+    let partner_institution_id = draw.sometimes(joint_percent(kind), |_| other_institution_id);
     let key = format!("generated-unit-{number:06}");
     let id = natural_id(RecordKind::Unit, &key);
     // A parent two units back is of the same institution, and before this one: no cycles.
