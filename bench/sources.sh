@@ -7,7 +7,7 @@
 # bench/out/sources/ (git-ignored).
 #
 # Needs: PostgreSQL at 127.0.0.1:5432 (trust auth, user postgres), wrk, jq, curl, python3.
-# Settings (environment): UNITS=2000 CLEANROOMS_PER_UNIT=2 PEOPLE_PER_UNIT=10 DURATION=5
+# Settings (environment): UNITS=2000 CLEANROOMS_PER_UNIT=2 PEOPLE_PER_UNIT=10 SEED=1 DURATION=5
 # CONNECTIONS=32 THREADS=2, and ONLY (a pattern: only the queries whose names match it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,7 @@ cd "$(dirname "$0")/.."
 UNITS=${UNITS:-2000}
 CLEANROOMS_PER_UNIT=${CLEANROOMS_PER_UNIT:-2}
 PEOPLE_PER_UNIT=${PEOPLE_PER_UNIT:-10}
+SEED=${SEED:-1}
 DURATION=${DURATION:-5}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
@@ -32,7 +33,7 @@ for db in atmp_bench_one atmp_bench_ki atmp_bench_kuh; do
 done
 ONE=(--database-url "$PG/atmp_bench_one?sslmode=disable")
 TWO=(--source "KI=$PG/atmp_bench_ki?sslmode=disable" --source "KUH=$PG/atmp_bench_kuh?sslmode=disable")
-GENERATE=(generate --units "$UNITS" --cleanrooms-per-unit "$CLEANROOMS_PER_UNIT" --people-per-unit "$PEOPLE_PER_UNIT")
+GENERATE=(generate --units "$UNITS" --cleanrooms-per-unit "$CLEANROOMS_PER_UNIT" --people-per-unit "$PEOPLE_PER_UNIT" --seed "$SEED")
 echo "generating $UNITS units into one database and into two" >&2
 "$BIN" "${ONE[@]}" "${GENERATE[@]}" 2>"$OUT/generate-one.log"
 "$BIN" "${TWO[@]}" "${GENERATE[@]}" 2>"$OUT/generate-two.log"

@@ -33,17 +33,22 @@ enum Command {
     /// Print the schema in GraphQL SDL (`atmp-graph schema > schema.graphql`); with
     /// `--federation`, the subgraph SDL (`atmp-graph --federation schema > schema.subgraph.graphql`).
     Schema,
-    /// Migrate, then add generated filler records (marked GENERATED) for benchmarks.
+    /// Migrate, then add generated records (marked GENERATED) for benchmarks and tests: varied
+    /// as real records are, and the same for the same options and seed.
     Generate {
-        /// Units to generate, each with its cleanrooms, people, product, trial and milestone.
-        #[arg(long, default_value_t = 1000)]
+        /// Units to generate, alternately KI's and KUH's, each with its cleanrooms, people, product,
+        /// trial and milestone, and for some an accreditation.
+        #[arg(long, default_value_t = GenerateOptions::default().units)]
         units: usize,
         /// Cleanrooms per generated unit.
-        #[arg(long, default_value_t = 5)]
+        #[arg(long, default_value_t = GenerateOptions::default().cleanrooms_per_unit)]
         cleanrooms_per_unit: usize,
         /// People appointed per generated unit.
-        #[arg(long, default_value_t = 5)]
+        #[arg(long, default_value_t = GenerateOptions::default().people_per_unit)]
         people_per_unit: usize,
+        /// Seed of every value drawn: the same seed gives the same records.
+        #[arg(long, default_value_t = GenerateOptions::default().seed)]
+        seed: u64,
     },
 }
 
@@ -112,6 +117,7 @@ impl Cli {
                 units,
                 cleanrooms_per_unit,
                 people_per_unit,
+                seed,
             } => {
                 config.check()?;
                 let store = open_store(&config).await?;
@@ -119,12 +125,13 @@ impl Cli {
                     units,
                     cleanrooms_per_unit,
                     people_per_unit,
+                    seed,
                 });
                 store
                     .upsert(&dataset)
                     .await
                     .context("could not write the generated records")?;
-                tracing::info!(units, "generated records written");
+                tracing::info!(units, seed, "generated records written");
                 Ok(())
             }
         }

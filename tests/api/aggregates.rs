@@ -188,9 +188,15 @@ async fn an_aggregate_takes_the_lists_filter_and_is_one_statement() {
     let filter = r#"{ unit: { kind: { eq: GMP_FACILITY } }, grade: { in: [A, B] } }"#;
     let listed = app
         .data(&format!(
-            "{{ cleanrooms(filter: {filter}) {{ totalCount }} }}"
+            "{{ cleanrooms(first: 100, filter: {filter}) {{ totalCount nodes {{ areaM2 }} }} }}"
         ))
         .await;
+    let largest = listed["cleanrooms"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|room| room["areaM2"].as_f64())
+        .reduce(f64::max);
     let (statements, data) = app
         .statements_for(&format!(
             "{{ cleanroomsAggregate(filter: {filter}) {{ count ...on CleanroomAggregate {{ max(field: AREA_M2) }} }} }}"
@@ -201,7 +207,12 @@ async fn an_aggregate_takes_the_lists_filter_and_is_one_statement() {
     let whole = &data["cleanroomsAggregate"][0];
     assert_eq!(whole["count"], listed["cleanrooms"]["totalCount"]);
     assert!(whole["count"].as_u64().unwrap() > 3);
-    assert_eq!(whole["max"], json!(24.0), "a measure asked in a fragment");
+    assert_eq!(
+        whole["max"].as_f64(),
+        largest,
+        "a measure asked in a fragment"
+    );
+    assert!(largest.is_some());
     // References among the keys are loaded in one more statement, whatever the groups.
     let (statements, _) = app
         .statements_for("{ cleanroomsAggregate(groupBy: [UNIT]) { keys { unit { name } } count } }")
@@ -237,10 +248,12 @@ async fn aggregates_over_their_limits_are_refused_naming_the_limit() {
 #[tokio::test]
 async fn more_groups_than_the_limit_are_refused_not_cut_short() {
     let app = TestApp::spawn().await;
+    // Some milestones are the institution's, of no unit: more units than groups.
     let dataset = atmp_graph::seed::generate(atmp_graph::seed::GenerateOptions {
-        units: 1001,
+        units: 1200,
         cleanrooms_per_unit: 0,
         people_per_unit: 0,
+        ..Default::default()
     });
     app.app.store.upsert(&dataset).await.unwrap();
     let response = app
@@ -260,5 +273,5 @@ async fn more_groups_than_the_limit_are_refused_not_cut_short() {
         .iter()
         .map(|g| g["count"].as_u64().unwrap())
         .sum();
-    assert_eq!(total, 1001 + 5);
+    assert_eq!(total, 1200 + 5);
 }

@@ -70,10 +70,27 @@ impl Drop for TestDatabase {
     }
 }
 
+/// What [`TestApp::spawn_with_generated`] generates: `units` units with 5 cleanrooms and 3
+/// people each, from the `generate` command's seed.
+pub fn generated_options(units: usize) -> GenerateOptions {
+    GenerateOptions {
+        units,
+        cleanrooms_per_unit: 5,
+        people_per_unit: 3,
+        ..GenerateOptions::default()
+    }
+}
+
+/// The global ID (`Node.id`) of the record of GraphQL type `type_name` with ID `id`.
+pub fn node_id(type_name: &str, id: uuid::Uuid) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{type_name}:{id}"))
+}
+
 /// How a test's app is set up.
 struct Setup {
-    /// Generated filler units to add to the seed.
-    generated: Option<usize>,
+    /// Generated records to add to the seed.
+    generated: Option<GenerateOptions>,
     /// Connect the store through this port on 127.0.0.1 (PostgreSQL only).
     through_port: Option<u16>,
     acquire_timeout_ms: u64,
@@ -275,10 +292,15 @@ impl TestApp {
         Self::spawn_with(Setup::default()).await
     }
 
-    /// The app with `units` generated filler units (5 cleanrooms and 3 people each) added.
+    /// The app with `units` generated units ([`generated_options`]) added.
     pub async fn spawn_with_generated(units: usize) -> TestApp {
+        Self::spawn_generating(generated_options(units)).await
+    }
+
+    /// The app with the records `options` generate added.
+    pub async fn spawn_generating(options: GenerateOptions) -> TestApp {
         Self::spawn_with(Setup {
-            generated: Some(units),
+            generated: Some(options),
             ..Setup::default()
         })
         .await
@@ -300,7 +322,7 @@ impl TestApp {
     pub async fn spawn_laid_out(split: bool, generated: usize) -> TestApp {
         Self::spawn_with(Setup {
             split: Some(split),
-            generated: Some(generated),
+            generated: Some(generated_options(generated)),
             ..Setup::default()
         })
         .await
@@ -399,13 +421,8 @@ impl TestApp {
         }
         let store = Store::new(sources);
         prepare(&store).await.unwrap();
-        if let Some(units) = setup.generated {
-            let dataset = generate(GenerateOptions {
-                units,
-                cleanrooms_per_unit: 5,
-                people_per_unit: 3,
-            });
-            store.upsert(&dataset).await.unwrap();
+        if let Some(options) = setup.generated {
+            store.upsert(&generate(options)).await.unwrap();
         }
         TestApp {
             app: App::with_store(&config, store),

@@ -9,6 +9,7 @@ mod federation;
 mod field_errors;
 mod filters;
 mod fuzz;
+mod generated;
 mod helpers;
 mod http;
 mod limits;

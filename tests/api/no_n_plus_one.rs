@@ -1,10 +1,39 @@
 //! Statements per request are bounded by the query's depth, never by its rows.
 
+use std::collections::BTreeSet;
+
+use atmp_graph::domain::{natural_id, RecordKind};
+use atmp_graph::seed::generate;
+use atmp_graph::store::Dataset;
 use serde_json::{json, Value};
 
-use crate::helpers::TestApp;
+use crate::helpers::{generated_options, node_id, TestApp};
 
-const NESTED: &str = r#"{ units(first: 100) { totalCount nodes { name
+/// Each generated unit among `units` (rows with their `id`), with its record, and how many
+/// people are appointed in it.
+fn generated_units<'a>(
+    units: &'a [Value],
+    dataset: &'a Dataset,
+) -> Vec<(&'a Value, &'a entities::unit::Model, usize)> {
+    dataset
+        .units
+        .iter()
+        .filter_map(|record| {
+            let row = units
+                .iter()
+                .find(|u| u["id"] == node_id("Unit", record.id))?;
+            let people: BTreeSet<_> = dataset
+                .appointments
+                .iter()
+                .filter(|a| a.unit_id == Some(record.id))
+                .map(|a| a.person_id)
+                .collect();
+            Some((row, record, people.len()))
+        })
+        .collect()
+}
+
+const NESTED: &str = r#"{ units(first: 100) { totalCount nodes { id name
     institution { code }
     cleanrooms(first: 5) { totalCount nodes { code grade } }
     people(first: 5) { nodes { name } } } } }"#;
@@ -21,13 +50,20 @@ async fn a_hundred_units_with_institution_cleanrooms_and_people_take_two_stateme
         data["units"]["totalCount"], 132,
         "12 seeded units and 120 generated"
     );
-    let generated = units
-        .iter()
-        .find(|u| u["name"] == "Generated unit 000001")
-        .unwrap();
-    assert_eq!(generated["institution"]["code"], "KUH");
-    assert_eq!(generated["cleanrooms"]["totalCount"], 5);
-    assert_eq!(generated["people"]["nodes"].as_array().unwrap().len(), 3);
+    let dataset = generate(generated_options(120));
+    let generated = generated_units(units, &dataset);
+    assert!(generated.len() >= 88, "{}", generated.len());
+    let ki = natural_id(RecordKind::Institution, "KI");
+    for (unit, record, people) in generated {
+        let code = if record.institution_id == ki {
+            "KI"
+        } else {
+            "KUH"
+        };
+        assert_eq!(unit["institution"]["code"], code, "{unit}");
+        assert_eq!(unit["cleanrooms"]["totalCount"], 5, "{unit}");
+        assert_eq!(unit["people"]["nodes"].as_array().unwrap().len(), people);
+    }
     // units page with their institution joined and the units' count; the level below in one
     // statement: cleanroom pages with their counts and people pages, two branches
     assert_eq!(statements, 2);
@@ -171,12 +207,13 @@ async fn nested_counts_under_a_cursor_count_every_child_of_each_parent() {
                 cleanrooms({position}) {{ totalCount pageInfo {{ endCursor }} nodes {{ code }} }} }} }} }}"#
         )
     };
-    let generated = |data: &Value| -> Value {
+    // Vecura's rooms, past the cursor of its first two.
+    let vecura = |data: &Value| -> Value {
         data["units"]["nodes"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|u| u["name"] == "Generated unit 000001")
+            .find(|u| u["name"] == "Vecura GMP unit")
             .unwrap()["cleanrooms"]
             .clone()
     };
@@ -189,7 +226,7 @@ async fn nested_counts_under_a_cursor_count_every_child_of_each_parent() {
             .collect()
     };
     let unpaged = app.data(&query("first: 2")).await;
-    let cursor = generated(&unpaged)["pageInfo"]["endCursor"]
+    let cursor = vecura(&unpaged)["pageInfo"]["endCursor"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -203,8 +240,11 @@ async fn nested_counts_under_a_cursor_count_every_child_of_each_parent() {
         counts(&unpaged),
         "a cursor narrows no count"
     );
-    assert_eq!(generated(&paged)["totalCount"], 5);
-    assert_eq!(generated(&paged)["nodes"].as_array().unwrap().len(), 2);
+    assert_eq!(vecura(&paged)["totalCount"], 13);
+    assert_eq!(
+        vecura(&paged)["nodes"],
+        json!([{ "code": "VECURA-03" }, { "code": "VECURA-04" }])
+    );
     // units; the cleanroom pages past the cursor, and their counts: on PostgreSQL lateral
     // counts in the pages' statement, on SQLite a statement alongside
     assert_eq!(statements, if app.all_postgres() { 2 } else { 3 });
@@ -216,7 +256,7 @@ async fn every_relation_of_a_level_is_one_statement_whatever_its_shape() {
     // A cursor of the appointments' order, from someone's first appointment.
     let cursor = app
         .data(
-            "{ people(first: 1) { nodes { appointments(first: 1) { pageInfo { endCursor } } } } }",
+            "{ people(first: 1, filter: { appointments: { some: {} } }) { nodes { appointments(first: 1) { pageInfo { endCursor } } } } }",
         )
         .await["people"]["nodes"][0]["appointments"]["pageInfo"]["endCursor"]
         .as_str()
@@ -227,7 +267,7 @@ async fn every_relation_of_a_level_is_one_statement_whatever_its_shape() {
     // count of accreditations; and the same appointments again under an alias, past a
     // cursor, counted.
     let query = format!(
-        r#"{{ units(first: 30) {{ nodes {{ name
+        r#"{{ units(first: 30) {{ nodes {{ id name
             cleanrooms(first: 3) {{ totalCount nodes {{ code grade }} }}
             people(first: 2) {{ nodes {{ name }} }}
             appointments(first: 2) {{ nodes {{ title person {{ name }} institution {{ code }} }} }}
@@ -244,17 +284,19 @@ async fn every_relation_of_a_level_is_one_statement_whatever_its_shape() {
     assert_eq!(planned.data(), &data);
     let units = data["units"]["nodes"].as_array().unwrap();
     assert_eq!(units.len(), 30);
-    let generated = units
-        .iter()
-        .find(|u| u["name"] == "Generated unit 000001")
-        .unwrap();
-    assert_eq!(generated["cleanrooms"]["totalCount"], 5);
-    assert_eq!(
-        generated["cleanrooms"]["nodes"].as_array().unwrap().len(),
-        3
-    );
-    assert_eq!(generated["people"]["nodes"].as_array().unwrap().len(), 2);
-    assert!(generated["appointments"]["nodes"][0]["person"]["name"].is_string());
+    let dataset = generate(generated_options(40));
+    let generated = generated_units(units, &dataset);
+    assert!(generated.len() >= 18, "{}", generated.len());
+    for (unit, _, people) in generated {
+        assert_eq!(unit["cleanrooms"]["totalCount"], 5, "{unit}");
+        assert_eq!(unit["cleanrooms"]["nodes"].as_array().unwrap().len(), 3);
+        assert_eq!(
+            unit["people"]["nodes"].as_array().unwrap().len(),
+            people.min(2)
+        );
+        let appointments = unit["appointments"]["nodes"].as_array().unwrap();
+        assert!(appointments.iter().all(|a| a["person"]["name"].is_string()));
+    }
     let cast = units
         .iter()
         .find(|u| u["name"] == "Cell Therapy and Allogeneic Stem Cell Transplantation");

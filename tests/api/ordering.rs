@@ -183,6 +183,7 @@ async fn rows_inserted_between_pages_shift_nothing_under_a_filter_and_an_orderin
         units: 9,
         cleanrooms_per_unit: 5,
         people_per_unit: 1,
+        ..Default::default()
     });
     app.app.store.upsert(&dataset).await.unwrap();
 
@@ -326,7 +327,7 @@ async fn rooms_order_by_their_facilitys_name_at_the_root_and_nested_both_ways() 
             .find(|r| r["code"] == code)
             .unwrap();
         (
-            room["unit"]["name"].as_str().unwrap().to_lowercase(),
+            atmp_graph::domain::fold(room["unit"]["name"].as_str().unwrap()),
             room["institution"]["code"].as_str().unwrap().to_owned(),
         )
     };

@@ -171,6 +171,7 @@ async fn a_cursor_stays_valid_when_rows_are_added_before_it() {
         units: 3,
         cleanrooms_per_unit: 2,
         people_per_unit: 1,
+        ..Default::default()
     });
     app.app.store.upsert(&dataset).await.unwrap();
 

@@ -1,8 +1,12 @@
 //! Every relation, walked both ways.
 
+use atmp_graph::domain::{natural_id, RecordKind};
+use atmp_graph::seed::generate;
+use entities::enums::TrialPhase;
+use entities::trial;
 use serde_json::json;
 
-use crate::helpers::TestApp;
+use crate::helpers::{generated_options, TestApp};
 
 #[tokio::test]
 async fn institution_units_cleanrooms_lead_back_to_the_institution() {
@@ -101,30 +105,82 @@ async fn people_and_appointments_lead_to_units_and_institutions_and_back() {
     );
 }
 
+/// How the API names a trial phase.
+fn phase_name(phase: TrialPhase) -> &'static str {
+    match phase {
+        TrialPhase::Phase1 => "PHASE_1",
+        TrialPhase::Phase1And2 => "PHASE_1_AND_2",
+        TrialPhase::Phase2 => "PHASE_2",
+        TrialPhase::Phase2And3 => "PHASE_2_AND_3",
+        TrialPhase::Phase3 => "PHASE_3",
+        TrialPhase::Phase4 => "PHASE_4",
+    }
+}
+
 #[tokio::test]
 async fn trials_lead_to_sponsor_investigator_product_and_manufacturer_and_back() {
-    let app = TestApp::spawn_with_generated(2).await;
+    let app = TestApp::spawn_with_generated(10).await;
+    // A generated KUH trial with every reference set (sponsored by either institution), and the
+    // records it names: each leads back to this trial alone.
+    let dataset = generate(generated_options(10));
+    let kuh = natural_id(RecordKind::Institution, "KUH");
+    let product_of = |trial: &trial::Model| {
+        dataset
+            .products
+            .iter()
+            .find(|p| Some(p.id) == trial.product_id && p.unit_id.is_some())
+    };
+    let trial = dataset
+        .trials
+        .iter()
+        .find(|t| {
+            t.institution_id == kuh
+                && t.sponsor_institution_id.is_some()
+                && t.principal_investigator_id.is_some()
+                && t.manufacturing_unit_id == product_of(t).and_then(|p| p.unit_id)
+                && product_of(t).is_some()
+        })
+        .unwrap();
+    let product = product_of(trial).unwrap();
+    let head = dataset
+        .people
+        .iter()
+        .find(|p| Some(p.id) == trial.principal_investigator_id)
+        .unwrap();
+    let unit = dataset
+        .units
+        .iter()
+        .find(|u| Some(u.id) == trial.manufacturing_unit_id)
+        .unwrap();
+    let sponsor = if trial.sponsor_institution_id == Some(kuh) {
+        "KUH"
+    } else {
+        "KI"
+    };
 
-    let data = app
-        .data(
-            r#"{ trials(filter: { status: { eq: ONGOING }, institution: { eq: "KUH" } }, first: 1) { nodes { title nctNumber phase
+    let response = app
+        .graphql_with(
+            r#"query($title: String!) { trials(filter: { title: { eq: $title }, institution: { eq: "KUH" } }, first: 1) { nodes { title nctNumber phase
                 institution { code } sponsor { code }
                 principalInvestigator { name trialsLed { nodes { title } } }
                 product { name trials { nodes { title } } }
                 manufacturingUnit { name trialsManufactured { nodes { title } } products { nodes { name } } } } } }"#,
+            json!({ "title": trial.title }),
         )
         .await;
 
+    let title = json!([{ "title": trial.title }]);
     assert_eq!(
-        data["trials"]["nodes"],
+        response.data()["trials"]["nodes"],
         json!([{
-            "title": "Generated trial 000001", "nctNumber": "NCT00000001", "phase": "PHASE_1",
-            "institution": { "code": "KUH" }, "sponsor": { "code": "KUH" },
-            "principalInvestigator": { "name": "Given00 Family000001", "trialsLed": { "nodes": [{ "title": "Generated trial 000001" }] } },
-            "product": { "name": "Generated product 000001", "trials": { "nodes": [{ "title": "Generated trial 000001" }] } },
-            "manufacturingUnit": { "name": "Generated unit 000001",
-                "trialsManufactured": { "nodes": [{ "title": "Generated trial 000001" }] },
-                "products": { "nodes": [{ "name": "Generated product 000001" }] } },
+            "title": trial.title, "nctNumber": trial.nct_number,
+            "phase": trial.phase.map(phase_name),
+            "institution": { "code": "KUH" }, "sponsor": { "code": sponsor },
+            "principalInvestigator": { "name": format!("{} {}", head.given_name, head.family_name), "trialsLed": { "nodes": title } },
+            "product": { "name": product.name, "trials": { "nodes": title } },
+            "manufacturingUnit": { "name": unit.name,
+                "trialsManufactured": { "nodes": title },
+                "products": { "nodes": [{ "name": product.name }] } },
         }])
     );
 }
