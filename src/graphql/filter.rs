@@ -17,7 +17,8 @@ use crate::store::{
     TextMatch,
 };
 
-/// How deep a filter may nest: each `and`, `or`, `not` and each relation followed is a level.
+/// How deep a filter may nest: each `and`, `or`, `not` and each relation followed is a level,
+/// so a filter with this many of them around one another is answered, and one more refused.
 pub const MAX_FILTER_DEPTH: usize = 8;
 /// How many values the `in` and `notIn` lists of one filter may hold together.
 pub const MAX_IN_VALUES: usize = 500;
@@ -32,9 +33,10 @@ pub(crate) struct Conversion<'a> {
 
 impl<'a> Conversion<'a> {
     fn new(reads: &'a StoreLoader) -> Self {
+        // The top of a filter is no level: only what nests below it counts.
         Conversion {
             reads,
-            depth: 1,
+            depth: 0,
             values: 0,
         }
     }
