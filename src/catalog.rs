@@ -87,7 +87,8 @@ pub(crate) use for_each_kind;
 ///
 /// - `id id`: the record's own global ID (`eq`, `in`);
 /// - `key c`: a folded key column (names, titles): every operator folds case and diacritics;
-/// - `text c`: text as written: `eq`/`in` exact, `contains`/`startsWith` folded;
+/// - `text c`: text as written: `eq`/`in` exact, `contains`/`startsWith` folded (its folded
+///   key is kept in table `text_key`, written with the record: `crate::store`'s `text_key`);
 /// - `int c`, `real c`, `date c`: numbers and dates, with ranges;
 /// - `enumeration c Input`: an enum column, matched by the enum filter `Input`;
 /// - `institution c`: a reference to an institution, matched by its code;

@@ -27,6 +27,7 @@ mod page;
 mod resolve;
 mod search;
 mod source;
+mod text_key;
 mod write;
 
 use std::sync::{Arc, RwLock};

@@ -7,6 +7,7 @@ mod bad_input;
 mod examples;
 mod federation;
 mod filters;
+mod folding;
 mod fuzz;
 mod helpers;
 mod http;
