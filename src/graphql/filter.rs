@@ -146,9 +146,12 @@ fn checked_text(text: String) -> Result<String, ApiError> {
     Ok(text)
 }
 
-/// Matches text. `contains` and `startsWith` ignore case and diacritics (`sallberg` finds
-/// Sällberg); `eq`, `ne`, `in` and `notIn` compare exactly, but on names and titles, which are
-/// folded throughout. Every test but `isNull: true` is false on a missing value.
+/// Matches text. `contains` and `startsWith` always ignore case and diacritics (`sallberg`
+/// finds Sällberg, an en dash is a hyphen). `eq`, `ne`, `in` and `notIn` ignore them as well
+/// on a field described as folded (the name or title a record is listed by: a unit's, a
+/// person's and a product's `name`, a trial's `title`), and compare exactly on every other
+/// field (given and family names, the titles of appointments and milestones, codes, …). Every
+/// test but `isNull: true` is false on a missing value.
 #[derive(InputObject, Debug, Default)]
 pub struct StringFilter {
     /// The text equals this.

@@ -173,3 +173,168 @@ async fn every_part_of_a_stored_name_finds_it_and_every_beginning_with_starts_wi
         }
     }
 }
+
+/// The values of `key` of the rows of `list` matching `filter`, sorted.
+async fn found(app: &TestApp, list: &str, key: &str, filter: &str) -> Vec<String> {
+    let data = app
+        .data(&format!(
+            "{{ {list}(first: 100, filter: {filter}) {{ nodes {{ {key} }} }} }}"
+        ))
+        .await;
+    let mut values: Vec<String> = data[list]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row[key].as_str().unwrap().to_owned())
+        .collect();
+    values.sort();
+    values
+}
+
+#[tokio::test]
+async fn eq_ne_in_and_not_in_fold_on_the_folded_fields_and_compare_exactly_on_the_others() {
+    let app = TestApp::spawn().await;
+    let cases: [(&str, &str, &str, &[&str]); 15] = [
+        // The four folded fields: each operator ignores case and diacritics.
+        (
+            "units",
+            "name",
+            r#"{ name: { eq: "VECURA gmp UNIT" } }"#,
+            &["Vecura GMP unit"],
+        ),
+        (
+            "people",
+            "familyName",
+            r#"{ name: { eq: "ahlen gustaf" } }"#,
+            &["Ahlén"],
+        ),
+        (
+            "products",
+            "name",
+            r#"{ name: { in: ["car-t cells for standard treatment"] } }"#,
+            &["CAR-T cells for standard treatment"],
+        ),
+        (
+            "trials",
+            "title",
+            r#"{ title: { eq: "CLINICAL TRIAL OF THERAPEUTIC PRODUCT A" } }"#,
+            &["Clinical trial of therapeutic product A"],
+        ),
+        (
+            "units",
+            "name",
+            r#"{ shortName: { eq: "Vecura" }, name: { notIn: ["vecura gmp unit"] } }"#,
+            &[],
+        ),
+        (
+            "units",
+            "name",
+            r#"{ shortName: { eq: "Vecura" }, name: { ne: "vecura gmp unit" } }"#,
+            &[],
+        ),
+        // Every other text field: `eq`, `ne`, `in` and `notIn` as written.
+        (
+            "people",
+            "familyName",
+            r#"{ familyName: { eq: "ahlen" } }"#,
+            &[],
+        ),
+        (
+            "people",
+            "familyName",
+            r#"{ familyName: { eq: "Ahlén" } }"#,
+            &["Ahlén"],
+        ),
+        (
+            "people",
+            "givenName",
+            r#"{ givenName: { in: ["gustaf"] } }"#,
+            &[],
+        ),
+        (
+            "people",
+            "givenName",
+            r#"{ givenName: { in: ["Gustaf"] } }"#,
+            &["Gustaf"],
+        ),
+        (
+            "people",
+            "familyName",
+            r#"{ appointments: { some: { title: { eq: "ACTING CEO" } } } }"#,
+            &[],
+        ),
+        (
+            "people",
+            "familyName",
+            r#"{ appointments: { some: { title: { eq: "Acting CEO" } } } }"#,
+            &["Rossi"],
+        ),
+        (
+            "milestones",
+            "title",
+            r#"{ title: { eq: "the first pre-gmp unit in the nordic region is inaugurated at ki campus flemingsberg" } }"#,
+            &[],
+        ),
+        (
+            "milestones",
+            "title",
+            r#"{ title: { eq: "The first pre-GMP unit in the Nordic region is inaugurated at KI Campus Flemingsberg" } }"#,
+            &["The first pre-GMP unit in the Nordic region is inaugurated at KI Campus Flemingsberg"],
+        ),
+        (
+            "units",
+            "shortName",
+            r#"{ name: { eq: "Vecura GMP unit" }, shortName: { ne: "vecura" } }"#,
+            &["Vecura"],
+        ),
+    ];
+    for (list, key, filter, expected) in cases {
+        assert_eq!(
+            found(&app, list, key, filter).await,
+            expected,
+            "{list} {filter}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_schema_describes_as_folded_exactly_the_fields_that_fold_for_eq() {
+    let app = TestApp::spawn().await;
+    let data = app
+        .data("{ __schema { types { name description inputFields { name description type { name } } } } }")
+        .await;
+    let types = data["__schema"]["types"].as_array().unwrap();
+    let string_filter = types.iter().find(|t| t["name"] == "StringFilter").unwrap();
+    assert_eq!(
+        string_filter["description"],
+        "Matches text. `contains` and `startsWith` always ignore case and diacritics (`sallberg`\n\
+         finds Sällberg, an en dash is a hyphen). `eq`, `ne`, `in` and `notIn` ignore them as well\n\
+         on a field described as folded (the name or title a record is listed by: a unit's, a\n\
+         person's and a product's `name`, a trial's `title`), and compare exactly on every other\n\
+         field (given and family names, the titles of appointments and milestones, codes, …). Every\n\
+         test but `isNull: true` is false on a missing value."
+    );
+    let mut described = Vec::new();
+    for kind in types {
+        for field in kind["inputFields"].as_array().into_iter().flatten() {
+            let description = field["description"].as_str().unwrap_or_default();
+            if field["type"]["name"] == "StringFilter" && description.contains("folded") {
+                described.push(format!(
+                    "{}.{}",
+                    kind["name"].as_str().unwrap(),
+                    field["name"].as_str().unwrap()
+                ));
+            }
+        }
+    }
+    described.sort();
+    assert_eq!(
+        described,
+        [
+            "PersonFilter.name",
+            "ProductFilter.name",
+            "TrialFilter.title",
+            "UnitFilter.name"
+        ]
+    );
+}
