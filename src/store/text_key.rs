@@ -6,8 +6,8 @@
 //! asks for, so both sides of a match are folded by one function, identically on SQLite and
 //! PostgreSQL, whatever the characters (SQL's `LOWER` folds only ASCII on SQLite, and neither
 //! engine transliterates `ø` or an en dash). A part of a text folds to a part of its key, so
-//! every part of a text finds it. The names and titles lists are ordered by keep their keys
-//! in their own tables (`name_key`, `title_key`) and are not repeated here.
+//! every part of a text finds it. The fields folded in every test (the name or title a record
+//! is listed by) have key columns of their own (`name_key`, `title_key`), not repeated here.
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, TransactionTrait};
