@@ -99,6 +99,10 @@ pub async fn prepare(store: &Store) -> anyhow::Result<()> {
         .index_search()
         .await
         .context("could not write the search terms")?;
+    store
+        .index_text_keys()
+        .await
+        .context("could not write the text keys")?;
     store.refresh_institutions().await?;
     Ok(())
 }

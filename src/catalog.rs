@@ -86,8 +86,10 @@ pub(crate) use for_each_kind;
 /// placed by their appointments. Each field of a filter is one of these shapes:
 ///
 /// - `id id`: the record's own global ID (`eq`, `in`);
-/// - `key c`: a folded key column (names, titles): every operator folds case and diacritics;
-/// - `text c`: text as written: `eq`/`in` exact, `contains`/`startsWith` folded;
+/// - `key c`: a folded key column (the name or title a record is listed by): every operator
+///   folds case and diacritics, and its field's description says so ("folded");
+/// - `text c`: text as written: `eq`/`in` exact, `contains`/`startsWith` folded (its folded
+///   key is kept in table `text_key`, written with the record: `crate::store`'s `text_key`);
 /// - `int c`, `real c`, `date c`: numbers and dates, with ranges;
 /// - `enumeration c Input`: an enum column, matched by the enum filter `Input`;
 /// - `institution c`: a reference to an institution, matched by its code;
@@ -111,7 +113,7 @@ macro_rules! for_each_list {
                     institution (columns institution_id, partner_institution_id);
                     /// The unit's ID.
                     id: id id;
-                    /// The unit's name, folded for case and diacritics.
+                    /// The unit's name, folded: every test ignores case and diacritics.
                     name: key name_key;
                     /// The short name, such as `CAST` or `Vecura`.
                     short_name: text short_name;
@@ -159,8 +161,8 @@ macro_rules! for_each_list {
                     institution (appointed);
                     /// The person's ID.
                     id: id id;
-                    /// The name as "family given", folded for case and diacritics: `sallberg`
-                    /// finds Sällberg.
+                    /// The name as "family given", folded: every test ignores case and
+                    /// diacritics (`sallberg` finds Sällberg).
                     name: key name_key;
                     /// The given name.
                     given_name: text given_name;
@@ -266,7 +268,7 @@ macro_rules! for_each_list {
                     institution (columns institution_id);
                     /// The product's ID.
                     id: id id;
-                    /// The product's name, folded for case and diacritics.
+                    /// The product's name, folded: every test ignores case and diacritics.
                     name: key name_key;
                     /// The ATMP class.
                     atmp_class: enumeration atmp_class AtmpClassFilter;
@@ -296,7 +298,7 @@ macro_rules! for_each_list {
                     institution (columns institution_id);
                     /// The trial's ID.
                     id: id id;
-                    /// The title, folded for case and diacritics.
+                    /// The title, folded: every test ignores case and diacritics.
                     title: key title_key;
                     /// The EU CT number.
                     eu_ct_number: text eu_ct_number;

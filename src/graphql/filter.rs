@@ -17,7 +17,8 @@ use crate::store::{
     TextMatch,
 };
 
-/// How deep a filter may nest: each `and`, `or`, `not` and each relation followed is a level.
+/// How deep a filter may nest: each `and`, `or`, `not` and each relation followed is a level,
+/// so a filter with this many of them around one another is answered, and one more refused.
 pub const MAX_FILTER_DEPTH: usize = 8;
 /// How many values the `in` and `notIn` lists of one filter may hold together.
 pub const MAX_IN_VALUES: usize = 500;
@@ -32,9 +33,10 @@ pub(crate) struct Conversion<'a> {
 
 impl<'a> Conversion<'a> {
     fn new(reads: &'a StoreLoader) -> Self {
+        // The top of a filter is no level: only what nests below it counts.
         Conversion {
             reads,
-            depth: 1,
+            depth: 0,
             values: 0,
         }
     }
@@ -144,9 +146,12 @@ fn checked_text(text: String) -> Result<String, ApiError> {
     Ok(text)
 }
 
-/// Matches text. `contains` and `startsWith` ignore case and diacritics (`sallberg` finds
-/// Sällberg); `eq`, `ne`, `in` and `notIn` compare exactly, but on names and titles, which are
-/// folded throughout. Every test but `isNull: true` is false on a missing value.
+/// Matches text. `contains` and `startsWith` always ignore case and diacritics (`sallberg`
+/// finds Sällberg, an en dash is a hyphen). `eq`, `ne`, `in` and `notIn` ignore them as well
+/// on a field described as folded (the name or title a record is listed by: a unit's, a
+/// person's and a product's `name`, a trial's `title`), and compare exactly on every other
+/// field (given and family names, the titles of appointments and milestones, codes, …). Every
+/// test but `isNull: true` is false on a missing value.
 #[derive(InputObject, Debug, Default)]
 pub struct StringFilter {
     /// The text equals this.

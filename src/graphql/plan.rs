@@ -342,8 +342,12 @@ impl<'a> Planner<'a> {
         Option::<T>::parse(Some(constant)).map_err(|error| error.into_server_error(value.pos))
     }
 
-    /// The store query a connection field's arguments ask for.
-    fn list_query<L, F, O>(&self, field: &Positioned<Field>) -> Result<QueryOf<L>, ServerError>
+    /// The store query a connection field's arguments ask of `list`.
+    fn list_query<L, F, O>(
+        &self,
+        field: &Positioned<Field>,
+        list: store::ListName,
+    ) -> Result<QueryOf<L>, ServerError>
     where
         L: Listable,
         F: FilterInput<Store = L::Filter> + InputType,
@@ -365,7 +369,7 @@ impl<'a> Planner<'a> {
         )
         .map_err(refused)?;
         // Checked now, as a page read would, even where only `totalCount` is selected.
-        store::check_query::<L>(&query).map_err(|error| refused(error.into()))?;
+        store::check_query::<L>(&query, list).map_err(|error| refused(error.into()))?;
         Ok(query)
     }
 
@@ -409,7 +413,7 @@ impl<'a> Planner<'a> {
         Ok(FieldPlan::Nested(Box::new(Children::<R, Rel, T> {
             pos: field.pos,
             failed: None,
-            query: self.list_query::<T::Table, F, O>(field)?,
+            query: self.list_query::<T::Table, F, O>(field, store::ListName::relation::<Rel>())?,
             plan: ConnectionPlan::new(self, &selection_sets(fields)),
             pages: HashMap::default(),
             counts: HashMap::default(),
@@ -1636,7 +1640,8 @@ where
         |planner, field, sets| {
             Ok(TopList::<T> {
                 pos: field.pos,
-                query: planner.list_query::<T::Table, F, O>(field)?,
+                query: planner
+                    .list_query::<T::Table, F, O>(field, store::ListName::root::<T::Table>())?,
                 plan: ConnectionPlan::new(planner, sets),
                 page: Page::default(),
                 count: 0,

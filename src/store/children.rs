@@ -27,6 +27,7 @@ use super::list::{
     branch_column, ChildPages, ChildStatement, Extras, Kind, Listable, Plan, QueryOf, Relation,
     COUNT, PARENTS, PARENT_KEY, ROW_NUMBER,
 };
+use super::page::ListName;
 use super::{Caller, Source, Store, StoreError, Unanswered};
 
 /// The column that names a row's branch, where a statement has more than one.
@@ -161,7 +162,7 @@ impl<R: Relation> RelationBranch<R> {
         counted: bool,
         columns: Columns,
     ) -> Result<Self, StoreError> {
-        let plan = Plan::<R::Child>::new(&query)?;
+        let plan = Plan::<R::Child>::new(&query, ListName::relation::<R>())?;
         // The columns the references are joined on: on PostgreSQL they are joined to the page's
         // rows outside its lateral subquery, which must then have selected them.
         let keys: Vec<&str> = joins.iter().map(|join| join.column).collect();

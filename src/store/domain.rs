@@ -349,6 +349,7 @@ macro_rules! relations {
 
         impl Relation for $name {
             type Child = $child;
+            const NAME: &'static str = stringify!($name);
             const OWNED_BY_PARENT: bool = owned_by_parent!($($how)+);
 
             fn scope(select: &mut SelectStatement, parents: &Parents<'_>) -> Expr {

@@ -22,8 +22,8 @@ use super::filter::Predicate;
 use super::filter::Real;
 use super::join::{add_joins, locate_joins, open_to, read_joins, Join};
 use super::page::{
-    check_cursor, filter_fingerprint, ordering_signature, Cursor, Reference, SortDirection,
-    SortField, SortKind, SortValue,
+    check_cursor, filter_fingerprint, ordering_signature, Cursor, ListName, Reference,
+    SortDirection, SortField, SortKind, SortValue,
 };
 use super::{Caller, OrderTerm, Page, PageRequest, Source, Store, StoreError, Unanswered};
 
@@ -75,6 +75,8 @@ pub trait Listable: Kind {
 pub trait Relation: Send + Sync + 'static {
     /// The listed side.
     type Child: Listable;
+    /// The relation's name, which its cursors carry.
+    const NAME: &'static str;
     /// Limits `select` (over the child table) to the children of `parents` and returns the
     /// expression that names each row's parent.
     fn scope(select: &mut SelectStatement, parents: &Parents<'_>) -> Expr;
@@ -95,9 +97,10 @@ pub struct ListQuery<F, O: 'static> {
 /// The list query of `L`.
 pub type QueryOf<L> = ListQuery<<L as Listable>::Filter, <L as Listable>::Field>;
 
-/// Checks a list query before anything is read: its cursor must belong to its ordering.
-pub fn check_query<L: Listable>(query: &QueryOf<L>) -> Result<(), StoreError> {
-    Plan::<L>::new(query).map(|_| ())
+/// Checks a query of `list` before anything is read: its cursor must belong to the list, its
+/// ordering and its filter.
+pub fn check_query<L: Listable>(query: &QueryOf<L>, list: ListName) -> Result<(), StoreError> {
+    Plan::<L>::new(query, list).map(|_| ())
 }
 
 pub(super) const PARENT_KEY: &str = "parent_key";
@@ -246,6 +249,8 @@ impl FetchKey {
 
 /// An ordering resolved for execution: the client's terms (or the default), then the key.
 pub(super) struct Plan<L: Listable> {
+    /// The list paged, which its cursors name.
+    list: ListName,
     terms: Vec<OrderTerm<L::Field>>,
     signature: String,
     /// The fingerprint of the query's filter, which its cursors carry.
@@ -256,7 +261,7 @@ pub(super) struct Plan<L: Listable> {
 }
 
 impl<L: Listable> Plan<L> {
-    pub(super) fn new(query: &QueryOf<L>) -> Result<Self, StoreError> {
+    pub(super) fn new(query: &QueryOf<L>, list: ListName) -> Result<Self, StoreError> {
         let terms = if query.order.is_empty() {
             L::DEFAULT_ORDER.to_vec()
         } else {
@@ -264,9 +269,10 @@ impl<L: Listable> Plan<L> {
         };
         let filter = filter_fingerprint(&query.filter);
         if let Some(cursor) = &query.page.cursor {
-            check_cursor(cursor, &terms, filter)?;
+            check_cursor(cursor, list, &terms, filter)?;
         }
         Ok(Plan {
+            list,
             signature: ordering_signature(&terms),
             foreign: vec![None; terms.len()],
             terms,
@@ -433,7 +439,9 @@ impl<L: Listable> Plan<L> {
         let terms = self.terms.clone();
         let ordering = self.signature.clone();
         let filter = self.filter;
+        let list = self.list;
         let cursor_of = Arc::new(move |row: &L::Model| Cursor {
+            list: list.name().to_owned(),
             ordering: ordering.clone(),
             filter,
             keys: sort_keys::<L>(&terms, row, &extras),
@@ -753,7 +761,7 @@ impl Store {
         counted: bool,
         columns: Columns,
     ) -> Result<(Page<L::Model>, u64), StoreError> {
-        let mut plan = Plan::<L>::new(query)?;
+        let mut plan = Plan::<L>::new(query, ListName::root::<L>())?;
         self.localize(&mut plan).await?;
         let filter = self.resolve_filter::<L>(&query.filter).await?;
         let columns = plan.with_sort_keys(columns);

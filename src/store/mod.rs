@@ -27,6 +27,7 @@ mod page;
 mod resolve;
 mod search;
 mod source;
+mod text_key;
 mod write;
 
 use std::sync::{Arc, RwLock};
@@ -50,7 +51,7 @@ pub use loader::{
     AccreditationId, AppointmentId, ChildCount, ChildPage, CleanroomId, Counter, InstitutionId,
     ListCount, MilestoneId, PersonId, ProductId, RecordKey, StoreLoader, TrialId, UnitId,
 };
-pub use page::{Cursor, OrderTerm, Page, PageRequest, SortDirection};
+pub use page::{Cursor, ListName, OrderTerm, Page, PageRequest, SortDirection};
 pub use search::{Hit, Match, SearchPage, SearchQuery, MAX_TERM};
 pub use source::{is_dropped_connection, PoolSettings, Source};
 pub use write::Dataset;

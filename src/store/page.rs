@@ -1,8 +1,9 @@
 //! Keyset pagination: page requests, orderings, opaque cursors and the pages they select.
 //!
-//! A cursor holds the sort-key values of a row (the primary key last) and the ordering it
-//! was made for, so the next page starts with a `WHERE (key) > (cursor)` condition that an
-//! index serves: page 500 costs what page 1 does, and rows inserted meanwhile shift nothing.
+//! A cursor holds the sort-key values of a row (the primary key last) and the list, ordering
+//! and filter it was made for, so the next page starts with a `WHERE (key) > (cursor)`
+//! condition that an index serves: page 500 costs what page 1 does, and rows inserted
+//! meanwhile shift nothing. A cursor passed to another list, ordering or filter is refused.
 
 // Cursors come back from clients: no index or slice that could panic on them compiles.
 #![deny(clippy::indexing_slicing, clippy::string_slice)]
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::filter::Real;
+use super::list::{Kind, Relation};
 use super::{StoreError, Unanswered};
 
 /// Which way an ordering term sorts.
@@ -132,9 +134,42 @@ impl SortValue {
     }
 }
 
+/// The list a cursor is made for and may be used in: a kind's top-level list (`cleanrooms`),
+/// or the lists of one relation (every unit's `cleanrooms`). The lists of one relation share
+/// their cursors: a nested connection's `after` applies to each parent's page, and a cursor is
+/// a position in the relation's ordering whichever parent's page it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ListName(&'static str);
+
+impl ListName {
+    /// The top-level list of `L`.
+    pub fn root<L: Kind>() -> Self {
+        ListName(L::TABLE)
+    }
+
+    /// The lists of relation `R`, one per parent.
+    pub fn relation<R: Relation>() -> Self {
+        ListName(R::NAME)
+    }
+
+    /// The name of a list that is no record kind's nor relation's (search).
+    pub(crate) const fn other(name: &'static str) -> Self {
+        ListName(name)
+    }
+
+    /// The name cursors carry.
+    pub(crate) fn name(self) -> &'static str {
+        self.0
+    }
+}
+
 /// An opaque position in an ordered list.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Cursor {
+    /// The list the cursor was made for ([`ListName`]); empty in a cursor made before cursors
+    /// named their list.
+    #[serde(rename = "l", default)]
+    pub(crate) list: String,
     /// The ordering the cursor was made for, such as `NAME.ASC`.
     #[serde(rename = "o")]
     pub(crate) ordering: String,
@@ -218,13 +253,32 @@ pub struct Reference {
     pub target: &'static str,
 }
 
-/// Checks that a cursor was made for `order` under the filter of fingerprint `filter`, and
-/// carries values of the right kinds.
+/// Checks that a cursor was made for `list`, so that it is not taken for a position in
+/// another list.
+pub(crate) fn check_list(cursor: &Cursor, list: ListName) -> Result<(), StoreError> {
+    if cursor.list == list.name() {
+        Ok(())
+    } else if cursor.list.is_empty() {
+        Err(StoreError::InvalidCursor(
+            "the cursor was made by an earlier version of the service: start the list again"
+                .to_owned(),
+        ))
+    } else {
+        Err(StoreError::InvalidCursor(
+            "the cursor was made for another list".to_owned(),
+        ))
+    }
+}
+
+/// Checks that a cursor was made for `list` in `order` under the filter of fingerprint
+/// `filter`, and carries values of the right kinds.
 pub(crate) fn check_cursor<F: SortField>(
     cursor: &Cursor,
+    list: ListName,
     order: &[OrderTerm<F>],
     filter: u64,
 ) -> Result<(), StoreError> {
+    check_list(cursor, list)?;
     if cursor.ordering != ordering_signature(order) {
         return Err(StoreError::InvalidCursor(
             "the cursor was made for another ordering of this list".to_owned(),
@@ -334,6 +388,7 @@ mod tests {
     #[test]
     fn a_cursor_survives_its_round_trip() {
         let cursor = Cursor {
+            list: "unit".to_owned(),
             ordering: "NAME.ASC".to_owned(),
             filter: 7,
             keys: vec![
@@ -361,6 +416,7 @@ mod tests {
     #[test]
     fn a_cursor_with_a_nul_in_its_text_is_invalid() {
         let cursor = Cursor {
+            list: "unit".to_owned(),
             ordering: "NAME.ASC".to_owned(),
             filter: 0,
             keys: vec![
@@ -372,6 +428,31 @@ mod tests {
             Cursor::decode(&cursor.encode()),
             Err(StoreError::InvalidCursor(_))
         ));
+    }
+
+    #[test]
+    fn a_cursor_is_used_only_in_the_list_it_names() {
+        let cursor = |list: &str| Cursor {
+            list: list.to_owned(),
+            ordering: "NAME.ASC".to_owned(),
+            filter: 0,
+            keys: Vec::new(),
+        };
+        let message = |result: Result<(), StoreError>| match result {
+            Ok(()) => None,
+            Err(StoreError::InvalidCursor(message)) => Some(message),
+            Err(other) => Some(format!("{other:?}")),
+        };
+        let units = ListName::other("unit");
+        assert_eq!(message(check_list(&cursor("unit"), units)), None);
+        assert_eq!(
+            message(check_list(&cursor("person"), units)).as_deref(),
+            Some("the cursor was made for another list")
+        );
+        assert_eq!(
+            message(check_list(&cursor(""), units)).as_deref(),
+            Some("the cursor was made by an earlier version of the service: start the list again")
+        );
     }
 
     #[test]

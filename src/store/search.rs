@@ -22,7 +22,7 @@ use sea_orm::sea_query::{
 use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait};
 use uuid::Uuid;
 
-use super::page::{filter_fingerprint, Cursor, SortValue};
+use super::page::{check_list, filter_fingerprint, Cursor, ListName, SortValue};
 use super::{Caller, HashMap, Store, StoreError};
 use crate::domain::fold;
 
@@ -347,11 +347,14 @@ pub struct SearchPage {
 }
 
 const ORDERING: &str = "SEARCH";
+/// The list search cursors are made for.
+const LIST: ListName = ListName::other("search");
 
 impl SearchPage {
     /// The cursor of a hit of this page.
     pub fn cursor(&self, hit: &Hit) -> String {
         Cursor {
+            list: LIST.name().to_owned(),
             ordering: ORDERING.to_owned(),
             filter: self.filter,
             keys: vec![
@@ -368,6 +371,7 @@ impl SearchPage {
 /// The hits after `cursor` in rank order: `(rank, label, kind, id) > cursor`.
 fn after(cursor: &Cursor, filter: u64) -> Result<Condition, StoreError> {
     let invalid = |message: &str| StoreError::InvalidCursor(message.to_owned());
+    check_list(cursor, LIST)?;
     if cursor.ordering != ORDERING {
         return Err(invalid("the cursor was made for another list"));
     }

@@ -23,7 +23,7 @@ macro_rules! dataset {
         impl Store {
             /// Writes every record of `dataset`, replacing records with the same IDs: in each
             /// source the records of its institutions, and every shared record, with their
-            /// search terms.
+            /// search terms and text keys.
             pub async fn upsert(&self, dataset: &Dataset) -> Result<(), StoreError> {
                 let all: Vec<&str> = self.sources().iter().map(Source::name).collect();
                 self.upsert_into(dataset, &all).await
@@ -45,6 +45,7 @@ macro_rules! dataset {
                             owner!(row, $owner)
                         });
                         super::search::index(&txn, &rows).await?;
+                        super::text_key::index::<super::$table>(&txn, &rows).await?;
                         upsert::<entities::$module::Entity>(&txn, rows).await?;
                     )*
                     txn.commit().await?;

@@ -185,6 +185,10 @@ async fn a_cursor_from_another_ordering_or_list_is_rejected() {
         ["the cursor was made for another ordering of this list"]
     );
     assert_eq!(other_list.error_codes(), ["BAD_USER_INPUT"]);
+    assert_eq!(
+        other_list.error_messages(),
+        ["the cursor was made for another list"]
+    );
 }
 
 #[tokio::test]

@@ -524,7 +524,7 @@ async fn a_filter_over_its_limits_is_refused_naming_the_limit() {
     let deep = (0..9).fold("{ grade: { eq: A } }".to_owned(), |inner, _| {
         format!("{{ not: {inner} }}")
     });
-    let within_depth = (0..7).fold("{ grade: { eq: A } }".to_owned(), |inner, _| {
+    let within_depth = (0..8).fold("{ grade: { eq: A } }".to_owned(), |inner, _| {
         format!("{{ not: {inner} }}")
     });
     let many: Vec<String> = (0..501).map(|i| format!("\"C{i}\"")).collect();
@@ -565,6 +565,84 @@ async fn a_filter_over_its_limits_is_refused_naming_the_limit() {
             ))
             .await;
         assert!(response.data()["cleanrooms"]["totalCount"].is_u64());
+    }
+}
+
+/// A filter given how many levels it nests.
+type Deepened = Box<dyn Fn(usize) -> String>;
+
+/// `inner` wrapped `levels` times by `wrap`.
+fn nested(levels: usize, inner: &str, wrap: impl Fn(&str) -> String) -> String {
+    (0..levels).fold(inner.to_owned(), |inner, _| wrap(&inner))
+}
+
+#[tokio::test]
+async fn a_filter_nests_eight_levels_of_and_or_not_and_relations_and_not_nine() {
+    let app = TestApp::spawn().await;
+    const GRADE_B: &str = "{ grade: { eq: B } }";
+    // Each level of each kind; the relations alternate between a room's unit and its rooms.
+    let kinds: [(&str, Deepened, u64); 4] = [
+        (
+            "not",
+            Box::new(|levels| nested(levels, GRADE_B, |f| format!("{{ not: {f} }}"))),
+            11,
+        ),
+        (
+            "and",
+            Box::new(|levels| nested(levels, GRADE_B, |f| format!("{{ and: [{f}] }}"))),
+            11,
+        ),
+        (
+            "or",
+            Box::new(|levels| nested(levels, GRADE_B, |f| format!("{{ or: [{f}] }}"))),
+            11,
+        ),
+        (
+            "relation",
+            Box::new(|levels| {
+                // After an odd number of relations the innermost filter is a unit's.
+                let inner = if levels % 2 == 0 {
+                    GRADE_B
+                } else {
+                    "{ kind: { eq: GMP_FACILITY } }"
+                };
+                (0..levels).fold(inner.to_owned(), |inner, level| {
+                    if (levels - level) % 2 == 1 {
+                        format!("{{ unit: {inner} }}")
+                    } else {
+                        format!("{{ cleanrooms: {{ some: {inner} }} }}")
+                    }
+                })
+            }),
+            // The rooms of Vecura, the one facility with rooms of grade B.
+            13,
+        ),
+    ];
+    for (kind, filter, count) in &kinds {
+        // An even number of `not`s is the test itself; eight relations end on a room's unit.
+        let query = |levels| {
+            format!(
+                "{{ cleanrooms(filter: {}) {{ totalCount }} }}",
+                filter(levels)
+            )
+        };
+        let answered = app.graphql(&query(8)).await;
+        assert_eq!(
+            answered.body,
+            json!({ "data": { "cleanrooms": { "totalCount": count } } }),
+            "eight levels of {kind}"
+        );
+        let refused = app.graphql(&query(9)).await;
+        assert_eq!(
+            refused.error_codes(),
+            ["QUERY_TOO_COMPLEX"],
+            "nine levels of {kind}"
+        );
+        assert_eq!(
+            refused.error_messages(),
+            ["the filter nests deeper than 8 levels (each `and`, `or`, `not` and relation is one)"],
+            "nine levels of {kind}"
+        );
     }
 }
 

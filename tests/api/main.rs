@@ -8,6 +8,7 @@ mod examples;
 mod federation;
 mod field_errors;
 mod filters;
+mod folding;
 mod fuzz;
 mod generated;
 mod helpers;

@@ -253,14 +253,14 @@ async fn nested_counts_under_a_cursor_count_every_child_of_each_parent() {
 #[tokio::test]
 async fn every_relation_of_a_level_is_one_statement_whatever_its_shape() {
     let app = TestApp::spawn_with_generated(40).await;
-    // A cursor of the appointments' order, from someone's first appointment.
+    // A cursor of a unit's appointments, from the first appointment of a unit that has one.
     let cursor = app
         .data(
-            "{ people(first: 1, filter: { appointments: { some: {} } }) { nodes { appointments(first: 1) { pageInfo { endCursor } } } } }",
+            "{ units(first: 1, filter: { appointments: { some: {} } }) { nodes { appointments(first: 1) { pageInfo { endCursor } } } } }",
         )
-        .await["people"]["nodes"][0]["appointments"]["pageInfo"]["endCursor"]
+        .await["units"]["nodes"][0]["appointments"]["pageInfo"]["endCursor"]
         .as_str()
-        .expect("the first person has an appointment")
+        .expect("the unit has an appointment")
         .to_owned();
     // Five connections under each unit: cleanrooms with their count, people, appointments
     // with each one's person and institution joined, products ordered backwards, only the

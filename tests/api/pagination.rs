@@ -181,3 +181,156 @@ async fn a_cursor_stays_valid_when_rows_are_added_before_it() {
     );
     assert_eq!(app.data(&next).await, before);
 }
+
+/// The end cursor of the connection at `path` in the answer to `query`.
+async fn end_cursor(app: &TestApp, query: &str, path: &[&str]) -> String {
+    let data = app.data(query).await;
+    let connection = path
+        .iter()
+        .fold(&data, |value, key| match key.parse::<usize>() {
+            Ok(index) => &value[index],
+            Err(_) => &value[*key],
+        });
+    connection["pageInfo"]["endCursor"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+const VECURA: &str = r#"filter: { name: { eq: "Vecura GMP unit" } }"#;
+const PRE_GMP: &str = r#"filter: { name: { startsWith: "Pre-GMP unit" } }"#;
+
+#[tokio::test]
+async fn a_cursor_made_for_another_list_is_refused_on_both_execution_paths() {
+    use base64::Engine;
+    let app = TestApp::spawn().await;
+    let units = end_cursor(
+        &app,
+        "{ units(first: 1) { pageInfo { endCursor } } }",
+        &["units"],
+    )
+    .await;
+    let rooms = end_cursor(
+        &app,
+        "{ cleanrooms(first: 1) { pageInfo { endCursor } } }",
+        &["cleanrooms"],
+    )
+    .await;
+    let unit_rooms = end_cursor(
+        &app,
+        &format!("{{ units({VECURA}) {{ nodes {{ cleanrooms(first: 1) {{ pageInfo {{ endCursor }} }} }} }} }}"),
+        &["units", "nodes", "0", "cleanrooms"],
+    )
+    .await;
+    let search = end_cursor(
+        &app,
+        r#"{ search(text: "vecura", first: 1) { pageInfo { endCursor } } }"#,
+        &["search"],
+    )
+    .await;
+    // A cursor as made before cursors named their list: the same, without the list.
+    let mut old: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&units)
+            .unwrap(),
+    )
+    .unwrap();
+    old.as_object_mut().unwrap().remove("l");
+    let old = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(old.to_string());
+    let another = "the cursor was made for another list";
+    let cases = [
+        // The same ordering (`NAME`, ascending) of another kind.
+        (
+            format!(r#"{{ people(after: "{units}") {{ nodes {{ familyName }} }} }}"#),
+            another,
+        ),
+        (
+            format!(
+                r#"{{ cleanrooms(after: "{units}", orderBy: [{{ field: NAME }}]) {{ nodes {{ code }} }} }}"#
+            ),
+            another,
+        ),
+        // A unit's rooms and the root list of rooms, both by code.
+        (
+            format!(r#"{{ cleanrooms(after: "{unit_rooms}") {{ nodes {{ code }} }} }}"#),
+            another,
+        ),
+        (
+            format!(
+                r#"{{ units({VECURA}) {{ nodes {{ cleanrooms(after: "{rooms}") {{ nodes {{ code }} }} }} }} }}"#
+            ),
+            another,
+        ),
+        // Another relation listing rooms: an institution's.
+        (
+            format!(
+                r#"{{ institution(code: "KI") {{ cleanrooms(after: "{unit_rooms}") {{ nodes {{ code }} }} }} }}"#
+            ),
+            another,
+        ),
+        (
+            format!(r#"{{ units(after: "{search}") {{ nodes {{ name }} }} }}"#),
+            another,
+        ),
+        (
+            format!(r#"{{ search(text: "vecura", after: "{units}") {{ totalCount }} }}"#),
+            another,
+        ),
+        (
+            format!(r#"{{ units(after: "{old}") {{ nodes {{ name }} }} }}"#),
+            "the cursor was made by an earlier version of the service: start the list again",
+        ),
+    ];
+    for (query, message) in cases {
+        let response = crate::planned::assert_same_answer(&app, &query, json!({})).await;
+        assert_eq!(response.error_codes(), ["BAD_USER_INPUT"], "{query}");
+        assert_eq!(response.error_messages(), [message], "{query}");
+    }
+}
+
+#[tokio::test]
+async fn a_cursor_pages_its_own_list_and_the_same_relation_of_another_parent_on_both_paths() {
+    let app = TestApp::spawn().await;
+    let units = end_cursor(
+        &app,
+        "{ units(first: 1) { pageInfo { endCursor } } }",
+        &["units"],
+    )
+    .await;
+    let pre_gmp_rooms = end_cursor(
+        &app,
+        &format!("{{ units({PRE_GMP}) {{ nodes {{ cleanrooms(first: 1) {{ pageInfo {{ endCursor }} }} }} }} }}"),
+        &["units", "nodes", "0", "cleanrooms"],
+    )
+    .await;
+    let cases = [
+        (
+            format!(r#"{{ units(first: 2, after: "{units}") {{ nodes {{ name }} }} }}"#),
+            json!({ "units": { "nodes": [
+                { "name": "Department of Laboratory Medicine" },
+                { "name": "GMP facility at the Karolinska Comprehensive Cancer Center" },
+            ] } }),
+        ),
+        // The next room of the pre-GMP unit after its first.
+        (
+            format!(
+                r#"{{ units({PRE_GMP}) {{ nodes {{ cleanrooms(first: 1, after: "{pre_gmp_rooms}") {{ nodes {{ code }} }} }} }} }}"#
+            ),
+            json!({ "units": { "nodes": [{ "cleanrooms": { "nodes": [{ "code": "PRE-GMP-02" }] } }] } }),
+        ),
+        // In Vecura's rooms, the same cursor is a place in the same ordering: after PRE-GMP-01.
+        (
+            format!(
+                r#"{{ units({VECURA}) {{ nodes {{ cleanrooms(first: 2, after: "{pre_gmp_rooms}") {{ nodes {{ code }} }} }} }} }}"#
+            ),
+            json!({ "units": { "nodes": [{ "cleanrooms": { "nodes": [
+                { "code": "VECURA-01" },
+                { "code": "VECURA-02" },
+            ] } }] } }),
+        ),
+    ];
+    for (query, expected) in cases {
+        let response = crate::planned::assert_same_answer(&app, &query, json!({})).await;
+        assert_eq!(response.body, json!({ "data": expected }), "{query}");
+    }
+}
