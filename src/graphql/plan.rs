@@ -38,7 +38,7 @@ use super::node::{parse_global_id, write_global_id, NodeType};
 use super::{ApiError, Provenance};
 use crate::store::{
     self, Columns, HashMap, Join, JoinedRow, Kind, Listable, Page, QueryOf, Relation, StoreError,
-    StoreLoader,
+    StoreLoader, Unanswered,
 };
 
 /// How the fields of a request are resolved.
@@ -515,8 +515,9 @@ pub(crate) struct Fetch<'s> {
     columns: HashMap<&'static str, Columns>,
 }
 
-/// Rows of one table by ID; `None` where the ID names no row the caller may see.
-type Known<T> = HashMap<Uuid, Option<Row<T>>>;
+/// Rows of one table by ID; `None` where the ID names no row the caller may see, and the source
+/// that did not answer where no source that answered holds it.
+type Known<T> = HashMap<Uuid, Result<Option<Row<T>>, Unanswered>>;
 
 impl<'s> Fetch<'s> {
     fn new(reads: &'s StoreLoader, columns: HashMap<&'static str, Columns>) -> Self {
@@ -563,13 +564,13 @@ impl<'s> Fetch<'s> {
         if missing.is_empty() {
             return Ok(());
         }
-        let mut found = self
+        let found = self
             .reads
             .records::<T::Table>(&missing, self.columns::<T::Table>())
             .await?;
         self.with_known::<T, _>(|known| {
             for id in missing {
-                known.insert(id, found.remove(&id));
+                known.insert(id, found.get(&id));
             }
         });
         Ok(())
@@ -580,18 +581,29 @@ impl<'s> Fetch<'s> {
         self.with_known::<T, _>(|known| {
             for (id, row) in found {
                 if let Ok(row) = row.clone().downcast::<<T::Table as Kind>::Model>() {
-                    known.insert(*id, Some(row));
+                    known.insert(*id, Ok(Some(row)));
                 }
             }
         });
     }
 
-    /// The rows of `T` with these IDs, once read.
-    fn rows<T: Record>(&self, ids: &[Uuid]) -> HashMap<Uuid, Row<T>> {
+    /// The rows of `T` with these IDs, once read, and the IDs whose rows may sit in a source
+    /// that did not answer.
+    fn rows<T: Record>(&self, ids: &[Uuid]) -> (HashMap<Uuid, Row<T>>, HashMap<Uuid, Unanswered>) {
         self.with_known::<T, _>(|known| {
-            ids.iter()
-                .filter_map(|id| known.get(id).cloned().flatten().map(|row| (*id, row)))
-                .collect()
+            let (mut rows, mut unavailable) = (HashMap::default(), HashMap::default());
+            for id in ids {
+                match known.get(id) {
+                    Some(Ok(Some(row))) => {
+                        rows.insert(*id, row.clone());
+                    }
+                    Some(Err(source)) => {
+                        unavailable.insert(*id, source.clone());
+                    }
+                    Some(Ok(None)) | None => {}
+                }
+            }
+            (rows, unavailable)
         })
     }
 }
@@ -1191,6 +1203,8 @@ fn render_page_info<M>(page: &Page<M>, fields: &[(Name, PageInfoField)], out: &m
 pub(crate) struct ById<T: Record> {
     plan: RecordPlan<T>,
     rows: HashMap<Uuid, Row<T>>,
+    /// The IDs no source that answered holds, with a source that did not answer.
+    unavailable: HashMap<Uuid, Unanswered>,
 }
 
 impl<T: Record> ById<T> {
@@ -1198,27 +1212,34 @@ impl<T: Record> ById<T> {
         ById {
             plan: RecordPlan::new(planner, sets),
             rows: HashMap::default(),
+            unavailable: HashMap::default(),
         }
     }
 
     /// Reads these records (those not read yet), then what their selection follows.
     async fn fetch(&mut self, fetch: &Fetch<'_>, ids: &[Uuid]) -> Result<(), StoreError> {
         fetch.read::<T>(ids).await?;
-        self.rows = fetch.rows::<T>(ids);
+        (self.rows, self.unavailable) = fetch.rows::<T>(ids);
         let rows: Vec<Row<T>> = self.rows.values().cloned().collect();
         self.plan.fetch(fetch, &rows).await;
         Ok(())
     }
 
-    /// Writes the record with this ID; false, writing nothing, when there is none.
-    fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> bool {
+    /// Writes the record with this ID; false, writing nothing, when there is none, and the
+    /// source it may sit in when that did not answer.
+    fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> Result<bool, Unanswered> {
         match self.rows.get(id) {
             Some(row) => {
                 self.plan.render(row, out);
-                true
+                Ok(true)
             }
-            None => false,
+            None => self.unavailable.get(id).cloned().map_or(Ok(false), Err),
         }
+    }
+
+    /// The source the record with this ID may sit in, where that did not answer.
+    fn unavailable(&self, id: &Uuid) -> Option<&Unanswered> {
+        self.unavailable.get(id)
     }
 }
 
@@ -1285,16 +1306,17 @@ impl<R: Record, T: Record> Nested<R> for ToOne<R, T> {
         if let Some(error) = &self.failed {
             return Err(error.clone());
         }
-        if self.target.render(&id, out) {
-            Ok(())
-        } else if self.required {
-            Err(internal(
+        match self.target.render(&id, out) {
+            Ok(true) => Ok(()),
+            Ok(false) if self.required => Err(internal(
                 format!("dangling reference from {} to {} {id}", R::NAME, T::NAME),
                 self.pos,
-            ))
-        } else {
-            out.raw("null");
-            Ok(())
+            )),
+            Ok(false) => {
+                out.raw("null");
+                Ok(())
+            }
+            Err(source) => Err(failure(StoreError::SourceUnavailable(source), self.pos)),
         }
     }
 }
@@ -1594,15 +1616,27 @@ pub(crate) async fn by_id<T: Record, C>(
         |planner, _, sets| Ok(ById::<T>::new(planner, sets)),
         move |by_id, fetch| {
             let ids: Vec<Uuid> = id.into_iter().collect();
-            Box::pin(async move { by_id.fetch(fetch, &ids).await })
+            Box::pin(async move {
+                by_id.fetch(fetch, &ids).await?;
+                alone_unavailable(id.and_then(|id| by_id.unavailable(&id)))
+            })
         },
         move |by_id, out| {
-            if !id.is_some_and(|id| by_id.render(&id, out)) {
+            if !id.is_some_and(|id| matches!(by_id.render(&id, out), Ok(true))) {
                 out.raw("null");
             }
         },
     )
     .await
+}
+
+/// A record asked for alone (`node`, `institution`) that may sit in a source that did not
+/// answer fails its field, as the field-by-field path's resolver does.
+fn alone_unavailable(source: Option<&Unanswered>) -> Result<(), StoreError> {
+    match source {
+        Some(source) => Err(StoreError::SourceUnavailable(source.clone())),
+        None => Ok(()),
+    }
 }
 
 /// Records of any type by ID, one statement per type at most.
@@ -1612,7 +1646,8 @@ trait Lookup: Send + Sync {
         fetch: &'s Fetch<'s>,
         ids: Vec<Uuid>,
     ) -> BoxFuture<'s, Result<(), StoreError>>;
-    fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> bool;
+    fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> Result<bool, Unanswered>;
+    fn unavailable(&self, id: &Uuid) -> Option<&Unanswered>;
 }
 
 impl<T: Record> Lookup for ById<T> {
@@ -1624,8 +1659,12 @@ impl<T: Record> Lookup for ById<T> {
         Box::pin(async move { ById::fetch(self, fetch, &ids).await })
     }
 
-    fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> bool {
+    fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> Result<bool, Unanswered> {
         ById::render(self, id, out)
+    }
+
+    fn unavailable(&self, id: &Uuid) -> Option<&Unanswered> {
+        ById::unavailable(self, id)
     }
 }
 
@@ -1646,23 +1685,37 @@ macro_rules! lookup_by_kind {
 
 crate::catalog::for_each_kind!(lookup_by_kind);
 
-/// The records with these global IDs, in their order; null where none exists. Each type's
-/// records are one statement, whatever the number of IDs.
+/// The records with these global IDs, in their order; null where none exists, and null with
+/// an error where no source that answered holds it and one did not answer. Each type's
+/// records are one statement per source, whatever the number of IDs.
 pub(crate) async fn nodes<C>(
     ctx: &Context<'_>,
     ids: &[ID],
     single: bool,
 ) -> Result<Answer<C>, ApiError> {
     struct Lookups {
+        pos: Pos,
         wanted: Vec<(NodeType, Uuid)>,
         by_type: Vec<(NodeType, Box<dyn Lookup>)>,
     }
     impl Lookups {
-        /// Writes the record, or null where there is none.
+        fn lookup(&self, kind: NodeType) -> Option<&dyn Lookup> {
+            self.by_type
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .map(|(_, lookup)| &**lookup)
+        }
+
+        /// Writes the record, or null where there is none (with an error where it may sit in
+        /// a source that did not answer).
         fn render<'p>(&'p self, (kind, id): &(NodeType, Uuid), out: &mut Out<'p>) {
-            let lookup = self.by_type.iter().find(|(k, _)| k == kind);
-            if !lookup.is_some_and(|(_, lookup)| lookup.render(id, out)) {
-                out.raw("null");
+            match self.lookup(*kind).map(|lookup| lookup.render(id, out)) {
+                Some(Ok(true)) => {}
+                Some(Ok(false)) | None => out.raw("null"),
+                Some(Err(source)) => {
+                    out.error_here(failure(StoreError::SourceUnavailable(source), self.pos));
+                    out.raw("null");
+                }
             }
         }
     }
@@ -1680,7 +1733,11 @@ pub(crate) async fn nodes<C>(
                     by_type.push((*kind, lookup(*kind, planner, sets)));
                 }
             }
-            Ok(Lookups { wanted, by_type })
+            Ok(Lookups {
+                pos: field.pos,
+                wanted,
+                by_type,
+            })
         },
         |lookups, fetch| {
             Box::pin(async move {
@@ -1694,7 +1751,12 @@ pub(crate) async fn nodes<C>(
                     lookup.fetch(fetch, ids)
                 }))
                 .await?;
-                Ok(())
+                let first = lookups.wanted.first();
+                alone_unavailable(first.filter(|_| single).and_then(|(kind, id)| {
+                    lookups
+                        .lookup(*kind)
+                        .and_then(|lookup| lookup.unavailable(id))
+                }))
             })
         },
         move |lookups, out| match (single, lookups.wanted.first()) {

@@ -601,7 +601,7 @@ fn sql_order(direction: SortDirection) -> Order {
 }
 
 /// `SELECT <these columns of L> FROM L WHERE <filter> AND <visible to caller>`.
-fn select_rows<L: Listable>(
+pub(super) fn select_rows<L: Listable>(
     caller: &Caller,
     filter: &L::Filter,
     columns: Columns,
@@ -635,7 +635,7 @@ fn count_of(row: &sea_orm::QueryResult) -> Result<u64, StoreError> {
 }
 
 /// The rows of a statement that selects these columns of the table first.
-fn rows_of<M: Positional>(
+pub(super) fn rows_of<M: Positional>(
     results: &[sea_orm::QueryResult],
     columns: Columns,
 ) -> Result<Vec<M>, StoreError> {
@@ -693,26 +693,6 @@ impl Store {
             }
         }
         unavailable.map_or(Ok(Vec::new()), Err)
-    }
-
-    /// The rows of `L` with the given IDs that `caller` may see, with these columns read;
-    /// missing IDs are left out.
-    pub(crate) async fn rows_by_id<L: Listable>(
-        &self,
-        caller: &Caller,
-        ids: &[Uuid],
-        columns: Columns,
-    ) -> Result<HashMap<Uuid, Arc<L::Model>>, StoreError> {
-        let mut select = select_rows::<L>(caller, &L::Filter::default(), columns);
-        select.and_where(column(L::TABLE, "id").is_in(ids.iter().copied()));
-        let answers = self.query_sources::<L>(None, &select).await?;
-        let mut rows = HashMap::default();
-        for answer in answers {
-            for row in rows_of::<L::Model>(&answer, columns)? {
-                rows.insert(L::id(&row), Arc::new(row));
-            }
-        }
-        Ok(rows)
     }
 
     /// One page of the list of `L`.

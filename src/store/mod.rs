@@ -14,6 +14,7 @@
 
 mod aggregate;
 mod batch;
+mod by_id;
 mod children;
 mod decode;
 mod domain;
@@ -37,7 +38,8 @@ use sea_orm::{DatabaseConnection, EntityTrait};
 use uuid::Uuid;
 
 pub use aggregate::{Group, GroupColumn, GroupKind, GroupValue, Measure, MAX_GROUPS};
-pub use batch::{Batcher, Clock, Driven, Load};
+pub use batch::{Batcher, Clock, Driven, Load, Loaded};
+pub use by_id::Records;
 pub use children::{Branch, RelationBranch};
 pub use decode::{Columns, Positional};
 pub use domain::*;

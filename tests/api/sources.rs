@@ -15,6 +15,25 @@ async fn answered_on_both_paths(app: &TestApp, query: &str) -> TestResponse {
     planned
 }
 
+/// The answer to `query` on both execution paths, which must be the same, errors in any order
+/// (field by field, they come in the order the fields resolve).
+async fn answered_alike_on_both_paths(app: &TestApp, query: &str) -> TestResponse {
+    let planned = app.graphql(query).await;
+    let field_by_field = app.graphql_field_by_field(query, json!({})).await;
+    assert_eq!(planned.status, StatusCode::OK, "{planned:?}");
+    assert_eq!(planned.body["data"], field_by_field.body["data"], "{query}");
+    let sorted = |response: &TestResponse| {
+        let mut errors = response.body["errors"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        errors.sort_by_key(|error| error["path"].to_string());
+        errors
+    };
+    assert_eq!(sorted(&planned), sorted(&field_by_field), "{query}");
+    planned
+}
+
 /// Each error's path, code and institution.
 fn errors_of(response: &TestResponse) -> Vec<Value> {
     response.body["errors"]
@@ -348,4 +367,127 @@ async fn a_reference_another_source_holds_is_read_for_the_whole_level_in_one_sta
         })
         .count();
     assert_eq!(by_id, 2, "{texts:#?}");
+}
+
+/// The global ID and code of the first cleanroom `institution` owns.
+async fn first_cleanroom(app: &TestApp, institution: &str) -> (String, Value) {
+    let data = app
+        .data(&format!(
+            r#"{{ cleanrooms(first: 1, filter: {{ institution: {{ eq: "{institution}" }} }}) {{ nodes {{ id code unit {{ name }} }} }} }}"#
+        ))
+        .await;
+    let cleanroom = data["cleanrooms"]["nodes"][0].clone();
+    (cleanroom["id"].as_str().unwrap().to_owned(), cleanroom)
+}
+
+/// A cleanroom's global ID that no record has.
+const NO_CLEANROOM: &str = "Q2xlYW5yb29tOjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMQ";
+
+#[tokio::test]
+async fn a_record_by_id_is_answered_by_the_source_holding_it_whoever_else_is_down() {
+    let app = TestApp::spawn_split().await;
+    let (ki, ki_cleanroom) = first_cleanroom(&app, "KI").await;
+    let (kuh, _) = first_cleanroom(&app, "KUH").await;
+    let ellis = app
+        .data(r#"{ people(first: 1, filter: { name: { contains: "ellis" } }) { nodes { id } } }"#)
+        .await["people"]["nodes"][0]["id"]
+        .clone();
+    let by_id =
+        format!(r#"{{ node(id: "{ki}") {{ id ... on Cleanroom {{ code unit {{ name }} }} }} }}"#);
+    let absent = format!(r#"{{ node(id: "{NO_CLEANROOM}") {{ id }} }}"#);
+    assert_eq!(app.data(&absent).await, json!({ "node": null }));
+
+    assert!(app.app.store.close_source("KUH").await.unwrap());
+    let held = answered_on_both_paths(&app, &by_id).await;
+    let several = answered_on_both_paths(
+        &app,
+        &format!(r#"{{ nodes(ids: ["{ki}", "{kuh}", {ellis}]) {{ id }} }}"#),
+    )
+    .await;
+    let kuh_alone =
+        answered_on_both_paths(&app, &format!(r#"{{ node(id: "{kuh}") {{ id }} }}"#)).await;
+    let absent_now = answered_on_both_paths(&app, &absent).await;
+
+    // KI's source holds it: the answer, whole, whoever else is down.
+    assert_eq!(held.data(), &json!({ "node": ki_cleanroom }));
+    // Of several, each held by a source that answers is answered (a person by every source);
+    // the one only KUH's source may hold is null, with the error at its index.
+    assert_eq!(
+        several.body["data"],
+        json!({ "nodes": [{ "id": ki }, null, { "id": ellis }] })
+    );
+    assert_eq!(
+        errors_of(&several),
+        [json!([["nodes", 1], "SOURCE_UNAVAILABLE", "KUH"])]
+    );
+    assert_eq!(
+        several.error_messages(),
+        ["the records of KUH are unavailable: their source `KUH` does not answer"]
+    );
+    // Alone, it fails the field; so does an ID no answering source holds, as KUH's might.
+    for response in [&kuh_alone, &absent_now] {
+        assert_eq!(response.body["data"]["node"], json!(null), "{response:?}");
+        assert_eq!(
+            errors_of(response),
+            [json!([["node"], "SOURCE_UNAVAILABLE", "KUH"])]
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_entity_is_answered_by_the_source_holding_it_whoever_else_is_down() {
+    let app = TestApp::spawn_split()
+        .await
+        .reconfigured(|config| config.federation = true);
+    let (ki, ki_cleanroom) = first_cleanroom(&app, "KI").await;
+    let (kuh, _) = first_cleanroom(&app, "KUH").await;
+    let query = format!(
+        r#"{{ _entities(representations: [{{ __typename: "Cleanroom", id: "{ki}" }}, {{ __typename: "Cleanroom", id: "{kuh}" }}]) {{ ... on Cleanroom {{ id code unit {{ name }} }} }} }}"#
+    );
+
+    assert!(app.app.store.close_source("KUH").await.unwrap());
+    let response = answered_on_both_paths(&app, &query).await;
+
+    assert_eq!(
+        response.body["data"],
+        json!({ "_entities": [ki_cleanroom, null] })
+    );
+    assert_eq!(
+        errors_of(&response),
+        [json!([["_entities", 1], "SOURCE_UNAVAILABLE", "KUH"])]
+    );
+}
+
+#[tokio::test]
+async fn a_reference_read_by_id_is_answered_by_the_source_holding_it_and_fails_only_where_none_that_answers_does(
+) {
+    let app = TestApp::spawn_split().await;
+    // KUH's appointments in KI's joint units name units only KI's source holds.
+    let query = r#"{ people(first: 100) { nodes { appointments(filter: { institution: { eq: "KUH" } }) {
+        nodes { title unit { name institution { code } } } } } } }"#;
+    let before = app.data(query).await;
+    let in_joint_units = before["people"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|person| person["appointments"]["nodes"].as_array().unwrap())
+        .filter(|appointment| appointment["unit"]["institution"]["code"] == "KI")
+        .count();
+    assert!(in_joint_units > 0, "{before}");
+
+    // Down, KUH's source answers nothing; KI's records are still read by ID.
+    assert!(app.app.store.close_source("KI").await.unwrap());
+    let during = answered_alike_on_both_paths(&app, query).await;
+
+    let errors = errors_of(&during);
+    let unit_errors: Vec<&Value> = errors
+        .iter()
+        .filter(|error| error[0].as_array().unwrap().last() == Some(&json!("unit")))
+        .collect();
+    // Each KUH appointment in a KI joint unit: its unit only KI's source holds.
+    assert_eq!(unit_errors.len(), in_joint_units, "{during:?}");
+    for error in unit_errors {
+        assert_eq!(error[1], "SOURCE_UNAVAILABLE");
+        assert_eq!(error[2], "KI");
+    }
 }
