@@ -59,8 +59,10 @@ pub trait Listable: Kind {
     /// The rows placed at any of these institutions, as a predicate (for a filter nested in
     /// another, which cannot narrow the sources asked).
     fn placed_at(institutions: &[Uuid]) -> Predicate;
-    /// The institutions the filter is limited to, if any: only sources holding them are asked.
-    fn institutions(filter: &Self::Filter) -> Option<&[Uuid]>;
+    /// The institutions owning every row the filter can match, where it limits them (by a test
+    /// of the owner column anywhere it narrows every match, see `store/owners.rs`): only the
+    /// sources holding them are asked.
+    fn institutions(filter: &Self::Filter) -> Option<Vec<Uuid>>;
     /// The filter's whole condition as one predicate, its institutions' placement included.
     fn whole_predicate(filter: &Self::Filter) -> Predicate;
     /// The filter with `predicate` as its whole condition, asking the same sources.
@@ -748,7 +750,7 @@ impl Store {
             add_joins(&mut select, L::TABLE, joins, 0);
         }
         let (answers, mut missing) = self
-            .query_sources_partly::<L>(L::institutions(&filter), &select)
+            .query_sources_partly::<L>(L::institutions(&filter).as_deref(), &select)
             .await?;
         if joined {
             for answer in &answers {
@@ -838,7 +840,7 @@ impl Store {
         let filter = self.resolve_filter::<L>(filter).await?;
         let select = count_rows::<L>(caller, &filter);
         let (answers, missing) = self
-            .query_sources_partly::<L>(L::institutions(&filter), &select)
+            .query_sources_partly::<L>(L::institutions(&filter).as_deref(), &select)
             .await?;
         let mut total = 0u64;
         for row in answers.iter().flatten() {
@@ -873,6 +875,7 @@ impl Store {
     ) -> Result<(HashMap<Uuid, u64>, Vec<Unanswered>), StoreError> {
         type L<R> = <R as Relation>::Child;
         let filter = self.resolve_filter::<L<R>>(filter).await?;
+        let owners = L::<R>::institutions(&filter);
         let distinct = L::<R>::SHARED && self.sources().len() > 1;
         let mut select = Query::select();
         select
@@ -894,7 +897,7 @@ impl Store {
             join_all(
                 self.sources()
                     .iter()
-                    .filter(|source| source.may_hold(L::<R>::institutions(&filter)))
+                    .filter(|source| source.may_hold(owners.as_deref()))
                     // Children owned by their parent sit only in the parent's source.
                     .filter(|source| !R::OWNED_BY_PARENT || source.may_hold(Some(parents)))
                     .map(|source| source.query_all(&select)),

@@ -24,6 +24,7 @@ mod hash;
 mod join;
 mod list;
 mod loader;
+mod owners;
 mod page;
 mod resolve;
 mod search;

@@ -491,3 +491,68 @@ async fn a_reference_read_by_id_is_answered_by_the_source_holding_it_and_fails_o
         assert_eq!(error[2], "KI");
     }
 }
+
+#[tokio::test]
+async fn an_institution_filter_anywhere_it_narrows_every_match_asks_only_the_owners_source() {
+    let app = TestApp::spawn_split().await;
+    let selection = "totalCount nodes { code }";
+    let ki = app
+        .data(&format!(
+            r#"{{ cleanrooms(first: 50, filter: {{ institution: {{ eq: "KI" }} }}) {{ {selection} }} }}"#
+        ))
+        .await;
+    let ki_count = ki["cleanrooms"]["totalCount"].clone();
+    assert!(ki_count.as_u64() > Some(0), "{ki}");
+    let narrowed = [
+        r#"{ and: [{ institution: { eq: "KI" } }] }"#,
+        r#"{ and: [{ and: [{ institution: { in: ["KI"] } }] }, { code: { contains: "gmp" } }] }"#,
+        r#"{ or: [{ institution: { eq: "KI" } }, { and: [{ institution: { eq: "KI" } }, { code: { contains: "x" } }] }] }"#,
+        r#"{ institution: { in: ["KI", "KUH"] }, and: [{ institution: { eq: "KI" } }] }"#,
+    ];
+    for filter in narrowed {
+        let query = format!("{{ cleanrooms(first: 50, filter: {filter}) {{ {selection} }} }}");
+        let whole = app.data(&query).await;
+        // (Every seeded KI cleanroom is a pre-GMP room.)
+        assert_eq!(whole, ki, "{filter}");
+    }
+    let nobody = r#"{ cleanrooms(filter: { and: [{ institution: { eq: "KI" } }, { institution: { eq: "KUH" } }] }) { totalCount nodes { code } } }"#;
+    let aggregate =
+        r#"{ cleanroomsAggregate(filter: { and: [{ institution: { eq: "KI" } }] }) { count } }"#;
+
+    assert!(app.app.store.close_source("KUH").await.unwrap());
+
+    // What only KI's source may hold is answered whole, however the filter says so.
+    for filter in narrowed {
+        let query = format!("{{ cleanrooms(first: 50, filter: {filter}) {{ {selection} }} }}");
+        let response = answered_on_both_paths(&app, &query).await;
+        assert_eq!(response.data(), &ki, "{filter}");
+    }
+    assert_eq!(
+        answered_on_both_paths(&app, aggregate).await.data(),
+        &json!({ "cleanroomsAggregate": [{ "count": ki_count }] })
+    );
+    // No owner can hold a row owned by both: no source is asked.
+    assert_eq!(
+        answered_on_both_paths(&app, nobody).await.data(),
+        &json!({ "cleanrooms": { "totalCount": 0, "nodes": [] } })
+    );
+    // An `or` that lets KUH own a row, or a `not`, needs KUH's source: partial, and said so.
+    for filter in [
+        r#"{ or: [{ institution: { eq: "KI" } }, { institution: { eq: "KUH" } }] }"#,
+        r#"{ not: { institution: { eq: "KUH" } } }"#,
+        r#"{ or: [{ institution: { eq: "KI" } }, { grade: { eq: A } }] }"#,
+    ] {
+        let query = format!("{{ cleanrooms(first: 50, filter: {filter}) {{ totalCount }} }}");
+        let response = answered_on_both_paths(&app, &query).await;
+        assert_eq!(
+            response.body["data"],
+            json!({ "cleanrooms": { "totalCount": null } }),
+            "{filter}"
+        );
+        assert_eq!(
+            errors_of(&response),
+            [json!([["cleanrooms"], "SOURCE_UNAVAILABLE", "KUH"])],
+            "{filter}"
+        );
+    }
+}
