@@ -115,8 +115,10 @@ impl App {
         Ok(App::with_store(config, store))
     }
 
-    /// Wires the service over a prepared store.
+    /// Wires the service over a prepared store, and starts probing its sources (once per
+    /// store: see [`Store::watch`]).
     pub fn with_store(config: &Config, store: Store) -> App {
+        store.watch(config.source_probe_interval());
         let schema = build_schema(config.request_limits(), config.execution, config.federation);
         let router = crate::http::router(config, schema.clone(), store.clone());
         App {

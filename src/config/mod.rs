@@ -50,6 +50,12 @@ pub struct Config {
     #[arg(long, env = "ATMP_SOURCE_TIMEOUT_MS", default_value_t = 5000)]
     pub source_timeout_ms: u64,
 
+    /// How often each source is probed, in milliseconds: a source that does not answer is used
+    /// again as soon as a probe is answered (until then its reads fail at once), and one that
+    /// stops answering while nothing reads it is found so (`/ready` says what the probe found).
+    #[arg(long, env = "ATMP_SOURCE_PROBE_INTERVAL_MS", default_value_t = 1000)]
+    pub source_probe_interval_ms: u64,
+
     /// Address to listen on.
     #[arg(long, env = "ATMP_LISTEN", default_value = "127.0.0.1:8000")]
     pub listen: SocketAddr,
@@ -180,6 +186,9 @@ impl Config {
         if self.source_timeout_ms == 0 {
             problems.push("`source-timeout-ms` must be at least 1".to_owned());
         }
+        if self.source_probe_interval_ms == 0 {
+            problems.push("`source-probe-interval-ms` must be at least 1".to_owned());
+        }
         let configured = sources::read(self.config_file.as_deref(), &self.sources, &mut problems);
         problems.extend(sources::problems(
             &configured.sources,
@@ -242,6 +251,11 @@ impl Config {
         }
     }
 
+    /// How often each source is probed.
+    pub fn source_probe_interval(&self) -> Duration {
+        Duration::from_millis(self.source_probe_interval_ms)
+    }
+
     pub(crate) fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_seconds)
     }
@@ -279,6 +293,28 @@ mod tests {
             .unwrap()
             .problems()
             .is_empty());
+    }
+
+    #[test]
+    fn the_timings_of_the_sources_must_be_usable() {
+        let mut config = Config::for_database("sqlite::memory:").unwrap();
+        config.source_timeout_ms = 0;
+        config.source_probe_interval_ms = 0;
+        config.db_acquire_timeout_ms = 0;
+        assert_eq!(
+            config.problems(),
+            [
+                "`db-acquire-timeout-ms` must be at least 1",
+                "`source-timeout-ms` must be at least 1",
+                "`source-probe-interval-ms` must be at least 1",
+            ]
+        );
+        assert_eq!(
+            Config::for_database("sqlite::memory:")
+                .unwrap()
+                .source_probe_interval(),
+            Duration::from_secs(1)
+        );
     }
 
     #[test]

@@ -110,6 +110,12 @@ impl From<Arc<StoreError>> for ApiError {
     }
 }
 
+impl From<Unanswered> for ApiError {
+    fn from(source: Unanswered) -> Self {
+        StoreError::SourceUnavailable(source).into()
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         Arc::new(error).into()

@@ -40,7 +40,7 @@ use super::node::{parse_global_id, write_global_id, NodeType};
 use super::{ApiError, Provenance};
 use crate::store::{
     self, Columns, HashMap, Join, JoinedRow, Kind, Listable, Page, QueryOf, Relation, StoreError,
-    StoreLoader,
+    StoreLoader, Unanswered,
 };
 
 /// How the fields of a request are resolved.
@@ -542,8 +542,9 @@ pub(crate) struct Fetch<'s> {
     columns: HashMap<&'static str, Columns>,
 }
 
-/// Rows of one table by ID; `None` where the ID names no row the caller may see.
-type Known<T> = HashMap<Uuid, Option<Row<T>>>;
+/// Rows of one table by ID; `None` where the ID names no row the caller may see, and the source
+/// that did not answer where no source that answered holds it.
+type Known<T> = HashMap<Uuid, Result<Option<Row<T>>, Unanswered>>;
 
 impl<'s> Fetch<'s> {
     fn new(reads: &'s StoreLoader, columns: HashMap<&'static str, Columns>) -> Self {
@@ -590,13 +591,13 @@ impl<'s> Fetch<'s> {
         if missing.is_empty() {
             return Ok(());
         }
-        let mut found = self
+        let found = self
             .reads
             .records::<T::Table>(&missing, self.columns::<T::Table>())
             .await?;
         self.with_known::<T, _>(|known| {
             for id in missing {
-                known.insert(id, found.remove(&id));
+                known.insert(id, found.get(&id));
             }
         });
         Ok(())
@@ -607,18 +608,29 @@ impl<'s> Fetch<'s> {
         self.with_known::<T, _>(|known| {
             for (id, row) in found {
                 if let Ok(row) = row.clone().downcast::<<T::Table as Kind>::Model>() {
-                    known.insert(*id, Some(row));
+                    known.insert(*id, Ok(Some(row)));
                 }
             }
         });
     }
 
-    /// The rows of `T` with these IDs, once read.
-    fn rows<T: Record>(&self, ids: &[Uuid]) -> HashMap<Uuid, Row<T>> {
+    /// The rows of `T` with these IDs, once read, and the IDs whose rows may sit in a source
+    /// that did not answer.
+    fn rows<T: Record>(&self, ids: &[Uuid]) -> (HashMap<Uuid, Row<T>>, HashMap<Uuid, Unanswered>) {
         self.with_known::<T, _>(|known| {
-            ids.iter()
-                .filter_map(|id| known.get(id).cloned().flatten().map(|row| (*id, row)))
-                .collect()
+            let (mut rows, mut unavailable) = (HashMap::default(), HashMap::default());
+            for id in ids {
+                match known.get(id) {
+                    Some(Ok(Some(row))) => {
+                        rows.insert(*id, row.clone());
+                    }
+                    Some(Err(source)) => {
+                        unavailable.insert(*id, source.clone());
+                    }
+                    Some(Ok(None)) | None => {}
+                }
+            }
+            (rows, unavailable)
         })
     }
 }
@@ -1325,6 +1337,8 @@ fn render_page_info<M>(
 pub(crate) struct ById<T: Record> {
     plan: RecordPlan<T>,
     rows: HashMap<Uuid, Row<T>>,
+    /// The IDs no source that answered holds, with a source that did not answer.
+    unavailable: HashMap<Uuid, Unanswered>,
 }
 
 impl<T: Record> ById<T> {
@@ -1332,21 +1346,28 @@ impl<T: Record> ById<T> {
         ById {
             plan: RecordPlan::new(planner, sets),
             rows: HashMap::default(),
+            unavailable: HashMap::default(),
         }
     }
 
     /// Reads these records (those not read yet), then what their selection follows.
     async fn fetch(&mut self, fetch: &Fetch<'_>, ids: &[Uuid]) -> Result<(), StoreError> {
         fetch.read::<T>(ids).await?;
-        self.rows = fetch.rows::<T>(ids);
+        (self.rows, self.unavailable) = fetch.rows::<T>(ids);
         let rows: Vec<Row<T>> = self.rows.values().cloned().collect();
         self.plan.fetch(fetch, &rows).await;
         Ok(())
     }
 
-    /// Writes the record with this ID; `None`, writing nothing, when there is none.
+    /// Writes the record with this ID; `None`, writing nothing, when there is none (see
+    /// [`ById::unavailable`] for whether it may sit in a source that did not answer).
     fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> Option<Result<(), Failure>> {
         self.rows.get(id).map(|row| self.plan.render(row, out))
+    }
+
+    /// The source the record with this ID may sit in, where that did not answer.
+    fn unavailable(&self, id: &Uuid) -> Option<&Unanswered> {
+        self.unavailable.get(id)
     }
 }
 
@@ -1415,14 +1436,20 @@ impl<R: Record, T: Record> Nested<R> for ToOne<R, T> {
         }
         match self.target.render(&id, out) {
             Some(rendered) => rendered,
-            None if self.required => Err(Failure::Error(internal(
-                format!("dangling reference from {} to {} {id}", R::NAME, T::NAME),
-                self.pos,
-            ))),
-            None => {
-                out.raw("null");
-                Ok(())
-            }
+            None => match self.target.unavailable(&id) {
+                Some(source) => Err(Failure::Error(failure(
+                    StoreError::SourceUnavailable(source.clone()),
+                    self.pos,
+                ))),
+                None if self.required => Err(Failure::Error(internal(
+                    format!("dangling reference from {} to {} {id}", R::NAME, T::NAME),
+                    self.pos,
+                ))),
+                None => {
+                    out.raw("null");
+                    Ok(())
+                }
+            },
         }
     }
 }
@@ -1729,7 +1756,10 @@ pub(crate) async fn by_id<T: Record, C>(
         |planner, _, sets| Ok(ById::<T>::new(planner, sets)),
         move |by_id, fetch| {
             let ids: Vec<Uuid> = id.into_iter().collect();
-            Box::pin(async move { by_id.fetch(fetch, &ids).await })
+            Box::pin(async move {
+                by_id.fetch(fetch, &ids).await?;
+                alone_unavailable(id.and_then(|id| by_id.unavailable(&id)))
+            })
         },
         move |by_id, out| match id.and_then(|id| by_id.render(&id, out)) {
             Some(rendered) => rendered,
@@ -1742,6 +1772,15 @@ pub(crate) async fn by_id<T: Record, C>(
     .await
 }
 
+/// A record asked for alone (`node`, `institution`) that may sit in a source that did not
+/// answer fails its field, as the field-by-field path's resolver does.
+fn alone_unavailable(source: Option<&Unanswered>) -> Result<(), StoreError> {
+    match source {
+        Some(source) => Err(StoreError::SourceUnavailable(source.clone())),
+        None => Ok(()),
+    }
+}
+
 /// Records of any type by ID, one statement per type at most.
 trait Lookup: Send + Sync {
     fn fetch<'s>(
@@ -1750,6 +1789,7 @@ trait Lookup: Send + Sync {
         ids: Vec<Uuid>,
     ) -> BoxFuture<'s, Result<(), StoreError>>;
     fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> Option<Result<(), Failure>>;
+    fn unavailable(&self, id: &Uuid) -> Option<&Unanswered>;
 }
 
 impl<T: Record> Lookup for ById<T> {
@@ -1763,6 +1803,10 @@ impl<T: Record> Lookup for ById<T> {
 
     fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> Option<Result<(), Failure>> {
         ById::render(self, id, out)
+    }
+
+    fn unavailable(&self, id: &Uuid) -> Option<&Unanswered> {
+        ById::unavailable(self, id)
     }
 }
 
@@ -1783,28 +1827,45 @@ macro_rules! lookup_by_kind {
 
 crate::catalog::for_each_kind!(lookup_by_kind);
 
-/// The records with these global IDs, in their order; null where none exists. Each type's
-/// records are one statement, whatever the number of IDs.
+/// The records with these global IDs, in their order; null where none exists, and null with
+/// an error where no source that answered holds it and one did not answer. Each type's
+/// records are one statement per source, whatever the number of IDs.
 pub(crate) async fn nodes<C>(
     ctx: &Context<'_>,
     ids: &[ID],
     single: bool,
 ) -> Result<Answer<C>, ApiError> {
     struct Lookups {
+        pos: Pos,
         wanted: Vec<(NodeType, Uuid)>,
         by_type: Vec<(NodeType, Box<dyn Lookup>)>,
     }
     impl Lookups {
-        /// Writes the record, or null where there is none.
+        fn lookup(&self, kind: NodeType) -> Option<&dyn Lookup> {
+            self.by_type
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .map(|(_, lookup)| &**lookup)
+        }
+
+        /// Writes the record, or null where there is none; fails where it may sit in a source
+        /// that did not answer.
         fn render<'p>(
             &'p self,
             (kind, id): &(NodeType, Uuid),
             out: &mut Out<'p>,
         ) -> Result<(), Failure> {
-            let lookup = self.by_type.iter().find(|(k, _)| k == kind);
-            match lookup.and_then(|(_, lookup)| lookup.render(id, out)) {
-                Some(rendered) => rendered,
-                None => {
+            let Some(lookup) = self.lookup(*kind) else {
+                out.raw("null");
+                return Ok(());
+            };
+            match (lookup.render(id, out), lookup.unavailable(id)) {
+                (Some(rendered), _) => rendered,
+                (None, Some(source)) => Err(Failure::Error(failure(
+                    StoreError::SourceUnavailable(source.clone()),
+                    self.pos,
+                ))),
+                (None, None) => {
                     out.raw("null");
                     Ok(())
                 }
@@ -1825,7 +1886,11 @@ pub(crate) async fn nodes<C>(
                     by_type.push((*kind, lookup(*kind, planner, sets)));
                 }
             }
-            Ok(Lookups { wanted, by_type })
+            Ok(Lookups {
+                pos: field.pos,
+                wanted,
+                by_type,
+            })
         },
         |lookups, fetch| {
             Box::pin(async move {
@@ -1839,7 +1904,12 @@ pub(crate) async fn nodes<C>(
                     lookup.fetch(fetch, ids)
                 }))
                 .await?;
-                Ok(())
+                let first = lookups.wanted.first();
+                alone_unavailable(first.filter(|_| single).and_then(|(kind, id)| {
+                    lookups
+                        .lookup(*kind)
+                        .and_then(|lookup| lookup.unavailable(id))
+                }))
             })
         },
         move |lookups, out| match (single, lookups.wanted.first()) {

@@ -1,7 +1,13 @@
 //! The query root: global lookups and the top-level lists.
 
-use async_graphql::{Context, ID};
-use futures::future::try_join_all;
+use std::borrow::Cow;
+
+use async_graphql::parser::types::Field;
+use async_graphql::registry::Registry;
+use async_graphql::{
+    Context, ContextSelectionSet, OutputType, Positioned, ServerResult, Value, ID,
+};
+use futures::future::join_all;
 
 use super::connection::{limits, object_with_connections};
 use super::node::{parse_global_id, Node, NodeType};
@@ -30,6 +36,60 @@ macro_rules! node_by_kind {
 }
 
 crate::catalog::for_each_kind!(node_by_kind);
+
+/// An item of `nodes` looked up field by field: the record, or the error of a record that no
+/// source that answered holds while one did not answer, which leaves the item null with that
+/// error at its index (as [`Option`] answers an item that fails), the other items answered.
+enum Looked {
+    Found(Node),
+    Unavailable(async_graphql::Error),
+}
+
+impl OutputType for Looked {
+    fn type_name() -> Cow<'static, str> {
+        Node::type_name()
+    }
+
+    fn introspection_type_name(&self) -> Cow<'static, str> {
+        match self {
+            Looked::Found(node) => node.introspection_type_name(),
+            Looked::Unavailable(_) => Node::type_name(),
+        }
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        Node::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        match self {
+            Looked::Found(node) => node.resolve(ctx, field).await,
+            Looked::Unavailable(error) => {
+                Err(ctx.set_error_path(error.clone().into_server_error(field.pos)))
+            }
+        }
+    }
+}
+
+/// The records with these global IDs field by field, in their order: any error but a record's
+/// source not answering fails them all, as on the planned path.
+async fn looked_up(ctx: &Context<'_>, ids: &[ID]) -> Result<Vec<Option<Looked>>, ApiError> {
+    let mut looked = Vec::with_capacity(ids.len());
+    for node in join_all(ids.iter().map(|id| node(ctx, id))).await {
+        looked.push(match node {
+            Ok(node) => node.map(Looked::Found),
+            Err(error @ ApiError::SourceUnavailable { .. }) => {
+                Some(Looked::Unavailable(error.into()))
+            }
+            Err(error) => return Err(error),
+        });
+    }
+    Ok(looked)
+}
 
 object_with_connections! {
     /// Read access to the records of KI and KUH around the Karolinska ATMP Center.
@@ -69,7 +129,7 @@ object_with_connections! {
             &self,
             ctx: &Context<'_>,
             #[graphql(desc = "Global IDs (at most the maximum page size).")] ids: Vec<ID>,
-        ) -> Result<Answer<Vec<Option<Node>>>, ApiError> {
+        ) -> Result<Answer<Vec<Option<Looked>>>, ApiError> {
             let max = limits(ctx)?.max_page_size;
             if ids.len() as u64 > max {
                 return Err(ApiError::BadUserInput(format!(
@@ -79,9 +139,7 @@ object_with_connections! {
             if is_planned(ctx) {
                 return plan::nodes(ctx, &ids, false).await;
             }
-            try_join_all(ids.iter().map(|id| node(ctx, id)))
-                .await
-                .map(Answer::Resolved)
+            looked_up(ctx, &ids).await.map(Answer::Resolved)
         }
 
         /// Both institutions, by code.

@@ -223,22 +223,21 @@ impl Search {
             ),
             reads.records::<store::Trials>(&trial_ids, Columns::all::<entities::trial::Model>()),
         )?;
-        let found = page
-            .hits
-            .iter()
-            .filter_map(|hit| {
-                let found = match hit.kind.as_str() {
-                    "Person" => people.get(&hit.id).cloned().map(Found::Person),
-                    "Unit" => units.get(&hit.id).cloned().map(Found::Unit),
-                    "Cleanroom" => cleanrooms.get(&hit.id).cloned().map(Found::Cleanroom),
-                    "Product" => products.get(&hit.id).cloned().map(Found::Product),
-                    "Trial" => trials.get(&hit.id).cloned().map(Found::Trial),
-                    _ => None,
-                };
-                // A record removed since its terms were read is left out.
-                found.map(|found| (hit.clone(), found))
-            })
-            .collect();
+        let mut found = Vec::with_capacity(page.hits.len());
+        for hit in &page.hits {
+            let record = match hit.kind.as_str() {
+                "Person" => people.get(&hit.id)?.map(Found::Person),
+                "Unit" => units.get(&hit.id)?.map(Found::Unit),
+                "Cleanroom" => cleanrooms.get(&hit.id)?.map(Found::Cleanroom),
+                "Product" => products.get(&hit.id)?.map(Found::Product),
+                "Trial" => trials.get(&hit.id)?.map(Found::Trial),
+                _ => None,
+            };
+            // A record removed since its terms were read is left out.
+            if let Some(record) = record {
+                found.push((hit.clone(), record));
+            }
+        }
         Ok(SearchConnection { page, found, query })
     }
 }

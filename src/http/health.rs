@@ -1,5 +1,5 @@
 //! `GET /health`, whether the process runs (liveness), and `GET /ready`, whether every source
-//! answers (readiness). A load balancer stops sending requests while `/ready` fails; an
+//! answers (readiness), as the store's probe and reads last found. A load balancer stops sending requests while `/ready` fails; an
 //! orchestrator restarts the process only when `/health` does, never because a database is.
 
 use axum::extract::State;
@@ -14,22 +14,24 @@ pub(crate) async fn health() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// 200 `{"status":"ready","sources":[…]}` when every source answers a ping, else 503
-/// `{"status":"unavailable","sources":[…]}`; each source by its name, never its URL.
+/// 200 `{"status":"ready","sources":[…]}` when every source answers, else 503
+/// `{"status":"unavailable","sources":[…]}`; each source by its name, never its URL. Read from
+/// what the sources' reads and their probe last found, so it answers at once, and a source
+/// going down or coming back is logged there, once.
 pub(crate) async fn ready(State(state): State<HttpState>) -> (StatusCode, Json<Value>) {
-    let mut all_ready = true;
-    let mut sources = Vec::new();
-    for source in state.store.readiness().await {
-        let status = match &source.answer {
-            Ok(()) => "ready",
-            Err(error) => {
-                all_ready = false;
-                tracing::warn!(source = %source.name, error = ?error, "readiness: a source does not answer");
+    let readiness = state.store.readiness();
+    let all_ready = readiness.iter().all(|source| source.answering);
+    let sources: Vec<Value> = readiness
+        .iter()
+        .map(|source| {
+            let status = if source.answering {
+                "ready"
+            } else {
                 "unavailable"
-            }
-        };
-        sources.push(json!({ "name": source.name, "status": status }));
-    }
+            };
+            json!({ "name": source.name, "status": status })
+        })
+        .collect();
     if all_ready {
         (
             StatusCode::OK,

@@ -195,8 +195,9 @@ impl Store {
                 })
             })
             .collect();
+        let owners = L::institutions(&filter);
         let (answers, recounts) = futures::try_join!(
-            self.query_sources::<L>(L::institutions(&filter), &select),
+            self.query_sources::<L>(owners.as_deref(), &select),
             try_join_all(recounted.iter().map(|(_, counted)| {
                 self.distinct_values::<L>(caller, &filter, keys, *counted)
             })),
@@ -283,7 +284,7 @@ impl Store {
         }
         select.expr_as(column(L::TABLE, counted.column), Alias::new("counted"));
         let answers = self
-            .query_sources::<L>(L::institutions(filter), &select)
+            .query_sources::<L>(L::institutions(filter).as_deref(), &select)
             .await?;
         let mut seen = std::collections::HashSet::new();
         let mut counts: HashMap<Vec<GroupValue>, u64> = HashMap::default();

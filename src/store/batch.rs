@@ -23,16 +23,20 @@ use futures::future::{FutureExt, Shared};
 
 use super::{HashMap, StoreError, StoreLoader};
 
+/// The values of keys loaded together, by key: keys that name nothing are left out, and a key
+/// whose value alone could not be read (a record in a source that did not answer) has its error.
+pub type Loaded<K, V> = HashMap<K, Result<V, Arc<StoreError>>>;
+
 /// Loads the values of many keys of one kind at once.
 pub trait Load<K>: Send + Sync {
-    /// What a key names; keys with none are left out of the answer.
+    /// What a key names.
     type Value: Clone + Send + Sync + 'static;
 
-    /// The values of `keys`, by key.
+    /// The values of `keys`; an error fails every key.
     fn load(
         &self,
         keys: &[K],
-    ) -> impl Future<Output = Result<HashMap<K, Self::Value>, Arc<StoreError>>> + Send;
+    ) -> impl Future<Output = Result<Loaded<K, Self::Value>, Arc<StoreError>>> + Send;
 }
 
 /// A request's batching loads and their cache. One per request: the caller's scope travels
@@ -162,8 +166,12 @@ impl Batcher {
                     self.with_kind(|kind: &mut Kind<K, Value<K>>| match loaded {
                         Ok(mut values) => {
                             for key in keys {
-                                let value = values.remove(&key);
-                                kind.slots.insert(key, Slot::Loaded(value));
+                                let slot = match values.remove(&key) {
+                                    Some(Ok(value)) => Slot::Loaded(Some(value)),
+                                    Some(Err(error)) => Slot::Failed(error),
+                                    None => Slot::Loaded(None),
+                                };
+                                kind.slots.insert(key, slot);
                             }
                         }
                         Err(error) => {

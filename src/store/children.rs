@@ -40,7 +40,7 @@ pub trait Branch: Send + 'static {
     /// The branch itself, for its owner to take its typed pages back.
     fn into_any(self: Box<Self>) -> Box<dyn std::any::Any + Send>;
     /// The institutions its rows may belong to, which pick the sources it asks.
-    fn institutions(&self) -> Option<&[Uuid]>;
+    fn institutions(&self) -> Option<Vec<Uuid>>;
     /// Whether it has a part in the statement: a page, or counts read with it.
     fn in_statement(&self) -> bool;
     /// Whether its references are read in its statement (every table open to the caller).
@@ -210,7 +210,7 @@ impl<R: Relation> Branch for RelationBranch<R> {
         self
     }
 
-    fn institutions(&self) -> Option<&[Uuid]> {
+    fn institutions(&self) -> Option<Vec<Uuid>> {
         <R::Child as Listable>::institutions(&self.query.filter)
     }
 
@@ -467,6 +467,7 @@ impl Store {
             }
         }
         // Each source with the branches that may find rows there.
+        let owners: Vec<Option<Vec<Uuid>>> = branches.iter().map(|b| b.institutions()).collect();
         let asked: Vec<(&Source, Vec<usize>)> = self
             .sources()
             .iter()
@@ -474,7 +475,8 @@ impl Store {
                 let mine = (0..branches.len())
                     .filter(|&b| {
                         branches.get(b).is_some_and(|branch| {
-                            branch.in_statement() && source.may_hold(branch.institutions())
+                            branch.in_statement()
+                                && source.may_hold(owners.get(b).and_then(Option::as_deref))
                         })
                     })
                     .collect();

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::filter::{Predicate, Quantifier, Real, Scalar, Test, TextMatch};
 use super::list::{column, scope_by_column, Kind, Listable, Parents, Relation};
+use super::owners::owners;
 use super::page::{Reference, SortField, SortKind, SortValue};
 use super::{OrderTerm, SortDirection};
 
@@ -58,20 +59,6 @@ macro_rules! institution_placement {
     ($model:ty, $institutions:expr, appointed) => {
         appointed_at($institutions)
     };
-}
-
-/// The institutions a filter's records are owned by, which choose the sources asked: where a
-/// record is placed at an institution by its owner column alone. A joint unit is placed at
-/// its partner institution too, though the owner's source holds it; people are kept by every
-/// source.
-macro_rules! owned_by {
-    ($filter:expr, columns institution_id) => {
-        $filter.institutions.as_deref()
-    };
-    ($filter:expr, $($placed:tt)+) => {{
-        let _ = $filter;
-        None
-    }};
 }
 
 /// Checks, when compiled, that a filter field's column is a field of the row; the children of
@@ -258,8 +245,11 @@ macro_rules! lists {
                 institution_placement!(Self::Model, institutions, $($placed)+)
             }
 
-            fn institutions(filter: &$filter) -> Option<&[Uuid]> {
-                owned_by!(filter, $($placed)+)
+            fn institutions(filter: &$filter) -> Option<Vec<Uuid>> {
+                // A joint unit is placed at its partner institution too, though its owner's
+                // source holds it: only a test of the owner column narrows the sources.
+                let owned = owners(&Self::whole_predicate(filter), Self::OWNER?)?;
+                Some(owned.into_iter().collect())
             }
 
             fn whole_predicate(filter: &$filter) -> Predicate {
@@ -453,7 +443,7 @@ impl Listable for Institutions {
         at_institutions(&["id"], institutions)
     }
 
-    fn institutions(_filter: &InstitutionFilter) -> Option<&[Uuid]> {
+    fn institutions(_filter: &InstitutionFilter) -> Option<Vec<Uuid>> {
         None
     }
 

@@ -59,8 +59,10 @@ pub trait Listable: Kind {
     /// The rows placed at any of these institutions, as a predicate (for a filter nested in
     /// another, which cannot narrow the sources asked).
     fn placed_at(institutions: &[Uuid]) -> Predicate;
-    /// The institutions the filter is limited to, if any: only sources holding them are asked.
-    fn institutions(filter: &Self::Filter) -> Option<&[Uuid]>;
+    /// The institutions owning every row the filter can match, where it limits them (by a test
+    /// of the owner column anywhere it narrows every match, see `store/owners.rs`): only the
+    /// sources holding them are asked.
+    fn institutions(filter: &Self::Filter) -> Option<Vec<Uuid>>;
     /// The filter's whole condition as one predicate, its institutions' placement included.
     fn whole_predicate(filter: &Self::Filter) -> Predicate;
     /// The filter with `predicate` as its whole condition, asking the same sources.
@@ -618,7 +620,7 @@ fn sql_order(direction: SortDirection) -> Order {
 }
 
 /// `SELECT <these columns of L> FROM L WHERE <filter> AND <visible to caller>`.
-fn select_rows<L: Listable>(
+pub(super) fn select_rows<L: Listable>(
     caller: &Caller,
     filter: &L::Filter,
     columns: Columns,
@@ -652,7 +654,7 @@ fn count_of(row: &sea_orm::QueryResult) -> Result<u64, StoreError> {
 }
 
 /// The rows of a statement that selects these columns of the table first.
-fn rows_of<M: Positional>(
+pub(super) fn rows_of<M: Positional>(
     results: &[sea_orm::QueryResult],
     columns: Columns,
 ) -> Result<Vec<M>, StoreError> {
@@ -712,26 +714,6 @@ impl Store {
         unavailable.map_or(Ok(Vec::new()), Err)
     }
 
-    /// The rows of `L` with the given IDs that `caller` may see, with these columns read;
-    /// missing IDs are left out.
-    pub(crate) async fn rows_by_id<L: Listable>(
-        &self,
-        caller: &Caller,
-        ids: &[Uuid],
-        columns: Columns,
-    ) -> Result<HashMap<Uuid, Arc<L::Model>>, StoreError> {
-        let mut select = select_rows::<L>(caller, &L::Filter::default(), columns);
-        select.and_where(column(L::TABLE, "id").is_in(ids.iter().copied()));
-        let answers = self.query_sources::<L>(None, &select).await?;
-        let mut rows = HashMap::default();
-        for answer in answers {
-            for row in rows_of::<L::Model>(&answer, columns)? {
-                rows.insert(L::id(&row), Arc::new(row));
-            }
-        }
-        Ok(rows)
-    }
-
     /// One page of the list of `L`.
     pub(crate) async fn page<L: Listable>(
         &self,
@@ -785,7 +767,7 @@ impl Store {
             add_joins(&mut select, L::TABLE, joins, 0);
         }
         let (answers, mut missing) = self
-            .query_sources_partly::<L>(L::institutions(&filter), &select)
+            .query_sources_partly::<L>(L::institutions(&filter).as_deref(), &select)
             .await?;
         if joined {
             for answer in &answers {
@@ -873,7 +855,7 @@ impl Store {
         let filter = self.resolve_filter::<L>(filter).await?;
         let select = count_rows::<L>(caller, &filter);
         let (answers, missing) = self
-            .query_sources_partly::<L>(L::institutions(&filter), &select)
+            .query_sources_partly::<L>(L::institutions(&filter).as_deref(), &select)
             .await?;
         let mut total = 0u64;
         for row in answers.iter().flatten() {
@@ -908,6 +890,7 @@ impl Store {
     ) -> Result<(HashMap<Uuid, u64>, Vec<Unanswered>), StoreError> {
         type L<R> = <R as Relation>::Child;
         let filter = self.resolve_filter::<L<R>>(filter).await?;
+        let owners = L::<R>::institutions(&filter);
         let distinct = L::<R>::SHARED && self.sources().len() > 1;
         let mut select = Query::select();
         select
@@ -929,7 +912,7 @@ impl Store {
             join_all(
                 self.sources()
                     .iter()
-                    .filter(|source| source.may_hold(L::<R>::institutions(&filter)))
+                    .filter(|source| source.may_hold(owners.as_deref()))
                     // Children owned by their parent sit only in the parent's source.
                     .filter(|source| !R::OWNED_BY_PARENT || source.may_hold(Some(parents)))
                     .map(|source| source.query_all(&select)),

@@ -10,13 +10,13 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use uuid::Uuid;
 
-use super::batch::{Batcher, Load};
+use super::batch::{Batcher, Load, Loaded};
 use super::children::Branch;
 use super::decode::Columns;
 use super::list::{ChildPages, Kind, Listable, QueryOf, Relation};
 use super::{
-    Caller, Group, GroupColumn, Join, Measure, Page, SearchPage, SearchQuery, Store, StoreError,
-    Unanswered,
+    Caller, Group, GroupColumn, Join, Measure, Page, Records, SearchPage, SearchQuery, Store,
+    StoreError, Unanswered,
 };
 
 /// Reads for one caller: the one way from the GraphQL layer into the store, so every read
@@ -69,14 +69,14 @@ impl StoreLoader {
     }
 
     /// The rows of `L` with these IDs, as the caller may see them, with these columns
-    /// read; missing IDs are left out.
+    /// read, from every source that answers (see [`Records::get`]).
     pub async fn records<L: Listable>(
         &self,
         ids: &[Uuid],
         columns: Columns,
-    ) -> Result<HashMap<Uuid, Arc<L::Model>>, StoreError> {
+    ) -> Result<Records<L::Model>, StoreError> {
         if ids.is_empty() {
-            return Ok(HashMap::default());
+            return Ok(Records::default());
         }
         self.store.rows_by_id::<L>(&self.caller, ids, columns).await
     }
@@ -188,9 +188,9 @@ crate::catalog::for_each_kind!(record_keys);
 impl<K: RecordKey> Load<K> for StoreLoader {
     type Value = Arc<<K::Table as Kind>::Model>;
 
-    async fn load(&self, keys: &[K]) -> Result<HashMap<K, Self::Value>, Arc<StoreError>> {
+    async fn load(&self, keys: &[K]) -> Result<Loaded<K, Self::Value>, Arc<StoreError>> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.id()).collect();
-        let mut rows = self
+        let records = self
             .store
             .rows_by_id::<K::Table>(
                 &self.caller,
@@ -200,7 +200,10 @@ impl<K: RecordKey> Load<K> for StoreLoader {
             .await?;
         Ok(keys
             .iter()
-            .filter_map(|k| rows.remove(&k.id()).map(|row| (*k, row)))
+            .filter_map(|k| match records.get(&k.id()) {
+                Ok(row) => row.map(|row| (*k, Ok(row))),
+                Err(source) => Some((*k, Err(Arc::new(StoreError::SourceUnavailable(source))))),
+            })
             .collect())
     }
 }
@@ -293,7 +296,7 @@ impl<R: Relation> Load<ChildPage<R>> for StoreLoader {
     async fn load(
         &self,
         keys: &[ChildPage<R>],
-    ) -> Result<HashMap<ChildPage<R>, Self::Value>, Arc<StoreError>> {
+    ) -> Result<Loaded<ChildPage<R>, Self::Value>, Arc<StoreError>> {
         let mut pages = HashMap::default();
         for (query, parents) in group_by(keys, |k| k.query.clone(), |k| k.parent) {
             let found = self
@@ -308,7 +311,7 @@ impl<R: Relation> Load<ChildPage<R>> for StoreLoader {
                 )
                 .await?;
             for (parent, page) in found.pages {
-                pages.insert(ChildPage::new(parent, query.clone()), Arc::new(page));
+                pages.insert(ChildPage::new(parent, query.clone()), Ok(Arc::new(page)));
             }
         }
         Ok(pages)
@@ -321,7 +324,7 @@ impl<R: Relation> Load<ChildCount<R>> for StoreLoader {
     async fn load(
         &self,
         keys: &[ChildCount<R>],
-    ) -> Result<HashMap<ChildCount<R>, u64>, Arc<StoreError>> {
+    ) -> Result<Loaded<ChildCount<R>, u64>, Arc<StoreError>> {
         let mut counts = HashMap::default();
         for (filter, parents) in group_by(keys, |k| k.filter.clone(), |k| k.parent) {
             let found = self
@@ -329,7 +332,7 @@ impl<R: Relation> Load<ChildCount<R>> for StoreLoader {
                 .child_counts::<R>(&self.caller, &parents, &filter)
                 .await?;
             for (parent, count) in found {
-                counts.insert(ChildCount::new(parent, filter.clone()), count);
+                counts.insert(ChildCount::new(parent, filter.clone()), Ok(count));
             }
         }
         Ok(counts)

@@ -10,10 +10,13 @@
 //! keeps: a person, an institution). A filter or an ordering across a relation (`unit: { kind:
 //! … }`, `UNIT_NAME`) is a subquery of its statement; over several sources the related rows
 //! may sit in another, so they are read first from every source (`resolve.rs`,
-//! `Store::localize`).
+//! `Store::localize`). A source that does not answer is marked down by the read that finds it
+//! so, and every read of it fails at once until a background probe ([`Store::watch`]) finds it
+//! answering again; `/ready` reads the same state.
 
 mod aggregate;
 mod batch;
+mod by_id;
 mod children;
 mod decode;
 mod domain;
@@ -23,6 +26,7 @@ mod hash;
 mod join;
 mod list;
 mod loader;
+mod owners;
 mod page;
 mod resolve;
 mod search;
@@ -30,15 +34,18 @@ mod source;
 mod text_key;
 mod write;
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
 
 use futures::future::join_all;
+use tokio::task::AbortHandle;
 
 use sea_orm::{DatabaseConnection, EntityTrait};
 use uuid::Uuid;
 
 pub use aggregate::{Group, GroupColumn, GroupKind, GroupValue, Measure, MAX_GROUPS};
-pub use batch::{Batcher, Clock, Driven, Load};
+pub use batch::{Batcher, Clock, Driven, Load, Loaded};
+pub use by_id::Records;
 pub use children::{Branch, RelationBranch};
 pub use decode::{Columns, Positional};
 pub use domain::*;
@@ -75,6 +82,22 @@ struct Inner {
     sources: Vec<Source>,
     /// The institutions of every source, kept in memory to check filter codes at no cost.
     institutions: RwLock<Vec<entities::institution::Model>>,
+    /// The task probing the sources, once started ([`Store::watch`]).
+    probe: Mutex<Option<AbortHandle>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        stop(&self.probe);
+    }
+}
+
+/// Stops the probe, if one runs.
+fn stop(probe: &Mutex<Option<AbortHandle>>) {
+    let mut probe = probe.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(probe) = probe.take() {
+        probe.abort();
+    }
 }
 
 impl Store {
@@ -84,6 +107,7 @@ impl Store {
             inner: Arc::new(Inner {
                 sources,
                 institutions: RwLock::new(Vec::new()),
+                probe: Mutex::new(None),
             }),
         }
     }
@@ -192,10 +216,36 @@ impl Store {
 }
 
 impl Store {
-    /// Closes every source's connections; reads after this fail.
+    /// Starts probing every source each `interval` in a task of the current runtime, until
+    /// the store is closed or dropped: a source that does not answer is marked down, so that
+    /// reads of it fail at once, and back up as soon as a probe is answered (see `Source::watch`). A store already watched keeps its probe; outside a runtime there is
+    /// none, and only reads mark a source down.
+    pub fn watch(&self, interval: Duration) {
+        let mut probe = self
+            .inner
+            .probe
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if probe.is_some() {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            tracing::warn!("no runtime to probe the sources in: only reads find them down");
+            return;
+        };
+        // The task holds the sources, not the store, so that dropping the store stops it.
+        let sources = self.sources().to_vec();
+        let task = runtime.spawn(async move {
+            join_all(sources.iter().map(|source| source.watch(interval))).await;
+        });
+        *probe = Some(task.abort_handle());
+    }
+
+    /// Stops the probe and closes every source's connections; reads after this fail.
     pub async fn close(&self) -> Result<(), StoreError> {
+        stop(&self.inner.probe);
         for source in self.sources() {
-            source.connection().close_by_ref().await?;
+            source.close().await?;
         }
         Ok(())
     }
@@ -205,30 +255,31 @@ impl Store {
     pub async fn close_source(&self, name: &str) -> Result<bool, StoreError> {
         match self.sources().iter().find(|source| source.name() == name) {
             Some(source) => {
-                source.connection().close_by_ref().await?;
+                source.close().await?;
                 Ok(true)
             }
             None => Ok(false),
         }
     }
 
-    /// Whether each source answers, every source asked at once.
-    pub async fn readiness(&self) -> Vec<SourceReadiness> {
-        join_all(self.sources().iter().map(|source| async move {
-            SourceReadiness {
+    /// Whether each source answers, as its reads and its probe last found: no source is
+    /// asked, so the answer is immediate.
+    pub fn readiness(&self) -> Vec<SourceReadiness> {
+        self.sources()
+            .iter()
+            .map(|source| SourceReadiness {
                 name: source.name().to_owned(),
-                answer: source.ping().await.map_err(StoreError::from),
-            }
-        }))
-        .await
+                answering: source.is_answering(),
+            })
+            .collect()
     }
 }
 
 /// Whether one source answers.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceReadiness {
     /// The source's name (never its URL).
     pub name: String,
-    /// `Ok` when it answered a ping.
-    pub answer: Result<(), StoreError>,
+    /// Whether it answers, as its reads and its probe last found.
+    pub answering: bool,
 }

@@ -1,7 +1,11 @@
 //! A source: one database connection pool, the institutions whose records it holds, and the
-//! one place where a read meets a connection the server has dropped and is tried again.
+//! one place where a read meets the database gone. A connection the server dropped is tried
+//! again; a source that does not answer (no connection, a socket gone, a read past its
+//! timeout) is marked down, and every read of it fails at once, with no wait, until its probe
+//! ([`Source::watch`]) finds it answering again.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::{
@@ -9,6 +13,8 @@ use sea_orm::{
     SqlxError,
 };
 use sea_orm_migration::MigratorTrait;
+use tokio::sync::watch;
+use tokio::time::MissedTickBehavior;
 use uuid::Uuid;
 
 use super::{StoreError, Unanswered};
@@ -45,6 +51,9 @@ pub struct Source {
     /// Tries a read gets: enough to meet every pooled connection dropped by the server and
     /// then a fresh one.
     attempts: u32,
+    /// Whether it answers, as its reads and its probe last found: shared by its clones (the
+    /// store's and its probe's), watched by the probe.
+    answering: Arc<watch::Sender<bool>>,
 }
 
 impl Source {
@@ -57,6 +66,7 @@ impl Source {
             holds: Holds::Everything,
             codes: Vec::new(),
             timeout: None,
+            answering: Arc::new(watch::Sender::new(true)),
         }
     }
 
@@ -76,6 +86,7 @@ impl Source {
             holds: Holds::Institutions(ids),
             codes,
             timeout: Some(timeout),
+            answering: Arc::new(watch::Sender::new(true)),
         }
     }
 
@@ -108,11 +119,28 @@ impl Source {
         &self.connection
     }
 
+    /// Runs `read` on the pool, unless the source is down: then it fails at once, as the
+    /// source did (see [`Source::attempt`]).
+    pub(crate) async fn read<T, F, Fut>(&self, read: F) -> Result<T, DbErr>
+    where
+        F: Fn(DatabaseConnection) -> Fut,
+        Fut: Future<Output = Result<T, DbErr>>,
+    {
+        if !self.is_answering() {
+            return Err(DbErr::Conn(RuntimeErr::Internal(format!(
+                "the source `{}` does not answer: it is read again once its probe finds it answering",
+                self.name
+            ))));
+        }
+        self.attempt(read).await
+    }
+
     /// Runs `read` on the pool, and again while it fails only because the pooled connection
     /// it got had been dropped by the server (a restart, a failover, an idle timeout): the
     /// pool closes such a connection when it comes back, so the next try gets another, and
-    /// after every stale one a fresh one. No other error is retried, and nothing waits.
-    pub(crate) async fn read<T, F, Fut>(&self, read: F) -> Result<T, DbErr>
+    /// after every stale one a fresh one. No other error is retried, and nothing waits. A
+    /// failure of the source itself marks it down.
+    async fn attempt<T, F, Fut>(&self, read: F) -> Result<T, DbErr>
     where
         F: Fn(DatabaseConnection) -> Fut,
         Fut: Future<Output = Result<T, DbErr>>,
@@ -136,7 +164,67 @@ impl Source {
                     );
                     attempt += 1;
                 }
+                Err(error) if is_lost(&error) => {
+                    self.mark_down(&error);
+                    return Err(error);
+                }
                 outcome => return outcome,
+            }
+        }
+    }
+
+    /// Whether the source answers, as its reads and its probe last found.
+    pub(crate) fn is_answering(&self) -> bool {
+        *self.answering.borrow()
+    }
+
+    /// Closes its connections: its reads fail at once from now on.
+    pub(crate) async fn close(&self) -> Result<(), DbErr> {
+        self.connection.close_by_ref().await?;
+        self.answering.send_replace(false);
+        Ok(())
+    }
+
+    /// Marks the source down: its reads fail at once until its probe finds it answering.
+    fn mark_down(&self, error: &DbErr) {
+        if self.answering.send_replace(false) {
+            tracing::warn!(
+                source = %self.name,
+                %error,
+                "a source does not answer: its reads fail at once until it answers again"
+            );
+        }
+    }
+
+    fn mark_up(&self) {
+        if !self.answering.send_replace(true) {
+            tracing::info!(source = %self.name, "a source answers again");
+        }
+    }
+
+    /// Probes the source every `interval`, for as long as the future runs. While it is down,
+    /// a ping bounded by the interval (so that one still waiting when the source comes back
+    /// never holds back the next): the first that is answered brings it back. While it is up,
+    /// a ping on its pool's own timeouts, so that a source that stops answering while no read
+    /// asks it is found down too (by `/ready` and the next read); a read that finds it down
+    /// first ends the wait.
+    pub(crate) async fn watch(&self, interval: Duration) {
+        let mut answering = self.answering.subscribe();
+        let mut ticks = tokio::time::interval(interval);
+        ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if *answering.borrow_and_update() {
+                tokio::select! {
+                    // A failure marks it down.
+                    _ = self.attempt(|connection| async move { connection.ping().await }) => {}
+                    _ = answering.wait_for(|answering| !answering) => {}
+                }
+            } else {
+                let ping = self.attempt(|connection| async move { connection.ping().await });
+                if let Ok(Ok(())) = tokio::time::timeout(interval, ping).await {
+                    self.mark_up();
+                }
             }
         }
     }
@@ -145,10 +233,7 @@ impl Source {
     /// failure is its connection's (no connection within the timeout, a socket gone), the
     /// records of its institutions are unavailable; any other stays a database error.
     pub(crate) fn unavailable(&self, error: DbErr) -> StoreError {
-        let connection_lost = matches!(error, DbErr::ConnectionAcquire(_) | DbErr::Conn(_))
-            || is_dropped_connection(&error);
-        if connection_lost && !self.codes.is_empty() {
-            tracing::warn!(source = %self.name, %error, "a source does not answer");
+        if is_lost(&error) && !self.codes.is_empty() {
             StoreError::SourceUnavailable(Unanswered {
                 source_name: self.name.clone(),
                 institutions: self.codes.clone(),
@@ -160,12 +245,6 @@ impl Source {
         } else {
             StoreError::Db(error)
         }
-    }
-
-    /// Whether the database answers.
-    pub(crate) async fn ping(&self) -> Result<(), DbErr> {
-        self.read(|connection| async move { connection.ping().await })
-            .await
     }
 
     /// Whether the source may hold records of any of `institutions` (`None`: of any at all).
@@ -195,6 +274,13 @@ fn pool_size(connection: &DatabaseConnection) -> u32 {
             .get_max_connections(),
         _ => 1,
     }
+}
+
+/// Whether a read failed because the source is gone (no connection within the pool's timeout,
+/// a connection failed, a read past the source's timeout, a source already down), not because
+/// of the statement.
+fn is_lost(error: &DbErr) -> bool {
+    matches!(error, DbErr::ConnectionAcquire(_) | DbErr::Conn(_)) || is_dropped_connection(error)
 }
 
 /// Whether a statement failed because its connection was gone, not because of the statement:

@@ -14,7 +14,10 @@ use atmp_graph::store::{Source, Store};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{
+    ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, Statement,
+    TransactionTrait,
+};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -97,6 +100,8 @@ struct Setup {
     /// KI's and KUH's records in databases of their own (`Some(true)`) or in one
     /// (`Some(false)`), whatever `TEST_SOURCES` says.
     split: Option<bool>,
+    /// How often the sources are probed (the setting's default otherwise).
+    probe_interval_ms: Option<u64>,
 }
 
 impl Default for Setup {
@@ -106,6 +111,7 @@ impl Default for Setup {
             through_port: None,
             acquire_timeout_ms: 5000,
             split: None,
+            probe_interval_ms: None,
         }
     }
 }
@@ -198,6 +204,8 @@ pub struct TestApp {
     database_urls: Vec<String>,
     /// The statements run on each source so far.
     statements: Vec<Arc<AtomicUsize>>,
+    /// Each source's name and its pool (the store's own), for a test to take its connections.
+    pools: Vec<(String, DatabaseConnection)>,
     /// The text of every statement run so far, in order.
     texts: Arc<std::sync::Mutex<Vec<String>>>,
     databases: Vec<TestDatabase>,
@@ -328,15 +336,48 @@ impl TestApp {
         .await
     }
 
+    /// The app over two sources (however the suite runs), each waiting at most
+    /// `acquire_timeout_ms` for a connection, and probed every `probe_interval_ms`.
+    pub async fn spawn_split_probed(acquire_timeout_ms: u64, probe_interval_ms: u64) -> TestApp {
+        Self::spawn_with(Setup {
+            split: Some(true),
+            acquire_timeout_ms,
+            probe_interval_ms: Some(probe_interval_ms),
+            ..Setup::default()
+        })
+        .await
+    }
+
+    /// The app over one database (however the suite runs), waiting at most
+    /// `acquire_timeout_ms` for a connection, and probed every `probe_interval_ms`.
+    pub async fn spawn_one_database_probed(
+        acquire_timeout_ms: u64,
+        probe_interval_ms: u64,
+    ) -> TestApp {
+        Self::spawn_with(Setup {
+            split: Some(false),
+            acquire_timeout_ms,
+            probe_interval_ms: Some(probe_interval_ms),
+            ..Setup::default()
+        })
+        .await
+    }
+
     /// The app over two sources, KI's on PostgreSQL reached through `127.0.0.1:{port}` (a proxy
-    /// the test runs) and KUH's on SQLite; `None` without PostgreSQL.
-    pub async fn spawn_split_through(port: u16, acquire_timeout_ms: u64) -> Option<TestApp> {
+    /// the test runs) and KUH's on SQLite, probed every `probe_interval_ms`; `None` without
+    /// PostgreSQL.
+    pub async fn spawn_split_through(
+        port: u16,
+        acquire_timeout_ms: u64,
+        probe_interval_ms: u64,
+    ) -> Option<TestApp> {
         postgres_admin_url()?;
         Some(
             Self::spawn_with(Setup {
                 split: Some(true),
                 through_port: Some(port),
                 acquire_timeout_ms,
+                probe_interval_ms: Some(probe_interval_ms),
                 ..Setup::default()
             })
             .await,
@@ -354,12 +395,17 @@ impl TestApp {
 
     /// The app on PostgreSQL, its store connecting through `127.0.0.1:{port}` (a proxy the test
     /// runs) instead of the address in `TEST_DATABASE_URL`; `None` without PostgreSQL.
-    pub async fn spawn_on_postgres_through(port: u16, acquire_timeout_ms: u64) -> Option<TestApp> {
+    pub async fn spawn_on_postgres_through(
+        port: u16,
+        acquire_timeout_ms: u64,
+        probe_interval_ms: u64,
+    ) -> Option<TestApp> {
         postgres_admin_url()?;
         Some(
             Self::spawn_with(Setup {
                 through_port: Some(port),
                 acquire_timeout_ms,
+                probe_interval_ms: Some(probe_interval_ms),
                 ..Setup::default()
             })
             .await,
@@ -391,12 +437,16 @@ impl TestApp {
         // answers and statement counts measure the batching design, not the machine's speed.
         config.db_connections = 4;
         config.db_acquire_timeout_ms = setup.acquire_timeout_ms;
+        if let Some(interval) = setup.probe_interval_ms {
+            config.source_probe_interval_ms = interval;
+        }
         let statements: Vec<Arc<AtomicUsize>> = names
             .iter()
             .map(|_| Arc::new(AtomicUsize::new(0)))
             .collect();
         let texts = Arc::new(std::sync::Mutex::new(Vec::new()));
         let mut sources = Vec::new();
+        let mut pools = Vec::new();
         for ((name, url), counter) in names.iter().zip(&urls).zip(&statements) {
             let mut connection = Source::connect(url, config.pool_settings()).await.unwrap();
             let counter = counter.clone();
@@ -407,6 +457,7 @@ impl TestApp {
                     texts.push(metric.statement.sql.clone());
                 }
             });
+            pools.push(((*name).to_owned(), connection.clone()));
             sources.push(if split {
                 let institution = natural_id(RecordKind::Institution, name);
                 Source::holding(
@@ -431,9 +482,39 @@ impl TestApp {
             database_url: urls[0].clone(),
             database_urls: urls,
             statements,
+            pools,
             texts,
             databases,
         }
+    }
+
+    /// Takes every connection of the pool of the source named `name`, each in a transaction
+    /// left open, so that its reads wait for one until they give up: the source does not
+    /// answer until the transactions are dropped.
+    pub async fn take_every_connection(&self, name: &str) -> Vec<DatabaseTransaction> {
+        let (_, pool) = self
+            .pools
+            .iter()
+            .find(|(source, _)| source == name)
+            .unwrap_or_else(|| panic!("no source named {name}"));
+        let mut taken = Vec::new();
+        for _ in 0..self.config.db_connections {
+            taken.push(pool.begin().await.unwrap());
+        }
+        taken
+    }
+
+    /// How long `/ready` takes to answer 200 (asked every 5 ms), up to `limit`; `None` when it
+    /// never does.
+    pub async fn ready_within(&self, limit: Duration) -> Option<Duration> {
+        let started = std::time::Instant::now();
+        while started.elapsed() < limit {
+            if self.get("/ready").await.status == StatusCode::OK {
+                return Some(started.elapsed());
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        None
     }
 
     /// Runs `sql` on every database of the store (each holds the tables of every kind).

@@ -15,6 +15,25 @@ async fn answered_on_both_paths(app: &TestApp, query: &str) -> TestResponse {
     planned
 }
 
+/// The answer to `query` on both execution paths, which must be the same, errors in any order
+/// (field by field, they come in the order the fields resolve).
+async fn answered_alike_on_both_paths(app: &TestApp, query: &str) -> TestResponse {
+    let planned = app.graphql(query).await;
+    let field_by_field = app.graphql_field_by_field(query, json!({})).await;
+    assert_eq!(planned.status, StatusCode::OK, "{planned:?}");
+    assert_eq!(planned.body["data"], field_by_field.body["data"], "{query}");
+    let sorted = |response: &TestResponse| {
+        let mut errors = response.body["errors"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        errors.sort_by_key(|error| error["path"].to_string());
+        errors
+    };
+    assert_eq!(sorted(&planned), sorted(&field_by_field), "{query}");
+    planned
+}
+
 /// Each error's path, code and institution.
 fn errors_of(response: &TestResponse) -> Vec<Value> {
     response.body["errors"]
@@ -395,4 +414,192 @@ async fn a_reference_another_source_holds_is_read_for_the_whole_level_in_one_sta
         })
         .count();
     assert_eq!(by_id, 2, "{texts:#?}");
+}
+
+/// The global ID and code of the first cleanroom `institution` owns.
+async fn first_cleanroom(app: &TestApp, institution: &str) -> (String, Value) {
+    let data = app
+        .data(&format!(
+            r#"{{ cleanrooms(first: 1, filter: {{ institution: {{ eq: "{institution}" }} }}) {{ nodes {{ id code unit {{ name }} }} }} }}"#
+        ))
+        .await;
+    let cleanroom = data["cleanrooms"]["nodes"][0].clone();
+    (cleanroom["id"].as_str().unwrap().to_owned(), cleanroom)
+}
+
+/// A cleanroom's global ID that no record has.
+const NO_CLEANROOM: &str = "Q2xlYW5yb29tOjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMQ";
+
+#[tokio::test]
+async fn a_record_by_id_is_answered_by_the_source_holding_it_whoever_else_is_down() {
+    let app = TestApp::spawn_split().await;
+    let (ki, ki_cleanroom) = first_cleanroom(&app, "KI").await;
+    let (kuh, _) = first_cleanroom(&app, "KUH").await;
+    let ellis = app
+        .data(r#"{ people(first: 1, filter: { name: { contains: "ellis" } }) { nodes { id } } }"#)
+        .await["people"]["nodes"][0]["id"]
+        .clone();
+    let by_id =
+        format!(r#"{{ node(id: "{ki}") {{ id ... on Cleanroom {{ code unit {{ name }} }} }} }}"#);
+    let absent = format!(r#"{{ node(id: "{NO_CLEANROOM}") {{ id }} }}"#);
+    assert_eq!(app.data(&absent).await, json!({ "node": null }));
+
+    assert!(app.app.store.close_source("KUH").await.unwrap());
+    let held = answered_on_both_paths(&app, &by_id).await;
+    let several = answered_on_both_paths(
+        &app,
+        &format!(r#"{{ nodes(ids: ["{ki}", "{kuh}", {ellis}]) {{ id }} }}"#),
+    )
+    .await;
+    let kuh_alone =
+        answered_on_both_paths(&app, &format!(r#"{{ node(id: "{kuh}") {{ id }} }}"#)).await;
+    let absent_now = answered_on_both_paths(&app, &absent).await;
+
+    // KI's source holds it: the answer, whole, whoever else is down.
+    assert_eq!(held.data(), &json!({ "node": ki_cleanroom }));
+    // Of several, each held by a source that answers is answered (a person by every source);
+    // the one only KUH's source may hold is null, with the error at its index.
+    assert_eq!(
+        several.body["data"],
+        json!({ "nodes": [{ "id": ki }, null, { "id": ellis }] })
+    );
+    assert_eq!(
+        errors_of(&several),
+        [json!([["nodes", 1], "SOURCE_UNAVAILABLE", "KUH"])]
+    );
+    assert_eq!(
+        several.error_messages(),
+        ["the records of KUH are unavailable: their source `KUH` does not answer"]
+    );
+    // Alone, it fails the field; so does an ID no answering source holds, as KUH's might.
+    for response in [&kuh_alone, &absent_now] {
+        assert_eq!(response.body["data"]["node"], json!(null), "{response:?}");
+        assert_eq!(
+            errors_of(response),
+            [json!([["node"], "SOURCE_UNAVAILABLE", "KUH"])]
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_entity_is_answered_by_the_source_holding_it_whoever_else_is_down() {
+    let app = TestApp::spawn_split()
+        .await
+        .reconfigured(|config| config.federation = true);
+    let (ki, ki_cleanroom) = first_cleanroom(&app, "KI").await;
+    let (kuh, _) = first_cleanroom(&app, "KUH").await;
+    let query = format!(
+        r#"{{ _entities(representations: [{{ __typename: "Cleanroom", id: "{ki}" }}, {{ __typename: "Cleanroom", id: "{kuh}" }}]) {{ ... on Cleanroom {{ id code unit {{ name }} }} }} }}"#
+    );
+
+    assert!(app.app.store.close_source("KUH").await.unwrap());
+    let response = answered_on_both_paths(&app, &query).await;
+
+    assert_eq!(
+        response.body["data"],
+        json!({ "_entities": [ki_cleanroom, null] })
+    );
+    assert_eq!(
+        errors_of(&response),
+        [json!([["_entities", 1], "SOURCE_UNAVAILABLE", "KUH"])]
+    );
+}
+
+#[tokio::test]
+async fn a_reference_read_by_id_is_answered_by_the_source_holding_it_and_fails_only_where_none_that_answers_does(
+) {
+    let app = TestApp::spawn_split().await;
+    // KUH's appointments in KI's joint units name units only KI's source holds.
+    let query = r#"{ people(first: 100) { nodes { appointments(filter: { institution: { eq: "KUH" } }) {
+        nodes { title unit { name institution { code } } } } } } }"#;
+    let before = app.data(query).await;
+    let in_joint_units = before["people"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|person| person["appointments"]["nodes"].as_array().unwrap())
+        .filter(|appointment| appointment["unit"]["institution"]["code"] == "KI")
+        .count();
+    assert!(in_joint_units > 0, "{before}");
+
+    // Down, KUH's source answers nothing; KI's records are still read by ID.
+    assert!(app.app.store.close_source("KI").await.unwrap());
+    let during = answered_alike_on_both_paths(&app, query).await;
+
+    let errors = errors_of(&during);
+    let unit_errors: Vec<&Value> = errors
+        .iter()
+        .filter(|error| error[0].as_array().unwrap().last() == Some(&json!("unit")))
+        .collect();
+    // Each KUH appointment in a KI joint unit: its unit only KI's source holds.
+    assert_eq!(unit_errors.len(), in_joint_units, "{during:?}");
+    for error in unit_errors {
+        assert_eq!(error[1], "SOURCE_UNAVAILABLE");
+        assert_eq!(error[2], "KI");
+    }
+}
+
+#[tokio::test]
+async fn an_institution_filter_anywhere_it_narrows_every_match_asks_only_the_owners_source() {
+    let app = TestApp::spawn_split().await;
+    let selection = "totalCount nodes { code }";
+    let ki = app
+        .data(&format!(
+            r#"{{ cleanrooms(first: 50, filter: {{ institution: {{ eq: "KI" }} }}) {{ {selection} }} }}"#
+        ))
+        .await;
+    let ki_count = ki["cleanrooms"]["totalCount"].clone();
+    assert!(ki_count.as_u64() > Some(0), "{ki}");
+    let narrowed = [
+        r#"{ and: [{ institution: { eq: "KI" } }] }"#,
+        r#"{ and: [{ and: [{ institution: { in: ["KI"] } }] }, { code: { contains: "gmp" } }] }"#,
+        r#"{ or: [{ institution: { eq: "KI" } }, { and: [{ institution: { eq: "KI" } }, { code: { contains: "x" } }] }] }"#,
+        r#"{ institution: { in: ["KI", "KUH"] }, and: [{ institution: { eq: "KI" } }] }"#,
+    ];
+    for filter in narrowed {
+        let query = format!("{{ cleanrooms(first: 50, filter: {filter}) {{ {selection} }} }}");
+        let whole = app.data(&query).await;
+        // (Every seeded KI cleanroom is a pre-GMP room.)
+        assert_eq!(whole, ki, "{filter}");
+    }
+    let nobody = r#"{ cleanrooms(filter: { and: [{ institution: { eq: "KI" } }, { institution: { eq: "KUH" } }] }) { totalCount nodes { code } } }"#;
+    let aggregate =
+        r#"{ cleanroomsAggregate(filter: { and: [{ institution: { eq: "KI" } }] }) { count } }"#;
+
+    assert!(app.app.store.close_source("KUH").await.unwrap());
+
+    // What only KI's source may hold is answered whole, however the filter says so.
+    for filter in narrowed {
+        let query = format!("{{ cleanrooms(first: 50, filter: {filter}) {{ {selection} }} }}");
+        let response = answered_on_both_paths(&app, &query).await;
+        assert_eq!(response.data(), &ki, "{filter}");
+    }
+    assert_eq!(
+        answered_on_both_paths(&app, aggregate).await.data(),
+        &json!({ "cleanroomsAggregate": [{ "count": ki_count }] })
+    );
+    // No owner can hold a row owned by both: no source is asked.
+    assert_eq!(
+        answered_on_both_paths(&app, nobody).await.data(),
+        &json!({ "cleanrooms": { "totalCount": 0, "nodes": [] } })
+    );
+    // An `or` that lets KUH own a row, or a `not`, needs KUH's source: partial, and said so.
+    for filter in [
+        r#"{ or: [{ institution: { eq: "KI" } }, { institution: { eq: "KUH" } }] }"#,
+        r#"{ not: { institution: { eq: "KUH" } } }"#,
+        r#"{ or: [{ institution: { eq: "KI" } }, { grade: { eq: A } }] }"#,
+    ] {
+        let query = format!("{{ cleanrooms(first: 50, filter: {filter}) {{ totalCount }} }}");
+        let response = answered_on_both_paths(&app, &query).await;
+        assert_eq!(
+            response.body["data"],
+            json!({ "cleanrooms": { "totalCount": null } }),
+            "{filter}"
+        );
+        assert_eq!(
+            errors_of(&response),
+            [json!([["cleanrooms"], "SOURCE_UNAVAILABLE", "KUH"])],
+            "{filter}"
+        );
+    }
 }
