@@ -511,19 +511,10 @@ impl Store {
     pub async fn index_search(&self) -> Result<(), StoreError> {
         use sea_orm::TransactionTrait;
         for source in self.sources() {
-            let connection = source.connection();
-            let indexed = connection
-                .query_one(
-                    Query::select()
-                        .expr(Expr::cust("1"))
-                        .from(Alias::new(TABLE))
-                        .limit(1),
-                )
-                .await?;
-            if indexed.is_some() {
+            if !source.is_empty(TABLE).await? {
                 continue;
             }
-            let txn = connection.begin().await?;
+            let txn = source.connection().begin().await?;
             index(&txn, &entities::person::Entity::find().all(&txn).await?).await?;
             index(&txn, &entities::unit::Entity::find().all(&txn).await?).await?;
             index(&txn, &entities::cleanroom::Entity::find().all(&txn).await?).await?;

@@ -8,9 +8,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use sea_orm::sea_query::{Alias, Expr, Query};
 use sea_orm::{
-    ConnAcquireErr, ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr,
-    SqlxError,
+    ConnAcquireErr, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend,
+    DbErr, RuntimeErr, SqlxError,
 };
 use sea_orm_migration::MigratorTrait;
 use tokio::sync::watch;
@@ -117,6 +118,21 @@ impl Source {
 
     pub(crate) fn connection(&self) -> &DatabaseConnection {
         &self.connection
+    }
+
+    /// Whether `table` holds no row here: an index table (search terms, text keys) a database
+    /// written before it has still to be filled.
+    pub(crate) async fn is_empty(&self, table: &str) -> Result<bool, DbErr> {
+        let first = self
+            .connection
+            .query_one(
+                Query::select()
+                    .expr(Expr::cust("1"))
+                    .from(Alias::new(table))
+                    .limit(1),
+            )
+            .await?;
+        Ok(first.is_none())
     }
 
     /// Runs `read` on the pool, unless the source is down: then it fails at once, as the

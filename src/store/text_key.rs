@@ -9,7 +9,7 @@
 //! every part of a text finds it. The fields folded in every test (the name or title a record
 //! is listed by) have key columns of their own (`name_key`, `title_key`), not repeated here.
 
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, TransactionTrait};
 
 use super::list::{column, Kind};
@@ -98,19 +98,10 @@ macro_rules! folded_texts {
             /// written before them), in each source.
             pub async fn index_text_keys(&self) -> Result<(), StoreError> {
                 for source in self.sources() {
-                    let connection = source.connection();
-                    let indexed = connection
-                        .query_one(
-                            Query::select()
-                                .expr(Expr::cust("1"))
-                                .from(Alias::new(TABLE))
-                                .limit(1),
-                        )
-                        .await?;
-                    if indexed.is_some() {
+                    if !source.is_empty(TABLE).await? {
                         continue;
                     }
-                    let txn = connection.begin().await?;
+                    let txn = source.connection().begin().await?;
                     $(
                         let rows = <super::$list as Kind>::Entity::find().all(&txn).await?;
                         index::<super::$list>(&txn, &rows).await?;
