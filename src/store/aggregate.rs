@@ -3,11 +3,12 @@
 //! one statement per source; no row is loaded.
 
 use futures::future::try_join_all;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, NullOrdering, Order, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, NullOrdering, Order};
 use uuid::Uuid;
 
 use super::list::{column, Listable};
-use super::{Caller, HashMap, Store, StoreError};
+use super::scope::{Scope, Select};
+use super::{HashMap, Store, StoreError};
 
 /// The most groups one aggregate may make; more is refused, never cut short.
 pub const MAX_GROUPS: usize = 1000;
@@ -148,17 +149,14 @@ impl Store {
     /// keys' values, groups in ascending order of their keys (missing values last).
     pub(crate) async fn aggregate<L: Listable>(
         &self,
-        caller: &Caller,
+        scope: &Scope,
         filter: &L::Filter,
         keys: &[GroupColumn],
         measures: &[Measure],
     ) -> Result<Vec<Group>, StoreError> {
         let filter = self.resolve_filter::<L>(filter).await?;
-        let mut select = Query::select();
-        select
-            .from(Alias::new(L::TABLE))
-            .cond_where(L::condition(&filter))
-            .cond_where(L::visible_to(caller));
+        let mut select = Select::from(&scope.table::<L>());
+        select.cond_where(L::condition(&filter));
         for (i, key) in keys.iter().enumerate() {
             let expr = column(L::TABLE, key.column);
             select
@@ -196,12 +194,14 @@ impl Store {
             })
             .collect();
         let owners = L::institutions(&filter);
-        let (answers, recounts) = futures::try_join!(
-            self.query_sources::<L>(owners.as_deref(), &select),
-            try_join_all(recounted.iter().map(|(_, counted)| {
-                self.distinct_values::<L>(caller, &filter, keys, *counted)
-            })),
-        )?;
+        let select = select.finish();
+        let (answers, recounts) =
+            futures::try_join!(
+                self.query_sources::<L>(owners.as_deref(), &select),
+                try_join_all(recounted.iter().map(|(_, counted)| {
+                    self.distinct_values::<L>(scope, &filter, keys, *counted)
+                })),
+            )?;
         let mut groups: Vec<Partial> = Vec::new();
         let mut index: HashMap<Vec<GroupValue>, usize> = HashMap::default();
         for row in answers.iter().flatten() {
@@ -267,24 +267,22 @@ impl Store {
     /// One statement per source, reading each group's distinct values.
     async fn distinct_values<L: Listable>(
         &self,
-        caller: &Caller,
+        scope: &Scope,
         filter: &L::Filter,
         keys: &[GroupColumn],
         counted: GroupColumn,
     ) -> Result<HashMap<Vec<GroupValue>, u64>, StoreError> {
-        let mut select = Query::select();
+        let mut select = Select::from(&scope.table::<L>());
         select
             .distinct()
-            .from(Alias::new(L::TABLE))
             .cond_where(L::condition(filter))
-            .cond_where(L::visible_to(caller))
             .and_where(column(L::TABLE, counted.column).is_not_null());
         for (i, key) in keys.iter().enumerate() {
             select.expr_as(column(L::TABLE, key.column), Alias::new(format!("g{i}")));
         }
         select.expr_as(column(L::TABLE, counted.column), Alias::new("counted"));
         let answers = self
-            .query_sources::<L>(L::institutions(filter).as_deref(), &select)
+            .query_sources::<L>(L::institutions(filter).as_deref(), &select.finish())
             .await?;
         let mut seen = std::collections::HashSet::new();
         let mut counts: HashMap<Vec<GroupValue>, u64> = HashMap::default();

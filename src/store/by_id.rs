@@ -11,7 +11,8 @@ use uuid::Uuid;
 
 use super::decode::Columns;
 use super::list::{column, rows_of, select_rows, Listable};
-use super::{Caller, HashMap, Store, StoreError, Unanswered};
+use super::scope::Scope;
+use super::{HashMap, Store, StoreError, Unanswered};
 
 /// The records a read by ID found, and the sources that did not answer it.
 #[derive(Debug)]
@@ -44,17 +45,19 @@ impl<M> Records<M> {
 }
 
 impl Store {
-    /// The rows of `L` with the given IDs that `caller` may see, with these columns read, from
+    /// The rows of `L` with the given IDs that the scope may see, with these columns read, from
     /// every source that answers; the sources that do not are named, not a failure.
     pub(crate) async fn rows_by_id<L: Listable>(
         &self,
-        caller: &Caller,
+        scope: &Scope,
         ids: &[Uuid],
         columns: Columns,
     ) -> Result<Records<L::Model>, StoreError> {
-        let mut select = select_rows::<L>(caller, &L::Filter::default(), columns);
+        let mut select = select_rows::<L>(scope, &L::Filter::default(), columns);
         select.and_where(column(L::TABLE, "id").is_in(ids.iter().copied()));
-        let (answers, missing) = self.query_sources_partly::<L>(None, &select).await?;
+        let (answers, missing) = self
+            .query_sources_partly::<L>(None, &select.finish())
+            .await?;
         let mut found = HashMap::default();
         for answer in answers {
             for row in rows_of::<L::Model>(&answer, columns)? {

@@ -28,7 +28,8 @@ use super::list::{
     COUNT, PARENTS, PARENT_KEY, ROW_NUMBER,
 };
 use super::page::ListName;
-use super::{Caller, Source, Store, StoreError, Unanswered};
+use super::scope::Scope;
+use super::{Source, Store, StoreError, Unanswered};
 
 /// The column that names a row's branch, where a statement has more than one.
 const BRANCH: &str = "branch";
@@ -43,12 +44,12 @@ pub trait Branch: Send + 'static {
     fn institutions(&self) -> Option<Vec<Uuid>>;
     /// Whether it has a part in the statement: a page, or counts read with it.
     fn in_statement(&self) -> bool;
-    /// Whether its references are read in its statement (every table open to the caller).
-    fn joins_in_statement(&self, caller: &Caller) -> bool;
+    /// Whether its references are read in its statement (every table open to the scope).
+    fn joins_in_statement(&self, scope: &Scope) -> bool;
     /// How many join aliases it takes.
     fn aliases(&self, joined: bool) -> usize;
     /// Its part of the statement, at its place `at` (its number, its first join alias).
-    fn part(&self, caller: &Caller, backend: DbBackend, parents: &[Uuid], at: &Shape) -> Part<'_>;
+    fn part(&self, scope: &Scope, backend: DbBackend, parents: &[Uuid], at: &Shape) -> Part<'_>;
     /// Finds its columns in the rows of one answer, its marker at `marker`.
     fn locate(&mut self, row: &QueryResult, at: &Shape, marker: usize) -> Result<(), StoreError>;
     /// Reads one of its rows.
@@ -75,13 +76,13 @@ pub trait Branch: Send + 'static {
     fn recount_shared<'a>(
         &'a mut self,
         store: &'a Store,
-        caller: &'a Caller,
+        scope: &'a Scope,
     ) -> futures::future::BoxFuture<'a, Result<(), StoreError>>;
     /// Reads its counts on their own.
     fn count_apart<'a>(
         &'a mut self,
         store: &'a Store,
-        caller: &'a Caller,
+        scope: &'a Scope,
         parents: &'a [Uuid],
     ) -> futures::future::BoxFuture<'a, Result<(), StoreError>>;
 }
@@ -218,8 +219,8 @@ impl<R: Relation> Branch for RelationBranch<R> {
         self.paged || self.counted_in_statement()
     }
 
-    fn joins_in_statement(&self, caller: &Caller) -> bool {
-        self.paged && !self.joins.is_empty() && open_to(&self.joins, caller)
+    fn joins_in_statement(&self, scope: &Scope) -> bool {
+        self.paged && !self.joins.is_empty() && open_to(&self.joins, scope)
     }
 
     fn aliases(&self, joined: bool) -> usize {
@@ -230,10 +231,10 @@ impl<R: Relation> Branch for RelationBranch<R> {
         }
     }
 
-    fn part(&self, caller: &Caller, backend: DbBackend, parents: &[Uuid], at: &Shape) -> Part<'_> {
+    fn part(&self, scope: &Scope, backend: DbBackend, parents: &[Uuid], at: &Shape) -> Part<'_> {
         let joins: &[Join] = if at.joined { &self.joins } else { &[] };
         let statement = ChildStatement {
-            caller,
+            scope,
             query: &self.query,
             plan: &self.plan,
             joins,
@@ -394,7 +395,7 @@ impl<R: Relation> Branch for RelationBranch<R> {
     fn recount_shared<'a>(
         &'a mut self,
         store: &'a Store,
-        caller: &'a Caller,
+        scope: &'a Scope,
     ) -> futures::future::BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             if !self.counted_in_statement() {
@@ -409,7 +410,7 @@ impl<R: Relation> Branch for RelationBranch<R> {
                 return Ok(());
             }
             let (counts, missing) = store
-                .child_counts_partly::<R>(caller, &overlapping, &self.query.filter)
+                .child_counts_partly::<R>(scope, &overlapping, &self.query.filter)
                 .await?;
             self.counts.extend(counts);
             for source in &missing {
@@ -422,12 +423,12 @@ impl<R: Relation> Branch for RelationBranch<R> {
     fn count_apart<'a>(
         &'a mut self,
         store: &'a Store,
-        caller: &'a Caller,
+        scope: &'a Scope,
         parents: &'a [Uuid],
     ) -> futures::future::BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             let (counts, missing) = store
-                .child_counts_partly::<R>(caller, parents, &self.query.filter)
+                .child_counts_partly::<R>(scope, parents, &self.query.filter)
                 .await?;
             self.pages.counts = counts;
             for source in &missing {
@@ -444,7 +445,7 @@ impl Store {
     /// branch keeps what it read.
     pub(crate) async fn child_pages_together(
         &self,
-        caller: &Caller,
+        scope: &Scope,
         parents: &[Uuid],
         branches: &mut [&mut dyn Branch],
     ) -> Result<(), StoreError> {
@@ -488,7 +489,7 @@ impl Store {
             .iter()
             .map(|(source, mine)| {
                 let backend = source.connection().get_database_backend();
-                together(caller, backend, parents, branches, mine)
+                together(scope, backend, parents, branches, mine)
             })
             .collect();
         // A source that does not answer leaves its branches' pages to the others' rows.
@@ -502,7 +503,7 @@ impl Store {
             branches
                 .iter_mut()
                 .filter(|branch| branch.counts_apart())
-                .map(|branch| branch.count_apart(self, caller, parents)),
+                .map(|branch| branch.count_apart(self, scope, parents)),
         );
         let (answers, _) = futures::try_join!(reads.map(Ok), counts)?;
         for ((_, mine), ((_, shapes), answer)) in asked.iter().zip(statements.iter().zip(answers)) {
@@ -560,7 +561,7 @@ impl Store {
             try_join_all(
                 branches
                     .iter_mut()
-                    .map(|branch| branch.recount_shared(self, caller)),
+                    .map(|branch| branch.recount_shared(self, scope)),
             )
             .await?;
         }
@@ -574,7 +575,7 @@ impl Store {
 /// The statement of the branches `mine` for `parents` on one source, and where each branch is
 /// in it.
 fn together(
-    caller: &Caller,
+    scope: &Scope,
     backend: DbBackend,
     parents: &[Uuid],
     branches: &[&mut dyn Branch],
@@ -587,7 +588,7 @@ fn together(
         .enumerate()
         .filter_map(|(index, &b)| {
             let branch = branches.get(b)?;
-            let joined = branch.joins_in_statement(caller);
+            let joined = branch.joins_in_statement(scope);
             let shape = Shape {
                 index,
                 branches: mine.len(),
@@ -652,7 +653,7 @@ fn together(
         let index = shape.index;
         let rows = Alias::new(format!("r{index}"));
         select.expr_as(Expr::val(0), Alias::new(format!("b{index}")));
-        match branch.part(caller, backend, parents, shape) {
+        match branch.part(scope, backend, parents, shape) {
             Part::Lateral(parts, joins) => {
                 let (page, count) = *parts;
                 if page.is_some() {

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::decode::{position, Columns, FromColumn, Positional};
 use super::list::Listable;
-use super::Caller;
+use super::scope::Scope;
 
 /// A row read by a join, of whichever table the join names.
 pub type JoinedRow = Arc<dyn Any + Send + Sync>;
@@ -62,9 +62,9 @@ trait JoinedTable: Send + Sync {
     fn name(&self) -> &'static str;
     /// The names of these columns of the table, in its order.
     fn columns(&self, columns: Columns) -> Vec<&'static str>;
-    /// Whether `caller` may see every row of the table: only then is it joined, as the join
+    /// Whether the scope opens every row of the table: only then is it joined, as the join
     /// does not narrow what it reads.
-    fn open_to(&self, caller: &Caller) -> bool;
+    fn open_to(&self, scope: &Scope) -> bool;
     /// The row whose first column is at `first`, or `None` where the `LEFT JOIN` matched
     /// nothing.
     fn decode(
@@ -86,8 +86,8 @@ impl<L: Listable> JoinedTable for TableOf<L> {
         columns.names::<L::Model>().collect()
     }
 
-    fn open_to(&self, caller: &Caller) -> bool {
-        L::visible_to(caller).is_empty()
+    fn open_to(&self, scope: &Scope) -> bool {
+        scope.is_open::<L>()
     }
 
     fn decode(
@@ -105,11 +105,11 @@ impl<L: Listable> JoinedTable for TableOf<L> {
     }
 }
 
-/// Whether every table `joins` reads is open to `caller`.
-pub(crate) fn open_to(joins: &[Join], caller: &Caller) -> bool {
+/// Whether the scope opens every table `joins` reads.
+pub(crate) fn open_to(joins: &[Join], scope: &Scope) -> bool {
     joins
         .iter()
-        .all(|join| join.table.open_to(caller) && open_to(&join.below, caller))
+        .all(|join| join.table.open_to(scope) && open_to(&join.below, scope))
 }
 
 /// Adds `joins` (from rows of `parent`, the table or alias the statement reads) to `select`:

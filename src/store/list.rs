@@ -25,7 +25,8 @@ use super::page::{
     check_cursor, filter_fingerprint, ordering_signature, Cursor, ListName, Reference,
     SortDirection, SortField, SortKind, SortValue,
 };
-use super::{Caller, OrderTerm, Page, PageRequest, Source, Store, StoreError, Unanswered};
+use super::scope::{Scope, Scoped, Select};
+use super::{OrderTerm, Page, PageRequest, Source, Store, StoreError, Unanswered};
 
 /// The table of a record kind of the catalog: its entity, its rows, its name and its key.
 /// Written for every kind from its catalog row (`store/domain.rs`).
@@ -67,10 +68,6 @@ pub trait Listable: Kind {
     fn whole_predicate(filter: &Self::Filter) -> Predicate;
     /// The filter with `predicate` as its whole condition, asking the same sources.
     fn with_predicate(filter: &Self::Filter, predicate: Predicate) -> Self::Filter;
-    /// The rows `caller` may see. Every row is public until access rules arrive.
-    fn visible_to(_caller: &Caller) -> Condition {
-        Condition::all()
-    }
 }
 
 /// A one-to-many relation, listed per parent.
@@ -619,31 +616,26 @@ fn sql_order(direction: SortDirection) -> Order {
     }
 }
 
-/// `SELECT <these columns of L> FROM L WHERE <filter> AND <visible to caller>`.
+/// `SELECT <these columns of L> FROM L WHERE <the scope's rows> AND <filter>`.
 pub(super) fn select_rows<L: Listable>(
-    caller: &Caller,
+    scope: &Scope,
     filter: &L::Filter,
     columns: Columns,
-) -> SelectStatement {
-    let mut select = Query::select();
-    select.from(Alias::new(L::TABLE));
+) -> Select {
+    let mut select = Select::from(&scope.table::<L>());
     for name in columns.names::<L::Model>() {
         select.expr(column(L::TABLE, name));
     }
-    select
-        .cond_where(L::condition(filter))
-        .cond_where(L::visible_to(caller));
+    select.cond_where(L::condition(filter));
     select
 }
 
-/// `SELECT COUNT(*) FROM L WHERE <filter> AND <visible to caller>`.
-fn count_rows<L: Listable>(caller: &Caller, filter: &L::Filter) -> SelectStatement {
-    let mut select = Query::select();
+/// `SELECT COUNT(*) FROM L WHERE <the scope's rows> AND <filter>`.
+fn count_rows<L: Listable>(scope: &Scope, filter: &L::Filter) -> Select {
+    let mut select = Select::from(&scope.table::<L>());
     select
         .expr_as(Expr::cust("COUNT(*)"), Alias::new(COUNT))
-        .from(Alias::new(L::TABLE))
-        .cond_where(L::condition(filter))
-        .cond_where(L::visible_to(caller));
+        .cond_where(L::condition(filter));
     select
 }
 
@@ -671,7 +663,7 @@ impl Store {
     pub(super) async fn query_sources<L: Kind>(
         &self,
         institutions: Option<&[Uuid]>,
-        select: &SelectStatement,
+        select: &Scoped,
     ) -> Result<Vec<Vec<sea_orm::QueryResult>>, StoreError> {
         whole(self.query_sources_partly::<L>(institutions, select).await?)
     }
@@ -682,7 +674,7 @@ impl Store {
     pub(super) async fn query_sources_partly<L: Kind>(
         &self,
         institutions: Option<&[Uuid]>,
-        select: &SelectStatement,
+        select: &Scoped,
     ) -> Result<(Vec<Vec<sea_orm::QueryResult>>, Vec<Unanswered>), StoreError> {
         if L::SHARED {
             return Ok((vec![self.query_any(select).await?], Vec::new()));
@@ -692,7 +684,7 @@ impl Store {
                 self.sources()
                     .iter()
                     .filter(|source| source.may_hold(institutions))
-                    .map(|source| source.query_all(select)),
+                    .map(|source| source.run(select)),
             )
             .await,
         )
@@ -702,11 +694,32 @@ impl Store {
     /// keeps: a source that is down is passed over for the next.
     pub(super) async fn query_any(
         &self,
+        select: &Scoped,
+    ) -> Result<Vec<sea_orm::QueryResult>, StoreError> {
+        self.first_answer(|source| source.run(select)).await
+    }
+
+    /// As [`Store::query_any`], for a statement not yet built through the scope
+    /// (`resolve.rs`: step 3 of docs/access-plan.md).
+    pub(super) async fn query_any_unscoped(
+        &self,
         select: &SelectStatement,
     ) -> Result<Vec<sea_orm::QueryResult>, StoreError> {
+        self.first_answer(|source| source.query_all(select)).await
+    }
+
+    /// The answer of `read` on the first source that answers.
+    async fn first_answer<'a, F, A>(
+        &'a self,
+        read: F,
+    ) -> Result<Vec<sea_orm::QueryResult>, StoreError>
+    where
+        F: Fn(&'a Source) -> A,
+        A: std::future::Future<Output = Result<Vec<sea_orm::QueryResult>, StoreError>>,
+    {
         let mut unavailable = None;
         for source in self.sources() {
-            match source.query_all(select).await {
+            match read(source).await {
                 Err(error @ StoreError::SourceUnavailable(_)) => unavailable = Some(error),
                 outcome => return outcome,
             }
@@ -717,12 +730,12 @@ impl Store {
     /// One page of the list of `L`.
     pub(crate) async fn page<L: Listable>(
         &self,
-        caller: &Caller,
+        scope: &Scope,
         query: &QueryOf<L>,
     ) -> Result<Page<L::Model>, StoreError> {
         let columns = Columns::all::<L::Model>();
         let (page, _) = self
-            .page_joined::<L>(caller, query, &mut [], false, columns)
+            .page_joined::<L>(scope, query, &mut [], false, columns)
             .await?;
         Ok(page)
     }
@@ -737,7 +750,7 @@ impl Store {
     /// cursor, which carries no count, is counted by a statement of its own.
     pub(crate) async fn page_joined<L: Listable>(
         &self,
-        caller: &Caller,
+        scope: &Scope,
         query: &QueryOf<L>,
         joins: &mut [Join],
         counted: bool,
@@ -747,27 +760,24 @@ impl Store {
         self.localize(&mut plan).await?;
         let filter = self.resolve_filter::<L>(&query.filter).await?;
         let columns = plan.with_sort_keys(columns);
-        let mut select = select_rows::<L>(caller, &filter, columns);
+        let mut select = select_rows::<L>(scope, &filter, columns);
         if let Some(after) = plan.after_cursor() {
             select.cond_where(after);
         }
         plan.order_rows(&mut select);
         select.limit(plan.fetch_limit());
         if counted {
-            let count = count_rows::<L>(caller, &filter);
-            select.expr_as(
-                Expr::SubQuery(None, Box::new(count.into())),
-                Alias::new(COUNT),
-            );
+            let count = count_rows::<L>(scope, &filter);
+            select.expr_as(count.scalar(), Alias::new(COUNT));
         }
         plan.select_extras(&mut select, "");
         // Over several sources each joins the rows it holds; the rest are read afterwards.
-        let joined = !joins.is_empty() && open_to(joins, caller);
+        let joined = !joins.is_empty() && open_to(joins, scope);
         if joined {
             add_joins(&mut select, L::TABLE, joins, 0);
         }
         let (answers, mut missing) = self
-            .query_sources_partly::<L>(L::institutions(&filter).as_deref(), &select)
+            .query_sources_partly::<L>(L::institutions(&filter).as_deref(), &select.finish())
             .await?;
         if joined {
             for answer in &answers {
@@ -802,7 +812,7 @@ impl Store {
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         if uncounted && missing.is_empty() {
-            let (count, uncounted) = self.count_partly::<L>(caller, &query.filter).await?;
+            let (count, uncounted) = self.count_partly::<L>(scope, &query.filter).await?;
             total = count;
             missing = uncounted;
         }
@@ -819,7 +829,7 @@ impl Store {
     /// count: the counts then take a statement of their own, run alongside.
     pub(crate) async fn child_pages<R: Relation>(
         &self,
-        caller: &Caller,
+        scope: &Scope,
         parents: &[Uuid],
         query: &QueryOf<R::Child>,
         joins: &mut Vec<Join>,
@@ -829,7 +839,7 @@ impl Store {
         let mut branch =
             RelationBranch::<R>::new(query.clone(), std::mem::take(joins), true, counted, columns)?;
         let read = self
-            .child_pages_together(caller, parents, &mut [&mut branch])
+            .child_pages_together(scope, parents, &mut [&mut branch])
             .await;
         *joins = std::mem::take(&mut branch.joins);
         read?;
@@ -839,21 +849,21 @@ impl Store {
     /// How many rows of `L` match the filter.
     pub(crate) async fn count<L: Listable>(
         &self,
-        caller: &Caller,
+        scope: &Scope,
         filter: &L::Filter,
     ) -> Result<u64, StoreError> {
-        whole(self.count_partly::<L>(caller, filter).await?)
+        whole(self.count_partly::<L>(scope, filter).await?)
     }
 
     /// How many rows of `L` match the filter in the sources that answered, and the sources
     /// that did not: the whole count only when none is missing.
     pub(crate) async fn count_partly<L: Listable>(
         &self,
-        caller: &Caller,
+        scope: &Scope,
         filter: &L::Filter,
     ) -> Result<(u64, Vec<Unanswered>), StoreError> {
         let filter = self.resolve_filter::<L>(filter).await?;
-        let select = count_rows::<L>(caller, &filter);
+        let select = count_rows::<L>(scope, &filter).finish();
         let (answers, missing) = self
             .query_sources_partly::<L>(L::institutions(&filter).as_deref(), &select)
             .await?;
@@ -870,12 +880,12 @@ impl Store {
     /// counted once each however many sources name them.
     pub(crate) async fn child_counts<R: Relation>(
         &self,
-        caller: &Caller,
+        scope: &Scope,
         parents: &[Uuid],
         filter: &<R::Child as Listable>::Filter,
     ) -> Result<HashMap<Uuid, u64>, StoreError> {
         whole(
-            self.child_counts_partly::<R>(caller, parents, filter)
+            self.child_counts_partly::<R>(scope, parents, filter)
                 .await?,
         )
     }
@@ -884,7 +894,7 @@ impl Store {
     /// not: the whole counts only when none is missing.
     pub(crate) async fn child_counts_partly<R: Relation>(
         &self,
-        caller: &Caller,
+        scope: &Scope,
         parents: &[Uuid],
         filter: &<R::Child as Listable>::Filter,
     ) -> Result<(HashMap<Uuid, u64>, Vec<Unanswered>), StoreError> {
@@ -892,11 +902,8 @@ impl Store {
         let filter = self.resolve_filter::<L<R>>(filter).await?;
         let owners = L::<R>::institutions(&filter);
         let distinct = L::<R>::SHARED && self.sources().len() > 1;
-        let mut select = Query::select();
-        select
-            .from(Alias::new(L::<R>::TABLE))
-            .cond_where(L::<R>::condition(&filter))
-            .cond_where(L::<R>::visible_to(caller));
+        let mut select = Select::from(&scope.table::<L<R>>());
+        select.cond_where(L::<R>::condition(&filter));
         let parent = R::scope(&mut select, &Parents::Listed(parents));
         select.expr_as(parent.clone(), Alias::new(PARENT_KEY));
         if distinct {
@@ -908,6 +915,7 @@ impl Store {
                 .expr_as(Expr::cust("COUNT(*)"), Alias::new(COUNT))
                 .add_group_by([parent]);
         }
+        let select = select.finish();
         let (answers, missing) = partly(
             join_all(
                 self.sources()
@@ -915,7 +923,7 @@ impl Store {
                     .filter(|source| source.may_hold(owners.as_deref()))
                     // Children owned by their parent sit only in the parent's source.
                     .filter(|source| !R::OWNED_BY_PARENT || source.may_hold(Some(parents)))
-                    .map(|source| source.query_all(&select)),
+                    .map(|source| source.run(&select)),
             )
             .await,
         )?;
@@ -971,7 +979,7 @@ pub(super) fn partly<T>(
 /// (`b<branch>_row_count`) when counted, and, where it has no lateral join, the parent's ID
 /// (`b<branch>_parent_key`).
 pub(super) struct ChildStatement<'a, L: Listable> {
-    pub caller: &'a Caller,
+    pub scope: &'a Scope,
     pub query: &'a QueryOf<L>,
     pub plan: &'a Plan<L>,
     /// The references joined in, none where they are read on their own.
@@ -997,7 +1005,7 @@ impl<L: Listable> ChildStatement<'_, L> {
         parents: &Parents<'_>,
         joined: bool,
     ) -> (SelectStatement, Expr) {
-        let mut rows = select_rows::<L>(self.caller, &self.query.filter, self.columns);
+        let mut rows = select_rows::<L>(self.scope, &self.query.filter, self.columns).into_inner();
         if joined && !self.joins.is_empty() {
             add_joins(&mut rows, L::TABLE, self.joins, self.first_alias);
         }
@@ -1056,11 +1064,8 @@ impl<L: Listable> ChildStatement<'_, L> {
 
     /// Only each parent's count, grouped by parent (SQLite, nothing paged).
     fn grouped<R: Relation<Child = L>>(&self, parents: &[Uuid]) -> SelectStatement {
-        let mut select = Query::select();
-        select
-            .from(Alias::new(L::TABLE))
-            .cond_where(L::condition(&self.query.filter))
-            .cond_where(L::visible_to(self.caller));
+        let mut select = Select::from(&self.scope.table::<L>());
+        select.cond_where(L::condition(&self.query.filter));
         let parent = R::scope(&mut select, &Parents::Listed(parents));
         select
             .expr_as(
@@ -1072,7 +1077,7 @@ impl<L: Listable> ChildStatement<'_, L> {
                 Alias::new(branch_column(self.branch, COUNT)),
             )
             .add_group_by([parent]);
-        select
+        select.into_inner()
     }
 
     /// The parent `outer`'s page as a `LATERAL` subquery, `ORDER BY … LIMIT` on the child
@@ -1112,20 +1117,18 @@ impl<L: Listable> ChildStatement<'_, L> {
         // narrows the page's rows), is a subquery of its own.
         let count =
             (self.counted && (!self.paged || self.query.page.cursor.is_some())).then(|| {
-                let mut count = Query::select();
+                let mut count = Select::from(&self.scope.table::<L>());
                 count
                     .expr_as(
                         Expr::cust("COUNT(*)"),
                         Alias::new(branch_column(self.branch, COUNT)),
                     )
-                    .from(Alias::new(L::TABLE))
-                    .cond_where(L::condition(&self.query.filter))
-                    .cond_where(L::visible_to(self.caller));
+                    .cond_where(L::condition(&self.query.filter));
                 R::scope(&mut count, &Parents::Outer(outer.clone()));
                 if let Some(gate) = gate {
                     count.and_where(gate);
                 }
-                count
+                count.into_inner()
             });
         (page, count)
     }

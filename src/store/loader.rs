@@ -15,8 +15,8 @@ use super::children::Branch;
 use super::decode::Columns;
 use super::list::{ChildPages, Kind, Listable, QueryOf, Relation};
 use super::{
-    Caller, Group, GroupColumn, Join, Measure, Page, Records, SearchPage, SearchQuery, Store,
-    StoreError, Unanswered,
+    Caller, Group, GroupColumn, Join, Measure, Page, Records, Scope, SearchPage, SearchQuery,
+    Store, StoreError, Unanswered,
 };
 
 /// Reads for one caller: the one way from the GraphQL layer into the store, so every read
@@ -24,12 +24,19 @@ use super::{
 pub struct StoreLoader {
     store: Store,
     caller: Caller,
+    /// What the caller may read, made once for the request.
+    scope: Scope,
 }
 
 impl StoreLoader {
     /// A loader reading `store` on behalf of `caller`.
     pub fn new(store: Store, caller: Caller) -> Self {
-        StoreLoader { store, caller }
+        let scope = Scope::of(&caller);
+        StoreLoader {
+            store,
+            caller,
+            scope,
+        }
     }
 
     /// Who is reading.
@@ -42,7 +49,7 @@ impl StoreLoader {
         &self,
         query: &QueryOf<L>,
     ) -> Result<Page<L::Model>, StoreError> {
-        self.store.page::<L>(&self.caller, query).await
+        self.store.page::<L>(&self.scope, query).await
     }
 
     /// A page of a top-level list with the references `joins` names read alongside, in the
@@ -56,7 +63,7 @@ impl StoreLoader {
         columns: Columns,
     ) -> Result<(Page<L::Model>, u64), StoreError> {
         self.store
-            .page_joined::<L>(&self.caller, query, joins, counted, columns)
+            .page_joined::<L>(&self.scope, query, joins, counted, columns)
             .await
     }
 
@@ -65,7 +72,7 @@ impl StoreLoader {
         &self,
         filter: &L::Filter,
     ) -> Result<(u64, Vec<Unanswered>), StoreError> {
-        self.store.count_partly::<L>(&self.caller, filter).await
+        self.store.count_partly::<L>(&self.scope, filter).await
     }
 
     /// The rows of `L` with these IDs, as the caller may see them, with these columns
@@ -78,7 +85,7 @@ impl StoreLoader {
         if ids.is_empty() {
             return Ok(Records::default());
         }
-        self.store.rows_by_id::<L>(&self.caller, ids, columns).await
+        self.store.rows_by_id::<L>(&self.scope, ids, columns).await
     }
 
     /// One page of relation `R` for each parent, in one statement per source, with the
@@ -93,7 +100,7 @@ impl StoreLoader {
         columns: Columns,
     ) -> Result<ChildPages<<R::Child as Kind>::Model>, StoreError> {
         self.store
-            .child_pages::<R>(&self.caller, parents, query, joins, counted, columns)
+            .child_pages::<R>(&self.scope, parents, query, joins, counted, columns)
             .await
     }
 
@@ -105,7 +112,7 @@ impl StoreLoader {
         branches: &mut [&mut dyn Branch],
     ) -> Result<(), StoreError> {
         self.store
-            .child_pages_together(&self.caller, parents, branches)
+            .child_pages_together(&self.scope, parents, branches)
             .await
     }
 
@@ -119,7 +126,7 @@ impl StoreLoader {
             return Ok(HashMap::default());
         }
         self.store
-            .child_counts::<R>(&self.caller, parents, filter)
+            .child_counts::<R>(&self.scope, parents, filter)
             .await
     }
 
@@ -131,7 +138,7 @@ impl StoreLoader {
         measures: &[Measure],
     ) -> Result<Vec<Group>, StoreError> {
         self.store
-            .aggregate::<L>(&self.caller, filter, keys, measures)
+            .aggregate::<L>(&self.scope, filter, keys, measures)
             .await
     }
 
@@ -193,7 +200,7 @@ impl<K: RecordKey> Load<K> for StoreLoader {
         let records = self
             .store
             .rows_by_id::<K::Table>(
-                &self.caller,
+                &self.scope,
                 &ids,
                 Columns::all::<<K::Table as Kind>::Model>(),
             )
@@ -302,7 +309,7 @@ impl<R: Relation> Load<ChildPage<R>> for StoreLoader {
             let found = self
                 .store
                 .child_pages::<R>(
-                    &self.caller,
+                    &self.scope,
                     &parents,
                     &query,
                     &mut Vec::new(),
@@ -329,7 +336,7 @@ impl<R: Relation> Load<ChildCount<R>> for StoreLoader {
         for (filter, parents) in group_by(keys, |k| k.filter.clone(), |k| k.parent) {
             let found = self
                 .store
-                .child_counts::<R>(&self.caller, &parents, &filter)
+                .child_counts::<R>(&self.scope, &parents, &filter)
                 .await?;
             for (parent, count) in found {
                 counts.insert(ChildCount::new(parent, filter.clone()), Ok(count));
@@ -354,10 +361,7 @@ impl<L: Listable> Counter for ListCount<L> {
     fn count<'a>(&'a self, loader: &'a Batcher) -> BoxFuture<'a, Result<u64, Arc<StoreError>>> {
         Box::pin(async move {
             let loader = loader.loader();
-            Ok(loader
-                .store
-                .count::<L>(&loader.caller, &self.filter)
-                .await?)
+            Ok(loader.store.count::<L>(&loader.scope, &self.filter).await?)
         })
     }
 }

@@ -29,6 +29,7 @@ mod loader;
 mod owners;
 mod page;
 mod resolve;
+mod scope;
 mod search;
 mod source;
 mod text_key;
@@ -59,6 +60,7 @@ pub use loader::{
     ListCount, MilestoneId, PersonId, ProductId, RecordKey, StoreLoader, TrialId, UnitId,
 };
 pub use page::{Cursor, ListName, OrderTerm, Page, PageRequest, SortDirection};
+pub use scope::Scope;
 pub use search::{Hit, Match, SearchPage, SearchQuery, MAX_TERM};
 pub use source::{is_dropped_connection, PoolSettings, Source};
 pub use write::Dataset;

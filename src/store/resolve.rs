@@ -153,7 +153,7 @@ impl Store {
             select.and_where(Expr::exists(held).not());
         }
         let answers = if is_shared_table(table) {
-            vec![self.query_any(&select).await?]
+            vec![self.query_any_unscoped(&select).await?]
         } else {
             try_join_all(
                 self.sources()
