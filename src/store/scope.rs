@@ -177,17 +177,21 @@ mod tests {
         )
     }
 
-    #[test]
-    fn a_row_rule_of_a_kind_is_in_every_statement_reading_its_rows() {
-        let scope = Scope::with_rule::<Units>(units_of_one_institution);
+    /// The SQLite text of the statement that lists the units' IDs under `scope`.
+    fn unit_ids(scope: &Scope) -> String {
         let filter = <Units as Listable>::Filter::default();
-
-        let statement = sql(select_rows::<Units>(
-            &scope,
+        sql(select_rows::<Units>(
+            scope,
             &filter,
             Columns::of::<<Units as Kind>::Model>(&["id"]),
         )
-        .finish());
+        .finish())
+    }
+
+    #[test]
+    fn a_row_rule_of_a_kind_is_in_every_statement_reading_its_rows() {
+        let scope = Scope::with_rule::<Units>(units_of_one_institution);
+        let statement = unit_ids(&scope);
 
         assert_eq!(
             statement,
@@ -197,14 +201,7 @@ mod tests {
 
     #[test]
     fn the_public_scope_adds_nothing_to_a_statement() {
-        let filter = <Units as Listable>::Filter::default();
-
-        let statement = sql(select_rows::<Units>(
-            &Scope::of(&Caller::Public),
-            &filter,
-            Columns::of::<<Units as Kind>::Model>(&["id"]),
-        )
-        .finish());
+        let statement = unit_ids(&Scope::of(&Caller::Public));
 
         assert_eq!(
             statement,
@@ -228,14 +225,7 @@ mod tests {
     #[test]
     fn a_row_rule_of_another_kind_leaves_a_statement_alone() {
         let scope = Scope::with_rule::<crate::store::Cleanrooms>(units_of_one_institution);
-        let filter = <Units as Listable>::Filter::default();
-
-        let statement = sql(select_rows::<Units>(
-            &scope,
-            &filter,
-            Columns::of::<<Units as Kind>::Model>(&["id"]),
-        )
-        .finish());
+        let statement = unit_ids(&scope);
 
         assert_eq!(
             statement,
