@@ -32,6 +32,8 @@ mod resolve;
 mod scope;
 mod search;
 mod source;
+#[cfg(test)]
+pub(crate) mod testing;
 mod text_key;
 mod write;
 
