@@ -96,13 +96,9 @@ pub async fn prepare(store: &Store) -> anyhow::Result<()> {
         crate::seed::seed_into(store, &empty).await?;
     }
     store
-        .index_search()
+        .index_missing()
         .await
-        .context("could not write the search terms")?;
-    store
-        .index_text_keys()
-        .await
-        .context("could not write the text keys")?;
+        .context("could not write the search terms and text keys")?;
     store.refresh_institutions().await?;
     Ok(())
 }

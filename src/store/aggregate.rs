@@ -7,7 +7,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, NullOrdering, Order};
 use uuid::Uuid;
 
 use super::list::{column, Listable};
-use super::scope::{Scope, Select};
+use super::scope::{count_all, Scope, Select};
 use super::{HashMap, Store, StoreError};
 
 /// The most groups one aggregate may make; more is refused, never cut short.
@@ -69,7 +69,7 @@ fn measure_columns(table: &'static str, measure: Measure) -> Vec<Expr> {
     let double = |expr: Expr| expr.cast_as(Alias::new("DOUBLE PRECISION"));
     let of = |name| column(table, name);
     match measure {
-        Measure::Count => vec![double(Expr::cust("COUNT(*)"))],
+        Measure::Count => vec![double(count_all())],
         Measure::Distinct(key) => vec![double(Func::count_distinct(of(key.column)).into())],
         Measure::Min(name) => vec![double(Func::min(of(name)).into())],
         Measure::Max(name) => vec![double(Func::max(of(name)).into())],

@@ -13,7 +13,7 @@ use sea_orm::sea_query::{
     Alias, Asterisk, CaseStatement, Condition, Expr, ExprTrait, Func, NullOrdering, Order,
     OverStatement, Query, SelectStatement, Value, WindowStatement,
 };
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 use super::children::RelationBranch;
@@ -1177,17 +1177,4 @@ pub(crate) fn scope_by_column(
     let parent = column(table, parent_column);
     select.and_where(parents.contain(parent.clone()));
     parent
-}
-
-/// Queries run on one source.
-impl Source {
-    /// Every row of `select`, read again on a fresh connection if the pooled one was dropped.
-    pub(super) async fn query_all(
-        &self,
-        select: &SelectStatement,
-    ) -> Result<Vec<sea_orm::QueryResult>, StoreError> {
-        self.read(|connection| async move { connection.query_all(select).await })
-            .await
-            .map_err(|error| self.unavailable(error))
-    }
 }

@@ -26,6 +26,7 @@ mod hash;
 mod join;
 mod list;
 mod loader;
+mod maintenance;
 mod owners;
 mod page;
 mod resolve;
@@ -43,7 +44,7 @@ use std::time::Duration;
 use futures::future::join_all;
 use tokio::task::AbortHandle;
 
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 pub use aggregate::{Group, GroupColumn, GroupKind, GroupValue, Measure, MAX_GROUPS};
@@ -133,51 +134,12 @@ impl Store {
         Ok(())
     }
 
-    /// Whether no source holds any institution yet (a new database, to be seeded).
-    pub async fn is_empty(&self) -> Result<bool, StoreError> {
-        Ok(self.empty_sources().await?.len() == self.sources().len())
-    }
-
-    /// The names of the sources that hold no institution yet: new databases, to be seeded.
-    pub async fn empty_sources(&self) -> Result<Vec<&str>, StoreError> {
-        let mut empty = Vec::new();
-        for source in self.sources() {
-            let any = source
-                .read(|connection| async move {
-                    entities::institution::Entity::find().one(&connection).await
-                })
-                .await?;
-            if any.is_none() {
-                empty.push(source.name());
-            }
-        }
-        Ok(empty)
-    }
-
-    /// Reloads the in-memory list of institutions from the sources.
-    pub async fn refresh_institutions(&self) -> Result<(), StoreError> {
-        let mut all = Vec::new();
-        for source in self.sources() {
-            let institutions = source
-                .read(|connection| async move {
-                    entities::institution::Entity::find().all(&connection).await
-                })
-                .await?;
-            for institution in institutions {
-                if !all
-                    .iter()
-                    .any(|i: &entities::institution::Model| i.id == institution.id)
-                {
-                    all.push(institution);
-                }
-            }
-        }
-        all.sort_by(|a, b| a.code.cmp(&b.code));
+    /// Replaces the in-memory list of institutions.
+    fn set_institutions(&self, all: Vec<entities::institution::Model>) {
         match self.inner.institutions.write() {
             Ok(mut guard) => *guard = all,
             Err(poisoned) => *poisoned.into_inner() = all,
         }
-        Ok(())
     }
 
     /// Every institution the caller may see, by code.

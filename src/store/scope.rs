@@ -9,6 +9,12 @@
 
 // Some row sources have no reader until steps 2–3 of docs/access-plan.md convert theirs.
 #![allow(dead_code)]
+// The door itself: the only module that builds statements and subqueries from tables, which
+// the workspace's clippy.toml forbids everywhere else.
+#![expect(
+    clippy::disallowed_methods,
+    reason = "the read door builds every statement"
+)]
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
@@ -152,7 +158,8 @@ impl ScopedTable<'_> {
     }
 }
 
-/// A statement being built. Its row sources are only scoped tables, other scoped statements
+/// A statement being built (`from_…` methods add a row source to it, as
+/// `SelectStatement::from` does). Its row sources are only scoped tables, other scoped statements
 /// and row sources that read no table (the parents' IDs, branch numbers), so its row rules
 /// cannot be forgotten.
 ///
@@ -162,6 +169,10 @@ pub struct Select {
     statement: SelectStatement,
 }
 
+#[allow(
+    clippy::wrong_self_convention,
+    reason = "`from_…` add a row source to the statement being built, as sea_query's `from` does"
+)]
 impl Select {
     /// A statement with no row source yet (one that starts with the parents' IDs, say).
     pub(super) fn new() -> Select {
@@ -337,6 +348,21 @@ impl DerefMut for Select {
     fn deref_mut(&mut self) -> &mut SelectStatement {
         &mut self.statement
     }
+}
+
+/// `COUNT(*)`.
+pub(super) fn count_all() -> Expr {
+    Expr::cust("COUNT(*)")
+}
+
+/// `COUNT(*) OVER ()`: the rows of the whole result, on each row.
+pub(super) fn count_over_all() -> Expr {
+    Expr::cust("COUNT(*) OVER ()")
+}
+
+/// `ROW_NUMBER()`, for a window.
+pub(super) fn row_number() -> Expr {
+    Expr::cust("ROW_NUMBER()")
 }
 
 /// A statement whose tables all came through the scope: what a source runs for a caller.

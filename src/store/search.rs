@@ -19,14 +19,14 @@ use futures::future::try_join_all;
 use sea_orm::sea_query::{
     Alias, CaseStatement, Condition, Expr, ExprTrait, Func, Order, Query, SelectStatement,
 };
-use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use uuid::Uuid;
 
 use super::page::{check_list, filter_fingerprint, Cursor, ListName, SortValue};
 use super::{Caller, HashMap, Store, StoreError};
 use crate::domain::fold;
 
-const TABLE: &str = "search_term";
+pub(super) const TABLE: &str = "search_term";
 
 /// The searched kinds whose records every source keeps (see [`super::Kind::SHARED`]).
 const SHARED_KINDS: &[&str] = &["Person"];
@@ -504,25 +504,6 @@ impl Store {
             total += u64::try_from(count).unwrap_or(0);
         }
         Ok(total)
-    }
-
-    /// Writes the search terms of every record that has none (a database written before
-    /// search, or by hand), in each source.
-    pub async fn index_search(&self) -> Result<(), StoreError> {
-        use sea_orm::TransactionTrait;
-        for source in self.sources() {
-            if !source.is_empty(TABLE).await? {
-                continue;
-            }
-            let txn = source.connection().begin().await?;
-            index(&txn, &entities::person::Entity::find().all(&txn).await?).await?;
-            index(&txn, &entities::unit::Entity::find().all(&txn).await?).await?;
-            index(&txn, &entities::cleanroom::Entity::find().all(&txn).await?).await?;
-            index(&txn, &entities::product::Entity::find().all(&txn).await?).await?;
-            index(&txn, &entities::trial::Entity::find().all(&txn).await?).await?;
-            txn.commit().await?;
-        }
-        Ok(())
     }
 }
 

@@ -8,10 +8,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::sea_query::{Alias, Expr, Query};
 use sea_orm::{
-    ConnAcquireErr, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend,
-    DbErr, RuntimeErr, SqlxError,
+    ConnAcquireErr, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DatabaseTransaction, DbBackend, DbErr, RuntimeErr, SqlxError, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use tokio::sync::watch;
@@ -120,24 +119,39 @@ impl Source {
         &self.connection
     }
 
-    /// Whether `table` holds no row here: an index table (search terms, text keys) a database
-    /// written before it has still to be filled.
-    pub(crate) async fn is_empty(&self, table: &str) -> Result<bool, DbErr> {
-        let first = self
-            .connection
-            .query_one(
-                Query::select()
-                    .expr(Expr::cust("1"))
-                    .from(Alias::new(table))
-                    .limit(1),
-            )
-            .await?;
-        Ok(first.is_none())
+    /// Runs `maintain` on the pool as a read would be: for startup maintenance
+    /// (`maintenance.rs`) only, which reads for no caller.
+    pub(super) async fn maintain<T, F, Fut>(&self, maintain: F) -> Result<T, DbErr>
+    where
+        F: Fn(DatabaseConnection) -> Fut,
+        Fut: Future<Output = Result<T, DbErr>>,
+    {
+        self.read(maintain).await
+    }
+
+    /// Every row of `select`, read again on a fresh connection if the pooled one was dropped.
+    /// Reads for a caller run through [`Source::run`], which takes only scoped statements.
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the one place a source runs a read statement; callers hold only scoped ones"
+    )]
+    pub(super) async fn query_all(
+        &self,
+        select: &sea_orm::sea_query::SelectStatement,
+    ) -> Result<Vec<sea_orm::QueryResult>, StoreError> {
+        self.read(|connection| async move { connection.query_all(select).await })
+            .await
+            .map_err(|error| self.unavailable(error))
+    }
+
+    /// A transaction to write in: for writes (`write.rs`) and startup maintenance only.
+    pub(super) async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
+        self.connection.begin().await
     }
 
     /// Runs `read` on the pool, unless the source is down: then it fails at once, as the
     /// source did (see [`Source::attempt`]).
-    pub(crate) async fn read<T, F, Fut>(&self, read: F) -> Result<T, DbErr>
+    async fn read<T, F, Fut>(&self, read: F) -> Result<T, DbErr>
     where
         F: Fn(DatabaseConnection) -> Fut,
         Fut: Future<Output = Result<T, DbErr>>,

@@ -10,10 +10,10 @@
 //! is listed by) have key columns of their own (`name_key`, `title_key`), not repeated here.
 
 use sea_orm::sea_query::{Alias, ExprTrait, Query};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 
 use super::list::{column, Kind};
-use super::{Institutions, Store, StoreError};
+use super::{Institutions, StoreError};
 use crate::domain::fold;
 
 /// The table of keys.
@@ -92,25 +92,6 @@ macro_rules! folded_texts {
                 [$(folded_text!(row, $shape $column)),*].into_iter().flatten().collect()
             }
         })*
-
-        impl Store {
-            /// Writes the text keys of every record of a source that has none (a database
-            /// written before them), in each source.
-            pub async fn index_text_keys(&self) -> Result<(), StoreError> {
-                for source in self.sources() {
-                    if !source.is_empty(TABLE).await? {
-                        continue;
-                    }
-                    let txn = source.connection().begin().await?;
-                    $(
-                        let rows = <super::$list as Kind>::Entity::find().all(&txn).await?;
-                        index::<super::$list>(&txn, &rows).await?;
-                    )*
-                    txn.commit().await?;
-                }
-                Ok(())
-            }
-        }
     };
 }
 

@@ -1,10 +1,12 @@
 //! Writing records: the seed (and, later, imports and mutations) upsert whole datasets,
 //! each record into the sources that hold its institution, in one transaction per source.
+//! Writes are a door of their own: their transactions come from [`Source::begin_write`],
+//! which only this module and startup maintenance may call, and they read no rows for a
+//! caller.
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, DatabaseTransaction, EntityTrait, IdenStatic, IntoActiveModel, Iterable,
-    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -30,6 +32,10 @@ macro_rules! dataset {
             }
 
             /// As [`Store::upsert`], into the sources with these names only.
+            #[expect(
+                clippy::disallowed_methods,
+                reason = "writes take their transaction from the source"
+            )]
             pub async fn upsert_into(
                 &self,
                 dataset: &Dataset,
@@ -39,7 +45,7 @@ macro_rules! dataset {
                     if !names.contains(&source.name()) {
                         continue;
                     }
-                    let txn = source.connection().begin().await?;
+                    let txn = source.begin_write().await?;
                     $(
                         let rows = owned(source, &dataset.$plural, |row: &entities::$module::Model| {
                             owner!(row, $owner)
@@ -51,6 +57,36 @@ macro_rules! dataset {
                     txn.commit().await?;
                 }
                 self.refresh_institutions().await
+            }
+        }
+
+        impl Dataset {
+            /// Every record of one source, read whole in `txn`: what its index tables are
+            /// written from when they are missing (startup maintenance, never a request).
+            pub(super) async fn read_all(txn: &DatabaseTransaction) -> Result<Dataset, StoreError> {
+                Ok(Dataset {
+                    source: String::new(),
+                    $($plural: read_table::<entities::$module::Entity>(txn).await?,)*
+                })
+            }
+
+            /// Writes the index rows of every record: the search terms when `search`, the
+            /// text keys when `text_keys`.
+            pub(super) async fn index(
+                &self,
+                txn: &DatabaseTransaction,
+                search: bool,
+                text_keys: bool,
+            ) -> Result<(), StoreError> {
+                $(
+                    if search {
+                        super::search::index(txn, &self.$plural).await?;
+                    }
+                    if text_keys {
+                        super::text_key::index::<super::$table>(txn, &self.$plural).await?;
+                    }
+                )*
+                Ok(())
             }
         }
     };
@@ -68,6 +104,17 @@ macro_rules! owner {
 }
 
 crate::catalog::for_each_kind!(dataset);
+
+/// Every row of a table.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "startup maintenance reads whole tables to rebuild their index rows, for no caller"
+)]
+async fn read_table<E: EntityTrait>(
+    txn: &DatabaseTransaction,
+) -> Result<Vec<E::Model>, StoreError> {
+    Ok(E::find().all(txn).await?)
+}
 
 /// Rows per INSERT: keeps every statement under SQLite's bound-parameter limit.
 const CHUNK: usize = 400;
