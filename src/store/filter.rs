@@ -9,18 +9,17 @@
 //!
 //! A relation is followed with an uncorrelated `IN (SELECT …)`: the subquery names only its
 //! own table, so it reads the same inside any statement, lateral or windowed, and both engines
-//! run it as a semi-join on the referencing column's index. Related rows are read from the
-//! source that holds the filtered rows; a relation across sources arrives with federation.
+//! run it as a semi-join on the referencing column's index. The subquery reads its table
+//! through the caller's scope, so a related row the caller may not read counts as absent: it
+//! neither matches a reference nor counts among a record's children. Related rows are read
+//! from the source that holds the filtered rows; across sources see `store/resolve.rs`.
 
-use sea_orm::sea_query::{
-    Alias, Condition, Expr, ExprTrait, LikeExpr, Query, SelectStatement, SimpleExpr,
-};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, LikeExpr, SimpleExpr};
 use std::sync::Arc;
 
 use uuid::Uuid;
 
-use super::list::column;
-use super::text_key;
+use super::scope::{ScopedTable, Select};
 use crate::domain::fold;
 
 /// A condition on the rows of one table.
@@ -213,8 +212,9 @@ impl Predicate {
         }
     }
 
-    /// The predicate as a condition on the rows of `table`.
-    pub(crate) fn condition(&self, table: &'static str) -> Condition {
+    /// The predicate as a condition on the rows of `table`, reading related rows through the
+    /// scope `table` came from.
+    pub(crate) fn condition(&self, table: &ScopedTable<'_>) -> Condition {
         match self {
             // Constants are written out: an empty condition is left out of its statement,
             // which would make `not: {}` and `or: []` match every row.
@@ -239,14 +239,16 @@ impl Predicate {
                 table: target,
                 predicate,
             } => {
-                let mut referenced = Query::select();
+                // Under its own name even where it is `table`'s (a unit's parent unit): inside
+                // the subquery the name means the subquery's rows, and so does the row rule.
+                let target = table.scope().named(target);
+                let mut referenced = Select::from(&target);
                 referenced
-                    .expr(column(target, "id"))
-                    .from(Alias::new(*target))
-                    .cond_where(predicate.condition(target));
+                    .expr(target.column("id"))
+                    .cond_where(predicate.condition(&target));
                 Condition::all()
-                    .add(column(table, name).is_not_null())
-                    .add(column(table, name).in_subquery(referenced))
+                    .add(table.column(name).is_not_null())
+                    .add(referenced.contains(table.column(name)))
             }
             Predicate::Within { column: name, ids } => {
                 if ids.is_empty() {
@@ -254,8 +256,8 @@ impl Predicate {
                 } else {
                     // Not null first, so that `not` over it keeps the rows without a reference.
                     Condition::all()
-                        .add(column(table, name).is_not_null())
-                        .add(column(table, name).is_in(ids.iter().copied()))
+                        .add(table.column(name).is_not_null())
+                        .add(table.column(name).is_in(ids.iter().copied()))
                 }
             }
             Predicate::Local(inner) => inner.condition(table),
@@ -265,16 +267,19 @@ impl Predicate {
                 quantifier,
                 predicate,
             } => {
+                let child = table.scope().named(child);
+                // Every child matches where no child the caller may read fails to: a hidden
+                // child is in neither set, as if absent.
                 let matching = match quantifier {
-                    Quantifier::Every => predicate.condition(child).not(),
-                    Quantifier::Some | Quantifier::None => predicate.condition(child),
+                    Quantifier::Every => predicate.condition(&child).not(),
+                    Quantifier::Some | Quantifier::None => predicate.condition(&child),
                 };
-                let parents = children_parents(child, name, matching);
-                let id = column(table, "id");
+                let parents = children_parents(&child, name, matching);
+                let id = table.column("id");
                 match quantifier {
-                    Quantifier::Some => Condition::all().add(id.in_subquery(parents)),
+                    Quantifier::Some => Condition::all().add(parents.contains(id)),
                     Quantifier::Every | Quantifier::None => {
-                        Condition::all().add(id.not_in_subquery(parents))
+                        Condition::all().add(parents.not_contains(id))
                     }
                 }
             }
@@ -287,45 +292,27 @@ fn never() -> Condition {
     Condition::all().add(Expr::val(1).eq(0))
 }
 
-/// `SELECT child.column FROM child WHERE child.column IS NOT NULL AND matching`: the parents
-/// named by the children matching; no null, so `NOT IN` over it is two-valued.
-fn children_parents(
-    child: &'static str,
-    name: &'static str,
-    matching: Condition,
-) -> SelectStatement {
-    let mut parents = Query::select();
+/// `SELECT child.column FROM child WHERE <the caller's rows> AND child.column IS NOT NULL AND
+/// matching`: the parents named by the children matching that the caller may read; no null,
+/// so `NOT IN` over it is two-valued.
+fn children_parents(child: &ScopedTable<'_>, name: &str, matching: Condition) -> Select {
+    let mut parents = Select::from(child);
     parents
-        .expr(column(child, name))
-        .from(Alias::new(child))
-        .and_where(column(child, name).is_not_null())
+        .expr(child.column(name))
+        .and_where(child.column(name).is_not_null())
         .cond_where(matching);
     parents
 }
 
 /// One test of a column; false where the column is null, but for `isNull: true`.
-fn column_test(
-    table: &'static str,
-    name: &'static str,
-    text: TextMatch,
-    test: &Test,
-) -> SimpleExpr {
-    let value = column(table, name);
+fn column_test(table: &ScopedTable<'_>, name: &str, text: TextMatch, test: &Test) -> SimpleExpr {
+    let value = table.column(name);
     match (text, test) {
         (_, Test::IsNull(true)) => value.is_null(),
         (_, Test::IsNull(false)) => value.is_not_null(),
         (TextMatch::Folded, _) => {
             // The rows whose key passes: a row without text has no key, so no test holds.
-            let mut keys = Query::select();
-            keys.expr(column(text_key::TABLE, "record_id"))
-                .from(Alias::new(text_key::TABLE))
-                .and_where(column(text_key::TABLE, "field").eq(text_key::field(table, name)))
-                .and_where(value_test(
-                    column(text_key::TABLE, "folded"),
-                    TextMatch::Key,
-                    test,
-                ));
-            column(table, "id").in_subquery(keys)
+            Select::text_key_test(table, name, |key| value_test(key, TextMatch::Key, test))
         }
         (TextMatch::Exact | TextMatch::Key, _) => value
             .clone()
