@@ -195,3 +195,44 @@ fn related(
     }
     select.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::filter::{Scalar, Test, TextMatch};
+    use crate::store::{Caller, Units};
+    use sea_orm::sea_query::Condition;
+
+    /// The cleanrooms of grade A.
+    fn grade_a() -> Predicate {
+        Predicate::Column {
+            column: "grade",
+            text: TextMatch::Exact,
+            test: Test::Eq(Scalar::Text("A".into())),
+        }
+    }
+
+    #[test]
+    fn the_public_scope_reads_the_related_ids_as_before() {
+        let public = Scope::of(&Caller::Public);
+        let statement = related(&public, "cleanroom", "unit_id", &grade_a(), Some("unit"));
+
+        assert_eq!(
+            statement.sqlite_text(),
+            r#"SELECT DISTINCT "cleanroom"."unit_id" AS "related" FROM "cleanroom" WHERE "cleanroom"."unit_id" IS NOT NULL AND ("cleanroom"."grade" IS NOT NULL AND "cleanroom"."grade" = 'A') AND (NOT EXISTS(SELECT 1 FROM "unit" AS "held" WHERE "held"."id" = "cleanroom"."unit_id"))"#
+        );
+    }
+
+    #[test]
+    fn a_parent_hidden_from_the_caller_is_not_held() {
+        let scope = Scope::with_rule::<Units>(|alias| {
+            Condition::all().add(Expr::col((Alias::new(alias), Alias::new("city"))).eq("Solna"))
+        });
+        let statement = related(&scope, "cleanroom", "unit_id", &grade_a(), Some("unit"));
+
+        assert_eq!(
+            statement.sqlite_text(),
+            r#"SELECT DISTINCT "cleanroom"."unit_id" AS "related" FROM "cleanroom" WHERE "cleanroom"."unit_id" IS NOT NULL AND ("cleanroom"."grade" IS NOT NULL AND "cleanroom"."grade" = 'A') AND (NOT EXISTS(SELECT 1 FROM "unit" AS "held" WHERE "held"."city" = 'Solna' AND "held"."id" = "cleanroom"."unit_id"))"#
+        );
+    }
+}
