@@ -154,9 +154,10 @@ impl Store {
         keys: &[GroupColumn],
         measures: &[Measure],
     ) -> Result<Vec<Group>, StoreError> {
-        let filter = self.resolve_filter::<L>(filter).await?;
-        let mut select = Select::from(&scope.table::<L>());
-        select.cond_where(L::condition(&filter));
+        let filter = self.resolve_filter::<L>(scope, filter).await?;
+        let table = scope.table::<L>();
+        let mut select = Select::from(&table);
+        select.cond_where(L::condition(&table, &filter));
         for (i, key) in keys.iter().enumerate() {
             let expr = column(L::TABLE, key.column);
             select
@@ -272,10 +273,11 @@ impl Store {
         keys: &[GroupColumn],
         counted: GroupColumn,
     ) -> Result<HashMap<Vec<GroupValue>, u64>, StoreError> {
-        let mut select = Select::from(&scope.table::<L>());
+        let table = scope.table::<L>();
+        let mut select = Select::from(&table);
         select
             .distinct()
-            .cond_where(L::condition(filter))
+            .cond_where(L::condition(&table, filter))
             .and_where(column(L::TABLE, counted.column).is_not_null());
         for (i, key) in keys.iter().enumerate() {
             select.expr_as(column(L::TABLE, key.column), Alias::new(format!("g{i}")));

@@ -13,6 +13,7 @@ use super::filter::{Predicate, Quantifier, Real, Scalar, Test, TextMatch};
 use super::list::{column, scope_by_column, Kind, Listable, Parents, Relation};
 use super::owners::owners;
 use super::page::{Reference, SortField, SortKind, SortValue};
+use super::scope::ScopedTable;
 use super::{OrderTerm, SortDirection};
 
 const fn ascending<F>(field: F) -> OrderTerm<F> {
@@ -226,19 +227,19 @@ macro_rules! lists {
             type Field = $sort;
             const DEFAULT_ORDER: &'static [OrderTerm<$sort>] = &[ascending($sort::$default)];
 
-            fn condition(filter: &$filter) -> Condition {
+            fn condition(table: &ScopedTable<'_>, filter: &$filter) -> Condition {
                 // Each column the filter names is a field of the row (checked when compiled).
                 let _columns = |_row: &Self::Model| {
                     $(filter_column!(_row, $shape $column);)*
                 };
                 let placed = match &filter.institutions {
-                    Some(ids) if !filter.resolved => Self::placed_at(ids).condition(Self::TABLE),
+                    Some(ids) if !filter.resolved => Self::placed_at(ids).condition(table),
                     _ => Condition::all(),
                 };
                 // Both hold: `placed` may itself be an `any`, which `add` would extend.
                 Condition::all()
                     .add(placed)
-                    .add(filter.predicate.condition(Self::TABLE))
+                    .add(filter.predicate.condition(table))
             }
 
             fn placed_at(institutions: &[Uuid]) -> Predicate {
@@ -435,7 +436,7 @@ impl Listable for Institutions {
     const DEFAULT_ORDER: &'static [OrderTerm<InstitutionField>] =
         &[ascending(InstitutionField::Code)];
 
-    fn condition(_filter: &InstitutionFilter) -> Condition {
+    fn condition(_table: &ScopedTable<'_>, _filter: &InstitutionFilter) -> Condition {
         Condition::all()
     }
 

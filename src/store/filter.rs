@@ -9,18 +9,17 @@
 //!
 //! A relation is followed with an uncorrelated `IN (SELECT …)`: the subquery names only its
 //! own table, so it reads the same inside any statement, lateral or windowed, and both engines
-//! run it as a semi-join on the referencing column's index. Related rows are read from the
-//! source that holds the filtered rows; a relation across sources arrives with federation.
+//! run it as a semi-join on the referencing column's index. The subquery reads its table
+//! through the caller's scope, so a related row the caller may not read counts as absent: it
+//! neither matches a reference nor counts among a record's children. Related rows are read
+//! from the source that holds the filtered rows; across sources see `store/resolve.rs`.
 
-use sea_orm::sea_query::{
-    Alias, Condition, Expr, ExprTrait, LikeExpr, Query, SelectStatement, SimpleExpr,
-};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, LikeExpr, SimpleExpr};
 use std::sync::Arc;
 
 use uuid::Uuid;
 
-use super::list::column;
-use super::text_key;
+use super::scope::{ScopedTable, Select};
 use crate::domain::fold;
 
 /// A condition on the rows of one table.
@@ -213,8 +212,9 @@ impl Predicate {
         }
     }
 
-    /// The predicate as a condition on the rows of `table`.
-    pub(crate) fn condition(&self, table: &'static str) -> Condition {
+    /// The predicate as a condition on the rows of `table`, reading related rows through the
+    /// scope `table` came from.
+    pub(crate) fn condition(&self, table: &ScopedTable<'_>) -> Condition {
         match self {
             // Constants are written out: an empty condition is left out of its statement,
             // which would make `not: {}` and `or: []` match every row.
@@ -239,14 +239,16 @@ impl Predicate {
                 table: target,
                 predicate,
             } => {
-                let mut referenced = Query::select();
+                // Under its own name even where it is `table`'s (a unit's parent unit): inside
+                // the subquery the name means the subquery's rows, and so does the row rule.
+                let target = table.scope().named(target);
+                let mut referenced = Select::from(&target);
                 referenced
-                    .expr(column(target, "id"))
-                    .from(Alias::new(*target))
-                    .cond_where(predicate.condition(target));
+                    .expr(target.column("id"))
+                    .cond_where(predicate.condition(&target));
                 Condition::all()
-                    .add(column(table, name).is_not_null())
-                    .add(column(table, name).in_subquery(referenced))
+                    .add(table.column(name).is_not_null())
+                    .add(referenced.contains(table.column(name)))
             }
             Predicate::Within { column: name, ids } => {
                 if ids.is_empty() {
@@ -254,8 +256,8 @@ impl Predicate {
                 } else {
                     // Not null first, so that `not` over it keeps the rows without a reference.
                     Condition::all()
-                        .add(column(table, name).is_not_null())
-                        .add(column(table, name).is_in(ids.iter().copied()))
+                        .add(table.column(name).is_not_null())
+                        .add(table.column(name).is_in(ids.iter().copied()))
                 }
             }
             Predicate::Local(inner) => inner.condition(table),
@@ -265,16 +267,19 @@ impl Predicate {
                 quantifier,
                 predicate,
             } => {
+                let child = table.scope().named(child);
+                // Every child matches where no child the caller may read fails to: a hidden
+                // child is in neither set, as if absent.
                 let matching = match quantifier {
-                    Quantifier::Every => predicate.condition(child).not(),
-                    Quantifier::Some | Quantifier::None => predicate.condition(child),
+                    Quantifier::Every => predicate.condition(&child).not(),
+                    Quantifier::Some | Quantifier::None => predicate.condition(&child),
                 };
-                let parents = children_parents(child, name, matching);
-                let id = column(table, "id");
+                let parents = children_parents(&child, name, matching);
+                let id = table.column("id");
                 match quantifier {
-                    Quantifier::Some => Condition::all().add(id.in_subquery(parents)),
+                    Quantifier::Some => Condition::all().add(parents.contains(id)),
                     Quantifier::Every | Quantifier::None => {
-                        Condition::all().add(id.not_in_subquery(parents))
+                        Condition::all().add(parents.not_contains(id))
                     }
                 }
             }
@@ -287,45 +292,27 @@ fn never() -> Condition {
     Condition::all().add(Expr::val(1).eq(0))
 }
 
-/// `SELECT child.column FROM child WHERE child.column IS NOT NULL AND matching`: the parents
-/// named by the children matching; no null, so `NOT IN` over it is two-valued.
-fn children_parents(
-    child: &'static str,
-    name: &'static str,
-    matching: Condition,
-) -> SelectStatement {
-    let mut parents = Query::select();
+/// `SELECT child.column FROM child WHERE <the caller's rows> AND child.column IS NOT NULL AND
+/// matching`: the parents named by the children matching that the caller may read; no null,
+/// so `NOT IN` over it is two-valued.
+fn children_parents(child: &ScopedTable<'_>, name: &str, matching: Condition) -> Select {
+    let mut parents = Select::from(child);
     parents
-        .expr(column(child, name))
-        .from(Alias::new(child))
-        .and_where(column(child, name).is_not_null())
+        .expr(child.column(name))
+        .and_where(child.column(name).is_not_null())
         .cond_where(matching);
     parents
 }
 
 /// One test of a column; false where the column is null, but for `isNull: true`.
-fn column_test(
-    table: &'static str,
-    name: &'static str,
-    text: TextMatch,
-    test: &Test,
-) -> SimpleExpr {
-    let value = column(table, name);
+fn column_test(table: &ScopedTable<'_>, name: &str, text: TextMatch, test: &Test) -> SimpleExpr {
+    let value = table.column(name);
     match (text, test) {
         (_, Test::IsNull(true)) => value.is_null(),
         (_, Test::IsNull(false)) => value.is_not_null(),
         (TextMatch::Folded, _) => {
             // The rows whose key passes: a row without text has no key, so no test holds.
-            let mut keys = Query::select();
-            keys.expr(column(text_key::TABLE, "record_id"))
-                .from(Alias::new(text_key::TABLE))
-                .and_where(column(text_key::TABLE, "field").eq(text_key::field(table, name)))
-                .and_where(value_test(
-                    column(text_key::TABLE, "folded"),
-                    TextMatch::Key,
-                    test,
-                ));
-            column(table, "id").in_subquery(keys)
+            Select::text_key_test(table, name, |key| value_test(key, TextMatch::Key, test))
         }
         (TextMatch::Exact | TextMatch::Key, _) => value
             .clone()
@@ -373,6 +360,390 @@ fn value_test(compared: Expr, text: TextMatch, test: &Test) -> SimpleExpr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::decode::Columns;
+    use crate::store::list::{select_rows, Kind, Listable};
+    use crate::store::scope::Scope;
+    use crate::store::{Caller, Cleanrooms, Units};
+    use sea_orm::sea_query::Alias;
+
+    /// The SQLite text of the statement listing the IDs of `L` matching `predicate`.
+    fn ids_matching<L: Listable>(scope: &Scope, predicate: Predicate) -> String {
+        let filter = L::with_predicate(&L::Filter::default(), predicate);
+        let columns = Columns::of::<<L as Kind>::Model>(&["id"]);
+        select_rows::<L>(scope, &filter, columns)
+            .finish()
+            .sqlite_text()
+    }
+
+    fn text(column: &'static str, text: TextMatch, test: Test) -> Predicate {
+        Predicate::Column { column, text, test }
+    }
+
+    fn grade(grade: &str) -> Predicate {
+        text(
+            "grade",
+            TextMatch::Exact,
+            Test::Eq(Scalar::Text(grade.into())),
+        )
+    }
+
+    fn city_containing(part: &str) -> Predicate {
+        text("city", TextMatch::Folded, Test::Contains(part.into()))
+    }
+
+    fn refers(column: &'static str, table: &'static str, predicate: Predicate) -> Predicate {
+        Predicate::Refers {
+            column,
+            table,
+            predicate: Box::new(predicate),
+        }
+    }
+
+    fn children(
+        table: &'static str,
+        column: &'static str,
+        quantifier: Quantifier,
+        predicate: Predicate,
+    ) -> Predicate {
+        Predicate::Children {
+            table,
+            column,
+            quantifier,
+            predicate: Box::new(predicate),
+        }
+    }
+
+    /// A row rule: the rows whose `column` passes `test`.
+    fn rule(
+        column: &'static str,
+        test: impl Fn(Expr) -> Expr + Send + Sync + 'static,
+    ) -> impl Fn(&str) -> Condition + Send + Sync + 'static {
+        move |alias| Condition::all().add(test(Expr::col((Alias::new(alias), Alias::new(column)))))
+    }
+
+    #[test]
+    fn the_public_scope_writes_relation_filters_as_before() {
+        let public = Scope::of(&Caller::Public);
+        let by_unit = refers(
+            "unit_id",
+            "unit",
+            text(
+                "name_key",
+                TextMatch::Key,
+                Test::Eq(Scalar::Text("Vecura".into())),
+            ),
+        );
+        let every_room = children("cleanroom", "unit_id", Quantifier::Every, grade("A"));
+        let by_parent = refers("parent_id", "unit", city_containing("Hud"));
+
+        assert_eq!(
+            ids_matching::<Cleanrooms>(&public, by_unit),
+            r#"SELECT "cleanroom"."id" FROM "cleanroom" WHERE TRUE AND ("cleanroom"."unit_id" IS NOT NULL AND "cleanroom"."unit_id" IN (SELECT "unit"."id" FROM "unit" WHERE "unit"."name_key" IS NOT NULL AND "unit"."name_key" = 'vecura'))"#
+        );
+        assert_eq!(
+            ids_matching::<Units>(&public, every_room),
+            r#"SELECT "unit"."id" FROM "unit" WHERE TRUE AND "unit"."id" NOT IN (SELECT "cleanroom"."unit_id" FROM "cleanroom" WHERE "cleanroom"."unit_id" IS NOT NULL AND (NOT ("cleanroom"."grade" IS NOT NULL AND "cleanroom"."grade" = 'A')))"#
+        );
+        assert_eq!(
+            ids_matching::<Units>(&public, by_parent),
+            r#"SELECT "unit"."id" FROM "unit" WHERE TRUE AND ("unit"."parent_id" IS NOT NULL AND "unit"."parent_id" IN (SELECT "unit"."id" FROM "unit" WHERE "unit"."id" IN (SELECT "text_key"."record_id" FROM "text_key" WHERE "text_key"."field" = 'unit.city' AND "text_key"."folded" LIKE '%hud%' ESCAPE '\')))"#
+        );
+    }
+
+    #[test]
+    fn a_row_rule_of_a_related_kind_is_in_the_subquery_reading_it() {
+        let rooms = Scope::with_rule::<Cleanrooms>(rule("grade", |grade| grade.eq("B")));
+        let units = Scope::with_rule::<Units>(rule("city", |city| city.eq("Solna")));
+        let every_room = children("cleanroom", "unit_id", Quantifier::Every, grade("A"));
+        let by_parent = refers("parent_id", "unit", city_containing("Hud"));
+
+        assert_eq!(
+            ids_matching::<Units>(&rooms, every_room),
+            r#"SELECT "unit"."id" FROM "unit" WHERE TRUE AND "unit"."id" NOT IN (SELECT "cleanroom"."unit_id" FROM "cleanroom" WHERE "cleanroom"."grade" = 'B' AND "cleanroom"."unit_id" IS NOT NULL AND (NOT ("cleanroom"."grade" IS NOT NULL AND "cleanroom"."grade" = 'A')))"#
+        );
+        assert_eq!(
+            ids_matching::<Units>(&units, by_parent),
+            r#"SELECT "unit"."id" FROM "unit" WHERE "unit"."city" = 'Solna' AND TRUE AND ("unit"."parent_id" IS NOT NULL AND "unit"."parent_id" IN (SELECT "unit"."id" FROM "unit" WHERE "unit"."city" = 'Solna' AND "unit"."id" IN (SELECT "text_key"."record_id" FROM "text_key" WHERE "text_key"."field" = 'unit.city' AND "text_key"."folded" LIKE '%hud%' ESCAPE '\')))"#
+        );
+    }
+
+    /// The rows of `L` matching `filter` under `scope` (every one: the seed is small), after
+    /// checking that their count agrees.
+    async fn matching<L: Listable>(
+        store: &crate::store::Store,
+        scope: &Scope,
+        filter: L::Filter,
+    ) -> Vec<Arc<L::Model>> {
+        let query = crate::store::list::QueryOf::<L> {
+            filter,
+            order: Vec::new(),
+            page: crate::store::PageRequest::first(100),
+        };
+        let rows = match store.page::<L>(scope, &query).await {
+            Ok(page) => page.rows,
+            Err(error) => panic!("the rows could not be listed: {error}"),
+        };
+        match store.count::<L>(scope, &query.filter).await {
+            Ok(count) => assert_eq!(count, rows.len() as u64, "{:?}", query.filter),
+            Err(error) => panic!("the rows could not be counted: {error}"),
+        }
+        rows
+    }
+
+    /// The names of the units matching `predicate` under `scope`, sorted.
+    async fn unit_names(
+        store: &crate::store::Store,
+        scope: &Scope,
+        predicate: Predicate,
+    ) -> Vec<String> {
+        let filter = Units::with_predicate(&Default::default(), predicate);
+        let mut names: Vec<String> = matching::<Units>(store, scope, filter)
+            .await
+            .into_iter()
+            .map(|unit| unit.name.clone())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// One database holding every record, and two (where a filter's relations are read
+    /// across the sources first, by `store/resolve.rs`).
+    async fn stores() -> [crate::store::testing::TestStore; 2] {
+        [
+            crate::store::testing::seeded().await,
+            crate::store::testing::seeded_split().await,
+        ]
+    }
+
+    fn institution(code: &str) -> Uuid {
+        crate::domain::natural_id(crate::domain::RecordKind::Institution, code)
+    }
+
+    #[tokio::test]
+    async fn a_reference_to_a_hidden_record_matches_no_filter() {
+        let ki_units =
+            Scope::with_rule::<Units>(rule("institution_id", |owner| owner.eq(institution("KI"))));
+        let no_kcc = Scope::with_rule::<Units>(rule("name", |name| {
+            name.ne("Karolinska Center for Cell Therapy")
+        }));
+        let public = Scope::of(&Caller::Public);
+        for test_store in stores().await {
+            let store = &test_store.store;
+            let in_huddinge = || refers("unit_id", "unit", city_containing("hudd"));
+            let rooms = |scope| async move {
+                let filter = Cleanrooms::with_predicate(&Default::default(), in_huddinge());
+                let mut codes: Vec<String> = matching::<Cleanrooms>(store, scope, filter)
+                    .await
+                    .into_iter()
+                    .map(|room| room.code.clone())
+                    .collect();
+                codes.sort();
+                codes
+            };
+
+            assert_eq!(rooms(&public).await.len(), 18);
+            assert_eq!(
+                rooms(&ki_units).await,
+                [
+                    "PRE-GMP-01",
+                    "PRE-GMP-02",
+                    "PRE-GMP-03",
+                    "PRE-GMP-04",
+                    "PRE-GMP-05"
+                ]
+            );
+            // A unit's parent is a unit: the rule follows the table into the subquery.
+            let parent_in_huddinge = || refers("parent_id", "unit", city_containing("hudd"));
+            assert_eq!(
+                unit_names(store, &public, parent_in_huddinge()).await,
+                ["Vecura GMP unit"]
+            );
+            assert!(unit_names(store, &no_kcc, parent_in_huddinge())
+                .await
+                .is_empty());
+        }
+    }
+
+    #[tokio::test]
+    async fn hidden_children_count_for_no_quantifier() {
+        let public = Scope::of(&Caller::Public);
+        // Vecura's rooms of grade D and the Pre-GMP unit's ungraded rooms are hidden.
+        let grade_b = Scope::with_rule::<Cleanrooms>(rule("grade", |grade| grade.eq("B")));
+        for test_store in stores().await {
+            let store = &test_store.store;
+            let rooms = |quantifier, grade_of| {
+                children("cleanroom", "unit_id", quantifier, grade(grade_of))
+            };
+            let every_unit = unit_names(store, &public, Predicate::True).await;
+            let without = |names: &[&str]| -> Vec<String> {
+                let mut rest = every_unit.clone();
+                rest.retain(|unit| !names.contains(&unit.as_str()));
+                rest
+            };
+            let vecura = "Vecura GMP unit";
+            let pre_gmp = "Pre-GMP unit at KI Campus Flemingsberg";
+
+            assert_eq!(every_unit.len(), 12);
+            assert_eq!(
+                unit_names(store, &public, rooms(Quantifier::Some, "D")).await,
+                [vecura]
+            );
+            assert!(unit_names(store, &grade_b, rooms(Quantifier::Some, "D"))
+                .await
+                .is_empty());
+            assert_eq!(
+                unit_names(store, &public, rooms(Quantifier::Every, "B")).await,
+                without(&[vecura, pre_gmp])
+            );
+            // The hidden rooms that are not of grade B do not make `every` false.
+            assert_eq!(
+                unit_names(store, &grade_b, rooms(Quantifier::Every, "B")).await,
+                every_unit
+            );
+            assert_eq!(
+                unit_names(store, &public, rooms(Quantifier::None, "D")).await,
+                without(&[vecura])
+            );
+            assert_eq!(
+                unit_names(store, &grade_b, rooms(Quantifier::None, "D")).await,
+                every_unit
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn hidden_children_in_another_source_count_for_no_quantifier() {
+        let public = Scope::of(&Caller::Public);
+        let no_coordinators =
+            Scope::with_rule::<crate::store::Appointments>(rule("role", |role| {
+                role.ne("COORDINATOR")
+            }));
+        for test_store in stores().await {
+            let store = &test_store.store;
+            // The coordinators are KUH's, appointed in units of KI: over two sources their
+            // appointments are in the other source than their units.
+            let coordinators = |quantifier| {
+                let coordinator = text(
+                    "role",
+                    TextMatch::Exact,
+                    Test::Eq(Scalar::Text("COORDINATOR".into())),
+                );
+                children("appointment", "unit_id", quantifier, coordinator)
+            };
+            let every_unit = unit_names(store, &public, Predicate::True).await;
+            let center = [
+                "Karolinska ATMP Center",
+                "Steering group of the Karolinska ATMP Center",
+            ];
+
+            assert_eq!(
+                unit_names(store, &public, coordinators(Quantifier::Some)).await,
+                center
+            );
+            assert!(
+                unit_names(store, &no_coordinators, coordinators(Quantifier::Some))
+                    .await
+                    .is_empty()
+            );
+            assert_eq!(
+                unit_names(store, &public, coordinators(Quantifier::None))
+                    .await
+                    .len(),
+                every_unit.len() - center.len()
+            );
+            assert_eq!(
+                unit_names(store, &no_coordinators, coordinators(Quantifier::None)).await,
+                every_unit
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_hidden_unit_is_no_child_of_its_parent() {
+        let no_vecura = Scope::with_rule::<Units>(rule("name", |name| name.ne("Vecura GMP unit")));
+        for test_store in stores().await {
+            let store = &test_store.store;
+            let below = || {
+                children(
+                    "unit",
+                    "parent_id",
+                    Quantifier::Some,
+                    city_containing("hudd"),
+                )
+            };
+
+            assert_eq!(
+                unit_names(store, &Scope::of(&Caller::Public), below()).await,
+                ["Karolinska Center for Cell Therapy"]
+            );
+            assert!(unit_names(store, &no_vecura, below()).await.is_empty());
+        }
+    }
+
+    #[tokio::test]
+    async fn people_are_placed_at_an_institution_only_by_appointments_they_may_be_read_by() {
+        // The deputies' and operations managers' appointments are hidden.
+        let some_roles = Scope::with_rule::<crate::store::Appointments>(rule("role", |role| {
+            role.is_not_in(["DEPUTY", "OPERATIONS_MANAGER"])
+        }));
+        let public = Scope::of(&Caller::Public);
+        for test_store in stores().await {
+            let store = &test_store.store;
+            let at_kuh = |scope| async move {
+                let filter = crate::store::PersonFilter {
+                    institutions: Some(vec![institution("KUH")]),
+                    ..Default::default()
+                };
+                let mut names: Vec<String> = matching::<crate::store::People>(store, scope, filter)
+                    .await
+                    .into_iter()
+                    .map(|person| person.family_name.clone())
+                    .collect();
+                names.sort();
+                names
+            };
+
+            assert_eq!(
+                at_kuh(&public).await,
+                [
+                    "Akre",
+                    "Axelsson",
+                    "Blomberg",
+                    "Ellis",
+                    "Rossi",
+                    "Wang",
+                    "Zain-Luqman"
+                ]
+            );
+            assert_eq!(
+                at_kuh(&some_roles).await,
+                ["Akre", "Axelsson", "Ellis", "Rossi"]
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_folded_text_filter_matches_only_the_rows_a_rule_leaves() {
+        let ki_units =
+            Scope::with_rule::<Units>(rule("institution_id", |owner| owner.eq(institution("KI"))));
+        for test_store in stores().await {
+            let store = &test_store.store;
+
+            assert_eq!(
+                unit_names(store, &Scope::of(&Caller::Public), city_containing("hudd")).await,
+                [
+                    "Cell Therapy and Allogeneic Stem Cell Transplantation",
+                    "Karolinska Center for Cell Therapy",
+                    "Pre-GMP unit at KI Campus Flemingsberg",
+                    "Vecura GMP unit"
+                ]
+            );
+            assert_eq!(
+                unit_names(store, &ki_units, city_containing("hudd")).await,
+                ["Pre-GMP unit at KI Campus Flemingsberg"]
+            );
+        }
+    }
 
     #[test]
     fn a_like_pattern_matches_percent_and_underscore_literally() {

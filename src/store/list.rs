@@ -25,7 +25,7 @@ use super::page::{
     check_cursor, filter_fingerprint, ordering_signature, Cursor, ListName, Reference,
     SortDirection, SortField, SortKind, SortValue,
 };
-use super::scope::{Scope, Scoped, Select};
+use super::scope::{Scope, Scoped, ScopedTable, Select};
 use super::{OrderTerm, Page, PageRequest, Source, Store, StoreError, Unanswered};
 
 /// The table of a record kind of the catalog: its entity, its rows, its name and its key.
@@ -55,8 +55,9 @@ pub trait Listable: Kind {
     type Field: SortField<Model = Self::Model>;
     /// The ordering used when a client asks for none.
     const DEFAULT_ORDER: &'static [OrderTerm<Self::Field>];
-    /// The filter as a SQL condition on this table.
-    fn condition(filter: &Self::Filter) -> Condition;
+    /// The filter as a SQL condition on this table, read as `table` (its relations read
+    /// through the scope `table` came from).
+    fn condition(table: &ScopedTable<'_>, filter: &Self::Filter) -> Condition;
     /// The rows placed at any of these institutions, as a predicate (for a filter nested in
     /// another, which cannot narrow the sources asked).
     fn placed_at(institutions: &[Uuid]) -> Predicate;
@@ -622,20 +623,22 @@ pub(super) fn select_rows<L: Listable>(
     filter: &L::Filter,
     columns: Columns,
 ) -> Select {
-    let mut select = Select::from(&scope.table::<L>());
+    let table = scope.table::<L>();
+    let mut select = Select::from(&table);
     for name in columns.names::<L::Model>() {
         select.expr(column(L::TABLE, name));
     }
-    select.cond_where(L::condition(filter));
+    select.cond_where(L::condition(&table, filter));
     select
 }
 
 /// `SELECT COUNT(*) FROM L WHERE <the scope's rows> AND <filter>`.
 fn count_rows<L: Listable>(scope: &Scope, filter: &L::Filter) -> Select {
-    let mut select = Select::from(&scope.table::<L>());
+    let table = scope.table::<L>();
+    let mut select = Select::from(&table);
     select
         .expr_as(Expr::cust("COUNT(*)"), Alias::new(COUNT))
-        .cond_where(L::condition(filter));
+        .cond_where(L::condition(&table, filter));
     select
 }
 
@@ -699,15 +702,6 @@ impl Store {
         self.first_answer(|source| source.run(select)).await
     }
 
-    /// As [`Store::query_any`], for a statement not yet built through the scope
-    /// (`resolve.rs`: step 3 of docs/access-plan.md).
-    pub(super) async fn query_any_unscoped(
-        &self,
-        select: &SelectStatement,
-    ) -> Result<Vec<sea_orm::QueryResult>, StoreError> {
-        self.first_answer(|source| source.query_all(select)).await
-    }
-
     /// The answer of `read` on the first source that answers.
     async fn first_answer<'a, F, A>(
         &'a self,
@@ -758,7 +752,7 @@ impl Store {
     ) -> Result<(Page<L::Model>, u64), StoreError> {
         let mut plan = Plan::<L>::new(query, ListName::root::<L>())?;
         self.localize(&mut plan).await?;
-        let filter = self.resolve_filter::<L>(&query.filter).await?;
+        let filter = self.resolve_filter::<L>(scope, &query.filter).await?;
         let columns = plan.with_sort_keys(columns);
         let mut select = select_rows::<L>(scope, &filter, columns);
         if let Some(after) = plan.after_cursor() {
@@ -862,7 +856,7 @@ impl Store {
         scope: &Scope,
         filter: &L::Filter,
     ) -> Result<(u64, Vec<Unanswered>), StoreError> {
-        let filter = self.resolve_filter::<L>(filter).await?;
+        let filter = self.resolve_filter::<L>(scope, filter).await?;
         let select = count_rows::<L>(scope, &filter).finish();
         let (answers, missing) = self
             .query_sources_partly::<L>(L::institutions(&filter).as_deref(), &select)
@@ -899,11 +893,12 @@ impl Store {
         filter: &<R::Child as Listable>::Filter,
     ) -> Result<(HashMap<Uuid, u64>, Vec<Unanswered>), StoreError> {
         type L<R> = <R as Relation>::Child;
-        let filter = self.resolve_filter::<L<R>>(filter).await?;
+        let filter = self.resolve_filter::<L<R>>(scope, filter).await?;
         let owners = L::<R>::institutions(&filter);
         let distinct = L::<R>::SHARED && self.sources().len() > 1;
-        let mut select = Select::from(&scope.table::<L<R>>());
-        select.cond_where(L::<R>::condition(&filter));
+        let table = scope.table::<L<R>>();
+        let mut select = Select::from(&table);
+        select.cond_where(L::<R>::condition(&table, &filter));
         let parent = R::scope(&mut select, &Parents::Listed(parents));
         select.expr_as(parent.clone(), Alias::new(PARENT_KEY));
         if distinct {
@@ -1064,8 +1059,9 @@ impl<L: Listable> ChildStatement<'_, L> {
 
     /// Only each parent's count, grouped by parent (SQLite, nothing paged).
     fn grouped<R: Relation<Child = L>>(&self, parents: &[Uuid]) -> SelectStatement {
-        let mut select = Select::from(&self.scope.table::<L>());
-        select.cond_where(L::condition(&self.query.filter));
+        let table = self.scope.table::<L>();
+        let mut select = Select::from(&table);
+        select.cond_where(L::condition(&table, &self.query.filter));
         let parent = R::scope(&mut select, &Parents::Listed(parents));
         select
             .expr_as(
@@ -1117,13 +1113,14 @@ impl<L: Listable> ChildStatement<'_, L> {
         // narrows the page's rows), is a subquery of its own.
         let count =
             (self.counted && (!self.paged || self.query.page.cursor.is_some())).then(|| {
-                let mut count = Select::from(&self.scope.table::<L>());
+                let table = self.scope.table::<L>();
+                let mut count = Select::from(&table);
                 count
                     .expr_as(
                         Expr::cust("COUNT(*)"),
                         Alias::new(branch_column(self.branch, COUNT)),
                     )
-                    .cond_where(L::condition(&self.query.filter));
+                    .cond_where(L::condition(&table, &self.query.filter));
                 R::scope(&mut count, &Parents::Outer(outer.clone()));
                 if let Some(gate) = gate {
                     count.and_where(gate);

@@ -4,18 +4,22 @@
 //! of the filter is read first, innermost first, from every source that may hold its rows, in
 //! one statement per relation and source, and the filter's statement gets the IDs found:
 //! the same rows as the one database gives, in statements bounded by the filter, never by rows.
+//!
+//! Every statement reads its tables through the caller's scope, so the IDs found are those
+//! of rows the caller may read, and the filter's statement, scoped again, meets only such rows.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use futures::future::{try_join_all, BoxFuture};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use uuid::Uuid;
 
 use super::domain::is_shared_table;
 use super::filter::{Predicate, Quantifier};
-use super::list::{column, Listable};
+use super::list::Listable;
+use super::scope::{Scope, Scoped, Select};
 use super::{Store, StoreError};
 
 /// The most IDs a relation of a filter may find across the sources; past it the filter is
@@ -33,6 +37,7 @@ impl Store {
     /// follows any; else `filter` itself.
     pub(crate) async fn resolve_filter<'a, L: Listable>(
         &self,
+        scope: &Scope,
         filter: &'a L::Filter,
     ) -> Result<Cow<'a, L::Filter>, StoreError> {
         if self.sources().len() < 2 {
@@ -42,7 +47,7 @@ impl Store {
         if !whole.follows_relations() {
             return Ok(Cow::Borrowed(filter));
         }
-        let resolved = self.resolve(&whole, L::TABLE).await?;
+        let resolved = self.resolve(scope, &whole, L::TABLE).await?;
         Ok(Cow::Owned(L::with_predicate(filter, resolved)))
     }
 
@@ -52,6 +57,7 @@ impl Store {
     /// of the parents that other sources' children name.
     fn resolve<'a>(
         &'a self,
+        scope: &'a Scope,
         predicate: &'a Predicate,
         table: &'static str,
     ) -> BoxFuture<'a, Result<Predicate, StoreError>> {
@@ -61,23 +67,25 @@ impl Store {
             }
             Ok(match predicate {
                 Predicate::All(all) => {
-                    Predicate::All(try_join_all(all.iter().map(|p| self.resolve(p, table))).await?)
+                    let all = all.iter().map(|p| self.resolve(scope, p, table));
+                    Predicate::All(try_join_all(all).await?)
                 }
                 Predicate::Any(any) => {
-                    Predicate::Any(try_join_all(any.iter().map(|p| self.resolve(p, table))).await?)
+                    let any = any.iter().map(|p| self.resolve(scope, p, table));
+                    Predicate::Any(try_join_all(any).await?)
                 }
                 Predicate::Not(inner) => {
-                    Predicate::Not(Box::new(self.resolve(inner, table).await?))
+                    Predicate::Not(Box::new(self.resolve(scope, inner, table).await?))
                 }
                 Predicate::Refers {
                     column,
                     table: target,
                     predicate,
                 } => {
-                    let inner = self.resolve(predicate, target).await?;
+                    let inner = self.resolve(scope, predicate, target).await?;
                     Predicate::Within {
                         column,
-                        ids: self.related(target, "id", &inner, None).await?,
+                        ids: self.related(scope, target, "id", &inner, None).await?,
                     }
                 }
                 Predicate::Children {
@@ -87,7 +95,7 @@ impl Store {
                     predicate,
                 } => {
                     let child = *child;
-                    let inner = self.resolve(predicate, child).await?;
+                    let inner = self.resolve(scope, predicate, child).await?;
                     // A record all of whose children match has none that does not.
                     let matching = match quantifier {
                         Quantifier::Every => Predicate::Not(Box::new(inner)),
@@ -98,12 +106,13 @@ impl Store {
                         // only its own children: every source's are read first.
                         Predicate::Within {
                             column: "id",
-                            ids: self.related(child, column, &matching, None).await?,
+                            ids: self.related(scope, child, column, &matching, None).await?,
                         }
                     } else {
                         // A parent is in one source: its children there are found by that
                         // source's own statement, and those elsewhere name a parent their
-                        // source does not hold, which are few.
+                        // source does not hold (or holds hidden from the caller: the filter's
+                        // statement drops it again), which are few.
                         Predicate::Any(vec![
                             Predicate::Local(Box::new(Predicate::Children {
                                 table: child,
@@ -113,7 +122,9 @@ impl Store {
                             })),
                             Predicate::Within {
                                 column: "id",
-                                ids: self.related(child, column, &matching, Some(table)).await?,
+                                ids: self
+                                    .related(scope, child, column, &matching, Some(table))
+                                    .await?,
                             },
                         ])
                     };
@@ -132,35 +143,17 @@ impl Store {
     /// `elsewhere`, only the IDs of rows of that table the row's own source does not hold.
     async fn related(
         &self,
+        scope: &Scope,
         table: &'static str,
         name: &'static str,
         predicate: &Predicate,
         elsewhere: Option<&'static str>,
     ) -> Result<Arc<Vec<Uuid>>, StoreError> {
-        let mut select = Query::select();
-        select
-            .distinct()
-            .expr_as(column(table, name), Alias::new(RELATED))
-            .from(Alias::new(table))
-            .and_where(column(table, name).is_not_null())
-            .cond_where(predicate.condition(table));
-        if let Some(parent) = elsewhere {
-            // Aliased: a relation may name its own table (a unit's parent unit).
-            let mut held = Query::select();
-            held.expr(Expr::val(1))
-                .from_as(Alias::new(parent), Alias::new(HELD))
-                .and_where(Expr::col((Alias::new(HELD), Alias::new("id"))).eq(column(table, name)));
-            select.and_where(Expr::exists(held).not());
-        }
+        let select = related(scope, table, name, predicate, elsewhere);
         let answers = if is_shared_table(table) {
-            vec![self.query_any_unscoped(&select).await?]
+            vec![self.query_any(&select).await?]
         } else {
-            try_join_all(
-                self.sources()
-                    .iter()
-                    .map(|source| source.query_all(&select)),
-            )
-            .await?
+            try_join_all(self.sources().iter().map(|source| source.run(&select))).await?
         };
         let mut ids = BTreeSet::new();
         for row in answers.iter().flatten() {
@@ -170,5 +163,76 @@ impl Store {
             }
         }
         Ok(Arc::new(ids.into_iter().collect()))
+    }
+}
+
+/// `SELECT DISTINCT table.name FROM table WHERE <the caller's rows> AND table.name IS NOT NULL
+/// AND <predicate>`, with `elsewhere`, `AND NOT EXISTS` a row of that table the caller may
+/// read with that ID in the same source.
+fn related(
+    scope: &Scope,
+    table: &'static str,
+    name: &'static str,
+    predicate: &Predicate,
+    elsewhere: Option<&'static str>,
+) -> Scoped {
+    let table = scope.named(table);
+    let mut select = Select::from(&table);
+    select
+        .distinct()
+        .expr_as(table.column(name), Alias::new(RELATED))
+        .and_where(table.column(name).is_not_null())
+        .cond_where(predicate.condition(&table));
+    if let Some(parent) = elsewhere {
+        // Aliased: a relation may name its own table (a unit's parent unit). A parent hidden
+        // from the caller is not held here: its ID is found, and the filter's own statement,
+        // which reads only rows the caller may read, drops it.
+        let parent = scope.named_as(parent, HELD);
+        let mut held = Select::from(&parent);
+        held.expr(Expr::val(1))
+            .and_where(parent.column("id").eq(table.column(name)));
+        select.and_where(held.exists().not());
+    }
+    select.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::filter::{Scalar, Test, TextMatch};
+    use crate::store::{Caller, Units};
+    use sea_orm::sea_query::Condition;
+
+    /// The cleanrooms of grade A.
+    fn grade_a() -> Predicate {
+        Predicate::Column {
+            column: "grade",
+            text: TextMatch::Exact,
+            test: Test::Eq(Scalar::Text("A".into())),
+        }
+    }
+
+    #[test]
+    fn the_public_scope_reads_the_related_ids_as_before() {
+        let public = Scope::of(&Caller::Public);
+        let statement = related(&public, "cleanroom", "unit_id", &grade_a(), Some("unit"));
+
+        assert_eq!(
+            statement.sqlite_text(),
+            r#"SELECT DISTINCT "cleanroom"."unit_id" AS "related" FROM "cleanroom" WHERE "cleanroom"."unit_id" IS NOT NULL AND ("cleanroom"."grade" IS NOT NULL AND "cleanroom"."grade" = 'A') AND (NOT EXISTS(SELECT 1 FROM "unit" AS "held" WHERE "held"."id" = "cleanroom"."unit_id"))"#
+        );
+    }
+
+    #[test]
+    fn a_parent_hidden_from_the_caller_is_not_held() {
+        let scope = Scope::with_rule::<Units>(|alias| {
+            Condition::all().add(Expr::col((Alias::new(alias), Alias::new("city"))).eq("Solna"))
+        });
+        let statement = related(&scope, "cleanroom", "unit_id", &grade_a(), Some("unit"));
+
+        assert_eq!(
+            statement.sqlite_text(),
+            r#"SELECT DISTINCT "cleanroom"."unit_id" AS "related" FROM "cleanroom" WHERE "cleanroom"."unit_id" IS NOT NULL AND ("cleanroom"."grade" IS NOT NULL AND "cleanroom"."grade" = 'A') AND (NOT EXISTS(SELECT 1 FROM "unit" AS "held" WHERE "held"."city" = 'Solna' AND "held"."id" = "cleanroom"."unit_id"))"#
+        );
     }
 }

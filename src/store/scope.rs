@@ -26,7 +26,7 @@ use sea_orm::DbBackend;
 use uuid::Uuid;
 
 use super::list::Kind;
-use super::{Caller, HashMap, Source, StoreError};
+use super::{text_key, Caller, HashMap, Source, StoreError};
 
 /// A kind's row rule: the condition its rows must meet, over the table named by the alias
 /// the statement reads it under.
@@ -125,13 +125,19 @@ pub struct ScopedTable<'s> {
     alias: String,
 }
 
-impl ScopedTable<'_> {
+impl<'s> ScopedTable<'s> {
     /// The caller's row rule on this table, `None` where every row is open.
     fn rows(&self) -> Option<Condition> {
         self.scope
             .rules
             .get(self.table)
             .map(|rule| rule(&self.alias))
+    }
+
+    /// The scope it came from, for the tables a condition on it reads (a filter's related
+    /// rows).
+    pub(super) fn scope(&self) -> &'s Scope {
+        self.scope
     }
 
     /// The alias the statement reads the table under.
@@ -350,6 +356,32 @@ impl DerefMut for Select {
     }
 }
 
+// Relation filters (step 3 of docs/access-plan.md): the folded keys of text columns.
+impl Select {
+    /// `<outer>.id IN (SELECT record_id FROM text_key WHERE field = '<table>.<column>' AND
+    /// <test of the folded key>)`: whether a row of `outer` holds text in `column` whose key
+    /// passes `test`.
+    ///
+    /// `text_key` is an index of the record tables, not one of them, so it has no row rule of
+    /// its own. Reading it is safe because the keys only narrow `outer`'s rows, which came
+    /// through the scope: the key of a record the caller may not read finds no row, and
+    /// nothing of it reaches the statement's answer.
+    pub(super) fn text_key_test(
+        outer: &ScopedTable<'_>,
+        column: &str,
+        test: impl FnOnce(Expr) -> Expr,
+    ) -> Expr {
+        let key = |name: &str| Expr::col((Alias::new(text_key::TABLE), Alias::new(name)));
+        let mut keys = Select::new();
+        keys.statement
+            .expr(key("record_id"))
+            .from(Alias::new(text_key::TABLE))
+            .and_where(key("field").eq(text_key::field(outer.table, column)))
+            .and_where(test(key("folded")));
+        keys.contains(outer.column("id"))
+    }
+}
+
 /// `COUNT(*)`.
 pub(super) fn count_all() -> Expr {
     Expr::cust("COUNT(*)")
@@ -367,6 +399,15 @@ pub(super) fn row_number() -> Expr {
 
 /// A statement whose tables all came through the scope: what a source runs for a caller.
 pub struct Scoped(SelectStatement);
+
+// Relation filters (step 3 of docs/access-plan.md): the statement's text, for tests.
+#[cfg(test)]
+impl Scoped {
+    /// The statement as SQLite text.
+    pub(super) fn sqlite_text(&self) -> String {
+        self.0.to_string(sea_orm::sea_query::SqliteQueryBuilder)
+    }
+}
 
 impl Source {
     /// Every row of a scoped statement.
