@@ -69,6 +69,7 @@ pub trait Branch: Send + 'static {
     fn federate<'a>(
         &'a mut self,
         store: &'a Store,
+        scope: &'a Scope,
     ) -> futures::future::BoxFuture<'a, Result<(), StoreError>>;
     /// Over several sources, counts again, each child once, the children of the parents that
     /// more than one source found children of, where a child may sit in several (a person
@@ -379,6 +380,7 @@ impl<R: Relation> Branch for RelationBranch<R> {
     fn federate<'a>(
         &'a mut self,
         store: &'a Store,
+        scope: &'a Scope,
     ) -> futures::future::BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             let resolved = store
@@ -386,7 +388,7 @@ impl<R: Relation> Branch for RelationBranch<R> {
                 .await?
                 .into_owned();
             self.query.filter = resolved;
-            store.localize(&mut self.plan).await?;
+            store.localize(scope, &mut self.plan).await?;
             self.counts_distinct = <R::Child as Kind>::SHARED;
             Ok(())
         })
@@ -458,7 +460,12 @@ impl Store {
         }
         let sources = self.sources().len();
         if sources > 1 {
-            try_join_all(branches.iter_mut().map(|branch| branch.federate(self))).await?;
+            try_join_all(
+                branches
+                    .iter_mut()
+                    .map(|branch| branch.federate(self, scope)),
+            )
+            .await?;
         }
         let lateral =
             |source: &Source| source.connection().get_database_backend() == DbBackend::Postgres;
