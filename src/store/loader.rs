@@ -149,12 +149,12 @@ impl StoreLoader {
         limit: u64,
         cursor: Option<&super::Cursor>,
     ) -> Result<SearchPage, StoreError> {
-        self.store.search(&self.caller, query, limit, cursor).await
+        self.store.search(&self.scope, query, limit, cursor).await
     }
 
     /// How many records match a search.
     pub async fn search_count(&self, query: &SearchQuery) -> Result<u64, StoreError> {
-        self.store.search_count(&self.caller, query).await
+        self.store.search_count(&self.scope, query).await
     }
 
     /// Every institution the caller may see, by code.
