@@ -166,7 +166,7 @@ object_with_connections! {
             #[graphql(desc = "The institution's code, such as `KI` or `KUH`.")] code: String,
         ) -> Result<Answer<Option<Institution>>, ApiError> {
             let loader = super::connection::loader(ctx)?.loader();
-            let known = loader.institutions().into_iter().find(|i| i.code == code);
+            let known = loader.institutions()?.iter().find(|i| i.code == code);
             if is_planned(ctx) {
                 return plan::by_id::<Institution, _>(ctx, known.map(|i| i.id)).await;
             }

@@ -233,10 +233,16 @@ impl Search {
                 "Trial" => trials.get(&hit.id)?.map(Found::Trial),
                 _ => None,
             };
-            // A record removed since its terms were read is left out.
-            if let Some(record) = record {
-                found.push((hit.clone(), record));
-            }
+            // Hits and records are read through the same scope, and records are never
+            // removed, so every hit is read: one that is not means the terms and the records
+            // disagree, and leaving it out would make the page and its counts disagree too.
+            let Some(record) = record else {
+                return Err(ApiError::Internal(format!(
+                    "search found {} {}, which cannot be read by its ID",
+                    hit.kind, hit.id
+                )));
+            };
+            found.push((hit.clone(), record));
         }
         Ok(SearchConnection { page, found, query })
     }

@@ -384,7 +384,7 @@ async fn execute(state: &HttpState, media: Media, params: Params, method: Method
     }
     // A batcher per request: the caller's scope travels with every batch, caches never cross
     // callers. Its loads run in the request's own task, so their logs carry its ID.
-    let loader = Batcher::new(StoreLoader::new(state.store.clone(), Caller::Public));
+    let loader = Batcher::new(StoreLoader::new(state.store.clone(), Caller::Public).await);
     let clock = loader.clock();
     let request = request.data(loader);
     let mut response = if prepared.weight.is_heavy() {

@@ -388,7 +388,7 @@ impl<R: Relation> Branch for RelationBranch<R> {
                 .await?
                 .into_owned();
             self.query.filter = resolved;
-            store.localize(&mut self.plan).await?;
+            store.localize(scope, &mut self.plan).await?;
             self.counts_distinct = <R::Child as Kind>::SHARED;
             Ok(())
         })

@@ -145,9 +145,10 @@ pub(super) type Foreign = Option<Arc<Vec<(Uuid, SortValue)>>>;
 
 /// The value of a key read from a referenced record: `(SELECT t.target FROM t WHERE t.id =
 /// row.column)`, one index lookup per row, on the primary key; where some records are held by
-/// other sources, their values, named outright, for the rows whose lookup finds nothing.
-fn referenced(table: &'static str, reference: Reference, foreign: &Foreign) -> Expr {
-    let lookup = local_lookup(table, reference);
+/// other sources, their values, named outright, for the rows whose lookup finds nothing. A
+/// record the scope hides is not found: its key is a missing value.
+fn referenced(scope: &Scope, table: &'static str, reference: Reference, foreign: &Foreign) -> Expr {
+    let lookup = local_lookup(scope, table, reference);
     match foreign {
         Some(values) if !values.is_empty() => {
             let mut elsewhere = CaseStatement::new();
@@ -163,18 +164,17 @@ fn referenced(table: &'static str, reference: Reference, foreign: &Foreign) -> E
     }
 }
 
-/// `(SELECT t.target FROM t WHERE t.id = row.column)` in the row's own source.
-fn local_lookup(table: &'static str, reference: Reference) -> Expr {
-    let alias = Alias::new("sort_ref");
-    let mut lookup = Query::select();
-    lookup
-        .expr(Expr::col((alias.clone(), Alias::new(reference.target))))
-        .from_as(Alias::new(reference.table), alias.clone())
-        .and_where(
-            Expr::col((alias, Alias::new("id")))
-                .equals((Alias::new(table), Alias::new(reference.column))),
-        );
-    Expr::SubQuery(None, Box::new(lookup.into()))
+/// `(SELECT t.target FROM t WHERE <the scope's rows of t> AND t.id = row.column)` in the
+/// row's own source.
+fn local_lookup(scope: &Scope, table: &'static str, reference: Reference) -> Expr {
+    let referenced = scope.named_as(reference.table, "sort_ref");
+    let mut lookup = Select::from(&referenced);
+    lookup.expr(referenced.column(reference.target)).and_where(
+        referenced
+            .column("id")
+            .equals((Alias::new(table), Alias::new(reference.column))),
+    );
+    lookup.scalar()
 }
 
 /// The values of a page's keys read from referenced records, by row ID: one per term, missing
@@ -182,27 +182,27 @@ fn local_lookup(table: &'static str, reference: Reference) -> Expr {
 pub(super) type Extras = HashMap<Uuid, Vec<SortValue>>;
 
 impl FetchKey {
-    /// The key's value in SQL.
-    fn expr(&self, table: &'static str) -> Expr {
+    /// The key's value in SQL, a referenced record's as the scope may read it.
+    fn expr(&self, scope: &Scope, table: &'static str) -> Expr {
         match self.reference {
-            Some(reference) => referenced(table, reference, &self.foreign),
+            Some(reference) => referenced(scope, table, reference, &self.foreign),
             None => column(table, self.column),
         }
     }
 
     /// The key's place in an `ORDER BY`: a missing value last ascending, first descending,
     /// said outright because SQLite and PostgreSQL default to opposite ends.
-    fn order_by(&self, table: &'static str) -> (Expr, Order, Option<NullOrdering>) {
+    fn order_by(&self, scope: &Scope, table: &'static str) -> (Expr, Order, Option<NullOrdering>) {
         let nulls = self.nullable.then_some(match self.direction {
             SortDirection::Ascending => NullOrdering::Last,
             SortDirection::Descending => NullOrdering::First,
         });
-        (self.expr(table), sql_order(self.direction), nulls)
+        (self.expr(scope, table), sql_order(self.direction), nulls)
     }
 
     /// The rows whose key equals `value`.
-    fn equal(&self, table: &'static str, value: &SortValue) -> Condition {
-        let key = self.expr(table);
+    fn equal(&self, scope: &Scope, table: &'static str, value: &SortValue) -> Condition {
+        let key = self.expr(scope, table);
         Condition::all().add(match value {
             SortValue::Null => key.is_null(),
             value => key.eq(sql_value(value)),
@@ -210,8 +210,8 @@ impl FetchKey {
     }
 
     /// The rows whose key comes after `value` in fetch order.
-    fn beyond(&self, table: &'static str, value: &SortValue) -> Condition {
-        let key = self.expr(table);
+    fn beyond(&self, scope: &Scope, table: &'static str, value: &SortValue) -> Condition {
+        let key = self.expr(scope, table);
         match (self.direction, value) {
             // Nothing sorts after a missing value.
             (SortDirection::Ascending, SortValue::Null) => Condition::all().add(Expr::val(1).eq(0)),
@@ -225,8 +225,8 @@ impl FetchKey {
     }
 
     /// The rows at or after `value` in fetch order, when that is a bound an index can seek.
-    fn seek(&self, table: &'static str, value: &SortValue) -> Option<Condition> {
-        let key = self.expr(table);
+    fn seek(&self, scope: &Scope, table: &'static str, value: &SortValue) -> Option<Condition> {
+        let key = self.expr(scope, table);
         match (self.direction, value) {
             (SortDirection::Ascending, SortValue::Null) => {
                 Some(Condition::all().add(key.is_null()))
@@ -327,11 +327,11 @@ impl<L: Listable> Plan<L> {
     }
 
     /// Selects each referenced key's value as `{prefix}sort_{term}`.
-    pub(super) fn select_extras(&self, select: &mut SelectStatement, prefix: &str) {
+    pub(super) fn select_extras(&self, scope: &Scope, select: &mut SelectStatement, prefix: &str) {
         for (i, (term, foreign)) in self.terms.iter().zip(&self.foreign).enumerate() {
             if let Some(reference) = term.field.reference() {
                 select.expr_as(
-                    referenced(L::TABLE, reference, foreign),
+                    referenced(scope, L::TABLE, reference, foreign),
                     Alias::new(format!("{prefix}sort_{i}")),
                 );
             }
@@ -364,16 +364,16 @@ impl<L: Listable> Plan<L> {
 
     /// `(k1, k2, …) > (v1, v2, …)` in the fetch order, spelled out so that mixed directions
     /// and missing values work.
-    fn after_cursor(&self) -> Option<Condition> {
+    fn after_cursor(&self, scope: &Scope) -> Option<Condition> {
         let cursor = self.page.cursor.as_ref()?;
         let order = self.fetch_order();
         let mut any = Condition::any();
         for (i, (key, value)) in order.iter().zip(&cursor.keys).enumerate() {
             let mut all = Condition::all();
             for (equal_key, equal_value) in order.iter().zip(&cursor.keys).take(i) {
-                all = all.add(equal_key.equal(L::TABLE, equal_value));
+                all = all.add(equal_key.equal(scope, L::TABLE, equal_value));
             }
-            any = any.add(all.add(key.beyond(L::TABLE, value)));
+            any = any.add(all.add(key.beyond(scope, L::TABLE, value)));
         }
         // The expansion above is exact but opaque to index range scans; a redundant bound
         // lets both engines seek straight to the cursor instead of filtering every earlier
@@ -387,7 +387,7 @@ impl<L: Listable> Plan<L> {
                 .iter()
                 .all(|key| !key.nullable && Some(key.direction) == direction);
         let seek = if tuple {
-            let keys = Expr::tuple(order.iter().map(|key| key.expr(L::TABLE)));
+            let keys = Expr::tuple(order.iter().map(|key| key.expr(scope, L::TABLE)));
             let values = Expr::tuple(cursor.keys.iter().map(|v| Expr::val(sql_value(v))));
             Some(Condition::all().add(match direction {
                 Some(SortDirection::Descending) => keys.lt(values),
@@ -397,7 +397,7 @@ impl<L: Listable> Plan<L> {
             order
                 .first()
                 .zip(cursor.keys.first())
-                .and_then(|(key, value)| key.seek(L::TABLE, value))
+                .and_then(|(key, value)| key.seek(scope, L::TABLE, value))
         };
         Some(match seek {
             Some(seek) => Condition::all().add(seek).add(any),
@@ -485,9 +485,9 @@ impl<L: Listable> Plan<L> {
         rows.into_iter().map(|(_, row)| row).collect()
     }
 
-    fn order_rows(&self, select: &mut SelectStatement) {
+    fn order_rows(&self, scope: &Scope, select: &mut SelectStatement) {
         for key in self.fetch_order() {
-            match key.order_by(L::TABLE) {
+            match key.order_by(scope, L::TABLE) {
                 (expr, order, Some(nulls)) => select.order_by_expr_with_nulls(expr, order, nulls),
                 (expr, order, None) => select.order_by_expr(expr, order),
             };
@@ -522,8 +522,13 @@ impl Store {
     /// Over several sources, reads for each term of `plan` ordered by a referenced record's
     /// column the values of the referenced records that a row's own source does not hold:
     /// per term, one statement per source for the references that find nothing locally,
-    /// and, if any, one per source for those records' values.
-    pub(super) async fn localize<L: Listable>(&self, plan: &mut Plan<L>) -> Result<(), StoreError> {
+    /// and, if any, one per source for those records' values. Both read through the scope,
+    /// so a record it hides is never found, and its value never named.
+    pub(super) async fn localize<L: Listable>(
+        &self,
+        scope: &Scope,
+        plan: &mut Plan<L>,
+    ) -> Result<(), StoreError> {
         if self.sources().len() < 2 {
             return Ok(());
         }
@@ -532,23 +537,18 @@ impl Store {
                 continue;
             };
             let fk = column(L::TABLE, reference.column);
-            let mut known = Query::select();
-            known
-                .expr(column(reference.table, "id"))
-                .from(Alias::new(reference.table));
-            let mut dangling = Query::select();
+            let referenced = scope.named(reference.table);
+            let mut known = Select::from(&referenced);
+            known.expr(referenced.column("id"));
+            let mut dangling = Select::from(&scope.table::<L>());
             dangling
                 .distinct()
                 .expr_as(fk.clone(), Alias::new("related"))
-                .from(Alias::new(L::TABLE))
                 .and_where(fk.clone().is_not_null())
-                .and_where(fk.not_in_subquery(known));
-            let answers = try_join_all(
-                self.sources()
-                    .iter()
-                    .map(|source| source.query_all(&dangling)),
-            )
-            .await?;
+                .and_where(known.not_contains(fk));
+            let dangling = dangling.finish();
+            let answers =
+                try_join_all(self.sources().iter().map(|source| source.run(&dangling))).await?;
             let mut ids = std::collections::BTreeSet::new();
             for row in answers.iter().flatten() {
                 ids.insert(row.try_get::<Uuid>("", "related")?);
@@ -559,21 +559,14 @@ impl Store {
             if ids.len() > super::resolve::MAX_RELATED {
                 return Err(StoreError::TooManyRelated(super::resolve::MAX_RELATED));
             }
-            let mut values = Query::select();
+            let mut values = Select::from(&referenced);
             values
-                .expr_as(column(reference.table, "id"), Alias::new("id"))
-                .expr_as(
-                    column(reference.table, reference.target),
-                    Alias::new("value"),
-                )
-                .from(Alias::new(reference.table))
-                .and_where(column(reference.table, "id").is_in(ids.iter().copied()));
-            let answers = try_join_all(
-                self.sources()
-                    .iter()
-                    .map(|source| source.query_all(&values)),
-            )
-            .await?;
+                .expr_as(referenced.column("id"), Alias::new("id"))
+                .expr_as(referenced.column(reference.target), Alias::new("value"))
+                .and_where(referenced.column("id").is_in(ids.iter().copied()));
+            let values = values.finish();
+            let answers =
+                try_join_all(self.sources().iter().map(|source| source.run(&values))).await?;
             let mut found = Vec::new();
             for row in answers.iter().flatten() {
                 found.push((
@@ -751,20 +744,20 @@ impl Store {
         columns: Columns,
     ) -> Result<(Page<L::Model>, u64), StoreError> {
         let mut plan = Plan::<L>::new(query, ListName::root::<L>())?;
-        self.localize(&mut plan).await?;
+        self.localize(scope, &mut plan).await?;
         let filter = self.resolve_filter::<L>(scope, &query.filter).await?;
         let columns = plan.with_sort_keys(columns);
         let mut select = select_rows::<L>(scope, &filter, columns);
-        if let Some(after) = plan.after_cursor() {
+        if let Some(after) = plan.after_cursor(scope) {
             select.cond_where(after);
         }
-        plan.order_rows(&mut select);
+        plan.order_rows(scope, &mut select);
         select.limit(plan.fetch_limit());
         if counted {
             let count = count_rows::<L>(scope, &filter);
             select.expr_as(count.scalar(), Alias::new(COUNT));
         }
-        plan.select_extras(&mut select, "");
+        plan.select_extras(scope, &mut select, "");
         // Over several sources each joins the rows it holds; the rest are read afterwards.
         let joined = !joins.is_empty() && open_to(joins, scope);
         if joined {
@@ -1005,9 +998,9 @@ impl<L: Listable> ChildStatement<'_, L> {
             add_joins(&mut rows, L::TABLE, self.joins, self.first_alias);
         }
         self.plan
-            .select_extras(&mut rows, &branch_column(self.branch, ""));
+            .select_extras(self.scope, &mut rows, &branch_column(self.branch, ""));
         let parent = R::scope(&mut rows, parents);
-        if let Some(after) = self.plan.after_cursor() {
+        if let Some(after) = self.plan.after_cursor(self.scope) {
             rows.cond_where(after);
         }
         (rows, parent)
@@ -1019,7 +1012,7 @@ impl<L: Listable> ChildStatement<'_, L> {
             window.add_partition_by(partition);
         }
         for key in self.plan.fetch_order() {
-            match key.order_by(L::TABLE) {
+            match key.order_by(self.scope, L::TABLE) {
                 (expr, order, Some(nulls)) => window.order_by_expr_with_nulls(expr, order, nulls),
                 (expr, order, None) => window.order_by_expr(expr, order),
             };
@@ -1102,7 +1095,7 @@ impl<L: Listable> ChildStatement<'_, L> {
                     Alias::new(branch_column(self.branch, COUNT)),
                 );
             }
-            self.plan.order_rows(&mut page);
+            self.plan.order_rows(self.scope, &mut page);
             page.limit(self.plan.fetch_limit());
             if let Some(gate) = &gate {
                 page.and_where(gate.clone());
@@ -1174,4 +1167,153 @@ pub(crate) fn scope_by_column(
     let parent = column(table, parent_column);
     select.and_where(parents.contain(parent.clone()));
     parent
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::page::{SortField, SortValue};
+    use crate::store::testing::{seeded, seeded_split};
+    use crate::store::{CleanroomField, Cleanrooms, Units};
+    use sea_orm::sea_query::SqliteQueryBuilder;
+
+    /// The SQLite text of a statement listing the cleanrooms' IDs by their unit's name.
+    fn cleanrooms_by_unit_name(scope: &Scope) -> String {
+        let reference = CleanroomField::UnitName.reference();
+        let Some(reference) = reference else {
+            panic!("a cleanroom's unit name is read from its unit");
+        };
+        let mut select = Select::from(&scope.table::<Cleanrooms>());
+        select.expr(column(Cleanrooms::TABLE, "id")).order_by_expr(
+            local_lookup(scope, Cleanrooms::TABLE, reference),
+            Order::Asc,
+        );
+        select.to_string(SqliteQueryBuilder)
+    }
+
+    /// The units of one institution, by the alias their table is read under.
+    fn units_of(code: &'static str) -> impl Fn(&str) -> Condition + Send + Sync + 'static {
+        let institution = crate::domain::natural_id(crate::domain::RecordKind::Institution, code);
+        move |alias: &str| {
+            Condition::all()
+                .add(Expr::col((Alias::new(alias), Alias::new("institution_id"))).eq(institution))
+        }
+    }
+
+    #[test]
+    fn the_public_scope_looks_a_referenced_record_up_as_before() {
+        assert_eq!(
+            cleanrooms_by_unit_name(&Scope::default()),
+            r#"SELECT "cleanroom"."id" FROM "cleanroom" ORDER BY (SELECT "sort_ref"."name_key" FROM "unit" AS "sort_ref" WHERE "sort_ref"."id" = "cleanroom"."unit_id") ASC"#
+        );
+    }
+
+    #[test]
+    fn a_row_rule_of_the_referenced_kind_is_in_its_lookup() {
+        let scope = Scope::with_rule::<Units>(units_of("KUH"));
+
+        let expected = format!(
+            r#"SELECT "cleanroom"."id" FROM "cleanroom" ORDER BY (SELECT "sort_ref"."name_key" FROM "unit" AS "sort_ref" WHERE "sort_ref"."institution_id" = '{}' AND "sort_ref"."id" = "cleanroom"."unit_id") ASC"#,
+            crate::domain::natural_id(crate::domain::RecordKind::Institution, "KUH")
+        );
+        assert_eq!(cleanrooms_by_unit_name(&scope), expected);
+    }
+
+    /// Every cleanroom under `scope` ordered by its unit's name, read in pages of `size`
+    /// (following their cursors): each with its unit and its unit-name key.
+    async fn cleanrooms_in_pages(
+        store: &Store,
+        scope: &Scope,
+        size: u64,
+    ) -> Vec<(Uuid, Uuid, SortValue)> {
+        let mut read = Vec::new();
+        let mut cursor = None;
+        loop {
+            let query = QueryOf::<Cleanrooms> {
+                filter: Default::default(),
+                order: vec![OrderTerm {
+                    field: CleanroomField::UnitName,
+                    direction: SortDirection::Ascending,
+                }],
+                page: PageRequest {
+                    cursor: cursor.take(),
+                    ..PageRequest::first(size)
+                },
+            };
+            let page = match store.page::<Cleanrooms>(scope, &query).await {
+                Ok(page) => page,
+                Err(error) => panic!("the cleanrooms could not be listed: {error}"),
+            };
+            for row in &page.rows {
+                let keys = match Cursor::decode(&page.cursor(row)) {
+                    Ok(cursor) => cursor.keys,
+                    Err(error) => panic!("a cleanroom's cursor could not be read: {error}"),
+                };
+                read.push((row.id, row.unit_id, keys[0].clone()));
+            }
+            match page.rows.last() {
+                Some(last) if page.has_next_page => {
+                    cursor = Cursor::decode(&page.cursor(last)).ok();
+                }
+                _ => return read,
+            }
+        }
+    }
+
+    /// The IDs of the units `scope` may read.
+    async fn visible_units(store: &Store, scope: &Scope) -> Vec<Uuid> {
+        let query = QueryOf::<Units> {
+            filter: Default::default(),
+            order: Vec::new(),
+            page: PageRequest::first(1000),
+        };
+        match store.page::<Units>(scope, &query).await {
+            Ok(page) => page.rows.iter().map(|unit| unit.id).collect(),
+            Err(error) => panic!("the units could not be listed: {error}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_hidden_unit_sorts_its_cleanrooms_as_missing_in_one_database_and_over_two() {
+        for test_store in [seeded().await, seeded_split().await] {
+            let store = &test_store.store;
+            let scope = Scope::with_rule::<Units>(units_of("KUH"));
+            let visible = visible_units(store, &scope).await;
+
+            let whole = cleanrooms_in_pages(store, &scope, 1000).await;
+            let paged = cleanrooms_in_pages(store, &scope, 3).await;
+
+            let under_hidden = whole
+                .iter()
+                .filter(|(_, unit, _)| !visible.contains(unit))
+                .count();
+            assert!(
+                under_hidden > 0 && under_hidden < whole.len(),
+                "{under_hidden} of {} cleanrooms under hidden units",
+                whole.len()
+            );
+            let named = whole.len() - under_hidden;
+            for (i, (id, unit, key)) in whole.iter().enumerate() {
+                let shown = visible.contains(unit);
+                assert_eq!(
+                    shown,
+                    matches!(key, SortValue::Text(_)),
+                    "cleanroom {id}: unit {unit:?}, key {key:?}"
+                );
+                // A missing value sorts after every name, ascending.
+                assert_eq!(i < named, shown, "cleanroom {id} at {i}");
+            }
+            assert_eq!(paged, whole, "paged by cursors as in one page");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_public_scope_sorts_every_cleanroom_by_its_units_name() {
+        for test_store in [seeded().await, seeded_split().await] {
+            let whole = cleanrooms_in_pages(&test_store.store, &Scope::default(), 1000).await;
+
+            assert!(whole
+                .iter()
+                .all(|(_, _, key)| matches!(key, SortValue::Text(_))));
+        }
+    }
 }

@@ -26,16 +26,22 @@ pub struct StoreLoader {
     caller: Caller,
     /// What the caller may read, made once for the request.
     scope: Scope,
+    /// The institutions the scope shows, by code, read once for the request (no statement
+    /// where the scope has no rule on them), for the filters' institution codes, which are
+    /// checked before anything is read; or why they could not be read.
+    institutions: Result<Vec<entities::institution::Model>, Arc<StoreError>>,
 }
 
 impl StoreLoader {
     /// A loader reading `store` on behalf of `caller`.
-    pub fn new(store: Store, caller: Caller) -> Self {
+    pub async fn new(store: Store, caller: Caller) -> Self {
         let scope = Scope::of(&caller);
+        let institutions = store.institutions(&scope).await.map_err(Arc::new);
         StoreLoader {
             store,
             caller,
             scope,
+            institutions,
         }
     }
 
@@ -149,22 +155,23 @@ impl StoreLoader {
         limit: u64,
         cursor: Option<&super::Cursor>,
     ) -> Result<SearchPage, StoreError> {
-        self.store.search(&self.caller, query, limit, cursor).await
+        self.store.search(&self.scope, query, limit, cursor).await
     }
 
     /// How many records match a search.
     pub async fn search_count(&self, query: &SearchQuery) -> Result<u64, StoreError> {
-        self.store.search_count(&self.caller, query).await
+        self.store.search_count(&self.scope, query).await
     }
 
     /// Every institution the caller may see, by code.
-    pub fn institutions(&self) -> Vec<entities::institution::Model> {
-        self.store.institutions(&self.caller)
+    pub fn institutions(&self) -> Result<&[entities::institution::Model], Arc<StoreError>> {
+        self.institutions.as_deref().map_err(Arc::clone)
     }
 
-    /// The IDs of the institutions with these codes; an unknown code is a filter error.
-    pub fn institution_ids(&self, codes: &[String]) -> Result<Vec<Uuid>, StoreError> {
-        self.store.institution_ids(&self.caller, codes)
+    /// The IDs of the institutions the caller may see with these codes; any other code is a
+    /// filter error.
+    pub fn institution_ids(&self, codes: &[String]) -> Result<Vec<Uuid>, Arc<StoreError>> {
+        super::ids_by_code(self.institutions()?, codes).map_err(Arc::new)
     }
 }
 

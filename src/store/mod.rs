@@ -142,10 +142,22 @@ impl Store {
         }
     }
 
-    /// Every institution the caller may see, by code.
-    pub fn institutions(&self, _caller: &Caller) -> Vec<entities::institution::Model> {
-        // Every caller sees both institutions until access rules arrive; they narrow this.
-        self.all_institutions()
+    /// Every institution the scope shows, by code: the list kept in memory where the scope
+    /// has no rule on institutions (no statement), else read through the scope from the first
+    /// source that answers (every source keeps every institution).
+    pub async fn institutions(
+        &self,
+        scope: &Scope,
+    ) -> Result<Vec<entities::institution::Model>, StoreError> {
+        if scope.is_open::<Institutions>() {
+            return Ok(self.all_institutions());
+        }
+        let columns = Columns::all::<entities::institution::Model>();
+        let select = list::select_rows::<Institutions>(scope, &InstitutionFilter, columns);
+        let answer = self.query_any(&select.finish()).await?;
+        let mut shown = list::rows_of::<entities::institution::Model>(&answer, columns)?;
+        shown.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok(shown)
     }
 
     fn all_institutions(&self) -> Vec<entities::institution::Model> {
@@ -155,30 +167,39 @@ impl Store {
         }
     }
 
-    /// The IDs of the institutions with these codes; an unknown code is a filter error.
-    pub fn institution_ids(
+    /// The IDs of the institutions with these codes among those the scope shows; any other
+    /// code is a filter error.
+    pub async fn institution_ids(
         &self,
-        caller: &Caller,
+        scope: &Scope,
         codes: &[String],
     ) -> Result<Vec<Uuid>, StoreError> {
-        let known = self.institutions(caller);
-        codes
-            .iter()
-            .map(|code| {
-                known
-                    .iter()
-                    .find(|i| i.code == *code)
-                    .map(|i| i.id)
-                    .ok_or_else(|| {
-                        let names: Vec<&str> = known.iter().map(|i| i.code.as_str()).collect();
-                        StoreError::InvalidFilter(format!(
-                            "unknown institution code `{code}`; known codes: {}",
-                            names.join(", ")
-                        ))
-                    })
-            })
-            .collect()
+        ids_by_code(&self.institutions(scope).await?, codes)
     }
+}
+
+/// The IDs of the institutions of `known` with these codes; any other code is a filter error,
+/// which names the codes of `known`.
+pub(crate) fn ids_by_code(
+    known: &[entities::institution::Model],
+    codes: &[String],
+) -> Result<Vec<Uuid>, StoreError> {
+    codes
+        .iter()
+        .map(|code| {
+            known
+                .iter()
+                .find(|i| i.code == *code)
+                .map(|i| i.id)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = known.iter().map(|i| i.code.as_str()).collect();
+                    StoreError::InvalidFilter(format!(
+                        "unknown institution code `{code}`; known codes: {}",
+                        names.join(", ")
+                    ))
+                })
+        })
+        .collect()
 }
 
 impl Store {
@@ -248,4 +269,53 @@ pub struct SourceReadiness {
     pub name: String,
     /// Whether it answers, as its reads and its probe last found.
     pub answering: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
+
+    /// A scope showing only the institution with this code.
+    fn only_institution(code: &'static str) -> Scope {
+        Scope::with_rule::<Institutions>(move |alias: &str| {
+            Condition::all().add(Expr::col((Alias::new(alias), Alias::new("code"))).eq(code))
+        })
+    }
+
+    fn codes(institutions: &[entities::institution::Model]) -> Vec<&str> {
+        institutions.iter().map(|i| i.code.as_str()).collect()
+    }
+
+    #[tokio::test]
+    async fn a_hidden_institution_is_unknown_by_its_code_in_one_database_and_over_two() {
+        for test_store in [testing::seeded().await, testing::seeded_split().await] {
+            let store = &test_store.store;
+            let scope = only_institution("KI");
+            let kuh = vec!["KUH".to_owned()];
+
+            let public = store.institutions(&Scope::default()).await;
+            let shown = store.institutions(&scope).await;
+            let public_kuh = store.institution_ids(&Scope::default(), &kuh).await;
+            let hidden_kuh = store.institution_ids(&scope, &kuh).await;
+
+            assert_eq!(public.as_deref().map(codes).ok(), Some(vec!["KI", "KUH"]));
+            assert_eq!(shown.as_deref().map(codes).ok(), Some(vec!["KI"]));
+            assert_eq!(
+                public_kuh.ok(),
+                Some(vec![domain_id("KUH")]),
+                "the public knows KUH"
+            );
+            match hidden_kuh {
+                Err(StoreError::InvalidFilter(message)) => {
+                    assert_eq!(message, "unknown institution code `KUH`; known codes: KI")
+                }
+                other => panic!("KUH is unknown to a scope hiding it: {other:?}"),
+            }
+        }
+    }
+
+    fn domain_id(code: &str) -> Uuid {
+        crate::domain::natural_id(crate::domain::RecordKind::Institution, code)
+    }
 }

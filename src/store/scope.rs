@@ -424,6 +424,78 @@ impl Source {
     }
 }
 
+// Index tables of records (step 3 of docs/access-plan.md: search). An index table names a
+// record by its kind and ID, so a kind's row rule reaches it through the kind's table.
+
+/// An index table whose rows each name one record, by its kind's name (`kind`) and its ID
+/// (`record_id`): search's terms. Only a [`Scope`] makes one, and it enters a statement with
+/// only the rows of the records the caller may read.
+pub struct IndexTable<'s> {
+    scope: &'s Scope,
+    table: &'static str,
+    /// The kinds its rows name: the name its `kind` column holds, and the kind's table.
+    kinds: &'static [(&'static str, &'static str)],
+}
+
+impl Scope {
+    /// The index table `table`, whose rows name records of `kinds` (each the name its `kind`
+    /// column holds, and the kind's table).
+    pub(super) fn index_table(
+        &self,
+        table: &'static str,
+        kinds: &'static [(&'static str, &'static str)],
+    ) -> IndexTable<'_> {
+        IndexTable {
+            scope: self,
+            table,
+            kinds,
+        }
+    }
+}
+
+impl IndexTable<'_> {
+    /// Its rows naming records the caller may read: for each kind with a row rule, `(kind <>
+    /// '<kind>' OR record_id IN (SELECT id FROM <kind's table> WHERE <the rule>))`; `None`
+    /// where every kind it names is open.
+    fn rows(&self) -> Option<Condition> {
+        let column = |name: &str| Expr::col((Alias::new(self.table), Alias::new(name)));
+        let mut rows: Option<Condition> = None;
+        for (kind, table) in self.kinds {
+            let records = self.scope.named(table);
+            if records.rows().is_none() {
+                continue;
+            }
+            let mut readable = Select::from(&records);
+            readable.statement.expr(records.column("id"));
+            let named = Condition::any()
+                .add(column("kind").ne(*kind))
+                .add(readable.contains(column("record_id")));
+            rows = Some(rows.unwrap_or_else(Condition::all).add(named));
+        }
+        rows
+    }
+}
+
+impl Select {
+    /// `SELECT … FROM <index> [WHERE <only the rows of records the caller may read>]`.
+    pub(super) fn from_index(index: &IndexTable<'_>) -> Select {
+        let mut select = Select::new();
+        select.statement.from(Alias::new(index.table));
+        if let Some(rows) = index.rows() {
+            select.statement.cond_where(rows);
+        }
+        select
+    }
+}
+
+#[cfg(test)]
+impl Scoped {
+    /// The statement's SQLite text, for tests that pin it.
+    pub(super) fn sqlite(&self) -> String {
+        self.0.to_string(sea_orm::sea_query::SqliteQueryBuilder)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,17 +16,27 @@
 //! and neither matches a code such as `VECURA-01` by its prefix.)
 
 use futures::future::try_join_all;
-use sea_orm::sea_query::{
-    Alias, CaseStatement, Condition, Expr, ExprTrait, Func, Order, Query, SelectStatement,
-};
+use sea_orm::sea_query::{Alias, CaseStatement, Condition, Expr, ExprTrait, Func, Order, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use uuid::Uuid;
 
+use super::list::Kind;
 use super::page::{check_list, filter_fingerprint, Cursor, ListName, SortValue};
-use super::{Caller, HashMap, Store, StoreError};
+use super::scope::{Scope, Scoped, Select};
+use super::{Cleanrooms, HashMap, People, Products, Store, StoreError, Trials, Units};
 use crate::domain::fold;
 
 pub(super) const TABLE: &str = "search_term";
+
+/// The kinds search finds: the name a term's `kind` holds, and the kind's table, through
+/// which a kind's row rule reaches its terms.
+const SEARCHED: &[(&str, &str)] = &[
+    ("Person", People::TABLE),
+    ("Unit", Units::TABLE),
+    ("Cleanroom", Cleanrooms::TABLE),
+    ("Product", Products::TABLE),
+    ("Trial", Trials::TABLE),
+];
 
 /// The searched kinds whose records every source keeps (see [`super::Kind::SHARED`]).
 const SHARED_KINDS: &[&str] = &["Person"];
@@ -288,10 +298,10 @@ impl SearchQuery {
         self.text.is_empty()
     }
 
-    /// The terms matching in one source, one row per record: kind, ID, rank and label.
-    /// `shared` says whether the source answers for the records every source keeps (people):
-    /// only the first does, so that each is found once.
-    fn hits(&self, shared: bool) -> SelectStatement {
+    /// The terms matching in one source, one row per record the scope may read: kind, ID,
+    /// rank and label. `shared` says whether the source answers for the records every source
+    /// keeps (people): only the first does, so that each is found once.
+    fn hits(&self, scope: &Scope, shared: bool) -> Select {
         let col = |name: &str| Expr::col(Alias::new(name));
         let name_field = || col("field").eq(0);
         let start = || col("position").eq(0);
@@ -306,12 +316,11 @@ impl SearchQuery {
             .case(name_field().and(start()), 1)
             .case(name_field(), 2)
             .finally(3);
-        let mut hits = Query::select();
+        let mut hits = Select::from_index(&scope.index_table(TABLE, SEARCHED));
         hits.column(Alias::new("kind"))
             .column(Alias::new("record_id"))
             .expr_as(Func::min(Into::<Expr>::into(rank)), Alias::new("rank"))
             .expr_as(Func::min(col("label")), Alias::new("label"))
-            .from(Alias::new(TABLE))
             .and_where(col("term").gte(self.text.clone()))
             // Terms are ASCII: every term starting with the text sorts below this bound.
             .and_where(col("term").lt(format!("{}\u{7f}", self.text)))
@@ -401,36 +410,60 @@ fn after(cursor: &Cursor, filter: u64) -> Result<Condition, StoreError> {
     Ok(any)
 }
 
+impl SearchQuery {
+    /// The statement of one source's hits after `cursor`, best first, `limit + 1` of them
+    /// (see [`SearchQuery::hits`] for `shared`).
+    fn page(
+        &self,
+        scope: &Scope,
+        shared: bool,
+        limit: u64,
+        cursor: Option<&Cursor>,
+    ) -> Result<Scoped, StoreError> {
+        let mut select = Select::new();
+        select
+            .from_select(self.hits(scope, shared), "hits")
+            .columns(["kind", "record_id", "rank", "label"].map(Alias::new));
+        if let Some(cursor) = cursor {
+            select.cond_where(after(cursor, filter_fingerprint(self))?);
+        }
+        for key in ["rank", "label", "kind", "record_id"] {
+            select.order_by(Alias::new(key), Order::Asc);
+        }
+        select.limit(limit.saturating_add(1));
+        Ok(select.finish())
+    }
+
+    /// The statement counting one source's hits (see [`SearchQuery::hits`] for `shared`).
+    fn count(&self, scope: &Scope, shared: bool) -> Scoped {
+        let mut select = Select::new();
+        select
+            .from_select(self.hits(scope, shared), "hits")
+            .expr_as(Expr::cust("COUNT(*)"), Alias::new("row_count"));
+        select.finish()
+    }
+}
+
 impl Store {
-    /// A page of the records matching `query`, best first, `limit` of them after `cursor`.
+    /// A page of the records matching `query` that the scope may read, best first, `limit`
+    /// of them after `cursor`.
     pub(crate) async fn search(
         &self,
-        _caller: &Caller,
+        scope: &Scope,
         query: &SearchQuery,
         limit: u64,
         cursor: Option<&Cursor>,
     ) -> Result<SearchPage, StoreError> {
         let filter = filter_fingerprint(query);
-        let statement = |shared: bool| -> Result<SelectStatement, StoreError> {
-            let mut select = Query::select();
-            select
-                .columns(["kind", "record_id", "rank", "label"].map(Alias::new))
-                .from_subquery(query.hits(shared), Alias::new("hits"));
-            if let Some(cursor) = cursor {
-                select.cond_where(after(cursor, filter)?);
-            }
-            for key in ["rank", "label", "kind", "record_id"] {
-                select.order_by(Alias::new(key), Order::Asc);
-            }
-            select.limit(limit.saturating_add(1));
-            Ok(select)
-        };
-        let statements = [statement(true)?, statement(false)?];
+        let statements = [
+            query.page(scope, true, limit, cursor)?,
+            query.page(scope, false, limit, cursor)?,
+        ];
         let answers = try_join_all(
             self.sources()
                 .iter()
                 .enumerate()
-                .map(|(i, source)| source.query_all(&statements[usize::from(i > 0)])),
+                .map(|(i, source)| source.run(&statements[usize::from(i > 0)])),
         )
         .await?;
         let mut hits: Vec<Hit> = Vec::new();
@@ -477,25 +510,18 @@ impl Store {
         })
     }
 
-    /// How many records match `query`.
+    /// How many records match `query` that the scope may read.
     pub(crate) async fn search_count(
         &self,
-        _caller: &Caller,
+        scope: &Scope,
         query: &SearchQuery,
     ) -> Result<u64, StoreError> {
-        let statement = |shared: bool| {
-            let mut select = Query::select();
-            select
-                .expr_as(Expr::cust("COUNT(*)"), Alias::new("row_count"))
-                .from_subquery(query.hits(shared), Alias::new("hits"));
-            select
-        };
-        let statements = [statement(true), statement(false)];
+        let statements = [query.count(scope, true), query.count(scope, false)];
         let answers = try_join_all(
             self.sources()
                 .iter()
                 .enumerate()
-                .map(|(i, source)| source.query_all(&statements[usize::from(i > 0)])),
+                .map(|(i, source)| source.run(&statements[usize::from(i > 0)])),
         )
         .await?;
         let mut total = 0u64;
@@ -513,16 +539,140 @@ mod tests {
 
     #[test]
     fn the_shared_kinds_searched_are_the_catalogs() {
-        use super::super::{Cleanrooms, Kind, People, Products, Trials, Units};
-        let kinds = [
-            ("Person", People::SHARED),
-            ("Unit", Units::SHARED),
-            ("Cleanroom", Cleanrooms::SHARED),
-            ("Product", Products::SHARED),
-            ("Trial", Trials::SHARED),
-        ];
-        let shared: Vec<&str> = kinds.iter().filter(|(_, s)| *s).map(|(k, _)| *k).collect();
+        let shared: Vec<&str> = SEARCHED
+            .iter()
+            .filter(|(_, table)| super::super::domain::is_shared_table(table))
+            .map(|(kind, _)| *kind)
+            .collect();
         assert_eq!(shared, SHARED_KINDS);
+    }
+
+    /// A search for `Vec` among units.
+    fn units_named_vec() -> SearchQuery {
+        match SearchQuery::new("Vec", Some(vec!["Unit"])) {
+            Some(query) => query,
+            None => panic!("`Vec` is searchable"),
+        }
+    }
+
+    #[test]
+    fn the_public_scope_searches_with_the_statements_it_always_had() {
+        let scope = Scope::default();
+        let query = units_named_vec();
+        // Every term starting with `vec` sorts below `vec` and DEL.
+        let hits = format!(
+            r#"SELECT "kind", "record_id", MIN((CASE WHEN ("field" = 0 AND "position" = 0 AND "whole" = 1 AND "term" = 'vec') THEN 0 WHEN ("field" = 0 AND "position" = 0) THEN 1 WHEN ("field" = 0) THEN 2 ELSE 3 END)) AS "rank", MIN("label") AS "label" FROM "search_term" WHERE "term" >= 'vec' AND "term" < 'vec{}' AND "kind" IN ('Unit')"#,
+            '\u{7f}'
+        );
+
+        let page = match query.page(&scope, false, 20, None) {
+            Ok(page) => page.sqlite(),
+            Err(error) => panic!("the page's statement could not be made: {error}"),
+        };
+        assert_eq!(
+            page,
+            format!(
+                r#"SELECT "kind", "record_id", "rank", "label" FROM ({hits} AND "kind" NOT IN ('Person') GROUP BY "kind", "record_id") AS "hits" ORDER BY "rank" ASC, "label" ASC, "kind" ASC, "record_id" ASC LIMIT 21"#
+            )
+        );
+        assert_eq!(
+            query.count(&scope, true).sqlite(),
+            format!(
+                r#"SELECT COUNT(*) AS "row_count" FROM ({hits} GROUP BY "kind", "record_id") AS "hits""#
+            )
+        );
+    }
+
+    /// The units of one institution, by the alias their table is read under.
+    fn units_of(code: &'static str) -> impl Fn(&str) -> Condition + Send + Sync + 'static {
+        let institution = crate::domain::natural_id(crate::domain::RecordKind::Institution, code);
+        move |alias: &str| {
+            Condition::all()
+                .add(Expr::col((Alias::new(alias), Alias::new("institution_id"))).eq(institution))
+        }
+    }
+
+    #[test]
+    fn a_row_rule_keeps_only_the_terms_of_records_it_shows() {
+        let scope = Scope::with_rule::<Units>(units_of("KI"));
+        let ki = crate::domain::natural_id(crate::domain::RecordKind::Institution, "KI");
+
+        let statement = units_named_vec().count(&scope, true).sqlite();
+
+        assert!(
+            statement.contains(&format!(
+                r#"WHERE ("search_term"."kind" <> 'Unit' OR "search_term"."record_id" IN (SELECT "unit"."id" FROM "unit" WHERE "unit"."institution_id" = '{ki}')) AND "term" >= 'vec'"#
+            )),
+            "{statement}"
+        );
+    }
+
+    /// The hits of `text` under `scope`, all on one page, and their count.
+    async fn searched(store: &Store, scope: &Scope, text: &str) -> (Vec<Hit>, u64) {
+        let Some(query) = SearchQuery::new(text, None) else {
+            panic!("`{text}` is searchable");
+        };
+        let page = match store.search(scope, &query, 1000, None).await {
+            Ok(page) => page,
+            Err(error) => panic!("`{text}` could not be searched: {error}"),
+        };
+        let count = match store.search_count(scope, &query).await {
+            Ok(count) => count,
+            Err(error) => panic!("the hits of `{text}` could not be counted: {error}"),
+        };
+        (page.hits, count)
+    }
+
+    /// The IDs of the units `scope` shows.
+    async fn units_shown(store: &Store, scope: &Scope) -> Vec<Uuid> {
+        let query = crate::store::QueryOf::<Units> {
+            filter: Default::default(),
+            order: Vec::new(),
+            page: crate::store::PageRequest::first(1000),
+        };
+        match store.page::<Units>(scope, &query).await {
+            Ok(page) => page.rows.iter().map(|unit| unit.id).collect(),
+            Err(error) => panic!("the units could not be listed: {error}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_hidden_unit_is_never_a_hit_in_one_database_or_over_two() {
+        for test_store in [
+            crate::store::testing::seeded().await,
+            crate::store::testing::seeded_split().await,
+        ] {
+            let store = &test_store.store;
+            let (public, public_count) = searched(store, &Scope::default(), "Vecura").await;
+            let vecura = public
+                .iter()
+                .find(|hit| hit.kind == "Unit" && hit.label == "vecura gmp unit")
+                .map(|hit| hit.id);
+            let Some(vecura) = vecura else {
+                panic!("the public finds the Vecura GMP unit: {public:?}");
+            };
+            // Vecura is KUH's: a scope showing only KI's units hides it.
+            let (ki, ki_count) =
+                searched(store, &Scope::with_rule::<Units>(units_of("KI")), "Vecura").await;
+
+            let kuh_units = units_shown(store, &Scope::with_rule::<Units>(units_of("KUH"))).await;
+
+            assert!(kuh_units.contains(&vecura));
+            let hidden = |hit: &&Hit| hit.kind == "Unit" && kuh_units.contains(&hit.id);
+            let expected: Vec<(&str, Uuid)> = public
+                .iter()
+                .filter(|hit| !hidden(hit))
+                .map(|hit| (hit.kind.as_str(), hit.id))
+                .collect();
+            let found: Vec<(&str, Uuid)> =
+                ki.iter().map(|hit| (hit.kind.as_str(), hit.id)).collect();
+            assert_eq!(
+                found, expected,
+                "every hit but KUH's units, in the same order"
+            );
+            assert_eq!(ki_count, ki.len() as u64);
+            assert_eq!(public_count, public.len() as u64);
+        }
     }
 
     #[test]
