@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use super::list::Kind;
 use super::page::{check_list, filter_fingerprint, Cursor, ListName, SortValue};
-use super::scope::{Scope, Scoped, Select};
+use super::scope::{count_all, Scope, Scoped, Select};
 use super::{Cleanrooms, HashMap, People, Products, Store, StoreError, Trials, Units};
 use crate::domain::fold;
 
@@ -439,7 +439,7 @@ impl SearchQuery {
         let mut select = Select::new();
         select
             .from_select(self.hits(scope, shared), "hits")
-            .expr_as(Expr::cust("COUNT(*)"), Alias::new("row_count"));
+            .expr_as(count_all(), Alias::new("row_count"));
         select.finish()
     }
 }
