@@ -15,20 +15,18 @@ use std::sync::Arc;
 
 use futures::future::{join_all, try_join_all};
 use futures::FutureExt;
-use sea_orm::sea_query::{
-    Alias, Asterisk, Condition, Expr, ExprTrait, Func, JoinType, Query, SelectStatement,
-};
+use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, ExprTrait, JoinType};
 use sea_orm::{DbBackend, QueryResult};
 use uuid::Uuid;
 
 use super::decode::{position, Columns, FromColumn, Positional};
-use super::join::{add_joins_to, count_joins, locate_joins, open_to, read_joins, Join};
+use super::join::{add_joins_to, count_joins, locate_joins, mark_found_all, read_joins, Join};
 use super::list::{
     branch_column, ChildPages, ChildStatement, Extras, Kind, Listable, Plan, QueryOf, Relation,
     COUNT, PARENTS, PARENT_KEY, ROW_NUMBER,
 };
 use super::page::ListName;
-use super::scope::Scope;
+use super::scope::{Scope, Scoped, Select};
 use super::{Source, Store, StoreError, Unanswered};
 
 /// The column that names a row's branch, where a statement has more than one.
@@ -44,8 +42,8 @@ pub trait Branch: Send + 'static {
     fn institutions(&self) -> Option<Vec<Uuid>>;
     /// Whether it has a part in the statement: a page, or counts read with it.
     fn in_statement(&self) -> bool;
-    /// Whether its references are read in its statement (every table open to the scope).
-    fn joins_in_statement(&self, scope: &Scope) -> bool;
+    /// Whether its references are read in its statement: its rows are, and have references.
+    fn joins_in_statement(&self) -> bool;
     /// How many join aliases it takes.
     fn aliases(&self, joined: bool) -> usize;
     /// Its part of the statement, at its place `at` (its number, its first join alias).
@@ -108,12 +106,9 @@ fn parent_of_row() -> Expr {
 pub enum Part<'a> {
     /// PostgreSQL: the page of the current parent, when paged, and its count, when counted;
     /// the references joined to the page's rows, outside it.
-    Lateral(
-        Box<(Option<SelectStatement>, Option<SelectStatement>)>,
-        &'a [Join],
-    ),
+    Lateral(Box<(Option<Select>, Option<Select>)>, &'a [Join]),
     /// SQLite: every parent's ranked rows, or only each parent's count.
-    Windowed(Box<SelectStatement>),
+    Windowed(Box<Select>),
 }
 
 /// A parent's rows with their ranks in its page, as one source answered them.
@@ -131,6 +126,8 @@ pub struct RelationBranch<R: Relation> {
     columns: Columns,
     /// Whether every source reads it with lateral subqueries (see [`Branch::read_laterally`]).
     laterally: bool,
+    /// Whether the store has one source, which then holds every row its joins may find.
+    one_source: bool,
     /// Whether a child may sit in several of the sources asked, so that a parent whose
     /// children several sources found is counted again (see [`Branch::recount_shared`]).
     counts_distinct: bool,
@@ -178,6 +175,7 @@ impl<R: Relation> RelationBranch<R> {
             counted,
             columns,
             laterally: false,
+            one_source: true,
             counts_distinct: false,
             sources_seen: HashMap::default(),
             first: 0,
@@ -219,8 +217,8 @@ impl<R: Relation> Branch for RelationBranch<R> {
         self.paged || self.counted_in_statement()
     }
 
-    fn joins_in_statement(&self, scope: &Scope) -> bool {
-        self.paged && !self.joins.is_empty() && open_to(&self.joins, scope)
+    fn joins_in_statement(&self) -> bool {
+        self.paged && !self.joins.is_empty()
     }
 
     fn aliases(&self, joined: bool) -> usize {
@@ -337,6 +335,7 @@ impl<R: Relation> Branch for RelationBranch<R> {
     }
 
     fn finish(&mut self, parents: &[Uuid]) {
+        mark_found_all(&mut self.joins, self.one_source);
         // Every parent's page shares the one map its cursors read.
         let extras = Arc::new(std::mem::take(&mut self.extras));
         let pages = parents
@@ -388,6 +387,7 @@ impl<R: Relation> Branch for RelationBranch<R> {
             self.query.filter = resolved;
             store.localize(&mut self.plan).await?;
             self.counts_distinct = <R::Child as Kind>::SHARED;
+            self.one_source = false;
             Ok(())
         })
     }
@@ -460,8 +460,7 @@ impl Store {
         if sources > 1 {
             try_join_all(branches.iter_mut().map(|branch| branch.federate(self))).await?;
         }
-        let lateral =
-            |source: &Source| source.connection().get_database_backend() == DbBackend::Postgres;
+        let lateral = |source: &Source| source.backend() == DbBackend::Postgres;
         if self.sources().iter().all(lateral) {
             for branch in branches.iter_mut() {
                 branch.read_laterally();
@@ -485,11 +484,11 @@ impl Store {
             })
             .filter(|(_, mine): &(&Source, Vec<usize>)| !mine.is_empty())
             .collect();
-        let statements: Vec<(SelectStatement, Vec<Shape>)> = asked
+        let statements: Vec<(Scoped, Vec<Shape>)> = asked
             .iter()
             .map(|(source, mine)| {
-                let backend = source.connection().get_database_backend();
-                together(scope, backend, parents, branches, mine)
+                let (select, shapes) = together(scope, source.backend(), parents, branches, mine);
+                (select.finish(), shapes)
             })
             .collect();
         // A source that does not answer leaves its branches' pages to the others' rows.
@@ -497,7 +496,7 @@ impl Store {
             asked
                 .iter()
                 .zip(&statements)
-                .map(|((source, _), (select, _))| source.query_all(select)),
+                .map(|((source, _), (select, _))| source.run(select)),
         );
         let counts = try_join_all(
             branches
@@ -580,7 +579,7 @@ fn together(
     parents: &[Uuid],
     branches: &[&mut dyn Branch],
     mine: &[usize],
-) -> (SelectStatement, Vec<Shape>) {
+) -> (Select, Vec<Shape>) {
     let several = mine.len() > 1;
     let mut first_alias = 0;
     let shapes: Vec<Shape> = mine
@@ -588,7 +587,7 @@ fn together(
         .enumerate()
         .filter_map(|(index, &b)| {
             let branch = branches.get(b)?;
-            let joined = branch.joins_in_statement(scope);
+            let joined = branch.joins_in_statement();
             let shape = Shape {
                 index,
                 branches: mine.len(),
@@ -599,50 +598,24 @@ fn together(
             Some(shape)
         })
         .collect();
-    let numbers = || {
-        let mut numbers = Query::select();
-        numbers
-            .column(Asterisk)
-            .from_values((0..mine.len() as i64).collect::<Vec<_>>(), Alias::new("n"));
-        numbers
-    };
     let branch_number = Expr::col((Alias::new(BRANCHES), Alias::new("column1")));
-    let mut select = Query::select();
+    let mut select = Select::new();
     match backend {
         DbBackend::Postgres => {
             // The parents as one parameter, whatever their number: the statement's text is the
             // same for every page size, so the driver's prepared statement and PostgreSQL's
             // plan of it serve every request of the same shape.
-            let ids = parents
-                .iter()
-                .map(Uuid::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
-            select
-                .expr_as(parent_of_row(), Alias::new(PARENT_KEY))
-                .from_function(
-                    Func::cust("unnest").arg(Expr::cust_with_values(
-                        "string_to_array($1, ',')::uuid[]",
-                        [ids],
-                    )),
-                    Alias::new(PARENTS),
-                );
+            select.expr_as(parent_of_row(), Alias::new(PARENT_KEY));
+            select.from_ids(parents, PARENTS);
             if several {
-                select
-                    .expr_as(branch_number.clone(), Alias::new(BRANCH))
-                    .join_subquery(
-                        JoinType::InnerJoin,
-                        numbers(),
-                        Alias::new(BRANCHES),
-                        Condition::all(),
-                    );
+                select.expr_as(branch_number.clone(), Alias::new(BRANCH));
+                select.join_numbers(mine.len(), BRANCHES);
             }
         }
         _ => {
             if several {
-                select
-                    .expr_as(branch_number.clone(), Alias::new(BRANCH))
-                    .from_subquery(numbers(), Alias::new(BRANCHES));
+                select.expr_as(branch_number.clone(), Alias::new(BRANCH));
+                select.from_numbers(mine.len(), BRANCHES);
             }
         }
     }
@@ -651,45 +624,39 @@ fn together(
             continue;
         };
         let index = shape.index;
-        let rows = Alias::new(format!("r{index}"));
+        let rows = format!("r{index}");
         select.expr_as(Expr::val(0), Alias::new(format!("b{index}")));
         match branch.part(scope, backend, parents, shape) {
             Part::Lateral(parts, joins) => {
                 let (page, count) = *parts;
                 if page.is_some() {
-                    select.column((rows.clone(), Asterisk));
+                    select.column((Alias::new(&rows), Asterisk));
                 }
                 if let Some(count) = count {
                     // Joined before the page, so that it is counted once per parent.
-                    let counted = Alias::new(format!("c{index}"));
-                    select
-                        .join_lateral(
-                            JoinType::InnerJoin,
-                            count,
-                            counted.clone(),
-                            Condition::all(),
-                        )
-                        .column((counted, Alias::new(branch_column(index, COUNT))));
+                    let counted = format!("c{index}");
+                    select.join_lateral(JoinType::InnerJoin, count, &counted, Condition::all());
+                    select.column((Alias::new(counted), Alias::new(branch_column(index, COUNT))));
                 }
                 if let Some(page) = page {
-                    select.join_lateral(JoinType::LeftJoin, page, rows, Condition::all());
+                    select.join_lateral(JoinType::LeftJoin, page, &rows, Condition::all());
                     // The page's references, joined to its rows only: inside the subquery
                     // they would be joined again for every parent's candidate rows.
-                    add_joins_to(&mut select, format!("r{index}"), joins, shape.first_alias);
+                    add_joins_to(&mut select, scope, rows, joins, shape.first_alias);
                 }
             }
             Part::Windowed(ranked) => {
                 let ranked = *ranked;
-                select.column((rows.clone(), Asterisk));
+                select.column((Alias::new(&rows), Asterisk));
                 if several {
-                    select.join_subquery(
+                    select.join_select(
                         JoinType::LeftJoin,
                         ranked,
-                        rows,
-                        branch_number.clone().eq(index as i64),
+                        &rows,
+                        Condition::all().add(branch_number.clone().eq(index as i64)),
                     );
                 } else {
-                    select.from_subquery(ranked, rows);
+                    select.from_select(ranked, &rows);
                 }
             }
         }

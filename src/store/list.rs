@@ -20,7 +20,7 @@ use super::children::RelationBranch;
 use super::decode::{Columns, Positional};
 use super::filter::Predicate;
 use super::filter::Real;
-use super::join::{add_joins, locate_joins, open_to, read_joins, Join};
+use super::join::{add_joins, locate_joins, mark_found_all, read_joins, Join};
 use super::page::{
     check_cursor, filter_fingerprint, ordering_signature, Cursor, ListName, Reference,
     SortDirection, SortField, SortKind, SortValue,
@@ -77,8 +77,10 @@ pub trait Relation: Send + Sync + 'static {
     /// The relation's name, which its cursors carry.
     const NAME: &'static str;
     /// Limits `select` (over the child table) to the children of `parents` and returns the
-    /// expression that names each row's parent.
-    fn scope(select: &mut SelectStatement, parents: &Parents<'_>) -> Expr;
+    /// expression that names each row's parent. A table it joins for that is read through
+    /// `scope`: a child placed only by a row the caller may not read (a hidden parent, a
+    /// hidden appointment) is not listed.
+    fn scope(select: &mut Select, scope: &Scope, parents: &Parents<'_>) -> Expr;
     /// Whether the parent is the institution that owns each child (an institution's
     /// cleanrooms): only the parent's source holds its children.
     const OWNED_BY_PARENT: bool = false;
@@ -772,14 +774,15 @@ impl Store {
         }
         plan.select_extras(&mut select, "");
         // Over several sources each joins the rows it holds; the rest are read afterwards.
-        let joined = !joins.is_empty() && open_to(joins, scope);
+        let joined = !joins.is_empty();
         if joined {
-            add_joins(&mut select, L::TABLE, joins, 0);
+            add_joins(&mut select, scope, L::TABLE, joins, 0);
         }
         let (answers, mut missing) = self
             .query_sources_partly::<L>(L::institutions(&filter).as_deref(), &select.finish())
             .await?;
         if joined {
+            mark_found_all(joins, self.sources().len() == 1);
             for answer in &answers {
                 if let Some(first) = answer.first() {
                     locate_joins(first, joins, 0)?;
@@ -904,7 +907,7 @@ impl Store {
         let distinct = L::<R>::SHARED && self.sources().len() > 1;
         let mut select = Select::from(&scope.table::<L<R>>());
         select.cond_where(L::<R>::condition(&filter));
-        let parent = R::scope(&mut select, &Parents::Listed(parents));
+        let parent = R::scope(&mut select, scope, &Parents::Listed(parents));
         select.expr_as(parent.clone(), Alias::new(PARENT_KEY));
         if distinct {
             select
@@ -1000,18 +1003,20 @@ pub(super) fn branch_column(branch: usize, name: &str) -> String {
 impl<L: Listable> ChildStatement<'_, L> {
     /// The child rows of `parents`, not yet limited to a page, with their references joined
     /// in when `joined` (a lateral page has them joined outside, to its rows).
-    fn rows<R: Relation<Child = L>>(
-        &self,
-        parents: &Parents<'_>,
-        joined: bool,
-    ) -> (SelectStatement, Expr) {
-        let mut rows = select_rows::<L>(self.scope, &self.query.filter, self.columns).into_inner();
+    fn rows<R: Relation<Child = L>>(&self, parents: &Parents<'_>, joined: bool) -> (Select, Expr) {
+        let mut rows = select_rows::<L>(self.scope, &self.query.filter, self.columns);
         if joined && !self.joins.is_empty() {
-            add_joins(&mut rows, L::TABLE, self.joins, self.first_alias);
+            add_joins(
+                &mut rows,
+                self.scope,
+                L::TABLE,
+                self.joins,
+                self.first_alias,
+            );
         }
         self.plan
             .select_extras(&mut rows, &branch_column(self.branch, ""));
-        let parent = R::scope(&mut rows, parents);
+        let parent = R::scope(&mut rows, self.scope, parents);
         if let Some(after) = self.plan.after_cursor() {
             rows.cond_where(after);
         }
@@ -1036,7 +1041,7 @@ impl<L: Listable> ChildStatement<'_, L> {
     /// `limit + 1` of each kept: one pass over all the parents' children, which SQLite
     /// (without lateral joins) runs well. Unordered: the rows are put in order by their rank
     /// when read.
-    pub(super) fn windowed<R: Relation<Child = L>>(&self, parents: &[Uuid]) -> SelectStatement {
+    pub(super) fn windowed<R: Relation<Child = L>>(&self, parents: &[Uuid]) -> Select {
         if !self.paged {
             return self.grouped::<R>(parents);
         }
@@ -1054,19 +1059,19 @@ impl<L: Listable> ChildStatement<'_, L> {
         let rank = branch_column(self.branch, ROW_NUMBER);
         inner.expr_as(parent, Alias::new(branch_column(self.branch, PARENT_KEY)));
         inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new(&rank));
-        let mut select = Query::select();
+        let mut select = Select::new();
+        select.from_select(inner, "ranked");
         select
             .column(Asterisk)
-            .from_subquery(inner, Alias::new("ranked"))
             .and_where(Expr::col(Alias::new(&rank)).lte(self.plan.fetch_limit() as i64));
         select
     }
 
     /// Only each parent's count, grouped by parent (SQLite, nothing paged).
-    fn grouped<R: Relation<Child = L>>(&self, parents: &[Uuid]) -> SelectStatement {
+    fn grouped<R: Relation<Child = L>>(&self, parents: &[Uuid]) -> Select {
         let mut select = Select::from(&self.scope.table::<L>());
         select.cond_where(L::condition(&self.query.filter));
-        let parent = R::scope(&mut select, &Parents::Listed(parents));
+        let parent = R::scope(&mut select, self.scope, &Parents::Listed(parents));
         select
             .expr_as(
                 parent.clone(),
@@ -1077,7 +1082,7 @@ impl<L: Listable> ChildStatement<'_, L> {
                 Alias::new(branch_column(self.branch, COUNT)),
             )
             .add_group_by([parent]);
-        select.into_inner()
+        select
     }
 
     /// The parent `outer`'s page as a `LATERAL` subquery, `ORDER BY … LIMIT` on the child
@@ -1089,7 +1094,7 @@ impl<L: Listable> ChildStatement<'_, L> {
         &self,
         outer: &Expr,
         gate: Option<Expr>,
-    ) -> (Option<SelectStatement>, Option<SelectStatement>) {
+    ) -> (Option<Select>, Option<Select>) {
         let page = self.paged.then(|| {
             let (mut page, _) = self.rows::<R>(&Parents::Outer(outer.clone()), false);
             let window = self.ranked_by(None);
@@ -1124,11 +1129,11 @@ impl<L: Listable> ChildStatement<'_, L> {
                         Alias::new(branch_column(self.branch, COUNT)),
                     )
                     .cond_where(L::condition(&self.query.filter));
-                R::scope(&mut count, &Parents::Outer(outer.clone()));
+                R::scope(&mut count, self.scope, &Parents::Outer(outer.clone()));
                 if let Some(gate) = gate {
                     count.and_where(gate);
                 }
-                count.into_inner()
+                count
             });
         (page, count)
     }
@@ -1169,7 +1174,7 @@ impl<M> Default for ChildPages<M> {
 
 /// A relation whose child rows name their parent in one column.
 pub(crate) fn scope_by_column(
-    select: &mut SelectStatement,
+    select: &mut Select,
     table: &'static str,
     parent_column: &'static str,
     parents: &Parents<'_>,

@@ -162,6 +162,8 @@ pub struct Select {
     statement: SelectStatement,
 }
 
+// `from_*` adds a row source to the statement being built, as sea_query's `from_*` do.
+#[allow(clippy::wrong_self_convention)]
 impl Select {
     /// A statement with no row source yet (one that starts with the parents' IDs, say).
     pub(super) fn new() -> Select {
@@ -316,12 +318,6 @@ impl Select {
     /// `EXISTS (<the statement>)`.
     pub(super) fn exists(self) -> Expr {
         Expr::exists(self.statement)
-    }
-
-    /// The statement, to embed in one the scope does not build yet (the pages of relations,
-    /// children.rs: step 2 of docs/access-plan.md).
-    pub(super) fn into_inner(self) -> SelectStatement {
-        self.statement
     }
 }
 
