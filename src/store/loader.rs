@@ -39,6 +39,16 @@ impl StoreLoader {
         }
     }
 
+    /// A loader reading `store` within `scope` (a test's row rules), for the public.
+    #[cfg(test)]
+    pub(crate) fn scoped(store: Store, scope: Scope) -> Self {
+        StoreLoader {
+            store,
+            caller: Caller::Public,
+            scope,
+        }
+    }
+
     /// Who is reading.
     pub fn caller(&self) -> &Caller {
         &self.caller
