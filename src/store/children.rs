@@ -663,3 +663,287 @@ fn together(
     }
     (select, shapes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{natural_id, RecordKind};
+    use crate::store::decode::Columns;
+    use crate::store::testing::{seeded, seeded_postgres, seeded_split, TestStore};
+    use crate::store::{
+        Caller, ChildPages, CleanroomsOfUnit, Institutions, PageRequest, People, PeopleOfUnit,
+        Units, UnitsOfInstitution,
+    };
+    use entities::{cleanroom, person, unit};
+
+    /// The first `limit` children of `R` of every parent, with no filter and the default order.
+    fn query<R: Relation>(limit: u64) -> QueryOf<R::Child> {
+        QueryOf::<R::Child> {
+            filter: Default::default(),
+            order: Vec::new(),
+            page: PageRequest::first(limit),
+        }
+    }
+
+    /// A rule keeping the rows of a table, by the alias it is read under, whose `column` is not
+    /// `value`.
+    fn all_but(
+        column: &'static str,
+        value: impl Into<sea_orm::Value> + Clone + Send + Sync + 'static,
+    ) -> impl Fn(&str) -> Condition + Send + Sync + 'static {
+        move |alias: &str| {
+            Condition::all()
+                .add(Expr::col((Alias::new(alias), Alias::new(column))).ne(value.clone()))
+        }
+    }
+
+    /// The text of the statement of one branch of `R` for `parents` under `scope` on
+    /// `backend`, its pages with `joins` when `paged`, its counts when `counted`.
+    fn branch_text<R: Relation>(
+        scope: &Scope,
+        backend: DbBackend,
+        parents: &[Uuid],
+        joins: Vec<Join>,
+        (paged, counted): (bool, bool),
+    ) -> String {
+        let columns = Columns::of::<<R::Child as Kind>::Model>(&[]);
+        let branch = match RelationBranch::<R>::new(query::<R>(2), joins, paged, counted, columns) {
+            Ok(branch) => branch,
+            Err(error) => panic!("the branch could not be planned: {error}"),
+        };
+        let mut branch = branch;
+        if backend == DbBackend::Postgres {
+            branch.read_laterally();
+        }
+        let branches: [&mut dyn Branch; 1] = [&mut branch];
+        let (select, _) = together(scope, backend, parents, &branches, &[0]);
+        select.finish().text(backend)
+    }
+
+    fn unit_of_cleanroom() -> Vec<Join> {
+        vec![Join::to::<Units>(
+            "unit_id",
+            Columns::of::<unit::Model>(&["name"]),
+            Vec::new(),
+        )]
+    }
+
+    #[test]
+    fn the_public_scope_leaves_a_relation_page_as_it_was() {
+        let parent = Uuid::from_u128(7);
+        let scope = Scope::of(&Caller::Public);
+
+        let windowed = branch_text::<CleanroomsOfUnit>(
+            &scope,
+            DbBackend::Sqlite,
+            &[parent],
+            unit_of_cleanroom(),
+            (true, true),
+        );
+        let lateral = branch_text::<CleanroomsOfUnit>(
+            &scope,
+            DbBackend::Postgres,
+            &[parent],
+            unit_of_cleanroom(),
+            (true, true),
+        );
+        let people = branch_text::<PeopleOfUnit>(
+            &scope,
+            DbBackend::Sqlite,
+            &[parent],
+            Vec::new(),
+            (false, true),
+        );
+
+        assert_eq!(
+            windowed,
+            r#"SELECT 0 AS "b0", "r0".* FROM (SELECT * FROM (SELECT "cleanroom"."id", "cleanroom"."unit_id", "cleanroom"."code", "j0"."id" AS "j0_id", "j0"."name" AS "j0_name", COUNT(*) OVER ( PARTITION BY "cleanroom"."unit_id" ) AS "b0_row_count", "cleanroom"."unit_id" AS "b0_parent_key", ROW_NUMBER() OVER ( PARTITION BY "cleanroom"."unit_id" ORDER BY "cleanroom"."code" ASC, "cleanroom"."id" ASC ) AS "b0_row_number" FROM "cleanroom" LEFT JOIN "unit" AS "j0" ON "j0"."id" = "cleanroom"."unit_id" WHERE TRUE AND TRUE AND "cleanroom"."unit_id" IN ('00000000-0000-0000-0000-000000000007')) AS "ranked" WHERE "b0_row_number" <= 3) AS "r0""#
+        );
+        assert_eq!(
+            lateral,
+            r#"SELECT "parents"."parents" AS "parent_key", 0 AS "b0", "r0".*, "j0"."id" AS "j0_id", "j0"."name" AS "j0_name" FROM unnest(string_to_array('00000000-0000-0000-0000-000000000007', ',')::uuid[]) AS "parents" LEFT JOIN LATERAL (SELECT "cleanroom"."id", "cleanroom"."unit_id", "cleanroom"."code", ROW_NUMBER() OVER (  ORDER BY "cleanroom"."code" ASC, "cleanroom"."id" ASC ) AS "b0_row_number", COUNT(*) OVER () AS "b0_row_count" FROM "cleanroom" WHERE TRUE AND TRUE AND "cleanroom"."unit_id" = "parents"."parents" ORDER BY "cleanroom"."code" ASC, "cleanroom"."id" ASC LIMIT 3) AS "r0" ON TRUE LEFT JOIN "unit" AS "j0" ON "j0"."id" = "r0"."unit_id""#
+        );
+        assert_eq!(
+            people,
+            r#"SELECT 0 AS "b0", "r0".* FROM (SELECT "appointed"."parent" AS "b0_parent_key", COUNT(*) AS "b0_row_count" FROM "person" INNER JOIN (SELECT DISTINCT "unit_id" AS "parent", "person_id" FROM "appointment" WHERE "unit_id" IN ('00000000-0000-0000-0000-000000000007')) AS "appointed" ON "appointed"."person_id" = "person"."id" WHERE TRUE AND TRUE GROUP BY "appointed"."parent") AS "r0""#
+        );
+    }
+
+    #[test]
+    fn a_row_rule_of_a_relation_s_parents_or_appointments_is_in_the_page_s_statement() {
+        let parent = Uuid::from_u128(7);
+        let hidden = Uuid::from_u128(9);
+
+        let units = branch_text::<UnitsOfInstitution>(
+            &Scope::with_rule::<Institutions>(all_but("id", hidden)),
+            DbBackend::Sqlite,
+            &[parent],
+            Vec::new(),
+            (false, true),
+        );
+        let people = branch_text::<PeopleOfUnit>(
+            &Scope::with_rule::<crate::store::Appointments>(all_but("id", hidden)),
+            DbBackend::Postgres,
+            &[parent],
+            Vec::new(),
+            (false, true),
+        );
+
+        assert_eq!(
+            units,
+            r#"SELECT 0 AS "b0", "r0".* FROM (SELECT "parent_of"."id" AS "b0_parent_key", COUNT(*) AS "b0_row_count" FROM "unit" INNER JOIN "institution" AS "parent_of" ON ("unit"."institution_id" = "parent_of"."id" OR "unit"."partner_institution_id" = "parent_of"."id") AND "parent_of"."id" <> '00000000-0000-0000-0000-000000000009' WHERE TRUE AND TRUE AND "parent_of"."id" IN ('00000000-0000-0000-0000-000000000007') GROUP BY "parent_of"."id") AS "r0""#
+        );
+        assert_eq!(
+            people,
+            r#"SELECT "parents"."parents" AS "parent_key", 0 AS "b0", "c0"."b0_row_count" FROM unnest(string_to_array('00000000-0000-0000-0000-000000000007', ',')::uuid[]) AS "parents" INNER JOIN LATERAL (SELECT COUNT(*) AS "b0_row_count" FROM "person" INNER JOIN (SELECT DISTINCT "unit_id" AS "parent", "person_id" FROM "appointment" WHERE "appointment"."id" <> '00000000-0000-0000-0000-000000000009' AND "unit_id" = "parents"."parents") AS "appointed" ON "appointed"."person_id" = "person"."id" WHERE TRUE AND TRUE) AS "c0" ON TRUE"#
+        );
+    }
+
+    /// Relation `R`'s first 100 children of each of `parents` under `scope` (when `paged`), and
+    /// their counts.
+    async fn pages<R: Relation>(
+        store: &Store,
+        scope: &Scope,
+        parents: &[Uuid],
+        paged: bool,
+    ) -> ChildPages<<R::Child as Kind>::Model> {
+        let columns = Columns::all::<<R::Child as Kind>::Model>();
+        let mut branch =
+            match RelationBranch::<R>::new(query::<R>(100), Vec::new(), paged, true, columns) {
+                Ok(branch) => branch,
+                Err(error) => panic!("the branch could not be planned: {error}"),
+            };
+        if let Err(error) = store
+            .child_pages_together(scope, parents, &mut [&mut branch])
+            .await
+        {
+            panic!("the pages could not be read: {error}");
+        }
+        branch.take_pages()
+    }
+
+    /// The IDs on each parent's page.
+    fn listed<M>(pages: &ChildPages<M>, parent: &Uuid, id: impl Fn(&M) -> Uuid) -> Vec<Uuid> {
+        pages
+            .pages
+            .get(parent)
+            .map(|page| page.rows.iter().map(|row| id(row)).collect())
+            .unwrap_or_default()
+    }
+
+    /// The stores to read: one database, two, and PostgreSQL where the tests are given one.
+    async fn stores(test: &str) -> Vec<TestStore> {
+        let mut stores = vec![seeded().await, seeded_split().await];
+        stores.extend(seeded_postgres(test).await);
+        stores
+    }
+
+    /// Every unit's ID.
+    async fn unit_ids(store: &Store) -> Vec<Uuid> {
+        let query = QueryOf::<Units> {
+            filter: Default::default(),
+            order: Vec::new(),
+            page: PageRequest::first(100),
+        };
+        match store
+            .page::<Units>(&Scope::of(&Caller::Public), &query)
+            .await
+        {
+            Ok(page) => page.rows.iter().map(|unit| unit.id).collect(),
+            Err(error) => panic!("the units could not be listed: {error}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_hidden_child_is_absent_from_its_parent_s_page_and_count() {
+        for test_store in stores("a_hidden_child_is_absent_from_its_parent_s_page_and_count").await
+        {
+            let store = &test_store.store;
+            let units = unit_ids(store).await;
+            let public =
+                pages::<CleanroomsOfUnit>(store, &Scope::of(&Caller::Public), &units, true).await;
+            let Some((&unit, &before)) = public.counts.iter().max_by_key(|(_, count)| **count)
+            else {
+                panic!("no unit has cleanrooms");
+            };
+            let all = listed(&public, &unit, |c: &cleanroom::Model| c.id);
+            let Some(&hidden) = all.first() else {
+                panic!("the unit's page is empty");
+            };
+            let scope = Scope::with_rule::<crate::store::Cleanrooms>(all_but("id", hidden));
+
+            let ruled = pages::<CleanroomsOfUnit>(store, &scope, &units, true).await;
+            let counted = pages::<CleanroomsOfUnit>(store, &scope, &units, false).await;
+
+            let left = listed(&ruled, &unit, |c: &cleanroom::Model| c.id);
+            assert!(before > 1, "{before}");
+            assert_eq!(left.len(), all.len() - 1);
+            assert!(!left.contains(&hidden));
+            assert_eq!(ruled.counts.get(&unit), Some(&(before - 1)));
+            assert_eq!(counted.counts.get(&unit), Some(&(before - 1)));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_hidden_appointment_places_no_one_in_its_unit() {
+        for test_store in stores("a_hidden_appointment_places_no_one_in_its_unit").await {
+            let store = &test_store.store;
+            let units = unit_ids(store).await;
+            let public =
+                pages::<PeopleOfUnit>(store, &Scope::of(&Caller::Public), &units, true).await;
+            let Some((&unit, &before)) = public.counts.iter().max_by_key(|(_, count)| **count)
+            else {
+                panic!("no unit has people");
+            };
+            let Some(&person) = listed(&public, &unit, |p: &person::Model| p.id).first() else {
+                panic!("the unit's page is empty");
+            };
+            // Every appointment of that person in that unit is hidden; the person is not.
+            let scope = Scope::with_rule::<crate::store::Appointments>(move |alias: &str| {
+                let column = |name: &str| Expr::col((Alias::new(alias), Alias::new(name)));
+                Condition::any()
+                    .add(column("person_id").ne(person))
+                    .add(column("unit_id").ne(unit))
+            });
+
+            let ruled = pages::<PeopleOfUnit>(store, &scope, &units, true).await;
+            let counted = pages::<PeopleOfUnit>(store, &scope, &units, false).await;
+
+            assert!(!listed(&ruled, &unit, |p: &person::Model| p.id).contains(&person));
+            assert_eq!(ruled.counts.get(&unit), Some(&(before - 1)));
+            assert_eq!(counted.counts.get(&unit), Some(&(before - 1)));
+            let people = store.count::<People>(&scope, &Default::default()).await;
+            let everyone = store
+                .count::<People>(&Scope::of(&Caller::Public), &Default::default())
+                .await;
+            assert_eq!(people.ok(), everyone.ok(), "the person is still listed");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_hidden_parent_has_no_children_listed() {
+        for test_store in stores("a_hidden_parent_has_no_children_listed").await {
+            let store = &test_store.store;
+            let ki = natural_id(RecordKind::Institution, "KI");
+            let kuh = natural_id(RecordKind::Institution, "KUH");
+            let parents = [ki, kuh];
+            let public =
+                pages::<UnitsOfInstitution>(store, &Scope::of(&Caller::Public), &parents, true)
+                    .await;
+            let scope = Scope::with_rule::<Institutions>(all_but("id", kuh));
+
+            let ruled = pages::<UnitsOfInstitution>(store, &scope, &parents, true).await;
+            let counted = pages::<UnitsOfInstitution>(store, &scope, &parents, false).await;
+
+            assert!(public.counts.get(&kuh).is_some_and(|count| *count > 0));
+            assert!(listed(&ruled, &kuh, |u: &unit::Model| u.id).is_empty());
+            assert_eq!(ruled.counts.get(&kuh), Some(&0));
+            assert_eq!(counted.counts.get(&kuh), Some(&0));
+            assert_eq!(
+                listed(&ruled, &ki, |u: &unit::Model| u.id),
+                listed(&public, &ki, |u: &unit::Model| u.id)
+            );
+            assert_eq!(ruled.counts.get(&ki), public.counts.get(&ki));
+        }
+    }
+}

@@ -218,3 +218,145 @@ pub(crate) fn mark_found_all(joins: &mut [Join], one_source: bool) {
         mark_found_all(&mut join.below, one_source);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{natural_id, RecordKind};
+    use crate::store::list::{column, QueryOf};
+    use crate::store::{Caller, Cleanrooms, Institutions, PageRequest, Store, Units};
+    use entities::{cleanroom, institution, unit};
+    use sea_orm::sea_query::ExprTrait;
+    use sea_orm::DbBackend;
+
+    /// The rows of a table, by the alias it is read under, that belong to institution `code`.
+    fn of_institution(code: &'static str) -> impl Fn(&str) -> Condition + Send + Sync + 'static {
+        let institution = natural_id(RecordKind::Institution, code);
+        move |alias: &str| {
+            Condition::all()
+                .add(Expr::col((Alias::new(alias), Alias::new("institution_id"))).eq(institution))
+        }
+    }
+
+    /// A cleanroom's unit, and that unit's institution.
+    fn unit_and_institution() -> Vec<Join> {
+        vec![Join::to::<Units>(
+            "unit_id",
+            Columns::of::<unit::Model>(&["institution_id", "name"]),
+            vec![Join::to::<Institutions>(
+                "institution_id",
+                Columns::of::<institution::Model>(&["code"]),
+                Vec::new(),
+            )],
+        )]
+    }
+
+    /// The SQLite text of the statement that lists cleanrooms' IDs with `joins`, under `scope`.
+    fn cleanrooms_joined(scope: &Scope, joins: &[Join]) -> String {
+        let mut select = Select::from(&scope.table::<Cleanrooms>());
+        select.expr(column("cleanroom", "id"));
+        add_joins(&mut select, scope, "cleanroom", joins, 0);
+        select.finish().text(DbBackend::Sqlite)
+    }
+
+    #[test]
+    fn the_public_scope_leaves_a_joined_statement_as_it_was() {
+        let statement = cleanrooms_joined(&Scope::of(&Caller::Public), &unit_and_institution());
+
+        assert_eq!(
+            statement,
+            r#"SELECT "cleanroom"."id", "j0"."id" AS "j0_id", "j0"."institution_id" AS "j0_institution_id", "j0"."name" AS "j0_name", "j1"."id" AS "j1_id", "j1"."code" AS "j1_code" FROM "cleanroom" LEFT JOIN "unit" AS "j0" ON "j0"."id" = "cleanroom"."unit_id" LEFT JOIN "institution" AS "j1" ON "j1"."id" = "j0"."institution_id""#
+        );
+    }
+
+    #[test]
+    fn a_row_rule_of_a_joined_kind_is_in_its_join_condition() {
+        let scope = Scope::with_rule::<Units>(|alias| {
+            Condition::all().add(Expr::col((Alias::new(alias), Alias::new("kind"))).eq("core"))
+        });
+
+        let statement = cleanrooms_joined(&scope, &unit_and_institution());
+
+        assert_eq!(
+            statement,
+            r#"SELECT "cleanroom"."id", "j0"."id" AS "j0_id", "j0"."institution_id" AS "j0_institution_id", "j0"."name" AS "j0_name", "j1"."id" AS "j1_id", "j1"."code" AS "j1_code" FROM "cleanroom" LEFT JOIN "unit" AS "j0" ON "j0"."id" = "cleanroom"."unit_id" AND "j0"."kind" = 'core' LEFT JOIN "institution" AS "j1" ON "j1"."id" = "j0"."institution_id""#
+        );
+    }
+
+    /// The first 100 cleanrooms under `scope`, with their units joined in.
+    async fn cleanrooms_with_units(
+        store: &Store,
+        scope: &Scope,
+    ) -> (Vec<cleanroom::Model>, Vec<Join>) {
+        let query = QueryOf::<Cleanrooms> {
+            filter: Default::default(),
+            order: Vec::new(),
+            page: PageRequest::first(100),
+        };
+        let mut joins = unit_and_institution();
+        let columns = Columns::of::<cleanroom::Model>(&["unit_id"]);
+        let page = match store
+            .page_joined::<Cleanrooms>(scope, &query, &mut joins, false, columns)
+            .await
+        {
+            Ok((page, _)) => page,
+            Err(error) => panic!("the cleanrooms could not be listed: {error}"),
+        };
+        let rows = page.rows.iter().map(|row| (**row).clone()).collect();
+        (rows, joins)
+    }
+
+    /// The institution of each unit a join found.
+    fn institutions_of_units(join: &Join) -> Vec<Uuid> {
+        join.found
+            .values()
+            .filter_map(|row| row.clone().downcast::<unit::Model>().ok())
+            .map(|unit| unit.institution_id)
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_hidden_unit_is_no_joined_row_of_a_cleanroom_it_holds() {
+        let test_store = crate::store::testing::seeded().await;
+        let store = &test_store.store;
+        let (all, public) = cleanrooms_with_units(store, &Scope::of(&Caller::Public)).await;
+        let scope = Scope::with_rule::<Units>(of_institution("KI"));
+
+        let (listed, ruled) = cleanrooms_with_units(store, &scope).await;
+
+        let ki = natural_id(RecordKind::Institution, "KI");
+        let (Some(public), Some(ruled)) = (public.first(), ruled.first()) else {
+            panic!("no join came back");
+        };
+        // The cleanrooms themselves are open: every one is listed under the rule too.
+        assert_eq!(listed.len(), all.len());
+        let named: std::collections::HashSet<Uuid> =
+            listed.iter().map(|cleanroom| cleanroom.unit_id).collect();
+        assert!(named.iter().all(|unit| public.found.contains_key(unit)));
+        let hidden: Vec<&Uuid> = named
+            .iter()
+            .filter(|unit| !ruled.found.contains_key(unit))
+            .collect();
+        assert!(!hidden.is_empty(), "no cleanroom's unit is hidden");
+        assert!(institutions_of_units(ruled).iter().all(|i| *i == ki));
+        assert!(institutions_of_units(public).iter().any(|i| *i != ki));
+        // One database holds every table: what the join did not find is absent.
+        assert!(ruled.found_all());
+    }
+
+    #[tokio::test]
+    async fn over_two_sources_only_joins_of_a_kind_every_source_keeps_find_all() {
+        let test_store = crate::store::testing::seeded_split().await;
+        let (_, joins) =
+            cleanrooms_with_units(&test_store.store, &Scope::of(&Caller::Public)).await;
+
+        let Some(unit) = joins.first() else {
+            panic!("no join came back");
+        };
+        let Some(institution) = unit.below.first() else {
+            panic!("no join below the unit's came back");
+        };
+        assert!(!unit.found_all());
+        assert!(institution.found_all());
+    }
+}

@@ -338,6 +338,19 @@ impl DerefMut for Select {
 /// A statement whose tables all came through the scope: what a source runs for a caller.
 pub struct Scoped(SelectStatement);
 
+// Joins and relation pages (step 2): the text of a scoped statement, for the tests of the
+// modules that build one.
+#[cfg(test)]
+impl Scoped {
+    /// The statement's text on `backend`, its values written in.
+    pub(super) fn text(&self, backend: DbBackend) -> String {
+        match backend {
+            DbBackend::Postgres => self.0.to_string(sea_orm::sea_query::PostgresQueryBuilder),
+            _ => self.0.to_string(sea_orm::sea_query::SqliteQueryBuilder),
+        }
+    }
+}
+
 impl Source {
     /// Every row of a scoped statement.
     pub(super) async fn run(
