@@ -279,6 +279,7 @@ crate::catalog::for_each_list!(lists);
 /// How a relation's children are limited to their parents, as the catalog declares it.
 macro_rules! relation_scope {
     ($select:expr, $scope:expr, $parents:expr, $child:ty, column $column:ident) => {{
+        // A child names its parent itself: no other table is read.
         let _ = $scope;
         scope_by_column($select, <$child as Kind>::TABLE, stringify!($column), $parents)
     }};

@@ -743,9 +743,9 @@ impl Store {
     }
 
     /// One page of the list of `L`, its rows with these `columns` read (and those of its
-    /// ordering), with the rows `joins` reference read in the same statement where one
-    /// source holds everything (left unread otherwise), and, when `counted`, how many rows
-    /// match the filter (0 otherwise).
+    /// ordering), with the rows `joins` reference that the caller may read joined in the
+    /// same statement (each source finds those it holds, see [`Join::found_all`]), and, when
+    /// `counted`, how many rows match the filter (0 otherwise).
     ///
     /// The count is a scalar subquery of the page's own statement, which both engines run
     /// once: the list and its `totalCount` are one round trip. Only an empty page past a
@@ -824,8 +824,8 @@ impl Store {
     }
 
     /// One page of children for each parent, in one statement per source, with the rows
-    /// `joins` reference read in the same statement where one source holds everything, and,
-    /// when `counted`, how many children of each parent match the filter (none otherwise).
+    /// `joins` reference that the caller may read joined in the same statement, and, when
+    /// `counted`, how many children of each parent match the filter (none otherwise).
     ///
     /// The counts are read in the pages' own statement (a count per parent beside its page),
     /// so pages and counts are one round trip. A cursor narrows the paged rows but not the

@@ -63,8 +63,7 @@ impl StoreLoader {
     }
 
     /// A page of a top-level list with the references `joins` names read alongside, in the
-    /// same statement where one source holds every table, and, when `counted`, the list's
-    /// count (0 otherwise).
+    /// same statement, and, when `counted`, the list's count (0 otherwise).
     pub async fn page_joined<L: Listable>(
         &self,
         query: &QueryOf<L>,
@@ -99,8 +98,7 @@ impl StoreLoader {
     }
 
     /// One page of relation `R` for each parent, in one statement per source, with the
-    /// references `joins` names read alongside where one source holds every table, and,
-    /// when `counted`, each parent's count.
+    /// references `joins` names read alongside, and, when `counted`, each parent's count.
     pub async fn child_pages<R: Relation>(
         &self,
         parents: &[Uuid],
