@@ -495,8 +495,9 @@ pub(crate) trait Nested<R: Record>: Send + Sync {
         None
     }
 
-    /// Keeps the rows a join read (and those of the joins below it), for the fetch to find.
-    fn joined(&self, _found: &HashMap<Uuid, JoinedRow>, _below: Vec<Join>, _fetch: &Fetch<'_>) {}
+    /// Keeps the rows `join` read for `parents` (and those of the joins below it, which read
+    /// `below`), for the fetch to find.
+    fn joined(&self, _join: &Join, _below: Vec<Join>, _fetch: &Fetch<'_>, _parents: &[Row<R>]) {}
 
     /// Fetches what every parent row needs, then the levels below. A failure is kept and
     /// reported for each parent row that selects the field, as a resolver's would be.
@@ -603,13 +604,27 @@ impl<'s> Fetch<'s> {
         Ok(())
     }
 
-    /// Keeps rows of `T` a join read.
-    fn keep<T: Record>(&self, found: &HashMap<Uuid, JoinedRow>) {
+    /// Keeps the rows of `T` a join read, and returns them.
+    fn keep<T: Record>(&self, found: &HashMap<Uuid, JoinedRow>) -> Vec<Row<T>> {
+        let rows: Vec<Row<T>> = found
+            .values()
+            .filter_map(|row| row.clone().downcast::<<T::Table as Kind>::Model>().ok())
+            .collect();
         self.with_known::<T, _>(|known| {
-            for (id, row) in found {
-                if let Ok(row) = row.clone().downcast::<<T::Table as Kind>::Model>() {
-                    known.insert(*id, Ok(Some(row)));
-                }
+            for row in &rows {
+                known.insert(T::Table::id(row), Ok(Some(row.clone())));
+            }
+        });
+        rows
+    }
+
+    /// Keeps these IDs of `T` as naming no row the caller may read, where nothing is known of
+    /// them yet: an authoritative join did not find them ([`Join::found_all`]), so no read by
+    /// ID would.
+    fn absent<T: Record>(&self, ids: impl Iterator<Item = Uuid>) {
+        self.with_known::<T, _>(|known| {
+            for id in ids {
+                known.entry(id).or_insert(Ok(None));
             }
         });
     }
@@ -912,14 +927,14 @@ impl<R: Record> RecordPlan<R> {
         joins
     }
 
-    /// Keeps what [`RecordPlan::joins`] read: each field takes its column's rows and, in
-    /// order, the joins below that it added.
-    fn joined(&self, mut joins: Vec<Join>, fetch: &Fetch<'_>) {
+    /// Keeps what [`RecordPlan::joins`] read from `rows`: each field takes its column's rows
+    /// and, in order, the joins below that it added.
+    fn joined(&self, mut joins: Vec<Join>, fetch: &Fetch<'_>, rows: &[Row<R>]) {
         for (nested, mine) in self.references(fetch) {
             if let Some(same) = joins.iter_mut().find(|j| j.same_reference(&mine)) {
                 let count = mine.below.len().min(same.below.len());
                 let below = same.below.drain(..count).collect();
-                nested.joined(&same.found, below, fetch);
+                nested.joined(same, below, fetch, rows);
             }
         }
     }
@@ -1138,12 +1153,12 @@ impl<T: Record> ConnectionPlan<T> {
             .collect()
     }
 
-    /// Keeps what [`ConnectionPlan::joins`] read, in the same order.
-    fn joined(&self, joins: Vec<Join>, fetch: &Fetch<'_>) {
+    /// Keeps what [`ConnectionPlan::joins`] read from the pages' `rows`, in the same order.
+    fn joined(&self, joins: Vec<Join>, fetch: &Fetch<'_>, rows: &[Row<T>]) {
         let mut joins = joins.into_iter();
         for plan in &self.rows {
             let count = plan.joins(fetch).len();
-            plan.joined(joins.by_ref().take(count).collect(), fetch);
+            plan.joined(joins.by_ref().take(count).collect(), fetch, rows);
         }
     }
 
@@ -1401,9 +1416,15 @@ impl<R: Record, T: Record> Nested<R> for ToOne<R, T> {
         ))
     }
 
-    fn joined(&self, found: &HashMap<Uuid, JoinedRow>, below: Vec<Join>, fetch: &Fetch<'_>) {
-        fetch.keep::<T>(found);
-        self.target.plan.joined(below, fetch);
+    fn joined(&self, join: &Join, below: Vec<Join>, fetch: &Fetch<'_>, parents: &[Row<R>]) {
+        let found = fetch.keep::<T>(&join.found);
+        if join.found_all() {
+            // What the join did not find is hidden from the caller (or dangling): reading it
+            // by ID would cost a statement and find nothing.
+            let ids = self.ids(parents);
+            fetch.absent::<T>(ids.into_iter().filter(|id| !join.found.contains_key(id)));
+        }
+        self.target.plan.joined(below, fetch, &found);
     }
 
     fn references(&self, parents: &[Row<R>]) -> Option<(TypeId, Vec<Uuid>)> {
@@ -1519,12 +1540,13 @@ where
                 ));
                 return;
             };
-            self.plan.joined(std::mem::take(&mut branch.joins), fetch);
+            let joins = std::mem::take(&mut branch.joins);
             let store::ChildPages { pages, counts } = branch.take_pages();
             let rows: Vec<Row<T>> = pages
                 .values()
                 .flat_map(|page| page.rows.iter().cloned())
                 .collect();
+            self.plan.joined(joins, fetch, &rows);
             self.pages = pages;
             self.counts = counts;
             self.plan.fetch(fetch, &rows).await;
@@ -1700,8 +1722,8 @@ where
                 } else {
                     (Page::default(), 0)
                 };
-                list.plan.joined(joins, fetch);
                 let rows: Vec<Row<T>> = page.rows.clone();
+                list.plan.joined(joins, fetch, &rows);
                 list.page = page;
                 list.count = count;
                 list.plan.fetch(fetch, &rows).await;
@@ -2073,3 +2095,58 @@ macro_rules! leaf_columns {
 }
 
 pub(crate) use leaf_columns;
+
+#[cfg(test)]
+mod tests {
+    use super::Execution;
+    use crate::config::Config;
+    use crate::graphql::{build_schema, AtmpSchema};
+    use crate::store::testing::{seeded, TestStore};
+    use crate::store::{Batcher, Caller, Scope, StoreLoader, Units};
+    use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
+
+    /// How many statements `query` runs on the planned path under `scope`, and its errors.
+    async fn statements(
+        schema: &AtmpSchema,
+        test_store: &TestStore,
+        scope: Scope,
+        query: &str,
+    ) -> (usize, Vec<async_graphql::ServerError>) {
+        let loader = Batcher::new(StoreLoader::scoped(test_store.store.clone(), scope));
+        let clock = loader.clock();
+        let before = test_store.statements();
+        let request = async_graphql::Request::new(query).data(loader);
+        let response = clock.drive(schema.execute(request)).await;
+        (test_store.statements() - before, response.errors)
+    }
+
+    #[tokio::test]
+    async fn a_nested_read_runs_as_many_statements_under_a_row_rule_as_for_the_public() {
+        let test_store = seeded().await;
+        let config = match Config::for_database("sqlite::memory:") {
+            Ok(config) => config,
+            Err(error) => panic!("no configuration: {error}"),
+        };
+        let schema = build_schema(config.request_limits(), Execution::Planned, false);
+        // Units in a hierarchy and the units above them, some hidden by the rule; each unit's
+        // cleanrooms; an institution's units and theirs.
+        let query = "{ units(first: 100) { totalCount nodes { name \
+            parent { name parent { name } } cleanrooms(first: 5) { totalCount nodes { code } } } } \
+            institutions { units(first: 20) { nodes { name parent { name } } } } }";
+        // The units at the top of a hierarchy are hidden: every unit below one names a hidden
+        // parent.
+        let below_the_top = Scope::with_rule::<Units>(|alias: &str| {
+            Condition::all()
+                .add(Expr::col((Alias::new(alias), Alias::new("parent_id"))).is_not_null())
+        });
+
+        let (public, public_errors) =
+            statements(&schema, &test_store, Scope::of(&Caller::Public), query).await;
+        let (ruled, ruled_errors) = statements(&schema, &test_store, below_the_top, query).await;
+
+        assert!(public_errors.is_empty(), "{public_errors:?}");
+        assert!(ruled_errors.is_empty(), "{ruled_errors:?}");
+        assert!(public > 0);
+        assert_eq!(ruled, public);
+    }
+}

@@ -15,20 +15,18 @@ use std::sync::Arc;
 
 use futures::future::{join_all, try_join_all};
 use futures::FutureExt;
-use sea_orm::sea_query::{
-    Alias, Asterisk, Condition, Expr, ExprTrait, Func, JoinType, Query, SelectStatement,
-};
+use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, ExprTrait, JoinType};
 use sea_orm::{DbBackend, QueryResult};
 use uuid::Uuid;
 
 use super::decode::{position, Columns, FromColumn, Positional};
-use super::join::{add_joins_to, count_joins, locate_joins, open_to, read_joins, Join};
+use super::join::{add_joins_to, count_joins, locate_joins, mark_found_all, read_joins, Join};
 use super::list::{
     branch_column, ChildPages, ChildStatement, Extras, Kind, Listable, Plan, QueryOf, Relation,
     COUNT, PARENTS, PARENT_KEY, ROW_NUMBER,
 };
 use super::page::ListName;
-use super::scope::Scope;
+use super::scope::{Scope, Scoped, Select};
 use super::{Source, Store, StoreError, Unanswered};
 
 /// The column that names a row's branch, where a statement has more than one.
@@ -44,8 +42,8 @@ pub trait Branch: Send + 'static {
     fn institutions(&self) -> Option<Vec<Uuid>>;
     /// Whether it has a part in the statement: a page, or counts read with it.
     fn in_statement(&self) -> bool;
-    /// Whether its references are read in its statement (every table open to the scope).
-    fn joins_in_statement(&self, scope: &Scope) -> bool;
+    /// Whether its references are read in its statement: its rows are, and have references.
+    fn joins_in_statement(&self) -> bool;
     /// How many join aliases it takes.
     fn aliases(&self, joined: bool) -> usize;
     /// Its part of the statement, at its place `at` (its number, its first join alias).
@@ -109,12 +107,9 @@ fn parent_of_row() -> Expr {
 pub enum Part<'a> {
     /// PostgreSQL: the page of the current parent, when paged, and its count, when counted;
     /// the references joined to the page's rows, outside it.
-    Lateral(
-        Box<(Option<SelectStatement>, Option<SelectStatement>)>,
-        &'a [Join],
-    ),
+    Lateral(Box<(Option<Select>, Option<Select>)>, &'a [Join]),
     /// SQLite: every parent's ranked rows, or only each parent's count.
-    Windowed(Box<SelectStatement>),
+    Windowed(Box<Select>),
 }
 
 /// A parent's rows with their ranks in its page, as one source answered them.
@@ -132,6 +127,8 @@ pub struct RelationBranch<R: Relation> {
     columns: Columns,
     /// Whether every source reads it with lateral subqueries (see [`Branch::read_laterally`]).
     laterally: bool,
+    /// Whether the store has one source, which then holds every row its joins may find.
+    one_source: bool,
     /// Whether a child may sit in several of the sources asked, so that a parent whose
     /// children several sources found is counted again (see [`Branch::recount_shared`]).
     counts_distinct: bool,
@@ -179,6 +176,7 @@ impl<R: Relation> RelationBranch<R> {
             counted,
             columns,
             laterally: false,
+            one_source: true,
             counts_distinct: false,
             sources_seen: HashMap::default(),
             first: 0,
@@ -220,8 +218,8 @@ impl<R: Relation> Branch for RelationBranch<R> {
         self.paged || self.counted_in_statement()
     }
 
-    fn joins_in_statement(&self, scope: &Scope) -> bool {
-        self.paged && !self.joins.is_empty() && open_to(&self.joins, scope)
+    fn joins_in_statement(&self) -> bool {
+        self.paged && !self.joins.is_empty()
     }
 
     fn aliases(&self, joined: bool) -> usize {
@@ -338,6 +336,7 @@ impl<R: Relation> Branch for RelationBranch<R> {
     }
 
     fn finish(&mut self, parents: &[Uuid]) {
+        mark_found_all(&mut self.joins, self.one_source);
         // Every parent's page shares the one map its cursors read.
         let extras = Arc::new(std::mem::take(&mut self.extras));
         let pages = parents
@@ -390,6 +389,7 @@ impl<R: Relation> Branch for RelationBranch<R> {
             self.query.filter = resolved;
             store.localize(scope, &mut self.plan).await?;
             self.counts_distinct = <R::Child as Kind>::SHARED;
+            self.one_source = false;
             Ok(())
         })
     }
@@ -467,8 +467,7 @@ impl Store {
             )
             .await?;
         }
-        let lateral =
-            |source: &Source| source.connection().get_database_backend() == DbBackend::Postgres;
+        let lateral = |source: &Source| source.backend() == DbBackend::Postgres;
         if self.sources().iter().all(lateral) {
             for branch in branches.iter_mut() {
                 branch.read_laterally();
@@ -492,11 +491,11 @@ impl Store {
             })
             .filter(|(_, mine): &(&Source, Vec<usize>)| !mine.is_empty())
             .collect();
-        let statements: Vec<(SelectStatement, Vec<Shape>)> = asked
+        let statements: Vec<(Scoped, Vec<Shape>)> = asked
             .iter()
             .map(|(source, mine)| {
-                let backend = source.connection().get_database_backend();
-                together(scope, backend, parents, branches, mine)
+                let (select, shapes) = together(scope, source.backend(), parents, branches, mine);
+                (select.finish(), shapes)
             })
             .collect();
         // A source that does not answer leaves its branches' pages to the others' rows.
@@ -504,7 +503,7 @@ impl Store {
             asked
                 .iter()
                 .zip(&statements)
-                .map(|((source, _), (select, _))| source.query_all(select)),
+                .map(|((source, _), (select, _))| source.run(select)),
         );
         let counts = try_join_all(
             branches
@@ -587,7 +586,7 @@ fn together(
     parents: &[Uuid],
     branches: &[&mut dyn Branch],
     mine: &[usize],
-) -> (SelectStatement, Vec<Shape>) {
+) -> (Select, Vec<Shape>) {
     let several = mine.len() > 1;
     let mut first_alias = 0;
     let shapes: Vec<Shape> = mine
@@ -595,7 +594,7 @@ fn together(
         .enumerate()
         .filter_map(|(index, &b)| {
             let branch = branches.get(b)?;
-            let joined = branch.joins_in_statement(scope);
+            let joined = branch.joins_in_statement();
             let shape = Shape {
                 index,
                 branches: mine.len(),
@@ -606,50 +605,24 @@ fn together(
             Some(shape)
         })
         .collect();
-    let numbers = || {
-        let mut numbers = Query::select();
-        numbers
-            .column(Asterisk)
-            .from_values((0..mine.len() as i64).collect::<Vec<_>>(), Alias::new("n"));
-        numbers
-    };
     let branch_number = Expr::col((Alias::new(BRANCHES), Alias::new("column1")));
-    let mut select = Query::select();
+    let mut select = Select::new();
     match backend {
         DbBackend::Postgres => {
             // The parents as one parameter, whatever their number: the statement's text is the
             // same for every page size, so the driver's prepared statement and PostgreSQL's
             // plan of it serve every request of the same shape.
-            let ids = parents
-                .iter()
-                .map(Uuid::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
-            select
-                .expr_as(parent_of_row(), Alias::new(PARENT_KEY))
-                .from_function(
-                    Func::cust("unnest").arg(Expr::cust_with_values(
-                        "string_to_array($1, ',')::uuid[]",
-                        [ids],
-                    )),
-                    Alias::new(PARENTS),
-                );
+            select.expr_as(parent_of_row(), Alias::new(PARENT_KEY));
+            select.from_ids(parents, PARENTS);
             if several {
-                select
-                    .expr_as(branch_number.clone(), Alias::new(BRANCH))
-                    .join_subquery(
-                        JoinType::InnerJoin,
-                        numbers(),
-                        Alias::new(BRANCHES),
-                        Condition::all(),
-                    );
+                select.expr_as(branch_number.clone(), Alias::new(BRANCH));
+                select.join_numbers(mine.len(), BRANCHES);
             }
         }
         _ => {
             if several {
-                select
-                    .expr_as(branch_number.clone(), Alias::new(BRANCH))
-                    .from_subquery(numbers(), Alias::new(BRANCHES));
+                select.expr_as(branch_number.clone(), Alias::new(BRANCH));
+                select.from_numbers(mine.len(), BRANCHES);
             }
         }
     }
@@ -658,48 +631,326 @@ fn together(
             continue;
         };
         let index = shape.index;
-        let rows = Alias::new(format!("r{index}"));
+        let rows = format!("r{index}");
         select.expr_as(Expr::val(0), Alias::new(format!("b{index}")));
         match branch.part(scope, backend, parents, shape) {
             Part::Lateral(parts, joins) => {
                 let (page, count) = *parts;
                 if page.is_some() {
-                    select.column((rows.clone(), Asterisk));
+                    select.column((Alias::new(&rows), Asterisk));
                 }
                 if let Some(count) = count {
                     // Joined before the page, so that it is counted once per parent.
-                    let counted = Alias::new(format!("c{index}"));
-                    select
-                        .join_lateral(
-                            JoinType::InnerJoin,
-                            count,
-                            counted.clone(),
-                            Condition::all(),
-                        )
-                        .column((counted, Alias::new(branch_column(index, COUNT))));
+                    let counted = format!("c{index}");
+                    select.join_lateral(JoinType::InnerJoin, count, &counted, Condition::all());
+                    select.column((Alias::new(counted), Alias::new(branch_column(index, COUNT))));
                 }
                 if let Some(page) = page {
-                    select.join_lateral(JoinType::LeftJoin, page, rows, Condition::all());
+                    select.join_lateral(JoinType::LeftJoin, page, &rows, Condition::all());
                     // The page's references, joined to its rows only: inside the subquery
                     // they would be joined again for every parent's candidate rows.
-                    add_joins_to(&mut select, format!("r{index}"), joins, shape.first_alias);
+                    add_joins_to(&mut select, scope, rows, joins, shape.first_alias);
                 }
             }
             Part::Windowed(ranked) => {
                 let ranked = *ranked;
-                select.column((rows.clone(), Asterisk));
+                select.column((Alias::new(&rows), Asterisk));
                 if several {
-                    select.join_subquery(
+                    select.join_select(
                         JoinType::LeftJoin,
                         ranked,
-                        rows,
-                        branch_number.clone().eq(index as i64),
+                        &rows,
+                        Condition::all().add(branch_number.clone().eq(index as i64)),
                     );
                 } else {
-                    select.from_subquery(ranked, rows);
+                    select.from_select(ranked, &rows);
                 }
             }
         }
     }
     (select, shapes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{natural_id, RecordKind};
+    use crate::store::decode::Columns;
+    use crate::store::testing::{seeded, seeded_postgres, seeded_split, TestStore};
+    use crate::store::{
+        Caller, ChildPages, CleanroomsOfUnit, Institutions, PageRequest, People, PeopleOfUnit,
+        Units, UnitsOfInstitution,
+    };
+    use entities::{cleanroom, person, unit};
+
+    /// The first `limit` children of `R` of every parent, with no filter and the default order.
+    fn query<R: Relation>(limit: u64) -> QueryOf<R::Child> {
+        QueryOf::<R::Child> {
+            filter: Default::default(),
+            order: Vec::new(),
+            page: PageRequest::first(limit),
+        }
+    }
+
+    /// A rule keeping the rows of a table, by the alias it is read under, whose `column` is not
+    /// `value`.
+    fn all_but(
+        column: &'static str,
+        value: impl Into<sea_orm::Value> + Clone + Send + Sync + 'static,
+    ) -> impl Fn(&str) -> Condition + Send + Sync + 'static {
+        move |alias: &str| {
+            Condition::all()
+                .add(Expr::col((Alias::new(alias), Alias::new(column))).ne(value.clone()))
+        }
+    }
+
+    /// The text of the statement of one branch of `R` for `parents` under `scope` on
+    /// `backend`, its pages with `joins` when `paged`, its counts when `counted`.
+    fn branch_text<R: Relation>(
+        scope: &Scope,
+        backend: DbBackend,
+        parents: &[Uuid],
+        joins: Vec<Join>,
+        (paged, counted): (bool, bool),
+    ) -> String {
+        let columns = Columns::of::<<R::Child as Kind>::Model>(&[]);
+        let branch = match RelationBranch::<R>::new(query::<R>(2), joins, paged, counted, columns) {
+            Ok(branch) => branch,
+            Err(error) => panic!("the branch could not be planned: {error}"),
+        };
+        let mut branch = branch;
+        if backend == DbBackend::Postgres {
+            branch.read_laterally();
+        }
+        let branches: [&mut dyn Branch; 1] = [&mut branch];
+        let (select, _) = together(scope, backend, parents, &branches, &[0]);
+        select.finish().text(backend)
+    }
+
+    fn unit_of_cleanroom() -> Vec<Join> {
+        vec![Join::to::<Units>(
+            "unit_id",
+            Columns::of::<unit::Model>(&["name"]),
+            Vec::new(),
+        )]
+    }
+
+    #[test]
+    fn the_public_scope_leaves_a_relation_page_as_it_was() {
+        let parent = Uuid::from_u128(7);
+        let scope = Scope::of(&Caller::Public);
+
+        let windowed = branch_text::<CleanroomsOfUnit>(
+            &scope,
+            DbBackend::Sqlite,
+            &[parent],
+            unit_of_cleanroom(),
+            (true, true),
+        );
+        let lateral = branch_text::<CleanroomsOfUnit>(
+            &scope,
+            DbBackend::Postgres,
+            &[parent],
+            unit_of_cleanroom(),
+            (true, true),
+        );
+        let people = branch_text::<PeopleOfUnit>(
+            &scope,
+            DbBackend::Sqlite,
+            &[parent],
+            Vec::new(),
+            (false, true),
+        );
+
+        assert_eq!(
+            windowed,
+            r#"SELECT 0 AS "b0", "r0".* FROM (SELECT * FROM (SELECT "cleanroom"."id", "cleanroom"."unit_id", "cleanroom"."code", "j0"."id" AS "j0_id", "j0"."name" AS "j0_name", COUNT(*) OVER ( PARTITION BY "cleanroom"."unit_id" ) AS "b0_row_count", "cleanroom"."unit_id" AS "b0_parent_key", ROW_NUMBER() OVER ( PARTITION BY "cleanroom"."unit_id" ORDER BY "cleanroom"."code" ASC, "cleanroom"."id" ASC ) AS "b0_row_number" FROM "cleanroom" LEFT JOIN "unit" AS "j0" ON "j0"."id" = "cleanroom"."unit_id" WHERE TRUE AND TRUE AND "cleanroom"."unit_id" IN ('00000000-0000-0000-0000-000000000007')) AS "ranked" WHERE "b0_row_number" <= 3) AS "r0""#
+        );
+        assert_eq!(
+            lateral,
+            r#"SELECT "parents"."parents" AS "parent_key", 0 AS "b0", "r0".*, "j0"."id" AS "j0_id", "j0"."name" AS "j0_name" FROM unnest(string_to_array('00000000-0000-0000-0000-000000000007', ',')::uuid[]) AS "parents" LEFT JOIN LATERAL (SELECT "cleanroom"."id", "cleanroom"."unit_id", "cleanroom"."code", ROW_NUMBER() OVER (  ORDER BY "cleanroom"."code" ASC, "cleanroom"."id" ASC ) AS "b0_row_number", COUNT(*) OVER () AS "b0_row_count" FROM "cleanroom" WHERE TRUE AND TRUE AND "cleanroom"."unit_id" = "parents"."parents" ORDER BY "cleanroom"."code" ASC, "cleanroom"."id" ASC LIMIT 3) AS "r0" ON TRUE LEFT JOIN "unit" AS "j0" ON "j0"."id" = "r0"."unit_id""#
+        );
+        assert_eq!(
+            people,
+            r#"SELECT 0 AS "b0", "r0".* FROM (SELECT "appointed"."parent" AS "b0_parent_key", COUNT(*) AS "b0_row_count" FROM "person" INNER JOIN (SELECT DISTINCT "unit_id" AS "parent", "person_id" FROM "appointment" WHERE "unit_id" IN ('00000000-0000-0000-0000-000000000007')) AS "appointed" ON "appointed"."person_id" = "person"."id" WHERE TRUE AND TRUE GROUP BY "appointed"."parent") AS "r0""#
+        );
+    }
+
+    #[test]
+    fn a_row_rule_of_a_relation_s_parents_or_appointments_is_in_the_page_s_statement() {
+        let parent = Uuid::from_u128(7);
+        let hidden = Uuid::from_u128(9);
+
+        let units = branch_text::<UnitsOfInstitution>(
+            &Scope::with_rule::<Institutions>(all_but("id", hidden)),
+            DbBackend::Sqlite,
+            &[parent],
+            Vec::new(),
+            (false, true),
+        );
+        let people = branch_text::<PeopleOfUnit>(
+            &Scope::with_rule::<crate::store::Appointments>(all_but("id", hidden)),
+            DbBackend::Postgres,
+            &[parent],
+            Vec::new(),
+            (false, true),
+        );
+
+        assert_eq!(
+            units,
+            r#"SELECT 0 AS "b0", "r0".* FROM (SELECT "parent_of"."id" AS "b0_parent_key", COUNT(*) AS "b0_row_count" FROM "unit" INNER JOIN "institution" AS "parent_of" ON ("unit"."institution_id" = "parent_of"."id" OR "unit"."partner_institution_id" = "parent_of"."id") AND "parent_of"."id" <> '00000000-0000-0000-0000-000000000009' WHERE TRUE AND TRUE AND "parent_of"."id" IN ('00000000-0000-0000-0000-000000000007') GROUP BY "parent_of"."id") AS "r0""#
+        );
+        assert_eq!(
+            people,
+            r#"SELECT "parents"."parents" AS "parent_key", 0 AS "b0", "c0"."b0_row_count" FROM unnest(string_to_array('00000000-0000-0000-0000-000000000007', ',')::uuid[]) AS "parents" INNER JOIN LATERAL (SELECT COUNT(*) AS "b0_row_count" FROM "person" INNER JOIN (SELECT DISTINCT "unit_id" AS "parent", "person_id" FROM "appointment" WHERE "appointment"."id" <> '00000000-0000-0000-0000-000000000009' AND "unit_id" = "parents"."parents") AS "appointed" ON "appointed"."person_id" = "person"."id" WHERE TRUE AND TRUE) AS "c0" ON TRUE"#
+        );
+    }
+
+    /// Relation `R`'s first 100 children of each of `parents` under `scope` (when `paged`), and
+    /// their counts.
+    async fn pages<R: Relation>(
+        store: &Store,
+        scope: &Scope,
+        parents: &[Uuid],
+        paged: bool,
+    ) -> ChildPages<<R::Child as Kind>::Model> {
+        let columns = Columns::all::<<R::Child as Kind>::Model>();
+        let mut branch =
+            match RelationBranch::<R>::new(query::<R>(100), Vec::new(), paged, true, columns) {
+                Ok(branch) => branch,
+                Err(error) => panic!("the branch could not be planned: {error}"),
+            };
+        if let Err(error) = store
+            .child_pages_together(scope, parents, &mut [&mut branch])
+            .await
+        {
+            panic!("the pages could not be read: {error}");
+        }
+        branch.take_pages()
+    }
+
+    /// The IDs on each parent's page.
+    fn listed<M>(pages: &ChildPages<M>, parent: &Uuid, id: impl Fn(&M) -> Uuid) -> Vec<Uuid> {
+        pages
+            .pages
+            .get(parent)
+            .map(|page| page.rows.iter().map(|row| id(row)).collect())
+            .unwrap_or_default()
+    }
+
+    /// The stores to read: one database, two, and PostgreSQL where the tests are given one.
+    async fn stores(test: &str) -> Vec<TestStore> {
+        let mut stores = vec![seeded().await, seeded_split().await];
+        stores.extend(seeded_postgres(test).await);
+        stores
+    }
+
+    /// Every unit's ID.
+    async fn unit_ids(store: &Store) -> Vec<Uuid> {
+        let query = QueryOf::<Units> {
+            filter: Default::default(),
+            order: Vec::new(),
+            page: PageRequest::first(100),
+        };
+        match store
+            .page::<Units>(&Scope::of(&Caller::Public), &query)
+            .await
+        {
+            Ok(page) => page.rows.iter().map(|unit| unit.id).collect(),
+            Err(error) => panic!("the units could not be listed: {error}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_hidden_child_is_absent_from_its_parent_s_page_and_count() {
+        for test_store in stores("a_hidden_child_is_absent_from_its_parent_s_page_and_count").await
+        {
+            let store = &test_store.store;
+            let units = unit_ids(store).await;
+            let public =
+                pages::<CleanroomsOfUnit>(store, &Scope::of(&Caller::Public), &units, true).await;
+            let Some((&unit, &before)) = public.counts.iter().max_by_key(|(_, count)| **count)
+            else {
+                panic!("no unit has cleanrooms");
+            };
+            let all = listed(&public, &unit, |c: &cleanroom::Model| c.id);
+            let Some(&hidden) = all.first() else {
+                panic!("the unit's page is empty");
+            };
+            let scope = Scope::with_rule::<crate::store::Cleanrooms>(all_but("id", hidden));
+
+            let ruled = pages::<CleanroomsOfUnit>(store, &scope, &units, true).await;
+            let counted = pages::<CleanroomsOfUnit>(store, &scope, &units, false).await;
+
+            let left = listed(&ruled, &unit, |c: &cleanroom::Model| c.id);
+            assert!(before > 1, "{before}");
+            assert_eq!(left.len(), all.len() - 1);
+            assert!(!left.contains(&hidden));
+            assert_eq!(ruled.counts.get(&unit), Some(&(before - 1)));
+            assert_eq!(counted.counts.get(&unit), Some(&(before - 1)));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_hidden_appointment_places_no_one_in_its_unit() {
+        for test_store in stores("a_hidden_appointment_places_no_one_in_its_unit").await {
+            let store = &test_store.store;
+            let units = unit_ids(store).await;
+            let public =
+                pages::<PeopleOfUnit>(store, &Scope::of(&Caller::Public), &units, true).await;
+            let Some((&unit, &before)) = public.counts.iter().max_by_key(|(_, count)| **count)
+            else {
+                panic!("no unit has people");
+            };
+            let Some(&person) = listed(&public, &unit, |p: &person::Model| p.id).first() else {
+                panic!("the unit's page is empty");
+            };
+            // Every appointment of that person in that unit is hidden; the person is not.
+            let scope = Scope::with_rule::<crate::store::Appointments>(move |alias: &str| {
+                let column = |name: &str| Expr::col((Alias::new(alias), Alias::new(name)));
+                Condition::any()
+                    .add(column("person_id").ne(person))
+                    .add(column("unit_id").ne(unit))
+            });
+
+            let ruled = pages::<PeopleOfUnit>(store, &scope, &units, true).await;
+            let counted = pages::<PeopleOfUnit>(store, &scope, &units, false).await;
+
+            assert!(!listed(&ruled, &unit, |p: &person::Model| p.id).contains(&person));
+            assert_eq!(ruled.counts.get(&unit), Some(&(before - 1)));
+            assert_eq!(counted.counts.get(&unit), Some(&(before - 1)));
+            let people = store.count::<People>(&scope, &Default::default()).await;
+            let everyone = store
+                .count::<People>(&Scope::of(&Caller::Public), &Default::default())
+                .await;
+            assert_eq!(people.ok(), everyone.ok(), "the person is still listed");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_hidden_parent_has_no_children_listed() {
+        for test_store in stores("a_hidden_parent_has_no_children_listed").await {
+            let store = &test_store.store;
+            let ki = natural_id(RecordKind::Institution, "KI");
+            let kuh = natural_id(RecordKind::Institution, "KUH");
+            let parents = [ki, kuh];
+            let public =
+                pages::<UnitsOfInstitution>(store, &Scope::of(&Caller::Public), &parents, true)
+                    .await;
+            let scope = Scope::with_rule::<Institutions>(all_but("id", kuh));
+
+            let ruled = pages::<UnitsOfInstitution>(store, &scope, &parents, true).await;
+            let counted = pages::<UnitsOfInstitution>(store, &scope, &parents, false).await;
+
+            assert!(public.counts.get(&kuh).is_some_and(|count| *count > 0));
+            assert!(listed(&ruled, &kuh, |u: &unit::Model| u.id).is_empty());
+            assert_eq!(ruled.counts.get(&kuh), Some(&0));
+            assert_eq!(counted.counts.get(&kuh), Some(&0));
+            assert_eq!(
+                listed(&ruled, &ki, |u: &unit::Model| u.id),
+                listed(&public, &ki, |u: &unit::Model| u.id)
+            );
+            assert_eq!(ruled.counts.get(&ki), public.counts.get(&ki));
+        }
+    }
 }

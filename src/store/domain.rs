@@ -5,7 +5,7 @@
 use entities::{
     accreditation, appointment, cleanroom, institution, milestone, person, product, trial, unit,
 };
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType};
 use sea_orm::ActiveEnum;
 use uuid::Uuid;
 
@@ -13,7 +13,7 @@ use super::filter::{Predicate, Quantifier, Real, Scalar, Test, TextMatch};
 use super::list::{column, scope_by_column, Kind, Listable, Parents, Relation};
 use super::owners::owners;
 use super::page::{Reference, SortField, SortKind, SortValue};
-use super::scope::ScopedTable;
+use super::scope::{Scope, ScopedTable, Select};
 use super::{OrderTerm, SortDirection};
 
 const fn ascending<F>(field: F) -> OrderTerm<F> {
@@ -278,20 +278,23 @@ crate::catalog::for_each_list!(lists);
 
 /// How a relation's children are limited to their parents, as the catalog declares it.
 macro_rules! relation_scope {
-    ($select:expr, $parents:expr, $child:ty, column $column:ident) => {
+    ($select:expr, $scope:expr, $parents:expr, $child:ty, column $column:ident) => {{
+        // A child names its parent itself: no other table is read.
+        let _ = $scope;
         scope_by_column($select, <$child as Kind>::TABLE, stringify!($column), $parents)
-    };
-    ($select:expr, $parents:expr, $child:ty, columns $($column:ident),+ of $parent:ident) => {
+    }};
+    ($select:expr, $scope:expr, $parents:expr, $child:ty, columns $($column:ident),+ of $parent:ident) => {
         scope_by_any_column(
             $select,
+            $scope,
             <$child as Kind>::TABLE,
             &[$(stringify!($column)),+],
             stringify!($parent),
             $parents,
         )
     };
-    ($select:expr, $parents:expr, $child:ty, appointed $column:ident) => {
-        scope_by_appointment($select, stringify!($column), $parents)
+    ($select:expr, $scope:expr, $parents:expr, $child:ty, appointed $column:ident) => {
+        scope_by_appointment($select, $scope, stringify!($column), $parents)
     };
 }
 
@@ -343,8 +346,8 @@ macro_rules! relations {
             const NAME: &'static str = stringify!($name);
             const OWNED_BY_PARENT: bool = owned_by_parent!($($how)+);
 
-            fn scope(select: &mut SelectStatement, parents: &Parents<'_>) -> Expr {
-                relation_scope!(select, parents, $child, $($how)+)
+            fn scope(select: &mut Select, scope: &Scope, parents: &Parents<'_>) -> Expr {
+                relation_scope!(select, scope, parents, $child, $($how)+)
             }
         }
     )*};
@@ -353,47 +356,54 @@ macro_rules! relations {
 crate::catalog::for_each_relation!(relations);
 
 /// Children placed under a parent (a row of `parent_table`) by any of `columns`: a joint
-/// unit belongs to two institutions, so it is joined once for each of them.
+/// unit belongs to two institutions, so it is joined once for each of them. The parent is
+/// joined through the scope: the children of a parent the caller may not read are not
+/// listed.
 fn scope_by_any_column(
-    select: &mut SelectStatement,
+    select: &mut Select,
+    scope: &Scope,
     table: &'static str,
     columns: &[&'static str],
     parent_table: &'static str,
     parents: &Parents<'_>,
 ) -> Expr {
-    let parent = Alias::new("parent_of");
-    let parent_id = Expr::col((parent.clone(), Alias::new("id")));
+    let parent = scope.named_as(parent_table, "parent_of");
+    let parent_id = parent.column("id");
     let on = columns.iter().fold(Condition::any(), |any, name| {
         any.add(column(table, name).eq(parent_id.clone()))
     });
-    // The parent table is never read: the join only repeats each row once per parent it names.
-    select.join_as(JoinType::InnerJoin, Alias::new(parent_table), parent, on);
+    // The parent table's columns are never read: the join repeats each row once per parent
+    // it names (that the caller may read).
+    select.inner_join(&parent, on);
     select.and_where(parents.contain(parent_id.clone()));
     parent_id
 }
 
-/// People with an appointment whose `column` is one of the parents.
+/// People with an appointment whose `column` is one of the parents. The appointments are
+/// read through the scope: an appointment the caller may not read places no one.
 fn scope_by_appointment(
-    select: &mut SelectStatement,
+    select: &mut Select,
+    scope: &Scope,
     column: &'static str,
     parents: &Parents<'_>,
 ) -> Expr {
-    let scope = Alias::new("appointed");
-    let mut appointed = Query::select();
+    let placed = Alias::new("appointed");
+    let mut appointed = Select::from(&scope.table::<Appointments>());
     appointed
         .distinct()
         .expr_as(Expr::col(Alias::new(column)), Alias::new("parent"))
         .column(Alias::new("person_id"))
-        .from(appointment::Entity)
         .and_where(parents.contain(Expr::col(Alias::new(column))));
-    select.join_subquery(
+    select.join_select(
         JoinType::InnerJoin,
         appointed,
-        scope.clone(),
-        Expr::col((scope.clone(), Alias::new("person_id")))
-            .equals((Alias::new("person"), Alias::new("id"))),
+        "appointed",
+        Condition::all().add(
+            Expr::col((placed.clone(), Alias::new("person_id")))
+                .equals((Alias::new("person"), Alias::new("id"))),
+        ),
     );
-    Expr::col((scope, Alias::new("parent")))
+    Expr::col((placed, Alias::new("parent")))
 }
 
 /// Which institutions to list: all of them (a short list, read whole).

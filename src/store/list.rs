@@ -11,7 +11,7 @@ use std::sync::Arc;
 use futures::future::{join_all, try_join_all};
 use sea_orm::sea_query::{
     Alias, Asterisk, CaseStatement, Condition, Expr, ExprTrait, Func, NullOrdering, Order,
-    OverStatement, Query, SelectStatement, Value, WindowStatement,
+    OverStatement, SelectStatement, Value, WindowStatement,
 };
 use sea_orm::EntityTrait;
 use uuid::Uuid;
@@ -20,7 +20,7 @@ use super::children::RelationBranch;
 use super::decode::{Columns, Positional};
 use super::filter::Predicate;
 use super::filter::Real;
-use super::join::{add_joins, locate_joins, open_to, read_joins, Join};
+use super::join::{add_joins, locate_joins, mark_found_all, read_joins, Join};
 use super::page::{
     check_cursor, filter_fingerprint, ordering_signature, Cursor, ListName, Reference,
     SortDirection, SortField, SortKind, SortValue,
@@ -78,8 +78,10 @@ pub trait Relation: Send + Sync + 'static {
     /// The relation's name, which its cursors carry.
     const NAME: &'static str;
     /// Limits `select` (over the child table) to the children of `parents` and returns the
-    /// expression that names each row's parent.
-    fn scope(select: &mut SelectStatement, parents: &Parents<'_>) -> Expr;
+    /// expression that names each row's parent. A table it joins for that is read through
+    /// `scope`: a child placed only by a row the caller may not read (a hidden parent, a
+    /// hidden appointment) is not listed.
+    fn scope(select: &mut Select, scope: &Scope, parents: &Parents<'_>) -> Expr;
     /// Whether the parent is the institution that owns each child (an institution's
     /// cleanrooms): only the parent's source holds its children.
     const OWNED_BY_PARENT: bool = false;
@@ -728,9 +730,9 @@ impl Store {
     }
 
     /// One page of the list of `L`, its rows with these `columns` read (and those of its
-    /// ordering), with the rows `joins` reference read in the same statement where one
-    /// source holds everything (left unread otherwise), and, when `counted`, how many rows
-    /// match the filter (0 otherwise).
+    /// ordering), with the rows `joins` reference that the caller may read joined in the
+    /// same statement (each source finds those it holds, see [`Join::found_all`]), and, when
+    /// `counted`, how many rows match the filter (0 otherwise).
     ///
     /// The count is a scalar subquery of the page's own statement, which both engines run
     /// once: the list and its `totalCount` are one round trip. Only an empty page past a
@@ -759,14 +761,15 @@ impl Store {
         }
         plan.select_extras(scope, &mut select, "");
         // Over several sources each joins the rows it holds; the rest are read afterwards.
-        let joined = !joins.is_empty() && open_to(joins, scope);
+        let joined = !joins.is_empty();
         if joined {
-            add_joins(&mut select, L::TABLE, joins, 0);
+            add_joins(&mut select, scope, L::TABLE, joins, 0);
         }
         let (answers, mut missing) = self
             .query_sources_partly::<L>(L::institutions(&filter).as_deref(), &select.finish())
             .await?;
         if joined {
+            mark_found_all(joins, self.sources().len() == 1);
             for answer in &answers {
                 if let Some(first) = answer.first() {
                     locate_joins(first, joins, 0)?;
@@ -808,8 +811,8 @@ impl Store {
     }
 
     /// One page of children for each parent, in one statement per source, with the rows
-    /// `joins` reference read in the same statement where one source holds everything, and,
-    /// when `counted`, how many children of each parent match the filter (none otherwise).
+    /// `joins` reference that the caller may read joined in the same statement, and, when
+    /// `counted`, how many children of each parent match the filter (none otherwise).
     ///
     /// The counts are read in the pages' own statement (a count per parent beside its page),
     /// so pages and counts are one round trip. A cursor narrows the paged rows but not the
@@ -892,7 +895,7 @@ impl Store {
         let table = scope.table::<L<R>>();
         let mut select = Select::from(&table);
         select.cond_where(L::<R>::condition(&table, &filter));
-        let parent = R::scope(&mut select, &Parents::Listed(parents));
+        let parent = R::scope(&mut select, scope, &Parents::Listed(parents));
         select.expr_as(parent.clone(), Alias::new(PARENT_KEY));
         if distinct {
             select
@@ -988,18 +991,20 @@ pub(super) fn branch_column(branch: usize, name: &str) -> String {
 impl<L: Listable> ChildStatement<'_, L> {
     /// The child rows of `parents`, not yet limited to a page, with their references joined
     /// in when `joined` (a lateral page has them joined outside, to its rows).
-    fn rows<R: Relation<Child = L>>(
-        &self,
-        parents: &Parents<'_>,
-        joined: bool,
-    ) -> (SelectStatement, Expr) {
-        let mut rows = select_rows::<L>(self.scope, &self.query.filter, self.columns).into_inner();
+    fn rows<R: Relation<Child = L>>(&self, parents: &Parents<'_>, joined: bool) -> (Select, Expr) {
+        let mut rows = select_rows::<L>(self.scope, &self.query.filter, self.columns);
         if joined && !self.joins.is_empty() {
-            add_joins(&mut rows, L::TABLE, self.joins, self.first_alias);
+            add_joins(
+                &mut rows,
+                self.scope,
+                L::TABLE,
+                self.joins,
+                self.first_alias,
+            );
         }
         self.plan
             .select_extras(self.scope, &mut rows, &branch_column(self.branch, ""));
-        let parent = R::scope(&mut rows, parents);
+        let parent = R::scope(&mut rows, self.scope, parents);
         if let Some(after) = self.plan.after_cursor(self.scope) {
             rows.cond_where(after);
         }
@@ -1024,7 +1029,7 @@ impl<L: Listable> ChildStatement<'_, L> {
     /// `limit + 1` of each kept: one pass over all the parents' children, which SQLite
     /// (without lateral joins) runs well. Unordered: the rows are put in order by their rank
     /// when read.
-    pub(super) fn windowed<R: Relation<Child = L>>(&self, parents: &[Uuid]) -> SelectStatement {
+    pub(super) fn windowed<R: Relation<Child = L>>(&self, parents: &[Uuid]) -> Select {
         if !self.paged {
             return self.grouped::<R>(parents);
         }
@@ -1042,20 +1047,20 @@ impl<L: Listable> ChildStatement<'_, L> {
         let rank = branch_column(self.branch, ROW_NUMBER);
         inner.expr_as(parent, Alias::new(branch_column(self.branch, PARENT_KEY)));
         inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new(&rank));
-        let mut select = Query::select();
+        let mut select = Select::new();
+        select.from_select(inner, "ranked");
         select
             .column(Asterisk)
-            .from_subquery(inner, Alias::new("ranked"))
             .and_where(Expr::col(Alias::new(&rank)).lte(self.plan.fetch_limit() as i64));
         select
     }
 
     /// Only each parent's count, grouped by parent (SQLite, nothing paged).
-    fn grouped<R: Relation<Child = L>>(&self, parents: &[Uuid]) -> SelectStatement {
+    fn grouped<R: Relation<Child = L>>(&self, parents: &[Uuid]) -> Select {
         let table = self.scope.table::<L>();
         let mut select = Select::from(&table);
         select.cond_where(L::condition(&table, &self.query.filter));
-        let parent = R::scope(&mut select, &Parents::Listed(parents));
+        let parent = R::scope(&mut select, self.scope, &Parents::Listed(parents));
         select
             .expr_as(
                 parent.clone(),
@@ -1066,7 +1071,7 @@ impl<L: Listable> ChildStatement<'_, L> {
                 Alias::new(branch_column(self.branch, COUNT)),
             )
             .add_group_by([parent]);
-        select.into_inner()
+        select
     }
 
     /// The parent `outer`'s page as a `LATERAL` subquery, `ORDER BY … LIMIT` on the child
@@ -1078,7 +1083,7 @@ impl<L: Listable> ChildStatement<'_, L> {
         &self,
         outer: &Expr,
         gate: Option<Expr>,
-    ) -> (Option<SelectStatement>, Option<SelectStatement>) {
+    ) -> (Option<Select>, Option<Select>) {
         let page = self.paged.then(|| {
             let (mut page, _) = self.rows::<R>(&Parents::Outer(outer.clone()), false);
             let window = self.ranked_by(None);
@@ -1114,11 +1119,11 @@ impl<L: Listable> ChildStatement<'_, L> {
                         Alias::new(branch_column(self.branch, COUNT)),
                     )
                     .cond_where(L::condition(&table, &self.query.filter));
-                R::scope(&mut count, &Parents::Outer(outer.clone()));
+                R::scope(&mut count, self.scope, &Parents::Outer(outer.clone()));
                 if let Some(gate) = gate {
                     count.and_where(gate);
                 }
-                count.into_inner()
+                count
             });
         (page, count)
     }
@@ -1159,7 +1164,7 @@ impl<M> Default for ChildPages<M> {
 
 /// A relation whose child rows name their parent in one column.
 pub(crate) fn scope_by_column(
-    select: &mut SelectStatement,
+    select: &mut Select,
     table: &'static str,
     parent_column: &'static str,
     parents: &Parents<'_>,

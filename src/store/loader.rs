@@ -45,6 +45,16 @@ impl StoreLoader {
         }
     }
 
+    /// A loader reading `store` within `scope` (a test's row rules), for the public.
+    #[cfg(test)]
+    pub(crate) fn scoped(store: Store, scope: Scope) -> Self {
+        StoreLoader {
+            store,
+            caller: Caller::Public,
+            scope,
+        }
+    }
+
     /// Who is reading.
     pub fn caller(&self) -> &Caller {
         &self.caller
@@ -59,8 +69,7 @@ impl StoreLoader {
     }
 
     /// A page of a top-level list with the references `joins` names read alongside, in the
-    /// same statement where one source holds every table, and, when `counted`, the list's
-    /// count (0 otherwise).
+    /// same statement, and, when `counted`, the list's count (0 otherwise).
     pub async fn page_joined<L: Listable>(
         &self,
         query: &QueryOf<L>,
@@ -95,8 +104,7 @@ impl StoreLoader {
     }
 
     /// One page of relation `R` for each parent, in one statement per source, with the
-    /// references `joins` names read alongside where one source holds every table, and,
-    /// when `counted`, each parent's count.
+    /// references `joins` names read alongside, and, when `counted`, each parent's count.
     pub async fn child_pages<R: Relation>(
         &self,
         parents: &[Uuid],

@@ -334,12 +334,6 @@ impl Select {
     pub(super) fn exists(self) -> Expr {
         Expr::exists(self.statement)
     }
-
-    /// The statement, to embed in one the scope does not build yet (the pages of relations,
-    /// children.rs: step 2 of docs/access-plan.md).
-    pub(super) fn into_inner(self) -> SelectStatement {
-        self.statement
-    }
 }
 
 impl Deref for Select {
@@ -400,12 +394,16 @@ pub(super) fn row_number() -> Expr {
 /// A statement whose tables all came through the scope: what a source runs for a caller.
 pub struct Scoped(SelectStatement);
 
-// Relation filters (step 3 of docs/access-plan.md): the statement's text, for tests.
+// Joins and relation pages (step 2): the text of a scoped statement, for the tests of the
+// modules that build one.
 #[cfg(test)]
 impl Scoped {
-    /// The statement as SQLite text.
-    pub(super) fn sqlite_text(&self) -> String {
-        self.0.to_string(sea_orm::sea_query::SqliteQueryBuilder)
+    /// The statement's text on `backend`, its values written in.
+    pub(super) fn text(&self, backend: DbBackend) -> String {
+        match backend {
+            DbBackend::Postgres => self.0.to_string(sea_orm::sea_query::PostgresQueryBuilder),
+            _ => self.0.to_string(sea_orm::sea_query::SqliteQueryBuilder),
+        }
     }
 }
 

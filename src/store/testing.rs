@@ -1,17 +1,33 @@
-//! Stores for the store's own tests: real SQLite databases, migrated and seeded with the
-//! bundled dataset, each in a file of its own that is removed with the store's guard.
+//! Stores for the store's own tests: real databases, migrated and seeded with the bundled
+//! dataset, each of its own (SQLite files, or a PostgreSQL database where the tests are given
+//! one), removed with the store's guard, which also counts the statements run.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
+
+use sea_orm::ConnectionTrait;
 
 use super::source::PoolSettings;
 use super::{Source, Store};
 use crate::domain::{natural_id, RecordKind};
 
-/// A seeded store and the files it reads, removed when dropped.
+/// A seeded store and the databases it reads, removed when dropped.
 pub(crate) struct TestStore {
     pub store: Store,
     files: Vec<PathBuf>,
+    /// The PostgreSQL database, and the URL of the server's own, where the store reads one.
+    postgres: Option<(String, String)>,
+    /// How many statements the store's sources have run, seeding included.
+    statements: Arc<AtomicUsize>,
+}
+
+impl TestStore {
+    /// How many statements the store's sources have run so far.
+    pub fn statements(&self) -> usize {
+        self.statements.load(Ordering::SeqCst)
+    }
 }
 
 impl Drop for TestStore {
@@ -23,6 +39,27 @@ impl Drop for TestStore {
                 let _ = std::fs::remove_file(path);
             }
         }
+        if let Some((name, admin_url)) = self.postgres.take() {
+            // Dropped outside the test's runtime, which may be ending.
+            let _ = std::thread::spawn(move || {
+                let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                runtime.block_on(async {
+                    if let Ok(admin) = sea_orm::Database::connect(&admin_url).await {
+                        let _ = admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
+                            .await;
+                    }
+                });
+            })
+            .join();
+        }
     }
 }
 
@@ -30,20 +67,30 @@ fn database_file() -> PathBuf {
     std::env::temp_dir().join(format!("atmp-graph-store-{}.db", uuid::Uuid::new_v4()))
 }
 
-async fn open(file: &std::path::Path) -> sea_orm::DatabaseConnection {
-    let url = format!("sqlite://{}?mode=rwc", file.display());
+async fn open(url: &str, statements: &Arc<AtomicUsize>) -> sea_orm::DatabaseConnection {
     let pool = PoolSettings {
         max_connections: 4,
         acquire_timeout: Duration::from_secs(5),
     };
-    match Source::connect(&url, pool).await {
+    let mut connection = match Source::connect(url, pool).await {
         Ok(connection) => connection,
         Err(error) => panic!("a test database could not be opened: {error}"),
-    }
+    };
+    let counter = statements.clone();
+    connection.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    connection
 }
 
-async fn prepared(store: Store, files: Vec<PathBuf>) -> TestStore {
-    let guard = TestStore { store, files };
+async fn open_file(
+    file: &std::path::Path,
+    statements: &Arc<AtomicUsize>,
+) -> sea_orm::DatabaseConnection {
+    open(&format!("sqlite://{}?mode=rwc", file.display()), statements).await
+}
+
+async fn prepared(guard: TestStore) -> TestStore {
     if let Err(error) = crate::app::prepare(&guard.store).await {
         panic!("a test database could not be prepared: {error:#}");
     }
@@ -53,17 +100,25 @@ async fn prepared(store: Store, files: Vec<PathBuf>) -> TestStore {
 /// One database holding every institution's records.
 pub(crate) async fn seeded() -> TestStore {
     let file = database_file();
-    let connection = open(&file).await;
-    prepared(Store::single(connection), vec![file]).await
+    let statements = Arc::default();
+    let connection = open_file(&file, &statements).await;
+    prepared(TestStore {
+        store: Store::single(connection),
+        files: vec![file],
+        postgres: None,
+        statements,
+    })
+    .await
 }
 
 /// Two databases: KI's records in one, KUH's in the other.
 pub(crate) async fn seeded_split() -> TestStore {
+    let statements = Arc::default();
     let mut sources = Vec::new();
     let mut files = Vec::new();
     for code in ["KI", "KUH"] {
         let file = database_file();
-        let connection = open(&file).await;
+        let connection = open_file(&file, &statements).await;
         sources.push(Source::holding(
             code,
             connection,
@@ -72,5 +127,50 @@ pub(crate) async fn seeded_split() -> TestStore {
         ));
         files.push(file);
     }
-    prepared(Store::new(sources), files).await
+    prepared(TestStore {
+        store: Store::new(sources),
+        files,
+        postgres: None,
+        statements,
+    })
+    .await
+}
+
+/// One PostgreSQL database holding every institution's records, made on the server of
+/// `TEST_DATABASE_URL`; `None` (saying so) where that is not set.
+pub(crate) async fn seeded_postgres(test: &str) -> Option<TestStore> {
+    let Some(admin_url) = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+    else {
+        eprintln!("{test}: PostgreSQL skipped (set TEST_DATABASE_URL)");
+        return None;
+    };
+    let name = format!("atmp_store_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = match sea_orm::Database::connect(&admin_url).await {
+        Ok(admin) => admin,
+        Err(error) => panic!("TEST_DATABASE_URL must reach PostgreSQL: {error}"),
+    };
+    if let Err(error) = admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+    {
+        panic!("a test database could not be created: {error}");
+    }
+    let _ = admin.close().await;
+    let url = match admin_url.rsplit_once('/') {
+        Some((server, _)) => format!("{server}/{name}"),
+        None => panic!("TEST_DATABASE_URL names no database: {admin_url}"),
+    };
+    let statements = Arc::default();
+    let connection = open(&url, &statements).await;
+    Some(
+        prepared(TestStore {
+            store: Store::single(connection),
+            files: Vec::new(),
+            postgres: Some((name, admin_url)),
+            statements,
+        })
+        .await,
+    )
 }
