@@ -2112,7 +2112,7 @@ mod tests {
         scope: Scope,
         query: &str,
     ) -> (usize, Vec<async_graphql::ServerError>) {
-        let loader = Batcher::new(StoreLoader::scoped(test_store.store.clone(), scope));
+        let loader = Batcher::new(StoreLoader::scoped(test_store.store.clone(), scope).await);
         let clock = loader.clock();
         let before = test_store.statements();
         let request = async_graphql::Request::new(query).data(loader);

@@ -372,7 +372,7 @@ mod tests {
         let columns = Columns::of::<<L as Kind>::Model>(&["id"]);
         select_rows::<L>(scope, &filter, columns)
             .finish()
-            .sqlite_text()
+            .text(sea_orm::DbBackend::Sqlite)
     }
 
     fn text(column: &'static str, text: TextMatch, test: Test) -> Predicate {

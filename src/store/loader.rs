@@ -47,11 +47,13 @@ impl StoreLoader {
 
     /// A loader reading `store` within `scope` (a test's row rules), for the public.
     #[cfg(test)]
-    pub(crate) fn scoped(store: Store, scope: Scope) -> Self {
+    pub(crate) async fn scoped(store: Store, scope: Scope) -> Self {
+        let institutions = store.institutions(&scope).await.map_err(Arc::new);
         StoreLoader {
             store,
             caller: Caller::Public,
             scope,
+            institutions,
         }
     }
 

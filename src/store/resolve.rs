@@ -218,7 +218,7 @@ mod tests {
         let statement = related(&public, "cleanroom", "unit_id", &grade_a(), Some("unit"));
 
         assert_eq!(
-            statement.sqlite_text(),
+            statement.text(sea_orm::DbBackend::Sqlite),
             r#"SELECT DISTINCT "cleanroom"."unit_id" AS "related" FROM "cleanroom" WHERE "cleanroom"."unit_id" IS NOT NULL AND ("cleanroom"."grade" IS NOT NULL AND "cleanroom"."grade" = 'A') AND (NOT EXISTS(SELECT 1 FROM "unit" AS "held" WHERE "held"."id" = "cleanroom"."unit_id"))"#
         );
     }
@@ -231,7 +231,7 @@ mod tests {
         let statement = related(&scope, "cleanroom", "unit_id", &grade_a(), Some("unit"));
 
         assert_eq!(
-            statement.sqlite_text(),
+            statement.text(sea_orm::DbBackend::Sqlite),
             r#"SELECT DISTINCT "cleanroom"."unit_id" AS "related" FROM "cleanroom" WHERE "cleanroom"."unit_id" IS NOT NULL AND ("cleanroom"."grade" IS NOT NULL AND "cleanroom"."grade" = 'A') AND (NOT EXISTS(SELECT 1 FROM "unit" AS "held" WHERE "held"."city" = 'Solna' AND "held"."id" = "cleanroom"."unit_id"))"#
         );
     }
