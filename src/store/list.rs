@@ -25,7 +25,7 @@ use super::page::{
     check_cursor, filter_fingerprint, ordering_signature, Cursor, ListName, Reference,
     SortDirection, SortField, SortKind, SortValue,
 };
-use super::scope::{Scope, Scoped, ScopedTable, Select};
+use super::scope::{count_all, count_over_all, row_number, Scope, Scoped, ScopedTable, Select};
 use super::{OrderTerm, Page, PageRequest, Source, Store, StoreError, Unanswered};
 
 /// The table of a record kind of the catalog: its entity, its rows, its name and its key.
@@ -632,7 +632,7 @@ fn count_rows<L: Listable>(scope: &Scope, filter: &L::Filter) -> Select {
     let table = scope.table::<L>();
     let mut select = Select::from(&table);
     select
-        .expr_as(Expr::cust("COUNT(*)"), Alias::new(COUNT))
+        .expr_as(count_all(), Alias::new(COUNT))
         .cond_where(L::condition(&table, filter));
     select
 }
@@ -903,7 +903,7 @@ impl Store {
                 .expr_as(column(L::<R>::TABLE, "id"), Alias::new("child_id"));
         } else {
             select
-                .expr_as(Expr::cust("COUNT(*)"), Alias::new(COUNT))
+                .expr_as(count_all(), Alias::new(COUNT))
                 .add_group_by([parent]);
         }
         let select = select.finish();
@@ -1038,7 +1038,7 @@ impl<L: Listable> ChildStatement<'_, L> {
             let mut whole = WindowStatement::new();
             whole.add_partition_by(parent.clone());
             inner.expr_window_as(
-                Expr::cust("COUNT(*)"),
+                count_all(),
                 whole,
                 Alias::new(branch_column(self.branch, COUNT)),
             );
@@ -1046,7 +1046,7 @@ impl<L: Listable> ChildStatement<'_, L> {
         let window = self.ranked_by(Some(parent.clone()));
         let rank = branch_column(self.branch, ROW_NUMBER);
         inner.expr_as(parent, Alias::new(branch_column(self.branch, PARENT_KEY)));
-        inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new(&rank));
+        inner.expr_window_as(row_number(), window, Alias::new(&rank));
         let mut select = Select::new();
         select.from_select(inner, "ranked");
         select
@@ -1066,10 +1066,7 @@ impl<L: Listable> ChildStatement<'_, L> {
                 parent.clone(),
                 Alias::new(branch_column(self.branch, PARENT_KEY)),
             )
-            .expr_as(
-                Expr::cust("COUNT(*)"),
-                Alias::new(branch_column(self.branch, COUNT)),
-            )
+            .expr_as(count_all(), Alias::new(branch_column(self.branch, COUNT)))
             .add_group_by([parent]);
         select
     }
@@ -1088,7 +1085,7 @@ impl<L: Listable> ChildStatement<'_, L> {
             let (mut page, _) = self.rows::<R>(&Parents::Outer(outer.clone()), false);
             let window = self.ranked_by(None);
             page.expr_window_as(
-                Expr::cust("ROW_NUMBER()"),
+                row_number(),
                 window,
                 Alias::new(branch_column(self.branch, ROW_NUMBER)),
             );
@@ -1096,7 +1093,7 @@ impl<L: Listable> ChildStatement<'_, L> {
                 // Counted over every row of the parent before the limit: the rows the page
                 // is ranked from are the rows counted, read once.
                 page.expr_as(
-                    Expr::cust("COUNT(*) OVER ()"),
+                    count_over_all(),
                     Alias::new(branch_column(self.branch, COUNT)),
                 );
             }
@@ -1114,10 +1111,7 @@ impl<L: Listable> ChildStatement<'_, L> {
                 let table = self.scope.table::<L>();
                 let mut count = Select::from(&table);
                 count
-                    .expr_as(
-                        Expr::cust("COUNT(*)"),
-                        Alias::new(branch_column(self.branch, COUNT)),
-                    )
+                    .expr_as(count_all(), Alias::new(branch_column(self.branch, COUNT)))
                     .cond_where(L::condition(&table, &self.query.filter));
                 R::scope(&mut count, self.scope, &Parents::Outer(outer.clone()));
                 if let Some(gate) = gate {
