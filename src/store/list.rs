@@ -11,7 +11,7 @@ use std::sync::Arc;
 use futures::future::{join_all, try_join_all};
 use sea_orm::sea_query::{
     Alias, Asterisk, CaseStatement, Condition, Expr, ExprTrait, Func, NullOrdering, Order,
-    OverStatement, SelectStatement, Value, WindowStatement,
+    OverStatement, Value, WindowStatement,
 };
 use sea_orm::EntityTrait;
 use uuid::Uuid;
@@ -329,7 +329,7 @@ impl<L: Listable> Plan<L> {
     }
 
     /// Selects each referenced key's value as `{prefix}sort_{term}`.
-    pub(super) fn select_extras(&self, scope: &Scope, select: &mut SelectStatement, prefix: &str) {
+    pub(super) fn select_extras(&self, scope: &Scope, select: &mut Select, prefix: &str) {
         for (i, (term, foreign)) in self.terms.iter().zip(&self.foreign).enumerate() {
             if let Some(reference) = term.field.reference() {
                 select.expr_as(
@@ -487,7 +487,7 @@ impl<L: Listable> Plan<L> {
         rows.into_iter().map(|(_, row)| row).collect()
     }
 
-    fn order_rows(&self, scope: &Scope, select: &mut SelectStatement) {
+    fn order_rows(&self, scope: &Scope, select: &mut Select) {
         for key in self.fetch_order() {
             match key.order_by(scope, L::TABLE) {
                 (expr, order, Some(nulls)) => select.order_by_expr_with_nulls(expr, order, nulls),
@@ -1173,7 +1173,6 @@ mod tests {
     use crate::store::page::{SortField, SortValue};
     use crate::store::testing::{seeded, seeded_split};
     use crate::store::{CleanroomField, Cleanrooms, Units};
-    use sea_orm::sea_query::SqliteQueryBuilder;
 
     /// The SQLite text of a statement listing the cleanrooms' IDs by their unit's name.
     fn cleanrooms_by_unit_name(scope: &Scope) -> String {
@@ -1186,7 +1185,7 @@ mod tests {
             local_lookup(scope, Cleanrooms::TABLE, reference),
             Order::Asc,
         );
-        select.to_string(SqliteQueryBuilder)
+        select.finish().text(sea_orm::DbBackend::Sqlite)
     }
 
     /// The units of one institution, by the alias their table is read under.

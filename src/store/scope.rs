@@ -7,21 +7,21 @@
 //! Not every read goes through here yet: docs/access-plan.md (section 5) lists the builders
 //! still to convert, which run through `Source::query_all` until then.
 
-// Some row sources have no reader until steps 2–3 of docs/access-plan.md convert theirs.
-#![allow(dead_code)]
 // The door itself: the only module that builds statements and subqueries from tables, which
 // the workspace's clippy.toml forbids everywhere else.
 #![expect(
     clippy::disallowed_methods,
+    clippy::disallowed_types,
     reason = "the read door builds every statement"
 )]
 
-use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use sea_orm::sea_query::{
-    Alias, Asterisk, Condition, Expr, ExprTrait, Func, JoinType, Query, SelectStatement,
+    Alias, Asterisk, Condition, Expr, ExprTrait, Func, IntoColumnRef, IntoCondition, IntoIden,
+    JoinType, NullOrdering, Order, Query, SelectExpr, SelectStatement, WindowStatement,
 };
+#[cfg(test)]
 use sea_orm::DbBackend;
 use uuid::Uuid;
 
@@ -82,11 +82,6 @@ impl Scope {
         self.named(K::TABLE)
     }
 
-    /// The table of `K` under `alias` (a table a statement reads twice).
-    pub(super) fn table_as<K: Kind>(&self, alias: impl Into<String>) -> ScopedTable<'_> {
-        self.named_as(K::TABLE, alias)
-    }
-
     /// A record table named by the catalog (a filter's relation names its table), under its
     /// own name.
     pub(super) fn named(&self, table: &'static str) -> ScopedTable<'_> {
@@ -138,16 +133,6 @@ impl<'s> ScopedTable<'s> {
     /// rows).
     pub(super) fn scope(&self) -> &'s Scope {
         self.scope
-    }
-
-    /// The alias the statement reads the table under.
-    pub(super) fn alias(&self) -> &str {
-        &self.alias
-    }
-
-    /// The table's name.
-    pub(super) fn name(&self) -> &'static str {
-        self.table
     }
 
     /// One of its columns, as the statement reads it.
@@ -310,6 +295,103 @@ impl Select {
         self
     }
 
+    /// `SELECT <expr>`.
+    pub(super) fn expr(&mut self, expr: impl Into<SelectExpr>) -> &mut Self {
+        self.statement.expr(expr);
+        self
+    }
+
+    /// `SELECT <expr> AS <alias>`.
+    pub(super) fn expr_as(&mut self, expr: impl Into<Expr>, alias: impl IntoIden) -> &mut Self {
+        self.statement.expr_as(expr, alias);
+        self
+    }
+
+    /// `SELECT <expr> OVER (<window>) AS <alias>`.
+    pub(super) fn expr_window_as(
+        &mut self,
+        expr: impl Into<Expr>,
+        window: WindowStatement,
+        alias: impl IntoIden,
+    ) -> &mut Self {
+        self.statement.expr_window_as(expr, window, alias);
+        self
+    }
+
+    /// `SELECT <column>`.
+    pub(super) fn column(&mut self, column: impl IntoColumnRef) -> &mut Self {
+        self.statement.column(column);
+        self
+    }
+
+    /// `SELECT <columns>`.
+    pub(super) fn columns<C: IntoColumnRef>(
+        &mut self,
+        columns: impl IntoIterator<Item = C>,
+    ) -> &mut Self {
+        self.statement.columns(columns);
+        self
+    }
+
+    /// `SELECT DISTINCT`.
+    pub(super) fn distinct(&mut self) -> &mut Self {
+        self.statement.distinct();
+        self
+    }
+
+    /// `WHERE … AND <condition>`.
+    pub(super) fn and_where(&mut self, condition: Expr) -> &mut Self {
+        self.statement.and_where(condition);
+        self
+    }
+
+    /// `WHERE … AND <condition>`.
+    pub(super) fn cond_where(&mut self, condition: impl IntoCondition) -> &mut Self {
+        self.statement.cond_where(condition);
+        self
+    }
+
+    /// `GROUP BY <exprs>`.
+    pub(super) fn add_group_by(&mut self, exprs: impl IntoIterator<Item = Expr>) -> &mut Self {
+        self.statement.add_group_by(exprs);
+        self
+    }
+
+    /// `GROUP BY <column>`.
+    pub(super) fn group_by_col(&mut self, column: impl IntoColumnRef) -> &mut Self {
+        self.statement.group_by_col(column);
+        self
+    }
+
+    /// `ORDER BY <column> <order>`.
+    pub(super) fn order_by(&mut self, column: impl IntoColumnRef, order: Order) -> &mut Self {
+        self.statement.order_by(column, order);
+        self
+    }
+
+    /// `ORDER BY <expr> <order>`.
+    pub(super) fn order_by_expr(&mut self, expr: Expr, order: Order) -> &mut Self {
+        self.statement.order_by_expr(expr, order);
+        self
+    }
+
+    /// `ORDER BY <expr> <order> NULLS <nulls>`.
+    pub(super) fn order_by_expr_with_nulls(
+        &mut self,
+        expr: Expr,
+        order: Order,
+        nulls: NullOrdering,
+    ) -> &mut Self {
+        self.statement.order_by_expr_with_nulls(expr, order, nulls);
+        self
+    }
+
+    /// `LIMIT <limit>`.
+    pub(super) fn limit(&mut self, limit: u64) -> &mut Self {
+        self.statement.limit(limit);
+        self
+    }
+
     /// The statement, ready to run.
     pub(super) fn finish(self) -> Scoped {
         Scoped(self.statement)
@@ -333,20 +415,6 @@ impl Select {
     /// `EXISTS (<the statement>)`.
     pub(super) fn exists(self) -> Expr {
         Expr::exists(self.statement)
-    }
-}
-
-impl Deref for Select {
-    type Target = SelectStatement;
-
-    fn deref(&self) -> &SelectStatement {
-        &self.statement
-    }
-}
-
-impl DerefMut for Select {
-    fn deref_mut(&mut self) -> &mut SelectStatement {
-        &mut self.statement
     }
 }
 
@@ -414,11 +482,6 @@ impl Source {
         statement: &Scoped,
     ) -> Result<Vec<sea_orm::QueryResult>, StoreError> {
         self.query_all(&statement.0).await
-    }
-
-    /// The engine of the source, which picks the form of some statements.
-    pub(super) fn backend(&self) -> DbBackend {
-        self.connection().get_database_backend()
     }
 }
 
@@ -550,7 +613,7 @@ mod tests {
     fn a_row_rule_follows_the_alias_a_table_is_read_under() {
         let scope = Scope::with_rule::<Units>(units_of_one_institution);
 
-        let mut select = Select::from(&scope.table_as::<Units>("parent_unit"));
+        let mut select = Select::from(&scope.named_as(Units::TABLE, "parent_unit"));
         select.expr(column("parent_unit", "id"));
 
         assert_eq!(
@@ -617,5 +680,82 @@ mod tests {
             assert_eq!(ki_count, ki.len() as u64);
             assert_eq!(all_count, all.len() as u64);
         }
+    }
+
+    /// The source files under `dir`, recursively.
+    fn rust_files(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            panic!("{} could not be read", dir.display());
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                rust_files(&path, found);
+            } else if path.extension().is_some_and(|extension| extension == "rs") {
+                found.push(path);
+            }
+        }
+    }
+
+    /// A backstop to clippy.toml's fence, which a moved path in sea_query could silently void:
+    /// outside the read door and the two doors beside it (writes, startup maintenance), and
+    /// the source that runs what they build, no code builds, embeds or runs a statement.
+    #[test]
+    fn no_module_outside_the_doors_builds_or_runs_a_statement() {
+        const DOORS: &[&str] = &[
+            "src/store/scope.rs",
+            "src/store/source.rs",
+            "src/store/write.rs",
+            "src/store/maintenance.rs",
+        ];
+        const FORBIDDEN: &[&str] = &[
+            "Query::select",
+            "SelectStatement",
+            "SubQueryStatement",
+            "Expr::SubQuery",
+            "Expr::cust",
+            "Func::cust",
+            "in_subquery",
+            "Expr::exists",
+            "from_subquery",
+            "join_subquery",
+            "join_as(",
+            "from_as(",
+            "query_all(",
+            "query_one(",
+            "::find()",
+            "find_by_id(",
+            "begin_write(",
+            ".maintain(",
+        ];
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        rust_files(&root.join("src"), &mut files);
+        assert!(files.len() > 50, "only {} source files found", files.len());
+        let mut found = Vec::new();
+        for file in files {
+            let name = file
+                .strip_prefix(root)
+                .map_or_else(|_| file.display().to_string(), |p| p.display().to_string());
+            if DOORS.contains(&name.as_str()) {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&file) else {
+                panic!("{name} could not be read");
+            };
+            for (number, line) in text.lines().enumerate() {
+                if line.trim_start().starts_with("//") {
+                    continue;
+                }
+                for pattern in FORBIDDEN.iter().filter(|pattern| line.contains(*pattern)) {
+                    found.push(format!("{name}:{}: {pattern}", number + 1));
+                }
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "statements built outside the doors:\n{}",
+            found.join("\n")
+        );
     }
 }

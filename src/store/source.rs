@@ -115,8 +115,9 @@ impl Source {
         &self.name
     }
 
-    pub(crate) fn connection(&self) -> &DatabaseConnection {
-        &self.connection
+    /// The engine of the source, which picks the form of some statements.
+    pub(crate) fn backend(&self) -> DbBackend {
+        self.connection.get_database_backend()
     }
 
     /// Runs `maintain` on the pool as a read would be: for startup maintenance
@@ -133,6 +134,7 @@ impl Source {
     /// Reads for a caller run through [`Source::run`], which takes only scoped statements.
     #[expect(
         clippy::disallowed_methods,
+        clippy::disallowed_types,
         reason = "the one place a source runs a read statement; callers hold only scoped ones"
     )]
     pub(super) async fn query_all(
