@@ -4,8 +4,9 @@
 //! the only kind [`Source::run`] runs, is made only by a [`Select`] that starts from a
 //! scoped table, so its row rule cannot be forgotten.
 //!
-//! Not every read goes through here yet: docs/access-plan.md (section 5) lists the builders
-//! still to convert, which run through `Source::query_all` until then.
+//! Every read of a request goes through here: `clippy.toml` forbids building or running a
+//! statement anywhere else but the writes' and startup maintenance's own modules, and a test
+//! below greps the sources for the same.
 
 // The door itself: the only module that builds statements and subqueries from tables, which
 // the workspace's clippy.toml forbids everywhere else.
