@@ -363,6 +363,7 @@ mod tests {
     use crate::store::decode::Columns;
     use crate::store::list::{select_rows, Kind, Listable};
     use crate::store::scope::Scope;
+    use crate::store::testing::institution;
     use crate::store::{Caller, Cleanrooms, Units};
     use sea_orm::sea_query::Alias;
 
@@ -513,10 +514,6 @@ mod tests {
             crate::store::testing::seeded().await,
             crate::store::testing::seeded_split().await,
         ]
-    }
-
-    fn institution(code: &str) -> Uuid {
-        crate::domain::natural_id(crate::domain::RecordKind::Institution, code)
     }
 
     #[tokio::test]

@@ -224,19 +224,11 @@ mod tests {
     use super::*;
     use crate::domain::{natural_id, RecordKind};
     use crate::store::list::{column, QueryOf};
+    use crate::store::testing::at_institution;
     use crate::store::{Caller, Cleanrooms, Institutions, PageRequest, Store, Units};
     use entities::{cleanroom, institution, unit};
     use sea_orm::sea_query::ExprTrait;
     use sea_orm::DbBackend;
-
-    /// The rows of a table, by the alias it is read under, that belong to institution `code`.
-    fn of_institution(code: &'static str) -> impl Fn(&str) -> Condition + Send + Sync + 'static {
-        let institution = natural_id(RecordKind::Institution, code);
-        move |alias: &str| {
-            Condition::all()
-                .add(Expr::col((Alias::new(alias), Alias::new("institution_id"))).eq(institution))
-        }
-    }
 
     /// A cleanroom's unit, and that unit's institution.
     fn unit_and_institution() -> Vec<Join> {
@@ -320,7 +312,7 @@ mod tests {
         let test_store = crate::store::testing::seeded().await;
         let store = &test_store.store;
         let (all, public) = cleanrooms_with_units(store, &Scope::of(&Caller::Public)).await;
-        let scope = Scope::with_rule::<Units>(of_institution("KI"));
+        let scope = Scope::with_rule::<Units>(at_institution("KI"));
 
         let (listed, ruled) = cleanrooms_with_units(store, &scope).await;
 

@@ -1171,6 +1171,7 @@ pub(crate) fn scope_by_column(
 mod tests {
     use super::*;
     use crate::store::page::{SortField, SortValue};
+    use crate::store::testing::at_institution;
     use crate::store::testing::{seeded, seeded_split};
     use crate::store::{CleanroomField, Cleanrooms, Units};
 
@@ -1188,15 +1189,6 @@ mod tests {
         select.finish().text(sea_orm::DbBackend::Sqlite)
     }
 
-    /// The units of one institution, by the alias their table is read under.
-    fn units_of(code: &'static str) -> impl Fn(&str) -> Condition + Send + Sync + 'static {
-        let institution = crate::domain::natural_id(crate::domain::RecordKind::Institution, code);
-        move |alias: &str| {
-            Condition::all()
-                .add(Expr::col((Alias::new(alias), Alias::new("institution_id"))).eq(institution))
-        }
-    }
-
     #[test]
     fn the_public_scope_looks_a_referenced_record_up_as_before() {
         assert_eq!(
@@ -1207,7 +1199,7 @@ mod tests {
 
     #[test]
     fn a_row_rule_of_the_referenced_kind_is_in_its_lookup() {
-        let scope = Scope::with_rule::<Units>(units_of("KUH"));
+        let scope = Scope::with_rule::<Units>(at_institution("KUH"));
 
         let expected = format!(
             r#"SELECT "cleanroom"."id" FROM "cleanroom" ORDER BY (SELECT "sort_ref"."name_key" FROM "unit" AS "sort_ref" WHERE "sort_ref"."institution_id" = '{}' AND "sort_ref"."id" = "cleanroom"."unit_id") ASC"#,
@@ -1274,7 +1266,7 @@ mod tests {
     async fn a_hidden_unit_sorts_its_cleanrooms_as_missing_in_one_database_and_over_two() {
         for test_store in [seeded().await, seeded_split().await] {
             let store = &test_store.store;
-            let scope = Scope::with_rule::<Units>(units_of("KUH"));
+            let scope = Scope::with_rule::<Units>(at_institution("KUH"));
             let visible = visible_units(store, &scope).await;
 
             let whole = cleanrooms_in_pages(store, &scope, 1000).await;

@@ -274,6 +274,7 @@ pub struct SourceReadiness {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::testing::institution;
     use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
 
     /// A scope showing only the institution with this code.
@@ -303,7 +304,7 @@ mod tests {
             assert_eq!(shown.as_deref().map(codes).ok(), Some(vec!["KI"]));
             assert_eq!(
                 public_kuh.ok(),
-                Some(vec![domain_id("KUH")]),
+                Some(vec![institution("KUH")]),
                 "the public knows KUH"
             );
             match hidden_kuh {
@@ -313,9 +314,5 @@ mod tests {
                 other => panic!("KUH is unknown to a scope hiding it: {other:?}"),
             }
         }
-    }
-
-    fn domain_id(code: &str) -> Uuid {
-        crate::domain::natural_id(crate::domain::RecordKind::Institution, code)
     }
 }

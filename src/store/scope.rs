@@ -564,6 +564,7 @@ mod tests {
     use crate::store::decode::Columns;
     use crate::store::list::column;
     use crate::store::list::{select_rows, Listable};
+    use crate::store::testing::at_institution;
     use crate::store::Units;
     use sea_orm::sea_query::{ExprTrait, SqliteQueryBuilder};
 
@@ -634,15 +635,6 @@ mod tests {
         );
     }
 
-    /// The units of one institution, by the alias their table is read under.
-    fn units_of(code: &'static str) -> impl Fn(&str) -> Condition + Send + Sync + 'static {
-        let institution = crate::domain::natural_id(crate::domain::RecordKind::Institution, code);
-        move |alias: &str| {
-            Condition::all()
-                .add(Expr::col((Alias::new(alias), Alias::new("institution_id"))).eq(institution))
-        }
-    }
-
     /// The first 100 units under `scope`, and how many there are.
     async fn units_listed(store: &crate::store::Store, scope: &Scope) -> (Vec<uuid::Uuid>, u64) {
         let query = crate::store::list::QueryOf::<Units> {
@@ -670,7 +662,7 @@ mod tests {
             let store = &test_store.store;
             let (all, all_count) = units_listed(store, &Scope::of(&Caller::Public)).await;
             let (ki, ki_count) =
-                units_listed(store, &Scope::with_rule::<Units>(units_of("KI"))).await;
+                units_listed(store, &Scope::with_rule::<Units>(at_institution("KI"))).await;
 
             assert!(
                 ki.len() > 1 && ki.len() < all.len(),

@@ -536,6 +536,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::testing::at_institution;
 
     #[test]
     fn the_shared_kinds_searched_are_the_catalogs() {
@@ -583,18 +584,9 @@ mod tests {
         );
     }
 
-    /// The units of one institution, by the alias their table is read under.
-    fn units_of(code: &'static str) -> impl Fn(&str) -> Condition + Send + Sync + 'static {
-        let institution = crate::domain::natural_id(crate::domain::RecordKind::Institution, code);
-        move |alias: &str| {
-            Condition::all()
-                .add(Expr::col((Alias::new(alias), Alias::new("institution_id"))).eq(institution))
-        }
-    }
-
     #[test]
     fn a_row_rule_keeps_only_the_terms_of_records_it_shows() {
-        let scope = Scope::with_rule::<Units>(units_of("KI"));
+        let scope = Scope::with_rule::<Units>(at_institution("KI"));
         let ki = crate::domain::natural_id(crate::domain::RecordKind::Institution, "KI");
 
         let statement = units_named_vec().count(&scope, true).sqlite();
@@ -652,10 +644,15 @@ mod tests {
                 panic!("the public finds the Vecura GMP unit: {public:?}");
             };
             // Vecura is KUH's: a scope showing only KI's units hides it.
-            let (ki, ki_count) =
-                searched(store, &Scope::with_rule::<Units>(units_of("KI")), "Vecura").await;
+            let (ki, ki_count) = searched(
+                store,
+                &Scope::with_rule::<Units>(at_institution("KI")),
+                "Vecura",
+            )
+            .await;
 
-            let kuh_units = units_shown(store, &Scope::with_rule::<Units>(units_of("KUH"))).await;
+            let kuh_units =
+                units_shown(store, &Scope::with_rule::<Units>(at_institution("KUH"))).await;
 
             assert!(kuh_units.contains(&vecura));
             let hidden = |hit: &&Hit| hit.kind == "Unit" && kuh_units.contains(&hit.id);

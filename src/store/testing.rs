@@ -174,3 +174,21 @@ pub(crate) async fn seeded_postgres(test: &str) -> Option<TestStore> {
         .await,
     )
 }
+
+/// The ID of the institution with `code`.
+pub(crate) fn institution(code: &str) -> uuid::Uuid {
+    natural_id(RecordKind::Institution, code)
+}
+
+/// A row rule keeping the rows of institution `code` (by their `institution_id`, on the alias
+/// the statement reads the table under).
+pub(crate) fn at_institution(
+    code: &'static str,
+) -> impl Fn(&str) -> sea_orm::sea_query::Condition + Send + Sync + 'static {
+    use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
+    let institution = institution(code);
+    move |alias: &str| {
+        Condition::all()
+            .add(Expr::col((Alias::new(alias), Alias::new("institution_id"))).eq(institution))
+    }
+}
