@@ -9,7 +9,10 @@ use crate::columns::{text, text_null, uuid};
 
 /// A point in time with its zone, or null.
 fn time_null(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).timestamp_with_time_zone().null().take()
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .null()
+        .take()
 }
 
 /// A unique index named after its table and column.

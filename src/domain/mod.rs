@@ -11,7 +11,9 @@ mod ror;
 mod text;
 mod trial_ids;
 
-pub use api_key::{ApiKey, MalformedKey, NoRandomness, KEY_CHARS, PREFIX as API_KEY_PREFIX};
+pub use api_key::{
+    random_uuid, ApiKey, MalformedKey, NoRandomness, KEY_CHARS, PREFIX as API_KEY_PREFIX,
+};
 pub use ids::{natural_id, RecordKind};
 pub use orcid::Orcid;
 pub use ror::RorId;

@@ -120,7 +120,7 @@ impl Source {
     }
 
     /// Runs `maintain` on the pool as a read would be: for startup maintenance
-    /// (`maintenance.rs`) only, which reads for no caller.
+    /// (`maintenance.rs`) and the key table's door (`keys.rs`) only, which read for no caller.
     pub(super) async fn maintain<T, F, Fut>(&self, maintain: F) -> Result<T, DbErr>
     where
         F: Fn(DatabaseConnection) -> Fut,
