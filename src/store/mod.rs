@@ -80,6 +80,9 @@ pub enum Caller {
     Key(KeyCaller),
 }
 
+/// The name of the source when one database holds everything.
+pub const ONE_DATABASE: &str = "main";
+
 /// The data sources and what is known of them.
 #[derive(Clone)]
 pub struct Store {
@@ -135,9 +138,9 @@ impl Store {
         }
     }
 
-    /// A store over one database holding every institution, named `main`.
+    /// A store over one database holding every institution, named [`ONE_DATABASE`].
     pub fn single(connection: DatabaseConnection) -> Self {
-        Store::new(vec![Source::everything("main", connection)])
+        Store::new(vec![Source::everything(ONE_DATABASE, connection)])
     }
 
     pub(crate) fn sources(&self) -> &[Source] {
