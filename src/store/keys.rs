@@ -385,7 +385,7 @@ impl Store {
         if let Some(expires_at) = new.expires_at.filter(|at| *at <= now) {
             return Err(KeyError::Invalid(format!(
                 "`--expires` must be in the future, not {}",
-                expires_at.to_rfc3339()
+                expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             )));
         }
         let secret = ApiKey::generate()?;
@@ -470,14 +470,14 @@ impl Store {
             return Err(KeyError::Invalid(format!(
                 "key `{}` was revoked at {}: a revoked key cannot be rolled",
                 row.name,
-                revoked_at.to_rfc3339()
+                revoked_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             )));
         }
         if let Some(expires_at) = row.expires_at.filter(|at| *at <= now) {
             return Err(KeyError::Invalid(format!(
                 "key `{}` expired at {}: create a new key instead",
                 row.name,
-                expires_at.to_rfc3339()
+                expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             )));
         }
         let until = now
