@@ -268,7 +268,17 @@ impl Store {
             .cache
             .as_ref()
             .filter(|_| source.is_answering());
-        let cached = cache.map_or(Cached::Miss(None), |cache| cache.get(&hash));
+        let cached = match cache {
+            Some(cache) => {
+                // A change's notification may be on the listener's socket already: yielding
+                // lets the runtime poll its I/O and run the listener before the cache is read
+                // (tokio wakes a yielded task only after that), so that a change committed
+                // before this request is not missed for want of a turn.
+                tokio::task::yield_now().await;
+                cache.get(&hash)
+            }
+            None => Cached::Miss(None),
+        };
         let row = match cached {
             Cached::Hit(row) => row,
             Cached::Miss(generation) => {
@@ -617,7 +627,10 @@ async fn listen(cache: Arc<KeyCache>, options: PgConnectOptions, source: String)
                 }
                 let error = loop {
                     match listener.try_recv().await {
-                        Ok(Some(_)) => cache.clear(),
+                        Ok(Some(_)) => {
+                            cache.clear();
+                            tracing::debug!(source = %source, "the keys changed: verified keys are read again");
+                        }
                         Ok(None) => break "the connection was lost".to_owned(),
                         Err(error) => break error.to_string(),
                     }

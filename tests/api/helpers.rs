@@ -753,3 +753,12 @@ impl TestApp {
         self
     }
 }
+
+impl TestApp {
+    /// How many SQL statements `request` runs (on the source that runs most), and its answer.
+    pub async fn statements_and_send(&self, request: Request<Body>) -> (usize, TestResponse) {
+        let before = self.statement_counts();
+        let response = self.send(request).await;
+        (self.statements_since(&before), response)
+    }
+}

@@ -24,7 +24,7 @@ use crate::helpers::{TestApp, TestResponse};
 /// The log output of the current thread (a `#[tokio::test]` runs on one), in the server's
 /// format and at its default level.
 #[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
+pub(crate) struct Logs(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Logs {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
@@ -46,14 +46,14 @@ impl<'a> MakeWriter<'a> for Logs {
 }
 
 impl Logs {
-    fn capture() -> (Logs, DefaultGuard) {
+    pub(crate) fn capture() -> (Logs, DefaultGuard) {
         let logs = Logs::default();
         let subscriber = log_subscriber(EnvFilter::new(DEFAULT_LOG_FILTER), false, logs.clone());
         (logs, tracing::subscriber::set_default(subscriber))
     }
 
     /// The lines containing `text`.
-    fn lines_with(&self, text: &str) -> Vec<String> {
+    pub(crate) fn lines_with(&self, text: &str) -> Vec<String> {
         String::from_utf8_lossy(&self.0.lock().unwrap())
             .lines()
             .filter(|line| line.contains(text))
