@@ -187,6 +187,8 @@ struct CacheState {
     /// Counts the times the cache was emptied, so that a read that began before a change
     /// does not store what it read after it.
     generation: u64,
+    /// Counts the changes announced to the listener.
+    heard: u64,
     entries: LruCache<String, (Arc<api_key::Model>, Instant)>,
 }
 
@@ -203,6 +205,7 @@ impl KeyCache {
             state: Mutex::new(CacheState {
                 listening: false,
                 generation: 0,
+                heard: 0,
                 entries: LruCache::new(NonZeroUsize::MIN.saturating_add(CACHED_KEYS - 1)),
             }),
         }
@@ -231,9 +234,11 @@ impl KeyCache {
         }
     }
 
-    fn clear(&self) {
+    /// Empties the cache for a change announced.
+    fn changed(&self) {
         let mut state = self.state();
         state.generation = state.generation.wrapping_add(1);
+        state.heard = state.heard.wrapping_add(1);
         state.entries.clear();
     }
 
@@ -362,6 +367,15 @@ impl Store {
         let name = source.name().to_owned();
         let task = runtime.spawn(listen(cache, options, name));
         *listener = Some(task.abort_handle());
+    }
+
+    /// How many changes to the keys this store has been told of, each of which emptied its
+    /// cache before the next request; `None` while no key is served from memory (on SQLite,
+    /// or while the listener is not listening).
+    pub fn key_changes_heard(&self) -> Option<u64> {
+        let cache = self.inner.keys.cache.as_ref()?;
+        let state = cache.state();
+        state.listening.then_some(state.heard)
     }
 
     /// Every key, by name.
@@ -628,7 +642,7 @@ async fn listen(cache: Arc<KeyCache>, options: PgConnectOptions, source: String)
                 let error = loop {
                     match listener.try_recv().await {
                         Ok(Some(_)) => {
-                            cache.clear();
+                            cache.changed();
                             tracing::debug!(source = %source, "the keys changed: verified keys are read again");
                         }
                         Ok(None) => break "the connection was lost".to_owned(),
@@ -826,6 +840,16 @@ mod tests {
     }
 
     #[test]
+    fn every_key_holder_reads_as_the_public_until_the_rules_per_role_are_written() {
+        use crate::store::{Caller, Scope};
+        for role in [KeyRole::Partner, KeyRole::Staff, KeyRole::Admin] {
+            let scope = Scope::of(&Caller::Key(caller(&api_key::Model { role, ..row("h") })));
+            assert!(scope.is_open::<crate::store::Units>(), "{role:?}");
+            assert!(scope.is_open::<crate::store::People>(), "{role:?}");
+        }
+    }
+
+    #[test]
     fn names_must_be_usable_and_not_uuids() {
         assert_eq!(checked_name("  ci pipeline ").unwrap(), "ci pipeline");
         for (name, what) in [
@@ -851,7 +875,7 @@ mod tests {
         cache.put("h".to_owned(), key.clone(), generation);
         assert!(matches!(cache.get("h"), Cached::Hit(_)));
         // A change empties it, and a read that began before the change is not stored.
-        cache.clear();
+        cache.changed();
         assert!(matches!(cache.get("h"), Cached::Miss(Some(_))));
         cache.put("h".to_owned(), key.clone(), generation);
         assert!(matches!(cache.get("h"), Cached::Miss(Some(_))));

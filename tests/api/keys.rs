@@ -1,8 +1,8 @@
 //! API keys: made, listed, revoked and rolled by the real binary's `keys` commands against the
 //! test's database, sent as `Authorization: Bearer atmp_…`. A request without credentials is
 //! the public as before; bad credentials are 401 `UNAUTHENTICATED`, a malformed key with no
-//! statement run; a change is seen by the next request (on PostgreSQL through the cache's
-//! listener); and the secret is in no table, database file or log line.
+//! statement run; a change is seen by the next request (on PostgreSQL, the next once the
+//! server's listener has heard of it); and the secret is in no table, database file or log line.
 
 use std::time::Duration;
 
@@ -51,8 +51,31 @@ impl Run {
 
 /// Runs `atmp-graph --database-url <the test's database> keys <args>`, as an operator would
 /// while the server runs (its keys' source is the test's first database), with no setting
-/// from the environment.
+/// from the environment. On PostgreSQL, waits until the server has heard of the change the
+/// run made, if it made one: the notification reaches the server as the change commits, but
+/// the operating system may run this test before the database's process that sends it.
 async fn keys(app: &TestApp, args: &[&str]) -> Run {
+    let before = app.app.store.key_changes_heard();
+    let run = run_keys(app, args).await;
+    let changed = run.succeeded && args.first().is_some_and(|command| *command != "list");
+    // A server that was not listening before the change serves no key from memory it read
+    // before the change: only one that was must hear of it.
+    if let (true, Some(before)) = (changed, before) {
+        for _ in 0..500 {
+            match app.app.store.key_changes_heard() {
+                Some(heard) if heard <= before => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                _ => return run,
+            }
+        }
+        panic!("the server never heard of the change: {run:#?}");
+    }
+    run
+}
+
+/// Runs `atmp-graph … keys <args>`.
+async fn run_keys(app: &TestApp, args: &[&str]) -> Run {
     let url = app.database_url.clone();
     let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
     // Off the runtime's thread, so that the app's tasks (the key listener) run meanwhile.
@@ -453,8 +476,8 @@ async fn the_command_line_refuses_bad_keys_with_a_message_and_a_failure() {
 
 #[tokio::test]
 async fn the_secret_is_in_no_table_database_file_or_log() {
-    let (logs, _guard) = Logs::capture();
     let app = TestApp::spawn().await;
+    let (logs, _guard) = Logs::capture();
     let created = keys(&app, &["create", "--name", "leak-check", "--role", "admin"]).await;
     let secret = created.secret();
     let rolled = keys(&app, &["roll", "leak-check", "--overlap", "1h"]).await;
@@ -496,7 +519,12 @@ async fn the_secret_is_in_no_table_database_file_or_log() {
     let hash = ApiKey::parse(&new_secret).unwrap().hash();
     assert!(rows.contains(&hash), "{rows}");
     // The logs were captured: every request has its line.
-    assert_eq!(logs.lines_with(": finished ").len(), 4);
+    assert_eq!(
+        logs.lines_with(": finished ").len(),
+        4,
+        "{:#?}",
+        logs.lines_with("")
+    );
 }
 
 /// Every row of the keys' table, as text.
@@ -518,6 +546,26 @@ async fn every_key_row(app: &TestApp) -> String {
         .map(|row| row.try_get::<String>("", "text").unwrap())
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[tokio::test]
+async fn a_key_that_cannot_be_checked_is_answered_unavailable_never_as_the_public() {
+    let app = TestApp::spawn_one_database_probed(300, 60_000).await;
+    let secret = create(&app, "while-down", None).await;
+
+    let taken = app.take_every_connection("main").await;
+    let response = with_key(&app, &secret, UNITS).await;
+    drop(taken);
+
+    assert_eq!(
+        response.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{response:#?}"
+    );
+    assert_eq!(
+        response.body,
+        json!({ "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL" } }] })
+    );
 }
 
 /// When the only key was last used.
@@ -556,7 +604,7 @@ async fn last_used_is_written_after_a_request_and_then_at_most_once_a_minute() {
 }
 
 #[tokio::test]
-async fn on_postgresql_a_cached_key_is_refused_on_the_next_request_after_the_command_line_revokes_it(
+async fn on_postgresql_a_cached_key_revoked_by_the_command_line_is_refused_once_the_server_hears_of_it(
 ) {
     let app = TestApp::spawn().await;
     if !app.keys_on_postgres() {
