@@ -195,7 +195,12 @@ pub(crate) async fn post_graphql(State(state): State<HttpState>, request: Reques
     };
     let caller = match auth::caller(&state.store, request.headers()).await {
         Ok(caller) => caller,
-        Err(refusal) => return refused(media, refusal),
+        Err(refusal) => {
+            // Read to its end, as an over-large body is, so that the client reads the answer
+            // rather than a connection reset by unread data.
+            let _unread = read_body(request.into_body(), state.max_body_bytes).await;
+            return refused(media, refusal);
+        }
     };
     let content_type = request
         .headers()
