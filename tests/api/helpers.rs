@@ -755,10 +755,16 @@ impl TestApp {
 }
 
 impl TestApp {
-    /// How many SQL statements `request` runs (on the source that runs most), and its answer.
-    pub async fn statements_and_send(&self, request: Request<Body>) -> (usize, TestResponse) {
-        let before = self.statement_counts();
+    /// The text of each SQL statement run while `request` is answered (on every source), and
+    /// its answer.
+    pub async fn statements_and_send(&self, request: Request<Body>) -> (Vec<String>, TestResponse) {
+        let before = self.texts.lock().map(|t| t.len()).unwrap_or(0);
         let response = self.send(request).await;
-        (self.statements_since(&before), response)
+        let texts = self
+            .texts
+            .lock()
+            .map(|t| t.iter().skip(before).cloned().collect())
+            .unwrap_or_default();
+        (texts, response)
     }
 }
