@@ -73,7 +73,11 @@ pub async fn connect(config: &Config) -> anyhow::Result<Store> {
     if !failures.is_empty() {
         anyhow::bail!("could not open the sources:\n  {}", failures.join("\n  "));
     }
-    Ok(Store::new(sources))
+    match config.keys_source.as_deref() {
+        None => Ok(Store::new(sources)),
+        Some(name) => Store::with_keys_in(sources, name)
+            .with_context(|| format!("`keys-source` names no source: `{name}`")),
+    }
 }
 
 /// Migrates the store and seeds it if it is empty; of several sources, seeds each that is
@@ -111,10 +115,12 @@ impl App {
         Ok(App::with_store(config, store))
     }
 
-    /// Wires the service over a prepared store, and starts probing its sources (once per
-    /// store: see [`Store::watch`]).
+    /// Wires the service over a prepared store, starts probing its sources and listening for
+    /// changes to its keys (once per store: see [`Store::watch`] and
+    /// [`Store::listen_for_key_changes`]).
     pub fn with_store(config: &Config, store: Store) -> App {
         store.watch(config.source_probe_interval());
+        store.listen_for_key_changes();
         let schema = build_schema(config.request_limits(), config.execution, config.federation);
         let router = crate::http::router(config, schema.clone(), store.clone());
         App {

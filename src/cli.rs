@@ -1,4 +1,6 @@
-//! The command line: `serve` (the default), `migrate`, `seed`, `schema`, `generate`.
+//! The command line: `serve` (the default), `migrate`, `seed`, `schema`, `generate`, `keys`.
+
+mod keys;
 
 use std::io::IsTerminal;
 
@@ -49,6 +51,11 @@ enum Command {
         /// Seed of every value drawn: the same seed gives the same records.
         #[arg(long, default_value_t = GenerateOptions::default().seed)]
         seed: u64,
+    },
+    /// Migrate, then create, list, revoke or roll API keys (in `--keys-source`).
+    Keys {
+        #[command(subcommand)]
+        command: keys::KeysCommand,
     },
 }
 
@@ -133,6 +140,11 @@ impl Cli {
                     .context("could not write the generated records")?;
                 tracing::info!(units, seed, "generated records written");
                 Ok(())
+            }
+            Command::Keys { command } => {
+                config.check()?;
+                let store = open_store(&config).await?;
+                command.run(&store).await
             }
         }
     }

@@ -187,3 +187,18 @@ pub enum AccreditationScheme {
     #[sea_orm(string_value = "GMO_CONTAINED_USE")]
     GmoContainedUse,
 }
+
+/// What an API key lets its holder do (the rules per role narrow what each reads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum KeyRole {
+    /// A company's key, scoped to one or more institutions.
+    #[sea_orm(string_value = "PARTNER")]
+    Partner,
+    /// The key of a member of one institution's staff.
+    #[sea_orm(string_value = "STAFF")]
+    Staff,
+    /// An administrator's key.
+    #[sea_orm(string_value = "ADMIN")]
+    Admin,
+}

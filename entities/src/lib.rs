@@ -11,6 +11,7 @@
 #![allow(clippy::disallowed_methods)]
 
 pub mod accreditation;
+pub mod api_key;
 pub mod appointment;
 pub mod cleanroom;
 pub mod enums;

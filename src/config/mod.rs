@@ -10,7 +10,7 @@ use std::time::Duration;
 pub use sources::{shown_url, SourceSpec};
 
 use crate::graphql::{Execution, Limits, QueryLimits, RequestLimits};
-use crate::store::PoolSettings;
+use crate::store::{PoolSettings, ONE_DATABASE};
 
 /// The most `max-nesting` may be: async-graphql's parser refuses selection sets nested deeper.
 const MAX_NESTING: usize = 64;
@@ -44,6 +44,11 @@ pub struct Config {
         value_delimiter = ' '
     )]
     pub sources: Vec<String>,
+
+    /// The source that holds the API keys, by its name (as `/ready` shows it): by default the
+    /// one database (`main`), or the first source configured.
+    #[arg(long, env = "ATMP_KEYS_SOURCE", value_name = "SOURCE")]
+    pub keys_source: Option<String>,
 
     /// Longest a read on one source may take, in milliseconds, when there are several: a slower
     /// source is answered as unavailable and the rest of the answer goes on without it.
@@ -194,6 +199,19 @@ impl Config {
             &configured.sources,
             &known_institutions(),
         ));
+        if let Some(keys) = &self.keys_source {
+            let names: Vec<String> = if configured.sources.is_empty() {
+                vec![ONE_DATABASE.to_owned()]
+            } else {
+                configured.sources.iter().map(SourceSpec::name).collect()
+            };
+            if !names.contains(keys) {
+                problems.push(format!(
+                    "`keys-source` names no source: `{keys}`; the sources are {}",
+                    names.join(", ")
+                ));
+            }
+        }
         problems
     }
 
@@ -314,6 +332,28 @@ mod tests {
                 .unwrap()
                 .source_probe_interval(),
             Duration::from_secs(1)
+        );
+    }
+
+    #[test]
+    fn the_keys_source_must_be_a_source() {
+        let mut config = Config::for_database("sqlite::memory:").unwrap();
+        config.keys_source = Some("main".to_owned());
+        assert!(config.problems().is_empty(), "{:?}", config.problems());
+        config.keys_source = Some("KI".to_owned());
+        assert_eq!(
+            config.problems(),
+            ["`keys-source` names no source: `KI`; the sources are main"]
+        );
+        config.sources = vec![
+            "KI=sqlite://ki.db?mode=rwc".to_owned(),
+            "KUH=sqlite://kuh.db?mode=rwc".to_owned(),
+        ];
+        assert!(config.problems().is_empty(), "{:?}", config.problems());
+        config.keys_source = Some("main".to_owned());
+        assert_eq!(
+            config.problems(),
+            ["`keys-source` names no source: `main`; the sources are KI, KUH"]
         );
     }
 

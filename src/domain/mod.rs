@@ -4,12 +4,16 @@
 // Identifiers arrive from clients and import files: no index or slice that could panic on them compiles.
 #![deny(clippy::indexing_slicing, clippy::string_slice)]
 
+mod api_key;
 mod ids;
 mod orcid;
 mod ror;
 mod text;
 mod trial_ids;
 
+pub use api_key::{
+    random_uuid, ApiKey, MalformedKey, NoRandomness, KEY_CHARS, PREFIX as API_KEY_PREFIX,
+};
 pub use ids::{natural_id, RecordKind};
 pub use orcid::Orcid;
 pub use ror::RorId;

@@ -17,6 +17,9 @@ pub enum ApiError {
     BadUserInput(String),
     /// The query is over one of the request limits, which the message names.
     QueryTooComplex(String),
+    /// The request sent credentials that are not valid: a malformed header or API key, or a
+    /// key that is unknown, revoked or expired, as the message says.
+    Unauthenticated(String),
     /// A failure of the service itself; the cause is logged, never sent.
     Internal(String),
     /// The source holding these institutions' records does not answer.
@@ -32,6 +35,7 @@ impl ApiError {
         match self {
             ApiError::BadUserInput(_) => "BAD_USER_INPUT",
             ApiError::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
+            ApiError::Unauthenticated(_) => "UNAUTHENTICATED",
             ApiError::Internal(_) => "INTERNAL",
             ApiError::SourceUnavailable { .. } => "SOURCE_UNAVAILABLE",
         }
@@ -68,9 +72,9 @@ impl From<ApiError> for async_graphql::Error {
     fn from(error: ApiError) -> Self {
         let code = error.code();
         let (message, institutions) = match error {
-            ApiError::BadUserInput(message) | ApiError::QueryTooComplex(message) => {
-                (message, Vec::new())
-            }
+            ApiError::BadUserInput(message)
+            | ApiError::QueryTooComplex(message)
+            | ApiError::Unauthenticated(message) => (message, Vec::new()),
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "internal error while resolving a request");
                 ("internal error".to_owned(), Vec::new())

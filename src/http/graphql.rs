@@ -14,12 +14,13 @@ use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::auth::{self, Refused};
 use super::HttpState;
 use crate::graphql::{
     json_nests_deeper_than, order_response, with_defaults, ApiError, DocumentError, Execution,
     Ordering, RequestLimits,
 };
-use crate::store::{Batcher, Caller, Clock, StoreLoader};
+use crate::store::{Batcher, Caller, Clock, StoreError, StoreLoader};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -96,6 +97,34 @@ fn request_error(media: Media, status: StatusCode, message: &str) -> Response {
     json_response(media, status, &body)
 }
 
+/// The answer to credentials refused: 401 with `WWW-Authenticate: Bearer` and code
+/// `UNAUTHENTICATED`, or, for a key that could not be checked, 503 with the cause logged.
+fn refused(media: Media, refused: Refused) -> Response {
+    let (status, error) = match refused {
+        Refused::Unauthenticated(message) => {
+            (StatusCode::UNAUTHORIZED, ApiError::Unauthenticated(message))
+        }
+        Refused::Unchecked(error) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(format!(
+                "an API key could not be checked: {}",
+                match &error {
+                    StoreError::Db(cause) => cause.to_string(),
+                    other => other.to_string(),
+                }
+            )),
+        ),
+    };
+    let body = json!({ "errors": [error.into_server_error(None)] });
+    let mut response = json_response(media, status, &body);
+    if status == StatusCode::UNAUTHORIZED {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    response
+}
+
 fn json_response(media: Media, status: StatusCode, body: &Value) -> Response {
     let mut response = (status, body.to_string()).into_response();
     response
@@ -164,6 +193,15 @@ pub(crate) async fn post_graphql(State(state): State<HttpState>, request: Reques
         Ok(media) => media,
         Err(rejection) => return rejection.answer(Media::Json),
     };
+    let caller = match auth::caller(&state.store, request.headers()).await {
+        Ok(caller) => caller,
+        Err(refusal) => {
+            // Read to its end, as an over-large body is, so that the client reads the answer
+            // rather than a connection reset by unread data.
+            let _unread = read_body(request.into_body(), state.max_body_bytes).await;
+            return refused(media, refusal);
+        }
+    };
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -198,7 +236,7 @@ pub(crate) async fn post_graphql(State(state): State<HttpState>, request: Reques
             )
         }
     };
-    execute(&state, media, params, Method::Post).await
+    execute(&state, media, params, Method::Post, caller).await
 }
 
 pub(crate) async fn get_graphql(
@@ -209,6 +247,10 @@ pub(crate) async fn get_graphql(
     let media = match negotiate(&headers) {
         Ok(media) => media,
         Err(rejection) => return rejection.answer(Media::Json),
+    };
+    let caller = match auth::caller(&state.store, &headers).await {
+        Ok(caller) => caller,
+        Err(refusal) => return refused(media, refusal),
     };
     let Ok(Query(get)) = query else {
         return request_error(
@@ -242,7 +284,7 @@ pub(crate) async fn get_graphql(
         variables,
         extensions,
     };
-    execute(&state, media, params, Method::Get).await
+    execute(&state, media, params, Method::Get, caller).await
 }
 
 /// How the request came: the spec allows only queries over GET.
@@ -288,7 +330,13 @@ pub(crate) async fn method_not_allowed() -> Response {
     response
 }
 
-async fn execute(state: &HttpState, media: Media, params: Params, method: Method) -> Response {
+async fn execute(
+    state: &HttpState,
+    media: Media,
+    params: Params,
+    method: Method,
+    caller: Caller,
+) -> Response {
     let Some(query) = params.query.filter(|q| !q.trim().is_empty()) else {
         return request_error(media, StatusCode::BAD_REQUEST, "the request has no `query`");
     };
@@ -384,7 +432,7 @@ async fn execute(state: &HttpState, media: Media, params: Params, method: Method
     }
     // A batcher per request: the caller's scope travels with every batch, caches never cross
     // callers. Its loads run in the request's own task, so their logs carry its ID.
-    let loader = Batcher::new(StoreLoader::new(state.store.clone(), Caller::Public).await);
+    let loader = Batcher::new(StoreLoader::new(state.store.clone(), caller).await);
     let clock = loader.clock();
     let request = request.data(loader);
     let mut response = if prepared.weight.is_heavy() {

@@ -4,6 +4,7 @@
 // Requests are shaped by clients: no index or slice that could panic on them compiles.
 #![deny(clippy::indexing_slicing, clippy::string_slice)]
 
+mod auth;
 mod graphiql;
 mod graphql;
 mod health;
@@ -80,7 +81,7 @@ pub fn with_layers(routes: Router, config: &Config) -> Router {
             header::AUTHORIZATION,
             request_log::REQUEST_ID,
         ])
-        .expose_headers([request_log::REQUEST_ID])
+        .expose_headers([request_log::REQUEST_ID, header::WWW_AUTHENTICATE])
         .max_age(Duration::from_secs(3600));
     let trace = TraceLayer::new_for_http()
         .make_span_with(request_log::request_span)

@@ -24,6 +24,7 @@ mod error;
 mod filter;
 mod hash;
 mod join;
+mod keys;
 mod list;
 mod loader;
 mod maintenance;
@@ -57,6 +58,7 @@ pub use error::{StoreError, Unanswered};
 pub use filter::{Predicate, Quantifier, Real, Scalar, Test, TextMatch};
 pub use hash::HashMap;
 pub use join::{Join, JoinedRow};
+pub use keys::{KeyCaller, KeyError, KeyId, KeyInstitution, KeyListing, NewKey, Refusal};
 pub use list::{check_query, ChildPages, Kind, ListQuery, Listable, QueryOf, Relation};
 pub use loader::{
     AccreditationId, AppointmentId, ChildCount, ChildPage, CleanroomId, Counter, InstitutionId,
@@ -69,13 +71,17 @@ pub use source::{is_dropped_connection, PoolSettings, Source};
 pub use write::Dataset;
 
 /// Who is reading: every read carries it, so access rules can narrow what a caller sees.
-/// Until API keys arrive everyone is the public.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub enum Caller {
-    /// An anonymous client: sees what the institutions publish.
+    /// An anonymous client, one that sent no credentials: sees what the institutions publish.
     #[default]
     Public,
+    /// The holder of a valid API key: a partner, a member of staff or an administrator.
+    Key(KeyCaller),
 }
+
+/// The name of the source when one database holds everything.
+pub const ONE_DATABASE: &str = "main";
 
 /// The data sources and what is known of them.
 #[derive(Clone)]
@@ -89,11 +95,14 @@ struct Inner {
     institutions: RwLock<Vec<entities::institution::Model>>,
     /// The task probing the sources, once started ([`Store::watch`]).
     probe: Mutex<Option<AbortHandle>>,
+    /// Where the API keys live, and the verified ones cached.
+    keys: keys::Keys,
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
         stop(&self.probe);
+        self.keys.stop();
     }
 }
 
@@ -106,10 +115,22 @@ fn stop(probe: &Mutex<Option<AbortHandle>>) {
 }
 
 impl Store {
-    /// A store over the given sources.
+    /// A store over the given sources, the API keys in the first.
     pub fn new(sources: Vec<Source>) -> Self {
+        Store::with_keys_at(sources, 0)
+    }
+
+    /// A store over the given sources, the API keys in the one named `keys`; `None` when no
+    /// source has that name.
+    pub fn with_keys_in(sources: Vec<Source>, keys: &str) -> Option<Self> {
+        let index = sources.iter().position(|source| source.name() == keys)?;
+        Some(Store::with_keys_at(sources, index))
+    }
+
+    fn with_keys_at(sources: Vec<Source>, keys: usize) -> Self {
         Store {
             inner: Arc::new(Inner {
+                keys: keys::Keys::new(&sources, keys),
                 sources,
                 institutions: RwLock::new(Vec::new()),
                 probe: Mutex::new(None),
@@ -117,9 +138,9 @@ impl Store {
         }
     }
 
-    /// A store over one database holding every institution, named `main`.
+    /// A store over one database holding every institution, named [`ONE_DATABASE`].
     pub fn single(connection: DatabaseConnection) -> Self {
-        Store::new(vec![Source::everything("main", connection)])
+        Store::new(vec![Source::everything(ONE_DATABASE, connection)])
     }
 
     pub(crate) fn sources(&self) -> &[Source] {
@@ -228,9 +249,11 @@ impl Store {
         *probe = Some(task.abort_handle());
     }
 
-    /// Stops the probe and closes every source's connections; reads after this fail.
+    /// Stops the probe and the keys' listener, and closes every source's connections; reads
+    /// after this fail.
     pub async fn close(&self) -> Result<(), StoreError> {
         stop(&self.inner.probe);
+        self.inner.keys.stop();
         for source in self.sources() {
             source.close().await?;
         }

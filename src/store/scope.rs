@@ -49,11 +49,12 @@ impl std::fmt::Debug for Scope {
 }
 
 impl Scope {
-    /// The scope of `caller`. Every caller is the public until access rules arrive, and the
-    /// public sees every row.
+    /// The scope of `caller`. The public sees every row. A key's holder reads as the public
+    /// does for now, whatever its role: the rules per role (partner, staff, admin) are issue
+    /// 21's item 8, and are written here, one arm per role.
     pub fn of(caller: &Caller) -> Scope {
         match caller {
-            Caller::Public => Scope::default(),
+            Caller::Public | Caller::Key(_) => Scope::default(),
         }
     }
 
@@ -691,8 +692,9 @@ mod tests {
     }
 
     /// A backstop to clippy.toml's fence, which a moved path in sea_query could silently void:
-    /// outside the read door and the two doors beside it (writes, startup maintenance), and
-    /// the source that runs what they build, no code builds, embeds or runs a statement.
+    /// outside the read door and the doors beside it (writes, startup maintenance, the key
+    /// table), and the source that runs what they build, no code builds, embeds or runs a
+    /// statement.
     #[test]
     fn no_module_outside_the_doors_builds_or_runs_a_statement() {
         const DOORS: &[&str] = &[
@@ -700,6 +702,8 @@ mod tests {
             "src/store/source.rs",
             "src/store/write.rs",
             "src/store/maintenance.rs",
+            // The key table, read to authenticate a request before it has a scope.
+            "src/store/keys/",
         ];
         const FORBIDDEN: &[&str] = &[
             "Query::select",
@@ -730,7 +734,7 @@ mod tests {
             let name = file
                 .strip_prefix(root)
                 .map_or_else(|_| file.display().to_string(), |p| p.display().to_string());
-            if DOORS.contains(&name.as_str()) {
+            if DOORS.iter().any(|door| name.starts_with(door)) {
                 continue;
             }
             let Ok(text) = std::fs::read_to_string(&file) else {

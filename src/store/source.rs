@@ -115,13 +115,28 @@ impl Source {
         &self.name
     }
 
+    /// The PostgreSQL connection options of the source, for a connection of its own that only
+    /// listens for notifications (the key cache's, `store/keys`); `None` on another engine.
+    pub(super) fn listener_options(&self) -> Option<sea_orm::sqlx::postgres::PgConnectOptions> {
+        match self.connection.get_database_backend() {
+            DbBackend::Postgres => Some(
+                (*self
+                    .connection
+                    .get_postgres_connection_pool()
+                    .connect_options())
+                .clone(),
+            ),
+            _ => None,
+        }
+    }
+
     /// The engine of the source, which picks the form of some statements.
     pub(crate) fn backend(&self) -> DbBackend {
         self.connection.get_database_backend()
     }
 
     /// Runs `maintain` on the pool as a read would be: for startup maintenance
-    /// (`maintenance.rs`) only, which reads for no caller.
+    /// (`maintenance.rs`) and the key table's door (`keys.rs`) only, which read for no caller.
     pub(super) async fn maintain<T, F, Fut>(&self, maintain: F) -> Result<T, DbErr>
     where
         F: Fn(DatabaseConnection) -> Fut,

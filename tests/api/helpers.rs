@@ -753,3 +753,18 @@ impl TestApp {
         self
     }
 }
+
+impl TestApp {
+    /// The text of each SQL statement run while `request` is answered (on every source), and
+    /// its answer.
+    pub async fn statements_and_send(&self, request: Request<Body>) -> (Vec<String>, TestResponse) {
+        let before = self.texts.lock().map(|t| t.len()).unwrap_or(0);
+        let response = self.send(request).await;
+        let texts = self
+            .texts
+            .lock()
+            .map(|t| t.iter().skip(before).cloned().collect())
+            .unwrap_or_default();
+        (texts, response)
+    }
+}

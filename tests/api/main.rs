@@ -13,6 +13,7 @@ mod fuzz;
 mod generated;
 mod helpers;
 mod http;
+mod keys;
 mod limits;
 mod no_n_plus_one;
 mod ordering;

@@ -15,7 +15,8 @@ use http_body_util::BodyExt;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{json, Value};
 use tower::ServiceExt;
-use tracing::subscriber::DefaultGuard;
+use tracing::subscriber::{DefaultGuard, NoSubscriber};
+use tracing::Dispatch;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::EnvFilter;
 
@@ -24,7 +25,7 @@ use crate::helpers::{TestApp, TestResponse};
 /// The log output of the current thread (a `#[tokio::test]` runs on one), in the server's
 /// format and at its default level.
 #[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
+pub(crate) struct Logs(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Logs {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
@@ -45,15 +46,33 @@ impl<'a> MakeWriter<'a> for Logs {
     }
 }
 
+/// Logs captured on this thread until it is dropped.
+pub(crate) struct Capturing {
+    _default: DefaultGuard,
+    _second: Dispatch,
+}
+
 impl Logs {
-    fn capture() -> (Logs, DefaultGuard) {
+    pub(crate) fn capture() -> (Logs, Capturing) {
         let logs = Logs::default();
         let subscriber = log_subscriber(EnvFilter::new(DEFAULT_LOG_FILTER), false, logs.clone());
-        (logs, tracing::subscriber::set_default(subscriber))
+        let default = tracing::subscriber::set_default(subscriber);
+        // While a single subscriber is registered in the process, tracing decides whether a
+        // log statement is wanted from the default subscriber of the thread that reaches it
+        // first: another test's thread, with none, would silence it here for good. With two
+        // registered it asks both, this thread's among them.
+        let second = Dispatch::new(NoSubscriber::default());
+        (
+            logs,
+            Capturing {
+                _default: default,
+                _second: second,
+            },
+        )
     }
 
     /// The lines containing `text`.
-    fn lines_with(&self, text: &str) -> Vec<String> {
+    pub(crate) fn lines_with(&self, text: &str) -> Vec<String> {
         String::from_utf8_lossy(&self.0.lock().unwrap())
             .lines()
             .filter(|line| line.contains(text))
