@@ -21,6 +21,7 @@ mod m20261126_000009_create_milestone;
 mod m20261202_000010_index_sort_columns;
 mod m20261202_000011_create_search_term;
 mod m20261215_000012_create_text_key;
+mod m20261216_000014_create_service_secret;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_index_sort_columns::Migration),
             Box::new(m20261202_000011_create_search_term::Migration),
             Box::new(m20261215_000012_create_text_key::Migration),
+            Box::new(m20261216_000014_create_service_secret::Migration),
         ]
     }
 }

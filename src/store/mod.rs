@@ -31,6 +31,7 @@ mod owners;
 mod page;
 mod resolve;
 mod scope;
+mod seal;
 mod search;
 mod source;
 #[cfg(test)]
@@ -64,6 +65,7 @@ pub use loader::{
 };
 pub use page::{Cursor, ListName, OrderTerm, Page, PageRequest, SortDirection};
 pub use scope::Scope;
+pub use seal::{CursorSeal, Seal};
 pub use search::{Hit, Match, SearchPage, SearchQuery, MAX_TERM};
 pub use source::{is_dropped_connection, PoolSettings, Source};
 pub use write::Dataset;
@@ -89,6 +91,9 @@ struct Inner {
     institutions: RwLock<Vec<entities::institution::Model>>,
     /// The task probing the sources, once started ([`Store::watch`]).
     probe: Mutex<Option<AbortHandle>>,
+    /// The seal of cursors: a secret of the store's own until startup reads the one every
+    /// replica shares ([`Store::read_secret`]).
+    seal: RwLock<Arc<Seal>>,
 }
 
 impl Drop for Inner {
@@ -113,6 +118,7 @@ impl Store {
                 sources,
                 institutions: RwLock::new(Vec::new()),
                 probe: Mutex::new(None),
+                seal: RwLock::new(Arc::new(Seal::ephemeral())),
             }),
         }
     }
@@ -124,6 +130,27 @@ impl Store {
 
     pub(crate) fn sources(&self) -> &[Source] {
         &self.inner.sources
+    }
+
+    /// The source holding the service's own tables (its secret): the first.
+    pub(crate) fn keys_source(&self) -> Option<&Source> {
+        self.sources().first()
+    }
+
+    /// The seal of cursors, for the scopes of requests ([`Scope::of`]).
+    pub fn seal(&self) -> Arc<Seal> {
+        match self.inner.seal.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Seals cursors with `seal` from now on.
+    fn set_seal(&self, seal: Seal) {
+        match self.inner.seal.write() {
+            Ok(mut guard) => *guard = Arc::new(seal),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(seal),
+        }
     }
 
     /// Runs every pending migration on every source.
