@@ -65,7 +65,8 @@ impl Seal {
         }
     }
 
-    /// The tag of `payload` for `binding`, or `None` without a secret.
+    /// The MAC of `payload` for `binding`, to finish into a tag or to verify one; `None`
+    /// without a secret.
     fn mac(&self, binding: Option<Uuid>, payload: &[u8]) -> Option<Hmac<Sha256>> {
         let mut mac = self.mac.clone()?;
         mac.update(CONTEXT);
