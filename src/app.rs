@@ -80,14 +80,19 @@ pub async fn connect(config: &Config) -> anyhow::Result<Store> {
     }
 }
 
-/// Migrates the store and seeds it if it is empty; of several sources, seeds each that is
-/// empty (a source added to the configuration) with its institutions' part of the dataset and
-/// the identities every source keeps, and writes nothing into the others.
+/// Migrates the store, reads the secret cursors are sealed with, and seeds the store if it is
+/// empty; of several sources, seeds each that is empty (a source added to the configuration)
+/// with its institutions' part of the dataset and the identities every source keeps, and
+/// writes nothing into the others.
 pub async fn prepare(store: &Store) -> anyhow::Result<()> {
     store
         .migrate()
         .await
         .context("could not migrate the database")?;
+    store
+        .read_secret()
+        .await
+        .context("could not read the secret cursors are sealed with")?;
     let empty = store.empty_sources().await?;
     if empty.len() == store.sources().len() {
         tracing::info!("empty database: writing the Karolinska ATMP Center dataset");

@@ -11,8 +11,8 @@ use super::filter::{FilterInput, OrderInput};
 use super::plan::{self, is_planned, Answer, Record};
 use super::ApiError;
 use crate::store::{
-    Batcher, ChildCount, ChildPage, Counter, Cursor, Kind, ListCount, ListQuery, Listable, Page,
-    PageRequest, QueryOf, Relation, StoreLoader,
+    Batcher, ChildCount, ChildPage, Counter, Cursor, CursorSeal, Kind, ListCount, ListQuery,
+    Listable, Page, PageRequest, QueryOf, Relation, StoreLoader,
 };
 
 /// Page sizes a client may ask for.
@@ -46,11 +46,16 @@ fn page_size(name: &str, value: i32, limits: &Limits) -> Result<u64, ApiError> {
 }
 
 impl PageArgs {
-    /// The page these arguments select, checked against the limits.
-    pub(crate) fn request(self, limits: &Limits) -> Result<PageRequest, ApiError> {
+    /// The page these arguments select, checked against the limits, its cursor opened with
+    /// the caller's seal.
+    pub(crate) fn request(
+        self,
+        limits: &Limits,
+        cursors: &CursorSeal,
+    ) -> Result<PageRequest, ApiError> {
         let decode = |cursor: Option<String>| -> Result<Option<Cursor>, ApiError> {
             cursor
-                .map(|c| Cursor::decode(&c))
+                .map(|c| cursors.open(&c))
                 .transpose()
                 .map_err(ApiError::from)
         };
@@ -160,7 +165,7 @@ where
     Ok(ListQuery {
         filter: F::into_store(filter, reads)?,
         order: O::into_store(order),
-        page: args.request(limits)?,
+        page: args.request(limits, reads.cursors())?,
     })
 }
 
@@ -467,11 +472,16 @@ pub(crate) use connection;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Scope;
 
     const LIMITS: Limits = Limits {
         default_page_size: 20,
         max_page_size: 100,
     };
+
+    fn cursors() -> CursorSeal {
+        Scope::default().cursors().clone()
+    }
 
     fn request(first: Option<i32>, last: Option<i32>) -> Result<PageRequest, ApiError> {
         PageArgs {
@@ -479,7 +489,7 @@ mod tests {
             last,
             ..PageArgs::default()
         }
-        .request(&LIMITS)
+        .request(&LIMITS, &cursors())
     }
 
     #[test]

@@ -110,6 +110,7 @@ impl From<Arc<StoreError>> for ApiError {
                 institutions: unanswered.institutions.clone(),
             },
             StoreError::Db(cause) => ApiError::Internal(cause.to_string()),
+            StoreError::Secret(cause) => ApiError::Internal(cause.clone()),
         }
     }
 }

@@ -2102,7 +2102,7 @@ mod tests {
     use crate::config::Config;
     use crate::graphql::{build_schema, AtmpSchema};
     use crate::store::testing::{seeded, TestStore};
-    use crate::store::{Batcher, Caller, Scope, StoreLoader, Units};
+    use crate::store::{Batcher, Scope, StoreLoader, Units};
     use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
 
     /// How many statements `query` runs on the planned path under `scope`, and its errors.
@@ -2141,7 +2141,7 @@ mod tests {
         });
 
         let (public, public_errors) =
-            statements(&schema, &test_store, Scope::of(&Caller::Public), query).await;
+            statements(&schema, &test_store, Scope::default(), query).await;
         let (ruled, ruled_errors) = statements(&schema, &test_store, below_the_top, query).await;
 
         assert!(public_errors.is_empty(), "{public_errors:?}");

@@ -192,13 +192,13 @@ impl Search {
             )));
         }
         // Checked as every connection's page arguments are.
+        let reads = loader(ctx)?.loader();
         let request = PageArgs {
             first,
             after,
             ..PageArgs::default()
         }
-        .request(limits(ctx)?)?;
-        let reads = loader(ctx)?.loader();
+        .request(limits(ctx)?, reads.cursors())?;
         let page = reads
             .search(&query, request.limit, request.cursor.as_ref())
             .await?;

@@ -56,8 +56,9 @@ pub trait Branch: Send + 'static {
     fn end_answer(&mut self);
     /// A source that may hold its rows did not answer: its pages hold only the others' rows.
     fn missed(&mut self, source: &Unanswered);
-    /// Turns what every source answered into pages and counts for `parents`.
-    fn finish(&mut self, parents: &[Uuid]);
+    /// Turns what every source answered into pages and counts for `parents`, their cursors
+    /// sealed for the caller of `scope`.
+    fn finish(&mut self, scope: &Scope, parents: &[Uuid]);
     /// Whether its counts need a statement of their own (a cursor narrows its paged rows).
     fn counts_apart(&self) -> bool;
     /// Every source is PostgreSQL: its counts are read in the statement even under a cursor,
@@ -335,7 +336,7 @@ impl<R: Relation> Branch for RelationBranch<R> {
         }
     }
 
-    fn finish(&mut self, parents: &[Uuid]) {
+    fn finish(&mut self, scope: &Scope, parents: &[Uuid]) {
         mark_found_all(&mut self.joins, self.one_source);
         // Every parent's page shares the one map its cursors read.
         let extras = Arc::new(std::mem::take(&mut self.extras));
@@ -352,7 +353,11 @@ impl<R: Relation> Branch for RelationBranch<R> {
                     .filter(|source| !R::OWNED_BY_PARENT || source.institution_ids.contains(parent))
                     .cloned()
                     .collect();
-                (*parent, self.plan.page(rows, extras.clone(), missing))
+                (
+                    *parent,
+                    self.plan
+                        .page(rows, extras.clone(), missing, scope.cursors().clone()),
+                )
             })
             .collect();
         let mut counts = std::mem::take(&mut self.counts);
@@ -454,7 +459,7 @@ impl Store {
         if parents.is_empty() || branches.is_empty() {
             // No statement to run.
             for branch in branches.iter_mut() {
-                branch.finish(parents);
+                branch.finish(scope, parents);
             }
             return Ok(());
         }
@@ -572,7 +577,7 @@ impl Store {
             .await?;
         }
         for branch in branches.iter_mut() {
-            branch.finish(parents);
+            branch.finish(scope, parents);
         }
         Ok(())
     }
@@ -678,8 +683,8 @@ mod tests {
     use crate::store::decode::Columns;
     use crate::store::testing::{seeded, seeded_postgres, seeded_split, TestStore};
     use crate::store::{
-        Caller, ChildPages, CleanroomsOfUnit, Institutions, PageRequest, People, PeopleOfUnit,
-        Units, UnitsOfInstitution,
+        ChildPages, CleanroomsOfUnit, Institutions, PageRequest, People, PeopleOfUnit, Units,
+        UnitsOfInstitution,
     };
     use entities::{cleanroom, person, unit};
 
@@ -738,7 +743,7 @@ mod tests {
     #[test]
     fn the_public_scope_leaves_a_relation_page_as_it_was() {
         let parent = Uuid::from_u128(7);
-        let scope = Scope::of(&Caller::Public);
+        let scope = Scope::default();
 
         let windowed = branch_text::<CleanroomsOfUnit>(
             &scope,
@@ -852,10 +857,7 @@ mod tests {
             order: Vec::new(),
             page: PageRequest::first(100),
         };
-        match store
-            .page::<Units>(&Scope::of(&Caller::Public), &query)
-            .await
-        {
+        match store.page::<Units>(&Scope::default(), &query).await {
             Ok(page) => page.rows.iter().map(|unit| unit.id).collect(),
             Err(error) => panic!("the units could not be listed: {error}"),
         }
@@ -867,8 +869,7 @@ mod tests {
         {
             let store = &test_store.store;
             let units = unit_ids(store).await;
-            let public =
-                pages::<CleanroomsOfUnit>(store, &Scope::of(&Caller::Public), &units, true).await;
+            let public = pages::<CleanroomsOfUnit>(store, &Scope::default(), &units, true).await;
             let Some((&unit, &before)) = public.counts.iter().max_by_key(|(_, count)| **count)
             else {
                 panic!("no unit has cleanrooms");
@@ -896,8 +897,7 @@ mod tests {
         for test_store in stores("a_hidden_appointment_places_no_one_in_its_unit").await {
             let store = &test_store.store;
             let units = unit_ids(store).await;
-            let public =
-                pages::<PeopleOfUnit>(store, &Scope::of(&Caller::Public), &units, true).await;
+            let public = pages::<PeopleOfUnit>(store, &Scope::default(), &units, true).await;
             let Some((&unit, &before)) = public.counts.iter().max_by_key(|(_, count)| **count)
             else {
                 panic!("no unit has people");
@@ -921,7 +921,7 @@ mod tests {
             assert_eq!(counted.counts.get(&unit), Some(&(before - 1)));
             let people = store.count::<People>(&scope, &Default::default()).await;
             let everyone = store
-                .count::<People>(&Scope::of(&Caller::Public), &Default::default())
+                .count::<People>(&Scope::default(), &Default::default())
                 .await;
             assert_eq!(people.ok(), everyone.ok(), "the person is still listed");
         }
@@ -935,8 +935,7 @@ mod tests {
             let kuh = natural_id(RecordKind::Institution, "KUH");
             let parents = [ki, kuh];
             let public =
-                pages::<UnitsOfInstitution>(store, &Scope::of(&Caller::Public), &parents, true)
-                    .await;
+                pages::<UnitsOfInstitution>(store, &Scope::default(), &parents, true).await;
             let scope = Scope::with_rule::<Institutions>(all_but("id", kuh));
 
             let ruled = pages::<UnitsOfInstitution>(store, &scope, &parents, true).await;

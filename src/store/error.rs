@@ -22,6 +22,9 @@ pub enum StoreError {
     /// the records of its institutions cannot be read.
     #[error("{0}")]
     SourceUnavailable(Unanswered),
+    /// The service's secret could not be made or read.
+    #[error("the service's secret: {0}")]
+    Secret(String),
     /// A relation of a filter finds more records across the sources than may be read first.
     #[error("a relation of the filter matches more than {0} records across the sources: narrow what it matches")]
     TooManyRelated(usize),

@@ -364,7 +364,7 @@ mod tests {
     use crate::store::list::{select_rows, Kind, Listable};
     use crate::store::scope::Scope;
     use crate::store::testing::institution;
-    use crate::store::{Caller, Cleanrooms, Units};
+    use crate::store::{Cleanrooms, Units};
     use sea_orm::sea_query::Alias;
 
     /// The SQLite text of the statement listing the IDs of `L` matching `predicate`.
@@ -424,7 +424,7 @@ mod tests {
 
     #[test]
     fn the_public_scope_writes_relation_filters_as_before() {
-        let public = Scope::of(&Caller::Public);
+        let public = Scope::default();
         let by_unit = refers(
             "unit_id",
             "unit",
@@ -523,7 +523,7 @@ mod tests {
         let no_kcc = Scope::with_rule::<Units>(rule("name", |name| {
             name.ne("Karolinska Center for Cell Therapy")
         }));
-        let public = Scope::of(&Caller::Public);
+        let public = Scope::default();
         for test_store in stores().await {
             let store = &test_store.store;
             let in_huddinge = || refers("unit_id", "unit", city_containing("hudd"));
@@ -563,7 +563,7 @@ mod tests {
 
     #[tokio::test]
     async fn hidden_children_count_for_no_quantifier() {
-        let public = Scope::of(&Caller::Public);
+        let public = Scope::default();
         // Vecura's rooms of grade D and the Pre-GMP unit's ungraded rooms are hidden.
         let grade_b = Scope::with_rule::<Cleanrooms>(rule("grade", |grade| grade.eq("B")));
         for test_store in stores().await {
@@ -610,7 +610,7 @@ mod tests {
 
     #[tokio::test]
     async fn hidden_children_in_another_source_count_for_no_quantifier() {
-        let public = Scope::of(&Caller::Public);
+        let public = Scope::default();
         let no_coordinators =
             Scope::with_rule::<crate::store::Appointments>(rule("role", |role| {
                 role.ne("COORDINATOR")
@@ -670,7 +670,7 @@ mod tests {
             };
 
             assert_eq!(
-                unit_names(store, &Scope::of(&Caller::Public), below()).await,
+                unit_names(store, &Scope::default(), below()).await,
                 ["Karolinska Center for Cell Therapy"]
             );
             assert!(unit_names(store, &no_vecura, below()).await.is_empty());
@@ -683,7 +683,7 @@ mod tests {
         let some_roles = Scope::with_rule::<crate::store::Appointments>(rule("role", |role| {
             role.is_not_in(["DEPUTY", "OPERATIONS_MANAGER"])
         }));
-        let public = Scope::of(&Caller::Public);
+        let public = Scope::default();
         for test_store in stores().await {
             let store = &test_store.store;
             let at_kuh = |scope| async move {
@@ -727,7 +727,7 @@ mod tests {
             let store = &test_store.store;
 
             assert_eq!(
-                unit_names(store, &Scope::of(&Caller::Public), city_containing("hudd")).await,
+                unit_names(store, &Scope::default(), city_containing("hudd")).await,
                 [
                     "Cell Therapy and Allogeneic Stem Cell Transplantation",
                     "Karolinska Center for Cell Therapy",

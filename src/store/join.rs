@@ -225,7 +225,7 @@ mod tests {
     use crate::domain::{natural_id, RecordKind};
     use crate::store::list::{column, QueryOf};
     use crate::store::testing::at_institution;
-    use crate::store::{Caller, Cleanrooms, Institutions, PageRequest, Store, Units};
+    use crate::store::{Cleanrooms, Institutions, PageRequest, Store, Units};
     use entities::{cleanroom, institution, unit};
     use sea_orm::sea_query::ExprTrait;
     use sea_orm::DbBackend;
@@ -253,7 +253,7 @@ mod tests {
 
     #[test]
     fn the_public_scope_leaves_a_joined_statement_as_it_was() {
-        let statement = cleanrooms_joined(&Scope::of(&Caller::Public), &unit_and_institution());
+        let statement = cleanrooms_joined(&Scope::default(), &unit_and_institution());
 
         assert_eq!(
             statement,
@@ -311,7 +311,7 @@ mod tests {
     async fn a_hidden_unit_is_no_joined_row_of_a_cleanroom_it_holds() {
         let test_store = crate::store::testing::seeded().await;
         let store = &test_store.store;
-        let (all, public) = cleanrooms_with_units(store, &Scope::of(&Caller::Public)).await;
+        let (all, public) = cleanrooms_with_units(store, &Scope::default()).await;
         let scope = Scope::with_rule::<Units>(at_institution("KI"));
 
         let (listed, ruled) = cleanrooms_with_units(store, &scope).await;
@@ -339,8 +339,7 @@ mod tests {
     #[tokio::test]
     async fn over_two_sources_only_joins_of_a_kind_every_source_keeps_find_all() {
         let test_store = crate::store::testing::seeded_split().await;
-        let (_, joins) =
-            cleanrooms_with_units(&test_store.store, &Scope::of(&Caller::Public)).await;
+        let (_, joins) = cleanrooms_with_units(&test_store.store, &Scope::default()).await;
 
         let Some(unit) = joins.first() else {
             panic!("no join came back");

@@ -26,6 +26,7 @@ use super::page::{
     SortDirection, SortField, SortKind, SortValue,
 };
 use super::scope::{count_all, count_over_all, row_number, Scope, Scoped, ScopedTable, Select};
+use super::seal::CursorSeal;
 use super::{OrderTerm, Page, PageRequest, Source, Store, StoreError, Unanswered};
 
 /// The table of a record kind of the catalog: its entity, its rows, its name and its key.
@@ -430,6 +431,7 @@ impl<L: Listable> Plan<L> {
         mut rows: Vec<L::Model>,
         extras: Arc<Extras>,
         missing: Vec<Unanswered>,
+        seal: CursorSeal,
     ) -> Page<L::Model> {
         let more = rows.len() as u64 > self.page.limit || !missing.is_empty();
         rows.truncate(usize::try_from(self.page.limit).unwrap_or(usize::MAX));
@@ -453,6 +455,7 @@ impl<L: Listable> Plan<L> {
             if self.page.backward { has_cursor } else { more },
             if self.page.backward { more } else { has_cursor },
             cursor_of,
+            seal,
         );
         page.missing = missing;
         page
@@ -807,7 +810,10 @@ impl Store {
             missing = uncounted;
         }
         let rows = plan.merge(lists, &extras);
-        Ok((plan.page(rows, Arc::new(extras), missing), total))
+        Ok((
+            plan.page(rows, Arc::new(extras), missing, scope.cursors().clone()),
+            total,
+        ))
     }
 
     /// One page of children for each parent, in one statement per source, with the rows
@@ -1234,7 +1240,7 @@ mod tests {
                 Err(error) => panic!("the cleanrooms could not be listed: {error}"),
             };
             for row in &page.rows {
-                let keys = match Cursor::decode(&page.cursor(row)) {
+                let keys = match scope.cursors().open(&page.cursor(row)) {
                     Ok(cursor) => cursor.keys,
                     Err(error) => panic!("a cleanroom's cursor could not be read: {error}"),
                 };
@@ -1242,7 +1248,7 @@ mod tests {
             }
             match page.rows.last() {
                 Some(last) if page.has_next_page => {
-                    cursor = Cursor::decode(&page.cursor(last)).ok();
+                    cursor = scope.cursors().open(&page.cursor(last)).ok();
                 }
                 _ => return read,
             }

@@ -15,8 +15,8 @@ use super::children::Branch;
 use super::decode::Columns;
 use super::list::{ChildPages, Kind, Listable, QueryOf, Relation};
 use super::{
-    Caller, Group, GroupColumn, Join, Measure, Page, Records, Scope, SearchPage, SearchQuery,
-    Store, StoreError, Unanswered,
+    Caller, CursorSeal, Group, GroupColumn, Join, Measure, Page, Records, Scope, SearchPage,
+    SearchQuery, Store, StoreError, Unanswered,
 };
 
 /// Reads for one caller: the one way from the GraphQL layer into the store, so every read
@@ -35,7 +35,7 @@ pub struct StoreLoader {
 impl StoreLoader {
     /// A loader reading `store` on behalf of `caller`.
     pub async fn new(store: Store, caller: Caller) -> Self {
-        let scope = Scope::of(&caller);
+        let scope = Scope::of(&caller, store.seal());
         let institutions = store.institutions(&scope).await.map_err(Arc::new);
         StoreLoader {
             store,
@@ -60,6 +60,11 @@ impl StoreLoader {
     /// Who is reading.
     pub fn caller(&self) -> &Caller {
         &self.caller
+    }
+
+    /// The seal of the caller's cursors: opens those it sends back.
+    pub fn cursors(&self) -> &CursorSeal {
+        self.scope.cursors()
     }
 
     /// A page of a top-level list, as the caller may see it.

@@ -1,14 +1,24 @@
 //! Startup maintenance: what the service reads and writes for itself, for no caller, before
 //! it serves: whether a source is new (to be seeded), the index tables a database written
-//! before them still lacks, and the in-memory list of institutions. A door of its own, beside
+//! before them still lacks, the in-memory list of institutions, and the secret cursors are
+//! sealed with. A door of its own, beside
 //! the request's ([`super::scope`]) and the writes' ([`super::write`]): only this module runs
 //! [`Source::maintain`], and nothing a request reaches calls it.
 
-use sea_orm::sea_query::{Alias, Expr, Query};
-use sea_orm::{ConnectionTrait, EntityTrait};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 
+use super::seal::{random_secret, Seal, SECRET_LENGTH};
 use super::write::Dataset;
 use super::{search, text_key, Source, Store, StoreError};
+
+/// The table of the service's own secrets, by name.
+const SECRETS: &str = "service_secret";
+
+/// The name of the secret cursors are sealed with.
+const CURSOR_SECRET: &str = "cursor";
 
 impl Store {
     /// Whether no source holds any institution yet (a new database, to be seeded).
@@ -101,4 +111,147 @@ async fn is_empty(source: &Source, table: &'static str) -> Result<bool, StoreErr
         })
         .await?;
     Ok(first.is_none())
+}
+
+impl Store {
+    /// Reads the secret cursors are sealed with from the keys source, first creating it there
+    /// if the source has none, and seals cursors with it from now on: every replica and every
+    /// restart over that source opens the cursors of the others. Replicas starting at once
+    /// agree: each offers a secret of its own where none is kept, and all keep the one the
+    /// table holds after.
+    pub async fn read_secret(&self) -> Result<(), StoreError> {
+        let source = self.keys_source()?;
+        let offered = random_secret().map_err(|error| {
+            StoreError::Secret(format!("the system gave no randomness: {error}"))
+        })?;
+        offer_secret(source, CURSOR_SECRET, &STANDARD.encode(offered)).await?;
+        let kept = kept_secret(source, CURSOR_SECRET).await?;
+        let secret = STANDARD
+            .decode(kept)
+            .ok()
+            .filter(|secret| secret.len() == SECRET_LENGTH)
+            .ok_or_else(|| {
+                StoreError::Secret(format!(
+                    "the `{CURSOR_SECRET}` secret in table `{SECRETS}` is not {SECRET_LENGTH} bytes in base64"
+                ))
+            })?;
+        self.set_seal(Seal::new(&secret));
+        Ok(())
+    }
+}
+
+/// Keeps `value` as the secret `name` in `source`, unless it holds one already.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "startup maintenance writes the service's secret, for no caller"
+)]
+async fn offer_secret(source: &Source, name: &'static str, value: &str) -> Result<(), StoreError> {
+    let mut insert = Query::insert();
+    insert
+        .into_table(Alias::new(SECRETS))
+        .columns([Alias::new("name"), Alias::new("value")])
+        .values([name.into(), value.into()])
+        .map_err(|error| StoreError::Db(DbErr::Custom(error.to_string())))?
+        .on_conflict(
+            OnConflict::column(Alias::new("name"))
+                .do_nothing()
+                .to_owned(),
+        );
+    // Inserting what is already kept changes nothing: a retry is harmless.
+    source
+        .maintain(|connection| {
+            let insert = insert.clone();
+            async move { connection.execute(&insert).await.map(|_| ()) }
+        })
+        .await?;
+    Ok(())
+}
+
+/// The secret `name` kept in `source`.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "startup maintenance reads the service's secret, for no caller"
+)]
+async fn kept_secret(source: &Source, name: &'static str) -> Result<String, StoreError> {
+    let row = source
+        .maintain(|connection| async move {
+            connection
+                .query_one(
+                    Query::select()
+                        .column(Alias::new("value"))
+                        .from(Alias::new(SECRETS))
+                        .and_where(Expr::col(Alias::new("name")).eq(name)),
+                )
+                .await
+        })
+        .await?;
+    let row = row.ok_or_else(|| {
+        StoreError::Secret(format!(
+            "the `{name}` secret is missing from table `{SECRETS}`"
+        ))
+    })?;
+    Ok(row.try_get("", "value")?)
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::future::join_all;
+    use uuid::Uuid;
+
+    use super::super::page::{Cursor, SortValue};
+    use super::super::seal::CursorSeal;
+    use super::super::testing;
+    use super::*;
+
+    /// Whether a cursor that `maker` seals opens in `opener`.
+    fn opens(maker: &Store, opener: &Store) -> bool {
+        let cursor = Cursor {
+            list: "unit".to_owned(),
+            ordering: "NAME.ASC".to_owned(),
+            filter: 0,
+            keys: vec![
+                SortValue::Text("Vecura".to_owned()),
+                SortValue::Uuid(Uuid::nil()),
+            ],
+        };
+        let text = CursorSeal::new(maker.seal(), None).seal(&cursor);
+        CursorSeal::new(opener.seal(), None).open(&text).ok() == Some(cursor)
+    }
+
+    #[tokio::test]
+    async fn stores_starting_at_once_over_one_database_agree_on_one_secret() {
+        let database =
+            testing::migrated("stores_starting_at_once_over_one_database_agree_on_one_secret")
+                .await;
+        let mut replicas = Vec::new();
+        for _ in 0..4 {
+            replicas.push(database.reopened().await);
+        }
+
+        let started = join_all(replicas.iter().map(Store::read_secret)).await;
+
+        assert!(started.iter().all(Result::is_ok), "{started:?}");
+        for maker in &replicas {
+            for opener in &replicas {
+                assert!(opens(maker, opener));
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_restarted_store_opens_the_cursors_made_before_it_started() {
+        let database =
+            testing::migrated("a_restarted_store_opens_the_cursors_made_before_it_started").await;
+        database.store.read_secret().await.unwrap();
+        let restarted = database.reopened().await;
+        assert!(
+            !opens(&database.store, &restarted),
+            "until it reads the kept secret, a store seals with one of its own"
+        );
+
+        restarted.read_secret().await.unwrap();
+
+        assert!(opens(&database.store, &restarted));
+        assert!(opens(&restarted, &database.store));
+    }
 }

@@ -32,6 +32,7 @@ mod owners;
 mod page;
 mod resolve;
 mod scope;
+mod seal;
 mod search;
 mod source;
 #[cfg(test)]
@@ -66,6 +67,7 @@ pub use loader::{
 };
 pub use page::{Cursor, ListName, OrderTerm, Page, PageRequest, SortDirection};
 pub use scope::Scope;
+pub use seal::{CursorSeal, Seal};
 pub use search::{Hit, Match, SearchPage, SearchQuery, MAX_TERM};
 pub use source::{is_dropped_connection, PoolSettings, Source};
 pub use write::Dataset;
@@ -97,6 +99,9 @@ struct Inner {
     probe: Mutex<Option<AbortHandle>>,
     /// Where the API keys live, and the verified ones cached.
     keys: keys::Keys,
+    /// The seal of cursors: a secret of the store's own until startup reads the one every
+    /// replica shares ([`Store::read_secret`]).
+    seal: RwLock<Arc<Seal>>,
 }
 
 impl Drop for Inner {
@@ -134,6 +139,7 @@ impl Store {
                 sources,
                 institutions: RwLock::new(Vec::new()),
                 probe: Mutex::new(None),
+                seal: RwLock::new(Arc::new(Seal::ephemeral())),
             }),
         }
     }
@@ -145,6 +151,22 @@ impl Store {
 
     pub(crate) fn sources(&self) -> &[Source] {
         &self.inner.sources
+    }
+
+    /// The seal of cursors, for the scopes of requests ([`Scope::of`]).
+    pub fn seal(&self) -> Arc<Seal> {
+        match self.inner.seal.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Seals cursors with `seal` from now on.
+    fn set_seal(&self, seal: Seal) {
+        match self.inner.seal.write() {
+            Ok(mut guard) => *guard = Arc::new(seal),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(seal),
+        }
     }
 
     /// Runs every pending migration on every source.

@@ -200,7 +200,7 @@ fn related(
 mod tests {
     use super::*;
     use crate::store::filter::{Scalar, Test, TextMatch};
-    use crate::store::{Caller, Units};
+    use crate::store::Units;
     use sea_orm::sea_query::Condition;
 
     /// The cleanrooms of grade A.
@@ -214,7 +214,7 @@ mod tests {
 
     #[test]
     fn the_public_scope_reads_the_related_ids_as_before() {
-        let public = Scope::of(&Caller::Public);
+        let public = Scope::default();
         let statement = related(&public, "cleanroom", "unit_id", &grade_a(), Some("unit"));
 
         assert_eq!(

@@ -27,35 +27,61 @@ use sea_orm::DbBackend;
 use uuid::Uuid;
 
 use super::list::Kind;
+use super::seal::{CursorSeal, Seal};
 use super::{text_key, Caller, HashMap, Source, StoreError};
 
 /// A kind's row rule: the condition its rows must meet, over the table named by the alias
 /// the statement reads it under.
 type Rule = Arc<dyn Fn(&str) -> Condition + Send + Sync>;
 
-/// What one caller may read: per kind, the rows (no rule: every row). Cheap to clone.
-#[derive(Clone, Default)]
+/// What one caller may read: per kind, the rows (no rule: every row); and the seal of the
+/// caller's cursors. Cheap to clone.
+#[derive(Clone)]
 pub struct Scope {
     /// The row rules, by the kind's table; a kind without one is open.
     rules: Arc<HashMap<&'static str, Rule>>,
+    /// Seals the cursors the caller is given and opens those it sends back.
+    cursors: CursorSeal,
 }
 
 impl std::fmt::Debug for Scope {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Scope")
             .field("ruled", &self.rules.keys().collect::<Vec<_>>())
-            .finish()
+            .finish_non_exhaustive()
+    }
+}
+
+/// The public's scope, with a secret of its own for its cursors (a test's scope).
+#[cfg(test)]
+impl Default for Scope {
+    fn default() -> Self {
+        Scope::of(&Caller::Public, Arc::new(Seal::ephemeral()))
     }
 }
 
 impl Scope {
-    /// The scope of `caller`. The public sees every row. A key's holder reads as the public
-    /// does for now, whatever its role: the rules per role (partner, staff, admin) are issue
-    /// 21's item 8, and are written here, one arm per role.
-    pub fn of(caller: &Caller) -> Scope {
+    /// The scope of `caller`, whose cursors `seal` seals (the store's, [`super::Store::seal`]).
+    /// The public sees every row, and its cursors are bound to no key. A key's holder reads as
+    /// the public does for now, whatever its role (the rules per role, partner, staff and
+    /// admin, are issue 21's item 8, written here one arm per role); its cursors are bound to
+    /// its key.
+    pub fn of(caller: &Caller, seal: Arc<Seal>) -> Scope {
         match caller {
-            Caller::Public | Caller::Key(_) => Scope::default(),
+            Caller::Public => Scope {
+                rules: Arc::default(),
+                cursors: CursorSeal::new(seal, None),
+            },
+            Caller::Key(holder) => Scope {
+                rules: Arc::default(),
+                cursors: CursorSeal::new(seal, Some(holder.key.0)),
+            },
         }
+    }
+
+    /// The seal of the caller's cursors.
+    pub fn cursors(&self) -> &CursorSeal {
+        &self.cursors
     }
 
     /// A scope with one row rule, on the rows of `K` (the rule gets the table's alias).
@@ -76,6 +102,7 @@ impl Scope {
         rules.insert(table, Arc::new(rule));
         Scope {
             rules: Arc::new(rules),
+            ..Scope::default()
         }
     }
 
@@ -604,7 +631,7 @@ mod tests {
 
     #[test]
     fn the_public_scope_adds_nothing_to_a_statement() {
-        let statement = unit_ids(&Scope::of(&Caller::Public));
+        let statement = unit_ids(&Scope::default());
 
         assert_eq!(
             statement,
@@ -661,7 +688,7 @@ mod tests {
             crate::store::testing::seeded_split().await,
         ] {
             let store = &test_store.store;
-            let (all, all_count) = units_listed(store, &Scope::of(&Caller::Public)).await;
+            let (all, all_count) = units_listed(store, &Scope::default()).await;
             let (ki, ki_count) =
                 units_listed(store, &Scope::with_rule::<Units>(at_institution("KI"))).await;
 

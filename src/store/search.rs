@@ -23,6 +23,7 @@ use uuid::Uuid;
 use super::list::Kind;
 use super::page::{check_list, filter_fingerprint, Cursor, ListName, SortValue};
 use super::scope::{count_all, Scope, Scoped, Select};
+use super::seal::CursorSeal;
 use super::{Cleanrooms, HashMap, People, Products, Store, StoreError, Trials, Units};
 use crate::domain::fold;
 
@@ -347,12 +348,14 @@ pub struct Hit {
 }
 
 /// A page of hits, best first.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SearchPage {
     pub hits: Vec<Hit>,
     pub has_next_page: bool,
     pub has_previous_page: bool,
     filter: u64,
+    /// Seals the hits' cursors for the caller.
+    seal: CursorSeal,
 }
 
 const ORDERING: &str = "SEARCH";
@@ -360,9 +363,9 @@ const ORDERING: &str = "SEARCH";
 const LIST: ListName = ListName::other("search");
 
 impl SearchPage {
-    /// The cursor of a hit of this page.
+    /// The sealed cursor of a hit of this page.
     pub fn cursor(&self, hit: &Hit) -> String {
-        Cursor {
+        self.seal.seal(&Cursor {
             list: LIST.name().to_owned(),
             ordering: ORDERING.to_owned(),
             filter: self.filter,
@@ -372,8 +375,7 @@ impl SearchPage {
                 SortValue::Text(hit.kind.clone()),
                 SortValue::Uuid(hit.id),
             ],
-        }
-        .encode()
+        })
     }
 }
 
@@ -507,6 +509,7 @@ impl Store {
             has_next_page,
             has_previous_page: cursor.is_some(),
             filter,
+            seal: scope.cursors().clone(),
         })
     }
 

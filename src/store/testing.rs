@@ -28,6 +28,17 @@ impl TestStore {
     pub fn statements(&self) -> usize {
         self.statements.load(Ordering::SeqCst)
     }
+
+    /// Another store over the same database (a store of one), as a second replica or a
+    /// restart opens it: nothing read of it yet, its secret included.
+    pub async fn reopened(&self) -> Store {
+        let url = match (&self.postgres, self.files.as_slice()) {
+            (Some((name, admin_url)), _) => postgres_url(admin_url, name),
+            (None, [file]) => format!("sqlite://{}?mode=rwc", file.display()),
+            (None, files) => panic!("only a store of one database reopens, not of {files:?}"),
+        };
+        Store::single(open(&url, &self.statements).await)
+    }
 }
 
 impl Drop for TestStore {
@@ -90,6 +101,29 @@ async fn open_file(
     open(&format!("sqlite://{}?mode=rwc", file.display()), statements).await
 }
 
+/// One empty database, migrated, its secret not read yet: on PostgreSQL where the tests are
+/// given one (`test` names the test that says so where they are not), else a SQLite file.
+pub(crate) async fn migrated(test: &str) -> TestStore {
+    let guard = match postgres(test).await {
+        Some(guard) => guard,
+        None => {
+            let file = database_file();
+            let statements = Arc::default();
+            let connection = open_file(&file, &statements).await;
+            TestStore {
+                store: Store::single(connection),
+                files: vec![file],
+                postgres: None,
+                statements,
+            }
+        }
+    };
+    if let Err(error) = guard.store.migrate().await {
+        panic!("a test database could not be migrated: {error}");
+    }
+    guard
+}
+
 async fn prepared(guard: TestStore) -> TestStore {
     if let Err(error) = crate::app::prepare(&guard.store).await {
         panic!("a test database could not be prepared: {error:#}");
@@ -139,6 +173,20 @@ pub(crate) async fn seeded_split() -> TestStore {
 /// One PostgreSQL database holding every institution's records, made on the server of
 /// `TEST_DATABASE_URL`; `None` (saying so) where that is not set.
 pub(crate) async fn seeded_postgres(test: &str) -> Option<TestStore> {
+    Some(prepared(postgres(test).await?).await)
+}
+
+/// The URL of database `name` on the server of `admin_url`.
+fn postgres_url(admin_url: &str, name: &str) -> String {
+    match admin_url.rsplit_once('/') {
+        Some((server, _)) => format!("{server}/{name}"),
+        None => panic!("TEST_DATABASE_URL names no database: {admin_url}"),
+    }
+}
+
+/// A new, empty PostgreSQL database on the server of `TEST_DATABASE_URL`, as a store; `None`
+/// (saying so) where that is not set.
+async fn postgres(test: &str) -> Option<TestStore> {
     let Some(admin_url) = std::env::var("TEST_DATABASE_URL")
         .ok()
         .filter(|url| !url.is_empty())
@@ -158,21 +206,15 @@ pub(crate) async fn seeded_postgres(test: &str) -> Option<TestStore> {
         panic!("a test database could not be created: {error}");
     }
     let _ = admin.close().await;
-    let url = match admin_url.rsplit_once('/') {
-        Some((server, _)) => format!("{server}/{name}"),
-        None => panic!("TEST_DATABASE_URL names no database: {admin_url}"),
-    };
+    let url = postgres_url(&admin_url, &name);
     let statements = Arc::default();
     let connection = open(&url, &statements).await;
-    Some(
-        prepared(TestStore {
-            store: Store::single(connection),
-            files: Vec::new(),
-            postgres: Some((name, admin_url)),
-            statements,
-        })
-        .await,
-    )
+    Some(TestStore {
+        store: Store::single(connection),
+        files: Vec::new(),
+        postgres: Some((name, admin_url)),
+        statements,
+    })
 }
 
 /// The ID of the institution with `code`.

@@ -169,6 +169,7 @@ fn two_sources_answer_every_generated_query_as_one_database_does() {
     let runtime = two_workers();
     let one = runtime.block_on(TestApp::spawn_laid_out(false, 4));
     let two = runtime.block_on(TestApp::spawn_laid_out(true, 4));
+    runtime.block_on(two.share_secret_of(&one));
     let schema = runtime.block_on(Schema::introspect(&one));
     answered_alike("two sources", cases, &schema, |query, variables| {
         runtime.block_on(async {

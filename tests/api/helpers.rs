@@ -744,6 +744,56 @@ pub async fn every_row(app: &TestApp, list: &str, fields: &str) -> Vec<Value> {
 }
 
 impl TestApp {
+    /// Another app over the same databases, laid out the same way, as a second replica or a
+    /// restart starts: new connections, its startup run again, nothing shared in memory.
+    pub async fn replica(&self) -> axum::Router {
+        let split = self.pools.len() > 1;
+        let mut sources = Vec::new();
+        for ((name, _), url) in self.pools.iter().zip(&self.database_urls) {
+            let connection = Source::connect(url, self.config.pool_settings())
+                .await
+                .unwrap();
+            sources.push(if split {
+                Source::holding(
+                    name,
+                    connection,
+                    vec![(natural_id(RecordKind::Institution, name), name.clone())],
+                    Duration::from_millis(self.config.source_timeout_ms),
+                )
+            } else {
+                Source::everything(name, connection)
+            });
+        }
+        let store = Store::new(sources);
+        prepare(&store).await.unwrap();
+        App::with_store(&self.config, store).router
+    }
+
+    /// Makes this app seal cursors with the secret of `other`, as if both kept their secret in
+    /// one database: for tests that compare two apps' answers, cursors included.
+    pub async fn share_secret_of(&self, other: &TestApp) {
+        let read = |app: &TestApp| app.pools[0].1.clone();
+        let (theirs, ours) = (read(other), read(self));
+        let select = "SELECT value FROM service_secret WHERE name = 'cursor'";
+        let secret: String = theirs
+            .query_one_raw(Statement::from_string(
+                theirs.get_database_backend(),
+                select,
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get("", "value")
+            .unwrap();
+        ours.execute_raw(Statement::from_string(
+            ours.get_database_backend(),
+            format!("UPDATE service_secret SET value = '{secret}' WHERE name = 'cursor'"),
+        ))
+        .await
+        .unwrap();
+        self.app.store.read_secret().await.unwrap();
+    }
+
     /// The same store served with its settings changed by `change` (such as `--federation`);
     /// statements are still counted.
     pub fn reconfigured(mut self, change: impl FnOnce(&mut Config)) -> TestApp {

@@ -4,6 +4,7 @@
 
 mod aggregates;
 mod bad_input;
+mod cursors;
 mod examples;
 mod federation;
 mod field_errors;

@@ -228,13 +228,12 @@ async fn a_cursor_made_for_another_list_is_refused_on_both_execution_paths() {
         &["search"],
     )
     .await;
-    // A cursor as made before cursors named their list: the same, without the list.
-    let mut old: Value = serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(&units)
-            .unwrap(),
-    )
-    .unwrap();
+    // A cursor as made before cursors were sealed and named their list: the same payload,
+    // without its tag (the last 16 bytes) and without the list.
+    let sealed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(&units)
+        .unwrap();
+    let mut old: Value = serde_json::from_slice(&sealed[..sealed.len() - 16]).unwrap();
     old.as_object_mut().unwrap().remove("l");
     let old = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(old.to_string());
     let another = "the cursor was made for another list";

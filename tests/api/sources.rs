@@ -291,6 +291,7 @@ const SAME_ANSWERS: &[&str] = &[
 async fn every_answer_is_the_same_on_one_database_and_on_two() {
     let one = TestApp::spawn_laid_out(false, 6).await;
     let two = TestApp::spawn_laid_out(true, 6).await;
+    two.share_secret_of(&one).await;
     for query in SAME_ANSWERS {
         let expected = one.graphql(query).await;
         let answered = two.graphql(query).await;

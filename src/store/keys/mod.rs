@@ -116,8 +116,8 @@ impl Keys {
 }
 
 impl Store {
-    /// The source the keys live in.
-    fn keys_source(&self) -> Result<&Source, StoreError> {
+    /// The source the keys live in, and with them the service's own secret (the cursors').
+    pub(crate) fn keys_source(&self) -> Result<&Source, StoreError> {
         self.sources()
             .get(self.inner.keys.source)
             .ok_or_else(|| StoreError::Db(DbErr::Custom("the store has no source".to_owned())))
@@ -419,7 +419,9 @@ pub(super) mod tests {
     fn every_key_holder_reads_as_the_public_until_the_rules_per_role_are_written() {
         use crate::store::{Caller, Scope};
         for role in [KeyRole::Partner, KeyRole::Staff, KeyRole::Admin] {
-            let scope = Scope::of(&Caller::Key(caller(&api_key::Model { role, ..row("h") })));
+            let seal = std::sync::Arc::new(crate::store::seal::Seal::new(&[7; 32]));
+            let holder = Caller::Key(caller(&api_key::Model { role, ..row("h") }));
+            let scope = Scope::of(&holder, seal);
             assert!(scope.is_open::<crate::store::Units>(), "{role:?}");
             assert!(scope.is_open::<crate::store::People>(), "{role:?}");
         }
