@@ -3,15 +3,14 @@
 
 use async_graphql::parser::types::{Field, SelectionSet};
 use async_graphql::{Name, Pos, Positioned};
-use futures::future::join_all;
 
 use super::super::error::missing_from_list;
-use super::fetch::Fetch;
 use super::out::{Failure, Out, Segment};
 use super::planner::{selection_sets, Planner};
 use super::records::RecordPlan;
 use super::{internal, Record, Row};
-use crate::store::{Join, Kind, Page};
+use crate::store::read::{Fetched, RowsOf};
+use crate::store::{Kind, Page};
 
 /// The selection on a connection of `T`.
 pub(crate) struct ConnectionPlan<T: Record> {
@@ -50,44 +49,52 @@ fn field_name<'a>(fields: &[&'a Positioned<Field>]) -> &'a str {
         .unwrap_or_default()
 }
 
+/// The selections on a page's rows met so far, and what each one's reads follow.
+struct Selections<T: Record> {
+    rows: Vec<RecordPlan<T>>,
+    reads: Vec<RowsOf<T::Table>>,
+}
+
+impl<T: Record> Selections<T> {
+    /// Adds the selection of `fields` on the page's rows, and returns its index.
+    fn add<'a>(&mut self, planner: &Planner<'a>, fields: &[&'a Positioned<Field>]) -> usize {
+        let (rows, reads) = RecordPlan::new(planner, &selection_sets(fields));
+        self.rows.push(rows);
+        self.reads.push(reads);
+        self.rows.len() - 1
+    }
+}
+
 impl<T: Record> ConnectionPlan<T> {
-    pub(super) fn new<'a>(planner: &Planner<'a>, sets: &[&'a SelectionSet]) -> Self {
-        let mut rows = Vec::new();
+    /// The selection `sets` on a connection of `T`, and what the reads of its rows follow
+    /// (one selection each for `nodes` and edges' `node`).
+    pub(super) fn new<'a>(
+        planner: &Planner<'a>,
+        sets: &[&'a SelectionSet],
+    ) -> (Self, Vec<RowsOf<T::Table>>) {
+        let mut selections = Selections {
+            rows: Vec::new(),
+            reads: Vec::new(),
+        };
         let fields = planner
             .collect(sets, &|condition| condition == T::CONNECTION)
             .into_iter()
             .map(|(key, fields)| {
                 let field = match field_name(&fields) {
                     "totalCount" => ConnectionField::TotalCount,
-                    "nodes" => {
-                        rows.push(RecordPlan::new(planner, &selection_sets(&fields)));
-                        ConnectionField::Nodes(rows.len() - 1)
-                    }
+                    "nodes" => ConnectionField::Nodes(selections.add(planner, &fields)),
                     "pageInfo" => ConnectionField::PageInfo(page_info_plan(planner, &fields)),
-                    "edges" => ConnectionField::Edges(edge_plan(planner, &fields, &mut rows)),
+                    "edges" => ConnectionField::Edges(edge_plan(planner, &fields, &mut selections)),
                     _ => ConnectionField::Typename,
                 };
                 (key.clone(), field)
             })
             .collect();
-        ConnectionPlan { fields, rows }
-    }
-
-    /// The joins that read the references of the page's rows with the page's statement.
-    pub(super) fn joins(&self, fetch: &Fetch<'_>) -> Vec<Join> {
-        self.rows
-            .iter()
-            .flat_map(|plan| plan.joins(fetch))
-            .collect()
-    }
-
-    /// Keeps what [`ConnectionPlan::joins`] read from the pages' `rows`, in the same order.
-    pub(super) fn joined(&self, joins: Vec<Join>, fetch: &Fetch<'_>, rows: &[Row<T>]) {
-        let mut joins = joins.into_iter();
-        for plan in &self.rows {
-            let count = plan.joins(fetch).len();
-            plan.joined(joins.by_ref().take(count).collect(), fetch, rows);
-        }
+        let plan = ConnectionPlan {
+            fields,
+            rows: selections.rows,
+        };
+        (plan, selections.reads)
     }
 
     /// Whether any field needs the page's rows (or its cursors).
@@ -100,20 +107,18 @@ impl<T: Record> ConnectionPlan<T> {
         })
     }
 
+    /// Whether `totalCount` is selected.
     pub(super) fn needs_count(&self) -> bool {
         self.fields
             .iter()
             .any(|(_, field)| matches!(field, ConnectionField::TotalCount))
     }
 
-    pub(super) async fn fetch(&mut self, fetch: &Fetch<'_>, rows: &[Row<T>]) {
-        join_all(self.rows.iter_mut().map(|plan| plan.fetch(fetch, rows))).await;
-    }
-
     /// Renders the page at `pos`; a page some sources did not answer has their errors, and no
     /// count. Fails when a row fails: the rows of a page are non-null.
     pub(super) fn render<'p>(
         &'p self,
+        fetched: &Fetched,
         page: &Page<<T::Table as Kind>::Model>,
         count: u64,
         pos: Pos,
@@ -143,12 +148,12 @@ impl<T: Record> ConnectionPlan<T> {
                 ConnectionField::PageInfo(fields) => render_page_info(page, fields, out),
                 ConnectionField::Nodes(plan) => out.under(Segment::Key(key.as_str()), |out| {
                     out.list(&page.rows, false, |out, row| {
-                        self.render_row(*plan, row, out)
+                        self.render_row(fetched, *plan, row, out)
                     })
                 }),
                 ConnectionField::Edges(fields) => out.under(Segment::Key(key.as_str()), |out| {
                     out.list(&page.rows, false, |out, row| {
-                        self.render_edge(fields, page, row, out)
+                        self.render_edge(fetched, fields, page, row, out)
                     })
                 }),
             };
@@ -161,6 +166,7 @@ impl<T: Record> ConnectionPlan<T> {
     /// An edge of the page: its cursor and its row.
     fn render_edge<'p>(
         &'p self,
+        fetched: &Fetched,
         fields: &'p [(Name, EdgeField)],
         page: &Page<<T::Table as Kind>::Model>,
         row: &Row<T>,
@@ -180,7 +186,7 @@ impl<T: Record> ConnectionPlan<T> {
                     Ok(())
                 }
                 EdgeField::Node(plan) => out.under(Segment::Key(key.as_str()), |out| {
-                    self.render_row(*plan, row, out)
+                    self.render_row(fetched, *plan, row, out)
                 }),
             };
             whole &= out.member(&mut edge, mark, key, false, value);
@@ -191,12 +197,13 @@ impl<T: Record> ConnectionPlan<T> {
     /// A row of the page under the selection with this index.
     fn render_row<'p>(
         &'p self,
+        fetched: &Fetched,
         plan: usize,
         row: &Row<T>,
         out: &mut Out<'p>,
     ) -> Result<(), Failure> {
         match self.rows.get(plan) {
-            Some(plan) => plan.render(row, out),
+            Some(plan) => plan.render(fetched, row, out),
             None => Err(Failure::Error(internal(
                 format!("{}: no plan for a row", T::CONNECTION),
                 Pos::default(),
@@ -208,7 +215,7 @@ impl<T: Record> ConnectionPlan<T> {
 fn edge_plan<'a, T: Record>(
     planner: &Planner<'a>,
     fields: &[&'a Positioned<Field>],
-    rows: &mut Vec<RecordPlan<T>>,
+    selections: &mut Selections<T>,
 ) -> Vec<(Name, EdgeField)> {
     planner
         .collect(&selection_sets(fields), &|condition| condition == T::EDGE)
@@ -216,10 +223,7 @@ fn edge_plan<'a, T: Record>(
         .map(|(key, fields)| {
             let field = match field_name(&fields) {
                 "cursor" => EdgeField::Cursor,
-                "node" => {
-                    rows.push(RecordPlan::new(planner, &selection_sets(&fields)));
-                    EdgeField::Node(rows.len() - 1)
-                }
+                "node" => EdgeField::Node(selections.add(planner, &fields)),
                 _ => EdgeField::Typename,
             };
             (key.clone(), field)

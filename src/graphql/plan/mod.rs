@@ -3,23 +3,27 @@
 //! async-graphql parses, validates, checks limits and resolves the query root; each root field
 //! that lists or looks up records then hands its subtree to this module. [`Planner`] walks the
 //! selection (fragments, type conditions, aliases and variables resolved; `@skip`/`@include`
-//! already applied by async-graphql, with the variables' defaults the handler adds) into a tree
-//! of plans, one per record kind and relation, checking every argument first. The tree is then
-//! fetched level by level: each relation at each level is one statement per source for all
+//! already applied by async-graphql, with the variables' defaults the handler adds), checking
+//! every argument first, into two trees at once: the store's read plan
+//! ([`store::read`](crate::store::read): which kinds, references and relations are read, with
+//! their queries, and nothing of GraphQL), and a render tree here, which knows the response keys
+//! and points at the reads by [`ReadId`](crate::store::read::ReadId). The store executes the
+//! read plan level by level: each relation at each level is one statement per source for all
 //! parent rows at once (siblings concurrently), a top-level list's to-one references are joined
-//! into its own statement, and nothing waits on a timer. Last, the answer is rendered from the
-//! fetched rows in one pass, in the selection's order. Resolvers below the root never run here.
+//! into its own statement, and nothing waits on a timer. Last, the answer is rendered from what
+//! the reads found ([`Fetched`](crate::store::read::Fetched)) in one pass, in the selection's
+//! order, without reading the store. Resolvers below the root never run here.
 //!
 //! Errors follow the specification's "Handling Field Errors": a field that fails (a bad
 //! argument, a failed read, a dangling reference) is reported once per object, with the
 //! object's path, and is `null` where its type allows; where it does not, its object is `null`
-//! in turn, up to the nearest field that may be null ([`Failure::Nulled`](out::Failure::Nulled)). The field-by-field
-//! path gets the same answer from `selection_order`, which completes what async-graphql's
-//! resolvers leave out. One response key for different fields or arguments is refused, and an
-//! object whose every field is skipped is `{}`.
+//! in turn, up to the nearest field that may be null
+//! ([`Failure::Nulled`](out::Failure::Nulled)). The field-by-field path gets the same answer
+//! from `selection_order`, which completes what async-graphql's resolvers leave out. One
+//! response key for different fields or arguments is refused, and an object whose every field
+//! is skipped is `{}`.
 
 mod connection_plan;
-mod fetch;
 mod macros;
 mod nested;
 mod out;
@@ -34,6 +38,7 @@ use async_graphql::{Context, Pos, Positioned, ServerError};
 use uuid::Uuid;
 
 use super::ApiError;
+use crate::store::read::ReadFailure;
 use crate::store::{Kind, Listable, StoreError};
 
 pub(crate) use macros::{leaf_columns, planned_record, record_object};
@@ -105,6 +110,14 @@ impl Key for Option<Uuid> {
 /// A store failure met while fetching a field, as its error.
 fn failure(error: StoreError, pos: Pos) -> ServerError {
     ApiError::from(error).into_server_error(Some(pos))
+}
+
+/// A read's failure, as the error of the field that made the read.
+fn read_failure(failure: &ReadFailure, pos: Pos) -> ServerError {
+    match failure {
+        ReadFailure::Store(error) => ApiError::from(error.clone()).into_server_error(Some(pos)),
+        ReadFailure::Internal(message) => internal(message.clone(), pos),
+    }
 }
 
 fn internal(message: String, pos: Pos) -> ServerError {

@@ -2,10 +2,13 @@
 //! and lists that take a member back when it fails, and each error kept with its path.
 
 use async_graphql::resolver_utils::EnumType;
-use async_graphql::{Context, PathSegment, ServerError, ID};
+use async_graphql::{Context, PathSegment, Pos, ServerError, ID};
 use uuid::Uuid;
 
 use super::super::node::{write_global_id, NodeType};
+use super::read_failure;
+use crate::store::read::{ReadFailure, ReadId};
+use crate::store::HashMap;
 
 /// A leaf value, written as JSON the way async-graphql serialises it, with no value built.
 pub(crate) trait Leaf {
@@ -88,6 +91,9 @@ pub(crate) struct Out<'p> {
     pub(super) errors: Vec<ServerError>,
     /// The answer so far, as JSON.
     pub(super) json: Vec<u8>,
+    /// The error of each failed read met so far, made once (an internal one is logged as it is
+    /// made) and reported for each row that selects the read's field.
+    read_errors: HashMap<ReadId, ServerError>,
 }
 
 /// An object being written: where it starts, and how many members it has so far.
@@ -109,7 +115,17 @@ impl<'p> Out<'p> {
             path: Vec::new(),
             errors: Vec::new(),
             json: Vec::with_capacity(4096),
+            read_errors: HashMap::default(),
         }
+    }
+
+    /// The error of the field selected at `pos` whose read `read` failed with `failure`.
+    pub(super) fn read_error(&mut self, read: ReadId, failure: &ReadFailure, pos: Pos) -> Failure {
+        let error = self
+            .read_errors
+            .entry(read)
+            .or_insert_with(|| read_failure(failure, pos));
+        Failure::Error(error.clone())
     }
 
     /// The root field's context, for the types' resolvers.

@@ -16,6 +16,7 @@ use super::connection_plan::ConnectionPlan;
 use super::nested::{Children, ToOne};
 use super::records::{ById, FieldPlan, ProvenanceField};
 use super::{internal, Record};
+use crate::store::read::{ReadId, ReadIds, ReferenceRead, RelationRead};
 use crate::store::{self, Columns, HashMap, Kind, Listable, QueryOf, Relation, StoreLoader};
 
 /// Turns selections into plans, reading arguments with the request's variables.
@@ -29,6 +30,8 @@ pub(crate) struct Planner<'a> {
     pub(super) conflict: std::cell::RefCell<Option<ServerError>>,
     /// The columns of each table that the planned fields read.
     pub(super) columns: std::cell::RefCell<HashMap<&'static str, Columns>>,
+    /// The IDs of the plan's reads.
+    read_ids: ReadIds,
 }
 
 /// The fields of a selection grouped by response key, in the order they are first selected.
@@ -43,6 +46,7 @@ impl<'a> Planner<'a> {
             limits: limits(ctx)?,
             conflict: std::cell::RefCell::new(None),
             columns: std::cell::RefCell::new(HashMap::default()),
+            read_ids: ReadIds::default(),
         })
     }
 
@@ -153,6 +157,11 @@ impl<'a> Planner<'a> {
             .is_none_or(|field| !field.ty.ends_with('!'))
     }
 
+    /// The ID of a new read of the plan.
+    pub(super) fn read_id(&self) -> ReadId {
+        self.read_ids.next()
+    }
+
     /// Notes that a planned field reads these columns of `L`.
     pub(crate) fn needs<L: Listable>(&self, names: &[&str]) {
         let columns = Columns::of::<L::Model>(names);
@@ -238,13 +247,12 @@ impl<'a> Planner<'a> {
         required: bool,
     ) -> FieldPlan<R> {
         self.needs::<R::Table>(&[column]);
-        FieldPlan::Nested(Box::new(ToOne::<R, T>::new(
-            key,
-            column,
-            required,
-            fields.first().map(|f| f.pos).unwrap_or_default(),
-            ById::new(self, &selection_sets(fields)),
-        )))
+        let (target, read) = ById::<T>::new(self, &selection_sets(fields));
+        let pos = fields.first().map(|f| f.pos).unwrap_or_default();
+        FieldPlan::Nested {
+            render: Box::new(ToOne::<R, T>::new(key, required, pos, target)),
+            read: Box::new(ReferenceRead::<R::Table, T::Table>::new(key, column, read)),
+        }
     }
 
     /// The plan of connection field `Rel` of `R`, listing `T`.
@@ -265,11 +273,16 @@ impl<'a> Planner<'a> {
                 Pos::default(),
             ));
         };
-        Ok(FieldPlan::Nested(Box::new(Children::<R, Rel, T>::new(
-            field.pos,
-            self.list_query::<T::Table, F, O>(field, store::ListName::relation::<Rel>())?,
-            ConnectionPlan::new(self, &selection_sets(fields)),
-        ))))
+        let query = self.list_query::<T::Table, F, O>(field, store::ListName::relation::<Rel>())?;
+        let read = self.read_id();
+        let (plan, rows) = ConnectionPlan::<T>::new(self, &selection_sets(fields));
+        let (paged, counted) = (plan.needs_page(), plan.needs_count());
+        Ok(FieldPlan::Nested {
+            render: Box::new(Children::<R, Rel, T>::new(field.pos, read, plan)),
+            read: Box::new(RelationRead::<R::Table, Rel>::new(
+                read, query, paged, counted, rows,
+            )),
+        })
     }
 
     /// The plan of a record's `provenance`.

@@ -17,12 +17,12 @@ use super::super::filter::{FilterInput, OrderInput};
 use super::super::node::{parse_global_id, NodeType};
 use super::super::ApiError;
 use super::connection_plan::ConnectionPlan;
-use super::fetch::Fetch;
 use super::out::{Failure, Out};
 use super::planner::{selection_sets, Planner};
 use super::records::{ById, RecordPlan};
-use super::{failure, Record, Row};
-use crate::store::{self, Kind, Listable, Page, QueryOf, StoreError, Unanswered};
+use super::{failure, Record};
+use crate::store::read::{AnyByIdRead, Fetched, Fetching, InstitutionsRead, ListRead};
+use crate::store::{self, Listable, Page, StoreError, Unanswered};
 
 /// A root field's answer: rendered by the plan, or resolved field by field.
 pub(crate) enum Answer<T> {
@@ -68,8 +68,9 @@ impl<T: OutputType> OutputType for Answer<T> {
     }
 }
 
-/// Runs the planned path for a root field: plans with `plan`, then renders with `render`,
-/// adding the errors met to the response.
+/// Runs the planned path for a root field: plans with `plan`, fetches with `fetch`, fails the
+/// field where `alone` names a source that did not answer, then renders from what was fetched
+/// with `render`, adding the errors met to the response.
 async fn answer<'a, P, Fetcher, Render, C>(
     ctx: &'a Context<'a>,
     plan: impl FnOnce(
@@ -78,11 +79,12 @@ async fn answer<'a, P, Fetcher, Render, C>(
         &[&'a SelectionSet],
     ) -> Result<P, ServerError>,
     fetch: Fetcher,
+    alone: impl FnOnce(&P, &Fetched) -> Option<Unanswered>,
     render: Render,
 ) -> Result<Answer<C>, ApiError>
 where
-    Fetcher: for<'s> FnOnce(&'s mut P, &'s Fetch<'s>) -> BoxFuture<'s, Result<(), StoreError>>,
-    Render: for<'p> FnOnce(&'p P, &mut Out<'p>) -> Result<(), Failure>,
+    Fetcher: for<'s> FnOnce(&'s P, &'s Fetching<'s>) -> BoxFuture<'s, Result<(), StoreError>>,
+    Render: for<'p> FnOnce(&'p P, &Fetched, &mut Out<'p>) -> Result<(), Failure>,
 {
     let planner = Planner::of(ctx)?;
     // async-graphql resolves each root field selected under one key on its own and merges the
@@ -96,7 +98,7 @@ where
         Some(conflict) => Err(conflict),
         None => planned,
     };
-    let mut planned = match planned {
+    let planned = match planned {
         Ok(planned) => planned,
         // Reported once, by the first of the root fields under this key.
         Err(error) if std::ptr::eq(first, ctx.item) => {
@@ -104,13 +106,12 @@ where
         }
         Err(_) => return Ok(Answer::planned(Value::Null)),
     };
-    fetch(
-        &mut planned,
-        &Fetch::new(planner.reads, planner.columns.take()),
-    )
-    .await?;
+    let fetching = Fetching::new(planner.reads, planner.columns.take());
+    fetch(&planned, &fetching).await?;
+    let fetched = fetching.finish();
+    alone_unavailable(alone(&planned, &fetched).as_ref())?;
     let mut out = Out::new(ctx);
-    let rendered = render(&planned, &mut out);
+    let rendered = render(&planned, &fetched, &mut out);
     if let Err(Failure::Error(error)) = &rendered {
         out.error_here(error.clone());
     }
@@ -137,58 +138,33 @@ where
 {
     struct TopList<T: Record> {
         pos: Pos,
-        query: QueryOf<T::Table>,
         plan: ConnectionPlan<T>,
-        page: Page<<T::Table as Kind>::Model>,
-        count: u64,
+        read: ListRead<T::Table>,
     }
     answer(
         ctx,
         |planner, field, sets| {
+            let read = planner.read_id();
+            let query =
+                planner.list_query::<T::Table, F, O>(field, store::ListName::root::<T::Table>())?;
+            let (plan, rows) = ConnectionPlan::new(planner, sets);
+            let (paged, counted) = (plan.needs_page(), plan.needs_count());
             Ok(TopList::<T> {
                 pos: field.pos,
-                query: planner
-                    .list_query::<T::Table, F, O>(field, store::ListName::root::<T::Table>())?,
-                plan: ConnectionPlan::new(planner, sets),
-                page: Page::default(),
-                count: 0,
+                plan,
+                read: ListRead::new(read, query, paged, counted, rows),
             })
         },
-        |list, fetch| {
-            Box::pin(async move {
-                // The rows' references are read in the page's own statement where possible.
-                let mut joins = list.plan.joins(fetch);
-                let counted = list.plan.needs_count();
-                let (page, count) = if list.plan.needs_page() {
-                    fetch
-                        .reads
-                        .page_joined::<T::Table>(
-                            &list.query,
-                            &mut joins,
-                            counted,
-                            fetch.columns::<T::Table>(),
-                        )
-                        .await?
-                } else if counted {
-                    let (count, missing) = fetch
-                        .reads
-                        .count_partly::<T::Table>(&list.query.filter)
-                        .await?;
-                    let mut page = Page::default();
-                    page.missing = missing;
-                    (page, count)
-                } else {
-                    (Page::default(), 0)
-                };
-                let rows: Vec<Row<T>> = page.rows.clone();
-                list.plan.joined(joins, fetch, &rows);
-                list.page = page;
-                list.count = count;
-                list.plan.fetch(fetch, &rows).await;
-                Ok(())
-            })
+        |list, fetch| Box::pin(list.read.fetch(fetch)),
+        |_, _| None,
+        |list, fetched, out| match fetched.list::<T::Table>(list.read.read) {
+            Some(Ok(read)) => list
+                .plan
+                .render(fetched, &read.page, read.count, list.pos, out),
+            _ => list
+                .plan
+                .render(fetched, &Page::default(), 0, list.pos, out),
         },
-        |list, out| list.plan.render(&list.page, list.count, list.pos, out),
     )
     .await
 }
@@ -197,31 +173,28 @@ where
 pub(crate) async fn institutions<C>(ctx: &Context<'_>) -> Result<Answer<C>, ApiError> {
     struct All {
         plan: RecordPlan<super::super::Institution>,
-        rows: Vec<Row<super::super::Institution>>,
+        read: InstitutionsRead,
     }
     let max = limits(ctx)?.max_page_size;
     answer(
         ctx,
         |planner, _, sets| {
+            let read = planner.read_id();
+            let (plan, rows) = RecordPlan::new(planner, sets);
             Ok(All {
-                plan: RecordPlan::new(planner, sets),
-                rows: Vec::new(),
+                plan,
+                read: InstitutionsRead::new(read, max, rows),
             })
         },
-        move |all, fetch| {
-            Box::pin(async move {
-                let query = store::ListQuery {
-                    filter: store::InstitutionFilter,
-                    order: Vec::new(),
-                    page: store::PageRequest::first(max),
-                };
-                let page = fetch.reads.page::<store::Institutions>(&query).await?;
-                all.rows = page.rows;
-                all.plan.fetch(fetch, &all.rows).await;
-                Ok(())
-            })
+        |all, fetch| Box::pin(all.read.fetch(fetch)),
+        |_, _| None,
+        |all, fetched, out| {
+            let rows = match fetched.list::<store::Institutions>(all.read.read) {
+                Some(Ok(read)) => read.page.rows.as_slice(),
+                _ => &[],
+            };
+            out.list(rows, false, |out, row| all.plan.render(fetched, row, out))
         },
-        |all, out| out.list(&all.rows, false, |out, row| all.plan.render(row, out)),
     )
     .await
 }
@@ -234,14 +207,12 @@ pub(crate) async fn by_id<T: Record, C>(
     answer(
         ctx,
         |planner, _, sets| Ok(ById::<T>::new(planner, sets)),
-        move |by_id, fetch| {
+        move |(_, read), fetch| {
             let ids: Vec<Uuid> = id.into_iter().collect();
-            Box::pin(async move {
-                by_id.fetch(fetch, &ids).await?;
-                alone_unavailable(id.and_then(|id| by_id.unavailable(&id)))
-            })
+            Box::pin(async move { read.fetch(fetch, &ids).await })
         },
-        move |by_id, out| match id.and_then(|id| by_id.render(&id, out)) {
+        move |(by_id, _), fetched| id.and_then(|id| by_id.unavailable(fetched, &id).cloned()),
+        move |(by_id, _), fetched, out| match id.and_then(|id| by_id.render(fetched, &id, out)) {
             Some(rendered) => rendered,
             None => {
                 out.raw("null");
@@ -263,49 +234,53 @@ fn alone_unavailable(source: Option<&Unanswered>) -> Result<(), StoreError> {
 
 /// Records of any type by ID, one statement per type at most.
 trait Lookup: Send + Sync {
-    fn fetch<'s>(
-        &'s mut self,
-        fetch: &'s Fetch<'s>,
-        ids: Vec<Uuid>,
-    ) -> BoxFuture<'s, Result<(), StoreError>>;
-    fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> Option<Result<(), Failure>>;
-    fn unavailable(&self, id: &Uuid) -> Option<&Unanswered>;
+    fn render<'p>(
+        &'p self,
+        fetched: &Fetched,
+        id: &Uuid,
+        out: &mut Out<'p>,
+    ) -> Option<Result<(), Failure>>;
+    fn unavailable<'f>(&self, fetched: &'f Fetched, id: &Uuid) -> Option<&'f Unanswered>;
 }
 
 impl<T: Record> Lookup for ById<T> {
-    fn fetch<'s>(
-        &'s mut self,
-        fetch: &'s Fetch<'s>,
-        ids: Vec<Uuid>,
-    ) -> BoxFuture<'s, Result<(), StoreError>> {
-        Box::pin(async move { ById::fetch(self, fetch, &ids).await })
+    fn render<'p>(
+        &'p self,
+        fetched: &Fetched,
+        id: &Uuid,
+        out: &mut Out<'p>,
+    ) -> Option<Result<(), Failure>> {
+        ById::render(self, fetched, id, out)
     }
 
-    fn render<'p>(&'p self, id: &Uuid, out: &mut Out<'p>) -> Option<Result<(), Failure>> {
-        ById::render(self, id, out)
-    }
-
-    fn unavailable(&self, id: &Uuid) -> Option<&Unanswered> {
-        ById::unavailable(self, id)
+    fn unavailable<'f>(&self, fetched: &'f Fetched, id: &Uuid) -> Option<&'f Unanswered> {
+        ById::unavailable(self, fetched, id)
     }
 }
 
 macro_rules! lookup_by_kind {
     ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident { $($column:ident),* };)*) => {
-        /// The plan of a `node` or `nodes` selection for the records of `kind`.
+        /// The plan of a `node` or `nodes` selection for the records of `kind`, and their
+        /// read.
         fn lookup<'a>(
             kind: NodeType,
             planner: &Planner<'a>,
             sets: &[&'a SelectionSet],
-        ) -> Box<dyn Lookup> {
+        ) -> (Box<dyn Lookup>, Box<dyn AnyByIdRead>) {
             match kind {
-                $(NodeType::$kind => Box::new(ById::<super::super::$kind>::new(planner, sets)),)*
+                $(NodeType::$kind => {
+                    let (render, read) = ById::<super::super::$kind>::new(planner, sets);
+                    (Box::new(render), Box::new(read))
+                })*
             }
         }
     };
 }
 
 crate::catalog::for_each_kind!(lookup_by_kind);
+
+/// The records of one kind asked for by global ID: how they are rendered, and their read.
+type OfKind = (NodeType, Box<dyn Lookup>, Box<dyn AnyByIdRead>);
 
 /// The records with these global IDs, in their order; null where none exists, and null with
 /// an error where no source that answered holds it and one did not answer. Each type's
@@ -318,20 +293,22 @@ pub(crate) async fn nodes<C>(
     struct Lookups {
         pos: Pos,
         wanted: Vec<(NodeType, Uuid)>,
-        by_type: Vec<(NodeType, Box<dyn Lookup>)>,
+        /// Each type's plan and read.
+        by_type: Vec<OfKind>,
     }
     impl Lookups {
         fn lookup(&self, kind: NodeType) -> Option<&dyn Lookup> {
             self.by_type
                 .iter()
-                .find(|(k, _)| *k == kind)
-                .map(|(_, lookup)| &**lookup)
+                .find(|(k, _, _)| *k == kind)
+                .map(|(_, lookup, _)| &**lookup)
         }
 
         /// Writes the record, or null where there is none; fails where it may sit in a source
         /// that did not answer.
         fn render<'p>(
             &'p self,
+            fetched: &Fetched,
             (kind, id): &(NodeType, Uuid),
             out: &mut Out<'p>,
         ) -> Result<(), Failure> {
@@ -339,7 +316,10 @@ pub(crate) async fn nodes<C>(
                 out.raw("null");
                 return Ok(());
             };
-            match (lookup.render(id, out), lookup.unavailable(id)) {
+            match (
+                lookup.render(fetched, id, out),
+                lookup.unavailable(fetched, id),
+            ) {
                 (Some(rendered), _) => rendered,
                 (None, Some(source)) => Err(Failure::Error(failure(
                     StoreError::SourceUnavailable(source.clone()),
@@ -360,10 +340,11 @@ pub(crate) async fn nodes<C>(
                 .map(parse_global_id)
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|error| error.into_server_error(Some(field.pos)))?;
-            let mut by_type: Vec<(NodeType, Box<dyn Lookup>)> = Vec::new();
+            let mut by_type: Vec<OfKind> = Vec::new();
             for (kind, _) in &wanted {
-                if !by_type.iter().any(|(k, _)| k == kind) {
-                    by_type.push((*kind, lookup(*kind, planner, sets)));
+                if !by_type.iter().any(|(k, _, _)| k == kind) {
+                    let (render, read) = lookup(*kind, planner, sets);
+                    by_type.push((*kind, render, read));
                 }
             }
             Ok(Lookups {
@@ -375,31 +356,35 @@ pub(crate) async fn nodes<C>(
         |lookups, fetch| {
             Box::pin(async move {
                 let wanted = &lookups.wanted;
-                try_join_all(lookups.by_type.iter_mut().map(|(kind, lookup)| {
+                try_join_all(lookups.by_type.iter().map(|(kind, _, read)| {
                     let ids = wanted
                         .iter()
                         .filter(|(k, _)| k == kind)
                         .map(|(_, id)| *id)
                         .collect();
-                    lookup.fetch(fetch, ids)
+                    read.fetch(fetch, ids)
                 }))
                 .await?;
-                let first = lookups.wanted.first();
-                alone_unavailable(first.filter(|_| single).and_then(|(kind, id)| {
-                    lookups
-                        .lookup(*kind)
-                        .and_then(|lookup| lookup.unavailable(id))
-                }))
+                Ok(())
             })
         },
-        move |lookups, out| match (single, lookups.wanted.first()) {
-            (true, Some(wanted)) => lookups.render(wanted, out),
+        move |lookups, fetched| {
+            let first = lookups.wanted.first().filter(|_| single);
+            first.and_then(|(kind, id)| {
+                lookups
+                    .lookup(*kind)
+                    .and_then(|lookup| lookup.unavailable(fetched, id))
+                    .cloned()
+            })
+        },
+        move |lookups, fetched, out| match (single, lookups.wanted.first()) {
+            (true, Some(wanted)) => lookups.render(fetched, wanted, out),
             (true, None) => {
                 out.raw("null");
                 Ok(())
             }
             (false, _) => out.list(&lookups.wanted, true, |out, wanted| {
-                lookups.render(wanted, out)
+                lookups.render(fetched, wanted, out)
             }),
         },
     )
