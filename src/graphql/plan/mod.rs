@@ -23,12 +23,10 @@
 //! response key for different fields or arguments is refused, and an object whose every field
 //! is skipped is `{}`.
 
-mod connection_plan;
 mod macros;
-mod nested;
 mod out;
 mod planner;
-mod records;
+mod render;
 mod roots;
 
 use std::sync::Arc;
@@ -44,7 +42,7 @@ use crate::store::{Kind, Listable, StoreError};
 pub(crate) use macros::{leaf_columns, planned_record, record_object};
 pub(crate) use out::{write_enum, Leaf, Out};
 pub(crate) use planner::Planner;
-pub(crate) use records::FieldPlan;
+pub(crate) use render::FieldPlan;
 pub(crate) use roots::{by_id, institutions, list, nodes, Answer};
 
 /// How the fields of a request are resolved.
