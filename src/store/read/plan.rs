@@ -550,7 +550,7 @@ mod tests {
     use crate::domain::{natural_id, RecordKind};
     use crate::store::decode::Columns;
     use crate::store::read::{Fetched, ReadIds};
-    use crate::store::testing::{seeded, TestStore};
+    use crate::store::testing::{seeded, seeded_split, TestStore};
     use crate::store::{Caller, Cleanrooms, HashMap, Scope, StoreLoader, Units};
     use entities::{cleanroom, unit};
     use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
@@ -616,29 +616,49 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_hidden_unit_is_absent_from_a_listed_cleanrooms_reference_in_as_many_statements() {
-        let test_store = seeded().await;
+    async fn a_hidden_unit_is_absent_from_a_listed_cleanrooms_reference_in_one_database_and_over_two(
+    ) {
         let ki = natural_id(RecordKind::Institution, "KI");
-        let only_ki = Scope::with_rule::<Units>(move |alias: &str| {
-            Condition::all()
-                .add(Expr::col((Alias::new(alias), Alias::new("institution_id"))).eq(ki))
-        });
+        let only_ki = move || {
+            Scope::with_rule::<Units>(move |alias: &str| {
+                Condition::all()
+                    .add(Expr::col((Alias::new(alias), Alias::new("institution_id"))).eq(ki))
+            })
+        };
+        for (layout, test_store) in [
+            ("one database", seeded().await),
+            ("two sources", seeded_split().await),
+        ] {
+            let (public, list, units, public_statements) =
+                cleanrooms_and_units(&test_store, Scope::of(&Caller::Public)).await;
+            let (ruled, _, _, ruled_statements) =
+                cleanrooms_and_units(&test_store, only_ki()).await;
 
-        let (public, list, units, public_statements) =
-            cleanrooms_and_units(&test_store, Scope::of(&Caller::Public)).await;
-        let (ruled, _, _, ruled_statements) = cleanrooms_and_units(&test_store, only_ki).await;
-
-        let (all_rooms, all_units) = listed_and_found(&public, list, units);
-        let (rooms, shown_units) = listed_and_found(&ruled, list, units);
-        // The cleanrooms are open: all are listed under the rule too, each naming its unit.
-        assert_eq!(rooms.len(), all_rooms.len());
-        let named: std::collections::HashSet<Uuid> =
-            rooms.iter().map(|room| room.unit_id).collect();
-        assert_eq!(all_units.len(), named.len());
-        assert!(shown_units.iter().all(|unit| unit.institution_id == ki));
-        assert!(shown_units.len() < all_units.len(), "no unit is hidden");
-        // The join found every unit the caller may read: the hidden ones cost no read by ID.
-        assert_eq!(public_statements, 1);
-        assert_eq!(ruled_statements, public_statements);
+            let (all_rooms, all_units) = listed_and_found(&public, list, units);
+            let (rooms, shown_units) = listed_and_found(&ruled, list, units);
+            // The cleanrooms are open: all are listed under the rule too, each naming its unit.
+            assert_eq!(rooms.len(), all_rooms.len(), "{layout}");
+            let named: std::collections::HashSet<Uuid> =
+                rooms.iter().map(|room| room.unit_id).collect();
+            assert_eq!(all_units.len(), named.len(), "{layout}");
+            assert!(
+                shown_units.iter().all(|unit| unit.institution_id == ki),
+                "{layout}"
+            );
+            assert!(
+                shown_units.len() < all_units.len(),
+                "{layout}: no unit is hidden"
+            );
+            if layout == "one database" {
+                // The join found every unit the caller may read: the hidden ones cost no read
+                // by ID.
+                assert_eq!((public_statements, ruled_statements), (1, 1));
+            } else {
+                // Each source lists its cleanrooms with their units joined; the join is not
+                // authoritative over two sources, so the units it did not find (the hidden
+                // ones) are read by ID, one statement per source, and found absent.
+                assert_eq!((public_statements, ruled_statements), (2, 4));
+            }
+        }
     }
 }
