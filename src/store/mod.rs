@@ -30,6 +30,7 @@ mod loader;
 mod maintenance;
 mod owners;
 mod page;
+pub mod read;
 mod resolve;
 mod scope;
 mod seal;

@@ -1,0 +1,178 @@
+//! Planned execution: each root field's whole selection becomes a plan before anything is read.
+//!
+//! async-graphql parses, validates, checks limits and resolves the query root; each root field
+//! that lists or looks up records then hands its subtree to this module. [`Planner`] walks the
+//! selection (fragments, type conditions, aliases and variables resolved; `@skip`/`@include`
+//! already applied by async-graphql, with the variables' defaults the handler adds), checking
+//! every argument first, into two trees at once: the store's read plan
+//! ([`store::read`](crate::store::read): which kinds, references and relations are read, with
+//! their queries, and nothing of GraphQL), and a render tree here, which knows the response keys
+//! and points at the reads by [`ReadId`](crate::store::read::ReadId). The store executes the
+//! read plan level by level: each relation at each level is one statement per source for all
+//! parent rows at once (siblings concurrently), a top-level list's to-one references are joined
+//! into its own statement, and nothing waits on a timer. Last, the answer is rendered from what
+//! the reads found ([`Fetched`](crate::store::read::Fetched)) in one pass, in the selection's
+//! order, without reading the store. Resolvers below the root never run here.
+//!
+//! Errors follow the specification's "Handling Field Errors": a field that fails (a bad
+//! argument, a failed read, a dangling reference) is reported once per object, with the
+//! object's path, and is `null` where its type allows; where it does not, its object is `null`
+//! in turn, up to the nearest field that may be null
+//! ([`Failure::Nulled`](out::Failure::Nulled)). The field-by-field path gets the same answer
+//! from `selection_order`, which completes what async-graphql's resolvers leave out. One
+//! response key for different fields or arguments is refused, and an object whose every field
+//! is skipped is `{}`.
+
+mod macros;
+mod out;
+mod planner;
+mod render;
+mod roots;
+
+use std::sync::Arc;
+
+use async_graphql::parser::types::Field;
+use async_graphql::{Context, Pos, Positioned, ServerError};
+use uuid::Uuid;
+
+use super::ApiError;
+use crate::store::read::ReadFailure;
+use crate::store::{Kind, Listable, StoreError};
+
+pub(crate) use macros::{leaf_columns, planned_record, record_object};
+pub(crate) use out::{write_enum, Leaf, Out};
+pub(crate) use planner::Planner;
+pub(crate) use render::FieldPlan;
+pub(crate) use roots::{by_id, institutions, list, nodes, Answer};
+
+/// How the fields of a request are resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Execution {
+    /// From a plan of each root field's whole selection, fetched level by level and rendered at
+    /// once.
+    #[default]
+    Planned,
+    /// Field by field through async-graphql's resolvers and the request's batching loader: the
+    /// reference the planned path is tested against.
+    FieldByField,
+}
+
+/// Whether this request runs on the planned path.
+pub(crate) fn is_planned(ctx: &Context<'_>) -> bool {
+    ctx.data_opt::<Execution>().copied().unwrap_or_default() == Execution::Planned
+}
+
+/// A row of record type `R`.
+pub(crate) type Row<R> = Arc<<<R as Record>::Table as Kind>::Model>;
+
+/// A GraphQL type whose values are the rows of one table.
+pub(crate) trait Record: Sized + Send + Sync + 'static {
+    /// The table.
+    type Table: Listable;
+    /// The GraphQL type's name.
+    const NAME: &'static str;
+    /// The name of its connection type.
+    const CONNECTION: &'static str;
+    /// The name of its edge type.
+    const EDGE: &'static str;
+    /// The GraphQL value of a row.
+    fn of(row: Row<Self>) -> Self;
+    /// The row of a GraphQL value.
+    fn row(&self) -> &Row<Self>;
+    /// The plan of field `name` of this type, selected as `fields` (one response key); `None`
+    /// when the type has no such field.
+    fn plan_field<'a>(
+        planner: &Planner<'a>,
+        name: &str,
+        fields: &[&'a Positioned<Field>],
+    ) -> Result<Option<FieldPlan<Self>>, ServerError>;
+}
+
+/// A reference column's value: the ID it names, if any.
+pub(crate) trait Key {
+    fn key(self) -> Option<Uuid>;
+}
+
+impl Key for Uuid {
+    fn key(self) -> Option<Uuid> {
+        Some(self)
+    }
+}
+
+impl Key for Option<Uuid> {
+    fn key(self) -> Option<Uuid> {
+        self
+    }
+}
+
+/// A store failure met while fetching a field, as its error.
+fn failure(error: StoreError, pos: Pos) -> ServerError {
+    ApiError::from(error).into_server_error(Some(pos))
+}
+
+/// A read's failure, as the error of the field that made the read.
+fn read_failure(failure: &ReadFailure, pos: Pos) -> ServerError {
+    match failure {
+        ReadFailure::Store(error) => ApiError::from(error.clone()).into_server_error(Some(pos)),
+        ReadFailure::Internal(message) => internal(message.clone(), pos),
+    }
+}
+
+fn internal(message: String, pos: Pos) -> ServerError {
+    ApiError::Internal(message).into_server_error(Some(pos))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Execution;
+    use crate::config::Config;
+    use crate::graphql::{build_schema, AtmpSchema};
+    use crate::store::testing::{seeded, TestStore};
+    use crate::store::{Batcher, Scope, StoreLoader, Units};
+    use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
+
+    /// How many statements `query` runs on the planned path under `scope`, and its errors.
+    async fn statements(
+        schema: &AtmpSchema,
+        test_store: &TestStore,
+        scope: Scope,
+        query: &str,
+    ) -> (usize, Vec<async_graphql::ServerError>) {
+        let loader = Batcher::new(StoreLoader::scoped(test_store.store.clone(), scope).await);
+        let clock = loader.clock();
+        let before = test_store.statements();
+        let request = async_graphql::Request::new(query).data(loader);
+        let response = clock.drive(schema.execute(request)).await;
+        (test_store.statements() - before, response.errors)
+    }
+
+    #[tokio::test]
+    async fn a_nested_read_runs_as_many_statements_under_a_row_rule_as_for_the_public() {
+        let test_store = seeded().await;
+        let config = match Config::for_database("sqlite::memory:") {
+            Ok(config) => config,
+            Err(error) => panic!("no configuration: {error}"),
+        };
+        let schema = build_schema(config.request_limits(), Execution::Planned, false);
+        // Units in a hierarchy and the units above them, some hidden by the rule; each unit's
+        // cleanrooms; an institution's units and theirs.
+        let query = "{ units(first: 100) { totalCount nodes { name \
+            parent { name parent { name } } cleanrooms(first: 5) { totalCount nodes { code } } } } \
+            institutions { units(first: 20) { nodes { name parent { name } } } } }";
+        // The units at the top of a hierarchy are hidden: every unit below one names a hidden
+        // parent.
+        let below_the_top = Scope::with_rule::<Units>(|alias: &str| {
+            Condition::all()
+                .add(Expr::col((Alias::new(alias), Alias::new("parent_id"))).is_not_null())
+        });
+
+        let (public, public_errors) =
+            statements(&schema, &test_store, Scope::default(), query).await;
+        let (ruled, ruled_errors) = statements(&schema, &test_store, below_the_top, query).await;
+
+        assert!(public_errors.is_empty(), "{public_errors:?}");
+        assert!(ruled_errors.is_empty(), "{ruled_errors:?}");
+        assert!(public > 0);
+        assert_eq!(ruled, public);
+    }
+}

@@ -1,0 +1,249 @@
+//! What a plan's reads found: kept while the plan is fetched ([`Fetching`]), then read only
+//! ([`Fetched`]).
+
+use std::any::{Any, TypeId};
+use std::cell::Cell;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use uuid::Uuid;
+
+use super::super::decode::Columns;
+use super::super::list::{ChildPages, Kind, Listable};
+use super::super::{HashMap, JoinedRow, Page, StoreError, StoreLoader, Unanswered};
+
+/// Names one read of a plan: a reference's records, a relation's pages and counts, or a root's
+/// list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ReadId(usize);
+
+/// Hands out a plan's read IDs, each once.
+#[derive(Debug, Default)]
+pub struct ReadIds(Cell<usize>);
+
+impl ReadIds {
+    /// A read ID not handed out before.
+    pub fn next(&self) -> ReadId {
+        let id = self.0.get();
+        self.0.set(id + 1);
+        ReadId(id)
+    }
+}
+
+/// Why a read has no result.
+#[derive(Debug, Clone)]
+pub enum ReadFailure {
+    /// The store failed to read it.
+    Store(Arc<StoreError>),
+    /// The plan itself went wrong (a bug, not the caller's doing), as this says.
+    Internal(String),
+}
+
+impl From<StoreError> for ReadFailure {
+    fn from(error: StoreError) -> Self {
+        ReadFailure::Store(Arc::new(error))
+    }
+}
+
+impl From<Arc<StoreError>> for ReadFailure {
+    fn from(error: Arc<StoreError>) -> Self {
+        ReadFailure::Store(error)
+    }
+}
+
+/// A read's result, or why it has none.
+pub type ReadResult<T> = Result<T, ReadFailure>;
+
+/// The records one read asked for by ID.
+pub struct FoundRecords<M> {
+    /// The records found, by ID: none where the ID names no record the caller may read.
+    pub rows: HashMap<Uuid, Arc<M>>,
+    /// The IDs no source that answered holds, with a source that did not answer (the record
+    /// may sit there).
+    pub unavailable: HashMap<Uuid, Unanswered>,
+}
+
+/// A list's page, and its count when one was asked for (0 otherwise).
+pub struct FoundList<M> {
+    pub page: Page<M>,
+    pub count: u64,
+}
+
+/// Rows of one table by ID; `None` where the ID names no row the caller may see, and the source
+/// that did not answer where no source that answered holds it.
+type Known<L> = HashMap<Uuid, Result<Option<Arc<<L as Kind>::Model>>, Unanswered>>;
+
+/// A value of some type, found again by its type.
+type Typed = Box<dyn Any + Send + Sync>;
+
+/// What a plan is fetched with: the caller's reads, the columns read of each table, the rows
+/// read by ID so far (so that a record referenced at several levels or by several fields is
+/// read once), and each read's result.
+pub struct Fetching<'s> {
+    loader: &'s StoreLoader,
+    /// The columns of each table that the plan reads anywhere: every read of a table selects
+    /// them all, so that a row kept for the request serves each of its fields.
+    columns: HashMap<&'static str, Columns>,
+    known: Mutex<HashMap<TypeId, Typed>>,
+    reads: Mutex<HashMap<ReadId, Typed>>,
+}
+
+/// Takes a lock whose holder panicked as it is: what it guards is only ever inserted into.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    match mutex.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+impl<'s> Fetching<'s> {
+    /// A fetch through `loader`, reading these columns of each table.
+    pub fn new(loader: &'s StoreLoader, columns: HashMap<&'static str, Columns>) -> Self {
+        Fetching {
+            loader,
+            columns,
+            known: Mutex::new(HashMap::default()),
+            reads: Mutex::new(HashMap::default()),
+        }
+    }
+
+    /// The caller's reads.
+    pub fn loader(&self) -> &'s StoreLoader {
+        self.loader
+    }
+
+    /// The columns of `L` to read: those the plan's fields of `L` read, and the ID.
+    pub fn columns<L: Listable>(&self) -> Columns {
+        self.columns
+            .get(L::TABLE)
+            .copied()
+            .unwrap_or_else(|| Columns::of::<L::Model>(&[]))
+    }
+
+    fn with_known<L: Listable, V>(&self, use_known: impl FnOnce(&mut Known<L>) -> V) -> V {
+        let mut known = lock(&self.known);
+        let entry = known
+            .entry(TypeId::of::<Known<L>>())
+            .or_insert_with(|| Box::new(Known::<L>::default()));
+        match entry.downcast_mut::<Known<L>>() {
+            Some(known) => use_known(known),
+            // Unreachable: each entry is keyed by its own type.
+            None => use_known(&mut Known::<L>::default()),
+        }
+    }
+
+    /// Reads the rows of `L` with these IDs that were not read yet.
+    pub async fn read<L: Listable>(&self, ids: &[Uuid]) -> Result<(), StoreError> {
+        let mut missing: Vec<Uuid> = self.with_known::<L, _>(|known| {
+            ids.iter()
+                .filter(|id| !known.contains_key(id))
+                .copied()
+                .collect()
+        });
+        missing.sort_unstable();
+        missing.dedup();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let found = self
+            .loader
+            .records::<L>(&missing, self.columns::<L>())
+            .await?;
+        self.with_known::<L, _>(|known| {
+            for id in missing {
+                known.insert(id, found.get(&id));
+            }
+        });
+        Ok(())
+    }
+
+    /// Keeps the rows of `L` a join read, and returns them.
+    pub fn keep<L: Listable>(&self, found: &HashMap<Uuid, JoinedRow>) -> Vec<Arc<L::Model>> {
+        let rows: Vec<Arc<L::Model>> = found
+            .values()
+            .filter_map(|row| row.clone().downcast::<L::Model>().ok())
+            .collect();
+        self.with_known::<L, _>(|known| {
+            for row in &rows {
+                known.insert(L::id(row), Ok(Some(row.clone())));
+            }
+        });
+        rows
+    }
+
+    /// Keeps these IDs of `L` as naming no row the caller may read, where nothing is known of
+    /// them yet: an authoritative join did not find them
+    /// ([`Join::found_all`](super::super::Join::found_all)), so no read by ID would.
+    pub fn absent<L: Listable>(&self, ids: impl Iterator<Item = Uuid>) {
+        self.with_known::<L, _>(|known| {
+            for id in ids {
+                known.entry(id).or_insert(Ok(None));
+            }
+        });
+    }
+
+    /// The rows of `L` with these IDs, once read, and the IDs whose rows may sit in a source
+    /// that did not answer.
+    pub fn records<L: Listable>(&self, ids: &[Uuid]) -> FoundRecords<L::Model> {
+        self.with_known::<L, _>(|known| {
+            let (mut rows, mut unavailable) = (HashMap::default(), HashMap::default());
+            for id in ids {
+                match known.get(id) {
+                    Some(Ok(Some(row))) => {
+                        rows.insert(*id, row.clone());
+                    }
+                    Some(Err(source)) => {
+                        unavailable.insert(*id, source.clone());
+                    }
+                    Some(Ok(None)) | None => {}
+                }
+            }
+            FoundRecords { rows, unavailable }
+        })
+    }
+
+    /// Keeps the result of `read`, for the answer to be rendered from.
+    pub fn keep_result<T: Send + Sync + 'static>(&self, read: ReadId, result: ReadResult<T>) {
+        lock(&self.reads).insert(read, Box::new(result));
+    }
+
+    /// Ends the fetch: what every read found.
+    pub fn finish(self) -> Fetched {
+        let reads = match self.reads.into_inner() {
+            Ok(reads) => reads,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        Fetched { reads }
+    }
+}
+
+/// What a plan's reads found, by read: the one place a planned answer is rendered from.
+pub struct Fetched {
+    reads: HashMap<ReadId, Typed>,
+}
+
+impl Fetched {
+    fn result<T: 'static>(&self, read: ReadId) -> Option<&ReadResult<T>> {
+        self.reads
+            .get(&read)
+            .and_then(|result| result.downcast_ref::<ReadResult<T>>())
+    }
+
+    /// The records `read` found by ID; `None` when it was not read (its level had no rows).
+    pub fn records<L: Listable>(
+        &self,
+        read: ReadId,
+    ) -> Option<&ReadResult<FoundRecords<L::Model>>> {
+        self.result(read)
+    }
+
+    /// A relation's pages and counts for its parents; `None` when it was not read (its level
+    /// had no rows, or only `__typename` was selected).
+    pub fn pages<L: Listable>(&self, read: ReadId) -> Option<&ReadResult<ChildPages<L::Model>>> {
+        self.result(read)
+    }
+
+    /// A list's page and count; `None` when it was not read.
+    pub fn list<L: Listable>(&self, read: ReadId) -> Option<&ReadResult<FoundList<L::Model>>> {
+        self.result(read)
+    }
+}
