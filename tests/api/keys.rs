@@ -655,3 +655,51 @@ impl TestApp {
         self.database_url.starts_with("postgres")
     }
 }
+
+/// The first page of two units under `authorization` (none: the public), and its end cursor.
+async fn first_units(app: &TestApp, secret: Option<&str>) -> String {
+    let query = "{ units(first: 2) { pageInfo { endCursor } } }";
+    let response = match secret {
+        Some(secret) => with_key(app, secret, query).await,
+        None => app.send(graphql_request(query, json!({}))).await,
+    };
+    assert_eq!(response.status, StatusCode::OK, "{response:#?}");
+    response.body["data"]["units"]["pageInfo"]["endCursor"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The next page of units after `cursor` under `secret` (none: the public): its first unit's
+/// name, or the error's code.
+async fn units_after(app: &TestApp, secret: Option<&str>, cursor: &str) -> Result<String, String> {
+    let query = format!(r#"{{ units(first: 1, after: "{cursor}") {{ nodes {{ name }} }} }}"#);
+    let response = match secret {
+        Some(secret) => with_key(app, secret, &query).await,
+        None => app.send(graphql_request(&query, json!({}))).await,
+    };
+    match response.body["errors"][0]["extensions"]["code"].as_str() {
+        Some(code) => Err(code.to_owned()),
+        None => Ok(response.body["data"]["units"]["nodes"][0]["name"]
+            .as_str()
+            .unwrap()
+            .to_owned()),
+    }
+}
+
+#[tokio::test]
+async fn a_cursor_opens_only_for_the_key_it_was_made_for() {
+    let app = TestApp::spawn().await;
+    let one = create(&app, "one", None).await;
+    let other = create(&app, "other", None).await;
+    let keyed = first_units(&app, Some(&one)).await;
+    let public = first_units(&app, None).await;
+
+    let next = units_after(&app, Some(&one), &keyed).await;
+    assert!(next.is_ok(), "{next:?}");
+    assert_eq!(next, units_after(&app, None, &public).await);
+    let refused = Err("BAD_USER_INPUT".to_owned());
+    assert_eq!(units_after(&app, Some(&other), &keyed).await, refused);
+    assert_eq!(units_after(&app, None, &keyed).await, refused);
+    assert_eq!(units_after(&app, Some(&one), &public).await, refused);
+}
