@@ -83,6 +83,51 @@ pub enum Caller {
     Key(KeyCaller),
 }
 
+/// What a caller is, for the rules: each role reads what the one before it does, and more
+/// (for its institutions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    /// No credentials: what the institutions publish.
+    Public,
+    /// A company's key: the public's records, plus its institutions' `PARTNER` records.
+    Partner,
+    /// A member of an institution's staff: also its `INTERNAL` records and colleagues' details.
+    Staff,
+    /// Everything.
+    Admin,
+}
+
+impl Caller {
+    /// The caller's role.
+    pub fn role(&self) -> Role {
+        match self {
+            Caller::Public => Role::Public,
+            Caller::Key(holder) => match holder.role {
+                entities::enums::KeyRole::Partner => Role::Partner,
+                entities::enums::KeyRole::Staff => Role::Staff,
+                entities::enums::KeyRole::Admin => Role::Admin,
+            },
+        }
+    }
+
+    /// The institutions the caller's role is for: none for the public and for an admin.
+    pub fn institutions(&self) -> &[KeyInstitution] {
+        match self {
+            Caller::Public => &[],
+            Caller::Key(holder) => &holder.institutions,
+        }
+    }
+
+    /// What the caller's cursors are bound to, and what names it in limits and logs: its key's
+    /// ID; none for the public.
+    pub fn binding(&self) -> Option<uuid::Uuid> {
+        match self {
+            Caller::Public => None,
+            Caller::Key(holder) => Some(holder.key.0),
+        }
+    }
+}
+
 /// The name of the source when one database holds everything.
 pub const ONE_DATABASE: &str = "main";
 

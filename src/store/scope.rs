@@ -67,15 +67,9 @@ impl Scope {
     /// admin, are issue 21's item 8, written here one arm per role); its cursors are bound to
     /// its key.
     pub fn of(caller: &Caller, seal: Arc<Seal>) -> Scope {
-        match caller {
-            Caller::Public => Scope {
-                rules: Arc::default(),
-                cursors: CursorSeal::new(seal, None),
-            },
-            Caller::Key(holder) => Scope {
-                rules: Arc::default(),
-                cursors: CursorSeal::new(seal, Some(holder.key.0)),
-            },
+        Scope {
+            rules: Arc::default(),
+            cursors: CursorSeal::new(seal, caller.binding()),
         }
     }
 
