@@ -17,6 +17,9 @@
       `pageInfo { hasNextPage endCursor }`, until PAGE is next, and prints one JSON line: the
       cursor that starts page PAGE and the rows before it.
 
+  With BENCH_API_KEY set, walk and walk-to send it as `Authorization: Bearer …` (the
+  cursors they find are sealed for that key).
+
   gql.py compare LEFT.json RIGHT.json
       Checks two servers' answers to twin queries hold the same rows: the same keys and
       values at every level, lists in the same order. Differences by design are set aside:
@@ -27,6 +30,7 @@
 """
 
 import base64
+import os
 import re
 
 import json
@@ -44,14 +48,23 @@ def body(path, variables=None):
     return json.dumps(payload)
 
 
+def headers():
+    """The request headers: JSON both ways, and the API key in BENCH_API_KEY, if set."""
+    result = {
+        "Content-Type": "application/json",
+        "Accept": "application/graphql-response+json",
+    }
+    key = os.environ.get("BENCH_API_KEY")
+    if key:
+        result["Authorization"] = f"Bearer {key}"
+    return result
+
+
 def post(url, payload):
     request = urllib.request.Request(
         url,
         data=payload.encode("utf-8"),
-        headers={
-            "Content-Type": "application/json",
-            "Accept": "application/graphql-response+json",
-        },
+        headers=headers(),
         method="POST",
     )
     with urllib.request.urlopen(request, timeout=60) as response:

@@ -6,7 +6,7 @@
 -- done() prints one machine-readable line, `BENCH requests=… non2xx=… body_errors=…`, that
 -- run.sh parses next to wrk's `--latency` distribution.
 --
--- Usage: wrk -t2 -c32 -d20s --latency -s bench/graphql.lua http://127.0.0.1:8123/graphql -- BODY.json
+-- Usage: wrk -t2 -c32 -d20s --latency -s bench/graphql.lua http://127.0.0.1:8123/graphql -- BODY.json [API_KEY]
 
 local threads = {}
 
@@ -26,6 +26,10 @@ function init(args)
    wrk.headers["Content-Type"] = "application/json"
    -- The spec's media type: request errors (parse, validation, complexity) come back 4xx.
    wrk.headers["Accept"] = "application/graphql-response+json"
+   -- An API key after the body: the request is made as its holder.
+   if args[2] ~= nil and args[2] ~= "" then
+      wrk.headers["Authorization"] = "Bearer " .. args[2]
+   end
    responses = 0
    non2xx = 0
    body_errors = 0

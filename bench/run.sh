@@ -89,6 +89,9 @@
 #   MAX_WALK_PAGES=1000  cap on the pages walked to find the deep cursor
 #   NESTED_QUERY=bench/queries/units-nested.graphql   query (c); its top field must be `units`
 #   PGBENCH_SERVER_SQL=1 0 to skip the second pgbench run (the server's own statements)
+#   STAFF=1              0 to skip the access phases: every atmp-graph query again with a staff
+#                        key of KI (`keys create --role staff --institution KI`), the same load,
+#                        statements counted too, against the public's figures
 #   ATMP_*               passed through to atmp-graph, e.g. ATMP_DB_CONNECTIONS=16 (also
 #                        PostGraphile's pool size)
 #
@@ -113,6 +116,7 @@ WARMUP=${WARMUP:-3}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 COUNT_REQUESTS=${COUNT_REQUESTS:-10}
+STAFF=${STAFF:-1}
 UNITS=${UNITS:-10000}
 CLEANROOMS_PER_UNIT=${CLEANROOMS_PER_UNIT:-2}
 PEOPLE_PER_UNIT=${PEOPLE_PER_UNIT:-10}
@@ -391,6 +395,16 @@ pg5_start=$(date +%s.%N)
 start_pg5 pg5 "$P5_PORT" "$DB_URL" "$OUT/postgraphile.log"
 PG5_START_SECONDS=$(awk -v a="$pg5_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 
+# The access phases' key: a member of KI's staff, made by the CLI like any operator's key. The
+# "staff" phases load the same server as "atmp", with this key.
+STAFF_KEY=
+if (( STAFF )); then
+  STAFF_KEY=$("$BIN" --database-url "$DB_URL" keys create --name "bench-staff-$$" --role staff --institution KI 2>>"$OUT/generate.log" |
+    sed -n 's/^secret: //p') || true
+  [[ $STAFF_KEY == atmp_* ]] || die "could not create the staff key (see bench/out/generate.log)"
+  PID[staff]=${PID[atmp]}
+fi
+
 alive() { [[ -n ${PID[$1]:-} ]] && kill -0 "${PID[$1]}" 2>/dev/null; }
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/${PID[$1]}/status"; }
 kb_to_mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
@@ -399,10 +413,12 @@ RSS_IDLE_MB_pg5=$(kb_to_mb "$(status_kb pg5 VmRSS)")
 
 # ------------------------------------------------------------------ 5. request bodies and checks
 gql() { python3 "$BENCH/gql.py" "$@"; }
-# post URL BODY_FILE OUT_FILE: one request; prints "HTTP_CODE SECONDS".
+# post URL BODY_FILE OUT_FILE [API_KEY]: one request; prints "HTTP_CODE SECONDS".
 post() {
+  local auth=()
+  [[ -z ${4:-} ]] || auth=(-H "Authorization: Bearer $4")
   curl -sS --max-time 60 -o "$3" -w '%{http_code} %{time_total}' -H 'Content-Type: application/json' \
-    -H 'Accept: application/graphql-response+json' --data-binary "@$2" "$1"
+    -H 'Accept: application/graphql-response+json' "${auth[@]}" --data-binary "@$2" "$1"
 }
 
 log "building request bodies"
@@ -459,16 +475,34 @@ PG5_DEEP_CURSOR=$(jq -er '.data.allCleanrooms.edges[0].cursor' "$OUT/cursor-pg5.
 gql body "${Q_PG5[list-deep]}" "$(jq -cn --arg c "$PG5_DEEP_CURSOR" '{after: $c}')" >"$OUT/body-pg5-list-deep.json"
 log "deep page: page $DEEP_PAGE of $WALK_PAGES (after row $DEEP_ROWS_BEFORE), walked in ${WALK_SECONDS}s"
 
+# The staff's bodies: the public's, but the deep pages' cursors walked again with the key (a
+# cursor is sealed for the caller it was made for).
+if (( STAFF )); then
+  for k in "${SHAPES[@]}"; do
+    [[ $k == list-deep || $k == people-page500 ]] && continue
+    cp "$OUT/body-atmp-$k.json" "$OUT/body-staff-$k.json"
+  done
+  BENCH_API_KEY=$STAFF_KEY gql walk-to "$URL_ATMP" "$PEOPLE_QUERY" people "$DEEP_PEOPLE_PAGE" >"$OUT/walk-people-staff.json" ||
+    die "walking the people pages with the staff key failed"
+  gql body "$PEOPLE_QUERY" "$(jq -c '{after: .cursor}' "$OUT/walk-people-staff.json")" >"$OUT/body-staff-people-page500.json"
+  BENCH_API_KEY=$STAFF_KEY gql walk "$URL_ATMP" "$LIST_QUERY" "$DEEP_PAGE" >"$OUT/walk-staff.json" ||
+    die "walking the cleanroom pages with the staff key failed"
+  gql body "$LIST_QUERY" "$(jq -c '{after: .cursor}' "$OUT/walk-staff.json")" >"$OUT/body-staff-list-deep.json"
+fi
+
 declare -A CHECK_MS=() EXPECT=() SAME=()
 for k in "${SHAPES[@]}"; do EXPECT[$k]=100; done
 EXPECT[institutions]=$N_INSTITUTIONS
 EXPECT[search]=20
 EXPECT[grouped]=$(psql_db -d "$DB_NAME" -c "SELECT count(*) FROM (SELECT 1 FROM cleanroom GROUP BY institution_id, grade) AS g")
 
+# key_of SERVER: the API key its phases send (the staff's), or nothing.
+key_of() { [[ $1 == staff ]] && echo "$STAFF_KEY" || true; }
+
 # verify SERVER KEY URL ROWS_PATH: one request; 200, no "errors", EXPECT[KEY] rows at ROWS_PATH.
 verify() {
   local server=$1 k=$2 url=$3 path=$4 response="$OUT/response-$1-$2.json" result code seconds rows
-  result=$(post "$url" "$OUT/body-$server-$k.json" "$response") || { problem "($server $k) curl failed"; return 0; }
+  result=$(post "$url" "$OUT/body-$server-$k.json" "$response" "$(key_of "$server")") || { problem "($server $k) curl failed"; return 0; }
   read -r code seconds <<<"$result"
   CHECK_MS[$server-$k]=$(awk -v s="$seconds" 'BEGIN { printf "%.1f", s * 1000 }')
   rows=$(jq -r "($path | length)" "$response" 2>/dev/null || echo "?")
@@ -481,6 +515,9 @@ verify() {
 for k in "${SHAPES[@]}"; do
   ok=1
   verify atmp "$k" "$URL_ATMP" "${ROWS_ATMP[$k]}" || ok=0
+  if (( STAFF )); then
+    verify staff "$k" "$URL_ATMP" "${ROWS_ATMP[$k]}" || ok=0
+  fi
   if ! twin "$k"; then SAME[$k]="no twin"; continue; fi
   verify pg5 "$k" "$URL_PG5" "${ROWS_PG5[$k]}" || ok=0
   (( ok )) || { SAME[$k]="not compared"; continue; }
@@ -514,19 +551,22 @@ PROXY_URL="postgres://$PG_USER@127.0.0.1:$PROXY_PORT/$DB_NAME?sslmode=disable"
 COUNT_PORT=$(free_port $((BENCH_PORT + 50)))
 log "counting statements: atmp-graph on :$COUNT_PORT and PostGraphile behind bench/pgcount.py, $COUNT_REQUESTS requests per query"
 start_atmp atmp-count "$COUNT_PORT" "$PROXY_URL" "$OUT/server-count.log"
-declare -A COUNT_URL=([atmp]="http://127.0.0.1:$COUNT_PORT/graphql")
+declare -A COUNT_URL=([atmp]="http://127.0.0.1:$COUNT_PORT/graphql" [staff]="http://127.0.0.1:$COUNT_PORT/graphql")
 COUNT_PORT=$(free_port $((PG5_PORT + 50)))
 start_pg5 pg5-count "$COUNT_PORT" "$PROXY_URL" "$OUT/postgraphile-count.log"
 COUNT_URL[pg5]="http://127.0.0.1:$COUNT_PORT/graphql"
 for k in "${SHAPES[@]}"; do
   STMTS[pg5-$k]="–"
-  for server in atmp pg5; do
+  counted=(atmp pg5)
+  (( STAFF )) && counted+=(staff)
+  for server in "${counted[@]}"; do
     [[ $server == pg5 ]] && ! twin "$k" && continue
-    post "${COUNT_URL[$server]}" "$OUT/body-$server-$k.json" /dev/null >/dev/null # warm-up, prepares
+    key=$(key_of "$server")
+    post "${COUNT_URL[$server]}" "$OUT/body-$server-$k.json" /dev/null "$key" >/dev/null # warm-up, prepares, key lookup
     sleep 0.2
     before=$(wc -l <"$STATEMENT_LOG")
     for _ in $(seq "$COUNT_REQUESTS"); do
-      [[ $(post "${COUNT_URL[$server]}" "$OUT/body-$server-$k.json" /dev/null) == 200* ]] ||
+      [[ $(post "${COUNT_URL[$server]}" "$OUT/body-$server-$k.json" /dev/null "$key") == 200* ]] ||
         problem "($server $k) a request failed while counting statements"
     done
     sleep 0.2
@@ -534,7 +574,7 @@ for k in "${SHAPES[@]}"; do
     sed -n "$((before + 1)),${after}p" "$STATEMENT_LOG" >"$OUT/statements-$server-$k.txt"
     STMTS[$server-$k]=$(awk -v n="$((after - before))" -v r="$COUNT_REQUESTS" 'BEGIN { s = sprintf("%.1f", n / r); sub(/\.0$/, "", s); print s }')
   done
-  log "($k) statements per request: atmp-graph ${STMTS[atmp-$k]}, PostGraphile ${STMTS[pg5-$k]}"
+  log "($k) statements per request: atmp-graph ${STMTS[atmp-$k]}${STAFF_KEY:+ (staff ${STMTS[staff-$k]})}, PostGraphile ${STMTS[pg5-$k]}"
 done
 stop atmp-count
 stop pg5-count
@@ -581,19 +621,21 @@ run_wrk() {
   local server=$1 k=$2 conns=$3 threads=$THREADS seconds=$DURATION
   local name="$1-$2-c$3" body="$OUT/body-$1-$2.json" url out t0 i0 s0 t1 i1 s1 driver line
   out="$OUT/wrk-$name.txt"
-  [[ $server == atmp ]] && url=$URL_ATMP || url=$URL_PG5
+  [[ $server == pg5 ]] && url=$URL_PG5 || url=$URL_ATMP
+  local key
+  key=$(key_of "$server")
   (( conns >= threads )) || threads=$conns
   (( conns > 1 )) || seconds=$SINGLE_DURATION
   alive "$server" || die "$server is gone before phase $name (see its log in bench/out/)"
   if (( WARMUP > 0 )); then
-    wrk -t "$threads" -c "$conns" -d "${WARMUP}s" -s "$LUA" "$url" -- "$body" >/dev/null 2>&1 || true
+    wrk -t "$threads" -c "$conns" -d "${WARMUP}s" -s "$LUA" "$url" -- "$body" "$key" >/dev/null 2>&1 || true
   fi
   FOREIGN[$name]=$(foreign_load)
   log "($name) wrk -t$threads -c$conns -d${seconds}s --latency"
   read -r t0 i0 < <(machine_ticks); s0=$(server_ticks "$server")
   local TIMEFORMAT='%U %S'
   { time wrk -t "$threads" -c "$conns" -d "${seconds}s" --timeout 10s --latency \
-      -s "$LUA" "$url" -- "$body" >"$out" 2>&1 ; } 2>"$out.time" || die "wrk failed in phase $name: $(tail -n 5 "$out")"
+      -s "$LUA" "$url" -- "$body" "$key" >"$out" 2>&1 ; } 2>"$out.time" || die "wrk failed in phase $name: $(tail -n 5 "$out")"
   read -r t1 i1 < <(machine_ticks)
   alive "$server" || problem "($name) $server died during the load (see its log in bench/out/)"
   s1=$(server_ticks "$server" 2>/dev/null || echo "$s0")
@@ -624,6 +666,7 @@ declare -A RSS_LIST_PEAK_MB=() RSS_PEAK_MB=()
 for k in "${SHAPES[@]}"; do
   for conns in "$CONNECTIONS" 1; do
     run_wrk atmp "$k" "$conns"
+    if (( STAFF )); then run_wrk staff "$k" "$conns"; fi
     if twin "$k"; then run_wrk pg5 "$k" "$conns"; fi
   done
   if [[ $k == list-deep ]]; then
@@ -714,8 +757,9 @@ declare -A LABEL=(
 CLASSIC_SHAPES=(list-page1 list-deep nested units-cleanrooms people-appointments institutions)
 ALL_PHASES=()
 for k in "${SHAPES[@]}"; do
-  for s in atmp pg5; do
+  for s in atmp staff pg5; do
     [[ $s == pg5 ]] && ! twin "$k" && continue
+    [[ $s == staff ]] && (( ! STAFF )) && continue
     ALL_PHASES+=("$s-$k-c$C" "$s-$k-c1")
   done
 done
@@ -768,6 +812,20 @@ sum_of() { local -n arr=$1; local vals=(); for p in "${ALL_PHASES[@]}"; do vals+
       "${STMTS[atmp-$k]}" "${STMTS[pg5-$k]}" "${SAME[$k]}"
   done
   echo
+  if (( STAFF )); then
+    echo "Access: the same queries with a staff key of KI (its rules in every statement; the data is all public,"
+    echo "so both answer the same rows). Target: the staff's req/s within 10 % of the public's, the same statements."
+    echo
+    echo "| query | public req/s, $C conns (p99 ms) | staff req/s (p99 ms) | staff ÷ public | 1 conn: public / staff req/s | statements: public / staff |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    for k in "${SHAPES[@]}"; do
+      a="atmp-$k-c$C" st="staff-$k-c$C"
+      printf '| %s | %s (%s) | %s (%s) | **%s** | %s / %s | %s / %s |\n' "${LABEL[$k]%% *}" \
+        "${RPS[$a]}" "$(ms "${P99[$a]}")" "${RPS[$st]}" "$(ms "${P99[$st]}")" "$(ratio "${RPS[$st]}" "${RPS[$a]}")" \
+        "${RPS[atmp-$k-c1]}" "${RPS[staff-$k-c1]}" "${STMTS[atmp-$k]}" "${STMTS[staff-$k]}"
+    done
+    echo
+  fi
   echo "Ratios are atmp-graph ÷ PostGraphile: above 1 is atmp-graph ahead for req/s, behind for p99 and p50."
   echo "Statements per request: what each server had PostgreSQL run (simple queries and extended-protocol"
   echo "executes, transaction control included), counted by bench/pgcount.py over $COUNT_REQUESTS sequential requests"
@@ -783,7 +841,7 @@ sum_of() { local -n arr=$1; local vals=(); for p in "${ALL_PHASES[@]}"; do vals+
   for p in "${ALL_PHASES[@]}"; do
     server=${p%%-*} k=${p#*-}; k=${k%-c*}
     printf '| %s %s, %s conn | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %s |\n' \
-      "$([[ $server == atmp ]] && echo atmp-graph || echo "PostGraphile")" "${LABEL[$k]%% *}" "${p##*-c}" \
+      "$(case $server in atmp) echo atmp-graph ;; staff) echo "atmp-graph, staff key" ;; *) echo PostGraphile ;; esac)" "${LABEL[$k]%% *}" "${p##*-c}" \
       "${RPS[$p]}" "${P50[$p]}" "${P99[$p]}" "${NON2XX[$p]}" "${BODYERR[$p]}" "${SOCKERR[$p]}" "${KB[$p]}" \
       "${CHECK_MS[$server-$k]:-n/a}" "${CPU_SERVER[$p]}" "${CPU_DRIVER[$p]}" "${CPU_REST[$p]}"
   done
