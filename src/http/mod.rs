@@ -26,6 +26,7 @@ use tower_http::trace::TraceLayer;
 use crate::app::App;
 use crate::config::Config;
 use crate::graphql::{sdl, AtmpSchema, DocumentCache, Execution, RequestLimits, TypeMap};
+use crate::identity::IdentityProvider;
 use crate::store::Store;
 
 /// What every handler shares.
@@ -41,12 +42,20 @@ pub(crate) struct HttpState {
     pub documents: Arc<DocumentCache>,
     /// How the schema resolves fields.
     pub execution: Execution,
+    /// The identity provider whose tokens staff sign in with, if one is configured.
+    pub identity: Option<Arc<IdentityProvider>>,
 }
 
 /// The service's routes and layers.
-pub fn router(config: &Config, schema: AtmpSchema, store: Store) -> Router {
+pub fn router(
+    config: &Config,
+    schema: AtmpSchema,
+    store: Store,
+    identity: Option<Arc<IdentityProvider>>,
+) -> Router {
     let state = HttpState {
         store,
+        identity,
         max_body_bytes: config.max_body_bytes,
         limits: config.request_limits(),
         types: Arc::new(TypeMap::from_sdl(&sdl(&schema))),
