@@ -98,8 +98,8 @@ pub enum TokenRefusal {
     /// Not for this service.
     #[error("the token's audience (`aud`) does not include `{0}`")]
     Audience(String),
-    /// A registered claim it must have is absent.
-    #[error("the token has no `{0}` claim")]
+    /// A registered claim it must have is absent, or not of its type.
+    #[error("the token has no valid `{0}` claim")]
     MissingClaim(String),
     /// A registered claim of the wrong type.
     #[error("the token's `{0}` claim is malformed")]
