@@ -90,7 +90,11 @@ pub fn with_layers(routes: Router, config: &Config) -> Router {
             header::AUTHORIZATION,
             request_log::REQUEST_ID,
         ])
-        .expose_headers([request_log::REQUEST_ID, header::WWW_AUTHENTICATE])
+        .expose_headers([
+            request_log::REQUEST_ID,
+            header::WWW_AUTHENTICATE,
+            header::RETRY_AFTER,
+        ])
         .max_age(Duration::from_secs(3600));
     let trace = TraceLayer::new_for_http()
         .make_span_with(request_log::request_span)

@@ -538,6 +538,24 @@ async fn while_the_provider_is_down_kept_keys_verify_and_a_new_kid_is_unavailabl
         &with_key(&app, &rotated, UNITS).await,
         "a new `kid` again, not refetched",
     );
+    // A browser's script may read when to try again.
+    let mut from_a_page = graphql_request(UNITS, json!({}));
+    let headers = from_a_page.headers_mut();
+    headers.insert(
+        header::ORIGIN,
+        HeaderValue::from_static("https://staff.example"),
+    );
+    headers.insert(
+        header::AUTHORIZATION,
+        HeaderValue::from_str(&format!("Bearer {rotated}")).unwrap(),
+    );
+    let answered = app.send(from_a_page).await;
+    assert_unavailable(&answered, "from a page");
+    let exposed = answered.headers[header::ACCESS_CONTROL_EXPOSE_HEADERS]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(exposed.contains("retry-after"), "{exposed}");
     // Neither the public nor API keys depend on the provider.
     assert_eq!(app.graphql(UNITS).await.status, StatusCode::OK);
 }
