@@ -158,6 +158,12 @@ impl KeySet {
         self.keys.get(kid).cloned()
     }
 
+    /// Whether both sets hold keys of the same `kid`s.
+    fn same_key_ids(&self, other: &KeySet) -> bool {
+        self.keys.len() == other.keys.len()
+            && self.keys.keys().all(|kid| other.keys.contains_key(kid))
+    }
+
     /// How many keys it holds.
     pub(crate) fn len(&self) -> usize {
         self.keys.len()
@@ -347,8 +353,20 @@ impl Jwks {
         let answer = match outcome {
             Ok(set) => {
                 let count = set.len();
-                tracing::info!(jwks = %self.location, keys = count, "read the identity provider's keys");
-                *self.keys.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(set));
+                let before = self
+                    .keys
+                    .write()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .replace(Arc::new(set));
+                let kept = before.is_some_and(|before| {
+                    self.current().is_some_and(|now| now.same_key_ids(&before))
+                });
+                // A set read again unchanged, each lifetime, is no news.
+                if kept {
+                    tracing::debug!(jwks = %self.location, keys = count, "read the identity provider's keys: unchanged");
+                } else {
+                    tracing::info!(jwks = %self.location, keys = count, "read the identity provider's keys");
+                }
                 Ok(count)
             }
             Err(error) => {
