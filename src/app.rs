@@ -7,6 +7,7 @@ use futures::future::join_all;
 use crate::config::{shown_url, Config};
 use crate::domain::{natural_id, RecordKind};
 use crate::graphql::{build_schema, AtmpSchema};
+use crate::identity::{IdentityProvider, JwksLocation};
 use crate::store::{Source, Store};
 
 /// The running service's parts.
@@ -112,22 +113,63 @@ pub async fn prepare(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The identity provider staff sign in with, when one is configured, its keys read. A key
+/// file that cannot be read or holds no usable key is a startup error: the setting is wrong.
+/// A URL that does not answer (or not with usable keys) is not: the service starts, logs it,
+/// answers tokens 503 until the keys can be read, and tries again each refetch interval, so
+/// that the identity provider being down does not keep API keys and the public out.
+pub async fn open_identity(config: &Config) -> anyhow::Result<Option<IdentityProvider>> {
+    let Some(settings) = config.identity.settings() else {
+        return Ok(None);
+    };
+    let provider = IdentityProvider::new(settings);
+    if let Err(error) = provider.load().await {
+        match provider.jwks() {
+            JwksLocation::File(path) => anyhow::bail!(
+                "could not read the identity provider's keys from `{}` (`jwt-jwks`): {error}",
+                path.display()
+            ),
+            JwksLocation::Url(_) => tracing::error!(
+                jwks = %provider.jwks(),
+                %error,
+                "could not read the identity provider's keys at startup: tokens are answered 503 \
+                 until they can be read"
+            ),
+        }
+    }
+    Ok(Some(provider))
+}
+
 impl App {
-    /// Opens the configured database and wires the service over it.
+    /// Opens the configured database and the identity provider, and wires the service over
+    /// them.
     pub async fn build(config: &Config) -> anyhow::Result<App> {
         config.check()?;
         let store = open_store(config).await?;
-        Ok(App::with_store(config, store))
+        let identity = open_identity(config).await?;
+        Ok(App::with_parts(config, store, identity))
     }
 
-    /// Wires the service over a prepared store, starts probing its sources and listening for
-    /// changes to its keys (once per store: see [`Store::watch`] and
-    /// [`Store::listen_for_key_changes`]).
+    /// Wires the service over a prepared store, with the identity provider configured if any
+    /// (its keys read by the first token: see [`open_identity`] to read them first).
     pub fn with_store(config: &Config, store: Store) -> App {
+        let identity = config.identity.settings().map(IdentityProvider::new);
+        App::with_parts(config, store, identity)
+    }
+
+    /// Wires the service over a prepared store and an identity provider, starts probing the
+    /// store's sources, listening for changes to its keys and refreshing the provider's keys
+    /// (once per store and provider: see [`Store::watch`],
+    /// [`Store::listen_for_key_changes`] and [`IdentityProvider::keep_fresh`]).
+    pub fn with_parts(config: &Config, store: Store, identity: Option<IdentityProvider>) -> App {
         store.watch(config.source_probe_interval());
         store.listen_for_key_changes();
+        let identity = identity.map(std::sync::Arc::new);
+        if let Some(identity) = &identity {
+            identity.keep_fresh();
+        }
         let schema = build_schema(config.request_limits(), config.execution, config.federation);
-        let router = crate::http::router(config, schema.clone(), store.clone());
+        let router = crate::http::router(config, schema.clone(), store.clone(), identity);
         App {
             router,
             store,

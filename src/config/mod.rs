@@ -1,12 +1,14 @@
 //! Settings: command-line flags with environment fallbacks and defaults that run as they are.
 //! Checked once at startup, with every problem reported together.
 
+mod identity;
 mod sources;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use identity::IdentityConfig;
 pub use sources::{shown_url, SourceSpec};
 
 use crate::graphql::{Execution, Limits, QueryLimits, RequestLimits};
@@ -141,6 +143,10 @@ pub struct Config {
     /// Longest time a request may take, in seconds.
     #[arg(long, env = "ATMP_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
     pub request_timeout_seconds: u64,
+
+    /// Staff sign-in with the hospital's identity provider (`--jwt-…`).
+    #[command(flatten)]
+    pub identity: IdentityConfig,
 }
 
 impl Config {
@@ -212,6 +218,7 @@ impl Config {
                 ));
             }
         }
+        problems.extend(self.identity.problems());
         problems
     }
 

@@ -17,11 +17,13 @@ pub enum ApiError {
     BadUserInput(String),
     /// The query is over one of the request limits, which the message names.
     QueryTooComplex(String),
-    /// The request sent credentials that are not valid: a malformed header or API key, or a
-    /// key that is unknown, revoked or expired, as the message says.
+    /// The request sent credentials that are not valid: a malformed header, API key or token,
+    /// a key that is unknown, revoked or expired, or a token refused, as the message says.
     Unauthenticated(String),
     /// A failure of the service itself; the cause is logged, never sent.
     Internal(String),
+    /// A token could not be checked: the identity provider's keys could not be read.
+    IdentityProviderUnavailable(String),
     /// The source holding these institutions' records does not answer.
     SourceUnavailable {
         message: String,
@@ -37,6 +39,7 @@ impl ApiError {
             ApiError::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
             ApiError::Unauthenticated(_) => "UNAUTHENTICATED",
             ApiError::Internal(_) => "INTERNAL",
+            ApiError::IdentityProviderUnavailable(_) => "IDENTITY_PROVIDER_UNAVAILABLE",
             ApiError::SourceUnavailable { .. } => "SOURCE_UNAVAILABLE",
         }
     }
@@ -74,7 +77,8 @@ impl From<ApiError> for async_graphql::Error {
         let (message, institutions) = match error {
             ApiError::BadUserInput(message)
             | ApiError::QueryTooComplex(message)
-            | ApiError::Unauthenticated(message) => (message, Vec::new()),
+            | ApiError::Unauthenticated(message)
+            | ApiError::IdentityProviderUnavailable(message) => (message, Vec::new()),
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "internal error while resolving a request");
                 ("internal error".to_owned(), Vec::new())

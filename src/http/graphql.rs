@@ -20,6 +20,7 @@ use crate::graphql::{
     json_nests_deeper_than, order_response, with_defaults, ApiError, DocumentError, Execution,
     Ordering, RequestLimits,
 };
+use crate::identity::KeysUnavailable;
 use crate::store::{Batcher, Caller, Clock, StoreError, StoreLoader};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -98,8 +99,15 @@ fn request_error(media: Media, status: StatusCode, message: &str) -> Response {
 }
 
 /// The answer to credentials refused: 401 with `WWW-Authenticate: Bearer` and code
-/// `UNAUTHENTICATED`, or, for a key that could not be checked, 503 with the cause logged.
+/// `UNAUTHENTICATED`; for a key that could not be checked, 503 with the cause logged; for a
+/// token that could not be checked, 503 with `Retry-After`.
 fn refused(media: Media, refused: Refused) -> Response {
+    let retry_after = match &refused {
+        Refused::Unverifiable {
+            retry_after_seconds,
+        } => Some(*retry_after_seconds),
+        _ => None,
+    };
     let (status, error) = match refused {
         Refused::Unauthenticated(message) => {
             (StatusCode::UNAUTHORIZED, ApiError::Unauthenticated(message))
@@ -114,6 +122,10 @@ fn refused(media: Media, refused: Refused) -> Response {
                 }
             )),
         ),
+        Refused::Unverifiable { .. } => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::IdentityProviderUnavailable(KeysUnavailable.to_string()),
+        ),
     };
     let body = json!({ "errors": [error.into_server_error(None)] });
     let mut response = json_response(media, status, &body);
@@ -121,6 +133,11 @@ fn refused(media: Media, refused: Refused) -> Response {
         response
             .headers_mut()
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
     response
 }
@@ -193,15 +210,16 @@ pub(crate) async fn post_graphql(State(state): State<HttpState>, request: Reques
         Ok(media) => media,
         Err(rejection) => return rejection.answer(Media::Json),
     };
-    let caller = match auth::caller(&state.store, request.headers()).await {
-        Ok(caller) => caller,
-        Err(refusal) => {
-            // Read to its end, as an over-large body is, so that the client reads the answer
-            // rather than a connection reset by unread data.
-            let _unread = read_body(request.into_body(), state.max_body_bytes).await;
-            return refused(media, refusal);
-        }
-    };
+    let caller =
+        match auth::caller(&state.store, state.identity.as_deref(), request.headers()).await {
+            Ok(caller) => caller,
+            Err(refusal) => {
+                // Read to its end, as an over-large body is, so that the client reads the answer
+                // rather than a connection reset by unread data.
+                let _unread = read_body(request.into_body(), state.max_body_bytes).await;
+                return refused(media, refusal);
+            }
+        };
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -248,7 +266,7 @@ pub(crate) async fn get_graphql(
         Ok(media) => media,
         Err(rejection) => return rejection.answer(Media::Json),
     };
-    let caller = match auth::caller(&state.store, &headers).await {
+    let caller = match auth::caller(&state.store, state.identity.as_deref(), &headers).await {
         Ok(caller) => caller,
         Err(refusal) => return refused(media, refusal),
     };

@@ -26,6 +26,7 @@ use tower_http::trace::TraceLayer;
 use crate::app::App;
 use crate::config::Config;
 use crate::graphql::{sdl, AtmpSchema, DocumentCache, Execution, RequestLimits, TypeMap};
+use crate::identity::IdentityProvider;
 use crate::store::Store;
 
 /// What every handler shares.
@@ -41,12 +42,20 @@ pub(crate) struct HttpState {
     pub documents: Arc<DocumentCache>,
     /// How the schema resolves fields.
     pub execution: Execution,
+    /// The identity provider whose tokens staff sign in with, if one is configured.
+    pub identity: Option<Arc<IdentityProvider>>,
 }
 
 /// The service's routes and layers.
-pub fn router(config: &Config, schema: AtmpSchema, store: Store) -> Router {
+pub fn router(
+    config: &Config,
+    schema: AtmpSchema,
+    store: Store,
+    identity: Option<Arc<IdentityProvider>>,
+) -> Router {
     let state = HttpState {
         store,
+        identity,
         max_body_bytes: config.max_body_bytes,
         limits: config.request_limits(),
         types: Arc::new(TypeMap::from_sdl(&sdl(&schema))),
@@ -81,7 +90,11 @@ pub fn with_layers(routes: Router, config: &Config) -> Router {
             header::AUTHORIZATION,
             request_log::REQUEST_ID,
         ])
-        .expose_headers([request_log::REQUEST_ID, header::WWW_AUTHENTICATE])
+        .expose_headers([
+            request_log::REQUEST_ID,
+            header::WWW_AUTHENTICATE,
+            header::RETRY_AFTER,
+        ])
         .max_age(Duration::from_secs(3600));
     let trace = TraceLayer::new_for_http()
         .make_span_with(request_log::request_span)

@@ -39,6 +39,7 @@ mod source;
 #[cfg(test)]
 pub(crate) mod testing;
 mod text_key;
+mod token;
 mod write;
 
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -60,7 +61,9 @@ pub use error::{StoreError, Unanswered};
 pub use filter::{Predicate, Quantifier, Real, Scalar, Test, TextMatch};
 pub use hash::HashMap;
 pub use join::{Join, JoinedRow};
-pub use keys::{KeyCaller, KeyError, KeyId, KeyInstitution, KeyListing, NewKey, Refusal};
+pub use keys::{
+    KeyCaller, KeyError, KeyId, KeyInstitution, KeyListing, NewKey, Refusal, UnknownInstitution,
+};
 pub use list::{check_query, ChildPages, Kind, ListQuery, Listable, QueryOf, Relation};
 pub use loader::{
     AccreditationId, AppointmentId, ChildCount, ChildPage, CleanroomId, Counter, InstitutionId,
@@ -71,6 +74,7 @@ pub use scope::Scope;
 pub use seal::{CursorSeal, Seal};
 pub use search::{Hit, Match, SearchPage, SearchQuery, MAX_TERM};
 pub use source::{is_dropped_connection, PoolSettings, Source};
+pub use token::TokenCaller;
 pub use write::Dataset;
 
 /// Who is reading: every read carries it, so access rules can narrow what a caller sees.
@@ -81,6 +85,8 @@ pub enum Caller {
     Public,
     /// The holder of a valid API key: a partner, a member of staff or an administrator.
     Key(KeyCaller),
+    /// A person signed in at the hospital's identity provider, with a verified token.
+    Token(TokenCaller),
 }
 
 /// What a caller is, for the rules: each role reads what the one before it does, and more
@@ -102,11 +108,8 @@ impl Caller {
     pub fn role(&self) -> Role {
         match self {
             Caller::Public => Role::Public,
-            Caller::Key(holder) => match holder.role {
-                entities::enums::KeyRole::Partner => Role::Partner,
-                entities::enums::KeyRole::Staff => Role::Staff,
-                entities::enums::KeyRole::Admin => Role::Admin,
-            },
+            Caller::Key(holder) => Role::from(holder.role),
+            Caller::Token(person) => Role::from(person.role),
         }
     }
 
@@ -115,15 +118,28 @@ impl Caller {
         match self {
             Caller::Public => &[],
             Caller::Key(holder) => &holder.institutions,
+            Caller::Token(person) => &person.institutions,
         }
     }
 
     /// What the caller's cursors are bound to, and what names it in limits and logs: its key's
-    /// ID; none for the public.
+    /// ID, or for a signed-in person a UUID of their token's issuer and subject; none for the
+    /// public.
     pub fn binding(&self) -> Option<uuid::Uuid> {
         match self {
             Caller::Public => None,
             Caller::Key(holder) => Some(holder.key.0),
+            Caller::Token(person) => Some(person.binding()),
+        }
+    }
+}
+
+impl From<entities::enums::KeyRole> for Role {
+    fn from(role: entities::enums::KeyRole) -> Self {
+        match role {
+            entities::enums::KeyRole::Partner => Role::Partner,
+            entities::enums::KeyRole::Staff => Role::Staff,
+            entities::enums::KeyRole::Admin => Role::Admin,
         }
     }
 }

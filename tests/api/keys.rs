@@ -112,14 +112,14 @@ fn with_authorization(authorization: &str, query: &str) -> Request<Body> {
     request
 }
 
-/// Sends `query` with `secret` as its bearer token.
-async fn with_key(app: &TestApp, secret: &str, query: &str) -> TestResponse {
+/// Sends `query` with `secret` (an API key, or a JWT) as its bearer token.
+pub(crate) async fn with_key(app: &TestApp, secret: &str, query: &str) -> TestResponse {
     app.send(with_authorization(&format!("Bearer {secret}"), query))
         .await
 }
 
 /// Asserts `response` refuses the credentials with `message`.
-fn assert_refused(response: &TestResponse, message: &str, what: &str) {
+pub(crate) fn assert_refused(response: &TestResponse, message: &str, what: &str) {
     assert_eq!(
         response.status,
         StatusCode::UNAUTHORIZED,
@@ -656,8 +656,9 @@ impl TestApp {
     }
 }
 
-/// The first page of two units under `authorization` (none: the public), and its end cursor.
-async fn first_units(app: &TestApp, secret: Option<&str>) -> String {
+/// The first page of two units under the bearer token `secret` (none: the public), and its end
+/// cursor.
+pub(crate) async fn first_units(app: &TestApp, secret: Option<&str>) -> String {
     let query = "{ units(first: 2) { pageInfo { endCursor } } }";
     let response = match secret {
         Some(secret) => with_key(app, secret, query).await,
@@ -672,7 +673,11 @@ async fn first_units(app: &TestApp, secret: Option<&str>) -> String {
 
 /// The next page of units after `cursor` under `secret` (none: the public): its first unit's
 /// name, or the error's code.
-async fn units_after(app: &TestApp, secret: Option<&str>, cursor: &str) -> Result<String, String> {
+pub(crate) async fn units_after(
+    app: &TestApp,
+    secret: Option<&str>,
+    cursor: &str,
+) -> Result<String, String> {
     let query = format!(r#"{{ units(first: 1, after: "{cursor}") {{ nodes {{ name }} }} }}"#);
     let response = match secret {
         Some(secret) => with_key(app, secret, &query).await,

@@ -14,6 +14,7 @@ mod fuzz;
 mod generated;
 mod helpers;
 mod http;
+mod jwt;
 mod keys;
 mod limits;
 mod no_n_plus_one;

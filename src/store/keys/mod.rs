@@ -59,6 +59,16 @@ pub struct KeyInstitution {
     pub code: String,
 }
 
+/// An institution code that no institution has, with those that do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown institution code `{code}`; known codes: {}", known.join(", "))]
+pub struct UnknownInstitution {
+    /// The code asked for.
+    pub code: String,
+    /// Every institution's code.
+    pub known: Vec<String>,
+}
+
 /// Who sent a valid key: the key, its role and its institutions (none for an admin).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct KeyCaller {
@@ -121,6 +131,28 @@ impl Store {
         self.sources()
             .get(self.inner.keys.source)
             .ok_or_else(|| StoreError::Db(DbErr::Custom("the store has no source".to_owned())))
+    }
+
+    /// The institutions with these codes, as a key or a token is scoped to them, from the
+    /// list kept in memory (no statement); the first code that no institution has is refused.
+    pub fn institutions_by_code(
+        &self,
+        codes: &[String],
+    ) -> Result<Vec<KeyInstitution>, UnknownInstitution> {
+        let known = self.all_institutions();
+        codes
+            .iter()
+            .map(|code| match known.iter().find(|i| i.code == *code) {
+                Some(institution) => Ok(KeyInstitution {
+                    id: InstitutionId(institution.id),
+                    code: institution.code.clone(),
+                }),
+                None => Err(UnknownInstitution {
+                    code: code.clone(),
+                    known: known.iter().map(|i| i.code.clone()).collect(),
+                }),
+            })
+            .collect()
     }
 
     /// Who `key` belongs to, or why it is refused. One indexed read of the keys' source, none
