@@ -224,7 +224,7 @@ impl<K: RecordKey> Load<K> for StoreLoader {
             .rows_by_id::<K::Table>(
                 &self.scope,
                 &ids,
-                Columns::all::<<K::Table as Kind>::Model>(),
+                self.scope.readable::<K::Table>(),
             )
             .await?;
         Ok(keys
@@ -336,7 +336,7 @@ impl<R: Relation> Load<ChildPage<R>> for StoreLoader {
                     &query,
                     &mut Vec::new(),
                     false,
-                    Columns::all::<<R::Child as Kind>::Model>(),
+                    self.scope.readable::<R::Child>(),
                 )
                 .await?;
             for (parent, page) in found.pages {
