@@ -6,14 +6,18 @@ use futures::future::join_all;
 
 use crate::config::{shown_url, Config};
 use crate::domain::{natural_id, RecordKind};
-use crate::graphql::{build_schema, AtmpSchema};
+use crate::graphql::{AtmpSchema, Schemas};
+use crate::store::Role;
 use crate::store::{Source, Store};
 
 /// The running service's parts.
 pub struct App {
     pub router: Router,
     pub store: Store,
+    /// The schema the public is served.
     pub schema: AtmpSchema,
+    /// The schema each role is served.
+    pub schemas: Schemas,
 }
 
 /// Connects to the configured database and prepares it: migrations always, the seed
@@ -130,12 +134,13 @@ impl App {
     pub fn with_store(config: &Config, store: Store) -> App {
         store.watch(config.source_probe_interval());
         store.listen_for_key_changes();
-        let schema = build_schema(config.request_limits(), config.execution, config.federation);
-        let router = crate::http::router(config, schema.clone(), store.clone());
+        let schemas = Schemas::build(config.request_limits(), config.execution, config.subgraph());
+        let router = crate::http::router(config, schemas.clone(), store.clone());
         App {
             router,
             store,
-            schema,
+            schema: schemas.for_role(Role::Public).clone(),
+            schemas,
         }
     }
 }

@@ -248,14 +248,15 @@ impl<'s> ScopedTable<'s> {
             Contacts::All => return (self.column(name), false),
             Contacts::Hidden => Expr::cust("CAST(NULL AS TEXT)"),
             Contacts::AppointedAt(institutions) => {
-                let pair = |column: &str| {
-                    Expr::col((Alias::new(PERSON_CONTACT), Alias::new(column)))
-                };
+                let pair =
+                    |column: &str| Expr::col((Alias::new(PERSON_CONTACT), Alias::new(column)));
                 let mut appointed = Query::select();
                 appointed
                     .expr(Expr::val(1))
                     .from(Alias::new(PERSON_CONTACT))
-                    .and_where(pair("person_id").equals((Alias::new(&self.alias), Alias::new("id"))))
+                    .and_where(
+                        pair("person_id").equals((Alias::new(&self.alias), Alias::new("id"))),
+                    )
                     .and_where(pair("institution_id").is_in(institutions.iter().copied()));
                 Expr::case(Expr::exists(appointed), self.column(name)).into()
             }

@@ -164,10 +164,12 @@ pub(super) fn contacts_of(
     pairs.dedup();
     pairs
         .into_iter()
-        .map(|(person_id, institution_id)| entities::person_contact::Model {
-            person_id,
-            institution_id,
-        })
+        .map(
+            |(person_id, institution_id)| entities::person_contact::Model {
+                person_id,
+                institution_id,
+            },
+        )
         .collect()
 }
 

@@ -818,3 +818,47 @@ impl TestApp {
         (texts, response)
     }
 }
+
+/// A POST of `query` with `secret` as its bearer token.
+pub fn keyed_request(secret: &str, query: &str) -> Request<Body> {
+    let mut request = graphql_request(query, json!({}));
+    request.headers_mut().insert(
+        header::AUTHORIZATION,
+        axum::http::HeaderValue::from_str(&format!("Bearer {secret}")).unwrap(),
+    );
+    request
+}
+
+impl TestApp {
+    /// Creates an API key named `name` of `role` for the institutions with these codes,
+    /// through the store as the command line does, and returns its secret.
+    pub async fn key(
+        &self,
+        name: &str,
+        role: entities::enums::KeyRole,
+        institutions: &[&str],
+    ) -> String {
+        let (_, secret) = self
+            .app
+            .store
+            .create_key(atmp_graph::store::NewKey {
+                name: name.to_owned(),
+                role,
+                institutions: institutions.iter().map(|code| (*code).to_owned()).collect(),
+                expires_at: None,
+            })
+            .await
+            .unwrap();
+        secret.secret().to_owned()
+    }
+
+    /// POSTs `query` with `secret` as its bearer token.
+    pub async fn graphql_as(&self, secret: &str, query: &str) -> TestResponse {
+        self.send(keyed_request(secret, query)).await
+    }
+
+    /// POSTs `query` with `secret` as its bearer token to the field-by-field router.
+    pub async fn graphql_field_by_field_as(&self, secret: &str, query: &str) -> TestResponse {
+        send_to(self.field_by_field(), keyed_request(secret, query)).await
+    }
+}

@@ -4,6 +4,7 @@
 
 mod aggregates;
 mod bad_input;
+mod contacts;
 mod cursors;
 mod examples;
 mod federation;
@@ -25,6 +26,7 @@ mod relations;
 mod request_log;
 mod response_order;
 mod schema_file;
+mod schemas;
 mod search;
 mod seed_facts;
 mod sources;
