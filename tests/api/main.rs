@@ -21,6 +21,7 @@ mod no_n_plus_one;
 mod ordering;
 mod pagination;
 mod planned;
+mod read_log;
 mod readiness;
 mod relations;
 mod request_log;
