@@ -202,15 +202,21 @@ impl ContactsShown {
 }
 
 /// A personal field of `person` (a contact detail): `value` as the store's cell rule read it,
-/// noted for the read log when there is one, or `FORBIDDEN` where the caller's role may not
-/// read the field at all (under federation).
+/// noted for the read log when there is one, or, where the caller's role may not read the
+/// field at all (under federation), `null` with a `FORBIDDEN` error. The error is added
+/// beside the `null` rather than returned, so that the field is `null` in every object that
+/// holds it, an entity of `_entities` included (async-graphql leaves a failed field out of an
+/// entity's object).
 pub(crate) fn personal<'v>(
     ctx: &Context<'_>,
     field: &str,
     person: Uuid,
     value: Option<&'v str>,
 ) -> Result<Option<&'v str>, ApiError> {
-    readable(ctx, "Person", field)?;
+    if let Err(refused) = readable(ctx, "Person", field) {
+        ctx.add_error(ctx.set_error_path(refused.into_server_error(Some(ctx.item.pos))));
+        return Ok(None);
+    }
     if value.is_some() {
         if let Some(shown) = ctx.data_opt::<std::sync::Arc<ContactsShown>>() {
             shown.note(person);
