@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use entities::enums::KeyRole;
 use serde_json::Value;
 
-use crate::helpers::{TestApp, TestResponse};
+use crate::helpers::{graphql_request, keyed_request, TestApp, TestResponse};
 
 /// Every person's ID with their contact details and the institutions they are appointed at,
 /// as the admin reads them.
@@ -238,4 +238,46 @@ async fn startup_maintenance_fills_the_appointed_institutions_of_a_database_writ
         people(&app.graphql_as(&admin, PEOPLE).await).len(),
         before.len()
     );
+}
+
+#[tokio::test]
+async fn contact_details_are_read_only_when_asked_and_never_for_a_role_without_them() {
+    let (app, admin, staff) = app_with_contacts().await;
+    let partner = app.key("acme", KeyRole::Partner, &["KI"]).await;
+    let names = "{ people(first: 100) { nodes { name } } units(first: 5) { nodes { people(first: 5) { nodes { name } } } } }";
+    let details = "{ people(first: 100) { nodes { name email } } }";
+    let mentions = |texts: &[String], word: &str| texts.iter().any(|text| text.contains(word));
+
+    for planned in [true, false] {
+        let router = if planned {
+            app.app.router.clone()
+        } else {
+            app.field_by_field()
+        };
+        let send = |request| app.statements_and_send_to(router.clone(), request);
+        let (public, _) = send(graphql_request(names, serde_json::json!({}))).await;
+        let (partnered, _) = send(keyed_request(&partner, names)).await;
+        let (staff_names, _) = send(keyed_request(&staff, names)).await;
+        let (staff_details, answer) = send(keyed_request(&staff, details)).await;
+        let (admin_details, _) = send(keyed_request(&admin, details)).await;
+
+        answer.data();
+        for (texts, who) in [(&public, "the public"), (&partnered, "a partner")] {
+            assert!(!texts.is_empty(), "{who}");
+            assert!(!mentions(texts, "\"email\""), "{who}: {texts:#?}");
+            assert!(!mentions(texts, "\"phone\""), "{who}: {texts:#?}");
+            assert!(!mentions(texts, "person_contact"), "{who}: {texts:#?}");
+        }
+        assert!(mentions(&staff_details, "person_contact"), "{staff_details:#?}");
+        assert!(!mentions(&admin_details, "person_contact"), "{admin_details:#?}");
+        assert!(mentions(&admin_details, "\"email\""), "{admin_details:#?}");
+        if planned {
+            // The plan reads only the columns its fields ask for.
+            for texts in [&staff_names] {
+                assert!(!mentions(texts, "\"email\""), "{texts:#?}");
+                assert!(!mentions(texts, "person_contact"), "{texts:#?}");
+            }
+            assert!(!mentions(&staff_details, "\"phone\""), "{staff_details:#?}");
+        }
+    }
 }

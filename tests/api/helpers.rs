@@ -808,8 +808,18 @@ impl TestApp {
     /// The text of each SQL statement run while `request` is answered (on every source), and
     /// its answer.
     pub async fn statements_and_send(&self, request: Request<Body>) -> (Vec<String>, TestResponse) {
+        self.statements_and_send_to(self.app.router.clone(), request)
+            .await
+    }
+
+    /// As [`TestApp::statements_and_send`], through `router`.
+    pub async fn statements_and_send_to(
+        &self,
+        router: axum::Router,
+        request: Request<Body>,
+    ) -> (Vec<String>, TestResponse) {
         let before = self.texts.lock().map(|t| t.len()).unwrap_or(0);
-        let response = self.send(request).await;
+        let response = send_to(router, request).await;
         let texts = self
             .texts
             .lock()
