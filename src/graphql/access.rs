@@ -70,7 +70,8 @@ pub(crate) fn forbidden(type_name: &str, field: &str) -> ApiError {
     ))
 }
 
-/// Removes from `registry` every field `role` may not read.
+/// Removes from `registry` every field `role` may not read (fields of objects and interfaces:
+/// no input field or enum value is restricted).
 fn hide(registry: &mut Registry, role: Role) {
     for (type_name, field, least) in RESTRICTED {
         if role >= *least {
