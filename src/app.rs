@@ -6,15 +6,19 @@ use futures::future::join_all;
 
 use crate::config::{shown_url, Config};
 use crate::domain::{natural_id, RecordKind};
-use crate::graphql::{build_schema, AtmpSchema};
+use crate::graphql::{AtmpSchema, Schemas};
 use crate::identity::{IdentityProvider, JwksLocation};
+use crate::store::Role;
 use crate::store::{Source, Store};
 
 /// The running service's parts.
 pub struct App {
     pub router: Router,
     pub store: Store,
+    /// The schema the public is served.
     pub schema: AtmpSchema,
+    /// The schema each role is served.
+    pub schemas: Schemas,
 }
 
 /// Connects to the configured database and prepares it: migrations always, the seed
@@ -109,6 +113,10 @@ pub async fn prepare(store: &Store) -> anyhow::Result<()> {
         .index_missing()
         .await
         .context("could not write the search terms and text keys")?;
+    store
+        .contacts_missing()
+        .await
+        .context("could not write the institutions people are appointed at")?;
     store.refresh_institutions().await?;
     Ok(())
 }
@@ -168,12 +176,13 @@ impl App {
         if let Some(identity) = &identity {
             identity.keep_fresh();
         }
-        let schema = build_schema(config.request_limits(), config.execution, config.federation);
-        let router = crate::http::router(config, schema.clone(), store.clone(), identity);
+        let schemas = Schemas::build(config.request_limits(), config.execution, config.subgraph());
+        let router = crate::http::router(config, schemas.clone(), store.clone(), identity);
         App {
             router,
             store,
-            schema,
+            schema: schemas.for_role(Role::Public).clone(),
+            schemas,
         }
     }
 }

@@ -61,6 +61,13 @@ macro_rules! for_each_kind {
 
 pub(crate) use for_each_kind;
 
+/// The personal columns, as `(table, column)`: a person's contact details. Staff read them for
+/// the people with an appointment (current or ended) at their institution and `null` for
+/// others; admins read everybody's; no other role reads them, or finds them in its schema.
+/// The store applies the rule to every statement that selects them (`store::scope`), the
+/// schema to the fields that show them (`graphql::access`).
+pub(crate) const PERSONAL: &[(&str, &str)] = &[("person", "email"), ("person", "phone")];
+
 /// Calls `$callback!` with what each list (every kind but the institutions, which are read
 /// whole) is filtered and ordered by, one block per kind:
 ///

@@ -12,6 +12,7 @@ use tracing_subscriber::EnvFilter;
 
 use crate::app::{connect, open_store, App};
 use crate::config::Config;
+use crate::graphql::SchemaRole;
 use crate::seed::{generate, GenerateOptions};
 
 /// atmp-graph: one GraphQL API over the Karolinska ATMP Center's records at KI and KUH.
@@ -32,9 +33,15 @@ enum Command {
     Migrate,
     /// Migrate, then write the Karolinska ATMP Center dataset (insert or replace).
     Seed,
-    /// Print the schema in GraphQL SDL (`atmp-graph schema > schema.graphql`); with
-    /// `--federation`, the subgraph SDL (`atmp-graph --federation schema > schema.subgraph.graphql`).
-    Schema,
+    /// Print the schema in GraphQL SDL (`atmp-graph schema > schema.graphql`); with `--role`,
+    /// that role's (`atmp-graph schema --role partner > schema.partner.graphql`); with
+    /// `--federation`, the subgraph SDL of `--role`, or else of `--subgraph-role`
+    /// (`atmp-graph --federation schema > schema.subgraph.graphql`).
+    Schema {
+        /// The role whose schema to print: only the fields it may read.
+        #[arg(long, value_enum)]
+        role: Option<SchemaRole>,
+    },
     /// Migrate, then add generated records (marked GENERATED) for benchmarks and tests: varied
     /// as real records are, and the same for the same options and seed.
     Generate {
@@ -109,11 +116,17 @@ impl Cli {
                 crate::seed::seed(&store).await?;
                 Ok(())
             }
-            Command::Schema => {
-                let schema = crate::graphql::build_schema(
+            Command::Schema { role } => {
+                let role = role.unwrap_or(if config.federation {
+                    config.subgraph_role
+                } else {
+                    SchemaRole::Public
+                });
+                let schema = crate::graphql::build_role_schema(
                     config.request_limits(),
                     config.execution,
                     config.federation,
+                    role.into(),
                 );
                 let sdl = crate::graphql::subgraph_sdl(&schema)
                     .unwrap_or_else(|| crate::graphql::sdl(&schema));

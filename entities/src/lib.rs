@@ -18,6 +18,8 @@ pub mod enums;
 pub mod institution;
 pub mod milestone;
 pub mod person;
+pub mod person_contact;
+pub mod personal_data_read;
 pub mod product;
 pub mod trial;
 pub mod unit;

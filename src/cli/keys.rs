@@ -9,7 +9,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use clap::{Subcommand, ValueEnum};
 use entities::enums::KeyRole;
 
-use crate::store::{KeyListing, NewKey, Store};
+use crate::store::{KeyError, KeyListing, NewKey, ReadListing, ReadsPage, Store};
 
 /// What `atmp-graph keys` does.
 #[derive(Subcommand, Debug)]
@@ -38,6 +38,17 @@ pub(crate) enum KeysCommand {
     Revoke {
         /// The key's ID or name.
         key: String,
+    },
+    /// List who read people's contact details, newest first: when, the key (ID and name), how
+    /// many people's details the response carried, the operation's name and the SHA-256 of
+    /// its text.
+    Reads {
+        /// Only the reads made with this key (its ID or name).
+        #[arg(long)]
+        key: Option<String>,
+        /// How many reads to list, at most.
+        #[arg(long, default_value_t = 100)]
+        limit: u64,
     },
     /// Give a key a new secret, and print it: it is shown this once. The old secret keeps
     /// working for the overlap.
@@ -105,6 +116,29 @@ impl KeysCommand {
             KeysCommand::List => {
                 let keys = store.keys().await.context("could not list the keys")?;
                 print!("{}", table(&keys));
+            }
+            KeysCommand::Reads { key, limit } => {
+                let key = match key {
+                    None => None,
+                    Some(which) => Some(
+                        store
+                            .key_id(&which)
+                            .await
+                            .context("could not read the keys")?
+                            .ok_or_else(|| KeyError::NotFound(which.clone()))?
+                            .0,
+                    ),
+                };
+                let page = ReadsPage {
+                    first: limit,
+                    after: None,
+                    key,
+                };
+                let (reads, _) = store
+                    .personal_data_reads(&page)
+                    .await
+                    .context("could not read the personal-data read log")?;
+                print!("{}", reads_table(&reads));
             }
             KeysCommand::Revoke { key } => {
                 let key = store
@@ -176,8 +210,7 @@ fn table(keys: &[KeyListing]) -> String {
         "LAST USED",
         "EXPIRES",
         "REVOKED",
-    ]
-    .map(str::to_owned);
+    ];
     let rows: Vec<[String; 8]> = keys
         .iter()
         .map(|key| {
@@ -197,14 +230,49 @@ fn table(keys: &[KeyListing]) -> String {
             ]
         })
         .collect();
+    aligned(header, &rows)
+}
+
+/// The personal-data reads as a table with a header, columns aligned.
+fn reads_table(reads: &[ReadListing]) -> String {
+    let header = [
+        "READ AT",
+        "KEY ID",
+        "KEY NAME",
+        "PEOPLE",
+        "OPERATION",
+        "OPERATION HASH",
+    ];
+    let rows: Vec<[String; 6]> = reads
+        .iter()
+        .map(|read| {
+            [
+                shown(Some(read.at)),
+                read.key
+                    .map_or_else(|| "-".to_owned(), |key| key.to_string()),
+                read.key_name.clone().unwrap_or_else(|| "-".to_owned()),
+                read.people.to_string(),
+                read.operation_name
+                    .clone()
+                    .unwrap_or_else(|| "-".to_owned()),
+                read.operation_hash.clone(),
+            ]
+        })
+        .collect();
+    aligned(header, &rows)
+}
+
+/// `rows` under `header`, each column as wide as its widest cell, two spaces apart.
+fn aligned<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
+    let header = header.map(str::to_owned);
     let mut widths = header.clone().map(|cell| cell.chars().count());
-    for row in &rows {
+    for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
     let mut text = String::new();
-    for row in std::iter::once(&header).chain(&rows) {
+    for row in std::iter::once(&header).chain(rows) {
         let cells: Vec<String> = row
             .iter()
             .zip(widths)
@@ -252,6 +320,32 @@ mod tests {
         assert_eq!(
             parse_duration("a day"),
             Err("`a day` is not a duration such as `30d`, `24h` or `90m`".to_owned())
+        );
+    }
+
+    #[test]
+    fn the_reads_are_a_table_newest_first_as_listed() {
+        let at = DateTime::parse_from_rfc3339("2026-12-17T09:30:00.25Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let read = |key: Option<&str>, operation: Option<&str>, people| ReadListing {
+            id: uuid::Uuid::nil(),
+            key: key.map(|_| KeyId(uuid::Uuid::from_u128(1))),
+            key_name: key.map(str::to_owned),
+            at,
+            operation_hash: "ab12".to_owned(),
+            operation_name: operation.map(str::to_owned),
+            people,
+        };
+        assert_eq!(
+            reads_table(&[read(Some("kuh-desk"), Some("Colleagues"), 12), read(None, None, 1)]),
+            "READ AT               KEY ID                                KEY NAME  PEOPLE  OPERATION   OPERATION HASH\n\
+             2026-12-17T09:30:00Z  00000000-0000-0000-0000-000000000001  kuh-desk  12      Colleagues  ab12\n\
+             2026-12-17T09:30:00Z  -                                     -         1       -           ab12\n"
+        );
+        assert_eq!(
+            reads_table(&[]),
+            "READ AT  KEY ID  KEY NAME  PEOPLE  OPERATION  OPERATION HASH\n"
         );
     }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 pub use identity::IdentityConfig;
 pub use sources::{shown_url, SourceSpec};
 
-use crate::graphql::{Execution, Limits, QueryLimits, RequestLimits};
+use crate::graphql::{Execution, Limits, QueryLimits, RequestLimits, SchemaRole};
 use crate::store::{PoolSettings, ONE_DATABASE};
 
 /// The most `max-nesting` may be: async-graphql's parser refuses selection sets nested deeper.
@@ -131,6 +131,15 @@ pub struct Config {
         value_parser = clap::builder::BoolishValueParser::new()
     )]
     pub federation: bool,
+
+    /// With `--federation`, the role whose schema the subgraph serves (`public`, `partner`,
+    /// `staff` or `admin`): the role of the key the router composes its supergraph with and
+    /// sends its requests with. Every request is served that one schema; the key the router
+    /// forwards from its client (`Authorization`) decides the rows and cells, and a field the
+    /// client's role may not read is null with a `FORBIDDEN` error. Ignored without
+    /// `--federation`.
+    #[arg(long, env = "ATMP_SUBGRAPH_ROLE", value_enum, default_value_t = SchemaRole::Public)]
+    pub subgraph_role: SchemaRole,
 
     /// Checked and parsed queries kept, by their text, so a query sent again skips both (0: none).
     #[arg(long, env = "ATMP_DOCUMENT_CACHE_SIZE", default_value_t = 1_000)]
@@ -294,6 +303,14 @@ impl Config {
         let mut config = Config::from_arg_matches(&command.try_get_matches_from(["atmp-graph"])?)?;
         config.database_url = database_url.to_owned();
         Ok(config)
+    }
+}
+
+impl Config {
+    /// Under `--federation`, the role of the subgraph's schema; `None` without it (each role
+    /// is served its own schema).
+    pub fn subgraph(&self) -> Option<crate::store::Role> {
+        self.federation.then(|| self.subgraph_role.into())
     }
 }
 

@@ -102,7 +102,7 @@ impl ApiKey {
 
     /// The hex SHA-256 of the whole key: how the database holds it.
     pub fn hash(&self) -> String {
-        hash(&self.0)
+        sha256_hex(&self.0)
     }
 }
 
@@ -126,8 +126,8 @@ fn fill_random(bytes: &mut [u8]) -> Result<(), NoRandomness> {
         .map_err(|error| NoRandomness(error.to_string()))
 }
 
-/// The lowercase hex SHA-256 of `text`.
-fn hash(text: &str) -> String {
+/// The lowercase hex SHA-256 of `text`: a key's at rest, an operation's in the read log.
+pub fn sha256_hex(text: &str) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut hex = String::with_capacity(64);
     for byte in Sha256::digest(text.as_bytes()) {
@@ -236,11 +236,11 @@ mod tests {
     #[test]
     fn the_hash_is_the_hex_sha256_of_the_whole_key() {
         assert_eq!(
-            hash("abc"),
+            sha256_hex("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         let key = ApiKey::generate().unwrap();
-        assert_eq!(key.hash(), hash(key.secret()));
+        assert_eq!(key.hash(), sha256_hex(key.secret()));
         assert!(!format!("{key:?}").contains(key.secret()));
     }
 }

@@ -12,7 +12,8 @@ mod text;
 mod trial_ids;
 
 pub use api_key::{
-    random_uuid, ApiKey, MalformedKey, NoRandomness, KEY_CHARS, PREFIX as API_KEY_PREFIX,
+    random_uuid, sha256_hex, ApiKey, MalformedKey, NoRandomness, KEY_CHARS,
+    PREFIX as API_KEY_PREFIX,
 };
 pub use ids::{natural_id, RecordKind};
 pub use orcid::Orcid;

@@ -25,7 +25,12 @@ pub const MAX_GROUP_KEYS: usize = 4;
 /// and aggregates.
 #[derive(MergedObject)]
 #[graphql(name = "Query")]
-pub struct Root(pub super::Query, pub Aggregates, pub super::search::Search);
+pub struct Root(
+    pub super::Query,
+    pub Aggregates,
+    pub super::search::Search,
+    pub super::reads::Reads,
+);
 
 /// The aggregates of each kind's rows.
 pub struct Aggregates;

@@ -20,6 +20,10 @@ pub enum ApiError {
     /// The request sent credentials that are not valid: a malformed header, API key or token,
     /// a key that is unknown, revoked or expired, or a token refused, as the message says.
     Unauthenticated(String),
+    /// The caller's credentials do not allow reading the field, which the message names: a
+    /// field of the subgraph's schema that the caller's role may not read (in a role's own
+    /// schema such a field does not exist).
+    Forbidden(String),
     /// A failure of the service itself; the cause is logged, never sent.
     Internal(String),
     /// A token could not be checked: the identity provider's keys could not be read.
@@ -38,6 +42,7 @@ impl ApiError {
             ApiError::BadUserInput(_) => "BAD_USER_INPUT",
             ApiError::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
             ApiError::Unauthenticated(_) => "UNAUTHENTICATED",
+            ApiError::Forbidden(_) => "FORBIDDEN",
             ApiError::Internal(_) => "INTERNAL",
             ApiError::IdentityProviderUnavailable(_) => "IDENTITY_PROVIDER_UNAVAILABLE",
             ApiError::SourceUnavailable { .. } => "SOURCE_UNAVAILABLE",
@@ -78,7 +83,8 @@ impl From<ApiError> for async_graphql::Error {
             ApiError::BadUserInput(message)
             | ApiError::QueryTooComplex(message)
             | ApiError::Unauthenticated(message)
-            | ApiError::IdentityProviderUnavailable(message) => (message, Vec::new()),
+            | ApiError::IdentityProviderUnavailable(message)
+            | ApiError::Forbidden(message) => (message, Vec::new()),
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "internal error while resolving a request");
                 ("internal error".to_owned(), Vec::new())

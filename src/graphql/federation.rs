@@ -29,6 +29,7 @@ pub struct SubgraphRoot(
     pub Query,
     pub super::Aggregates,
     pub super::search::Search,
+    pub super::reads::Reads,
     pub Entities,
 );
 

@@ -5,6 +5,7 @@
 // Arguments are shaped by clients: no index or slice that could panic on them compiles.
 #![deny(clippy::indexing_slicing, clippy::string_slice)]
 
+mod access;
 mod accreditation;
 mod aggregate;
 mod appointment;
@@ -23,16 +24,24 @@ mod plan;
 mod prepared;
 mod product;
 mod query;
+mod reads;
 mod search;
 mod selection_order;
 mod trial;
 mod unit;
 
+use std::sync::Arc;
+
 use async_graphql::{
     EmptyMutation, EmptySubscription, ObjectType, SDLExportOptions, Schema, SchemaBuilder,
     SimpleObject,
 };
+use futures::future::BoxFuture;
 
+pub use access::{
+    AdminAudience, Audience, ContactsShown, ForRole, PartnerAudience, PublicAudience, SchemaRole,
+    StaffAudience,
+};
 pub use accreditation::{Accreditation, AccreditationConnection, AccreditationEdge};
 pub use aggregate::{Aggregates, Root, MAX_GROUP_KEYS};
 pub use appointment::{Appointment, AppointmentConnection, AppointmentEdge};
@@ -58,33 +67,50 @@ pub use selection_order::{ask_for_typenames, order_response, with_defaults, Orde
 pub use trial::{Trial, TrialConnection, TrialEdge};
 pub use unit::{Unit, UnitConnection, UnitEdge};
 
-use crate::store::{Kind, RecordKey};
+use crate::store::{Kind, RecordKey, Role};
 
-/// The schema atmp-graph serves: the records API, or (with `--federation`) the same API as an
-/// Apollo Federation v2 subgraph.
+/// A built schema, whatever its query root.
+trait Served: Send + Sync {
+    fn execute(&self, request: async_graphql::Request) -> BoxFuture<'_, async_graphql::Response>;
+    fn sdl_with_options(&self, options: SDLExportOptions) -> String;
+}
+
+impl<Q: ObjectType + 'static> Served for Schema<Q, EmptyMutation, EmptySubscription> {
+    fn execute(&self, request: async_graphql::Request) -> BoxFuture<'_, async_graphql::Response> {
+        Box::pin(Schema::execute(self, request))
+    }
+
+    fn sdl_with_options(&self, options: SDLExportOptions) -> String {
+        Schema::sdl_with_options(self, options)
+    }
+}
+
+/// A schema atmp-graph serves: one role's records API, as `schema.graphql` has it for the
+/// public and `schema.<role>.graphql` for the others, or (with `--federation`) the same API
+/// as an Apollo Federation v2 subgraph. Cheap to clone.
 #[derive(Clone)]
-pub enum AtmpSchema {
-    /// The records API, as `schema.graphql` has it.
-    Records(Schema<Root, EmptyMutation, EmptySubscription>),
-    /// The records API with `_service` and `_entities`, as `schema.subgraph.graphql` has it.
-    Subgraph(Schema<SubgraphRoot, EmptyMutation, EmptySubscription>),
+pub struct AtmpSchema {
+    schema: Arc<dyn Served>,
+    /// The role whose fields it has.
+    role: Role,
+    /// Whether it is served as a subgraph.
+    subgraph: bool,
 }
 
 impl AtmpSchema {
     /// Runs a request.
     pub async fn execute(&self, request: async_graphql::Request) -> async_graphql::Response {
-        match self {
-            AtmpSchema::Records(schema) => schema.execute(request).await,
-            AtmpSchema::Subgraph(schema) => schema.execute(request).await,
-        }
+        self.schema.execute(request).await
     }
 
     /// The SDL with these options.
     fn sdl_with_options(&self, options: SDLExportOptions) -> String {
-        match self {
-            AtmpSchema::Records(schema) => schema.sdl_with_options(options),
-            AtmpSchema::Subgraph(schema) => schema.sdl_with_options(options),
-        }
+        self.schema.sdl_with_options(options)
+    }
+
+    /// The role whose fields it has.
+    pub fn role(&self) -> Role {
+        self.role
     }
 }
 
@@ -98,27 +124,91 @@ pub struct RequestLimits {
     pub query: QueryLimits,
 }
 
-/// Builds the schema, resolving fields as `execution` says; with `federation`, as an Apollo
-/// Federation v2 subgraph.
+/// Builds the public's schema, resolving fields as `execution` says; with `federation`, as an
+/// Apollo Federation v2 subgraph.
 pub fn build_schema(limits: RequestLimits, execution: Execution, federation: bool) -> AtmpSchema {
-    if federation {
-        let builder = Schema::build(
-            SubgraphRoot(Query, Aggregates, search::Search, Entities),
-            EmptyMutation,
-            EmptySubscription,
-        );
-        AtmpSchema::Subgraph(
+    build_role_schema(limits, execution, federation, Role::Public)
+}
+
+/// Builds role `role`'s schema: only the fields it may read ([`access`]).
+pub fn build_role_schema(
+    limits: RequestLimits,
+    execution: Execution,
+    federation: bool,
+    role: Role,
+) -> AtmpSchema {
+    match role {
+        Role::Public => build::<PublicAudience>(limits, execution, federation),
+        Role::Partner => build::<PartnerAudience>(limits, execution, federation),
+        Role::Staff => build::<StaffAudience>(limits, execution, federation),
+        Role::Admin => build::<AdminAudience>(limits, execution, federation),
+    }
+}
+
+fn build<A: Audience>(limits: RequestLimits, execution: Execution, federation: bool) -> AtmpSchema {
+    let schema: Arc<dyn Served> = if federation {
+        let root = SubgraphRoot(Query, Aggregates, search::Search, reads::Reads, Entities);
+        let builder = Schema::build(ForRole::<_, A>::new(root), EmptyMutation, EmptySubscription);
+        Arc::new(
             with_settings(builder, limits, execution)
                 .enable_federation()
                 .finish(),
         )
     } else {
-        let builder = Schema::build(
-            Root(Query, Aggregates, search::Search),
-            EmptyMutation,
-            EmptySubscription,
-        );
-        AtmpSchema::Records(with_settings(builder, limits, execution).finish())
+        let root = Root(Query, Aggregates, search::Search, reads::Reads);
+        let builder = Schema::build(ForRole::<_, A>::new(root), EmptyMutation, EmptySubscription);
+        Arc::new(with_settings(builder, limits, execution).finish())
+    };
+    AtmpSchema {
+        schema,
+        role: A::ROLE,
+        subgraph: federation,
+    }
+}
+
+/// The schemas a server serves, chosen by the caller's role: each role's own, or under
+/// federation the one schema of the subgraph's role for every caller (the router's schema is
+/// static: see [`access`]).
+#[derive(Clone)]
+pub enum Schemas {
+    /// One schema per role, in the order of [`Role`].
+    PerRole(Box<[AtmpSchema; 4]>),
+    /// The subgraph's schema.
+    Subgraph(AtmpSchema),
+}
+
+impl Schemas {
+    /// Every role's schema; with `subgraph`, the subgraph schema of that role.
+    pub fn build(limits: RequestLimits, execution: Execution, subgraph: Option<Role>) -> Schemas {
+        match subgraph {
+            Some(role) => Schemas::Subgraph(build_role_schema(limits, execution, true, role)),
+            None => Schemas::PerRole(Box::new(
+                [Role::Public, Role::Partner, Role::Staff, Role::Admin]
+                    .map(|role| build_role_schema(limits, execution, false, role)),
+            )),
+        }
+    }
+
+    /// The schema a caller of `role` is served.
+    pub fn for_role(&self, role: Role) -> &AtmpSchema {
+        match self {
+            Schemas::Subgraph(schema) => schema,
+            Schemas::PerRole(schemas) => {
+                let [public, partner, staff, admin] = &**schemas;
+                match role {
+                    Role::Public => public,
+                    Role::Partner => partner,
+                    Role::Staff => staff,
+                    Role::Admin => admin,
+                }
+            }
+        }
+    }
+
+    /// The schema with the most fields (the admins', or the subgraph's): every other is a part
+    /// of it, so its types serve to put any answer in order.
+    pub fn widest(&self) -> &AtmpSchema {
+        self.for_role(Role::Admin)
     }
 }
 
@@ -150,13 +240,10 @@ pub fn sdl(schema: &AtmpSchema) -> String {
 /// The subgraph SDL `_service { sdl }` answers (Federation v2, with `@key` on every entity);
 /// `None` unless the schema is served as a subgraph.
 pub fn subgraph_sdl(schema: &AtmpSchema) -> Option<String> {
-    match schema {
-        AtmpSchema::Records(_) => None,
-        // The options async-graphql's `_service` resolver exports with.
-        AtmpSchema::Subgraph(_) => {
-            Some(schema.sdl_with_options(SDLExportOptions::new().federation().compose_directive()))
-        }
-    }
+    // The options async-graphql's `_service` resolver exports with.
+    schema
+        .subgraph
+        .then(|| schema.sdl_with_options(SDLExportOptions::new().federation().compose_directive()))
 }
 
 /// Where a record's facts come from.

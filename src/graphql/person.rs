@@ -2,13 +2,14 @@
 
 use std::sync::Arc;
 
-use async_graphql::ID;
+use async_graphql::{Context, ID};
 use entities::person;
 
+use super::access::personal;
 use super::connection::connection;
 use super::node::{global_id, NodeType};
 use super::plan::record_object;
-use super::Provenance;
+use super::{ApiError, Provenance};
 use crate::store;
 
 /// A person named in the records. The identity is shared: one person may hold appointments at both institutions. Contact details are personal data and are not published.
@@ -30,6 +31,8 @@ record_object! {
             "familyName" => family_name,
             "name" => name [given_name, family_name],
             "orcid" => orcid,
+            "email" => email,
+            "phone" => phone,
         }
         to_one {
         }
@@ -68,6 +71,18 @@ record_object! {
                 .orcid
                 .as_deref()
                 .map(|orcid| format!("https://orcid.org/{orcid}"))
+        }
+
+        /// E-mail address; personal data. Staff read it for the people with an appointment,
+        /// current or ended, at their institution, and null for others; admins read
+        /// everybody's. Null when not known.
+        async fn email(&self, ctx: &Context<'_>) -> Result<Option<&str>, ApiError> {
+            personal(ctx, "email", self.0.id, self.0.email.as_deref())
+        }
+
+        /// Phone number; personal data, read as `email` is.
+        async fn phone(&self, ctx: &Context<'_>) -> Result<Option<&str>, ApiError> {
+            personal(ctx, "phone", self.0.id, self.0.phone.as_deref())
         }
 
         /// Where this record's facts come from.

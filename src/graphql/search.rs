@@ -9,7 +9,7 @@ use async_graphql::{Context, Enum, Object, SimpleObject, Union};
 
 use super::connection::{limits, loader, PageArgs, PageInfo};
 use super::{ApiError, Cleanroom, Person, Product, Trial, Unit};
-use crate::store::{self, Columns, Hit, Match, SearchPage, SearchQuery, MAX_TERM};
+use crate::store::{self, Hit, Match, SearchPage, SearchQuery, MAX_TERM};
 
 /// A record search found.
 #[derive(Union)]
@@ -211,17 +211,14 @@ impl Search {
             ids("Trial"),
         );
         let (people, units, cleanrooms, products, trials) = futures::try_join!(
-            reads.records::<store::People>(&person_ids, Columns::all::<entities::person::Model>()),
-            reads.records::<store::Units>(&unit_ids, Columns::all::<entities::unit::Model>()),
+            reads.records::<store::People>(&person_ids, reads.readable::<store::People>()),
+            reads.records::<store::Units>(&unit_ids, reads.readable::<store::Units>()),
             reads.records::<store::Cleanrooms>(
                 &cleanroom_ids,
-                Columns::all::<entities::cleanroom::Model>()
+                reads.readable::<store::Cleanrooms>()
             ),
-            reads.records::<store::Products>(
-                &product_ids,
-                Columns::all::<entities::product::Model>()
-            ),
-            reads.records::<store::Trials>(&trial_ids, Columns::all::<entities::trial::Model>()),
+            reads.records::<store::Products>(&product_ids, reads.readable::<store::Products>()),
+            reads.records::<store::Trials>(&trial_ids, reads.readable::<store::Trials>()),
         )?;
         let mut found = Vec::with_capacity(page.hits.len());
         for hit in &page.hits {

@@ -16,12 +16,15 @@ use serde_json::{json, Value};
 
 use super::auth::{self, Refused};
 use super::HttpState;
+use crate::domain::sha256_hex;
 use crate::graphql::{
-    json_nests_deeper_than, order_response, with_defaults, ApiError, DocumentError, Execution,
-    Ordering, RequestLimits,
+    json_nests_deeper_than, order_response, with_defaults, ApiError, AtmpSchema, ContactsShown,
+    DocumentError, Execution, Ordering, RequestLimits,
+};
+use crate::store::{
+    Batcher, Caller, Clock, PersonalDataRead, Role, Store, StoreError, StoreLoader,
 };
 use crate::identity::KeysUnavailable;
-use crate::store::{Batcher, Caller, Clock, StoreError, StoreLoader};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -410,10 +413,18 @@ async fn execute(
             )
         }
     };
-    if let Some(name) = operation_name(&prepared.document, params.operation_name.as_deref()) {
+    let named = operation_name(&prepared.document, params.operation_name.as_deref());
+    if let Some(name) = named {
         // The request's log line names the operation (the span declares the field).
         tracing::Span::current().record("operation", tracing::field::display(name));
     }
+    // What the read log names the operation by, kept only for the roles that read contact
+    // details at all: the public's and partners' answers never carry any.
+    let logged = (caller.role() >= Role::Staff).then(|| Logged {
+        key: caller.binding(),
+        text: query.clone(),
+        operation: named.map(str::to_owned),
+    });
     if method == Method::Get
         && runs_a_mutation(&prepared.document, params.operation_name.as_deref())
     {
@@ -448,16 +459,22 @@ async fn execute(
     if let Some(name) = &params.operation_name {
         request = request.operation_name(name.clone());
     }
+    // Each role is served its own schema (under federation, every caller the subgraph's).
+    let schema = state.schemas.for_role(caller.role()).clone();
     // A batcher per request: the caller's scope travels with every batch, caches never cross
     // callers. Its loads run in the request's own task, so their logs carry its ID.
     let loader = Batcher::new(StoreLoader::new(state.store.clone(), caller).await);
     let clock = loader.clock();
-    let request = request.data(loader);
+    let shown = Arc::new(ContactsShown::default());
+    let request = request.data(loader).data(shown.clone());
     let mut response = if prepared.weight.is_heavy() {
-        execute_off_the_workers(state, clock, request).await
+        execute_off_the_workers(schema, clock, request).await
     } else {
-        clock.drive(state.schema.execute(request)).await
+        clock.drive(schema.execute(request)).await
     };
+    if let Some(logged) = logged {
+        logged.log(&state.store, &shown);
+    }
     order_response(
         &state.types,
         &prepared.document,
@@ -473,11 +490,10 @@ async fn execute(
 /// without yielding for as long as the document is large, hold no async worker that `/health`
 /// and other clients are waiting for; the operating system shares the cores between them.
 async fn execute_off_the_workers(
-    state: &HttpState,
+    schema: AtmpSchema,
     clock: Arc<Clock>,
     request: async_graphql::Request,
 ) -> async_graphql::Response {
-    let schema = state.schema.clone();
     let runtime = tokio::runtime::Handle::current();
     let run =
         tokio::task::spawn_blocking(move || runtime.block_on(clock.drive(schema.execute(request))));
@@ -487,6 +503,33 @@ async fn execute_off_the_workers(
             "a heavy request failed on the blocking pool: {error}"
         ))
         .into_server_error(None)]),
+    }
+}
+
+/// What the read log keeps of a request whose answer may carry contact details.
+struct Logged {
+    /// The caller's binding (its key).
+    key: Option<uuid::Uuid>,
+    /// The query's text, hashed only when the answer carried contact details.
+    text: String,
+    operation: Option<String>,
+}
+
+impl Logged {
+    /// Hands the read log an entry when the answer carried anybody's contact details: the
+    /// store writes it off the request path.
+    fn log(self, store: &Store, shown: &ContactsShown) {
+        let people = shown.people();
+        if people == 0 {
+            return;
+        }
+        store.log_personal_data_read(PersonalDataRead {
+            key: self.key,
+            at: chrono::Utc::now(),
+            operation_hash: sha256_hex(&self.text),
+            operation_name: self.operation,
+            people: u32::try_from(people).unwrap_or(u32::MAX),
+        });
     }
 }
 

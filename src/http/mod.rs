@@ -25,18 +25,20 @@ use tower_http::trace::TraceLayer;
 
 use crate::app::App;
 use crate::config::Config;
-use crate::graphql::{sdl, AtmpSchema, DocumentCache, Execution, RequestLimits, TypeMap};
+use crate::graphql::{sdl, DocumentCache, Execution, RequestLimits, Schemas, TypeMap};
 use crate::identity::IdentityProvider;
 use crate::store::Store;
 
 /// What every handler shares.
 #[derive(Clone)]
 pub(crate) struct HttpState {
-    pub schema: AtmpSchema,
+    /// The schema of each role: a request is run on its caller's.
+    pub schemas: Schemas,
     pub store: Store,
     pub max_body_bytes: usize,
     pub limits: RequestLimits,
-    /// The schema's types, to put answers in the order of their selection sets.
+    /// The types of the widest schema (every other is a part of it), to put answers in the
+    /// order of their selection sets.
     pub types: Arc<TypeMap>,
     /// Documents checked and prepared before, by their text.
     pub documents: Arc<DocumentCache>,
@@ -49,7 +51,7 @@ pub(crate) struct HttpState {
 /// The service's routes and layers.
 pub fn router(
     config: &Config,
-    schema: AtmpSchema,
+    schemas: Schemas,
     store: Store,
     identity: Option<Arc<IdentityProvider>>,
 ) -> Router {
@@ -58,10 +60,10 @@ pub fn router(
         identity,
         max_body_bytes: config.max_body_bytes,
         limits: config.request_limits(),
-        types: Arc::new(TypeMap::from_sdl(&sdl(&schema))),
+        types: Arc::new(TypeMap::from_sdl(&sdl(schemas.widest()))),
         documents: Arc::new(DocumentCache::new(config.document_cache_size)),
         execution: config.execution,
-        schema,
+        schemas,
     };
     let routes = Router::new()
         .route(

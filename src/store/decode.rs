@@ -145,6 +145,11 @@ impl Columns {
         Columns(self.0 | other.0)
     }
 
+    /// These columns but those of `other`, and `id` always.
+    pub fn without(self, other: Columns) -> Self {
+        Columns((self.0 & !other.0) | 1)
+    }
+
     fn has(self, index: usize) -> bool {
         u32::try_from(index)
             .ok()

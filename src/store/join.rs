@@ -159,15 +159,10 @@ fn add_below(select: &mut Select, scope: &Scope, parent: String, joins: &[Join],
         *next += 1;
         let on = Expr::col((Alias::new(&alias), Alias::new("id")))
             .equals((Alias::new(&parent), Alias::new(join.column)));
-        select.left_join(
-            &scope.named_as(join.table.name(), &alias),
-            Condition::all().add(on),
-        );
+        let table = scope.named_as(join.table.name(), &alias);
+        select.left_join(&table, Condition::all().add(on));
         for name in join.table.columns(join.columns) {
-            select.expr_as(
-                Expr::col((Alias::new(&alias), Alias::new(name))),
-                Alias::new(format!("{alias}_{name}")),
-            );
+            select.cell_as(&table, name, Alias::new(format!("{alias}_{name}")));
         }
         add_below(select, scope, alias, &join.below, next);
     }

@@ -624,7 +624,7 @@ pub(super) fn select_rows<L: Listable>(
     let table = scope.table::<L>();
     let mut select = Select::from(&table);
     for name in columns.names::<L::Model>() {
-        select.expr(column(L::TABLE, name));
+        select.cell(&table, name);
     }
     select.cond_where(L::condition(&table, filter));
     select
@@ -725,7 +725,7 @@ impl Store {
         scope: &Scope,
         query: &QueryOf<L>,
     ) -> Result<Page<L::Model>, StoreError> {
-        let columns = Columns::all::<L::Model>();
+        let columns = scope.readable::<L>();
         let (page, _) = self
             .page_joined::<L>(scope, query, &mut [], false, columns)
             .await?;

@@ -15,8 +15,8 @@ use super::children::Branch;
 use super::decode::Columns;
 use super::list::{ChildPages, Kind, Listable, QueryOf, Relation};
 use super::{
-    Caller, CursorSeal, Group, GroupColumn, Join, Measure, Page, Records, Scope, SearchPage,
-    SearchQuery, Store, StoreError, Unanswered,
+    Caller, CursorSeal, Group, GroupColumn, Join, Measure, Page, ReadListing, ReadsPage, Records,
+    Role, Scope, SearchPage, SearchQuery, Store, StoreError, Unanswered,
 };
 
 /// Reads for one caller: the one way from the GraphQL layer into the store, so every read
@@ -65,6 +65,31 @@ impl StoreLoader {
     /// The seal of the caller's cursors: opens those it sends back.
     pub fn cursors(&self) -> &CursorSeal {
         self.scope.cursors()
+    }
+
+    /// Every column of `K` the caller may read: what a read of whole rows selects.
+    pub fn readable<K: Kind>(&self) -> Columns {
+        self.scope.readable::<K>()
+    }
+
+    /// A page of the personal-data read log, newest first, and whether rows follow; `None`
+    /// unless the caller is an admin, the only role that reads the log.
+    pub async fn personal_data_reads(
+        &self,
+        page: &ReadsPage,
+    ) -> Result<Option<(Vec<ReadListing>, bool)>, StoreError> {
+        if self.caller.role() < Role::Admin {
+            return Ok(None);
+        }
+        self.store.personal_data_reads(page).await.map(Some)
+    }
+
+    /// How many rows the personal-data read log holds; `None` unless the caller is an admin.
+    pub async fn count_personal_data_reads(&self) -> Result<Option<u64>, StoreError> {
+        if self.caller.role() < Role::Admin {
+            return Ok(None);
+        }
+        self.store.count_personal_data_reads(None).await.map(Some)
     }
 
     /// A page of a top-level list, as the caller may see it.
@@ -221,11 +246,7 @@ impl<K: RecordKey> Load<K> for StoreLoader {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.id()).collect();
         let records = self
             .store
-            .rows_by_id::<K::Table>(
-                &self.scope,
-                &ids,
-                Columns::all::<<K::Table as Kind>::Model>(),
-            )
+            .rows_by_id::<K::Table>(&self.scope, &ids, self.scope.readable::<K::Table>())
             .await?;
         Ok(keys
             .iter()
@@ -336,7 +357,7 @@ impl<R: Relation> Load<ChildPage<R>> for StoreLoader {
                     &query,
                     &mut Vec::new(),
                     false,
-                    Columns::all::<<R::Child as Kind>::Model>(),
+                    self.scope.readable::<R::Child>(),
                 )
                 .await?;
             for (parent, page) in found.pages {

@@ -18,11 +18,14 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 
 use super::seal::{random_secret, Seal, SECRET_LENGTH};
-use super::write::Dataset;
+use super::write::{contacts_of, write_contacts, Dataset};
 use super::{search, text_key, Source, Store, StoreError};
 
 /// The table of the service's own secrets, by name.
 const SECRETS: &str = "service_secret";
+
+/// The table of the institutions each person is appointed at.
+const CONTACTS: &str = "person_contact";
 
 /// The name of the secret cursors are sealed with.
 const CURSOR_SECRET: &str = "cursor";
@@ -76,6 +79,43 @@ impl Store {
                 .await?
                 .index(&txn, search, text_keys)
                 .await?;
+            txn.commit().await?;
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Writes, in each source whose `person_contact` is empty (a database written before it),
+    /// the institutions each person is appointed at, from the appointments of every source
+    /// (each source keeps only its own institutions' appointments, but every pair).
+    pub async fn contacts_missing(&self) -> Result<(), StoreError> {
+        let mut missing = Vec::new();
+        for source in self.sources() {
+            if is_empty(source, CONTACTS).await? {
+                missing.push(source);
+            }
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let mut appointments = Vec::new();
+        for source in self.sources() {
+            appointments.extend(
+                source
+                    .maintain(|connection| async move {
+                        entities::appointment::Entity::find().all(&connection).await
+                    })
+                    .await?,
+            );
+        }
+        let contacts = contacts_of(&appointments);
+        if contacts.is_empty() {
+            return Ok(());
+        }
+        for source in missing {
+            let txn = source.begin_write().await?;
+            write_contacts(&txn, &contacts).await?;
             txn.commit().await?;
         }
         Ok(())

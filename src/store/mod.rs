@@ -62,7 +62,8 @@ pub use filter::{Predicate, Quantifier, Real, Scalar, Test, TextMatch};
 pub use hash::HashMap;
 pub use join::{Join, JoinedRow};
 pub use keys::{
-    KeyCaller, KeyError, KeyId, KeyInstitution, KeyListing, NewKey, Refusal, UnknownInstitution,
+    KeyCaller, KeyError, KeyId, KeyInstitution, KeyListing, NewKey, PersonalDataRead, ReadListing,
+    ReadsPage, Refusal, UnknownInstitution,
 };
 pub use list::{check_query, ChildPages, Kind, ListQuery, Listable, QueryOf, Relation};
 pub use loader::{
@@ -161,6 +162,8 @@ struct Inner {
     probe: Mutex<Option<AbortHandle>>,
     /// Where the API keys live, and the verified ones cached.
     keys: keys::Keys,
+    /// The writer of the personal-data read log, in the keys' source.
+    reads: keys::ReadLog,
     /// The seal of cursors: a secret of the store's own until startup reads the one every
     /// replica shares ([`Store::read_secret`]).
     seal: RwLock<Arc<Seal>>,
@@ -198,6 +201,7 @@ impl Store {
         Store {
             inner: Arc::new(Inner {
                 keys: keys::Keys::new(&sources, keys),
+                reads: keys::ReadLog::default(),
                 sources,
                 institutions: RwLock::new(Vec::new()),
                 probe: Mutex::new(None),
@@ -333,9 +337,10 @@ impl Store {
         *probe = Some(task.abort_handle());
     }
 
-    /// Stops the probe and the keys' listener, and closes every source's connections; reads
-    /// after this fail.
+    /// Writes the personal-data reads logged so far, stops the probe and the keys' listener,
+    /// and closes every source's connections; reads after this fail.
     pub async fn close(&self) -> Result<(), StoreError> {
+        self.inner.reads.close().await;
         stop(&self.inner.probe);
         self.inner.keys.stop();
         for source in self.sources() {

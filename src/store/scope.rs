@@ -26,23 +26,66 @@ use sea_orm::sea_query::{
 use sea_orm::DbBackend;
 use uuid::Uuid;
 
+use super::decode::Columns;
 use super::list::Kind;
 use super::seal::{CursorSeal, Seal};
-use super::{text_key, Caller, HashMap, Source, StoreError};
+use super::{text_key, Caller, HashMap, Role, Source, StoreError};
+use crate::catalog::PERSONAL;
 
 /// A kind's row rule: the condition its rows must meet, over the table named by the alias
 /// the statement reads it under.
 type Rule = Arc<dyn Fn(&str) -> Condition + Send + Sync>;
 
-/// What one caller may read: per kind, the rows (no rule: every row); and the seal of the
-/// caller's cursors. Cheap to clone.
+/// What one caller may read: per kind, the rows (no rule: every row); whose contact details
+/// (the catalog's personal columns); and the seal of the caller's cursors. Cheap to clone.
 #[derive(Clone)]
 pub struct Scope {
     /// The row rules, by the kind's table; a kind without one is open.
     rules: Arc<HashMap<&'static str, Rule>>,
+    /// Whose contact details the caller reads.
+    contacts: Contacts,
     /// Seals the cursors the caller is given and opens those it sends back.
     cursors: CursorSeal,
 }
+
+/// Whose contact details a caller reads: the cells of the catalog's personal columns
+/// ([`PERSONAL`]: a person's `email` and `phone`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Contacts {
+    /// Nobody's: the columns are never read (the public, partners).
+    Hidden,
+    /// Those of the people with an appointment, current or ended, at one of these
+    /// institutions (a member of their staff); `NULL` for everybody else.
+    AppointedAt(Arc<[Uuid]>),
+    /// Everybody's (an admin).
+    All,
+}
+
+impl Contacts {
+    /// Whose contact details `caller` reads, by its role and institutions.
+    fn of(caller: &Caller) -> Contacts {
+        match caller.role() {
+            Role::Public | Role::Partner => Contacts::Hidden,
+            Role::Staff => Contacts::AppointedAt(
+                caller
+                    .institutions()
+                    .iter()
+                    .map(|institution| institution.id.0)
+                    .collect(),
+            ),
+            Role::Admin => Contacts::All,
+        }
+    }
+}
+
+/// Whether column `name` of `table` is one of the catalog's personal columns.
+fn is_personal(table: &str, name: &str) -> bool {
+    PERSONAL.contains(&(table, name))
+}
+
+/// The table of the institutions each person is appointed at (see
+/// `migration::m20261217_000017_create_person_contact`).
+const PERSON_CONTACT: &str = "person_contact";
 
 impl std::fmt::Debug for Scope {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -66,11 +109,39 @@ impl Scope {
     /// the public does for now, whatever its role (the rules per role, partner, staff and
     /// admin, are issue 21's item 8, written here one arm per role); its cursors are bound to
     /// its key.
+    ///
+    /// A person's contact details are read by staff for the people with an appointment at
+    /// their institution, by admins for everybody, and by nobody else ([`Contacts`]).
     pub fn of(caller: &Caller, seal: Arc<Seal>) -> Scope {
         Scope {
             rules: Arc::default(),
+            contacts: Contacts::of(caller),
             cursors: CursorSeal::new(seal, caller.binding()),
         }
+    }
+
+    /// Every column of `K` the caller may read: every column, less the personal ones where
+    /// the caller reads nobody's contact details. What a read of whole rows selects.
+    pub(super) fn readable<K: Kind>(&self) -> Columns {
+        let all = Columns::all::<K::Model>();
+        if self.contacts != Contacts::Hidden {
+            return all;
+        }
+        let personal: Vec<&str> = PERSONAL
+            .iter()
+            .filter(|(table, _)| *table == K::TABLE)
+            .map(|(_, name)| *name)
+            .collect();
+        if personal.is_empty() {
+            return all;
+        }
+        all.without(Columns::of::<K::Model>(&personal))
+    }
+
+    /// The scope of `caller` with no row rule, for tests of the contact details' cells.
+    #[cfg(test)]
+    pub(crate) fn of_caller(caller: &Caller) -> Scope {
+        Scope::of(caller, Arc::new(Seal::ephemeral()))
     }
 
     /// The seal of the caller's cursors.
@@ -161,6 +232,36 @@ impl<'s> ScopedTable<'s> {
     /// One of its columns, as the statement reads it.
     pub(super) fn column(&self, name: &str) -> Expr {
         Expr::col((Alias::new(&self.alias), Alias::new(name)))
+    }
+
+    /// Column `name` as the caller may read it, and whether that differs from the column: a
+    /// personal column's cell rule ([`Contacts`]). Nobody's: `NULL` (the column is not read).
+    /// Staff's: `CASE WHEN EXISTS (SELECT 1 FROM person_contact WHERE person_id = <alias>.id
+    /// AND institution_id IN (<theirs>)) THEN <alias>.<name> END`, one lookup of the pair's
+    /// primary key per row, in the source the row is read from (every source keeps every
+    /// pair). Everybody's, or any other column: the column itself.
+    fn cell(&self, name: &str) -> (Expr, bool) {
+        if !is_personal(self.table, name) {
+            return (self.column(name), false);
+        }
+        let cell = match &self.scope.contacts {
+            Contacts::All => return (self.column(name), false),
+            Contacts::Hidden => Expr::cust("CAST(NULL AS TEXT)"),
+            Contacts::AppointedAt(institutions) => {
+                let pair =
+                    |column: &str| Expr::col((Alias::new(PERSON_CONTACT), Alias::new(column)));
+                let mut appointed = Query::select();
+                appointed
+                    .expr(Expr::val(1))
+                    .from(Alias::new(PERSON_CONTACT))
+                    .and_where(
+                        pair("person_id").equals((Alias::new(&self.alias), Alias::new("id"))),
+                    )
+                    .and_where(pair("institution_id").is_in(institutions.iter().copied()));
+                Expr::case(Expr::exists(appointed), self.column(name)).into()
+            }
+        };
+        (cell, true)
     }
 
     /// `<on> AND <the caller's rows of it>`: a join's condition.
@@ -338,6 +439,28 @@ impl Select {
         alias: impl IntoIden,
     ) -> &mut Self {
         self.statement.expr_window_as(expr, window, alias);
+        self
+    }
+
+    /// `SELECT <table>.<name>`, as the caller may read it: a personal column's cell rule
+    /// ([`Contacts`]) under the column's own name, so that a derived table's rows and the
+    /// decoding by position meet it where they meet any column.
+    pub(super) fn cell(&mut self, table: &ScopedTable<'_>, name: &str) -> &mut Self {
+        match table.cell(name) {
+            (column, false) => self.statement.expr(column),
+            (cell, true) => self.statement.expr_as(cell, Alias::new(name)),
+        };
+        self
+    }
+
+    /// `SELECT <table>.<name> AS <alias>`, as the caller may read it (see [`Select::cell`]).
+    pub(super) fn cell_as(
+        &mut self,
+        table: &ScopedTable<'_>,
+        name: &str,
+        alias: impl IntoIden,
+    ) -> &mut Self {
+        self.statement.expr_as(table.cell(name).0, alias);
         self
     }
 
@@ -695,6 +818,92 @@ mod tests {
             assert_eq!(ki_count, ki.len() as u64);
             assert_eq!(all_count, all.len() as u64);
         }
+    }
+
+    /// The SQLite text of the statement that reads people's IDs, names and contact details
+    /// under the scope of `caller`.
+    fn contact_details(caller: &Caller) -> String {
+        use crate::store::People;
+        let filter = <People as Listable>::Filter::default();
+        let columns = Columns::of::<<People as Kind>::Model>(&["family_name", "email", "phone"]);
+        sql(select_rows::<People>(&Scope::of_caller(caller), &filter, columns).finish())
+    }
+
+    #[test]
+    fn contact_details_are_read_whole_by_an_admin_per_person_by_staff_and_never_by_others() {
+        use crate::store::testing::{institution, key_holder};
+        use entities::enums::KeyRole;
+        let kuh = institution("KUH");
+        let staff = format!(
+            r#"(CASE WHEN (EXISTS(SELECT 1 FROM "person_contact" WHERE "person_contact"."person_id" = "person"."id" AND "person_contact"."institution_id" IN ('{kuh}'))) THEN "person"."{{column}}" END) AS "{{column}}""#
+        );
+        let staff = |column: &str| staff.replace("{column}", column);
+
+        for (caller, details, what) in [
+            (
+                key_holder(KeyRole::Admin, &[]),
+                r#""person"."email", "person"."phone""#.to_owned(),
+                "an admin reads every cell",
+            ),
+            (
+                key_holder(KeyRole::Staff, &["KUH"]),
+                format!("{}, {}", staff("email"), staff("phone")),
+                "staff read the cells of their institution's people",
+            ),
+            (
+                key_holder(KeyRole::Partner, &["KI", "KUH"]),
+                r#"CAST(NULL AS TEXT) AS "email", CAST(NULL AS TEXT) AS "phone""#.to_owned(),
+                "a partner reads none",
+            ),
+            (
+                Caller::Public,
+                r#"CAST(NULL AS TEXT) AS "email", CAST(NULL AS TEXT) AS "phone""#.to_owned(),
+                "the public reads none",
+            ),
+        ] {
+            assert_eq!(
+                contact_details(&caller),
+                format!(
+                    r#"SELECT "person"."id", "person"."family_name", {details} FROM "person" WHERE TRUE AND TRUE"#
+                ),
+                "{what}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_whole_row_is_read_without_the_contact_details_where_the_caller_reads_none() {
+        use crate::store::testing::key_holder;
+        use crate::store::People;
+        use entities::enums::KeyRole;
+        let names = |caller: &Caller| {
+            Scope::of_caller(caller)
+                .readable::<People>()
+                .names::<<People as Kind>::Model>()
+                .collect::<Vec<_>>()
+        };
+        let without = [
+            "id",
+            "given_name",
+            "family_name",
+            "name_key",
+            "orcid",
+            "provenance",
+            "sample_fields",
+        ];
+
+        assert_eq!(names(&Caller::Public), without);
+        assert_eq!(names(&key_holder(KeyRole::Partner, &["KI"])), without);
+        assert_eq!(names(&key_holder(KeyRole::Staff, &["KI"])).len(), 9);
+        assert_eq!(names(&key_holder(KeyRole::Admin, &[])).len(), 9);
+        assert_eq!(
+            Scope::of_caller(&Caller::Public)
+                .readable::<Units>()
+                .names::<<Units as Kind>::Model>()
+                .count(),
+            14,
+            "other kinds are read whole"
+        );
     }
 
     /// The source files under `dir`, recursively.

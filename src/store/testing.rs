@@ -222,6 +222,21 @@ pub(crate) fn institution(code: &str) -> uuid::Uuid {
     natural_id(RecordKind::Institution, code)
 }
 
+/// The holder of a key of `role` for the institutions with these codes.
+pub(crate) fn key_holder(role: entities::enums::KeyRole, codes: &[&str]) -> super::Caller {
+    super::Caller::Key(super::KeyCaller {
+        key: super::KeyId(uuid::Uuid::from_u128(7)),
+        role,
+        institutions: codes
+            .iter()
+            .map(|code| super::KeyInstitution {
+                id: super::InstitutionId(institution(code)),
+                code: (*code).to_owned(),
+            })
+            .collect(),
+    })
+}
+
 /// A row rule keeping the rows of institution `code` (by their `institution_id`, on the alias
 /// the statement reads the table under).
 pub(crate) fn at_institution(

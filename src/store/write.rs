@@ -25,7 +25,8 @@ macro_rules! dataset {
         impl Store {
             /// Writes every record of `dataset`, replacing records with the same IDs: in each
             /// source the records of its institutions, and every shared record, with their
-            /// search terms and text keys.
+            /// search terms and text keys, and the institutions each person is appointed at
+            /// (every pair of the dataset, in every source: see [`contacts_of`]).
             pub async fn upsert(&self, dataset: &Dataset) -> Result<(), StoreError> {
                 let all: Vec<&str> = self.sources().iter().map(Source::name).collect();
                 self.upsert_into(dataset, &all).await
@@ -41,11 +42,13 @@ macro_rules! dataset {
                 dataset: &Dataset,
                 names: &[&str],
             ) -> Result<(), StoreError> {
+                let contacts = contacts_of(&dataset.appointments);
                 for source in self.sources() {
                     if !names.contains(&source.name()) {
                         continue;
                     }
                     let txn = source.begin_write().await?;
+                    write_contacts(&txn, &contacts).await?;
                     $(
                         let rows = owned(source, &dataset.$plural, |row: &entities::$module::Model| {
                             owner!(row, $owner)
@@ -138,6 +141,56 @@ where
                 .map(IntoActiveModel::into_active_model),
         )
         .on_conflict(on_conflict.clone())
+        .exec_without_returning(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The rows of `person_contact` for these appointments: each person with each institution
+/// they have an appointment at, current or ended, once. Every source keeps every person, but
+/// only its own institutions' appointments, so every source gets every pair: the cell rule of
+/// contact details ([`super::scope`]) then reads only the source the person is read from.
+/// Pairs are added, never removed: no write deletes an appointment or moves it to another
+/// person or institution.
+pub(super) fn contacts_of(
+    appointments: &[entities::appointment::Model],
+) -> Vec<entities::person_contact::Model> {
+    let mut pairs: Vec<(Uuid, Uuid)> = appointments
+        .iter()
+        .map(|appointment| (appointment.person_id, appointment.institution_id))
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+        .into_iter()
+        .map(
+            |(person_id, institution_id)| entities::person_contact::Model {
+                person_id,
+                institution_id,
+            },
+        )
+        .collect()
+}
+
+/// Adds these pairs to `person_contact`, leaving those it holds already.
+pub(super) async fn write_contacts(
+    txn: &DatabaseTransaction,
+    contacts: &[entities::person_contact::Model],
+) -> Result<(), StoreError> {
+    use entities::person_contact::{Column, Entity};
+    for chunk in contacts.chunks(CHUNK) {
+        Entity::insert_many(
+            chunk
+                .iter()
+                .cloned()
+                .map(IntoActiveModel::into_active_model),
+        )
+        .on_conflict(
+            OnConflict::columns([Column::PersonId, Column::InstitutionId])
+                .do_nothing()
+                .to_owned(),
+        )
         .exec_without_returning(txn)
         .await?;
     }

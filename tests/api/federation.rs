@@ -279,3 +279,151 @@ async fn without_the_flag_service_and_entities_are_refused() {
         );
     }
 }
+
+/// The app with 4 generated units (people with contact details), served as a subgraph of
+/// `role`'s schema.
+async fn subgraph_of(role: atmp_graph::graphql::SchemaRole) -> TestApp {
+    TestApp::spawn_with_generated(4)
+        .await
+        .reconfigured(|config| {
+            config.federation = true;
+            config.subgraph_role = role;
+        })
+}
+
+#[tokio::test]
+async fn the_subgraph_serves_the_sdl_of_its_role_to_every_caller() {
+    use atmp_graph::graphql::SchemaRole;
+    use entities::enums::KeyRole;
+
+    for (role, contacts, log) in [
+        (SchemaRole::Public, false, false),
+        (SchemaRole::Partner, false, false),
+        (SchemaRole::Staff, true, false),
+        (SchemaRole::Admin, true, true),
+    ] {
+        let app = subgraph_of(role).await;
+        let partner = app.key("router", KeyRole::Partner, &["KI"]).await;
+
+        let public = app.data("{ _service { sdl } }").await;
+        let keyed = app.graphql_as(&partner, "{ _service { sdl } }").await;
+
+        let sdl = public["_service"]["sdl"].as_str().unwrap();
+        assert_eq!(keyed.data(), &public, "{role:?}");
+        assert_eq!(sdl.contains("\temail: String\n"), contacts, "{role:?}");
+        assert_eq!(sdl.contains("\tphone: String\n"), contacts, "{role:?}");
+        assert_eq!(sdl.contains("personalDataReads("), log, "{role:?}");
+        assert_eq!(
+            atmp_graph::graphql::subgraph_sdl(&app.app.schema).as_deref(),
+            Some(sdl),
+            "{role:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_field_the_forwarded_key_may_not_read_is_null_with_forbidden_on_both_paths() {
+    use atmp_graph::graphql::SchemaRole;
+    use entities::enums::KeyRole;
+
+    let app = subgraph_of(SchemaRole::Admin).await;
+    let staff = app.key("kuh-desk", KeyRole::Staff, &["KUH"]).await;
+    let partner = app.key("acme", KeyRole::Partner, &["KI"]).await;
+    let query = "{ people(first: 3) { nodes { name email } } }";
+    let message = "`Person.email` is not readable with the credentials sent";
+
+    for planned in [true, false] {
+        let ask = |secret: Option<&str>, query: &str| {
+            let (app, secret, query) = (&app, secret.map(str::to_owned), query.to_owned());
+            async move {
+                match (secret, planned) {
+                    (Some(secret), true) => app.graphql_as(&secret, &query).await,
+                    (Some(secret), false) => app.graphql_field_by_field_as(&secret, &query).await,
+                    (None, true) => app.graphql(&query).await,
+                    (None, false) => app.graphql_field_by_field(&query, json!({})).await,
+                }
+            }
+        };
+        for (who, secret) in [("the public", None), ("a partner", Some(partner.as_str()))] {
+            let response = ask(secret, query).await;
+
+            let nodes = response.body["data"]["people"]["nodes"].as_array().unwrap();
+            assert_eq!(nodes.len(), 3, "{who}: {response:#?}");
+            assert!(
+                nodes
+                    .iter()
+                    .all(|person| person["email"].is_null() && person["name"].is_string()),
+                "{who}: {response:#?}"
+            );
+            assert_eq!(
+                response.error_codes(),
+                ["FORBIDDEN"; 3],
+                "{who}, planned {planned}"
+            );
+            assert_eq!(response.error_messages(), [message; 3], "{who}");
+            let paths: Vec<Value> = response.body["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|error| error["path"].clone())
+                .collect();
+            assert_eq!(
+                paths,
+                (0..3)
+                    .map(|i| json!(["people", "nodes", i, "email"]))
+                    .collect::<Vec<_>>(),
+                "{who}"
+            );
+        }
+        // A member of staff reads the cells the rule gives, with no error; the log is theirs
+        // to read as little as the public's.
+        let read = ask(Some(&staff), "{ people(first: 100) { nodes { email } } }").await;
+        assert!(read.body.get("errors").is_none(), "{read:#?}");
+        assert!(read.body["data"]["people"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|person| person["email"].is_string()));
+        let log = ask(Some(&staff), "{ personalDataReads { totalCount } }").await;
+        assert_eq!(
+            log.body["data"],
+            json!({ "personalDataReads": null }),
+            "{log:#?}"
+        );
+        assert_eq!(log.error_codes(), ["FORBIDDEN"]);
+    }
+}
+
+#[tokio::test]
+async fn an_entity_the_router_asks_for_answers_contact_details_by_the_forwarded_key() {
+    use atmp_graph::graphql::SchemaRole;
+    use entities::enums::KeyRole;
+
+    let app = subgraph_of(SchemaRole::Staff).await;
+    let admin = app.key("admin", KeyRole::Admin, &[]).await;
+    let people = app
+        .graphql_as(&admin, "{ people(first: 100) { nodes { id email } } }")
+        .await;
+    let (id, email) = people.data()["people"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|person| person["email"].is_string())
+        .map(|person| (person["id"].as_str().unwrap(), person["email"].clone()))
+        .unwrap();
+    let query = entities_query(&[("Person", id)], "... on Person { id email }");
+
+    let public = app.graphql(&query).await;
+    let admin_read = app.graphql_as(&admin, &query).await;
+
+    assert_eq!(
+        public.body["data"],
+        json!({ "_entities": [{ "id": id, "email": null }] }),
+        "{public:#?}"
+    );
+    assert_eq!(public.error_codes(), ["FORBIDDEN"]);
+    assert_eq!(
+        admin_read.data(),
+        &json!({ "_entities": [{ "id": id, "email": email }] })
+    );
+}

@@ -808,13 +808,67 @@ impl TestApp {
     /// The text of each SQL statement run while `request` is answered (on every source), and
     /// its answer.
     pub async fn statements_and_send(&self, request: Request<Body>) -> (Vec<String>, TestResponse) {
+        self.statements_and_send_to(self.app.router.clone(), request)
+            .await
+    }
+
+    /// As [`TestApp::statements_and_send`], through `router`.
+    pub async fn statements_and_send_to(
+        &self,
+        router: axum::Router,
+        request: Request<Body>,
+    ) -> (Vec<String>, TestResponse) {
         let before = self.texts.lock().map(|t| t.len()).unwrap_or(0);
-        let response = self.send(request).await;
+        let response = send_to(router, request).await;
         let texts = self
             .texts
             .lock()
             .map(|t| t.iter().skip(before).cloned().collect())
             .unwrap_or_default();
         (texts, response)
+    }
+}
+
+/// A POST of `query` with `secret` as its bearer token.
+pub fn keyed_request(secret: &str, query: &str) -> Request<Body> {
+    let mut request = graphql_request(query, json!({}));
+    request.headers_mut().insert(
+        header::AUTHORIZATION,
+        axum::http::HeaderValue::from_str(&format!("Bearer {secret}")).unwrap(),
+    );
+    request
+}
+
+impl TestApp {
+    /// Creates an API key named `name` of `role` for the institutions with these codes,
+    /// through the store as the command line does, and returns its secret.
+    pub async fn key(
+        &self,
+        name: &str,
+        role: entities::enums::KeyRole,
+        institutions: &[&str],
+    ) -> String {
+        let (_, secret) = self
+            .app
+            .store
+            .create_key(atmp_graph::store::NewKey {
+                name: name.to_owned(),
+                role,
+                institutions: institutions.iter().map(|code| (*code).to_owned()).collect(),
+                expires_at: None,
+            })
+            .await
+            .unwrap();
+        secret.secret().to_owned()
+    }
+
+    /// POSTs `query` with `secret` as its bearer token.
+    pub async fn graphql_as(&self, secret: &str, query: &str) -> TestResponse {
+        self.send(keyed_request(secret, query)).await
+    }
+
+    /// POSTs `query` with `secret` as its bearer token to the field-by-field router.
+    pub async fn graphql_field_by_field_as(&self, secret: &str, query: &str) -> TestResponse {
+        send_to(self.field_by_field(), keyed_request(secret, query)).await
     }
 }

@@ -4,6 +4,7 @@
 
 mod aggregates;
 mod bad_input;
+mod contacts;
 mod cursors;
 mod examples;
 mod federation;
@@ -21,11 +22,13 @@ mod no_n_plus_one;
 mod ordering;
 mod pagination;
 mod planned;
+mod read_log;
 mod readiness;
 mod relations;
 mod request_log;
 mod response_order;
 mod schema_file;
+mod schemas;
 mod search;
 mod seed_facts;
 mod sources;

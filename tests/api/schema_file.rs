@@ -2,6 +2,9 @@
 
 use serde_json::Value;
 
+use atmp_graph::store::Role;
+use entities::enums::KeyRole;
+
 use crate::helpers::TestApp;
 
 #[tokio::test]
@@ -18,16 +21,78 @@ async fn schema_graphql_equals_the_served_schema() {
 }
 
 #[tokio::test]
+async fn each_roles_schema_file_equals_the_schema_served_to_that_role() {
+    let app = TestApp::spawn().await;
+    for (role, name) in [
+        (Role::Public, "public"),
+        (Role::Partner, "partner"),
+        (Role::Staff, "staff"),
+        (Role::Admin, "admin"),
+    ] {
+        let served = atmp_graph::graphql::sdl(app.app.schemas.for_role(role));
+        let file = match role {
+            Role::Public => "schema.graphql".to_owned(),
+            _ => format!("schema.{name}.graphql"),
+        };
+        let path = format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
+        let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+
+        assert!(
+            served == checked_in,
+            "{file} differs from the schema served to the role `{name}`: run `cargo run -- schema --role {name} > {file}` and review the diff"
+        );
+    }
+}
+
+/// What `atmp-graph <args>` prints on stdout, with no setting from the environment.
+fn printed(args: &[&str]) -> String {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_atmp-graph"))
+        .args(args)
+        .env_remove("ATMP_FEDERATION")
+        .env_remove("ATMP_SUBGRAPH_ROLE")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn schema_role_prints_each_checked_in_file() {
+    let file = |name: &str| {
+        std::fs::read_to_string(format!("{}/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    };
+    for (args, name) in [
+        (&["schema"][..], "schema.graphql"),
+        (&["schema", "--role", "public"], "schema.graphql"),
+        (&["schema", "--role", "partner"], "schema.partner.graphql"),
+        (&["schema", "--role", "staff"], "schema.staff.graphql"),
+        (&["schema", "--role", "admin"], "schema.admin.graphql"),
+        (&["--federation", "schema"], "schema.subgraph.graphql"),
+    ] {
+        assert!(
+            printed(args) == file(name),
+            "`atmp-graph {}` differs from {name}",
+            args.join(" ")
+        );
+    }
+}
+
+#[tokio::test]
 async fn every_type_field_argument_and_enum_value_has_a_description() {
     let app = TestApp::spawn().await;
-    let data = app
-        .data(
+    // The admins' schema holds every field of every other role's.
+    let admin = app.key("admin", KeyRole::Admin, &[]).await;
+    let response = app
+        .graphql_as(
+            &admin,
             r#"{ __schema { types { name kind description
                 fields { name description args { name description } }
                 inputFields { name description }
                 enumValues { name description } } } }"#,
         )
         .await;
+    let data = response.data();
 
     let mut missing = Vec::new();
     let blank = |v: &Value| v.as_str().is_none_or(|s| s.trim().is_empty());
@@ -63,15 +128,22 @@ async fn every_type_field_argument_and_enum_value_has_a_description() {
     assert!(missing.is_empty(), "described nowhere: {missing:#?}");
 }
 
-/// The Relay Cursor Connections specification, checked on both SDL files (each equal to what
+/// The Relay Cursor Connections specification, checked on every SDL file (each equal to what
 /// its server serves): a connection has `edges: [Edge!]!` and `pageInfo: PageInfo!`, an edge a
 /// `node` and a non-null `cursor`, `PageInfo` its two non-null booleans and nullable cursors, and
 /// a field returning a connection takes `first` and `after`, and `last` and `before` together.
 #[test]
-fn both_sdl_files_follow_the_relay_cursor_connections_specification() {
+fn every_sdl_file_follows_the_relay_cursor_connections_specification() {
     use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
 
-    for file in ["schema.graphql", "schema.subgraph.graphql"] {
+    for (file, connection_types) in [
+        ("schema.graphql", 9),
+        ("schema.subgraph.graphql", 9),
+        ("schema.partner.graphql", 9),
+        ("schema.staff.graphql", 9),
+        // And the read log's.
+        ("schema.admin.graphql", 10),
+    ] {
         let path = format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
         let sdl = std::fs::read_to_string(&path).unwrap();
         let document = async_graphql::parser::parse_schema(&sdl).unwrap();
@@ -160,7 +232,10 @@ fn both_sdl_files_follow_the_relay_cursor_connections_specification() {
                 ));
             }
         }
-        assert_eq!(connections, 9, "{file}: the nine connection types");
+        assert_eq!(
+            connections, connection_types,
+            "{file}: the connection types"
+        );
         assert!(broken.is_empty(), "{}", broken.join("\n"));
     }
 }

@@ -9,6 +9,7 @@ use async_graphql::registry::Registry;
 use async_graphql::{Context, InputType, Name, Pos, Positioned, QueryEnv, ServerError, Value};
 use uuid::Uuid;
 
+use super::super::access::{forbidden, may_read};
 use super::super::connection::{limits, list_query, loader, Limits, PageArgs};
 use super::super::filter::{FilterInput, OrderInput};
 use super::super::{ApiError, Provenance};
@@ -153,6 +154,25 @@ impl<'a> Planner<'a> {
             .get(parent)
             .and_then(|ty| ty.field_by_name(field))
             .is_none_or(|field| !field.ty.ends_with('!'))
+    }
+
+    /// Why field `field` of `parent` is not planned, if it is not: a field the schema lacks is
+    /// never rendered (validation refuses it first: this only keeps a field hidden from a role
+    /// out of its answers whatever reaches the planner), and one the caller's role may not
+    /// read (a field of the subgraph's schema) is `FORBIDDEN`.
+    pub(super) fn refused(&self, parent: &str, field: &str, pos: Pos) -> Option<ServerError> {
+        let known = self
+            .registry
+            .types
+            .get(parent)
+            .and_then(|ty| ty.field_by_name(field))
+            .is_some();
+        if !known {
+            return Some(internal(format!("{parent} has no field `{field}`"), pos));
+        }
+        let role = self.reads.caller().role();
+        (!may_read(role, parent, field))
+            .then(|| forbidden(parent, field).into_server_error(Some(pos)))
     }
 
     /// The ID of a new read of the plan.

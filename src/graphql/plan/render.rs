@@ -88,6 +88,8 @@ impl<R: Record> RecordPlan<R> {
                     .unwrap_or_default();
                 let plan = if name == "__typename" {
                     FieldPlan::Typename
+                } else if let Some(refused) = planner.refused(R::NAME, name, pos) {
+                    FieldPlan::Failed(refused)
                 } else {
                     match R::plan_field(planner, name, &fields) {
                         Ok(Some(plan)) => plan,

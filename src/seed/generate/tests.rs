@@ -135,3 +135,18 @@ fn acronyms_take_the_initials_of_the_longer_words() {
     assert_eq!(acronym("KI North").as_deref(), Some("KN"));
     assert_eq!(acronym("Tema"), None);
 }
+
+#[test]
+fn every_generated_person_has_an_email_address_and_a_phone_number() {
+    let data = generate(options(20, 1));
+    assert_eq!(data.people.len(), 80);
+    for person in &data.people {
+        let email = person.email.as_deref().unwrap_or_default();
+        let phone = person.phone.as_deref().unwrap_or_default();
+        assert!(
+            email.ends_with("@ki.se") || email.ends_with("@regionstockholm.se"),
+            "{email}"
+        );
+        assert!(phone.starts_with("+46 8 ") && phone.len() == 15, "{phone}");
+    }
+}

@@ -17,6 +17,7 @@
 
 mod cache;
 mod manage;
+mod reads;
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -35,6 +36,8 @@ use super::{HashMap, InstitutionId, Source, Store, StoreError};
 use crate::domain::{natural_id, ApiKey, RecordKind};
 use cache::{Cached, KeyCache};
 pub use manage::{KeyError, KeyListing, NewKey};
+pub(crate) use reads::ReadLog;
+pub use reads::{PersonalDataRead, ReadListing, ReadsPage};
 
 /// The channel every change to the keys is announced on.
 const CHANNEL: &str = "atmp_keys";
