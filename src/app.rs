@@ -7,6 +7,7 @@ use futures::future::join_all;
 use crate::config::{shown_url, Config};
 use crate::domain::{natural_id, RecordKind};
 use crate::graphql::{build_schema, AtmpSchema};
+use crate::http::RateLimiter;
 use crate::store::{Source, Store};
 
 /// The running service's parts.
@@ -14,6 +15,8 @@ pub struct App {
     pub router: Router,
     pub store: Store,
     pub schema: AtmpSchema,
+    /// The rate limits' counters.
+    pub rate: RateLimiter,
 }
 
 /// Connects to the configured database and prepares it: migrations always, the seed
@@ -117,21 +120,27 @@ impl App {
     pub async fn build(config: &Config) -> anyhow::Result<App> {
         config.check()?;
         let store = open_store(config).await?;
-        Ok(App::with_store(config, store))
+        let app = App::with_store(config, store);
+        // The first requests are counted where every replica counts them, if Redis answers.
+        app.rate.settled().await;
+        Ok(app)
     }
 
     /// Wires the service over a prepared store, starts probing its sources and listening for
     /// changes to its keys (once per store: see [`Store::watch`] and
-    /// [`Store::listen_for_key_changes`]).
+    /// [`Store::listen_for_key_changes`]), and, with a Redis for the rate limits, connecting to
+    /// it.
     pub fn with_store(config: &Config, store: Store) -> App {
         store.watch(config.source_probe_interval());
         store.listen_for_key_changes();
         let schema = build_schema(config.request_limits(), config.execution, config.federation);
-        let router = crate::http::router(config, schema.clone(), store.clone());
+        let rate = RateLimiter::new(config);
+        let router = crate::http::router(config, schema.clone(), store.clone(), rate.clone());
         App {
             router,
             store,
             schema,
+            rate,
         }
     }
 }

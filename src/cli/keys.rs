@@ -9,6 +9,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use clap::{Subcommand, ValueEnum};
 use entities::enums::KeyRole;
 
+use crate::domain::Rate;
 use crate::store::{KeyListing, NewKey, Store};
 
 /// What `atmp-graph keys` does.
@@ -30,9 +31,13 @@ pub(crate) enum KeysCommand {
         /// from now (`30d`, `24h`, `90m`). By default, never.
         #[arg(long, value_name = "TIME_OR_DURATION", value_parser = parse_expires)]
         expires: Option<DateTime<Utc>>,
+        /// The key's own rate limit, instead of its role's (`--rate-limit-partner` and the
+        /// others): cost units per period, such as `6000/1m`, or `off` for none.
+        #[arg(long, value_name = "COST/PERIOD")]
+        rate: Option<Rate>,
     },
-    /// List every key: ID, name, role, institutions, created, last used, expires and revoked
-    /// (never a secret).
+    /// List every key: ID, name, role, institutions, created, last used, expires, revoked and
+    /// its own rate limit (never a secret).
     List,
     /// Revoke a key, by its ID or name: it is refused from the next request on.
     Revoke {
@@ -89,6 +94,7 @@ impl KeysCommand {
                 role,
                 institutions,
                 expires,
+                rate,
             } => {
                 let (key, secret) = store
                     .create_key(NewKey {
@@ -96,6 +102,7 @@ impl KeysCommand {
                         role: role.into(),
                         institutions,
                         expires_at: expires,
+                        rate,
                     })
                     .await
                     .context("could not create the key")?;
@@ -176,9 +183,10 @@ fn table(keys: &[KeyListing]) -> String {
         "LAST USED",
         "EXPIRES",
         "REVOKED",
+        "RATE",
     ]
     .map(str::to_owned);
-    let rows: Vec<[String; 8]> = keys
+    let rows: Vec<[String; 9]> = keys
         .iter()
         .map(|key| {
             [
@@ -194,6 +202,7 @@ fn table(keys: &[KeyListing]) -> String {
                 shown(key.last_used_at),
                 shown(key.expires_at),
                 shown(key.revoked_at),
+                key.rate.clone().unwrap_or_else(|| "-".to_owned()),
             ]
         })
         .collect();
@@ -270,11 +279,19 @@ mod tests {
             expires_at: None,
             revoked_at: Some(created),
             previous_until: None,
+            rate: None,
+        };
+        let limited = KeyListing {
+            name: "bulk".to_owned(),
+            revoked_at: None,
+            rate: Some("6000/1m".to_owned()),
+            ..key.clone()
         };
         assert_eq!(
-            table(&[key]),
-            "ID                                    NAME  ROLE     INSTITUTIONS  CREATED               LAST USED  EXPIRES  REVOKED\n\
-             00000000-0000-0000-0000-000000000000  ci    partner  KI,KUH        2026-12-16T12:00:00Z  -          -        2026-12-16T12:00:00Z\n"
+            table(&[key, limited]),
+            "ID                                    NAME  ROLE     INSTITUTIONS  CREATED               LAST USED  EXPIRES  REVOKED               RATE\n\
+             00000000-0000-0000-0000-000000000000  ci    partner  KI,KUH        2026-12-16T12:00:00Z  -          -        2026-12-16T12:00:00Z  -\n\
+             00000000-0000-0000-0000-000000000000  bulk  partner  KI,KUH        2026-12-16T12:00:00Z  -          -        -                     6000/1m\n"
         );
     }
 }

@@ -20,6 +20,8 @@ pub enum ApiError {
     /// The request sent credentials that are not valid: a malformed header or API key, or a
     /// key that is unknown, revoked or expired, as the message says.
     Unauthenticated(String),
+    /// The caller has spent its rate limit: the message says how and when to try again.
+    RateLimited(String),
     /// A failure of the service itself; the cause is logged, never sent.
     Internal(String),
     /// The source holding these institutions' records does not answer.
@@ -36,6 +38,7 @@ impl ApiError {
             ApiError::BadUserInput(_) => "BAD_USER_INPUT",
             ApiError::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
             ApiError::Unauthenticated(_) => "UNAUTHENTICATED",
+            ApiError::RateLimited(_) => "RATE_LIMITED",
             ApiError::Internal(_) => "INTERNAL",
             ApiError::SourceUnavailable { .. } => "SOURCE_UNAVAILABLE",
         }
@@ -74,7 +77,8 @@ impl From<ApiError> for async_graphql::Error {
         let (message, institutions) = match error {
             ApiError::BadUserInput(message)
             | ApiError::QueryTooComplex(message)
-            | ApiError::Unauthenticated(message) => (message, Vec::new()),
+            | ApiError::Unauthenticated(message)
+            | ApiError::RateLimited(message) => (message, Vec::new()),
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "internal error while resolving a request");
                 ("internal error".to_owned(), Vec::new())

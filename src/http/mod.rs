@@ -8,6 +8,7 @@ mod auth;
 mod graphiql;
 mod graphql;
 mod health;
+mod rate;
 mod request_log;
 
 use std::sync::Arc;
@@ -27,6 +28,7 @@ use crate::app::App;
 use crate::config::Config;
 use crate::graphql::{sdl, AtmpSchema, DocumentCache, Execution, RequestLimits, TypeMap};
 use crate::store::Store;
+pub use rate::RateLimiter;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -41,11 +43,14 @@ pub(crate) struct HttpState {
     pub documents: Arc<DocumentCache>,
     /// How the schema resolves fields.
     pub execution: Execution,
+    /// What each caller may spend, and what it has.
+    pub rate: RateLimiter,
 }
 
 /// The service's routes and layers.
-pub fn router(config: &Config, schema: AtmpSchema, store: Store) -> Router {
+pub fn router(config: &Config, schema: AtmpSchema, store: Store, rate: RateLimiter) -> Router {
     let state = HttpState {
+        rate,
         store,
         max_body_bytes: config.max_body_bytes,
         limits: config.request_limits(),
@@ -81,7 +86,13 @@ pub fn with_layers(routes: Router, config: &Config) -> Router {
             header::AUTHORIZATION,
             request_log::REQUEST_ID,
         ])
-        .expose_headers([request_log::REQUEST_ID, header::WWW_AUTHENTICATE])
+        .expose_headers([
+            request_log::REQUEST_ID,
+            header::WWW_AUTHENTICATE,
+            header::RETRY_AFTER,
+            rate::RATE_LIMIT_POLICY,
+            rate::RATE_LIMIT,
+        ])
         .max_age(Duration::from_secs(3600));
     let trace = TraceLayer::new_for_http()
         .make_span_with(request_log::request_span)
@@ -125,10 +136,15 @@ pub async fn serve(app: App, config: &Config) -> anyhow::Result<()> {
         );
     }
     tracing::info!("GraphiQL at http://{address}/ and GraphQL at http://{address}/graphql");
-    axum::serve(listener, app.router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server stopped with an error")?;
+    // Each request knows the address it came from: the public is rate limited per address.
+    axum::serve(
+        listener,
+        app.router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("the server stopped with an error")?;
     app.store.close().await?;
     tracing::info!("shut down");
     Ok(())

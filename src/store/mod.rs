@@ -126,6 +126,15 @@ impl Caller {
             Caller::Key(holder) => Some(holder.key.0),
         }
     }
+
+    /// The caller's own rate limit, overriding its role's: a key's, when it was given one; none
+    /// for the public.
+    pub fn rate(&self) -> Option<crate::domain::Rate> {
+        match self {
+            Caller::Public => None,
+            Caller::Key(holder) => holder.rate,
+        }
+    }
 }
 
 /// The name of the source when one database holds everything.
