@@ -19,6 +19,7 @@ mod limits;
 mod no_n_plus_one;
 mod ordering;
 mod pagination;
+mod rate_limits;
 mod planned;
 mod readiness;
 mod relations;
