@@ -318,6 +318,7 @@ async fn the_command_line_creates_lists_revokes_and_rolls_keys() {
         "LAST USED",
         "EXPIRES",
         "REVOKED",
+        "RATE",
     ] {
         assert!(lines[0].contains(column), "{column}: {list:#?}");
     }
@@ -326,7 +327,7 @@ async fn the_command_line_creates_lists_revokes_and_rolls_keys() {
         row[..4],
         [created.id().as_str(), "partner-ci", "partner", "KI,KUH"]
     );
-    assert_eq!(row[6..], ["2999-01-01T00:00:00Z", "-"]);
+    assert_eq!(row[6..], ["2999-01-01T00:00:00Z", "-", "-"]);
     assert!(!list.stdout.contains(&first) && !list.stdout.contains("atmp_"));
 
     // Rolled with an overlap, both secrets work until it ends, then only the new one.
@@ -365,15 +366,15 @@ async fn the_command_line_creates_lists_revokes_and_rolls_keys() {
         "revoked",
     );
     let list = keys(&app, &["list"]).await;
-    assert_ne!(
-        list.stdout
-            .lines()
-            .nth(1)
-            .unwrap()
-            .split_whitespace()
-            .last(),
-        Some("-")
-    );
+    let revoked_at = list
+        .stdout
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .nth(7);
+    assert_ne!(revoked_at, Some("-"), "{list:#?}");
+    assert!(revoked_at.is_some_and(|at| at.ends_with('Z')), "{list:#?}");
 }
 
 #[tokio::test]

@@ -123,7 +123,9 @@ async fn a_query_over_what_is_left_is_refused_429_with_retry_after_and_the_ratel
 
     let first = app.graphql(LIST).await;
     let second = app.graphql(LIST).await;
-    let (statements, over) = app.statements_and_send(graphql_request(LIST, json!({}))).await;
+    let (statements, over) = app
+        .statements_and_send(graphql_request(LIST, json!({})))
+        .await;
     let small = app.graphql(SMALL).await;
 
     assert_admitted(&first, "public", "q=42;w=2520", 21);
@@ -184,11 +186,7 @@ async fn a_bigger_query_costs_more_and_one_over_the_whole_quota_never_runs() {
 
     assert_admitted(&small, "public", "q=1000;w=86400", 998);
     assert_admitted(&list, "public", "q=1000;w=86400", 977);
-    assert_eq!(
-        nested.status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "{nested:#?}"
-    );
+    assert_eq!(nested.status, StatusCode::TOO_MANY_REQUESTS, "{nested:#?}");
     assert_eq!(
         nested.body,
         json!({ "errors": [{
@@ -208,8 +206,8 @@ async fn a_bigger_query_costs_more_and_one_over_the_whole_quota_never_runs() {
 }
 
 #[tokio::test]
-async fn the_public_is_counted_per_client_address_and_x_forwarded_for_only_behind_trusted_proxies(
-) {
+async fn the_public_is_counted_per_client_address_and_x_forwarded_for_only_behind_trusted_proxies()
+{
     let app = spawn_limited(|config| config.rate_limit_public = rate("30/1d")).await;
 
     let first = app.send(from_address("192.0.2.1:5000", LIST)).await;
@@ -628,7 +626,10 @@ async fn two_server_processes_sharing_a_redis_share_every_limit() {
     }
 
     let (status, ratelimit, _) = first.post(LIST).await;
-    assert_eq!((status, ratelimit.as_str()), (200, "\"public\";r=29;t=36288"));
+    assert_eq!(
+        (status, ratelimit.as_str()),
+        (200, "\"public\";r=29;t=36288")
+    );
     // The second server sees what the first spent, and the first what the second did.
     let (status, ratelimit, _) = second.post(LIST).await;
     assert_eq!(status, 200);
