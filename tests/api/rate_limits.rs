@@ -25,6 +25,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::{graphql_request, Proxy, TestApp, TestResponse};
 use crate::keys::{keys, with_authorization, with_key};
+use crate::request_log::Logs;
 
 /// Costs 2: one field and its one child.
 const SMALL: &str = "{ institution(code: \"KI\") { name } }";
@@ -124,7 +125,9 @@ async fn a_query_over_what_is_left_is_refused_429_with_retry_after_and_the_ratel
     let started = Instant::now();
     let first = app.graphql(LIST).await;
     let second = app.graphql(LIST).await;
-    let (statements, over) = app.statements_and_send(graphql_request(LIST, json!({}))).await;
+    let (statements, over) = app
+        .statements_and_send(graphql_request(LIST, json!({})))
+        .await;
     let small = app.graphql(SMALL).await;
     // Whole seconds the server's clock may have moved on since the first charge.
     let moved = started.elapsed().as_secs() + 1;
@@ -494,6 +497,7 @@ async fn while_redis_does_not_answer_the_process_counts_in_memory_and_goes_back_
     let mut proxy = Proxy::start(redis_address(&redis_url())).await;
     proxy.stop().await;
     let port = proxy.port;
+    let (logs, _capturing) = Logs::capture();
     let app = spawn_limited(|config| {
         config.rate_limit_public = rate("42/1d");
         config.rate_limit_redis = Some(format!("redis://127.0.0.1:{port}"));
@@ -508,6 +512,13 @@ async fn while_redis_does_not_answer_the_process_counts_in_memory_and_goes_back_
     assert_admitted(&app.graphql(LIST).await, "public", "q=42;w=86400", 0);
     assert_refused(&app.graphql(LIST).await, "public", 0);
     assert_eq!(prefix.keys(), Vec::<String>::new());
+    // Tried again every second meanwhile, and said once.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        logs.lines_with("cannot reach Redis").len(),
+        1,
+        "cannot reach Redis"
+    );
 
     // Redis answers: the process counts there again, within a second or so.
     proxy.restart().await;
@@ -520,10 +531,24 @@ async fn while_redis_does_not_answer_the_process_counts_in_memory_and_goes_back_
     assert_admitted(&app.graphql(LIST).await, "public", "q=42;w=86400", 21);
     assert_eq!(prefix.keys(), [format!("{}public", prefix.0)]);
 
-    // Redis goes away mid-way: the next request is answered from memory at once.
+    assert_eq!(
+        logs.lines_with("Redis answers again").len(),
+        1,
+        "Redis answers again"
+    );
+
+    // Redis goes away mid-way: the next requests are answered from memory, and that is said
+    // once.
     proxy.stop().await;
-    assert_refused(&app.graphql(LIST).await, "public", 0);
+    for _ in 0..3 {
+        assert_refused(&app.graphql(LIST).await, "public", 0);
+    }
     assert!(!app.app.rate.counting_in_redis());
+    assert_eq!(
+        logs.lines_with("Redis does not answer").len(),
+        1,
+        "Redis does not answer"
+    );
 }
 
 /// A server process of the real binary, killed when dropped.

@@ -150,8 +150,10 @@ impl RedisCounters {
 }
 
 /// Connects to the counters' Redis, once a second, until it answers or the counters are gone.
+/// `first`: the first attempt since the start; otherwise the loss was logged already.
 async fn connect_until_answered(counters: Weak<RedisCounters>, first: bool) {
-    let mut logged = !first;
+    // Whether an outage was logged, so that its end is logged too, and it only once.
+    let mut failing = !first;
     loop {
         let Some(this) = counters.upgrade() else {
             return;
@@ -163,17 +165,17 @@ async fn connect_until_answered(counters: Weak<RedisCounters>, first: bool) {
                     .write()
                     .unwrap_or_else(PoisonError::into_inner) = Some(connection);
                 this.settled.send_replace(true);
-                if first {
-                    tracing::info!(redis = %this.shown, "rate limits: counting in Redis, shared by every replica that uses it");
-                } else {
+                if failing {
                     tracing::info!(redis = %this.shown, "rate limits: Redis answers again: counting in Redis");
+                } else {
+                    tracing::info!(redis = %this.shown, "rate limits: counting in Redis, shared by every replica that uses it");
                 }
                 return;
             }
             Err(error) => {
-                if !logged {
+                if !failing {
                     tracing::warn!(redis = %this.shown, %error, "rate limits: cannot reach Redis: each process counts in its own memory until it can");
-                    logged = true;
+                    failing = true;
                 }
                 this.settled.send_replace(true);
             }
