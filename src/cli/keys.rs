@@ -1,6 +1,6 @@
-//! `atmp-graph keys`: create, list, revoke and roll API keys in the keys' source. A secret is
-//! printed once, on stdout, when it is made (by `create` and `roll`), and never again: the
-//! database holds only its hash. Every refusal is an error message and a non-zero exit.
+//! `atmp-graph keys`: create, list, rate-limit, revoke and roll API keys in the keys' source. A
+//! secret is printed once, on stdout, when it is made (by `create` and `roll`), and never again:
+//! the database holds only its hash. Every refusal is an error message and a non-zero exit.
 
 use std::time::Duration;
 
@@ -39,6 +39,14 @@ pub(crate) enum KeysCommand {
     /// List every key: ID, name, role, institutions, created, last used, expires, revoked and
     /// its own rate limit (never a secret).
     List,
+    /// Give a key its own rate limit, or its role's again, from the next request on.
+    Rate {
+        /// The key's ID or name.
+        key: String,
+        /// Cost units per period (`6000/1m`), `off` for none, or `role` for its role's rate.
+        #[arg(value_name = "COST/PERIOD|off|role", value_parser = parse_own_rate)]
+        rate: OwnRate,
+    },
     /// Revoke a key, by its ID or name: it is refused from the next request on.
     Revoke {
         /// The key's ID or name.
@@ -53,6 +61,22 @@ pub(crate) enum KeysCommand {
         #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "0s")]
         overlap: Duration,
     },
+}
+
+/// A key's own rate limit, or none (its role's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OwnRate(Option<Rate>);
+
+/// `keys rate`'s rate: `COST/PERIOD`, `off`, or `role`.
+fn parse_own_rate(text: &str) -> Result<OwnRate, String> {
+    if text.trim().eq_ignore_ascii_case("role") {
+        return Ok(OwnRate(None));
+    }
+    text.parse()
+        .map(|rate| OwnRate(Some(rate)))
+        .map_err(|error: crate::domain::InvalidRate| {
+            format!("{error}, or `role` for the key's role's")
+        })
 }
 
 /// What a key's holder is.
@@ -112,6 +136,24 @@ impl KeysCommand {
             KeysCommand::List => {
                 let keys = store.keys().await.context("could not list the keys")?;
                 print!("{}", table(&keys));
+            }
+            KeysCommand::Rate {
+                key,
+                rate: OwnRate(rate),
+            } => {
+                let key = store
+                    .set_key_rate(&key, rate)
+                    .await
+                    .context("could not set the key's rate limit")?;
+                match &key.rate {
+                    Some(rate) => println!("key `{}` ({}) is limited to {rate}", key.name, key.id),
+                    None => println!(
+                        "key `{}` ({}) is limited by its role's rate ({})",
+                        key.name,
+                        key.id,
+                        role_name(key.role)
+                    ),
+                }
             }
             KeysCommand::Revoke { key } => {
                 let key = store
@@ -251,6 +293,20 @@ mod tests {
         for text in ["", "tomorrow", "30", "2027-01-01", "-1d"] {
             assert!(expires_at(text, now).is_err(), "{text}");
         }
+    }
+
+    #[test]
+    fn a_key_rate_is_a_rate_off_or_the_roles() {
+        assert_eq!(
+            parse_own_rate("6000/1m"),
+            Ok(OwnRate(Some("6000/1m".parse().unwrap())))
+        );
+        assert_eq!(parse_own_rate("off"), Ok(OwnRate(Some(Rate::Off))));
+        assert_eq!(parse_own_rate("role"), Ok(OwnRate(None)));
+        assert_eq!(
+            parse_own_rate("fast"),
+            Err("`fast` is not a rate: write `COST/PERIOD`, such as `6000/1m` (cost units per minute), or `off`, or `role` for the key's role's".to_owned())
+        );
     }
 
     #[test]

@@ -384,6 +384,43 @@ async fn a_key_created_with_its_own_rate_is_limited_by_it_and_the_list_shows_it(
         8,
     );
     assert_refused(&with_key(&app, &bulk.secret(), LIST).await, "key", 8);
+    // Back to its role's rate, with what it spent: 42 units of 50 an hour take 3024 s to come
+    // back, which is 35 units of 1000 a day.
+    let role = keys(&app, &["rate", "bulk", "role"]).await;
+    assert!(role.succeeded, "{role:#?}");
+    assert_eq!(
+        role.stdout,
+        format!(
+            "key `bulk` ({}) is limited by its role's rate (partner)\n",
+            bulk.id()
+        )
+    );
+    assert_admitted(
+        &with_key(&app, &bulk.secret(), LIST).await,
+        "partner",
+        "q=1000;w=86400",
+        944,
+    );
+    let off = keys(&app, &["rate", "bulk", "off"]).await;
+    assert!(off.stdout.ends_with("is limited to off\n"), "{off:#?}");
+    assert_eq!(
+        header(
+            &with_key(&app, &bulk.secret(), LIST).await,
+            "ratelimit-policy"
+        ),
+        None
+    );
+    let bad = keys(&app, &["rate", "bulk", "fast"]).await;
+    assert!(!bad.succeeded);
+    assert!(bad.stderr.contains("`fast` is not a rate"), "{bad:#?}");
+    let nobody = keys(&app, &["rate", "nobody", "off"]).await;
+    assert!(!nobody.succeeded);
+    assert!(
+        nobody
+            .stderr
+            .contains("could not set the key's rate limit: no key has the ID or name `nobody`"),
+        "{nobody:#?}"
+    );
     let unlimited = with_key(&app, &free.secret(), NESTED).await;
     assert_eq!(unlimited.status, StatusCode::OK, "{unlimited:#?}");
     assert_eq!(header(&unlimited, "ratelimit-policy"), None);

@@ -1,5 +1,5 @@
-//! What the command line does with the keys: create, list, revoke and roll them, each change
-//! in a transaction of its own that announces it on [`CHANNEL`] (PostgreSQL).
+//! What the command line does with the keys: create, list, rate-limit, revoke and roll them, each
+//! change in a transaction of its own that announces it on [`CHANNEL`] (PostgreSQL).
 
 use std::time::Duration;
 
@@ -160,6 +160,30 @@ impl Store {
         }
         let mut active: api_key::ActiveModel = row.into();
         active.revoked_at = Set(Some(Utc::now()));
+        let row = active.update(&txn).await?;
+        announce(&txn).await?;
+        txn.commit().await?;
+        Ok(listing(&row))
+    }
+
+    /// Gives the key with this ID or name its own rate limit, or (`None`) its role's again,
+    /// from the next request on.
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the key table's own door writes keys in a transaction of its own"
+    )]
+    pub async fn set_key_rate(
+        &self,
+        which: &str,
+        rate: Option<Rate>,
+    ) -> Result<KeyListing, KeyError> {
+        let source = self.keys_source()?;
+        let txn = source.begin_write().await?;
+        let row = find(&txn, which)
+            .await?
+            .ok_or_else(|| KeyError::NotFound(which.to_owned()))?;
+        let mut active: api_key::ActiveModel = row.into();
+        active.rate = Set(rate.map(|rate| rate.to_string()));
         let row = active.update(&txn).await?;
         announce(&txn).await?;
         txn.commit().await?;
