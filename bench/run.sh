@@ -94,6 +94,9 @@
 #                        statements counted too, against the public's figures
 #   ATMP_*               passed through to atmp-graph, e.g. ATMP_DB_CONNECTIONS=16 (also
 #                        PostGraphile's pool size)
+#   ATMP_RATE_LIMIT_PUBLIC=off ATMP_RATE_LIMIT_PARTNER=off ATMP_RATE_LIMIT_STAFF=off
+#   ATMP_RATE_LIMIT_ADMIN=off   the rate limits: off, as PostGraphile has none (wrk sends every
+#                        request from one address, which the public's default would throttle)
 #
 # Outputs in bench/out/ (git-ignored): summary.md, wrk-*.txt, pgbench-*.txt, server.log,
 # postgraphile.log, statements-*.txt, generate.log, build.log, npm.log, the request bodies
@@ -131,6 +134,10 @@ BUILD=${BUILD:-1}
 MAX_WALK_PAGES=${MAX_WALK_PAGES:-1000}
 NESTED_QUERY=${NESTED_QUERY:-bench/queries/units-nested.graphql}
 PGBENCH_SERVER_SQL=${PGBENCH_SERVER_SQL:-1}
+export ATMP_RATE_LIMIT_PUBLIC=${ATMP_RATE_LIMIT_PUBLIC:-off}
+export ATMP_RATE_LIMIT_PARTNER=${ATMP_RATE_LIMIT_PARTNER:-off}
+export ATMP_RATE_LIMIT_STAFF=${ATMP_RATE_LIMIT_STAFF:-off}
+export ATMP_RATE_LIMIT_ADMIN=${ATMP_RATE_LIMIT_ADMIN:-off}
 
 LIST_QUERY=examples/08-cleanroom-list.graphql
 LUA=$BENCH/graphql.lua

@@ -44,6 +44,8 @@ for db in atmp_bench_one atmp_bench_ki atmp_bench_kuh; do
 done
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# wrk sends every request from one address: no rate limit, as in bench/run.sh.
+export ATMP_RATE_LIMIT_PUBLIC=off ATMP_RATE_LIMIT_PARTNER=off ATMP_RATE_LIMIT_STAFF=off ATMP_RATE_LIMIT_ADMIN=off
 PORT_ONE=$(free_port)
 PORT_TWO=$(free_port)
 RUST_LOG=warn "$BIN" "${ONE[@]}" --listen "127.0.0.1:$PORT_ONE" 2>"$OUT/server-one.log" &

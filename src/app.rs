@@ -7,6 +7,7 @@ use futures::future::join_all;
 use crate::config::{shown_url, Config};
 use crate::domain::{natural_id, RecordKind};
 use crate::graphql::{AtmpSchema, Schemas};
+use crate::http::RateLimiter;
 use crate::identity::{IdentityProvider, JwksLocation};
 use crate::store::Role;
 use crate::store::{Source, Store};
@@ -19,6 +20,8 @@ pub struct App {
     pub schema: AtmpSchema,
     /// The schema each role is served.
     pub schemas: Schemas,
+    /// The rate limits' counters.
+    pub rate: RateLimiter,
 }
 
 /// Connects to the configured database and prepares it: migrations always, the seed
@@ -155,7 +158,10 @@ impl App {
         config.check()?;
         let store = open_store(config).await?;
         let identity = open_identity(config).await?;
-        Ok(App::with_parts(config, store, identity))
+        let app = App::with_parts(config, store, identity);
+        // The first requests are counted where every replica counts them, if Redis answers.
+        app.rate.settled().await;
+        Ok(app)
     }
 
     /// Wires the service over a prepared store, with the identity provider configured if any
@@ -168,7 +174,8 @@ impl App {
     /// Wires the service over a prepared store and an identity provider, starts probing the
     /// store's sources, listening for changes to its keys and refreshing the provider's keys
     /// (once per store and provider: see [`Store::watch`],
-    /// [`Store::listen_for_key_changes`] and [`IdentityProvider::keep_fresh`]).
+    /// [`Store::listen_for_key_changes`] and [`IdentityProvider::keep_fresh`]), and, with a
+    /// Redis for the rate limits, connecting to it.
     pub fn with_parts(config: &Config, store: Store, identity: Option<IdentityProvider>) -> App {
         store.watch(config.source_probe_interval());
         store.listen_for_key_changes();
@@ -177,12 +184,20 @@ impl App {
             identity.keep_fresh();
         }
         let schemas = Schemas::build(config.request_limits(), config.execution, config.subgraph());
-        let router = crate::http::router(config, schemas.clone(), store.clone(), identity);
+        let rate = RateLimiter::new(config);
+        let router = crate::http::router(
+            config,
+            schemas.clone(),
+            store.clone(),
+            identity,
+            rate.clone(),
+        );
         App {
             router,
             store,
             schema: schemas.for_role(Role::Public).clone(),
             schemas,
+            rate,
         }
     }
 }

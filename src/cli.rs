@@ -59,7 +59,7 @@ enum Command {
         #[arg(long, default_value_t = GenerateOptions::default().seed)]
         seed: u64,
     },
-    /// Migrate, then create, list, revoke or roll API keys (in `--keys-source`).
+    /// Migrate, then create, list, rate-limit, revoke or roll API keys (in `--keys-source`).
     Keys {
         #[command(subcommand)]
         command: keys::KeysCommand,

@@ -28,6 +28,8 @@ pub struct Model {
     pub last_used_at: Option<DateTimeUtc>,
     pub expires_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,
+    /// The key's own rate limit (`COST/PERIOD`, such as `6000/1m`, or `off`); null for its role's.
+    pub rate: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -1,6 +1,6 @@
-//! `atmp-graph keys`: create, list, revoke and roll API keys in the keys' source. A secret is
-//! printed once, on stdout, when it is made (by `create` and `roll`), and never again: the
-//! database holds only its hash. Every refusal is an error message and a non-zero exit.
+//! `atmp-graph keys`: create, list, rate-limit, revoke and roll API keys in the keys' source. A
+//! secret is printed once, on stdout, when it is made (by `create` and `roll`), and never again:
+//! the database holds only its hash. Every refusal is an error message and a non-zero exit.
 
 use std::time::Duration;
 
@@ -9,6 +9,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use clap::{Subcommand, ValueEnum};
 use entities::enums::KeyRole;
 
+use crate::domain::Rate;
 use crate::store::{KeyError, KeyListing, NewKey, ReadListing, ReadsPage, Store};
 
 /// What `atmp-graph keys` does.
@@ -30,10 +31,22 @@ pub(crate) enum KeysCommand {
         /// from now (`30d`, `24h`, `90m`). By default, never.
         #[arg(long, value_name = "TIME_OR_DURATION", value_parser = parse_expires)]
         expires: Option<DateTime<Utc>>,
+        /// The key's own rate limit, instead of its role's (`--rate-limit-partner` and the
+        /// others): cost units per period, such as `6000/1m`, or `off` for none.
+        #[arg(long, value_name = "COST/PERIOD")]
+        rate: Option<Rate>,
     },
-    /// List every key: ID, name, role, institutions, created, last used, expires and revoked
-    /// (never a secret).
+    /// List every key: ID, name, role, institutions, created, last used, expires, revoked and
+    /// its own rate limit (never a secret).
     List,
+    /// Give a key its own rate limit, or its role's again, from the next request on.
+    Rate {
+        /// The key's ID or name.
+        key: String,
+        /// Cost units per period (`6000/1m`), `off` for none, or `role` for its role's rate.
+        #[arg(value_name = "COST/PERIOD|off|role", value_parser = parse_own_rate)]
+        rate: OwnRate,
+    },
     /// Revoke a key, by its ID or name: it is refused from the next request on.
     Revoke {
         /// The key's ID or name.
@@ -59,6 +72,22 @@ pub(crate) enum KeysCommand {
         #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "0s")]
         overlap: Duration,
     },
+}
+
+/// A key's own rate limit, or none (its role's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OwnRate(Option<Rate>);
+
+/// `keys rate`'s rate: `COST/PERIOD`, `off`, or `role`.
+fn parse_own_rate(text: &str) -> Result<OwnRate, String> {
+    if text.trim().eq_ignore_ascii_case("role") {
+        return Ok(OwnRate(None));
+    }
+    text.parse()
+        .map(|rate| OwnRate(Some(rate)))
+        .map_err(|error: crate::domain::InvalidRate| {
+            format!("{error}, or `role` for the key's role's")
+        })
 }
 
 /// What a key's holder is.
@@ -100,6 +129,7 @@ impl KeysCommand {
                 role,
                 institutions,
                 expires,
+                rate,
             } => {
                 let (key, secret) = store
                     .create_key(NewKey {
@@ -107,6 +137,7 @@ impl KeysCommand {
                         role: role.into(),
                         institutions,
                         expires_at: expires,
+                        rate,
                     })
                     .await
                     .context("could not create the key")?;
@@ -139,6 +170,24 @@ impl KeysCommand {
                     .await
                     .context("could not read the personal-data read log")?;
                 print!("{}", reads_table(&reads));
+            }
+            KeysCommand::Rate {
+                key,
+                rate: OwnRate(rate),
+            } => {
+                let key = store
+                    .set_key_rate(&key, rate)
+                    .await
+                    .context("could not set the key's rate limit")?;
+                match &key.rate {
+                    Some(rate) => println!("key `{}` ({}) is limited to {rate}", key.name, key.id),
+                    None => println!(
+                        "key `{}` ({}) is limited by its role's rate ({})",
+                        key.name,
+                        key.id,
+                        role_name(key.role)
+                    ),
+                }
             }
             KeysCommand::Revoke { key } => {
                 let key = store
@@ -210,8 +259,9 @@ fn table(keys: &[KeyListing]) -> String {
         "LAST USED",
         "EXPIRES",
         "REVOKED",
+        "RATE",
     ];
-    let rows: Vec<[String; 8]> = keys
+    let rows: Vec<[String; 9]> = keys
         .iter()
         .map(|key| {
             [
@@ -227,6 +277,7 @@ fn table(keys: &[KeyListing]) -> String {
                 shown(key.last_used_at),
                 shown(key.expires_at),
                 shown(key.revoked_at),
+                key.rate.clone().unwrap_or_else(|| "-".to_owned()),
             ]
         })
         .collect();
@@ -313,6 +364,20 @@ mod tests {
     }
 
     #[test]
+    fn a_key_rate_is_a_rate_off_or_the_roles() {
+        assert_eq!(
+            parse_own_rate("6000/1m"),
+            Ok(OwnRate(Some("6000/1m".parse().unwrap())))
+        );
+        assert_eq!(parse_own_rate("off"), Ok(OwnRate(Some(Rate::Off))));
+        assert_eq!(parse_own_rate("role"), Ok(OwnRate(None)));
+        assert_eq!(
+            parse_own_rate("fast"),
+            Err("`fast` is not a rate: write `COST/PERIOD`, such as `6000/1m` (cost units per minute), or `off`, or `role` for the key's role's".to_owned())
+        );
+    }
+
+    #[test]
     fn an_overlap_is_a_duration() {
         assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(24 * 3600)));
         assert_eq!(parse_duration("90m"), Ok(Duration::from_secs(90 * 60)));
@@ -364,11 +429,19 @@ mod tests {
             expires_at: None,
             revoked_at: Some(created),
             previous_until: None,
+            rate: None,
+        };
+        let limited = KeyListing {
+            name: "bulk".to_owned(),
+            revoked_at: None,
+            rate: Some("6000/1m".to_owned()),
+            ..key.clone()
         };
         assert_eq!(
-            table(&[key]),
-            "ID                                    NAME  ROLE     INSTITUTIONS  CREATED               LAST USED  EXPIRES  REVOKED\n\
-             00000000-0000-0000-0000-000000000000  ci    partner  KI,KUH        2026-12-16T12:00:00Z  -          -        2026-12-16T12:00:00Z\n"
+            table(&[key, limited]),
+            "ID                                    NAME  ROLE     INSTITUTIONS  CREATED               LAST USED  EXPIRES  REVOKED               RATE\n\
+             00000000-0000-0000-0000-000000000000  ci    partner  KI,KUH        2026-12-16T12:00:00Z  -          -        2026-12-16T12:00:00Z  -\n\
+             00000000-0000-0000-0000-000000000000  bulk  partner  KI,KUH        2026-12-16T12:00:00Z  -          -        -                     6000/1m\n"
         );
     }
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 pub use identity::IdentityConfig;
 pub use sources::{shown_url, SourceSpec};
 
+use crate::domain::Rate;
 use crate::graphql::{Execution, Limits, QueryLimits, RequestLimits, SchemaRole};
 use crate::store::{PoolSettings, ONE_DATABASE};
 
@@ -156,6 +157,72 @@ pub struct Config {
     /// Staff sign-in with the hospital's identity provider (`--jwt-…`).
     #[command(flatten)]
     pub identity: IdentityConfig,
+    /// Rate limit of the public (requests with no key), per client address: the cost units
+    /// (each query's complexity, as `max-complexity` counts it) it may spend per period, such
+    /// as `6000/1m`, or `off`. The whole quota may be spent at once; it comes back evenly over
+    /// the period (GCRA).
+    #[arg(
+        long,
+        env = "ATMP_RATE_LIMIT_PUBLIC",
+        value_name = "COST/PERIOD",
+        default_value = "100000/1m"
+    )]
+    pub rate_limit_public: Rate,
+
+    /// Rate limit of each partner's key (`COST/PERIOD` or `off`), unless the key has its own
+    /// (`keys create --rate`).
+    #[arg(
+        long,
+        env = "ATMP_RATE_LIMIT_PARTNER",
+        value_name = "COST/PERIOD",
+        default_value = "1000000/1m"
+    )]
+    pub rate_limit_partner: Rate,
+
+    /// Rate limit of each staff key (`COST/PERIOD` or `off`), unless the key has its own.
+    #[arg(
+        long,
+        env = "ATMP_RATE_LIMIT_STAFF",
+        value_name = "COST/PERIOD",
+        default_value = "1000000/1m"
+    )]
+    pub rate_limit_staff: Rate,
+
+    /// Rate limit of each admin's key (`COST/PERIOD` or `off`), unless the key has its own.
+    #[arg(
+        long,
+        env = "ATMP_RATE_LIMIT_ADMIN",
+        value_name = "COST/PERIOD",
+        default_value = "10000000/1m"
+    )]
+    pub rate_limit_admin: Rate,
+
+    /// Redis that keeps the rate limits' counters (`redis://HOST:PORT/DB`), shared by every
+    /// replica that names it. Without it, each process counts in its own memory; while it does
+    /// not answer, each process counts in its own memory until it does again.
+    #[arg(long, env = "ATMP_RATE_LIMIT_REDIS", value_name = "URL")]
+    pub rate_limit_redis: Option<String>,
+
+    /// What the rate limits' keys in Redis start with (replicas of one service share it).
+    #[arg(
+        long,
+        env = "ATMP_RATE_LIMIT_REDIS_PREFIX",
+        value_name = "PREFIX",
+        default_value = "atmp:rate:"
+    )]
+    pub rate_limit_redis_prefix: String,
+
+    /// Longest wait for Redis to answer a request's charge (or to connect), in milliseconds:
+    /// past it the request is counted in memory, and Redis is tried again in the background.
+    #[arg(long, env = "ATMP_RATE_LIMIT_REDIS_TIMEOUT_MS", default_value_t = 200)]
+    pub rate_limit_redis_timeout_ms: u64,
+
+    /// How many proxies (load balancers) in front of the service append the address they
+    /// were reached from to `X-Forwarded-For`: the public's address is then the one that many
+    /// places from the end of that list. 0 (the default) ignores the header, which any client
+    /// can write, and takes the address of the connection.
+    #[arg(long, env = "ATMP_RATE_LIMIT_TRUSTED_PROXIES", default_value_t = 0)]
+    pub rate_limit_trusted_proxies: usize,
 }
 
 impl Config {
@@ -209,6 +276,7 @@ impl Config {
         if self.source_probe_interval_ms == 0 {
             problems.push("`source-probe-interval-ms` must be at least 1".to_owned());
         }
+        problems.extend(self.rate_limit_problems());
         let configured = sources::read(self.config_file.as_deref(), &self.sources, &mut problems);
         problems.extend(sources::problems(
             &configured.sources,
@@ -275,6 +343,26 @@ impl Config {
                 max_fields: self.max_fields,
             },
         }
+    }
+
+    /// The problems of the rate limits' settings (their rates are checked as they are read).
+    fn rate_limit_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if let Some(url) = &self.rate_limit_redis {
+            if let Err(error) = redis::Client::open(url.as_str()) {
+                problems.push(format!(
+                    "`rate-limit-redis` is not a Redis URL (`redis://HOST:PORT/DB`): `{}`: {error}",
+                    shown_url(url)
+                ));
+            }
+        }
+        if self.rate_limit_redis_prefix.is_empty() {
+            problems.push("`rate-limit-redis-prefix` must not be empty".to_owned());
+        }
+        if self.rate_limit_redis_timeout_ms == 0 {
+            problems.push("`rate-limit-redis-timeout-ms` must be at least 1".to_owned());
+        }
+        problems
     }
 
     /// How the database connection pool behaves.

@@ -7,6 +7,7 @@
 mod api_key;
 mod ids;
 mod orcid;
+mod rate;
 mod ror;
 mod text;
 mod trial_ids;
@@ -17,6 +18,7 @@ pub use api_key::{
 };
 pub use ids::{natural_id, RecordKind};
 pub use orcid::Orcid;
+pub use rate::{InvalidRate, Quota, Rate, MAX_PERIOD};
 pub use ror::RorId;
 pub use text::fold;
 pub use trial_ids::{EuCtNumber, EudractNumber, NctNumber};

@@ -24,6 +24,8 @@ pub enum ApiError {
     /// field of the subgraph's schema that the caller's role may not read (in a role's own
     /// schema such a field does not exist).
     Forbidden(String),
+    /// The caller has spent its rate limit: the message says how and when to try again.
+    RateLimited(String),
     /// A failure of the service itself; the cause is logged, never sent.
     Internal(String),
     /// A token could not be checked: the identity provider's keys could not be read.
@@ -43,6 +45,7 @@ impl ApiError {
             ApiError::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
             ApiError::Unauthenticated(_) => "UNAUTHENTICATED",
             ApiError::Forbidden(_) => "FORBIDDEN",
+            ApiError::RateLimited(_) => "RATE_LIMITED",
             ApiError::Internal(_) => "INTERNAL",
             ApiError::IdentityProviderUnavailable(_) => "IDENTITY_PROVIDER_UNAVAILABLE",
             ApiError::SourceUnavailable { .. } => "SOURCE_UNAVAILABLE",
@@ -84,7 +87,8 @@ impl From<ApiError> for async_graphql::Error {
             | ApiError::QueryTooComplex(message)
             | ApiError::Unauthenticated(message)
             | ApiError::IdentityProviderUnavailable(message)
-            | ApiError::Forbidden(message) => (message, Vec::new()),
+            | ApiError::Forbidden(message)
+            | ApiError::RateLimited(message) => (message, Vec::new()),
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "internal error while resolving a request");
                 ("internal error".to_owned(), Vec::new())

@@ -11,6 +11,7 @@ mod aggregate;
 mod appointment;
 mod cleanroom;
 pub(crate) mod connection;
+mod cost;
 mod document;
 mod enums;
 mod error;
@@ -47,6 +48,7 @@ pub use aggregate::{Aggregates, Root, MAX_GROUP_KEYS};
 pub use appointment::{Appointment, AppointmentConnection, AppointmentEdge};
 pub use cleanroom::{Cleanroom, CleanroomConnection, CleanroomEdge};
 pub use connection::Limits;
+pub use cost::{Meter, RequestMeter};
 pub use document::{
     json_nests_deeper_than, parse_checked, Checked, DocumentError, QueryLimits, Weight,
 };
@@ -225,6 +227,8 @@ fn with_settings<Q: ObjectType + 'static>(
         // async-graphql's own recursion check stays as deep as the text may nest.
         .limit_recursive_depth(limits.query.max_nesting)
         .limit_complexity(limits.max_complexity)
+        // A request that carries a meter is charged its complexity once it is validated.
+        .extension(cost::ChargeCostFactory)
 }
 
 /// The SDL of the schema, sorted so that diffs of `schema.graphql` stay small.

@@ -2,29 +2,32 @@
 //! `application/graphql-response+json` out as the client accepts, status codes by media type,
 //! and every malformed request answered in the same error shape, never as plain text.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql::ServerError;
 use axum::body::Bytes;
-use axum::extract::{Query, Request, State};
+use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::{self, Refused};
+use super::rate::Toll;
 use super::HttpState;
 use crate::domain::sha256_hex;
 use crate::graphql::{
     json_nests_deeper_than, order_response, with_defaults, ApiError, AtmpSchema, ContactsShown,
-    DocumentError, Execution, Ordering, RequestLimits,
+    DocumentError, Execution, Ordering, RequestLimits, RequestMeter,
 };
+use crate::identity::KeysUnavailable;
 use crate::store::{
     Batcher, Caller, Clock, PersonalDataRead, Role, Store, StoreError, StoreLoader,
 };
-use crate::identity::KeysUnavailable;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -223,6 +226,11 @@ pub(crate) async fn post_graphql(State(state): State<HttpState>, request: Reques
                 return refused(media, refusal);
             }
         };
+    let connected = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(address)| *address);
+    let toll = state.rate.toll(&caller, request.headers(), connected);
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -257,11 +265,12 @@ pub(crate) async fn post_graphql(State(state): State<HttpState>, request: Reques
             )
         }
     };
-    execute(&state, media, params, Method::Post, caller).await
+    execute(&state, media, params, Method::Post, caller, toll).await
 }
 
 pub(crate) async fn get_graphql(
     State(state): State<HttpState>,
+    connected: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     query: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
@@ -273,6 +282,11 @@ pub(crate) async fn get_graphql(
         Ok(caller) => caller,
         Err(refusal) => return refused(media, refusal),
     };
+    let toll = state.rate.toll(
+        &caller,
+        &headers,
+        connected.map(|Extension(ConnectInfo(address))| address),
+    );
     let Ok(Query(get)) = query else {
         return request_error(
             media,
@@ -305,7 +319,7 @@ pub(crate) async fn get_graphql(
         variables,
         extensions,
     };
-    execute(&state, media, params, Method::Get, caller).await
+    execute(&state, media, params, Method::Get, caller, toll).await
 }
 
 /// How the request came: the spec allows only queries over GET.
@@ -351,12 +365,34 @@ pub(crate) async fn method_not_allowed() -> Response {
     response
 }
 
+/// Runs a request, charging its cost to `toll` (if its caller is rate limited) once it is
+/// validated, and answers it with the rate limit's headers: 429 if it was refused for its rate.
 async fn execute(
     state: &HttpState,
     media: Media,
     params: Params,
     method: Method,
     caller: Caller,
+    toll: Option<Arc<Toll>>,
+) -> Response {
+    let mut response = run(state, media, params, method, caller, toll.clone()).await;
+    if let Some(toll) = toll {
+        if toll.refused() {
+            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        }
+        toll.write_headers(response.headers_mut());
+    }
+    response
+}
+
+/// Runs a request and answers it.
+async fn run(
+    state: &HttpState,
+    media: Media,
+    params: Params,
+    method: Method,
+    caller: Caller,
+    toll: Option<Arc<Toll>>,
 ) -> Response {
     let Some(query) = params.query.filter(|q| !q.trim().is_empty()) else {
         return request_error(media, StatusCode::BAD_REQUEST, "the request has no `query`");
@@ -466,7 +502,10 @@ async fn execute(
     let loader = Batcher::new(StoreLoader::new(state.store.clone(), caller).await);
     let clock = loader.clock();
     let shown = Arc::new(ContactsShown::default());
-    let request = request.data(loader).data(shown.clone());
+    let mut request = request.data(loader).data(shown.clone());
+    if let Some(toll) = toll {
+        request = request.data(RequestMeter(toll));
+    }
     let mut response = if prepared.weight.is_heavy() {
         execute_off_the_workers(schema, clock, request).await
     } else {

@@ -8,6 +8,7 @@ mod auth;
 mod graphiql;
 mod graphql;
 mod health;
+mod rate;
 mod request_log;
 
 use std::sync::Arc;
@@ -28,6 +29,7 @@ use crate::config::Config;
 use crate::graphql::{sdl, DocumentCache, Execution, RequestLimits, Schemas, TypeMap};
 use crate::identity::IdentityProvider;
 use crate::store::Store;
+pub use rate::RateLimiter;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -46,6 +48,8 @@ pub(crate) struct HttpState {
     pub execution: Execution,
     /// The identity provider whose tokens staff sign in with, if one is configured.
     pub identity: Option<Arc<IdentityProvider>>,
+    /// What each caller may spend, and what it has.
+    pub rate: RateLimiter,
 }
 
 /// The service's routes and layers.
@@ -54,8 +58,10 @@ pub fn router(
     schemas: Schemas,
     store: Store,
     identity: Option<Arc<IdentityProvider>>,
+    rate: RateLimiter,
 ) -> Router {
     let state = HttpState {
+        rate,
         store,
         identity,
         max_body_bytes: config.max_body_bytes,
@@ -96,6 +102,8 @@ pub fn with_layers(routes: Router, config: &Config) -> Router {
             request_log::REQUEST_ID,
             header::WWW_AUTHENTICATE,
             header::RETRY_AFTER,
+            rate::RATE_LIMIT_POLICY,
+            rate::RATE_LIMIT,
         ])
         .max_age(Duration::from_secs(3600));
     let trace = TraceLayer::new_for_http()
@@ -140,10 +148,15 @@ pub async fn serve(app: App, config: &Config) -> anyhow::Result<()> {
         );
     }
     tracing::info!("GraphiQL at http://{address}/ and GraphQL at http://{address}/graphql");
-    axum::serve(listener, app.router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server stopped with an error")?;
+    // Each request knows the address it came from: the public is rate limited per address.
+    axum::serve(
+        listener,
+        app.router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("the server stopped with an error")?;
     app.store.close().await?;
     tracing::info!("shut down");
     Ok(())

@@ -133,6 +133,15 @@ impl Caller {
             Caller::Token(person) => Some(person.binding()),
         }
     }
+
+    /// The caller's own rate limit, overriding its role's: a key's, when it was given one; none
+    /// for the public and for a signed-in person (their role's).
+    pub fn rate(&self) -> Option<crate::domain::Rate> {
+        match self {
+            Caller::Public | Caller::Token(_) => None,
+            Caller::Key(holder) => holder.rate,
+        }
+    }
 }
 
 impl From<entities::enums::KeyRole> for Role {

@@ -234,6 +234,7 @@ pub(crate) fn key_holder(role: entities::enums::KeyRole, codes: &[&str]) -> supe
                 code: (*code).to_owned(),
             })
             .collect(),
+        rate: None,
     })
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use atmp_graph::app::{prepare, App};
 use atmp_graph::config::Config;
-use atmp_graph::domain::{natural_id, RecordKind};
+use atmp_graph::domain::{natural_id, Rate, RecordKind};
 use atmp_graph::graphql::Execution;
 use atmp_graph::seed::{generate, GenerateOptions};
 use atmp_graph::store::{Source, Store};
@@ -19,6 +19,9 @@ use sea_orm::{
     TransactionTrait,
 };
 use serde_json::{json, Value};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::{JoinHandle, JoinSet};
 use tower::ServiceExt;
 
 /// A "fragment bomb": fragments that each spread the one below twice, `levels` deep, over
@@ -440,6 +443,12 @@ impl TestApp {
         if let Some(interval) = setup.probe_interval_ms {
             config.source_probe_interval_ms = interval;
         }
+        // In process every request is the public at no known address, sharing one bucket:
+        // the rate limits are off but where a test turns them on (`reconfigured`).
+        config.rate_limit_public = Rate::Off;
+        config.rate_limit_partner = Rate::Off;
+        config.rate_limit_staff = Rate::Off;
+        config.rate_limit_admin = Rate::Off;
         let statements: Vec<Arc<AtomicUsize>> = names
             .iter()
             .map(|_| Arc::new(AtomicUsize::new(0)))
@@ -856,6 +865,7 @@ impl TestApp {
                 role,
                 institutions: institutions.iter().map(|code| (*code).to_owned()).collect(),
                 expires_at: None,
+                rate: None,
             })
             .await
             .unwrap();
@@ -870,5 +880,67 @@ impl TestApp {
     /// POSTs `query` with `secret` as its bearer token to the field-by-field router.
     pub async fn graphql_field_by_field_as(&self, secret: &str, query: &str) -> TestResponse {
         send_to(self.field_by_field(), keyed_request(secret, query)).await
+    }
+}
+
+/// A TCP proxy on 127.0.0.1 that the test can stop (closing its port and every connection
+/// through it) and start again on the same port: PostgreSQL going away and coming back.
+pub struct Proxy {
+    pub port: u16,
+    upstream: String,
+    running: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
+}
+
+impl Proxy {
+    /// A proxy to `upstream` (`host:port`), listening on a port of its own.
+    pub async fn start(upstream: String) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut proxy = Proxy {
+            port,
+            upstream,
+            running: None,
+        };
+        proxy.serve(listener);
+        proxy
+    }
+
+    fn serve(&mut self, listener: TcpListener) {
+        let (stop, mut stopped) = oneshot::channel::<()>();
+        let upstream = self.upstream.clone();
+        let task = tokio::spawn(async move {
+            let mut connections = JoinSet::new();
+            loop {
+                tokio::select! {
+                    _ = &mut stopped => break,
+                    accepted = listener.accept() => {
+                        let Ok((mut client, _)) = accepted else { continue };
+                        let upstream = upstream.clone();
+                        connections.spawn(async move {
+                            if let Ok(mut server) = TcpStream::connect(upstream).await {
+                                let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                            }
+                        });
+                    }
+                }
+            }
+            drop(listener);
+            connections.shutdown().await;
+        });
+        self.running = Some((stop, task));
+    }
+
+    /// Closes the port and every connection through it.
+    pub async fn stop(&mut self) {
+        if let Some((stop, task)) = self.running.take() {
+            let _ = stop.send(());
+            task.await.unwrap();
+        }
+    }
+
+    /// Listens on the same port again.
+    pub async fn restart(&mut self) {
+        let listener = TcpListener::bind(("127.0.0.1", self.port)).await.unwrap();
+        self.serve(listener);
     }
 }

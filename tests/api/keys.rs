@@ -22,15 +22,15 @@ const UNITS: &str = "{ units(first: 3) { nodes { name } } institutions { code } 
 
 /// What a run of the command line printed, and whether it succeeded.
 #[derive(Debug)]
-struct Run {
-    succeeded: bool,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub succeeded: bool,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 impl Run {
     /// The secret it printed on its `secret: ` line.
-    fn secret(&self) -> String {
+    pub fn secret(&self) -> String {
         assert!(self.succeeded, "{self:#?}");
         self.stdout
             .lines()
@@ -40,7 +40,7 @@ impl Run {
     }
 
     /// The ID it printed on its `id: ` line.
-    fn id(&self) -> String {
+    pub fn id(&self) -> String {
         self.stdout
             .lines()
             .find_map(|line| line.strip_prefix("id: "))
@@ -54,7 +54,7 @@ impl Run {
 /// from the environment. On PostgreSQL, waits until the server has heard of the change the
 /// run made, if it made one: the notification reaches the server as the change commits, but
 /// the operating system may run this test before the database's process that sends it.
-async fn keys(app: &TestApp, args: &[&str]) -> Run {
+pub(crate) async fn keys(app: &TestApp, args: &[&str]) -> Run {
     let before = app.app.store.key_changes_heard();
     let run = run_keys(app, args).await;
     let changed = run.succeeded && args.first().is_some_and(|command| *command != "list");
@@ -103,7 +103,7 @@ async fn run_keys(app: &TestApp, args: &[&str]) -> Run {
 }
 
 /// A POST of `query` with this `Authorization` header.
-fn with_authorization(authorization: &str, query: &str) -> Request<Body> {
+pub(crate) fn with_authorization(authorization: &str, query: &str) -> Request<Body> {
     let mut request = graphql_request(query, json!({}));
     request.headers_mut().insert(
         header::AUTHORIZATION,
@@ -147,6 +147,7 @@ async fn create(app: &TestApp, name: &str, expires_in: Option<Duration>) -> Stri
             role: KeyRole::Staff,
             institutions: vec!["KUH".to_owned()],
             expires_at: expires_in.map(|after| chrono::Utc::now() + after),
+            rate: None,
         })
         .await
         .unwrap();
@@ -317,6 +318,7 @@ async fn the_command_line_creates_lists_revokes_and_rolls_keys() {
         "LAST USED",
         "EXPIRES",
         "REVOKED",
+        "RATE",
     ] {
         assert!(lines[0].contains(column), "{column}: {list:#?}");
     }
@@ -325,7 +327,7 @@ async fn the_command_line_creates_lists_revokes_and_rolls_keys() {
         row[..4],
         [created.id().as_str(), "partner-ci", "partner", "KI,KUH"]
     );
-    assert_eq!(row[6..], ["2999-01-01T00:00:00Z", "-"]);
+    assert_eq!(row[6..], ["2999-01-01T00:00:00Z", "-", "-"]);
     assert!(!list.stdout.contains(&first) && !list.stdout.contains("atmp_"));
 
     // Rolled with an overlap, both secrets work until it ends, then only the new one.
@@ -364,15 +366,15 @@ async fn the_command_line_creates_lists_revokes_and_rolls_keys() {
         "revoked",
     );
     let list = keys(&app, &["list"]).await;
-    assert_ne!(
-        list.stdout
-            .lines()
-            .nth(1)
-            .unwrap()
-            .split_whitespace()
-            .last(),
-        Some("-")
-    );
+    let revoked_at = list
+        .stdout
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .nth(7);
+    assert_ne!(revoked_at, Some("-"), "{list:#?}");
+    assert!(revoked_at.is_some_and(|at| at.ends_with('Z')), "{list:#?}");
 }
 
 #[tokio::test]

@@ -22,6 +22,7 @@ mod no_n_plus_one;
 mod ordering;
 mod pagination;
 mod planned;
+mod rate_limits;
 mod read_log;
 mod readiness;
 mod relations;

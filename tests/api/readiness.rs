@@ -11,13 +11,10 @@ use axum::http::StatusCode;
 use futures::future::join_all;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{json, Value};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
-use tokio::task::{JoinHandle, JoinSet};
 
 use crate::helpers::{
-    postgres_address, postgres_admin_url, skip_without_postgres, terminate_connections, TestApp,
-    TestResponse,
+    postgres_address, postgres_admin_url, skip_without_postgres, terminate_connections, Proxy,
+    TestApp, TestResponse,
 };
 
 /// Reads at two levels, so one request runs several statements at once on several connections.
@@ -140,67 +137,6 @@ async fn no_request_fails_after_postgres_terminates_every_connection_of_the_serv
         assert_eq!(response.data(), &expected, "request {attempt}");
     }
     assert_eq!(app.get("/ready").await.status, StatusCode::OK);
-}
-
-/// A TCP proxy on 127.0.0.1 that the test can stop (closing its port and every connection
-/// through it) and start again on the same port: PostgreSQL going away and coming back.
-struct Proxy {
-    port: u16,
-    upstream: String,
-    running: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
-}
-
-impl Proxy {
-    async fn start(upstream: String) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let mut proxy = Proxy {
-            port,
-            upstream,
-            running: None,
-        };
-        proxy.serve(listener);
-        proxy
-    }
-
-    fn serve(&mut self, listener: TcpListener) {
-        let (stop, mut stopped) = oneshot::channel::<()>();
-        let upstream = self.upstream.clone();
-        let task = tokio::spawn(async move {
-            let mut connections = JoinSet::new();
-            loop {
-                tokio::select! {
-                    _ = &mut stopped => break,
-                    accepted = listener.accept() => {
-                        let Ok((mut client, _)) = accepted else { continue };
-                        let upstream = upstream.clone();
-                        connections.spawn(async move {
-                            if let Ok(mut server) = TcpStream::connect(upstream).await {
-                                let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
-                            }
-                        });
-                    }
-                }
-            }
-            drop(listener);
-            connections.shutdown().await;
-        });
-        self.running = Some((stop, task));
-    }
-
-    /// Closes the port and every connection through it.
-    async fn stop(&mut self) {
-        if let Some((stop, task)) = self.running.take() {
-            let _ = stop.send(());
-            task.await.unwrap();
-        }
-    }
-
-    /// Listens on the same port again.
-    async fn restart(&mut self) {
-        let listener = TcpListener::bind(("127.0.0.1", self.port)).await.unwrap();
-        self.serve(listener);
-    }
 }
 
 #[tokio::test]

@@ -1,5 +1,5 @@
-//! What the command line does with the keys: create, list, revoke and roll them, each change
-//! in a transaction of its own that announces it on [`CHANNEL`] (PostgreSQL).
+//! What the command line does with the keys: create, list, rate-limit, revoke and roll them, each
+//! change in a transaction of its own that announces it on [`CHANNEL`] (PostgreSQL).
 
 use std::time::Duration;
 
@@ -14,7 +14,7 @@ use entities::api_key;
 use entities::enums::KeyRole;
 
 use super::{codes, KeyId, CHANNEL};
-use crate::domain::{random_uuid, ApiKey, NoRandomness};
+use crate::domain::{random_uuid, ApiKey, NoRandomness, Rate};
 use crate::store::{Store, StoreError};
 
 /// Longest a name may be.
@@ -34,6 +34,8 @@ pub struct KeyListing {
     pub revoked_at: Option<DateTime<Utc>>,
     /// Until when the secret before the last roll still works.
     pub previous_until: Option<DateTime<Utc>>,
+    /// The key's own rate limit, as written in its row; `None` for its role's.
+    pub rate: Option<String>,
 }
 
 /// A key to create.
@@ -44,6 +46,8 @@ pub struct NewKey {
     /// Institution codes: at least one for a partner, one for staff, none for an admin.
     pub institutions: Vec<String>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// The key's own rate limit, overriding its role's; `None` for its role's.
+    pub rate: Option<Rate>,
 }
 
 /// Why a key could not be created, revoked or rolled.
@@ -124,6 +128,7 @@ impl Store {
             last_used_at: Set(None),
             expires_at: Set(new.expires_at),
             revoked_at: Set(None),
+            rate: Set(new.rate.map(|rate| rate.to_string())),
         }
         .insert(&txn)
         .await
@@ -155,6 +160,30 @@ impl Store {
         }
         let mut active: api_key::ActiveModel = row.into();
         active.revoked_at = Set(Some(Utc::now()));
+        let row = active.update(&txn).await?;
+        announce(&txn).await?;
+        txn.commit().await?;
+        Ok(listing(&row))
+    }
+
+    /// Gives the key with this ID or name its own rate limit, or (`None`) its role's again,
+    /// from the next request on.
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the key table's own door writes keys in a transaction of its own"
+    )]
+    pub async fn set_key_rate(
+        &self,
+        which: &str,
+        rate: Option<Rate>,
+    ) -> Result<KeyListing, KeyError> {
+        let source = self.keys_source()?;
+        let txn = source.begin_write().await?;
+        let row = find(&txn, which)
+            .await?
+            .ok_or_else(|| KeyError::NotFound(which.to_owned()))?;
+        let mut active: api_key::ActiveModel = row.into();
+        active.rate = Set(rate.map(|rate| rate.to_string()));
         let row = active.update(&txn).await?;
         announce(&txn).await?;
         txn.commit().await?;
@@ -287,6 +316,7 @@ fn listing(row: &api_key::Model) -> KeyListing {
         expires_at: row.expires_at,
         revoked_at: row.revoked_at,
         previous_until: row.previous_until,
+        rate: row.rate.clone(),
     }
 }
 

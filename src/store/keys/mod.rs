@@ -33,7 +33,7 @@ use entities::api_key;
 use entities::enums::KeyRole;
 
 use super::{HashMap, InstitutionId, Source, Store, StoreError};
-use crate::domain::{natural_id, ApiKey, RecordKind};
+use crate::domain::{natural_id, ApiKey, Rate, RecordKind};
 use cache::{Cached, KeyCache};
 pub use manage::{KeyError, KeyListing, NewKey};
 pub(crate) use reads::ReadLog;
@@ -72,12 +72,15 @@ pub struct UnknownInstitution {
     pub known: Vec<String>,
 }
 
-/// Who sent a valid key: the key, its role and its institutions (none for an admin).
+/// Who sent a valid key: the key, its role, its institutions (none for an admin) and its own
+/// rate limit, if it has one.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct KeyCaller {
     pub key: KeyId,
     pub role: KeyRole,
     pub institutions: Vec<KeyInstitution>,
+    /// The key's own rate limit; `None` for its role's.
+    pub rate: Option<Rate>,
 }
 
 /// Why a well-formed key is refused.
@@ -351,6 +354,20 @@ fn caller(row: &api_key::Model) -> KeyCaller {
                 code: code.to_owned(),
             })
             .collect(),
+        rate: own_rate(row),
+    }
+}
+
+/// The key's own rate limit, from its `rate` column. A value that does not read as a rate (the
+/// command line writes none such) is logged and the role's rate used instead.
+fn own_rate(row: &api_key::Model) -> Option<Rate> {
+    let text = row.rate.as_deref()?;
+    match text.parse() {
+        Ok(rate) => Some(rate),
+        Err(error) => {
+            tracing::warn!(key = %row.id, %error, "the key's own rate limit is unreadable: its role's applies");
+            None
+        }
     }
 }
 
@@ -376,6 +393,7 @@ pub(super) mod tests {
             last_used_at: None,
             expires_at: None,
             revoked_at: None,
+            rate: None,
         }
     }
 
@@ -448,6 +466,26 @@ pub(super) mod tests {
         })
         .institutions
         .is_empty());
+    }
+
+    #[test]
+    fn a_key_has_its_own_rate_when_its_column_holds_one() {
+        assert_eq!(caller(&row("h")).rate, None);
+        let own = api_key::Model {
+            rate: Some("6000/1m".to_owned()),
+            ..row("h")
+        };
+        assert_eq!(caller(&own).rate, Some("6000/1m".parse().unwrap()));
+        let off = api_key::Model {
+            rate: Some("off".to_owned()),
+            ..row("h")
+        };
+        assert_eq!(caller(&off).rate, Some(Rate::Off));
+        let unreadable = api_key::Model {
+            rate: Some("lots".to_owned()),
+            ..row("h")
+        };
+        assert_eq!(caller(&unreadable).rate, None);
     }
 
     #[test]
