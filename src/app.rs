@@ -108,6 +108,10 @@ pub async fn prepare(store: &Store) -> anyhow::Result<()> {
         .index_missing()
         .await
         .context("could not write the search terms and text keys")?;
+    store
+        .access_missing()
+        .await
+        .context("could not write who may read each person")?;
     store.refresh_institutions().await?;
     Ok(())
 }

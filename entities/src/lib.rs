@@ -18,6 +18,7 @@ pub mod enums;
 pub mod institution;
 pub mod milestone;
 pub mod person;
+pub mod person_reader;
 pub mod product;
 pub mod trial;
 pub mod unit;
