@@ -22,9 +22,49 @@ use entities::enums::Visibility;
 use uuid::Uuid;
 
 use super::write::Dataset;
-use super::HashMap;
-#[cfg(test)]
-use super::Role;
+use super::{HashMap, Role};
+
+/// How the rows of a kind are read, as the catalog declares it (see `for_each_kind!`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadBy {
+    /// Every row, whoever asks.
+    Open,
+    /// By the row's requirement ([`Requirement`]), in its columns `partner_of` and
+    /// `internal_of`.
+    Marked,
+    /// By the audiences of the person, in `person_reader` ([`audiences`]).
+    Appointed,
+}
+
+/// The catalog's access annotation, as a [`ReadBy`].
+macro_rules! read_by {
+    (open) => {
+        ReadBy::Open
+    };
+    (marked) => {
+        ReadBy::Marked
+    };
+    (appointed) => {
+        ReadBy::Appointed
+    };
+}
+
+macro_rules! read_by_kind {
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {
+        /// How each kind's rows are read, by its table.
+        pub const READ_BY: &[(&str, ReadBy)] = &[$((stringify!($module), read_by!($access)),)*];
+    };
+}
+
+crate::catalog::for_each_kind!(read_by_kind);
+
+/// How the rows of `table` are read; open where the catalog names no such table.
+pub fn read_by(table: &str) -> ReadBy {
+    READ_BY
+        .iter()
+        .find(|(name, _)| *name == table)
+        .map_or(ReadBy::Open, |(_, read_by)| *read_by)
+}
 
 /// What a row requires of its reader, as stored in its `partner_of` and `internal_of`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -120,6 +160,34 @@ fn partner_audience(institution: Uuid) -> String {
 
 fn internal_audience(institution: Uuid) -> String {
     format!("internal:{institution}")
+}
+
+/// The audiences of `person_reader` a caller of `role` for `institutions` belongs to: a person
+/// is read when one of theirs is among them. Exactly the audiences of the requirements
+/// [`Requirement::is_met_by`] says the caller meets, and [`ANY_STAFF`] for staff; `None` for
+/// an admin, who reads every person.
+pub fn audiences(role: Role, institutions: &[Uuid]) -> Option<Vec<String>> {
+    let mut audiences = vec![PUBLIC.to_owned()];
+    match role {
+        Role::Public => {}
+        Role::Partner => audiences.extend(institutions.iter().copied().map(partner_audience)),
+        Role::Staff => {
+            audiences.push(ANY_STAFF.to_owned());
+            for internal in institutions {
+                audiences.push(partner_audience(*internal));
+                audiences.push(internal_audience(*internal));
+                for partner in institutions.iter().filter(|partner| *partner != internal) {
+                    audiences.push(format!(
+                        "{}+{}",
+                        partner_audience(*partner),
+                        internal_audience(*internal)
+                    ));
+                }
+            }
+        }
+        Role::Admin => return None,
+    }
+    Some(audiences)
 }
 
 /// The requirements of every owned row and the audiences of every person of a whole dataset
@@ -307,6 +375,26 @@ mod tests {
     }
 
     #[test]
+    fn a_caller_is_of_an_appointments_audience_exactly_when_it_meets_its_requirement() {
+        for requirement in requirements() {
+            for (role, institutions) in callers() {
+                let Some(audiences) = audiences(role, &institutions) else {
+                    assert_eq!(role, Role::Admin);
+                    continue;
+                };
+                let of_audience = requirement
+                    .audience()
+                    .is_some_and(|audience| audiences.contains(&audience));
+                assert_eq!(
+                    of_audience,
+                    requirement.is_met_by(role, &institutions),
+                    "{requirement:?} for {role:?} of {institutions:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn each_marking_is_read_by_the_roles_of_the_readme() {
         let partner_of_a = Requirement::marked(Visibility::Partner, A);
         let internal_of_a = Requirement::marked(Visibility::Internal, A);
@@ -336,4 +424,12 @@ mod tests {
         }
     }
 
+    #[test]
+    fn only_staff_and_admins_are_of_the_audience_of_a_person_with_no_appointment() {
+        for (role, institutions) in callers() {
+            let of_it = audiences(role, &institutions)
+                .is_none_or(|audiences| audiences.iter().any(|a| a == ANY_STAFF));
+            assert_eq!(of_it, matches!(role, Role::Staff | Role::Admin), "{role:?}");
+        }
+    }
 }
