@@ -386,3 +386,277 @@ fn by_id<'a, M: Identified + Clone + 'a>(parts: impl Iterator<Item = &'a Vec<M>>
     }
     rows.into_values().collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use entities::enums::Visibility;
+
+    use super::super::access::audiences;
+    use super::super::testing::{self, institution};
+    use super::super::Role;
+    use super::*;
+    use crate::domain::{natural_id, RecordKind};
+    use crate::seed::{generate, GenerateOptions};
+
+    /// What each source holds: its records and its people's audiences.
+    #[expect(clippy::disallowed_methods, reason = "the test reads every source whole")]
+    async fn held(store: &Store) -> Vec<(Dataset, Vec<person_reader::Model>)> {
+        let mut held = Vec::new();
+        for source in store.sources() {
+            let txn = source.begin_write().await.unwrap();
+            let records = Dataset::read_all(&txn).await.unwrap();
+            let readers = read_table::<person_reader::Entity>(&txn).await.unwrap();
+            txn.rollback().await.unwrap();
+            held.push((records, readers));
+        }
+        held
+    }
+
+    /// Callers of every role, for KI, KUH or both.
+    fn callers() -> Vec<(Role, Vec<Uuid>)> {
+        let (ki, kuh) = (institution("KI"), institution("KUH"));
+        let mut callers = vec![(Role::Public, vec![]), (Role::Admin, vec![])];
+        for role in [Role::Partner, Role::Staff] {
+            for institutions in [vec![ki], vec![kuh], vec![ki, kuh]] {
+                callers.push((role, institutions));
+            }
+        }
+        callers
+    }
+
+    /// The requirement a row holds.
+    fn stored(partner_of: Option<Uuid>, internal_of: Option<Uuid>) -> Requirement {
+        Requirement {
+            partner_of,
+            internal_of,
+        }
+    }
+
+    /// An owned row: its table, ID, owner, marking, stored requirement and the owned records
+    /// it references.
+    struct Owned {
+        table: &'static str,
+        id: Uuid,
+        owner: Uuid,
+        visibility: Visibility,
+        requirement: Requirement,
+        references: Vec<(&'static str, Uuid)>,
+    }
+
+    /// Every owned row of `data`.
+    fn owned_rows(data: &Dataset) -> Vec<Owned> {
+        let mut rows = Vec::new();
+        macro_rules! rows {
+            ($plural:ident, $table:literal, |$row:ident| $references:expr) => {
+                for $row in &data.$plural {
+                    let references: Vec<(&'static str, Option<Uuid>)> = $references;
+                    rows.push(Owned {
+                        table: $table,
+                        id: $row.id,
+                        owner: $row.institution_id,
+                        visibility: $row.visibility,
+                        requirement: stored($row.partner_of, $row.internal_of),
+                        references: references
+                            .into_iter()
+                            .filter_map(|(table, id)| Some((table, id?)))
+                            .collect(),
+                    });
+                }
+            };
+        }
+        rows!(units, "unit", |row| vec![("unit", row.parent_id)]);
+        rows!(appointments, "appointment", |row| vec![("unit", row.unit_id)]);
+        rows!(cleanrooms, "cleanroom", |row| vec![("unit", Some(row.unit_id))]);
+        rows!(products, "product", |row| vec![("unit", row.unit_id)]);
+        rows!(trials, "trial", |row| vec![
+            ("product", row.product_id),
+            ("unit", row.manufacturing_unit_id)
+        ]);
+        rows!(accreditations, "accreditation", |row| vec![(
+            "unit",
+            Some(row.unit_id)
+        )]);
+        rows!(milestones, "milestone", |row| vec![("unit", row.unit_id)]);
+        rows
+    }
+
+    /// Asserts that each source holds the requirements and audiences composed from the whole
+    /// of what every source holds, and that they keep the rules' promises: a caller reading a
+    /// row meets its own marking and reads every record it references; a caller reads a person
+    /// exactly when it reads one of their appointments, or, for a person with none, when it is
+    /// staff or an admin.
+    async fn assert_composed(store: &Store, layout: &str) {
+        let held = held(store).await;
+        let whole = Dataset::whole(held.iter().map(|(records, _)| records));
+        let access = Access::of(&whole);
+        let all = owned_rows(&whole);
+        let by_id: HashMap<(&str, Uuid), Requirement> = all
+            .iter()
+            .map(|row| ((row.table, row.id), row.requirement))
+            .collect();
+        let mut marked = 0;
+        for row in &all {
+            let what = format!("{layout}: {} {}", row.table, row.id);
+            assert_eq!(
+                row.requirement,
+                access.requirement(row.table, Some(row.id)),
+                "{what}"
+            );
+            marked += usize::from(row.visibility != Visibility::Public);
+            for (role, institutions) in callers() {
+                if !row.requirement.is_met_by(role, &institutions) {
+                    continue;
+                }
+                let own = Requirement::marked(row.visibility, row.owner);
+                assert!(own.is_met_by(role, &institutions), "{what}");
+                for reference in &row.references {
+                    if let Some(referenced) = by_id.get(reference) {
+                        assert!(
+                            referenced.is_met_by(role, &institutions),
+                            "{what} reads {reference:?} for {role:?}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(marked > 50, "{layout}: {marked} records marked");
+        let mut appointments: HashMap<Uuid, Vec<Requirement>> = HashMap::default();
+        for appointment in &whole.appointments {
+            appointments
+                .entry(appointment.person_id)
+                .or_default()
+                .push(stored(appointment.partner_of, appointment.internal_of));
+        }
+        for (records, readers) in &held {
+            for person in &records.people {
+                let kept: BTreeSet<String> = readers
+                    .iter()
+                    .filter(|row| row.person_id == person.id)
+                    .map(|row| row.reader.clone())
+                    .collect();
+                assert_eq!(kept, access.readers(person.id), "{layout}: {}", person.id);
+                for (role, institutions) in callers() {
+                    let read = audiences(role, &institutions)
+                        .is_none_or(|audiences| audiences.iter().any(|a| kept.contains(a)));
+                    let expected = match appointments.get(&person.id) {
+                        Some(appointed) => appointed
+                            .iter()
+                            .any(|requirement| requirement.is_met_by(role, &institutions)),
+                        None => matches!(role, Role::Staff | Role::Admin),
+                    };
+                    assert_eq!(read, expected, "{layout}: {} for {role:?}", person.id);
+                }
+            }
+        }
+    }
+
+    /// Generated records of every marking over the seed.
+    fn mixed() -> Dataset {
+        generate(GenerateOptions {
+            units: 24,
+            cleanrooms_per_unit: 2,
+            people_per_unit: 3,
+            mixed_visibility: true,
+            ..GenerateOptions::default()
+        })
+    }
+
+    /// The ATMP Center's steering group (KI's, with KUH appointments in it), marked `marking`.
+    fn steering_group(marking: Visibility) -> Dataset {
+        let mut seed = crate::seed::dataset().unwrap();
+        let id = natural_id(RecordKind::Unit, "ATMP-STEERING-GROUP");
+        seed.units.retain(|unit| unit.id == id);
+        assert_eq!(seed.units.len(), 1);
+        seed.units[0].visibility = marking;
+        Dataset {
+            units: seed.units,
+            ..Dataset::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn every_source_holds_the_access_composed_from_the_whole_after_every_write() {
+        let mut stores = vec![
+            ("one database", testing::seeded().await),
+            ("two sources", testing::seeded_split().await),
+        ];
+        if let Some(postgres) = testing::seeded_postgres(
+            "every_source_holds_the_access_composed_from_the_whole_after_every_write",
+        )
+        .await
+        {
+            stores.push(("PostgreSQL", postgres));
+        }
+        for (layout, test_store) in stores {
+            let store = &test_store.store;
+            store.upsert(&mixed()).await.unwrap();
+            assert_composed(store, layout).await;
+
+            // A unit alone, written again with another marking: the KUH appointments in it
+            // (in KUH's source, over two) and the people they place follow it.
+            store
+                .upsert(&steering_group(Visibility::Internal))
+                .await
+                .unwrap();
+            assert_composed(store, layout).await;
+            let held = held(store).await;
+            let whole = Dataset::whole(held.iter().map(|(records, _)| records));
+            let unit = natural_id(RecordKind::Unit, "ATMP-STEERING-GROUP");
+            let in_it: Vec<_> = whole
+                .appointments
+                .iter()
+                .filter(|a| a.unit_id == Some(unit) && a.institution_id == institution("KUH"))
+                .collect();
+            assert!(in_it.len() >= 4, "{layout}");
+            assert!(
+                in_it.iter().all(|a| a.internal_of == Some(institution("KI"))
+                    && a.visibility == Visibility::Public),
+                "{layout}"
+            );
+
+            store
+                .upsert(&steering_group(Visibility::Public))
+                .await
+                .unwrap();
+            assert_composed(store, layout).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_database_written_before_the_audiences_of_people_gets_them_at_startup() {
+        for (layout, test_store) in [
+            ("one database", testing::seeded().await),
+            ("two sources", testing::seeded_split().await),
+        ] {
+            let store = &test_store.store;
+            store.upsert(&mixed()).await.unwrap();
+            let before = held(store).await;
+            for source in store.sources() {
+                #[expect(clippy::disallowed_methods, reason = "the test empties a table")]
+                let txn = source.begin_write().await.unwrap();
+                person_reader::Entity::delete_many()
+                    .exec(&txn)
+                    .await
+                    .unwrap();
+                txn.commit().await.unwrap();
+            }
+
+            crate::app::prepare(store).await.unwrap();
+
+            let after = held(store).await;
+            for ((_, kept), (_, written)) in before.iter().zip(&after) {
+                let sorted = |rows: &[person_reader::Model]| {
+                    let mut rows: Vec<_> = rows
+                        .iter()
+                        .map(|row| (row.person_id, row.reader.clone()))
+                        .collect();
+                    rows.sort();
+                    rows
+                };
+                assert!(!kept.is_empty(), "{layout}");
+                assert_eq!(sorted(kept), sorted(written), "{layout}");
+            }
+            assert_composed(store, layout).await;
+        }
+    }
+}
