@@ -396,10 +396,12 @@ mod tests {
     use super::super::Role;
     use super::*;
     use crate::domain::{natural_id, RecordKind};
-    use crate::seed::{generate, GenerateOptions};
 
     /// What each source holds: its records and its people's audiences.
-    #[expect(clippy::disallowed_methods, reason = "the test reads every source whole")]
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the test reads every source whole"
+    )]
     async fn held(store: &Store) -> Vec<(Dataset, Vec<person_reader::Model>)> {
         let mut held = Vec::new();
         for source in store.sources() {
@@ -465,8 +467,14 @@ mod tests {
             };
         }
         rows!(units, "unit", |row| vec![("unit", row.parent_id)]);
-        rows!(appointments, "appointment", |row| vec![("unit", row.unit_id)]);
-        rows!(cleanrooms, "cleanroom", |row| vec![("unit", Some(row.unit_id))]);
+        rows!(appointments, "appointment", |row| vec![(
+            "unit",
+            row.unit_id
+        )]);
+        rows!(cleanrooms, "cleanroom", |row| vec![(
+            "unit",
+            Some(row.unit_id)
+        )]);
         rows!(products, "product", |row| vec![("unit", row.unit_id)]);
         rows!(trials, "trial", |row| vec![
             ("product", row.product_id),
@@ -552,13 +560,7 @@ mod tests {
 
     /// Generated records of every marking over the seed.
     fn mixed() -> Dataset {
-        generate(GenerateOptions {
-            units: 24,
-            cleanrooms_per_unit: 2,
-            people_per_unit: 3,
-            mixed_visibility: true,
-            ..GenerateOptions::default()
-        })
+        testing::mixed_visibility(24)
     }
 
     /// The ATMP Center's steering group (KI's, with KUH appointments in it), marked `marking`.
@@ -609,8 +611,10 @@ mod tests {
                 .collect();
             assert!(in_it.len() >= 4, "{layout}");
             assert!(
-                in_it.iter().all(|a| a.internal_of == Some(institution("KI"))
-                    && a.visibility == Visibility::Public),
+                in_it
+                    .iter()
+                    .all(|a| a.internal_of == Some(institution("KI"))
+                        && a.visibility == Visibility::Public),
                 "{layout}"
             );
 
