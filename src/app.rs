@@ -120,6 +120,10 @@ pub async fn prepare(store: &Store) -> anyhow::Result<()> {
         .contacts_missing()
         .await
         .context("could not write the institutions people are appointed at")?;
+    store
+        .access_missing()
+        .await
+        .context("could not write who may read each person")?;
     store.refresh_institutions().await?;
     Ok(())
 }

@@ -7,53 +7,63 @@
 //! each of its records. A new kind is one row here, and those follow.
 
 /// Calls `$callback!` with every record kind, one row each:
-/// `GraphQL type: entity module, store table, key type, dataset field, owner { columns };`.
+/// `GraphQL type: entity module, store table, key type, dataset field, owner, access { columns };`.
 /// The columns are the table's, in the entity's order (rows are decoded by position). The owner is
 /// the column naming the institution that owns a record (a source holds the records of its
 /// institutions), or `shared` for a record every source keeps (a person's identity, an
-/// institution: both are named by natural IDs, the same in every source). The
-/// order is the order of the schema's `Node` types and the order in which records are
+/// institution: both are named by natural IDs, the same in every source). The access says
+/// which rows of the kind each role reads (README, "Roles and what they read"):
+///
+/// - `open`: every row, whoever asks (the institutions);
+/// - `marked`: by the row's requirements, `partner_of` and `internal_of`, which the writer
+///   composes from its owner's marking (`visibility`) and those of the records it references
+///   (a kind owned by an institution);
+/// - `appointed`: by the audiences the writer derives from the person's appointments, in
+///   table `person_reader` (people).
+///
+/// The order is the order of the schema's `Node` types and the order in which records are
 /// written: each kind after the kinds it references.
 macro_rules! for_each_kind {
     ($callback:ident) => {
         $callback! {
-            Institution: institution, Institutions, InstitutionId, institutions, shared {
+            Institution: institution, Institutions, InstitutionId, institutions, shared, open {
                 id, code, name, kind, ror_id, city, homepage, provenance, sample_fields
             };
-            Unit: unit, Units, UnitId, units, institution_id {
+            Unit: unit, Units, UnitId, units, institution_id, marked {
                 id, institution_id, partner_institution_id, parent_id, name, name_key,
                 short_name, kind, campus, city, established_year, description, provenance,
-                sample_fields
+                sample_fields, visibility, partner_of, internal_of
             };
-            Person: person, People, PersonId, people, shared {
+            Person: person, People, PersonId, people, shared, appointed {
                 id, given_name, family_name, name_key, orcid, email, phone, provenance,
                 sample_fields
             };
-            Appointment: appointment, Appointments, AppointmentId, appointments, institution_id {
+            Appointment: appointment, Appointments, AppointmentId, appointments, institution_id, marked {
                 id, institution_id, person_id, unit_id, title, role, area, start_year,
-                end_year, rank, provenance, sample_fields
+                end_year, rank, provenance, sample_fields, visibility, partner_of, internal_of
             };
-            Cleanroom: cleanroom, Cleanrooms, CleanroomId, cleanrooms, institution_id {
+            Cleanroom: cleanroom, Cleanrooms, CleanroomId, cleanrooms, institution_id, marked {
                 id, institution_id, unit_id, code, name, regime, grade, status, area_m2,
-                qualified_on, intended_use, provenance, sample_fields
+                qualified_on, intended_use, provenance, sample_fields, visibility, partner_of,
+                internal_of
             };
-            Product: product, Products, ProductId, products, institution_id {
+            Product: product, Products, ProductId, products, institution_id, marked {
                 id, institution_id, unit_id, name, name_key, atmp_class, stage, first_year,
-                description, provenance, sample_fields
+                description, provenance, sample_fields, visibility, partner_of, internal_of
             };
-            Trial: trial, Trials, TrialId, trials, institution_id {
+            Trial: trial, Trials, TrialId, trials, institution_id, marked {
                 id, institution_id, sponsor_institution_id, title, title_key, eu_ct_number,
                 eudract_number, nct_number, phase, status, start_year, end_year,
                 principal_investigator_id, product_id, manufacturing_unit_id, description,
-                provenance, sample_fields
+                provenance, sample_fields, visibility, partner_of, internal_of
             };
-            Accreditation: accreditation, Accreditations, AccreditationId, accreditations, institution_id {
+            Accreditation: accreditation, Accreditations, AccreditationId, accreditations, institution_id, marked {
                 id, institution_id, unit_id, scheme, authority, since_year, description,
-                provenance, sample_fields
+                provenance, sample_fields, visibility, partner_of, internal_of
             };
-            Milestone: milestone, Milestones, MilestoneId, milestones, institution_id {
+            Milestone: milestone, Milestones, MilestoneId, milestones, institution_id, marked {
                 id, institution_id, unit_id, year, title, description, provenance,
-                sample_fields
+                sample_fields, visibility, partner_of, internal_of
             };
         }
     };

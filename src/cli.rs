@@ -58,6 +58,11 @@ enum Command {
         /// Seed of every value drawn: the same seed gives the same records.
         #[arg(long, default_value_t = GenerateOptions::default().seed)]
         seed: u64,
+        /// Marks some generated records of each owned kind at each institution `PARTNER` and
+        /// some `INTERNAL`, so that each role reads rows the others do not; without it every
+        /// generated record is public.
+        #[arg(long)]
+        mixed_visibility: bool,
     },
     /// Migrate, then create, list, rate-limit, revoke or roll API keys (in `--keys-source`).
     Keys {
@@ -138,6 +143,7 @@ impl Cli {
                 cleanrooms_per_unit,
                 people_per_unit,
                 seed,
+                mixed_visibility,
             } => {
                 config.check()?;
                 let store = open_store(&config).await?;
@@ -146,6 +152,7 @@ impl Cli {
                     cleanrooms_per_unit,
                     people_per_unit,
                     seed,
+                    mixed_visibility,
                 });
                 store
                     .upsert(&dataset)

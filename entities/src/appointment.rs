@@ -24,6 +24,14 @@ pub struct Model {
     pub provenance: Provenance,
     /// Comma-separated names of fields whose values are illustrative samples.
     pub sample_fields: String,
+    /// Who the owning institution shows the record to: the public, its partners too, or its
+    /// staff only.
+    pub visibility: Visibility,
+    /// The institution whose partners (and staff) may read the record, as its own marking and
+    /// every record it references require; null when none does. Computed by the writer.
+    pub partner_of: Option<Uuid>,
+    /// The institution whose staff alone may read the record, likewise; null when none does.
+    pub internal_of: Option<Uuid>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -202,3 +202,19 @@ pub enum KeyRole {
     #[sea_orm(string_value = "ADMIN")]
     Admin,
 }
+
+/// Who an institution shows one of its records to (each audience also sees what the one
+/// before it does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum Visibility {
+    /// Everyone, with or without a key.
+    #[sea_orm(string_value = "PUBLIC")]
+    Public,
+    /// The institution's partners and its staff.
+    #[sea_orm(string_value = "PARTNER")]
+    Partner,
+    /// The institution's staff only.
+    #[sea_orm(string_value = "INTERNAL")]
+    Internal,
+}

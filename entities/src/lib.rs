@@ -19,6 +19,7 @@ pub mod institution;
 pub mod milestone;
 pub mod person;
 pub mod person_contact;
+pub mod person_reader;
 pub mod personal_data_read;
 pub mod product;
 pub mod trial;

@@ -23,6 +23,7 @@ mod m20261202_000011_create_search_term;
 mod m20261215_000012_create_text_key;
 mod m20261216_000013_create_api_key;
 mod m20261216_000014_create_service_secret;
+mod m20261217_000015_add_visibility;
 mod m20261217_000016_add_api_key_rate;
 mod m20261217_000017_create_person_contact;
 mod m20261217_000018_create_personal_data_read;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261215_000012_create_text_key::Migration),
             Box::new(m20261216_000013_create_api_key::Migration),
             Box::new(m20261216_000014_create_service_secret::Migration),
+            Box::new(m20261217_000015_add_visibility::Migration),
             Box::new(m20261217_000016_add_api_key_rate::Migration),
             Box::new(m20261217_000017_create_person_contact::Migration),
             Box::new(m20261217_000018_create_personal_data_read::Migration),

@@ -7,7 +7,7 @@ use uuid::Uuid;
 const NAMESPACE: Uuid = Uuid::from_u128(0x5c0e_0b4e_8f1d_5a43_9a57_3f0c_2d1e_7a11);
 
 macro_rules! record_kinds {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident { $($column:ident),* };)*) => {
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {
         /// The kinds of record a natural key may name; part of the key, so kinds never collide.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum RecordKind {

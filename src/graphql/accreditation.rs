@@ -25,6 +25,7 @@ connection!(
 
 planned_record!(Accreditation: store::Accreditations {
     leaves {
+        "visibility" => visibility,
         "scheme" => scheme,
         "authority" => authority,
         "sinceYear" => since_year,
@@ -83,5 +84,10 @@ impl Accreditation {
     /// Where this record's facts come from.
     async fn provenance(&self) -> Provenance {
         Provenance::of(self.0.provenance, &self.0.sample_fields)
+    }
+
+    /// Who its institution shows it to: `PUBLIC` (everyone), `PARTNER` (its partners and staff) or `INTERNAL` (its staff). The record's own marking: a caller reads a record only where it reads the records it references too.
+    async fn visibility(&self) -> super::Visibility {
+        self.0.visibility.into()
     }
 }

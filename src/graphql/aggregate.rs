@@ -16,7 +16,7 @@ use super::enums::{
 };
 use super::filter::{FilterInput, Listed};
 use super::{record, ApiError};
-use crate::store::{self, GroupColumn, GroupKind, GroupValue, Kind, Measure};
+use crate::store::{self, GroupColumn, GroupKind, GroupValue, Kind, Measure, RecordKey};
 
 /// The most keys one aggregate may group by.
 pub const MAX_GROUP_KEYS: usize = 4;
@@ -121,12 +121,12 @@ fn count(value: Option<f64>) -> u64 {
 
 macro_rules! group_kind {
     (institution) => {
-        GroupKind::Reference
+        GroupKind::Reference(<store::Institutions as Kind>::TABLE)
     };
-    (one) => {
-        GroupKind::Reference
+    (one $target:ident $key:ident) => {
+        GroupKind::Reference(<<store::$key as RecordKey>::Table as Kind>::TABLE)
     };
-    (enumeration) => {
+    (enumeration $enum:ident) => {
         GroupKind::Text
     };
     (int) => {
@@ -205,7 +205,7 @@ macro_rules! aggregates {
                     match self {
                         $($group_field::$gvariant => GroupColumn {
                             column: stringify!($gcolumn),
-                            kind: group_kind!($gshape),
+                            kind: group_kind!($gshape $($gtarget)*),
                         },)+
                     }
                 }

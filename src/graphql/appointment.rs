@@ -25,6 +25,7 @@ connection!(
 
 planned_record!(Appointment: store::Appointments {
     leaves {
+        "visibility" => visibility,
         "title" => title,
         "role" => role,
         "area" => area,
@@ -98,5 +99,10 @@ impl Appointment {
     /// Where this record's facts come from.
     async fn provenance(&self) -> Provenance {
         Provenance::of(self.0.provenance, &self.0.sample_fields)
+    }
+
+    /// Who its institution shows it to: `PUBLIC` (everyone), `PARTNER` (its partners and staff) or `INTERNAL` (its staff). The record's own marking: a caller reads a record only where it reads the records it references too.
+    async fn visibility(&self) -> super::Visibility {
+        self.0.visibility.into()
     }
 }

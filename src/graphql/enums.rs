@@ -219,6 +219,18 @@ mirror_enum! {
     }
 }
 
+mirror_enum! {
+    /// Who an institution shows one of its records to; each audience also reads what the one before it does.
+    Visibility = db::Visibility {
+        /// Everyone, with or without a key.
+        Public,
+        /// The institution's partners and its staff.
+        Partner,
+        /// The institution's staff.
+        Internal,
+    }
+}
+
 /// Which way an ordering term sorts.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OrderDirection {

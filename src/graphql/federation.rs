@@ -128,7 +128,7 @@ fn entity_key(kind: NodeType, id: &ID) -> Result<uuid::Uuid, ApiError> {
 }
 
 macro_rules! entity_lookups {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident { $($column:ident),* };)*) => {
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {
         #[Object]
         impl Lookups {
             $(

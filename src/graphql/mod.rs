@@ -54,7 +54,7 @@ pub use document::{
 };
 pub use enums::{
     AccreditationScheme, AppointmentRole, AtmpClass, CleanroomRegime, CleanroomStatus,
-    InstitutionKind, ProductStage, ProvenanceKind, TrialPhase, TrialStatus, UnitKind,
+    InstitutionKind, ProductStage, ProvenanceKind, TrialPhase, TrialStatus, UnitKind, Visibility,
 };
 pub use error::ApiError;
 pub use federation::{Entities, SubgraphRoot};

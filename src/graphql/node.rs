@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::ApiError;
 
 macro_rules! node_types {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident { $($column:ident),* };)*) => {
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {
         /// The types a global ID can name.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub(crate) enum NodeType {

@@ -26,6 +26,7 @@ connection!(
 record_object! {
     Product: store::Products {
         leaves {
+            "visibility" => visibility,
             "name" => name,
             "atmpClass" => atmp_class,
             "stage" => stage,
@@ -91,6 +92,11 @@ record_object! {
         /// Where this record's facts come from.
         async fn provenance(&self) -> Provenance {
             Provenance::of(self.0.provenance, &self.0.sample_fields)
+        }
+
+        /// Who its institution shows it to: `PUBLIC` (everyone), `PARTNER` (its partners and staff) or `INTERNAL` (its staff). The record's own marking: a caller reads a record only where it reads the records it references too.
+        async fn visibility(&self) -> super::Visibility {
+            self.0.visibility.into()
         }
     }
 }

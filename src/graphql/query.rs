@@ -22,7 +22,7 @@ use crate::store;
 pub struct Query;
 
 macro_rules! node_by_kind {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident { $($column:ident),* };)*) => {
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {
         /// The record with this global ID, field by field.
         async fn node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>, ApiError> {
             let (kind, uuid) = parse_global_id(id)?;

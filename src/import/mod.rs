@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use entities::enums::Provenance;
+use entities::enums::{Provenance, Visibility};
 use entities::{
     accreditation, appointment, cleanroom, institution, milestone, person, product, trial, unit,
 };
@@ -39,7 +39,7 @@ trait Shape: Kind {
 }
 
 macro_rules! document {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident { $($column:ident),* };)*) => {
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase", deny_unknown_fields)]
         struct Document {
@@ -132,6 +132,8 @@ struct UnitRecord {
     city: Option<String>,
     established_year: Option<i32>,
     description: Option<String>,
+    /// `PUBLIC` (the default), `PARTNER` or `INTERNAL`: who the owner shows it to.
+    visibility: Option<String>,
     #[serde(flatten)]
     origin: Origin,
 }
@@ -161,6 +163,7 @@ impl Shape for store::Units {
             );
             let kind = check.vocabulary(&format!("{at}.kind"), &r.kind);
             let (provenance, sample_fields) = check.origin(&at, &r.origin);
+            let visibility = check.visibility(&at, r.visibility.as_deref());
             if let Some(kind) = kind {
                 dataset.units.push(unit::Model {
                     id,
@@ -177,6 +180,10 @@ impl Shape for store::Units {
                     description: r.description.clone(),
                     provenance,
                     sample_fields,
+                    visibility,
+                    // Composed by the writer, from the whole of what the store holds.
+                    partner_of: None,
+                    internal_of: None,
                 });
             }
         }
@@ -229,6 +236,8 @@ struct AppointmentRecord {
     area: Option<String>,
     start_year: Option<i32>,
     end_year: Option<i32>,
+    /// `PUBLIC` (the default), `PARTNER` or `INTERNAL`: who the owner shows it to.
+    visibility: Option<String>,
     #[serde(flatten)]
     origin: Origin,
 }
@@ -257,6 +266,7 @@ impl Shape for store::Appointments {
             let unit_id = check.optional_unit(&at, r.unit.as_deref());
             let role = check.vocabulary(&format!("{at}.role"), &r.role);
             let (provenance, sample_fields) = check.origin(&at, &r.origin);
+            let visibility = check.visibility(&at, r.visibility.as_deref());
             if let Some(role) = role {
                 dataset.appointments.push(appointment::Model {
                     id,
@@ -271,6 +281,10 @@ impl Shape for store::Appointments {
                     rank: i32::try_from(i).unwrap_or(i32::MAX),
                     provenance,
                     sample_fields,
+                    visibility,
+                    // Composed by the writer, from the whole of what the store holds.
+                    partner_of: None,
+                    internal_of: None,
                 });
             }
         }
@@ -289,6 +303,8 @@ struct CleanroomRecord {
     area_m2: Option<f64>,
     qualified_on: Option<chrono::NaiveDate>,
     intended_use: Option<String>,
+    /// `PUBLIC` (the default), `PARTNER` or `INTERNAL`: who the owner shows it to.
+    visibility: Option<String>,
     #[serde(flatten)]
     origin: Origin,
 }
@@ -314,6 +330,7 @@ impl Shape for store::Cleanrooms {
             let grade = check.optional_vocabulary(&format!("{at}.grade"), r.grade.as_deref());
             let status = check.optional_vocabulary(&format!("{at}.status"), r.status.as_deref());
             let (provenance, sample_fields) = check.origin(&at, &r.origin);
+            let visibility = check.visibility(&at, r.visibility.as_deref());
             if let Some(regime) = regime {
                 dataset.cleanrooms.push(cleanroom::Model {
                     id,
@@ -330,6 +347,10 @@ impl Shape for store::Cleanrooms {
                     intended_use: r.intended_use.clone(),
                     provenance,
                     sample_fields,
+                    visibility,
+                    // Composed by the writer, from the whole of what the store holds.
+                    partner_of: None,
+                    internal_of: None,
                 });
             }
         }
@@ -347,6 +368,8 @@ struct ProductRecord {
     stage: Option<String>,
     first_year: Option<i32>,
     description: Option<String>,
+    /// `PUBLIC` (the default), `PARTNER` or `INTERNAL`: who the owner shows it to.
+    visibility: Option<String>,
     #[serde(flatten)]
     origin: Origin,
 }
@@ -363,6 +386,7 @@ impl Shape for store::Products {
             let atmp_class = check.vocabulary(&format!("{at}.atmpClass"), &r.atmp_class);
             let stage = check.optional_vocabulary(&format!("{at}.stage"), r.stage.as_deref());
             let (provenance, sample_fields) = check.origin(&at, &r.origin);
+            let visibility = check.visibility(&at, r.visibility.as_deref());
             if let Some(atmp_class) = atmp_class {
                 dataset.products.push(product::Model {
                     id,
@@ -376,6 +400,10 @@ impl Shape for store::Products {
                     description: r.description.clone(),
                     provenance,
                     sample_fields,
+                    visibility,
+                    // Composed by the writer, from the whole of what the store holds.
+                    partner_of: None,
+                    internal_of: None,
                 });
             }
         }
@@ -400,6 +428,8 @@ struct TrialRecord {
     product: Option<String>,
     manufacturing_unit: Option<String>,
     description: Option<String>,
+    /// `PUBLIC` (the default), `PARTNER` or `INTERNAL`: who the owner shows it to.
+    visibility: Option<String>,
     #[serde(flatten)]
     origin: Origin,
 }
@@ -450,6 +480,7 @@ impl Shape for store::Trials {
             let phase = check.optional_vocabulary(&format!("{at}.phase"), r.phase.as_deref());
             let status = check.optional_vocabulary(&format!("{at}.status"), r.status.as_deref());
             let (provenance, sample_fields) = check.origin(&at, &r.origin);
+            let visibility = check.visibility(&at, r.visibility.as_deref());
             dataset.trials.push(trial::Model {
                 id,
                 institution_id,
@@ -469,6 +500,10 @@ impl Shape for store::Trials {
                 description: r.description.clone(),
                 provenance,
                 sample_fields,
+                visibility,
+                // Composed by the writer, from the whole of what the store holds.
+                partner_of: None,
+                internal_of: None,
             });
         }
     }
@@ -483,6 +518,8 @@ struct AccreditationRecord {
     authority: Option<String>,
     since_year: Option<i32>,
     description: Option<String>,
+    /// `PUBLIC` (the default), `PARTNER` or `INTERNAL`: who the owner shows it to.
+    visibility: Option<String>,
     #[serde(flatten)]
     origin: Origin,
 }
@@ -507,6 +544,7 @@ impl Shape for store::Accreditations {
             let institution_id = check.institution(&at, &r.institution);
             let scheme = check.vocabulary(&format!("{at}.scheme"), &r.scheme);
             let (provenance, sample_fields) = check.origin(&at, &r.origin);
+            let visibility = check.visibility(&at, r.visibility.as_deref());
             if let Some(scheme) = scheme {
                 dataset.accreditations.push(accreditation::Model {
                     id,
@@ -518,6 +556,10 @@ impl Shape for store::Accreditations {
                     description: r.description.clone(),
                     provenance,
                     sample_fields,
+                    visibility,
+                    // Composed by the writer, from the whole of what the store holds.
+                    partner_of: None,
+                    internal_of: None,
                 });
             }
         }
@@ -533,6 +575,8 @@ struct MilestoneRecord {
     year: i32,
     title: String,
     description: Option<String>,
+    /// `PUBLIC` (the default), `PARTNER` or `INTERNAL`: who the owner shows it to.
+    visibility: Option<String>,
     #[serde(flatten)]
     origin: Origin,
 }
@@ -547,6 +591,7 @@ impl Shape for store::Milestones {
             let institution_id = check.institution(&at, &r.institution);
             let unit_id = check.optional_unit(&at, r.unit.as_deref());
             let (provenance, sample_fields) = check.origin(&at, &r.origin);
+            let visibility = check.visibility(&at, r.visibility.as_deref());
             dataset.milestones.push(milestone::Model {
                 id,
                 institution_id,
@@ -556,6 +601,10 @@ impl Shape for store::Milestones {
                 description: r.description.clone(),
                 provenance,
                 sample_fields,
+                visibility,
+                // Composed by the writer, from the whole of what the store holds.
+                partner_of: None,
+                internal_of: None,
             });
         }
     }
@@ -633,6 +682,12 @@ impl Checker {
         value: Option<&str>,
     ) -> Option<E> {
         value.and_then(|value| self.vocabulary(at, value))
+    }
+
+    /// An owned record's marking: public unless the document says otherwise.
+    fn visibility(&mut self, at: &str, value: Option<&str>) -> Visibility {
+        self.optional_vocabulary(&format!("{at}.visibility"), value)
+            .unwrap_or(Visibility::Public)
     }
 
     fn origin(&mut self, at: &str, origin: &Origin) -> (Provenance, String) {

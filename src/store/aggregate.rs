@@ -19,8 +19,8 @@ pub enum GroupKind {
     /// An enum, stored as its name.
     Text,
     Int,
-    /// A reference to a record.
-    Reference,
+    /// A reference to a record of the table named.
+    Reference(&'static str),
 }
 
 /// A column rows are grouped by.
@@ -64,13 +64,27 @@ pub struct Group {
     pub values: Vec<Option<f64>>,
 }
 
+/// A grouped or counted column of `table`, as the scope shows it: a reference to a record
+/// the caller may not read is a missing value.
+fn shown(scope: &Scope, table: &'static str, key: GroupColumn) -> Expr {
+    let value = column(table, key.column);
+    match key.kind {
+        GroupKind::Reference(target) => scope.shown_reference(value, target),
+        GroupKind::Text | GroupKind::Int => value,
+    }
+}
+
 /// The SQL columns a measure is read from: what it needs to be merged across sources.
-fn measure_columns(table: &'static str, measure: Measure) -> Vec<Expr> {
+fn measure_columns(scope: &Scope, table: &'static str, measure: Measure) -> Vec<Expr> {
     let double = |expr: Expr| expr.cast_as(Alias::new("DOUBLE PRECISION"));
     let of = |name| column(table, name);
     match measure {
         Measure::Count => vec![double(count_all())],
-        Measure::Distinct(key) => vec![double(Func::count_distinct(of(key.column)).into())],
+        Measure::Distinct(key) => {
+            vec![double(
+                Func::count_distinct(shown(scope, table, key)).into(),
+            )]
+        }
         Measure::Min(name) => vec![double(Func::min(of(name)).into())],
         Measure::Max(name) => vec![double(Func::max(of(name)).into())],
         // A sum and the count of values it is over: an average across sources is their ratio.
@@ -93,7 +107,7 @@ fn decode_key(
         GroupKind::Int => row
             .try_get::<Option<i32>>("", name)?
             .map_or(GroupValue::Null, |v| GroupValue::Int(v.into())),
-        GroupKind::Reference => row
+        GroupKind::Reference(_) => row
             .try_get::<Option<Uuid>>("", name)?
             .map_or(GroupValue::Null, GroupValue::Uuid),
     })
@@ -159,7 +173,7 @@ impl Store {
         let mut select = Select::from(&table);
         select.cond_where(L::condition(&table, &filter));
         for (i, key) in keys.iter().enumerate() {
-            let expr = column(L::TABLE, key.column);
+            let expr = shown(scope, L::TABLE, *key);
             select
                 .expr_as(expr.clone(), Alias::new(format!("g{i}")))
                 .add_group_by([expr.clone()])
@@ -168,7 +182,7 @@ impl Store {
         let mut widths = Vec::with_capacity(measures.len());
         let mut position = keys.len();
         for measure in measures {
-            let columns = measure_columns(L::TABLE, *measure);
+            let columns = measure_columns(scope, L::TABLE, *measure);
             widths.push(columns.len());
             for expr in columns {
                 select.expr_as(expr, Alias::new(format!("m{position}")));
@@ -278,11 +292,11 @@ impl Store {
         select
             .distinct()
             .cond_where(L::condition(&table, filter))
-            .and_where(column(L::TABLE, counted.column).is_not_null());
+            .and_where(shown(scope, L::TABLE, counted).is_not_null());
         for (i, key) in keys.iter().enumerate() {
-            select.expr_as(column(L::TABLE, key.column), Alias::new(format!("g{i}")));
+            select.expr_as(shown(scope, L::TABLE, *key), Alias::new(format!("g{i}")));
         }
-        select.expr_as(column(L::TABLE, counted.column), Alias::new("counted"));
+        select.expr_as(shown(scope, L::TABLE, counted), Alias::new("counted"));
         let answers = self
             .query_sources::<L>(L::institutions(filter).as_deref(), &select.finish())
             .await?;

@@ -741,9 +741,9 @@ mod tests {
     }
 
     #[test]
-    fn the_public_scope_leaves_a_relation_page_as_it_was() {
+    fn an_open_scope_leaves_a_relation_page_as_it_was() {
         let parent = Uuid::from_u128(7);
-        let scope = Scope::default();
+        let scope = Scope::open();
 
         let windowed = branch_text::<CleanroomsOfUnit>(
             &scope,

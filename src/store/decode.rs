@@ -9,7 +9,7 @@
 
 use entities::enums::{
     AccreditationScheme, AppointmentRole, AtmpClass, CleanroomRegime, CleanroomStatus, GmpGrade,
-    InstitutionKind, ProductStage, Provenance, TrialPhase, TrialStatus, UnitKind,
+    InstitutionKind, ProductStage, Provenance, TrialPhase, TrialStatus, UnitKind, Visibility,
 };
 use sea_orm::sqlx::{self, postgres::Postgres, sqlite::Sqlite, Row as _};
 use sea_orm::{ActiveEnum, DbErr, QueryResult};
@@ -116,6 +116,7 @@ from_text!(
     TrialPhase,
     TrialStatus,
     UnitKind,
+    Visibility,
 );
 
 /// Which of a table's columns a statement selects: bit `i` for the table's column `i`.
@@ -205,7 +206,7 @@ macro_rules! positional {
 }
 
 macro_rules! positional_kinds {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident { $($column:ident),* };)*) => {
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {
         positional! {
             $(entities::$module::Model { $($column),* })*
         }
@@ -273,7 +274,7 @@ mod tests {
             Columns::all::<cleanroom::Model>()
                 .names::<cleanroom::Model>()
                 .count(),
-            13
+            16
         );
         assert_eq!(
             columns

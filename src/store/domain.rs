@@ -468,7 +468,7 @@ impl Listable for Institutions {
 }
 
 macro_rules! kinds {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident { $($column:ident),* };)*) => {$(
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {$(
         #[doc = concat!("The table of `", stringify!($kind), "` records.")]
         pub type $table = $module::Entity;
 
@@ -509,7 +509,7 @@ macro_rules! owner {
 crate::catalog::for_each_kind!(kinds);
 
 macro_rules! shared_tables {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident { $($column:ident),* };)*) => {
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {
         /// Whether every source keeps every row of `table` (see [`Kind::SHARED`]).
         pub(crate) fn is_shared_table(table: &str) -> bool {
             $(if table == stringify!($module) {

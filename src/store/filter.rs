@@ -423,8 +423,8 @@ mod tests {
     }
 
     #[test]
-    fn the_public_scope_writes_relation_filters_as_before() {
-        let public = Scope::default();
+    fn an_open_scope_writes_relation_filters_as_before() {
+        let public = Scope::open();
         let by_unit = refers(
             "unit_id",
             "unit",

@@ -247,8 +247,8 @@ mod tests {
     }
 
     #[test]
-    fn the_public_scope_leaves_a_joined_statement_as_it_was() {
-        let statement = cleanrooms_joined(&Scope::default(), &unit_and_institution());
+    fn an_open_scope_leaves_a_joined_statement_as_it_was() {
+        let statement = cleanrooms_joined(&Scope::open(), &unit_and_institution());
 
         assert_eq!(
             statement,

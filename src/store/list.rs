@@ -1196,9 +1196,9 @@ mod tests {
     }
 
     #[test]
-    fn the_public_scope_looks_a_referenced_record_up_as_before() {
+    fn an_open_scope_looks_a_referenced_record_up_as_before() {
         assert_eq!(
-            cleanrooms_by_unit_name(&Scope::default()),
+            cleanrooms_by_unit_name(&Scope::open()),
             r#"SELECT "cleanroom"."id" FROM "cleanroom" ORDER BY (SELECT "sort_ref"."name_key" FROM "unit" AS "sort_ref" WHERE "sort_ref"."id" = "cleanroom"."unit_id") ASC"#
         );
     }

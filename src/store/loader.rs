@@ -223,7 +223,7 @@ pub trait RecordKey: Copy + Eq + Hash + Send + Sync + 'static {
 }
 
 macro_rules! record_keys {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident { $($column:ident),* };)*) => {$(
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {$(
         #[doc = concat!("The ID of a record of `", stringify!($kind), "`, to load it by.")]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub struct $key(pub Uuid);

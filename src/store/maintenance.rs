@@ -1,6 +1,6 @@
 //! Startup maintenance: what the service reads and writes for itself, for no caller, before
-//! it serves: whether a source is new (to be seeded), the index tables a database written
-//! before them still lacks, the in-memory list of institutions, and the secret cursors are
+//! it serves: whether a source is new (to be seeded), the index tables and the people's
+//! audiences a database written before them still lacks, the in-memory list of institutions, and the secret cursors are
 //! sealed with. A door of its own, beside the request's ([`super::scope`]), the writes'
 //! ([`super::write`]) and the key table's ([`super::keys`]); nothing a request reaches calls it.
 
@@ -26,6 +26,8 @@ const SECRETS: &str = "service_secret";
 
 /// The table of the institutions each person is appointed at.
 const CONTACTS: &str = "person_contact";
+/// The table of the people's audiences.
+const PERSON_READERS: &str = "person_reader";
 
 /// The name of the secret cursors are sealed with.
 const CURSOR_SECRET: &str = "cursor";
@@ -117,6 +119,23 @@ impl Store {
             let txn = source.begin_write().await?;
             write_contacts(&txn, &contacts).await?;
             txn.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Composes the access of every source's rows from the whole where a source holds people
+    /// but no audience of any (a database written before `person_reader`): the rows written
+    /// before it are public and require nothing, as its migration's defaults say, and the
+    /// people's audiences are derived from their appointments in every source.
+    pub async fn access_missing(&self) -> Result<(), StoreError> {
+        for source in self.sources() {
+            if !is_empty(source, "person").await? && is_empty(source, PERSON_READERS).await? {
+                tracing::info!(
+                    source = source.name(),
+                    "no audiences of people: composing every source's access"
+                );
+                return self.upsert_into(&Dataset::default(), &[]).await;
+            }
         }
         Ok(())
     }

@@ -14,6 +14,7 @@
 //! so, and every read of it fails at once until a background probe ([`Store::watch`]) finds it
 //! answering again; `/ready` reads the same state.
 
+mod access;
 mod aggregate;
 mod batch;
 mod by_id;

@@ -213,8 +213,8 @@ mod tests {
     }
 
     #[test]
-    fn the_public_scope_reads_the_related_ids_as_before() {
-        let public = Scope::default();
+    fn an_open_scope_reads_the_related_ids_as_before() {
+        let public = Scope::open();
         let statement = related(&public, "cleanroom", "unit_id", &grade_a(), Some("unit"));
 
         assert_eq!(

@@ -26,6 +26,7 @@ use sea_orm::sea_query::{
 use sea_orm::DbBackend;
 use uuid::Uuid;
 
+use super::access::{audiences, read_by, ReadBy, READ_BY};
 use super::decode::Columns;
 use super::list::Kind;
 use super::seal::{CursorSeal, Seal};
@@ -104,17 +105,17 @@ impl Default for Scope {
 }
 
 impl Scope {
-    /// The scope of `caller`, whose cursors `seal` seals (the store's, [`super::Store::seal`]).
-    /// The public sees every row, and its cursors are bound to no key. A key's holder reads as
-    /// the public does for now, whatever its role (the rules per role, partner, staff and
-    /// admin, are issue 21's item 8, written here one arm per role); its cursors are bound to
-    /// its key.
+    /// The scope of `caller`, whose cursors `seal` seals (the store's, [`super::Store::seal`]):
+    /// the rows its role reads of each kind, as the catalog's access annotation says how that
+    /// kind is read (README, "Roles and what they read"); its cursors are bound to its key, or
+    /// to none for the public.
     ///
     /// A person's contact details are read by staff for the people with an appointment at
     /// their institution, by admins for everybody, and by nobody else ([`Contacts`]).
     pub fn of(caller: &Caller, seal: Arc<Seal>) -> Scope {
+        let institutions: Vec<Uuid> = caller.institutions().iter().map(|i| i.id.0).collect();
         Scope {
-            rules: Arc::default(),
+            rules: Arc::new(rules(caller.role(), &institutions)),
             contacts: Contacts::of(caller),
             cursors: CursorSeal::new(seal, caller.binding()),
         }
@@ -138,7 +139,8 @@ impl Scope {
         all.without(Columns::of::<K::Model>(&personal))
     }
 
-    /// The scope of `caller` with no row rule, for tests of the contact details' cells.
+    /// The scope of `caller`, with a secret of its own for its cursors (tests of the contact
+    /// details' cells).
     #[cfg(test)]
     pub(crate) fn of_caller(caller: &Caller) -> Scope {
         Scope::of(caller, Arc::new(Seal::ephemeral()))
@@ -147,6 +149,16 @@ impl Scope {
     /// The seal of the caller's cursors.
     pub fn cursors(&self) -> &CursorSeal {
         &self.cursors
+    }
+
+    /// A scope reading every row, as an admin's does, with a secret of its own for its
+    /// cursors (a test's scope, for statements as they are before any row rule).
+    #[cfg(test)]
+    pub(crate) fn open() -> Scope {
+        Scope {
+            rules: Arc::default(),
+            ..Scope::default()
+        }
     }
 
     /// A scope with one row rule, on the rows of `K` (the rule gets the table's alias).
@@ -195,6 +207,24 @@ impl Scope {
         }
     }
 
+    /// `<value>`, a reference from a row the caller reads to a row of `target`, as a group key
+    /// or a counted value may show it: as it is where every row it can name is one the
+    /// caller reads, else `CASE WHEN <value> IN (SELECT id FROM <target> WHERE <the caller's
+    /// rows of it>) THEN <value> END`, so that a hidden record is a missing value. A reference
+    /// to a record an institution owns is as it is: the writer composes what such a record
+    /// requires into what the rows naming it require ([`super::access`]), so the caller reads
+    /// it. A person is read by their own audiences, which every source keeps, so the test is
+    /// the same in every source.
+    pub(super) fn shown_reference(&self, value: Expr, target: &'static str) -> Expr {
+        if read_by(target) != ReadBy::Appointed || self.is_open_named(target) {
+            return value;
+        }
+        let shown = self.named_as(target, "shown");
+        let mut ids = Select::from(&shown);
+        ids.expr(shown.column("id"));
+        Expr::case(ids.contains(value.clone()), value).into()
+    }
+
     /// Whether every row of `K` is open to the caller.
     pub(super) fn is_open<K: Kind>(&self) -> bool {
         self.is_open_named(K::TABLE)
@@ -205,6 +235,87 @@ impl Scope {
         !self.rules.contains_key(table)
     }
 }
+
+/// The row rules of a caller of `role` for `institutions`, by table: one per kind the
+/// catalog does not declare open, none at all for an admin.
+fn rules(role: Role, institutions: &[Uuid]) -> HashMap<&'static str, Rule> {
+    let marked = marked_rule(role, institutions);
+    let appointed = appointed_rule(role, institutions);
+    let mut rules: HashMap<&'static str, Rule> = HashMap::default();
+    for (table, read_by) in READ_BY {
+        let rule = match read_by {
+            ReadBy::Open => None,
+            ReadBy::Marked => marked.clone(),
+            ReadBy::Appointed => appointed.clone(),
+        };
+        if let Some(rule) = rule {
+            rules.insert(table, rule);
+        }
+    }
+    rules
+}
+
+/// `<alias>.<name>`.
+fn aliased(alias: &str, name: &str) -> Expr {
+    Expr::col((Alias::new(alias), Alias::new(name)))
+}
+
+/// `<alias>.<name> IS NULL OR <alias>.<name> IN (<institutions>)`; only the first where
+/// there are none.
+fn none_or_among(alias: &str, name: &str, institutions: &[Uuid]) -> Condition {
+    let mut test = Condition::any().add(aliased(alias, name).is_null());
+    if !institutions.is_empty() {
+        test = test.add(aliased(alias, name).is_in(institutions.iter().copied()));
+    }
+    test
+}
+
+/// The rule on the rows of a kind an institution owns, by what each requires of its reader
+/// (its `partner_of` and `internal_of`, see [`super::access`]); one arm per role.
+fn marked_rule(role: Role, institutions: &[Uuid]) -> Option<Rule> {
+    let institutions = institutions.to_vec();
+    match role {
+        // What no institution restricts.
+        Role::Public => Some(Arc::new(|alias: &str| {
+            Condition::all()
+                .add(aliased(alias, "partner_of").is_null())
+                .add(aliased(alias, "internal_of").is_null())
+        })),
+        // Also what its institutions show their partners.
+        Role::Partner => Some(Arc::new(move |alias: &str| {
+            Condition::all()
+                .add(none_or_among(alias, "partner_of", &institutions))
+                .add(aliased(alias, "internal_of").is_null())
+        })),
+        // Also what its institution shows its partners and its staff.
+        Role::Staff => Some(Arc::new(move |alias: &str| {
+            Condition::all()
+                .add(none_or_among(alias, "partner_of", &institutions))
+                .add(none_or_among(alias, "internal_of", &institutions))
+        })),
+        Role::Admin => None,
+    }
+}
+
+/// The rule on people, whom a caller reads when one of the person's audiences is one of the
+/// caller's ([`audiences`]): `EXISTS (SELECT 1 FROM person_reader WHERE person_id =
+/// <alias>.id AND reader IN (<the caller's audiences>))`, an index lookup per person.
+fn appointed_rule(role: Role, institutions: &[Uuid]) -> Option<Rule> {
+    let audiences = audiences(role, institutions)?;
+    Some(Arc::new(move |alias: &str| {
+        let reader = |name: &str| aliased(PERSON_READER, name);
+        let mut readers = Query::select();
+        readers
+            .expr(Expr::val(1))
+            .from(Alias::new(PERSON_READER))
+            .and_where(reader("person_id").equals((Alias::new(alias), Alias::new("id"))))
+            .and_where(reader("reader").is_in(audiences.iter().map(String::as_str)));
+        Condition::all().add(Expr::exists(readers))
+    }))
+}
+
+/// The table of the people's audiences.
+const PERSON_READER: &str = "person_reader";
 
 /// A record table in a statement: its name, its alias and the caller's row rule on it. Only
 /// a [`Scope`] makes one.
@@ -747,8 +858,8 @@ mod tests {
     }
 
     #[test]
-    fn the_public_scope_adds_nothing_to_a_statement() {
-        let statement = unit_ids(&Scope::default());
+    fn an_open_scope_adds_nothing_to_a_statement() {
+        let statement = unit_ids(&Scope::open());
 
         assert_eq!(
             statement,
@@ -777,6 +888,95 @@ mod tests {
         assert_eq!(
             statement,
             r#"SELECT "unit"."id" FROM "unit" WHERE TRUE AND TRUE"#
+        );
+    }
+
+    /// The caller of `role` for the institutions with IDs 1 and 2 (`institutions` of them).
+    fn key_holder(role: entities::enums::KeyRole, institutions: usize) -> Caller {
+        use crate::store::{InstitutionId, KeyCaller, KeyId, KeyInstitution};
+        Caller::Key(KeyCaller {
+            key: KeyId(uuid::Uuid::from_u128(9)),
+            role,
+            institutions: (1..=institutions as u128)
+                .map(|id| KeyInstitution {
+                    id: InstitutionId(uuid::Uuid::from_u128(id)),
+                    code: format!("I{id}"),
+                })
+                .collect(),
+            rate: None,
+        })
+    }
+
+    /// The SQLite text of a statement listing the IDs of the units and of the people `caller`
+    /// reads.
+    fn units_and_people(caller: &Caller) -> (String, String) {
+        let scope = Scope::of(caller, Arc::new(Seal::ephemeral()));
+        let ids = |table: &'static str| {
+            let mut select = Select::from(&scope.named(table));
+            select.expr(column(table, "id"));
+            sql(select.finish())
+        };
+        (ids("unit"), ids("person"))
+    }
+
+    #[test]
+    fn each_role_reads_the_rows_its_rule_says() {
+        use entities::enums::KeyRole;
+        const ONE: &str = "'00000000-0000-0000-0000-000000000001'";
+        const TWO: &str = "'00000000-0000-0000-0000-000000000002'";
+        let people = |audiences: &str| {
+            format!(
+                r#"SELECT "person"."id" FROM "person" WHERE EXISTS(SELECT 1 FROM "person_reader" WHERE "person_reader"."person_id" = "person"."id" AND "person_reader"."reader" IN ({audiences}))"#
+            )
+        };
+        for (caller, units, audiences) in [
+            (
+                Caller::Public,
+                r#"SELECT "unit"."id" FROM "unit" WHERE "unit"."partner_of" IS NULL AND "unit"."internal_of" IS NULL"#.to_owned(),
+                "'public'".to_owned(),
+            ),
+            (
+                key_holder(KeyRole::Partner, 2),
+                format!(
+                    r#"SELECT "unit"."id" FROM "unit" WHERE ("unit"."partner_of" IS NULL OR "unit"."partner_of" IN ({ONE}, {TWO})) AND "unit"."internal_of" IS NULL"#
+                ),
+                "'public', 'partner:00000000-0000-0000-0000-000000000001', 'partner:00000000-0000-0000-0000-000000000002'".to_owned(),
+            ),
+            (
+                key_holder(KeyRole::Staff, 1),
+                format!(
+                    r#"SELECT "unit"."id" FROM "unit" WHERE ("unit"."partner_of" IS NULL OR "unit"."partner_of" IN ({ONE})) AND ("unit"."internal_of" IS NULL OR "unit"."internal_of" IN ({ONE}))"#
+                ),
+                "'public', 'staff', 'partner:00000000-0000-0000-0000-000000000001', 'internal:00000000-0000-0000-0000-000000000001'".to_owned(),
+            ),
+        ] {
+            let (unit_ids, person_ids) = units_and_people(&caller);
+            assert_eq!(unit_ids, units, "{caller:?}");
+            assert_eq!(person_ids, people(&audiences), "{caller:?}");
+        }
+        assert_eq!(
+            units_and_people(&key_holder(KeyRole::Admin, 0)),
+            (
+                r#"SELECT "unit"."id" FROM "unit""#.to_owned(),
+                r#"SELECT "person"."id" FROM "person""#.to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn a_reference_to_a_person_is_shown_only_where_the_caller_reads_the_person() {
+        let public = Scope::default();
+        let reference = column("trial", "principal_investigator_id");
+
+        let shown = public.shown_reference(reference.clone(), "person");
+        let unit = public.shown_reference(column("trial", "product_id"), "product");
+        let open = Scope::open().shown_reference(reference, "person");
+
+        let mut select = Select::from(&Scope::open().named("trial"));
+        select.expr(shown).expr(unit).expr(open);
+        assert_eq!(
+            sql(select.finish()),
+            r#"SELECT (CASE WHEN ("trial"."principal_investigator_id" IN (SELECT "shown"."id" FROM "person" AS "shown" WHERE EXISTS(SELECT 1 FROM "person_reader" WHERE "person_reader"."person_id" = "shown"."id" AND "person_reader"."reader" IN ('public')))) THEN "trial"."principal_investigator_id" END), "trial"."product_id", "trial"."principal_investigator_id" FROM "trial""#
         );
     }
 

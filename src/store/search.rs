@@ -560,8 +560,8 @@ mod tests {
     }
 
     #[test]
-    fn the_public_scope_searches_with_the_statements_it_always_had() {
-        let scope = Scope::default();
+    fn an_open_scope_searches_with_the_statements_it_always_had() {
+        let scope = Scope::open();
         let query = units_named_vec();
         // Every term starting with `vec` sorts below `vec` and DEL.
         let hits = format!(

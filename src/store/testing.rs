@@ -222,22 +222,6 @@ pub(crate) fn institution(code: &str) -> uuid::Uuid {
     natural_id(RecordKind::Institution, code)
 }
 
-/// The holder of a key of `role` for the institutions with these codes.
-pub(crate) fn key_holder(role: entities::enums::KeyRole, codes: &[&str]) -> super::Caller {
-    super::Caller::Key(super::KeyCaller {
-        key: super::KeyId(uuid::Uuid::from_u128(7)),
-        role,
-        institutions: codes
-            .iter()
-            .map(|code| super::KeyInstitution {
-                id: super::InstitutionId(institution(code)),
-                code: (*code).to_owned(),
-            })
-            .collect(),
-        rate: None,
-    })
-}
-
 /// A row rule keeping the rows of institution `code` (by their `institution_id`, on the alias
 /// the statement reads the table under).
 pub(crate) fn at_institution(
@@ -249,4 +233,45 @@ pub(crate) fn at_institution(
         Condition::all()
             .add(Expr::col((Alias::new(alias), Alias::new("institution_id"))).eq(institution))
     }
+}
+
+/// The holder of a key of `role` for the institutions with these codes.
+pub(crate) fn key_holder(role: entities::enums::KeyRole, codes: &[&str]) -> super::Caller {
+    use super::{InstitutionId, KeyCaller, KeyId, KeyInstitution};
+    super::Caller::Key(KeyCaller {
+        key: KeyId(uuid::Uuid::new_v4()),
+        role,
+        institutions: codes
+            .iter()
+            .map(|code| KeyInstitution {
+                id: InstitutionId(institution(code)),
+                code: (*code).to_owned(),
+            })
+            .collect(),
+        rate: None,
+    })
+}
+
+/// A caller of every role: the public, a partner of KI, a partner of both institutions, a
+/// member of KUH's staff and an admin.
+pub(crate) fn every_role() -> Vec<super::Caller> {
+    use entities::enums::KeyRole;
+    vec![
+        super::Caller::Public,
+        key_holder(KeyRole::Partner, &["KI"]),
+        key_holder(KeyRole::Partner, &["KI", "KUH"]),
+        key_holder(KeyRole::Staff, &["KUH"]),
+        key_holder(KeyRole::Admin, &[]),
+    ]
+}
+
+/// Generated records of every marking (`generate --mixed-visibility`), to write over the seed.
+pub(crate) fn mixed_visibility(units: usize) -> super::Dataset {
+    crate::seed::generate(crate::seed::GenerateOptions {
+        units,
+        cleanrooms_per_unit: 2,
+        people_per_unit: 3,
+        mixed_visibility: true,
+        ..crate::seed::GenerateOptions::default()
+    })
 }

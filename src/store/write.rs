@@ -3,17 +3,29 @@
 //! Writes are a door of their own: their transactions come from [`Source::begin_write`],
 //! which only this module and startup maintenance may call, and they read no rows for a
 //! caller.
+//!
+//! What a row requires of its readers depends on the records it references, which another
+//! source may hold, and who may read a person on their appointments in every source
+//! ([`super::access`]). So a write opens a transaction on every source, reads what each
+//! holds, computes the requirements and the people's audiences from the whole (what is held,
+//! with the records written in place of theirs), writes the records with theirs, corrects the
+//! rows of every source whose requirement or audiences changed, and commits.
 
-use sea_orm::sea_query::OnConflict;
+use std::collections::BTreeSet;
+
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, DatabaseTransaction, EntityTrait, IdenStatic, IntoActiveModel, Iterable,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IdenStatic, IntoActiveModel,
+    Iterable, QueryFilter,
 };
 use uuid::Uuid;
 
-use super::{Source, Store, StoreError};
+use super::access::{Access, Requirement};
+use super::{HashMap, Source, Store, StoreError};
+use entities::person_reader;
 
 macro_rules! dataset {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident { $($column:ident),* };)*) => {
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {
         /// Validated records, ready to be written.
         #[derive(Debug, Clone, Default)]
         pub struct Dataset {
@@ -22,50 +34,10 @@ macro_rules! dataset {
             $(pub $plural: Vec<entities::$module::Model>,)*
         }
 
-        impl Store {
-            /// Writes every record of `dataset`, replacing records with the same IDs: in each
-            /// source the records of its institutions, and every shared record, with their
-            /// search terms and text keys, and the institutions each person is appointed at
-            /// (every pair of the dataset, in every source: see [`contacts_of`]).
-            pub async fn upsert(&self, dataset: &Dataset) -> Result<(), StoreError> {
-                let all: Vec<&str> = self.sources().iter().map(Source::name).collect();
-                self.upsert_into(dataset, &all).await
-            }
-
-            /// As [`Store::upsert`], into the sources with these names only.
-            #[expect(
-                clippy::disallowed_methods,
-                reason = "writes take their transaction from the source"
-            )]
-            pub async fn upsert_into(
-                &self,
-                dataset: &Dataset,
-                names: &[&str],
-            ) -> Result<(), StoreError> {
-                let contacts = contacts_of(&dataset.appointments);
-                for source in self.sources() {
-                    if !names.contains(&source.name()) {
-                        continue;
-                    }
-                    let txn = source.begin_write().await?;
-                    write_contacts(&txn, &contacts).await?;
-                    $(
-                        let rows = owned(source, &dataset.$plural, |row: &entities::$module::Model| {
-                            owner!(row, $owner)
-                        });
-                        super::search::index(&txn, &rows).await?;
-                        super::text_key::index::<super::$table>(&txn, &rows).await?;
-                        upsert::<entities::$module::Entity>(&txn, rows).await?;
-                    )*
-                    txn.commit().await?;
-                }
-                self.refresh_institutions().await
-            }
-        }
-
         impl Dataset {
-            /// Every record of one source, read whole in `txn`: what its index tables are
-            /// written from when they are missing (startup maintenance, never a request).
+            /// Every record of one source, read whole in `txn`: what a write composes access
+            /// from, and what index tables are written from when they are missing (startup
+            /// maintenance, never a request).
             pub(super) async fn read_all(txn: &DatabaseTransaction) -> Result<Dataset, StoreError> {
                 Ok(Dataset {
                     source: String::new(),
@@ -91,6 +63,61 @@ macro_rules! dataset {
                 )*
                 Ok(())
             }
+
+            /// The records `source` holds of these: those of its institutions, and every shared
+            /// one.
+            fn held_by(&self, source: &Source) -> Dataset {
+                Dataset {
+                    source: self.source.clone(),
+                    $($plural: owned(source, &self.$plural, |row: &entities::$module::Model| {
+                        owner!(row, $owner)
+                    }),)*
+                }
+            }
+
+            /// Every record of `parts`, one per ID: a later part's in place of an earlier's.
+            fn whole<'a>(parts: impl IntoIterator<Item = &'a Dataset> + Clone) -> Dataset {
+                Dataset {
+                    source: String::new(),
+                    $($plural: by_id(parts.clone().into_iter().map(|part| &part.$plural)),)*
+                }
+            }
+
+            /// Gives each row what `access` says it requires.
+            fn require(&mut self, access: &Access) {
+                $(require!($access, self.$plural, $module, access);)*
+            }
+
+            /// The IDs of the rows whose stored requirement is not what `access` says, by
+            /// table and requirement, leaving out the rows whose IDs are in `written`.
+            fn changed(
+                &self,
+                access: &Access,
+                written: &BTreeSet<Uuid>,
+            ) -> HashMap<(&'static str, Requirement), Vec<Uuid>> {
+                let mut changed: HashMap<(&'static str, Requirement), Vec<Uuid>> =
+                    HashMap::default();
+                $(changed!($access, self.$plural, $module, access, written, changed);)*
+                changed
+            }
+
+            /// The IDs of every record.
+            fn ids(&self) -> BTreeSet<Uuid> {
+                let mut ids = BTreeSet::new();
+                $(ids.extend(self.$plural.iter().map(|row| row.id));)*
+                ids
+            }
+
+            /// Writes every record, replacing the rows with the same IDs, with its search terms
+            /// and text keys.
+            async fn write(&self, txn: &DatabaseTransaction) -> Result<(), StoreError> {
+                $(
+                    super::search::index(txn, &self.$plural).await?;
+                    super::text_key::index::<super::$table>(txn, &self.$plural).await?;
+                    upsert::<entities::$module::Entity>(txn, self.$plural.clone()).await?;
+                )*
+                Ok(())
+            }
         }
     };
 }
@@ -106,12 +133,116 @@ macro_rules! owner {
     };
 }
 
+/// Sets the requirement of each row of a `marked` kind; other kinds have none.
+macro_rules! require {
+    (marked, $rows:expr, $module:ident, $access:ident) => {
+        for row in &mut $rows {
+            let requirement = $access.requirement(stringify!($module), Some(row.id));
+            row.partner_of = requirement.partner_of;
+            row.internal_of = requirement.internal_of;
+        }
+    };
+    ($other:ident, $rows:expr, $module:ident, $access:ident) => {};
+}
+
+/// Collects the rows of a `marked` kind whose stored requirement is not the computed one.
+macro_rules! changed {
+    (marked, $rows:expr, $module:ident, $access:ident, $written:ident, $changed:ident) => {
+        for row in &$rows {
+            let requirement = $access.requirement(stringify!($module), Some(row.id));
+            let stored = Requirement {
+                partner_of: row.partner_of,
+                internal_of: row.internal_of,
+            };
+            if stored != requirement && !$written.contains(&row.id) {
+                $changed
+                    .entry((stringify!($module), requirement))
+                    .or_default()
+                    .push(row.id);
+            }
+        }
+    };
+    ($other:ident, $rows:expr, $module:ident, $access:ident, $written:ident, $changed:ident) => {};
+}
+
 crate::catalog::for_each_kind!(dataset);
+
+/// One source in a write: its transaction, what it held before, and the people's audiences
+/// it kept.
+struct Writing<'s> {
+    source: &'s Source,
+    txn: DatabaseTransaction,
+    held: Dataset,
+    readers: Vec<person_reader::Model>,
+}
+
+impl Store {
+    /// Writes every record of `dataset`, replacing records with the same IDs: in each
+    /// source the records of its institutions, and every shared record, with their
+    /// search terms, text keys and access (what each row requires of its readers, and who
+    /// reads each person, in every source), and the institutions each person is appointed at
+    /// (every pair of the whole, in every source written: see [`contacts_of`]).
+    pub async fn upsert(&self, dataset: &Dataset) -> Result<(), StoreError> {
+        let all: Vec<&str> = self.sources().iter().map(Source::name).collect();
+        self.upsert_into(dataset, &all).await
+    }
+
+    /// As [`Store::upsert`], into the sources with these names only. The access of every
+    /// source's rows is composed again from the whole, and written where it changed.
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "writes take their transaction from the source"
+    )]
+    pub async fn upsert_into(&self, dataset: &Dataset, names: &[&str]) -> Result<(), StoreError> {
+        let mut writing = Vec::new();
+        for source in self.sources() {
+            let txn = source.begin_write().await?;
+            let held = Dataset::read_all(&txn).await?;
+            let readers = read_table::<person_reader::Entity>(&txn).await?;
+            writing.push(Writing {
+                source,
+                txn,
+                held,
+                readers,
+            });
+        }
+        let written: Vec<Dataset> = writing
+            .iter()
+            .map(|w| {
+                if names.contains(&w.source.name()) {
+                    dataset.held_by(w.source)
+                } else {
+                    Dataset::default()
+                }
+            })
+            .collect();
+        let whole = Dataset::whole(writing.iter().map(|w| &w.held).chain(&written));
+        let access = Access::of(&whole);
+        let contacts = contacts_of(&whole.appointments);
+        for (w, mut rows) in writing.iter().zip(written) {
+            if names.contains(&w.source.name()) {
+                write_contacts(&w.txn, &contacts).await?;
+            }
+            rows.require(&access);
+            rows.write(&w.txn).await?;
+            let ids = rows.ids();
+            for ((table, requirement), changed) in w.held.changed(&access, &ids) {
+                update_requirement(&w.txn, table, requirement, &changed).await?;
+            }
+            let people = w.held.people.iter().chain(&rows.people).map(|p| p.id);
+            write_readers(&w.txn, &access, people, &w.readers).await?;
+        }
+        for w in writing {
+            w.txn.commit().await?;
+        }
+        self.refresh_institutions().await
+    }
+}
 
 /// Every row of a table.
 #[expect(
     clippy::disallowed_methods,
-    reason = "startup maintenance reads whole tables to rebuild their index rows, for no caller"
+    reason = "writes and startup maintenance read whole tables to compose access and rebuild index rows, for no caller"
 )]
 async fn read_table<E: EntityTrait>(
     txn: &DatabaseTransaction,
@@ -197,6 +328,76 @@ pub(super) async fn write_contacts(
     Ok(())
 }
 
+/// `UPDATE <table> SET partner_of = …, internal_of = … WHERE id IN (<ids>)`.
+async fn update_requirement(
+    txn: &DatabaseTransaction,
+    table: &'static str,
+    requirement: Requirement,
+    ids: &[Uuid],
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::{Alias, ExprTrait, Query};
+    use sea_orm::ConnectionTrait;
+    for chunk in ids.chunks(CHUNK) {
+        let mut update = Query::update();
+        update
+            .table(Alias::new(table))
+            .value(Alias::new("partner_of"), requirement.partner_of)
+            .value(Alias::new("internal_of"), requirement.internal_of)
+            .and_where(Expr::col(Alias::new("id")).is_in(chunk.iter().copied()));
+        txn.execute(&update).await?;
+    }
+    Ok(())
+}
+
+/// Writes the audiences `access` gives each of `people` where they are not those `kept`: the
+/// person's rows are replaced.
+async fn write_readers(
+    txn: &DatabaseTransaction,
+    access: &Access,
+    people: impl Iterator<Item = Uuid>,
+    kept: &[person_reader::Model],
+) -> Result<(), StoreError> {
+    let mut stored: HashMap<Uuid, BTreeSet<&str>> = HashMap::default();
+    for row in kept {
+        stored.entry(row.person_id).or_default().insert(&row.reader);
+    }
+    let mut changed = BTreeSet::new();
+    let mut rows = Vec::new();
+    for person in people {
+        let readers = access.readers(person);
+        let same = stored.get(&person).is_some_and(|kept| {
+            kept.len() == readers.len() && readers.iter().all(|r| kept.contains(r.as_str()))
+        });
+        if same || (readers.is_empty() && !stored.contains_key(&person)) {
+            continue;
+        }
+        if changed.insert(person) {
+            rows.extend(readers.into_iter().map(|reader| person_reader::Model {
+                person_id: person,
+                reader,
+            }));
+        }
+    }
+    let changed: Vec<Uuid> = changed.into_iter().collect();
+    for chunk in changed.chunks(CHUNK) {
+        person_reader::Entity::delete_many()
+            .filter(person_reader::Column::PersonId.is_in(chunk.iter().copied()))
+            .exec(txn)
+            .await?;
+    }
+    for chunk in rows.chunks(CHUNK) {
+        person_reader::Entity::insert_many(
+            chunk
+                .iter()
+                .cloned()
+                .map(IntoActiveModel::into_active_model),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    }
+    Ok(())
+}
+
 /// The rows whose institution `source` holds, and the shared rows (no institution).
 fn owned<M: Clone>(
     source: &Source,
@@ -210,4 +411,310 @@ fn owned<M: Clone>(
         })
         .cloned()
         .collect()
+}
+
+/// A record of the catalog, by its ID.
+trait Identified {
+    fn id(&self) -> Uuid;
+}
+
+macro_rules! identified {
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {$(
+        impl Identified for entities::$module::Model {
+            fn id(&self) -> Uuid {
+                self.id
+            }
+        }
+    )*};
+}
+
+crate::catalog::for_each_kind!(identified);
+
+/// The rows of `parts`, one per ID, a later part's in place of an earlier's.
+fn by_id<'a, M: Identified + Clone + 'a>(parts: impl Iterator<Item = &'a Vec<M>>) -> Vec<M> {
+    let mut rows: HashMap<Uuid, M> = HashMap::default();
+    for part in parts {
+        for row in part {
+            rows.insert(row.id(), row.clone());
+        }
+    }
+    rows.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use entities::enums::Visibility;
+
+    use super::super::access::audiences;
+    use super::super::testing::{self, institution};
+    use super::super::Role;
+    use super::*;
+    use crate::domain::{natural_id, RecordKind};
+
+    /// What each source holds: its records and its people's audiences.
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the test reads every source whole"
+    )]
+    async fn held(store: &Store) -> Vec<(Dataset, Vec<person_reader::Model>)> {
+        let mut held = Vec::new();
+        for source in store.sources() {
+            let txn = source.begin_write().await.unwrap();
+            let records = Dataset::read_all(&txn).await.unwrap();
+            let readers = read_table::<person_reader::Entity>(&txn).await.unwrap();
+            txn.rollback().await.unwrap();
+            held.push((records, readers));
+        }
+        held
+    }
+
+    /// Callers of every role, for KI, KUH or both.
+    fn callers() -> Vec<(Role, Vec<Uuid>)> {
+        let (ki, kuh) = (institution("KI"), institution("KUH"));
+        let mut callers = vec![(Role::Public, vec![]), (Role::Admin, vec![])];
+        for role in [Role::Partner, Role::Staff] {
+            for institutions in [vec![ki], vec![kuh], vec![ki, kuh]] {
+                callers.push((role, institutions));
+            }
+        }
+        callers
+    }
+
+    /// The requirement a row holds.
+    fn stored(partner_of: Option<Uuid>, internal_of: Option<Uuid>) -> Requirement {
+        Requirement {
+            partner_of,
+            internal_of,
+        }
+    }
+
+    /// An owned row: its table, ID, owner, marking, stored requirement and the owned records
+    /// it references.
+    struct Owned {
+        table: &'static str,
+        id: Uuid,
+        owner: Uuid,
+        visibility: Visibility,
+        requirement: Requirement,
+        references: Vec<(&'static str, Uuid)>,
+    }
+
+    /// Every owned row of `data`.
+    fn owned_rows(data: &Dataset) -> Vec<Owned> {
+        let mut rows = Vec::new();
+        macro_rules! rows {
+            ($plural:ident, $table:literal, |$row:ident| $references:expr) => {
+                for $row in &data.$plural {
+                    let references: Vec<(&'static str, Option<Uuid>)> = $references;
+                    rows.push(Owned {
+                        table: $table,
+                        id: $row.id,
+                        owner: $row.institution_id,
+                        visibility: $row.visibility,
+                        requirement: stored($row.partner_of, $row.internal_of),
+                        references: references
+                            .into_iter()
+                            .filter_map(|(table, id)| Some((table, id?)))
+                            .collect(),
+                    });
+                }
+            };
+        }
+        rows!(units, "unit", |row| vec![("unit", row.parent_id)]);
+        rows!(appointments, "appointment", |row| vec![(
+            "unit",
+            row.unit_id
+        )]);
+        rows!(cleanrooms, "cleanroom", |row| vec![(
+            "unit",
+            Some(row.unit_id)
+        )]);
+        rows!(products, "product", |row| vec![("unit", row.unit_id)]);
+        rows!(trials, "trial", |row| vec![
+            ("product", row.product_id),
+            ("unit", row.manufacturing_unit_id)
+        ]);
+        rows!(accreditations, "accreditation", |row| vec![(
+            "unit",
+            Some(row.unit_id)
+        )]);
+        rows!(milestones, "milestone", |row| vec![("unit", row.unit_id)]);
+        rows
+    }
+
+    /// Asserts that each source holds the requirements and audiences composed from the whole
+    /// of what every source holds, and that they keep the rules' promises: a caller reading a
+    /// row meets its own marking and reads every record it references; a caller reads a person
+    /// exactly when it reads one of their appointments, or, for a person with none, when it is
+    /// staff or an admin.
+    async fn assert_composed(store: &Store, layout: &str) {
+        let held = held(store).await;
+        let whole = Dataset::whole(held.iter().map(|(records, _)| records));
+        let access = Access::of(&whole);
+        let all = owned_rows(&whole);
+        let by_id: HashMap<(&str, Uuid), Requirement> = all
+            .iter()
+            .map(|row| ((row.table, row.id), row.requirement))
+            .collect();
+        let mut marked = 0;
+        for row in &all {
+            let what = format!("{layout}: {} {}", row.table, row.id);
+            assert_eq!(
+                row.requirement,
+                access.requirement(row.table, Some(row.id)),
+                "{what}"
+            );
+            marked += usize::from(row.visibility != Visibility::Public);
+            for (role, institutions) in callers() {
+                if !row.requirement.is_met_by(role, &institutions) {
+                    continue;
+                }
+                let own = Requirement::marked(row.visibility, row.owner);
+                assert!(own.is_met_by(role, &institutions), "{what}");
+                for reference in &row.references {
+                    if let Some(referenced) = by_id.get(reference) {
+                        assert!(
+                            referenced.is_met_by(role, &institutions),
+                            "{what} reads {reference:?} for {role:?}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(marked > 50, "{layout}: {marked} records marked");
+        let mut appointments: HashMap<Uuid, Vec<Requirement>> = HashMap::default();
+        for appointment in &whole.appointments {
+            appointments
+                .entry(appointment.person_id)
+                .or_default()
+                .push(stored(appointment.partner_of, appointment.internal_of));
+        }
+        for (records, readers) in &held {
+            for person in &records.people {
+                let kept: BTreeSet<String> = readers
+                    .iter()
+                    .filter(|row| row.person_id == person.id)
+                    .map(|row| row.reader.clone())
+                    .collect();
+                assert_eq!(kept, access.readers(person.id), "{layout}: {}", person.id);
+                for (role, institutions) in callers() {
+                    let read = audiences(role, &institutions)
+                        .is_none_or(|audiences| audiences.iter().any(|a| kept.contains(a)));
+                    let expected = match appointments.get(&person.id) {
+                        Some(appointed) => appointed
+                            .iter()
+                            .any(|requirement| requirement.is_met_by(role, &institutions)),
+                        None => matches!(role, Role::Staff | Role::Admin),
+                    };
+                    assert_eq!(read, expected, "{layout}: {} for {role:?}", person.id);
+                }
+            }
+        }
+    }
+
+    /// Generated records of every marking over the seed.
+    fn mixed() -> Dataset {
+        testing::mixed_visibility(24)
+    }
+
+    /// The ATMP Center's steering group (KI's, with KUH appointments in it), marked `marking`.
+    fn steering_group(marking: Visibility) -> Dataset {
+        let mut seed = crate::seed::dataset().unwrap();
+        let id = natural_id(RecordKind::Unit, "ATMP-STEERING-GROUP");
+        seed.units.retain(|unit| unit.id == id);
+        assert_eq!(seed.units.len(), 1);
+        seed.units[0].visibility = marking;
+        Dataset {
+            units: seed.units,
+            ..Dataset::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn every_source_holds_the_access_composed_from_the_whole_after_every_write() {
+        let mut stores = vec![
+            ("one database", testing::seeded().await),
+            ("two sources", testing::seeded_split().await),
+        ];
+        if let Some(postgres) = testing::seeded_postgres(
+            "every_source_holds_the_access_composed_from_the_whole_after_every_write",
+        )
+        .await
+        {
+            stores.push(("PostgreSQL", postgres));
+        }
+        for (layout, test_store) in stores {
+            let store = &test_store.store;
+            store.upsert(&mixed()).await.unwrap();
+            assert_composed(store, layout).await;
+
+            // A unit alone, written again with another marking: the KUH appointments in it
+            // (in KUH's source, over two) and the people they place follow it.
+            store
+                .upsert(&steering_group(Visibility::Internal))
+                .await
+                .unwrap();
+            assert_composed(store, layout).await;
+            let held = held(store).await;
+            let whole = Dataset::whole(held.iter().map(|(records, _)| records));
+            let unit = natural_id(RecordKind::Unit, "ATMP-STEERING-GROUP");
+            let in_it: Vec<_> = whole
+                .appointments
+                .iter()
+                .filter(|a| a.unit_id == Some(unit) && a.institution_id == institution("KUH"))
+                .collect();
+            assert!(in_it.len() >= 4, "{layout}");
+            assert!(
+                in_it
+                    .iter()
+                    .all(|a| a.internal_of == Some(institution("KI"))
+                        && a.visibility == Visibility::Public),
+                "{layout}"
+            );
+
+            store
+                .upsert(&steering_group(Visibility::Public))
+                .await
+                .unwrap();
+            assert_composed(store, layout).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_database_written_before_the_audiences_of_people_gets_them_at_startup() {
+        for (layout, test_store) in [
+            ("one database", testing::seeded().await),
+            ("two sources", testing::seeded_split().await),
+        ] {
+            let store = &test_store.store;
+            store.upsert(&mixed()).await.unwrap();
+            let before = held(store).await;
+            for source in store.sources() {
+                #[expect(clippy::disallowed_methods, reason = "the test empties a table")]
+                let txn = source.begin_write().await.unwrap();
+                person_reader::Entity::delete_many()
+                    .exec(&txn)
+                    .await
+                    .unwrap();
+                txn.commit().await.unwrap();
+            }
+
+            crate::app::prepare(store).await.unwrap();
+
+            let after = held(store).await;
+            for ((_, kept), (_, written)) in before.iter().zip(&after) {
+                let sorted = |rows: &[person_reader::Model]| {
+                    let mut rows: Vec<_> = rows
+                        .iter()
+                        .map(|row| (row.person_id, row.reader.clone()))
+                        .collect();
+                    rows.sort();
+                    rows
+                };
+                assert!(!kept.is_empty(), "{layout}");
+                assert_eq!(sorted(kept), sorted(written), "{layout}");
+            }
+            assert_composed(store, layout).await;
+        }
+    }
 }

@@ -335,12 +335,15 @@ async fn a_relation_that_finds_too_many_records_across_the_sources_is_refused() 
          INSERT INTO person (id, given_name, family_name, name_key, provenance, sample_fields) \
          SELECT randomblob(16), 'Filler', 'Person ' || i, 'filler person ' || i, 'GENERATED', '' FROM n"
     };
-    sea_orm::ConnectionTrait::execute_unprepared(
-        &sea_orm::Database::connect(&app.database_url).await.unwrap(),
-        filler,
-    )
-    .await
-    .unwrap();
+    // Each read by the public, as a person with a public appointment is.
+    let readers = "INSERT INTO person_reader (person_id, reader) \
+         SELECT id, 'public' FROM person WHERE given_name = 'Filler'";
+    let database = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    for statement in [filler, readers] {
+        sea_orm::ConnectionTrait::execute_unprepared(&database, statement)
+            .await
+            .unwrap();
+    }
 
     let response = app
         .graphql(r#"{ trials(filter: { principalInvestigator: { name: { contains: "person" } } }) { totalCount } }"#)

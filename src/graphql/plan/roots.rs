@@ -258,7 +258,7 @@ impl<T: Record> Lookup for ById<T> {
 }
 
 macro_rules! lookup_by_kind {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident { $($column:ident),* };)*) => {
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {
         /// The plan of a `node` or `nodes` selection for the records of `kind`, and their
         /// read.
         fn lookup<'a>(

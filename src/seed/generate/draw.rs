@@ -12,6 +12,8 @@ pub(super) enum Stream {
     Trial,
     Accreditation,
     Milestone,
+    /// Where each kind's markings start, per institution ([`super::marking`]).
+    Marking,
 }
 
 /// A stream of choices for one record, seeded by the generator's seed, the record's kind and

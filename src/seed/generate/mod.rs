@@ -17,17 +17,19 @@
 //! appointments as units times people per unit.
 
 mod draw;
+mod marking;
 mod words;
 
 use entities::enums::{
     AccreditationScheme, AppointmentRole, AtmpClass, CleanroomRegime, CleanroomStatus, GmpGrade,
-    ProductStage, Provenance, TrialPhase, TrialStatus, UnitKind,
+    ProductStage, Provenance, TrialPhase, TrialStatus, UnitKind, Visibility,
 };
 use entities::{accreditation, appointment, cleanroom, milestone, person, product, trial, unit};
 use sea_orm::ActiveEnum;
 use uuid::Uuid;
 
 use self::draw::{Draw, Stream};
+use self::marking::Markings;
 use self::words::{
     authority, scheme_name, titles, CLINICS, COMBINED, CONDITIONS, EPONYMS, FAMILY_NAMES,
     GENE_THERAPIES, GIVEN_NAMES, INTENDED_USES, KI_AREAS, KI_CAMPUSES, KI_DEPARTMENTS, KUH_AREAS,
@@ -48,6 +50,9 @@ pub struct GenerateOptions {
     pub people_per_unit: usize,
     /// Where every drawn value comes from: the same seed gives the same records.
     pub seed: u64,
+    /// Marks some records of each owned kind at each institution `PARTNER` and some
+    /// `INTERNAL` (see [`marking`]); otherwise every record is public.
+    pub mixed_visibility: bool,
 }
 
 impl Default for GenerateOptions {
@@ -58,6 +63,7 @@ impl Default for GenerateOptions {
             cleanrooms_per_unit: 5,
             people_per_unit: 5,
             seed: 1,
+            mixed_visibility: false,
         }
     }
 }
@@ -83,23 +89,45 @@ pub fn generate(options: GenerateOptions) -> Dataset {
         ..Dataset::default()
     };
     let seed = options.seed;
+    let mut marks = Markings::new(seed, options.mixed_visibility);
     for number in 0..options.units {
-        let (place, unit) = unit(seed, number);
+        let (place, mut unit) = unit(seed, number);
+        let at = place.institution_id;
+        unit.visibility = marks.next(Stream::Unit, at);
         data.units.push(unit);
         data.cleanrooms
-            .extend((0..options.cleanrooms_per_unit).map(|c| cleanroom(seed, &place, c)));
+            .extend((0..options.cleanrooms_per_unit).map(|c| cleanroom::Model {
+                visibility: marks.next(Stream::Cleanroom, at),
+                ..cleanroom(seed, &place, c)
+            }));
         data.people
             .extend((0..options.people_per_unit).map(|p| person(seed, number, p)));
-        data.appointments
-            .extend(appointments(seed, &place, options.people_per_unit));
-        let (product, phrase) = product(seed, &place);
+        data.appointments.extend(
+            appointments(seed, &place, options.people_per_unit)
+                .into_iter()
+                .map(|appointment| appointment::Model {
+                    visibility: marks.next(Stream::Appointment, at),
+                    ..appointment
+                }),
+        );
+        let (mut product, phrase) = product(seed, &place);
+        product.visibility = marks.next(Stream::Product, at);
         // The unit's head (its first appointment is never another unit's person).
         let head = (options.people_per_unit > 0).then(|| person_id(number, 0));
-        data.trials
-            .push(trial(seed, &place, head, product.id, &product.name, phrase));
-        data.milestones.push(milestone(seed, &place, &product.name));
+        let mut trial = trial(seed, &place, head, product.id, &product.name, phrase);
+        trial.visibility = marks.next(Stream::Trial, at);
+        data.trials.push(trial);
+        let mut milestone = milestone(seed, &place, &product.name);
+        milestone.visibility = marks.next(Stream::Milestone, at);
+        data.milestones.push(milestone);
         data.products.push(product);
-        data.accreditations.extend(accreditation(seed, &place));
+        data.accreditations
+            .extend(
+                accreditation(seed, &place).map(|accreditation| accreditation::Model {
+                    visibility: marks.next(Stream::Accreditation, at),
+                    ..accreditation
+                }),
+            );
     }
     data
 }
@@ -261,6 +289,9 @@ fn unit(seed: u64, number: usize) -> (Place, unit::Model) {
         description,
         provenance: Provenance::Generated,
         sample_fields: String::new(),
+        visibility: Visibility::Public,
+        partner_of: None,
+        internal_of: None,
     };
     (place, unit)
 }
@@ -333,6 +364,9 @@ fn cleanroom(seed: u64, place: &Place, index: usize) -> cleanroom::Model {
         intended_use: draw.sometimes(55, |draw| draw.pick(INTENDED_USES).to_owned()),
         provenance: Provenance::Generated,
         sample_fields: String::new(),
+        visibility: Visibility::Public,
+        partner_of: None,
+        internal_of: None,
     }
 }
 
@@ -479,6 +513,9 @@ fn appointments(seed: u64, place: &Place, people: usize) -> Vec<appointment::Mod
                 rank: i32::try_from(index).unwrap_or(i32::MAX),
                 provenance: Provenance::Generated,
                 sample_fields: String::new(),
+                visibility: Visibility::Public,
+                partner_of: None,
+                internal_of: None,
             }
         })
         .collect()
@@ -524,6 +561,9 @@ fn product(seed: u64, place: &Place) -> (product::Model, &'static str) {
         }),
         provenance: Provenance::Generated,
         sample_fields: String::new(),
+        visibility: Visibility::Public,
+        partner_of: None,
+        internal_of: None,
     };
     (product, phrase)
 }
@@ -652,6 +692,9 @@ fn trial(
         }),
         provenance: Provenance::Generated,
         sample_fields: String::new(),
+        visibility: Visibility::Public,
+        partner_of: None,
+        internal_of: None,
     }
 }
 
@@ -710,6 +753,9 @@ fn accreditation(seed: u64, place: &Place) -> Option<accreditation::Model> {
         }),
         provenance: Provenance::Generated,
         sample_fields: String::new(),
+        visibility: Visibility::Public,
+        partner_of: None,
+        internal_of: None,
     })
 }
 
@@ -747,6 +793,9 @@ fn milestone(seed: u64, place: &Place, product_name: &str) -> milestone::Model {
         }),
         provenance: Provenance::Generated,
         sample_fields: String::new(),
+        visibility: Visibility::Public,
+        partner_of: None,
+        internal_of: None,
     }
 }
 

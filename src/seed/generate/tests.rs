@@ -9,7 +9,37 @@ fn options(units: usize, seed: u64) -> GenerateOptions {
         cleanrooms_per_unit: 3,
         people_per_unit: 4,
         seed,
+        mixed_visibility: false,
     }
+}
+
+fn mixed(units: usize, seed: u64) -> GenerateOptions {
+    GenerateOptions {
+        mixed_visibility: true,
+        ..options(units, seed)
+    }
+}
+
+/// The markings of a dataset's owned records, kind by kind, and its records with every marking
+/// public.
+fn markings(mut data: Dataset) -> (Vec<Vec<Visibility>>, Dataset) {
+    macro_rules! take {
+        ($($plural:ident),*) => {
+            vec![$(data.$plural.iter_mut().map(|row| {
+                std::mem::replace(&mut row.visibility, Visibility::Public)
+            }).collect()),*]
+        };
+    }
+    let markings = take!(
+        units,
+        appointments,
+        cleanrooms,
+        products,
+        trials,
+        accreditations,
+        milestones
+    );
+    (markings, data)
 }
 
 /// Every table of two datasets, compared one by one (a dataset has no `PartialEq`).
@@ -149,4 +179,59 @@ fn every_generated_person_has_an_email_address_and_a_phone_number() {
         );
         assert!(phone.starts_with("+46 8 ") && phone.len() == 15, "{phone}");
     }
+}
+
+#[test]
+fn without_mixed_visibility_every_record_is_public_and_with_it_only_markings_differ() {
+    let (public, plain) = markings(generate(options(30, 5)));
+    let (marked, unmarked) = markings(generate(mixed(30, 5)));
+
+    assert!(public.iter().flatten().all(|v| *v == Visibility::Public));
+    assert!(same(&plain, &unmarked), "only the markings differ");
+    assert_ne!(public, marked);
+    assert_eq!(marked, markings(generate(mixed(30, 5))).0, "the same seed");
+    assert_ne!(marked, markings(generate(mixed(30, 6))).0, "another seed");
+}
+
+#[test]
+fn mixed_visibility_marks_some_of_each_level_for_each_owned_kind_at_each_institution() {
+    let data = generate(mixed(40, 2));
+    macro_rules! levels {
+        ($($plural:ident),*) => {
+            vec![$((stringify!($plural), data.$plural.iter().map(|row| (row.institution_id, row.visibility)).collect::<HashSet<_>>())),*]
+        };
+    }
+    let institutions: HashSet<_> = data.units.iter().map(|unit| unit.institution_id).collect();
+    assert_eq!(institutions.len(), 2);
+    for (kind, levels) in levels!(
+        units,
+        appointments,
+        cleanrooms,
+        products,
+        trials,
+        accreditations,
+        milestones
+    ) {
+        for institution in &institutions {
+            for level in [
+                Visibility::Public,
+                Visibility::Partner,
+                Visibility::Internal,
+            ] {
+                assert!(
+                    levels.contains(&(*institution, level)),
+                    "{kind}: no {level:?} record of {institution}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_records_marking_does_not_depend_on_how_many_units_are_generated() {
+    let few = generate(mixed(6, 3));
+    let many = generate(mixed(12, 3));
+    assert_eq!(few.units[..], many.units[..6]);
+    assert_eq!(few.trials[..], many.trials[..6]);
+    assert_eq!(few.cleanrooms[..], many.cleanrooms[..few.cleanrooms.len()]);
 }

@@ -489,14 +489,19 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn every_key_holder_reads_as_the_public_until_the_rules_per_role_are_written() {
-        use crate::store::{Caller, Scope};
-        for role in [KeyRole::Partner, KeyRole::Staff, KeyRole::Admin] {
+    fn a_key_holder_reads_every_row_as_an_admin_and_by_the_rules_of_its_role_otherwise() {
+        use crate::store::{Caller, Institutions, People, Scope, Units};
+        for (role, open) in [
+            (KeyRole::Partner, false),
+            (KeyRole::Staff, false),
+            (KeyRole::Admin, true),
+        ] {
             let seal = std::sync::Arc::new(crate::store::seal::Seal::new(&[7; 32]));
             let holder = Caller::Key(caller(&api_key::Model { role, ..row("h") }));
             let scope = Scope::of(&holder, seal);
-            assert!(scope.is_open::<crate::store::Units>(), "{role:?}");
-            assert!(scope.is_open::<crate::store::People>(), "{role:?}");
+            assert_eq!(scope.is_open::<Units>(), open, "{role:?}");
+            assert_eq!(scope.is_open::<People>(), open, "{role:?}");
+            assert!(scope.is_open::<Institutions>(), "{role:?}");
         }
     }
 }
