@@ -1061,11 +1061,14 @@ mod tests {
                 "the public reads none",
             ),
         ] {
+            // What follows `FROM` is the role's row rule on people, tested on its own.
+            let statement = contact_details(&caller);
+            let (selected, _) = statement
+                .split_once(r#" FROM "person" WHERE "#)
+                .unwrap_or((&statement, ""));
             assert_eq!(
-                contact_details(&caller),
-                format!(
-                    r#"SELECT "person"."id", "person"."family_name", {details} FROM "person" WHERE TRUE AND TRUE"#
-                ),
+                selected,
+                format!(r#"SELECT "person"."id", "person"."family_name", {details}"#),
                 "{what}"
             );
         }
@@ -1101,7 +1104,7 @@ mod tests {
                 .readable::<Units>()
                 .names::<<Units as Kind>::Model>()
                 .count(),
-            14,
+            <entities::unit::Column as sea_orm::Iterable>::iter().count(),
             "other kinds are read whole"
         );
     }
