@@ -13,8 +13,10 @@
 //! appointments in it, one product, one trial, one milestone, and for some units an
 //! accreditation. In about one unit in seven the last appointment goes to a person of the unit
 //! before it (of the other institution), who is then appointed at both; the unit's own last
-//! person is kept without an appointment, so there are still as many people and as many
-//! appointments as units times people per unit.
+//! person is then left without an appointment. With `--mixed-visibility` that person is kept
+//! (someone only staff and admins read), so there are as many people and as many appointments
+//! as units times people per unit; without it, where every record is public, they are not
+//! generated.
 
 mod draw;
 mod marking;
@@ -128,6 +130,14 @@ pub fn generate(options: GenerateOptions) -> Dataset {
                     ..accreditation
                 }),
             );
+    }
+    if !options.mixed_visibility {
+        // Without the flag every generated record is public, so that other servers compared
+        // over the same database see the same rows; a person with no appointment is read by
+        // staff and admins only, so none is kept.
+        let appointed: std::collections::HashSet<Uuid> =
+            data.appointments.iter().map(|a| a.person_id).collect();
+        data.people.retain(|person| appointed.contains(&person.id));
     }
     data
 }
