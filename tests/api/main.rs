@@ -24,6 +24,7 @@ mod readiness;
 mod relations;
 mod request_log;
 mod response_order;
+mod roles;
 mod schema_file;
 mod search;
 mod seed_facts;
