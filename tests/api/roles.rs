@@ -922,3 +922,73 @@ pub async fn twin_for(
         admin: Some(admin_secret),
     }
 }
+
+/// Runs `atmp-graph --database-url <the app's database> generate <args>`, with no setting from
+/// the environment; whether it succeeded.
+async fn run_generate(app: &TestApp, args: &[&str]) -> bool {
+    let url = app.database_url.clone();
+    let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_atmp-graph"))
+            .arg("--database-url")
+            .arg(&url)
+            .arg("generate")
+            .args(&args)
+            .env_remove("DATABASE_URL")
+            .env_remove("ATMP_CONFIG")
+            .env_remove("ATMP_SOURCES")
+            .env_remove("ATMP_KEYS_SOURCE")
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap()
+            .status
+            .success()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_command_line_generates_records_of_every_marking_only_when_asked() {
+    let admin = Reader {
+        role: Some(KeyRole::Admin),
+        institutions: Vec::new(),
+    };
+    for (args, markings) in [
+        (&["--units", "12"][..], vec!["PUBLIC"]),
+        (
+            &["--units", "12", "--mixed-visibility"][..],
+            vec!["INTERNAL", "PARTNER", "PUBLIC"],
+        ),
+    ] {
+        // The command writes one database (as a server of one would read it).
+        let app = TestApp::spawn_one_database().await;
+        let (_, secret) = key_for(&app, &admin, "admin").await.unwrap();
+        assert!(run_generate(&app, args).await, "{args:?}");
+
+        let (rows, count) = every_row(
+            &app,
+            Some(&secret),
+            "trials",
+            "",
+            "id visibility provenance { kind }",
+        )
+        .await;
+        let generated: BTreeSet<&str> = rows
+            .iter()
+            .filter(|row| row["provenance"]["kind"] == "GENERATED")
+            .filter_map(|row| row["visibility"].as_str())
+            .collect();
+        assert_eq!(
+            generated.into_iter().collect::<Vec<_>>(),
+            markings,
+            "{args:?}"
+        );
+        let (_, public) = every_row(&app, None, "trials", "", "id").await;
+        assert_eq!(
+            public < count,
+            markings.len() > 1,
+            "{args:?}: {public} of {count}"
+        );
+    }
+}
