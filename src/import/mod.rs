@@ -782,4 +782,50 @@ mod tests {
         assert_eq!(problems.len(), 1);
         assert!(problems[0].starts_with("line 2"), "{problems:?}");
     }
+
+    /// A document of KI, its unit `A` and a cleanroom in it, marked as `unit` and `room` say
+    /// (`null`: no marking given).
+    fn marked(unit: &str, room: &str) -> String {
+        let marking = |value: &str| match value {
+            "null" => String::new(),
+            value => format!(r#", "visibility": "{value}""#),
+        };
+        format!(
+            r#"{{
+            "source": "test",
+            "institutions": [{{"code": "KI", "name": "KI", "kind": "UNIVERSITY", "ror": "https://ror.org/056d84691", "city": "Stockholm", "homepage": "https://ki.se"}}],
+            "units": [{{"key": "A", "institution": "KI", "name": "A", "kind": "CENTER"{}}}],
+            "cleanrooms": [{{"unit": "A", "code": "R1", "regime": "GMP"{}}}]
+        }}"#,
+            marking(unit),
+            marking(room)
+        )
+    }
+
+    #[test]
+    fn an_owned_record_is_public_unless_its_document_marks_it() {
+        let dataset = match parse_json(&marked("null", "INTERNAL")) {
+            Ok(dataset) => dataset,
+            Err(error) => panic!("{error}"),
+        };
+        assert_eq!(dataset.units[0].visibility, Visibility::Public);
+        assert_eq!(dataset.cleanrooms[0].visibility, Visibility::Internal);
+        // What it requires of its readers is the writer's to compose.
+        assert_eq!(dataset.cleanrooms[0].internal_of, None);
+    }
+
+    #[test]
+    fn a_marking_that_is_no_visibility_is_a_problem() {
+        let problems = parse_json(&marked("SECRET", "public"))
+            .err()
+            .map(|e| e.problems)
+            .unwrap_or_default();
+        assert_eq!(
+            problems,
+            [
+                "units[0].visibility: `SECRET` is not one of the allowed values",
+                "cleanrooms[0].visibility: `public` is not one of the allowed values",
+            ]
+        );
+    }
 }

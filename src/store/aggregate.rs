@@ -173,11 +173,14 @@ impl Store {
         let mut select = Select::from(&table);
         select.cond_where(L::condition(&table, &filter));
         for (i, key) in keys.iter().enumerate() {
-            let expr = shown(scope, L::TABLE, *key);
+            // Grouped and ordered by the key's name: its expression may hold bound values (a
+            // person's test), which PostgreSQL would not match between its three places.
+            let name = format!("g{i}");
+            let named = Expr::col(Alias::new(&name));
             select
-                .expr_as(expr.clone(), Alias::new(format!("g{i}")))
-                .add_group_by([expr.clone()])
-                .order_by_expr_with_nulls(expr, Order::Asc, NullOrdering::Last);
+                .expr_as(shown(scope, L::TABLE, *key), Alias::new(&name))
+                .add_group_by([named.clone()])
+                .order_by_expr_with_nulls(named, Order::Asc, NullOrdering::Last);
         }
         let mut widths = Vec::with_capacity(measures.len());
         let mut position = keys.len();

@@ -1,8 +1,9 @@
 //! Startup maintenance: what the service reads and writes for itself, for no caller, before
 //! it serves: whether a source is new (to be seeded), the index tables and the people's
-//! audiences a database written before them still lacks, the in-memory list of institutions, and the secret cursors are
-//! sealed with. A door of its own, beside the request's ([`super::scope`]), the writes'
-//! ([`super::write`]) and the key table's ([`super::keys`]); nothing a request reaches calls it.
+//! audiences a database written before them still lacks, the in-memory list of institutions,
+//! and the secret cursors are sealed with. A door of its own, beside the request's
+//! ([`super::scope`]), the writes' ([`super::write`]) and the key table's ([`super::keys`]);
+//! nothing a request reaches calls it.
 
 // A door: it builds and runs statements on the service's own tables, which the workspace's
 // clippy.toml forbids outside the doors.

@@ -25,7 +25,9 @@ use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{fragment_bomb, TestApp, TestResponse};
+use crate::helpers::{
+    fragment_bomb, graphql_request as graphql_request_with, TestApp, TestResponse,
+};
 use crate::planned::difference;
 
 /// Cases in a plain `cargo test` run: a few seconds in a debug build on two cores.
@@ -144,6 +146,87 @@ fn planned_and_field_by_field_answer_every_generated_query_alike() {
             )
         })
     });
+}
+
+/// Generated queries per role in a plain `cargo test` (five roles).
+const ROLES_CASES: u32 = 80;
+
+/// Noninterference: for each role (the public, a partner of KI, a partner of both
+/// institutions, KUH's staff), every generated valid query is answered as an admin answers it
+/// over a twin database holding the seed and only what the role reads of generated records of
+/// mixed visibility (the rest deleted, references to people it does not read left out), worked
+/// out from the records' markings apart from the service's rules: data, errors and cursors
+/// byte for byte, and with as many statements. The admin's own twin holds everything.
+/// `ATMP_ROLES_CASES` sets how many queries per role.
+#[test]
+fn every_role_answers_each_generated_query_as_an_admin_over_only_what_it_reads() {
+    use crate::roles::{mixed_options, readers, some_ids, twin_for, Records};
+    let cases = setting("ATMP_ROLES_CASES").unwrap_or(ROLES_CASES);
+    let runtime = two_workers();
+    let generated = atmp_graph::seed::generate(mixed_options());
+    let records = Records::of(&generated);
+    let app = runtime.block_on(TestApp::spawn_generating(mixed_options()));
+    let mut schema = runtime.block_on(Schema::introspect(&app));
+    schema.ids = some_ids(&records);
+    for (i, reader) in readers().into_iter().enumerate() {
+        let twins = runtime.block_on(twin_for(
+            &app,
+            &records,
+            &generated,
+            &reader,
+            &format!("reader-{i}"),
+        ));
+        let statements = RefCell::new(Vec::new());
+        answered_alike(
+            &format!("{reader:?}"),
+            cases,
+            &schema,
+            |query, variables| {
+                runtime.block_on(async {
+                    let (expected_count, expected) =
+                        counted(&twins.twin, twins.admin.as_deref(), query, variables).await;
+                    let (count, answered) =
+                        counted(&app, twins.reader.as_deref(), query, variables).await;
+                    if count != expected_count {
+                        statements
+                            .borrow_mut()
+                            .push(format!("{count} != {expected_count}: {query}"));
+                    }
+                    (expected, answered)
+                })
+            },
+        );
+        let statements = statements.into_inner();
+        assert!(
+            statements.is_empty(),
+            "{reader:?}: statements per query differ from the twin's:\n{}",
+            statements.join("\n")
+        );
+    }
+}
+
+/// The answer to `query` asked as the holder of `secret` (the public without one), and how
+/// many statements it ran but those on the key table (each side of a comparison looks its key
+/// up alike, and writes when it was last used once, after some request).
+async fn counted(
+    app: &TestApp,
+    secret: Option<&str>,
+    query: &str,
+    variables: &Value,
+) -> (usize, TestResponse) {
+    let mut request = graphql_request_with(query, variables.clone());
+    if let Some(secret) = secret {
+        request.headers_mut().insert(
+            axum::http::header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {secret}")).unwrap(),
+        );
+    }
+    let (texts, response) = app.statements_and_send(request).await;
+    let count = texts
+        .iter()
+        .filter(|text| !text.contains("api_key"))
+        .count();
+    (count, response)
 }
 
 /// Generated queries compared between one database and two sources in a plain `cargo test`.

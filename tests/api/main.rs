@@ -28,6 +28,7 @@ mod readiness;
 mod relations;
 mod request_log;
 mod response_order;
+mod roles;
 mod schema_file;
 mod schemas;
 mod search;
