@@ -234,6 +234,7 @@ pub async fn key_for(app: &TestApp, reader: &Reader, name: &str) -> Option<(Uuid
                 .map(|c| (*c).to_owned())
                 .collect(),
             expires_at: None,
+            rate: None,
         })
         .await
         .unwrap();

@@ -193,7 +193,9 @@ fn without_mixed_visibility_every_record_is_public_and_with_it_only_markings_dif
     // With mixed markings the people left without an appointment are kept, too.
     let appointed: HashSet<Uuid> = unmarked.appointments.iter().map(|a| a.person_id).collect();
     assert!(unmarked.people.len() > appointed.len());
-    unmarked.people.retain(|person| appointed.contains(&person.id));
+    unmarked
+        .people
+        .retain(|person| appointed.contains(&person.id));
 
     assert!(public.iter().flatten().all(|v| *v == Visibility::Public));
     assert!(same(&plain, &unmarked), "only the markings differ");
