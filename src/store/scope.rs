@@ -773,21 +773,27 @@ impl Scope {
 
 impl IndexTable<'_> {
     /// Its rows naming records the caller may read: for each kind with a row rule, `(kind <>
-    /// '<kind>' OR record_id IN (SELECT id FROM <kind's table> WHERE <the rule>))`; `None`
-    /// where every kind it names is open.
+    /// '<kind>' OR EXISTS (SELECT 1 FROM <kind's table> AS readable WHERE readable.id =
+    /// <index>.record_id AND <the rule>))`; `None` where every kind it names is open. The test
+    /// is correlated, one lookup of the record's primary key per index row the other tests
+    /// leave: an `IN (SELECT id …)` under `OR` would make PostgreSQL read every readable
+    /// record of the kind for each statement.
     fn rows(&self) -> Option<Condition> {
         let column = |name: &str| Expr::col((Alias::new(self.table), Alias::new(name)));
         let mut rows: Option<Condition> = None;
         for (kind, table) in self.kinds {
-            let records = self.scope.named(table);
+            let records = self.scope.named_as(table, "readable");
             if records.rows().is_none() {
                 continue;
             }
             let mut readable = Select::from(&records);
-            readable.statement.expr(records.column("id"));
+            readable.statement.expr(Expr::val(1));
+            readable
+                .statement
+                .and_where(records.column("id").eq(column("record_id")));
             let named = Condition::any()
                 .add(column("kind").ne(*kind))
-                .add(readable.contains(column("record_id")));
+                .add(readable.exists());
             rows = Some(rows.unwrap_or_else(Condition::all).add(named));
         }
         rows
