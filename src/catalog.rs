@@ -36,7 +36,7 @@ macro_rules! for_each_kind {
             };
             Person: person, People, PersonId, people, shared, appointed {
                 id, given_name, family_name, name_key, orcid, email, phone, provenance,
-                sample_fields
+                sample_fields, read_by_public
             };
             Appointment: appointment, Appointments, AppointmentId, appointments, institution_id, marked {
                 id, institution_id, person_id, unit_id, title, role, area, start_year,

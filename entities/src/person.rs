@@ -23,6 +23,9 @@ pub struct Model {
     pub provenance: Provenance,
     /// Comma-separated names of fields whose values are illustrative samples.
     pub sample_fields: String,
+    /// Whether the public reads the person (one of their appointments is public): written by
+    /// the server with the person's audiences (`person_reader`), never by a document.
+    pub read_by_public: bool,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

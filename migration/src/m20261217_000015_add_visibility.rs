@@ -6,8 +6,10 @@
 //!
 //! Creates table `person_reader`: who may read each person (kept by every source, owned by
 //! none), one row per person and audience, as the server derives it from their appointments
-//! in every source, so that a source tests a person by an index lookup. Startup fills it for a
-//! database written before it.
+//! in every source, so that a source tests a person by an index lookup; and adds to `person`
+//! `read_by_public`, whether the public is among those audiences, so that the public's reads,
+//! the most frequent, test a column of the row itself. Startup fills both for a database
+//! written before them (until then the people are read by no one but admins).
 
 use sea_orm_migration::prelude::*;
 
@@ -56,6 +58,19 @@ impl MigrationTrait for Migration {
             }
         }
         manager
+            .alter_table(
+                Table::alter()
+                    .table(Alias::new("person"))
+                    .add_column(
+                        ColumnDef::new("read_by_public")
+                            .boolean()
+                            .not_null()
+                            .default(false),
+                    )
+                    .take(),
+            )
+            .await?;
+        manager
             .create_table(
                 Table::create()
                     .table("person_reader")
@@ -74,6 +89,14 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .drop_table(Table::drop().table("person_reader").take())
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Alias::new("person"))
+                    .drop_column(Alias::new("read_by_public"))
+                    .take(),
+            )
             .await?;
         for table in OWNED {
             for column in ["visibility", "partner_of", "internal_of"] {

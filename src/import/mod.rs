@@ -220,6 +220,8 @@ impl Shape for store::People {
                 phone: None,
                 provenance,
                 sample_fields,
+                // The writer's to say, from the person's appointments.
+                read_by_public: false,
             });
         }
     }

@@ -257,6 +257,13 @@ impl Access {
         self.readers.get(&person).cloned().unwrap_or_default()
     }
 
+    /// Whether the public reads `person`: one of their audiences is the public.
+    pub fn read_by_public(&self, person: Uuid) -> bool {
+        self.readers
+            .get(&person)
+            .is_some_and(|readers| readers.contains(PUBLIC))
+    }
+
     fn set(&mut self, table: &'static str, id: Uuid, requirement: Requirement) {
         self.requirements.insert((table, id), requirement);
     }

@@ -72,7 +72,7 @@ macro_rules! from_driver {
     )*};
 }
 
-from_driver!(Uuid, String, i32, f64, chrono::NaiveDate);
+from_driver!(Uuid, String, i32, f64, bool, chrono::NaiveDate);
 
 /// A closed vocabulary, stored as its text.
 macro_rules! from_text {

@@ -209,8 +209,9 @@ impl Scope {
 
     /// `<value>`, a reference from a row the caller reads to a row of `target`, as a group key
     /// or a counted value may show it: as it is where every row it can name is one the
-    /// caller reads, else `CASE WHEN <value> IN (SELECT id FROM <target> WHERE <the caller's
-    /// rows of it>) THEN <value> END`, so that a hidden record is a missing value. A reference
+    /// caller reads, else `CASE WHEN EXISTS (SELECT 1 FROM <target> AS shown WHERE <the
+    /// caller's rows of it> AND shown.id = <value>) THEN <value> END`, so that a hidden record
+    /// is a missing value (correlated: a lookup of the record's key per row). A reference
     /// to a record an institution owns is as it is: the writer composes what such a record
     /// requires into what the rows naming it require ([`super::access`]), so the caller reads
     /// it. A person is read by their own audiences, which every source keeps, so the test is
@@ -221,8 +222,9 @@ impl Scope {
         }
         let shown = self.named_as(target, "shown");
         let mut ids = Select::from(&shown);
-        ids.expr(shown.column("id"));
-        Expr::case(ids.contains(value.clone()), value).into()
+        ids.expr(Expr::val(1));
+        ids.statement.and_where(shown.column("id").eq(value.clone()));
+        Expr::case(ids.exists(), value).into()
     }
 
     /// Whether every row of `K` is open to the caller.
@@ -298,10 +300,18 @@ fn marked_rule(role: Role, institutions: &[Uuid]) -> Option<Rule> {
 }
 
 /// The rule on people, whom a caller reads when one of the person's audiences is one of the
-/// caller's ([`audiences`]): `EXISTS (SELECT 1 FROM person_reader WHERE person_id =
-/// <alias>.id AND reader IN (<the caller's audiences>))`, an index lookup per person.
+/// caller's ([`audiences`]). The public's: `<alias>.read_by_public`, a column of the row
+/// (the writer keeps it with the audiences), so the most frequent reads test no other table.
+/// Every other role's: `<alias>.read_by_public OR EXISTS (SELECT 1 FROM person_reader WHERE
+/// person_id = <alias>.id AND reader IN (<the caller's audiences>))`, an index lookup per
+/// person the public does not read.
 fn appointed_rule(role: Role, institutions: &[Uuid]) -> Option<Rule> {
     let audiences = audiences(role, institutions)?;
+    if role == Role::Public {
+        return Some(Arc::new(|alias: &str| {
+            Condition::all().add(aliased(alias, "read_by_public").eq(true))
+        }));
+    }
     Some(Arc::new(move |alias: &str| {
         let reader = |name: &str| aliased(PERSON_READER, name);
         let mut readers = Query::select();
@@ -310,7 +320,9 @@ fn appointed_rule(role: Role, institutions: &[Uuid]) -> Option<Rule> {
             .from(Alias::new(PERSON_READER))
             .and_where(reader("person_id").equals((Alias::new(alias), Alias::new("id"))))
             .and_where(reader("reader").is_in(audiences.iter().map(String::as_str)));
-        Condition::all().add(Expr::exists(readers))
+        Condition::any()
+            .add(aliased(alias, "read_by_public").eq(true))
+            .add(Expr::exists(readers))
     }))
 }
 
@@ -931,8 +943,11 @@ mod tests {
         const ONE: &str = "'00000000-0000-0000-0000-000000000001'";
         const TWO: &str = "'00000000-0000-0000-0000-000000000002'";
         let people = |audiences: &str| {
+            if audiences == "'public'" {
+                return r#"SELECT "person"."id" FROM "person" WHERE "person"."read_by_public" = TRUE"#.to_owned();
+            }
             format!(
-                r#"SELECT "person"."id" FROM "person" WHERE EXISTS(SELECT 1 FROM "person_reader" WHERE "person_reader"."person_id" = "person"."id" AND "person_reader"."reader" IN ({audiences}))"#
+                r#"SELECT "person"."id" FROM "person" WHERE "person"."read_by_public" = TRUE OR EXISTS(SELECT 1 FROM "person_reader" WHERE "person_reader"."person_id" = "person"."id" AND "person_reader"."reader" IN ({audiences}))"#
             )
         };
         for (caller, units, audiences) in [
@@ -982,7 +997,7 @@ mod tests {
         select.expr(shown).expr(unit).expr(open);
         assert_eq!(
             sql(select.finish()),
-            r#"SELECT (CASE WHEN ("trial"."principal_investigator_id" IN (SELECT "shown"."id" FROM "person" AS "shown" WHERE EXISTS(SELECT 1 FROM "person_reader" WHERE "person_reader"."person_id" = "shown"."id" AND "person_reader"."reader" IN ('public')))) THEN "trial"."principal_investigator_id" END), "trial"."product_id", "trial"."principal_investigator_id" FROM "trial""#
+            r#"SELECT (CASE WHEN (EXISTS(SELECT 1 FROM "person" AS "shown" WHERE "shown"."read_by_public" = TRUE AND "shown"."id" = "trial"."principal_investigator_id")) THEN "trial"."principal_investigator_id" END), "trial"."product_id", "trial"."principal_investigator_id" FROM "trial""#
         );
     }
 
@@ -1099,12 +1114,13 @@ mod tests {
             "orcid",
             "provenance",
             "sample_fields",
+            "read_by_public",
         ];
 
         assert_eq!(names(&Caller::Public), without);
         assert_eq!(names(&key_holder(KeyRole::Partner, &["KI"])), without);
-        assert_eq!(names(&key_holder(KeyRole::Staff, &["KI"])).len(), 9);
-        assert_eq!(names(&key_holder(KeyRole::Admin, &[])).len(), 9);
+        assert_eq!(names(&key_holder(KeyRole::Staff, &["KI"])).len(), 10);
+        assert_eq!(names(&key_holder(KeyRole::Admin, &[])).len(), 10);
         assert_eq!(
             Scope::of_caller(&Caller::Public)
                 .readable::<Units>()

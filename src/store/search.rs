@@ -596,7 +596,7 @@ mod tests {
 
         assert!(
             statement.contains(&format!(
-                r#"WHERE ("search_term"."kind" <> 'Unit' OR "search_term"."record_id" IN (SELECT "unit"."id" FROM "unit" WHERE "unit"."institution_id" = '{ki}')) AND "term" >= 'vec'"#
+                r#"WHERE ("search_term"."kind" <> 'Unit' OR EXISTS(SELECT 1 FROM "unit" AS "readable" WHERE "readable"."institution_id" = '{ki}' AND "readable"."id" = "search_term"."record_id")) AND "term" >= 'vec'"#
             )),
             "{statement}"
         );

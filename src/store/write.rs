@@ -142,6 +142,11 @@ macro_rules! require {
             row.internal_of = requirement.internal_of;
         }
     };
+    (appointed, $rows:expr, $module:ident, $access:ident) => {
+        for row in &mut $rows {
+            row.read_by_public = $access.read_by_public(row.id);
+        }
+    };
     ($other:ident, $rows:expr, $module:ident, $access:ident) => {};
 }
 
@@ -394,6 +399,22 @@ async fn write_readers(
         )
         .exec_without_returning(txn)
         .await?;
+    }
+    // Whether the public reads them, on the people's own rows.
+    let (public, not): (Vec<Uuid>, Vec<Uuid>) = changed
+        .iter()
+        .partition(|person| access.read_by_public(**person));
+    for (read_by_public, people) in [(true, public), (false, not)] {
+        for chunk in people.chunks(CHUNK) {
+            entities::person::Entity::update_many()
+                .col_expr(
+                    entities::person::Column::ReadByPublic,
+                    Expr::value(read_by_public),
+                )
+                .filter(entities::person::Column::Id.is_in(chunk.iter().copied()))
+                .exec(txn)
+                .await?;
+        }
     }
     Ok(())
 }

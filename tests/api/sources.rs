@@ -338,8 +338,9 @@ async fn a_relation_that_finds_too_many_records_across_the_sources_is_refused() 
     // Each read by the public, as a person with a public appointment is.
     let readers = "INSERT INTO person_reader (person_id, reader) \
          SELECT id, 'public' FROM person WHERE given_name = 'Filler'";
+    let public = "UPDATE person SET read_by_public = TRUE WHERE given_name = 'Filler'";
     let database = sea_orm::Database::connect(&app.database_url).await.unwrap();
-    for statement in [filler, readers] {
+    for statement in [filler, readers, public] {
         sea_orm::ConnectionTrait::execute_unprepared(&database, statement)
             .await
             .unwrap();

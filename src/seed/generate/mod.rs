@@ -441,6 +441,8 @@ fn person(seed: u64, unit: usize, index: usize) -> person::Model {
         )),
         provenance: Provenance::Generated,
         sample_fields: String::new(),
+        // The writer's to say, from the person's appointments.
+        read_by_public: false,
     }
 }
 
