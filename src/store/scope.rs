@@ -223,7 +223,8 @@ impl Scope {
         let shown = self.named_as(target, "shown");
         let mut ids = Select::from(&shown);
         ids.expr(Expr::val(1));
-        ids.statement.and_where(shown.column("id").eq(value.clone()));
+        ids.statement
+            .and_where(shown.column("id").eq(value.clone()));
         Expr::case(ids.exists(), value).into()
     }
 
