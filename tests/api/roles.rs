@@ -174,7 +174,8 @@ impl Records {
     }
 
     /// Only what `reader` reads of the generated records, each reference to a person it does
-    /// not read left out: the records of its redacted twin.
+    /// not read left out and each contact detail it does not read emptied: the records of its
+    /// redacted twin.
     pub fn redacted(&self, generated: &Dataset, reader: &Reader) -> Dataset {
         let mut twin = Dataset::default();
         macro_rules! keep {
@@ -206,6 +207,28 @@ impl Records {
             trial.principal_investigator_id = trial
                 .principal_investigator_id
                 .filter(|id| self.reads_person(reader, *id));
+        }
+        // Staff read the contact details of the people with an appointment, current or ended,
+        // at their institutions, whoever else reads the appointment; of the others, none.
+        if reader.role == Some(KeyRole::Staff) {
+            let contacts: BTreeSet<Uuid> = self
+                .whole
+                .appointments
+                .iter()
+                .filter(|a| {
+                    reader
+                        .institutions
+                        .iter()
+                        .any(|code| institution(code) == a.institution_id)
+                })
+                .map(|a| a.person_id)
+                .collect();
+            for person in &mut twin.people {
+                if !contacts.contains(&person.id) {
+                    person.email = None;
+                    person.phone = None;
+                }
+            }
         }
         twin
     }
