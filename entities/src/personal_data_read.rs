@@ -11,7 +11,7 @@ pub struct Model {
     /// A UUID v7: its order is the order the reads were made in.
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    /// The API key the response was made for.
+    /// The API key the response was made for; null for a signed-in person.
     pub key_id: Option<Uuid>,
     pub read_at: DateTimeUtc,
     /// The hex SHA-256 of the query's text.
@@ -19,6 +19,11 @@ pub struct Model {
     pub operation_name: Option<String>,
     /// How many people's contact details the response carried.
     pub people: i32,
+    /// The identity provider that signed the token of the person the response was made for
+    /// (`iss`); null for a key.
+    pub signed_in_issuer: Option<String>,
+    /// That person, as the identity provider names them (`sub`).
+    pub signed_in_subject: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -27,6 +27,7 @@ mod m20261217_000015_add_visibility;
 mod m20261217_000016_add_api_key_rate;
 mod m20261217_000017_create_person_contact;
 mod m20261217_000018_create_personal_data_read;
+mod m20261217_000019_add_personal_data_read_signed_in;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261217_000016_add_api_key_rate::Migration),
             Box::new(m20261217_000017_create_person_contact::Migration),
             Box::new(m20261217_000018_create_personal_data_read::Migration),
+            Box::new(m20261217_000019_add_personal_data_read_signed_in::Migration),
         ]
     }
 }

@@ -290,11 +290,12 @@ fn reads_table(reads: &[ReadListing]) -> String {
         "READ AT",
         "KEY ID",
         "KEY NAME",
+        "SIGNED IN",
         "PEOPLE",
         "OPERATION",
         "OPERATION HASH",
     ];
-    let rows: Vec<[String; 6]> = reads
+    let rows: Vec<[String; 7]> = reads
         .iter()
         .map(|read| {
             [
@@ -302,6 +303,10 @@ fn reads_table(reads: &[ReadListing]) -> String {
                 read.key
                     .map_or_else(|| "-".to_owned(), |key| key.to_string()),
                 read.key_name.clone().unwrap_or_else(|| "-".to_owned()),
+                read.signed_in.as_ref().map_or_else(
+                    || "-".to_owned(),
+                    |person| format!("{} at {}", person.subject, person.issuer),
+                ),
                 read.people.to_string(),
                 read.operation_name
                     .clone()
@@ -397,6 +402,10 @@ mod tests {
             id: uuid::Uuid::nil(),
             key: key.map(|_| KeyId(uuid::Uuid::from_u128(1))),
             key_name: key.map(str::to_owned),
+            signed_in: key.is_none().then(|| crate::store::SignedIn {
+                issuer: "https://idp.example".to_owned(),
+                subject: "anna".to_owned(),
+            }),
             at,
             operation_hash: "ab12".to_owned(),
             operation_name: operation.map(str::to_owned),
@@ -404,13 +413,13 @@ mod tests {
         };
         assert_eq!(
             reads_table(&[read(Some("kuh-desk"), Some("Colleagues"), 12), read(None, None, 1)]),
-            "READ AT               KEY ID                                KEY NAME  PEOPLE  OPERATION   OPERATION HASH\n\
-             2026-12-17T09:30:00Z  00000000-0000-0000-0000-000000000001  kuh-desk  12      Colleagues  ab12\n\
-             2026-12-17T09:30:00Z  -                                     -         1       -           ab12\n"
+            "READ AT               KEY ID                                KEY NAME  SIGNED IN                    PEOPLE  OPERATION   OPERATION HASH\n\
+             2026-12-17T09:30:00Z  00000000-0000-0000-0000-000000000001  kuh-desk  -                            12      Colleagues  ab12\n\
+             2026-12-17T09:30:00Z  -                                     -         anna at https://idp.example  1       -           ab12\n"
         );
         assert_eq!(
             reads_table(&[]),
-            "READ AT  KEY ID  KEY NAME  PEOPLE  OPERATION  OPERATION HASH\n"
+            "READ AT  KEY ID  KEY NAME  SIGNED IN  PEOPLE  OPERATION  OPERATION HASH\n"
         );
     }
 

@@ -16,10 +16,14 @@ use crate::store::{ReadListing, ReadsPage};
 pub struct PersonalDataRead {
     /// The entry's own ID.
     id: ID,
-    /// The ID of the API key the response was made for, as `atmp-graph keys list` shows it.
+    /// The ID of the API key the response was made for, as `atmp-graph keys list` shows it;
+    /// null for a person signed in at the identity provider.
     key_id: Option<ID>,
-    /// The key's name; null where the key no longer exists.
+    /// The key's name; null where the key no longer exists, and for a signed-in person.
     key_name: Option<String>,
+    /// The person signed in at the identity provider the response was made for, as their
+    /// token named them; null for a key.
+    signed_in: Option<SignedInPerson>,
     /// When the response was made: an RFC 3339 time in UTC.
     read_at: String,
     /// The SHA-256 of the query's text, in hex: the same query always has the same hash.
@@ -30,12 +34,25 @@ pub struct PersonalDataRead {
     people: u32,
 }
 
+/// A person signed in at the hospital's identity provider, as their token named them.
+#[derive(SimpleObject)]
+pub struct SignedInPerson {
+    /// The identity provider that issued the token (its `iss` claim).
+    issuer: String,
+    /// The person, as the identity provider names them (the token's `sub` claim).
+    subject: String,
+}
+
 impl From<&ReadListing> for PersonalDataRead {
     fn from(read: &ReadListing) -> Self {
         PersonalDataRead {
             id: ID(read.id.to_string()),
             key_id: read.key.map(|key| ID(key.to_string())),
             key_name: read.key_name.clone(),
+            signed_in: read.signed_in.as_ref().map(|person| SignedInPerson {
+                issuer: person.issuer.clone(),
+                subject: person.subject.clone(),
+            }),
             read_at: read.at.to_rfc3339_opts(SecondsFormat::Millis, true),
             operation_hash: read.operation_hash.clone(),
             operation_name: read.operation_name.clone(),
@@ -107,8 +124,8 @@ pub struct Reads;
 #[Object]
 impl Reads {
     /// Who read people's contact details: one entry per response that carried a non-null
-    /// `email` or `phone`, with the key it was made for, when, the operation and how many
-    /// people's details it carried; newest first. Admins only.
+    /// `email` or `phone`, with the key or signed-in person it was made for, when, the
+    /// operation and how many people's details it carried; newest first. Admins only.
     #[graphql(complexity = "connection_complexity(first, None, child_complexity)")]
     async fn personal_data_reads(
         &self,

@@ -26,7 +26,7 @@ use crate::graphql::{
 };
 use crate::identity::KeysUnavailable;
 use crate::store::{
-    Batcher, Caller, Clock, PersonalDataRead, Role, Store, StoreError, StoreLoader,
+    Batcher, Caller, Clock, PersonalDataRead, Role, SignedIn, Store, StoreError, StoreLoader,
 };
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -457,7 +457,8 @@ async fn run(
     // What the read log names the operation by, kept only for the roles that read contact
     // details at all: the public's and partners' answers never carry any.
     let logged = (caller.role() >= Role::Staff).then(|| Logged {
-        key: caller.binding(),
+        key: caller.key_id(),
+        signed_in: caller.signed_in(),
         text: query.clone(),
         operation: named.map(str::to_owned),
     });
@@ -547,8 +548,9 @@ async fn execute_off_the_workers(
 
 /// What the read log keeps of a request whose answer may carry contact details.
 struct Logged {
-    /// The caller's binding (its key).
+    /// The caller's key, or the person signed in.
     key: Option<uuid::Uuid>,
+    signed_in: Option<SignedIn>,
     /// The query's text, hashed only when the answer carried contact details.
     text: String,
     operation: Option<String>,
@@ -564,6 +566,7 @@ impl Logged {
         }
         store.log_personal_data_read(PersonalDataRead {
             key: self.key,
+            signed_in: self.signed_in,
             at: chrono::Utc::now(),
             operation_hash: sha256_hex(&self.text),
             operation_name: self.operation,

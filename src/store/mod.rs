@@ -64,7 +64,7 @@ pub use hash::HashMap;
 pub use join::{Join, JoinedRow};
 pub use keys::{
     KeyCaller, KeyError, KeyId, KeyInstitution, KeyListing, NewKey, PersonalDataRead, ReadListing,
-    ReadsPage, Refusal, UnknownInstitution,
+    ReadsPage, Refusal, SignedIn, UnknownInstitution,
 };
 pub use list::{check_query, ChildPages, Kind, ListQuery, Listable, QueryOf, Relation};
 pub use loader::{
@@ -132,6 +132,26 @@ impl Caller {
             Caller::Public => None,
             Caller::Key(holder) => Some(holder.key.0),
             Caller::Token(person) => Some(person.binding()),
+        }
+    }
+
+    /// The key the caller sent: none for the public and for a signed-in person.
+    pub fn key_id(&self) -> Option<uuid::Uuid> {
+        match self {
+            Caller::Key(holder) => Some(holder.key.0),
+            Caller::Public | Caller::Token(_) => None,
+        }
+    }
+
+    /// The person signed in at the identity provider, as their token names them: none for
+    /// the public and for a key.
+    pub fn signed_in(&self) -> Option<SignedIn> {
+        match self {
+            Caller::Token(person) => Some(SignedIn {
+                issuer: person.issuer.clone(),
+                subject: person.subject.clone(),
+            }),
+            Caller::Public | Caller::Key(_) => None,
         }
     }
 

@@ -288,6 +288,48 @@ async fn a_staff_token_reads_and_its_cursors_open_only_for_the_person_it_names()
 }
 
 #[tokio::test]
+async fn a_signed_in_persons_read_of_contact_details_is_logged_with_the_person_not_a_key() {
+    let provider = Provider::serve(&[Key::First]).await;
+    let app = TestApp::spawn_with_generated(4)
+        .await
+        .reconfigured(|config| trusting(config, &provider.url(), |_| {}));
+    let admin = app.key("admin", entities::enums::KeyRole::Admin, &[]).await;
+    let anna = sign(Key::First, &staff("anna"));
+
+    let read = with_key(
+        &app,
+        &anna,
+        "query Colleagues { people(first: 100) { nodes { email } } }",
+    )
+    .await;
+    app.app.store.personal_data_reads_written().await;
+    let log = app
+        .graphql_as(
+            &admin,
+            "{ personalDataReads(first: 5) { nodes { keyId keyName signedIn { issuer subject } people operationName } } }",
+        )
+        .await;
+
+    let shown = read.data()["people"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|person| !person["email"].is_null())
+        .count();
+    assert!(shown >= 6, "KI's generated people: {read:#?}");
+    assert_eq!(
+        log.data()["personalDataReads"]["nodes"],
+        json!([{
+            "keyId": null,
+            "keyName": null,
+            "signedIn": { "issuer": ISSUER, "subject": "anna" },
+            "people": shown,
+            "operationName": "Colleagues",
+        }])
+    );
+}
+
+#[tokio::test]
 async fn tokens_signed_with_rsa_p256_and_ed25519_keys_are_accepted() {
     let provider = Provider::serve(&[Key::First, Key::Ec, Key::Ed]).await;
     let app = signing_in(&provider.url(), |_| {}).await;

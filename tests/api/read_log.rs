@@ -15,8 +15,8 @@ use crate::helpers::TestApp;
 const COLLEAGUES: &str = "query Colleagues { people(first: 100) { nodes { email phone } } }";
 
 /// The log as the admin with `secret` lists it.
-const LOG: &str = "{ personalDataReads(first: 10) { totalCount nodes { keyId keyName people \
-    operationName operationHash readAt } } }";
+const LOG: &str = "{ personalDataReads(first: 10) { totalCount nodes { keyId keyName signedIn { \
+    subject } people operationName operationHash readAt } } }";
 
 /// How many people's details `data` carries (an email or a phone that is not null).
 fn carried(data: &Value) -> u64 {
@@ -49,6 +49,7 @@ async fn a_staff_read_is_logged_with_its_key_operation_and_number_of_people() {
         &json!({
             "keyId": staff_id.to_string(),
             "keyName": "kuh-desk",
+            "signedIn": null,
             "people": people,
             "operationName": "Colleagues",
             "operationHash": sha256_hex(COLLEAGUES),
@@ -278,6 +279,7 @@ async fn keys_reads_lists_the_log_and_the_reads_of_one_key() {
         cells[2..],
         [
             "kuh-desk",
+            "-",
             &carried(kuh_read.data()).to_string(),
             "Colleagues",
             &sha256_hex(COLLEAGUES)

@@ -37,7 +37,7 @@ use crate::domain::{natural_id, ApiKey, Rate, RecordKind};
 use cache::{Cached, KeyCache};
 pub use manage::{KeyError, KeyListing, NewKey};
 pub(crate) use reads::ReadLog;
-pub use reads::{PersonalDataRead, ReadListing, ReadsPage};
+pub use reads::{PersonalDataRead, ReadListing, ReadsPage, SignedIn};
 
 /// The channel every change to the keys is announced on.
 const CHANNEL: &str = "atmp_keys";

@@ -38,11 +38,22 @@ const BATCH: usize = 200;
 const ATTEMPTS: u32 = 5;
 const FIRST_RETRY: Duration = Duration::from_millis(200);
 
+/// A person signed in at the hospital's identity provider, as its token names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    /// The identity provider that issued the token (`iss`).
+    pub issuer: String,
+    /// The person, as the identity provider names them (`sub`).
+    pub subject: String,
+}
+
 /// A response that carried people's contact details.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonalDataRead {
-    /// What the caller's reads are bound to: its API key.
+    /// The API key the response was made for; none for a signed-in person.
     pub key: Option<Uuid>,
+    /// The signed-in person the response was made for; none for a key.
+    pub signed_in: Option<SignedIn>,
     /// When the response was made.
     pub at: DateTime<Utc>,
     /// The hex SHA-256 of the query's text.
@@ -60,6 +71,7 @@ pub struct ReadListing {
     pub id: Uuid,
     pub key: Option<KeyId>,
     pub key_name: Option<String>,
+    pub signed_in: Option<SignedIn>,
     pub at: DateTime<Utc>,
     pub operation_hash: String,
     pub operation_name: Option<String>,
@@ -201,6 +213,8 @@ async fn write_rows(source: &Source, rows: Vec<personal_data_read::Model>) {
         tracing::error!(
             id = %row.id,
             key = ?row.key_id,
+            signed_in_issuer = ?row.signed_in_issuer,
+            signed_in_subject = ?row.signed_in_subject,
             read_at = %row.read_at,
             operation_hash = %row.operation_hash,
             operation_name = ?row.operation_name,
@@ -237,6 +251,8 @@ impl Store {
             operation_hash: read.operation_hash,
             operation_name: read.operation_name,
             people: i32::try_from(read.people).unwrap_or(i32::MAX),
+            signed_in_issuer: read.signed_in.as_ref().map(|s| s.issuer.clone()),
+            signed_in_subject: read.signed_in.map(|s| s.subject),
         };
         let sent = self
             .keys_source()
@@ -246,6 +262,8 @@ impl Store {
             tracing::error!(
                 id = %row.id,
                 key = ?row.key_id,
+                signed_in_issuer = ?row.signed_in_issuer,
+                signed_in_subject = ?row.signed_in_subject,
                 read_at = %row.read_at,
                 operation_hash = %row.operation_hash,
                 operation_name = ?row.operation_name,
@@ -329,6 +347,10 @@ impl Store {
                 id: row.id,
                 key: row.key_id.map(KeyId),
                 key_name: name(row.key_id),
+                signed_in: row
+                    .signed_in_issuer
+                    .zip(row.signed_in_subject)
+                    .map(|(issuer, subject)| SignedIn { issuer, subject }),
                 at: row.read_at,
                 operation_hash: row.operation_hash,
                 operation_name: row.operation_name,
