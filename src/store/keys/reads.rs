@@ -113,7 +113,7 @@ impl ReadsPage {
 
 /// What goes down the channel to the writer.
 enum Message {
-    Read(personal_data_read::Model),
+    Read(Box<personal_data_read::Model>),
     /// Answered once every row sent before is written (or given up).
     Flush(oneshot::Sender<()>),
 }
@@ -178,7 +178,7 @@ async fn write(source: Source, mut receiver: mpsc::UnboundedReceiver<Message>) {
         let mut next = Some(first);
         while let Some(message) = next.take() {
             match message {
-                Message::Read(row) => rows.push(row),
+                Message::Read(row) => rows.push(*row),
                 Message::Flush(flushed) => flushes.push(flushed),
             }
             if rows.len() < BATCH {
@@ -256,8 +256,8 @@ impl Store {
         };
         let sent = self
             .keys_source()
-            .map_err(|_| Message::Read(row.clone()))
-            .and_then(|source| self.inner.reads.send(source, Message::Read(row)));
+            .map_err(|_| Message::Read(Box::new(row.clone())))
+            .and_then(|source| self.inner.reads.send(source, Message::Read(Box::new(row))));
         if let Err(Message::Read(row)) = sent {
             tracing::error!(
                 id = %row.id,
