@@ -26,6 +26,7 @@ mod prepared;
 mod product;
 mod query;
 mod reads;
+mod respond;
 mod search;
 mod selection_order;
 mod trial;
@@ -65,6 +66,7 @@ pub use plan::Execution;
 pub use prepared::{DocumentCache, Prepared};
 pub use product::{Product, ProductConnection, ProductEdge};
 pub use query::Query;
+pub use respond::{respond, Executed, PlannedAnswers, ResponseBody};
 pub use selection_order::{ask_for_typenames, order_response, with_defaults, Ordering, TypeMap};
 pub use trial::{Trial, TrialConnection, TrialEdge};
 pub use unit::{Unit, UnitConnection, UnitEdge};
@@ -100,9 +102,11 @@ pub struct AtmpSchema {
 }
 
 impl AtmpSchema {
-    /// Runs a request.
-    pub async fn execute(&self, request: async_graphql::Request) -> async_graphql::Response {
-        self.schema.execute(request).await
+    /// Runs a request, with the store its planned root fields answer into.
+    pub async fn execute(&self, request: async_graphql::Request) -> Executed {
+        let planned = Arc::new(PlannedAnswers::default());
+        let response = self.schema.execute(request.data(planned.clone())).await;
+        Executed { response, planned }
     }
 
     /// The SDL with these options.

@@ -15,9 +15,10 @@ use async_graphql::parser::types::{
     BaseType, Directive, DocumentOperations, ExecutableDocument, Field, OperationDefinition,
     OperationType, Selection, SelectionSet, TypeKind, TypeSystemDefinition,
 };
-use async_graphql::{Name, PathSegment, Positioned, Response, ServerError, Value, Variables};
+use async_graphql::{Name, PathSegment, Positioned, ServerError, Value, Variables};
 
 use super::aggregate::FIELD_BY_FIELD_ROOTS;
+use super::respond::{Executed, PlannedAnswers};
 
 const TYPENAME: &str = "__typename";
 
@@ -252,9 +253,10 @@ pub fn order_response(
     document: &ExecutableDocument,
     operation_name: Option<&str>,
     variables: &Variables,
-    response: &mut Response,
+    executed: &mut Executed,
     depth: Ordering,
 ) {
+    let Executed { response, planned } = executed;
     let Some(operation) = operation(document, operation_name) else {
         return;
     };
@@ -275,6 +277,7 @@ pub fn order_response(
         variables,
         depth,
         errors: &response.errors,
+        planned,
     };
     // The root object is null only when a non-null root field failed.
     orderer.value(
@@ -335,6 +338,8 @@ struct Orderer<'a> {
     depth: Ordering,
     /// The errors met, whose paths tell a failed object from a null one.
     errors: &'a [ServerError],
+    /// The root fields answered by their plans, which are null in the data.
+    planned: &'a PlannedAnswers,
 }
 
 /// How much of an answer to put in order.
@@ -444,18 +449,21 @@ impl<'a> Orderer<'a> {
         let mut unordered = std::mem::take(members);
         let mut ordered = IndexMap::with_capacity(unordered.len());
         let mut whole = true;
+        let root = concrete == self.types.query;
         for (key, (field, inner)) in fields.iter() {
             // A field left out failed: its error is in the response already.
             let mut child = unordered.swap_remove(*key).unwrap_or(Value::Null);
+            // A planned root field's answer is rendered in order and whole, apart from the data.
+            if root && self.planned.holds(key.as_str()) {
+                ordered.insert((*key).clone(), child);
+                continue;
+            }
             if let Some(ty) = self.types.field(&concrete, field) {
                 let descend = match self.depth {
                     Ordering::Whole => true,
                     // The aggregates, search and `_entities` are resolved field by field on
                     // either path; the other root fields' answers are rendered whole by the plan.
-                    Ordering::Root => {
-                        concrete == self.types.query
-                            && FIELD_BY_FIELD_ROOTS.contains(&field.as_str())
-                    }
+                    Ordering::Root => root && FIELD_BY_FIELD_ROOTS.contains(&field.as_str()),
                 };
                 let whole_orderer = Orderer {
                     depth: Ordering::Whole,

@@ -21,8 +21,8 @@ use super::rate::Toll;
 use super::HttpState;
 use crate::domain::sha256_hex;
 use crate::graphql::{
-    json_nests_deeper_than, order_response, with_defaults, ApiError, AtmpSchema, ContactsShown,
-    DocumentError, Execution, Ordering, RequestLimits, RequestMeter,
+    json_nests_deeper_than, order_response, respond, with_defaults, ApiError, AtmpSchema,
+    ContactsShown, DocumentError, Executed, Execution, Ordering, RequestLimits, RequestMeter,
 };
 use crate::identity::KeysUnavailable;
 use crate::store::{
@@ -408,11 +408,7 @@ async fn run(
                     ),
                     pos: None,
                 };
-                return answer(
-                    state,
-                    media,
-                    async_graphql::Response::from_errors(vec![error.into()]),
-                );
+                return answer(state, media, Executed::from_errors(vec![error.into()]));
             }
             async_graphql::Variables::from_json(value)
         }
@@ -441,13 +437,7 @@ async fn run(
         .prepare(&query, &state.limits.query, &state.types)
     {
         Ok(prepared) => prepared,
-        Err(error) => {
-            return answer(
-                state,
-                media,
-                async_graphql::Response::from_errors(vec![error.into()]),
-            )
-        }
+        Err(error) => return answer(state, media, Executed::from_errors(vec![error.into()])),
     };
     let named = operation_name(&prepared.document, params.operation_name.as_deref());
     if let Some(name) = named {
@@ -507,7 +497,7 @@ async fn run(
     if let Some(toll) = toll {
         request = request.data(RequestMeter(toll));
     }
-    let mut response = if prepared.weight.is_heavy() {
+    let mut executed = if prepared.weight.is_heavy() {
         execute_off_the_workers(schema, clock, request).await
     } else {
         clock.drive(schema.execute(request)).await
@@ -520,10 +510,10 @@ async fn run(
         &prepared.document,
         params.operation_name.as_deref(),
         &variables,
-        &mut response,
+        &mut executed,
         ordering,
     );
-    answer(state, media, response)
+    answer(state, media, executed)
 }
 
 /// Runs a heavy request on the blocking pool, so that its validation and execution, which run
@@ -533,13 +523,13 @@ async fn execute_off_the_workers(
     schema: AtmpSchema,
     clock: Arc<Clock>,
     request: async_graphql::Request,
-) -> async_graphql::Response {
+) -> Executed {
     let runtime = tokio::runtime::Handle::current();
     let run =
         tokio::task::spawn_blocking(move || runtime.block_on(clock.drive(schema.execute(request))));
     match run.await {
         Ok(response) => response,
-        Err(error) => async_graphql::Response::from_errors(vec![ApiError::Internal(format!(
+        Err(error) => Executed::from_errors(vec![ApiError::Internal(format!(
             "a heavy request failed on the blocking pool: {error}"
         ))
         .into_server_error(None)]),
@@ -608,75 +598,19 @@ fn with_code(mut error: ServerError, limits: &RequestLimits) -> ServerError {
     error
 }
 
-/// The response body, serialised once: `data` and `errors` as the specification has them.
-/// A planned root field's answer is JSON already, carried as bytes (no field of the schema
-/// answers bytes), and is copied in as it is; the rest is async-graphql's values.
-fn body(
-    data: Option<&async_graphql::Value>,
-    errors: &[ServerError],
-) -> Result<Vec<u8>, serde_json::Error> {
-    let mut body = Vec::with_capacity(
-        4096 + match data {
-            Some(async_graphql::Value::Object(members)) => members
-                .values()
-                .map(|value| match value {
-                    async_graphql::Value::Binary(json) => json.len(),
-                    _ => 0,
-                })
-                .sum(),
-            _ => 0,
-        },
-    );
-    body.push(b'{');
-    if let Some(data) = data {
-        body.extend_from_slice(b"\"data\":");
-        match data {
-            async_graphql::Value::Object(members) => {
-                body.push(b'{');
-                for (index, (key, value)) in members.iter().enumerate() {
-                    if index > 0 {
-                        body.push(b',');
-                    }
-                    serde_json::to_writer(&mut body, key.as_str())?;
-                    body.push(b':');
-                    match value {
-                        async_graphql::Value::Binary(json) => body.extend_from_slice(json),
-                        value => serde_json::to_writer(&mut body, value)?,
-                    }
-                }
-                body.push(b'}');
-            }
-            data => serde_json::to_writer(&mut body, data)?,
-        }
-    }
-    if !errors.is_empty() {
-        if data.is_some() {
-            body.push(b',');
-        }
-        body.extend_from_slice(b"\"errors\":");
-        serde_json::to_writer(&mut body, errors)?;
-    }
-    body.push(b'}');
-    Ok(body)
-}
-
-fn answer(state: &HttpState, media: Media, response: async_graphql::Response) -> Response {
-    // Errors with no path, and no data, come from before execution: parse, validation, limits.
-    let request_failed = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty());
-    let errors: Vec<ServerError> = response
-        .errors
+fn answer(state: &HttpState, media: Media, mut executed: Executed) -> Response {
+    let errors = std::mem::take(&mut executed.response.errors);
+    executed.response.errors = errors
         .into_iter()
         .map(|error| with_code(error, &state.limits))
         .collect();
-    let status = match (media, request_failed) {
-        (Media::GraphqlResponse, true) => StatusCode::BAD_REQUEST,
-        _ => StatusCode::OK,
-    };
-    match body((!request_failed).then_some(&response.data), &errors) {
-        Ok(bytes) => {
-            let mut response = (status, bytes).into_response();
+    match respond(&executed) {
+        Ok(body) => {
+            let status = match (media, body.request_failed) {
+                (Media::GraphqlResponse, true) => StatusCode::BAD_REQUEST,
+                _ => StatusCode::OK,
+            };
+            let mut response = (status, body.bytes).into_response();
             response
                 .headers_mut()
                 .insert(header::CONTENT_TYPE, media.content_type());

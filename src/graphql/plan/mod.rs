@@ -126,7 +126,7 @@ fn internal(message: String, pos: Pos) -> ServerError {
 mod tests {
     use super::Execution;
     use crate::config::Config;
-    use crate::graphql::{build_schema, AtmpSchema};
+    use crate::graphql::{build_schema, respond, AtmpSchema, Executed};
     use crate::store::testing::{every_role, seeded, seeded_split, TestStore};
     use crate::store::{Batcher, Caller, Scope, StoreLoader, Units};
     use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
@@ -148,14 +148,14 @@ mod tests {
         test_store: &TestStore,
         caller: &Caller,
         query: &str,
-    ) -> (usize, async_graphql::Response) {
+    ) -> (usize, Executed) {
         let loader = StoreLoader::new(test_store.store.clone(), caller.clone()).await;
         let loader = Batcher::new(loader);
         let clock = loader.clock();
         let before = test_store.statements();
         let request = async_graphql::Request::new(query).data(loader);
-        let response = clock.drive(schema.execute(request)).await;
-        (test_store.statements() - before, response)
+        let executed = clock.drive(schema.execute(request)).await;
+        (test_store.statements() - before, executed)
     }
 
     /// How many statements `query` runs on the planned path with `loader`, and its errors.
@@ -169,8 +169,8 @@ mod tests {
         let clock = loader.clock();
         let before = test_store.statements();
         let request = async_graphql::Request::new(query).data(loader);
-        let response = clock.drive(schema.execute(request)).await;
-        (test_store.statements() - before, response.errors)
+        let executed = clock.drive(schema.execute(request)).await;
+        (test_store.statements() - before, executed.response.errors)
     }
 
     #[tokio::test]
@@ -237,18 +237,21 @@ mod tests {
         test_store: &TestStore,
         callers: &[Caller],
         query: &str,
-    ) -> (Vec<usize>, Vec<async_graphql::Value>) {
+    ) -> (Vec<usize>, Vec<Vec<u8>>) {
         let mut counts = Vec::new();
         let mut answers = Vec::new();
         for caller in callers {
-            let (count, response) = statements_of(schema, test_store, caller, query).await;
+            let (count, executed) = statements_of(schema, test_store, caller, query).await;
             assert!(
-                response.errors.is_empty(),
+                executed.response.errors.is_empty(),
                 "{caller:?}: {query}: {:?}",
-                response.errors
+                executed.response.errors
             );
             counts.push(count);
-            answers.push(response.data);
+            match respond(&executed) {
+                Ok(body) => answers.push(body.bytes),
+                Err(error) => panic!("{caller:?}: {query}: no body: {error}"),
+            }
         }
         (counts, answers)
     }

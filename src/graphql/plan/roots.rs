@@ -1,7 +1,7 @@
 //! The root fields answered on the planned path: a top-level list, every institution, a record
 //! by ID and records by global ID, each planned, fetched and rendered at once.
 
-use std::sync::Mutex;
+use std::sync::Arc;
 
 use async_graphql::parser::types::{Field, SelectionSet};
 use async_graphql::registry::Registry;
@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::super::connection::limits;
 use super::super::filter::{FilterInput, OrderInput};
 use super::super::node::{parse_global_id, NodeType};
+use super::super::respond::PlannedAnswers;
 use super::super::ApiError;
 use super::out::{Failure, Out};
 use super::planner::{selection_sets, Planner};
@@ -26,15 +27,11 @@ use crate::store::{self, Listable, Page, StoreError, Unanswered};
 /// A root field's answer: rendered by the plan, or resolved field by field.
 pub(crate) enum Answer<T> {
     Resolved(T),
-    Planned(Mutex<Value>),
+    /// Rendered by the plan into the request's [`PlannedAnswers`] (or null where it failed):
+    /// null in async-graphql's data.
+    Planned,
     /// Refused before anything was read (an argument, a conflict of fields).
     Refused(ServerError),
-}
-
-impl<T> Answer<T> {
-    fn planned(value: Value) -> Self {
-        Answer::Planned(Mutex::new(value))
-    }
 }
 
 impl<T: OutputType> OutputType for Answer<T> {
@@ -58,11 +55,7 @@ impl<T: OutputType> OutputType for Answer<T> {
         match self {
             Answer::Resolved(value) => value.resolve(ctx, field).await,
             Answer::Refused(error) => Err(error.clone()),
-            // Each answer is rendered once and taken once: no copy of the tree.
-            Answer::Planned(value) => Ok(match value.lock() {
-                Ok(mut value) => std::mem::take(&mut *value),
-                Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
-            }),
+            Answer::Planned => Ok(Value::Null),
         }
     }
 }
@@ -103,7 +96,7 @@ where
         Err(error) if std::ptr::eq(first, ctx.item) => {
             return Ok(Answer::Refused(ctx.set_error_path(error)))
         }
-        Err(_) => return Ok(Answer::planned(Value::Null)),
+        Err(_) => return Ok(Answer::Planned),
     };
     let fetching = Fetching::new(planner.reads, planner.columns.take());
     fetch(&planned, &fetching).await?;
@@ -119,13 +112,22 @@ where
             ctx.add_error(error);
         }
     }
-    Ok(match rendered {
-        // The answer is JSON already: carried as bytes, which no field of the schema answers,
-        // and written into the response as they are (`http::graphql`).
-        Ok(()) => Answer::planned(Value::Binary(out.json.into())),
-        // Null, which makes the response's data null in turn where the field is non-null.
-        Err(_) => Answer::planned(Value::Null),
-    })
+    if rendered.is_ok() {
+        // The answer is JSON already: kept under its response key, written into the response
+        // body as it is (`graphql::respond`), and null in async-graphql's data meanwhile.
+        planned_answers(ctx)?.keep(ctx.item.node.response_key().node.clone(), out.json);
+    }
+    // Where rendering failed, null is the answer, which makes the response's data null in
+    // turn where the field is non-null.
+    Ok(Answer::Planned)
+}
+
+/// The request's planned answers, which every request [`AtmpSchema`] runs carries.
+///
+/// [`AtmpSchema`]: super::super::AtmpSchema
+fn planned_answers<'a>(ctx: &'a Context<'_>) -> Result<&'a Arc<PlannedAnswers>, ApiError> {
+    ctx.data::<Arc<PlannedAnswers>>()
+        .map_err(|_| ApiError::Internal("a request ran without its planned answers".to_owned()))
 }
 
 /// A top-level list of `T`, filtered with `F` and ordered with `O`.
