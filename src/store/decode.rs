@@ -139,7 +139,7 @@ impl Columns {
     }
 
     /// The columns of `M` with these names, and `id`; `None` when a name is no column of `M`
-    /// (never a set that silently lacks it). Written with [`columns!`], a name that is no
+    /// (never a set that silently lacks it). Written with `columns!`, a name that is no
     /// column does not compile.
     pub const fn named<M: Positional>(names: &[&str]) -> Option<Self> {
         let mut columns = 1u64;
@@ -233,7 +233,7 @@ pub(crate) use columns;
 
 /// A row as its statement read it: the model, and which of its columns the statement selected.
 /// Only those hold the row's values; the model's other fields hold fillers
-/// ([`FromColumn::unread`]) that nothing may show: each field answered from a row first checks
+/// (`FromColumn::unread`) that nothing may show: each field answered from a row first checks
 /// that the row has every column the field reads ([`Row::has`]), and is `null` with an error
 /// where it does not. Cheap to clone (the model is shared); derefs to the model, so that its
 /// fields read as the model's.
@@ -314,7 +314,7 @@ pub trait Positional: Sized {
     /// The columns, in the order they are selected and decoded; `id` first.
     const COLUMNS: &'static [&'static str];
     /// The row whose first selected column is at `first`, the statement selecting `columns`
-    /// of the table in their order; the others hold [`FromColumn::unread`] fillers, which
+    /// of the table in their order; the others hold `FromColumn::unread` fillers, which
     /// only a [`Row`] that says so may carry (see [`Positional::read`]).
     fn decode(row: &QueryResult, first: usize, columns: Columns) -> Result<Self, DbErr>;
 
