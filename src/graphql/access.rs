@@ -204,20 +204,21 @@ impl ContactsShown {
 
 /// A personal field of `person` (a contact detail): `value` as the store's cell rule read it,
 /// noted for the read log when there is one, or, where the caller's role may not read the
-/// field at all (under federation), `null` with a `FORBIDDEN` error. The error is added
-/// beside the `null` rather than returned, so that the field is `null` in every object that
-/// holds it, an entity of `_entities` included (async-graphql leaves a failed field out of an
-/// entity's object).
+/// field at all (under federation), `null` with a `FORBIDDEN` error, before its value (which
+/// the row of such a caller lacks) is read. The error is added beside the `null` rather than
+/// returned, so that the field is `null` in every object that holds it, an entity of
+/// `_entities` included (async-graphql leaves a failed field out of an entity's object).
 pub(crate) fn personal<'v>(
     ctx: &Context<'_>,
     field: &str,
     person: Uuid,
-    value: Option<&'v str>,
+    value: impl FnOnce() -> Result<Option<&'v str>, ApiError>,
 ) -> Result<Option<&'v str>, ApiError> {
     if let Err(refused) = readable(ctx, "Person", field) {
         ctx.add_error(ctx.set_error_path(refused.into_server_error(Some(ctx.item.pos))));
         return Ok(None);
     }
+    let value = value()?;
     if value.is_some() {
         if let Some(shown) = ctx.data_opt::<std::sync::Arc<ContactsShown>>() {
             shown.note(person);

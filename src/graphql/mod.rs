@@ -281,7 +281,7 @@ impl Provenance {
 pub(crate) async fn record<K: RecordKey>(
     ctx: &async_graphql::Context<'_>,
     key: K,
-) -> Result<Option<std::sync::Arc<<K::Table as Kind>::Model>>, ApiError> {
+) -> Result<Option<crate::store::Row<<K::Table as Kind>::Model>>, ApiError> {
     Ok(connection::loader(ctx)?.load_one(key).await?)
 }
 
@@ -289,7 +289,7 @@ pub(crate) async fn record<K: RecordKey>(
 pub(crate) async fn required<K: RecordKey + std::fmt::Debug>(
     ctx: &async_graphql::Context<'_>,
     key: K,
-) -> Result<std::sync::Arc<<K::Table as Kind>::Model>, ApiError> {
+) -> Result<crate::store::Row<<K::Table as Kind>::Model>, ApiError> {
     record(ctx, key)
         .await?
         .ok_or_else(|| ApiError::Internal(format!("dangling reference to {key:?}")))

@@ -31,10 +31,51 @@ macro_rules! node_types {
         pub enum Node {
             $($kind(super::$kind),)*
         }
+
+        /// Each record type's declared fields (all but its connections), each with the names of
+        /// the columns it reads, and its table's columns.
+        #[cfg(test)]
+        pub(crate) fn declarations() -> Vec<(&'static str, Vec<(&'static str, Vec<&'static str>)>, Vec<&'static str>)> {
+            use sea_orm::{EntityTrait, IdenStatic, Iterable};
+            use super::plan::Record;
+            vec![$((
+                stringify!($kind),
+                <super::$kind as Record>::DECLARED
+                    .iter()
+                    .map(|(field, columns)| {
+                        (*field, columns.names::<entities::$module::Model>().collect())
+                    })
+                    .collect(),
+                <entities::$module::Entity as EntityTrait>::Column::iter()
+                    .map(|column| column.as_str())
+                    .collect(),
+            )),*]
+        }
+
+        $(
+            impl Catalogued for super::$kind {
+                type Key = crate::store::$key;
+                const NODE: NodeType = NodeType::$kind;
+
+                fn key(id: Uuid) -> Self::Key {
+                    crate::store::$key(id)
+                }
+            }
+        )*
     };
 }
 
 crate::catalog::for_each_kind!(node_types);
+
+/// A record type's place in the catalog: its node type, and the key its records are loaded by.
+pub(crate) trait Catalogued {
+    /// The key a record of the type is loaded by.
+    type Key: crate::store::RecordKey + std::fmt::Debug;
+    /// Its type, as its global IDs name it.
+    const NODE: NodeType;
+    /// The key of the record with this ID.
+    fn key(id: Uuid) -> Self::Key;
+}
 
 impl NodeType {
     /// The type of this GraphQL name, if it is one of the `Node` types.
@@ -116,6 +157,63 @@ mod tests {
             let mut written = b"[".to_vec();
             write_global_id(kind, uuid, &mut written);
             assert_eq!(written, format!("[{expected}").into_bytes(), "{name}");
+        }
+    }
+
+    #[test]
+    fn every_field_of_a_record_type_but_its_connections_is_declared_and_reads_real_columns() {
+        let limits = match crate::config::Config::for_database("sqlite::memory:") {
+            Ok(config) => config.request_limits(),
+            Err(error) => panic!("no configuration: {error}"),
+        };
+        // The admins' schema has every field.
+        let schema = crate::graphql::build_role_schema(
+            limits,
+            crate::graphql::Execution::Planned,
+            false,
+            crate::store::Role::Admin,
+        );
+        let sdl = crate::graphql::sdl(&schema);
+        let document = match async_graphql::parser::parse_schema(&sdl) {
+            Ok(document) => document,
+            Err(error) => panic!("the SDL does not parse: {error}"),
+        };
+        let fields_of = |name: &str| -> Vec<String> {
+            use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+            let mut fields = Vec::new();
+            for definition in &document.definitions {
+                let TypeSystemDefinition::Type(ty) = definition else {
+                    continue;
+                };
+                if ty.node.name.node != name {
+                    continue;
+                }
+                if let TypeKind::Object(object) = &ty.node.kind {
+                    for field in &object.fields {
+                        let ty = field.node.ty.node.to_string();
+                        if !ty.trim_end_matches('!').ends_with("Connection") {
+                            fields.push(field.node.name.node.to_string());
+                        }
+                    }
+                }
+            }
+            fields.sort();
+            fields
+        };
+        let declarations = declarations();
+        assert_eq!(declarations.len(), TYPES.len());
+        for (kind, declared, columns) in declarations {
+            let mut names: Vec<String> = declared.iter().map(|(f, _)| (*f).to_owned()).collect();
+            names.sort();
+            assert_eq!(names, fields_of(kind), "{kind}");
+            for (field, read) in declared {
+                assert_eq!(read.first(), Some(&"id"), "{kind}.{field}");
+                for column in &read {
+                    assert!(columns.contains(column), "{kind}.{field}: {column}");
+                }
+                // Each field but `id` reads a column of its own.
+                assert!(field == "id" || read.len() > 1, "{kind}.{field}: {read:?}");
+            }
         }
     }
 

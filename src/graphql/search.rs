@@ -3,8 +3,6 @@
 //! it, then descriptions), as a connection over the `SearchResult` union. One statement finds
 //! the page's hits; each kind among them is then read in one more.
 
-use std::sync::Arc;
-
 use async_graphql::{Context, Enum, Object, SimpleObject, Union};
 
 use super::connection::{limits, loader, PageArgs, PageInfo};
@@ -75,11 +73,11 @@ impl From<Match> for SearchMatch {
 /// A row found, as read.
 #[derive(Clone)]
 enum Found {
-    Person(Arc<entities::person::Model>),
-    Unit(Arc<entities::unit::Model>),
-    Cleanroom(Arc<entities::cleanroom::Model>),
-    Product(Arc<entities::product::Model>),
-    Trial(Arc<entities::trial::Model>),
+    Person(store::Row<entities::person::Model>),
+    Unit(store::Row<entities::unit::Model>),
+    Cleanroom(store::Row<entities::cleanroom::Model>),
+    Product(store::Row<entities::product::Model>),
+    Trial(store::Row<entities::trial::Model>),
 }
 
 impl Found {

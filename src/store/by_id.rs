@@ -4,12 +4,10 @@
 //! read by ID goes through here (`node`, `nodes`, `_entities`, and the references read by ID on
 //! both execution paths), so each answers alike.
 
-use std::sync::Arc;
-
 use sea_orm::sea_query::ExprTrait;
 use uuid::Uuid;
 
-use super::decode::Columns;
+use super::decode::{Columns, Row};
 use super::list::{column, rows_of, select_rows, Listable};
 use super::scope::Scope;
 use super::{HashMap, Store, StoreError, Unanswered};
@@ -17,7 +15,7 @@ use super::{HashMap, Store, StoreError, Unanswered};
 /// The records a read by ID found, and the sources that did not answer it.
 #[derive(Debug)]
 pub struct Records<M> {
-    found: HashMap<Uuid, Arc<M>>,
+    found: HashMap<Uuid, Row<M>>,
     /// The sources asked that did not answer: an ID none of the others holds may be there.
     missing: Vec<Unanswered>,
 }
@@ -35,7 +33,7 @@ impl<M> Records<M> {
     /// The record with this ID: `None` when every source asked answered and none holds it;
     /// where none that answered holds it and a source did not answer, that source (the record
     /// may be there).
-    pub fn get(&self, id: &Uuid) -> Result<Option<Arc<M>>, Unanswered> {
+    pub fn get(&self, id: &Uuid) -> Result<Option<Row<M>>, Unanswered> {
         match (self.found.get(id), self.missing.first()) {
             (Some(row), _) => Ok(Some(row.clone())),
             (None, Some(source)) => Err(source.clone()),
@@ -61,7 +59,7 @@ impl Store {
         let mut found = HashMap::default();
         for answer in answers {
             for row in rows_of::<L::Model>(&answer, columns)? {
-                found.insert(L::id(&row), Arc::new(row));
+                found.insert(L::id(&row), Row::new(row, columns));
             }
         }
         Ok(Records { found, missing })
@@ -84,11 +82,16 @@ mod tests {
     fn a_record_an_answering_source_holds_is_found_whoever_did_not_answer() {
         let held = Uuid::from_u128(10);
         let records = Records {
-            found: [(held, Arc::new("a KI cleanroom"))].into_iter().collect(),
+            found: [(held, Row::new("a KI cleanroom", Columns::id()))]
+                .into_iter()
+                .collect(),
             missing: vec![unanswered()],
         };
 
-        assert_eq!(records.get(&held), Ok(Some(Arc::new("a KI cleanroom"))));
+        assert_eq!(
+            records.get(&held),
+            Ok(Some(Row::new("a KI cleanroom", Columns::id())))
+        );
         assert_eq!(records.get(&Uuid::from_u128(11)), Err(unanswered()));
     }
 

@@ -166,9 +166,13 @@ impl<R: Relation> RelationBranch<R> {
         // The columns the references are joined on: on PostgreSQL they are joined to the page's
         // rows outside its lateral subquery, which must then have selected them.
         let keys: Vec<&str> = joins.iter().map(|join| join.column).collect();
-        let columns = plan
-            .with_sort_keys(columns)
-            .and(Columns::of::<<R::Child as Kind>::Model>(&keys));
+        let columns = plan.with_sort_keys(columns).and(
+            Columns::named::<<R::Child as Kind>::Model>(&keys).unwrap_or_else(
+                // None: a join's column is a reference's, a field of the row. Reading every
+                // column reads more than asked, never less.
+                Columns::all::<<R::Child as Kind>::Model>,
+            ),
+        );
         Ok(RelationBranch {
             query,
             plan,
@@ -355,8 +359,13 @@ impl<R: Relation> Branch for RelationBranch<R> {
                     .collect();
                 (
                     *parent,
-                    self.plan
-                        .page(rows, extras.clone(), missing, scope.cursors().clone()),
+                    self.plan.page(
+                        rows,
+                        self.columns,
+                        extras.clone(),
+                        missing,
+                        scope.cursors().clone(),
+                    ),
                 )
             })
             .collect();
@@ -680,7 +689,7 @@ fn together(
 mod tests {
     use super::*;
     use crate::domain::{natural_id, RecordKind};
-    use crate::store::decode::Columns;
+    use crate::store::decode::{columns, Columns};
     use crate::store::testing::{seeded, seeded_postgres, seeded_split, TestStore};
     use crate::store::{
         ChildPages, CleanroomsOfUnit, Institutions, PageRequest, People, PeopleOfUnit, Units,
@@ -718,7 +727,7 @@ mod tests {
         joins: Vec<Join>,
         (paged, counted): (bool, bool),
     ) -> String {
-        let columns = Columns::of::<<R::Child as Kind>::Model>(&[]);
+        let columns = columns!(<R::Child as Kind>::Model: );
         let branch = match RelationBranch::<R>::new(query::<R>(2), joins, paged, counted, columns) {
             Ok(branch) => branch,
             Err(error) => panic!("the branch could not be planned: {error}"),
@@ -735,7 +744,7 @@ mod tests {
     fn unit_of_cleanroom() -> Vec<Join> {
         vec![Join::to::<Units>(
             "unit_id",
-            Columns::of::<unit::Model>(&["name"]),
+            columns!(unit::Model: name),
             Vec::new(),
         )]
     }

@@ -360,7 +360,7 @@ fn value_test(compared: Expr, text: TextMatch, test: &Test) -> SimpleExpr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::decode::Columns;
+    use crate::store::decode::columns;
     use crate::store::list::{select_rows, Kind, Listable};
     use crate::store::scope::Scope;
     use crate::store::testing::institution;
@@ -370,7 +370,7 @@ mod tests {
     /// The SQLite text of the statement listing the IDs of `L` matching `predicate`.
     fn ids_matching<L: Listable>(scope: &Scope, predicate: Predicate) -> String {
         let filter = L::with_predicate(&L::Filter::default(), predicate);
-        let columns = Columns::of::<<L as Kind>::Model>(&["id"]);
+        let columns = columns!(<L as Kind>::Model: id);
         select_rows::<L>(scope, &filter, columns)
             .finish()
             .text(sea_orm::DbBackend::Sqlite)
@@ -474,7 +474,7 @@ mod tests {
         store: &crate::store::Store,
         scope: &Scope,
         filter: L::Filter,
-    ) -> Vec<Arc<L::Model>> {
+    ) -> Vec<crate::store::Row<L::Model>> {
         let query = crate::store::list::QueryOf::<L> {
             filter,
             order: Vec::new(),

@@ -23,7 +23,7 @@ use super::decode::{position, Columns, FromColumn, Positional};
 use super::list::Listable;
 use super::scope::{Scope, Select};
 
-/// A row read by a join, of whichever table the join names.
+/// A row read by a join ([`Row`](super::decode::Row)), of whichever table the join names.
 pub type JoinedRow = Arc<dyn Any + Send + Sync>;
 
 /// One to-one reference to read with its parent rows, and the references below it.
@@ -116,8 +116,8 @@ impl<L: Listable> JoinedTable for TableOf<L> {
         if Option::<Uuid>::from_column(row, first)?.is_none() {
             return Ok(None);
         }
-        let model = L::Model::decode(row, first, columns)?;
-        Ok(Some((L::id(&model), Arc::new(model))))
+        let row = L::Model::read(row, first, columns)?;
+        Ok(Some((L::id(&row), Arc::new(row))))
     }
 }
 
@@ -218,6 +218,7 @@ pub(crate) fn mark_found_all(joins: &mut [Join], one_source: bool) {
 mod tests {
     use super::*;
     use crate::domain::{natural_id, RecordKind};
+    use crate::store::decode::{columns, Row};
     use crate::store::list::{column, QueryOf};
     use crate::store::testing::at_institution;
     use crate::store::{Cleanrooms, Institutions, PageRequest, Store, Units};
@@ -229,10 +230,10 @@ mod tests {
     fn unit_and_institution() -> Vec<Join> {
         vec![Join::to::<Units>(
             "unit_id",
-            Columns::of::<unit::Model>(&["institution_id", "name"]),
+            columns!(unit::Model: institution_id, name),
             vec![Join::to::<Institutions>(
                 "institution_id",
-                Columns::of::<institution::Model>(&["code"]),
+                columns!(institution::Model: code),
                 Vec::new(),
             )],
         )]
@@ -281,7 +282,7 @@ mod tests {
             page: PageRequest::first(100),
         };
         let mut joins = unit_and_institution();
-        let columns = Columns::of::<cleanroom::Model>(&["unit_id"]);
+        let columns = columns!(cleanroom::Model: unit_id);
         let page = match store
             .page_joined::<Cleanrooms>(scope, &query, &mut joins, false, columns)
             .await
@@ -297,7 +298,7 @@ mod tests {
     fn institutions_of_units(join: &Join) -> Vec<Uuid> {
         join.found
             .values()
-            .filter_map(|row| row.clone().downcast::<unit::Model>().ok())
+            .filter_map(|row| row.downcast_ref::<Row<unit::Model>>())
             .map(|unit| unit.institution_id)
             .collect()
     }

@@ -17,7 +17,7 @@ use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 use super::children::RelationBranch;
-use super::decode::{Columns, Positional};
+use super::decode::{Columns, Positional, Row};
 use super::filter::Predicate;
 use super::filter::Real;
 use super::join::{add_joins, locate_joins, mark_found_all, read_joins, Join};
@@ -416,7 +416,9 @@ impl<L: Listable> Plan<L> {
             // A referenced key is read through the row's reference column.
             .map(|t| t.field.reference().map_or(t.field.column(), |r| r.column))
             .collect();
-        columns.and(Columns::of::<L::Model>(&keys))
+        // None: the catalog's sort columns are fields of the row. Reading every column reads
+        // more than asked, never less.
+        columns.and(Columns::named::<L::Model>(&keys).unwrap_or_else(Columns::all::<L::Model>))
     }
 
     fn fetch_limit(&self) -> u64 {
@@ -429,6 +431,7 @@ impl<L: Listable> Plan<L> {
     pub(super) fn page(
         &self,
         mut rows: Vec<L::Model>,
+        columns: Columns,
         extras: Arc<Extras>,
         missing: Vec<Unanswered>,
         seal: CursorSeal,
@@ -451,7 +454,7 @@ impl<L: Listable> Plan<L> {
             keys: sort_keys::<L>(&terms, row, &extras),
         });
         let mut page = Page::new(
-            rows.into_iter().map(Arc::new).collect(),
+            rows.into_iter().map(|row| Row::new(row, columns)).collect(),
             if self.page.backward { has_cursor } else { more },
             if self.page.backward { more } else { has_cursor },
             cursor_of,
@@ -811,7 +814,13 @@ impl Store {
         }
         let rows = plan.merge(lists, &extras);
         Ok((
-            plan.page(rows, Arc::new(extras), missing, scope.cursors().clone()),
+            plan.page(
+                rows,
+                columns,
+                Arc::new(extras),
+                missing,
+                scope.cursors().clone(),
+            ),
             total,
         ))
     }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::batch::{Batcher, Load, Loaded};
 use super::children::Branch;
-use super::decode::Columns;
+use super::decode::{Columns, Row};
 use super::list::{ChildPages, Kind, Listable, QueryOf, Relation};
 use super::{
     Caller, CursorSeal, Group, GroupColumn, Join, Measure, Page, ReadListing, ReadsPage, Records,
@@ -240,7 +240,7 @@ macro_rules! record_keys {
 crate::catalog::for_each_kind!(record_keys);
 
 impl<K: RecordKey> Load<K> for StoreLoader {
-    type Value = Arc<<K::Table as Kind>::Model>;
+    type Value = Row<<K::Table as Kind>::Model>;
 
     async fn load(&self, keys: &[K]) -> Result<Loaded<K, Self::Value>, Arc<StoreError>> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.id()).collect();

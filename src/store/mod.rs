@@ -56,7 +56,8 @@ pub use aggregate::{Group, GroupColumn, GroupKind, GroupValue, Measure, MAX_GROU
 pub use batch::{Batcher, Clock, Driven, Load, Loaded};
 pub use by_id::Records;
 pub use children::{Branch, RelationBranch};
-pub use decode::{Columns, Positional};
+pub(crate) use decode::columns;
+pub use decode::{Columns, Positional, Row};
 pub use domain::*;
 pub use error::{StoreError, Unanswered};
 pub use filter::{Predicate, Quantifier, Real, Scalar, Test, TextMatch};

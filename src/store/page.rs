@@ -15,6 +15,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::decode::Row;
 use super::filter::Real;
 use super::list::{Kind, Relation};
 use super::seal::CursorSeal;
@@ -277,7 +278,7 @@ pub(crate) fn check_cursor<F: SortField>(
 pub struct Page<M> {
     /// The rows in the requested order; shared, so handing a row to several resolvers
     /// copies a pointer, not the row.
-    pub rows: Vec<Arc<M>>,
+    pub rows: Vec<Row<M>>,
     pub has_next_page: bool,
     pub has_previous_page: bool,
     /// The sources that may hold rows of the list and did not answer: when any, the page holds
@@ -294,7 +295,7 @@ pub(crate) type CursorOf<M> = Arc<dyn Fn(&M) -> Cursor + Send + Sync>;
 
 impl<M> Page<M> {
     pub(crate) fn new(
-        rows: Vec<Arc<M>>,
+        rows: Vec<Row<M>>,
         has_next_page: bool,
         has_previous_page: bool,
         cursor_of: CursorOf<M>,

@@ -222,6 +222,25 @@ pub(crate) fn institution(code: &str) -> uuid::Uuid {
     natural_id(RecordKind::Institution, code)
 }
 
+/// The first cleanroom `loader` lists, read with every column it may read (the seed has
+/// cleanrooms).
+pub(crate) async fn a_listed_cleanroom(
+    loader: &super::StoreLoader,
+) -> super::Row<entities::cleanroom::Model> {
+    let first = super::QueryOf::<super::Cleanrooms> {
+        filter: Default::default(),
+        order: Vec::new(),
+        page: super::PageRequest::first(1),
+    };
+    match loader.page::<super::Cleanrooms>(&first).await {
+        Ok(page) => match page.rows.first() {
+            Some(row) => row.clone(),
+            None => panic!("the seed has no cleanroom"),
+        },
+        Err(error) => panic!("no cleanroom was listed: {error}"),
+    }
+}
+
 /// A row rule keeping the rows of institution `code` (by their `institution_id`, on the alias
 /// the statement reads the table under).
 pub(crate) fn at_institution(

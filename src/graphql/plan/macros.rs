@@ -1,16 +1,389 @@
-//! The macros each record type file declares its planned fields with.
+//! `record_type!`: a record type declared once, field by field, for both execution paths.
 
-/// Declares how the planned path answers each field of a record type: leaves through the
-/// type's own resolvers, references and connections through the plan.
-macro_rules! planned_record {
-    ($record:ident: $table:ty {
-        leaves { $($leaf:literal => $method:ident $([$($reads:ident),+])?),* $(,)? }
-        to_one { $($one:literal => $target:ty, $column:ident, $required:literal;)* }
-        children { $($many:literal => $relation:ty, $child:ty, $filter:ty, $order:ty;)* }
-    }) => {
+/// Declares a record type: the GraphQL type whose values are the rows of one table, with each
+/// of its fields written once — its doc comment (its description), GraphQL name, Rust name,
+/// type and source. From that one list come the planned path's fields ([`Record`]: each leaf
+/// a synchronous function over the row, the columns it reads, each reference and connection
+/// planned), and the `#[Object]` resolvers of the field-by-field path, docs included.
+///
+/// ```text
+/// record_type! {
+///     /// The type's description.
+///     Type: store::Table {
+///         id;                       // its global ID
+///         /// doc
+///         leaf "name" rust_name: Type = |column, …| body;
+///         /// doc (a leaf that uses the request)
+///         leaf "name" rust_name: Type = |ctx; column, …| body returning Result<Type, ApiError>;
+///         /// doc (a contact detail: for the roles that read it, noted in the read log)
+///         personal "name" rust_name: Option<&str> = column;
+///         /// doc
+///         reference "name" rust_name: Target = column;          // non-null
+///         reference "name" rust_name: Option<Target> = column;  // nullable
+///         provenance;               // where its facts come from
+///         visibility;               // its owner's marking
+///         /// doc
+///         connection "name" rust_name: ChildType = store::Relation;
+///     }
+/// }
+/// ```
+///
+/// A leaf's columns are its parameters: the body sees those and no other part of the row, so
+/// the columns the plan reads for it are the ones it uses (an unused one does not pass
+/// clippy, and a name that is no column of the row does not compile). On both paths a field
+/// is answered only from a row read with every column it reads ([`Row::has`]); from any other
+/// it is `null` with an internal error, never a filler the row holds in the column's place.
+///
+/// [`Record`]: crate::graphql::plan::Record
+/// [`Row::has`]: crate::store::Row::has
+macro_rules! record_type {
+    (
+        $(#[doc = $doc:literal])*
+        $record:ident: $table:ty {
+            $($fields:tt)*
+        }
+    ) => {
+        // `planner` and `fields` are named here, once, for every step below: each step is an
+        // expansion of its own, whose local names the others would not see.
+        $crate::graphql::plan::record_type!(@field
+            [$(#[doc = $doc])*] $record [$table] (planner fields)
+            plan [] resolvers [] connections [] declared []
+            $($fields)*
+        );
+    };
+
+    // The global ID.
+    (@field $head:tt $record:ident [$table:ty] $names:tt
+        plan [$($plan:tt)*] resolvers [$($resolvers:tt)*] connections [$($connections:tt)*]
+        declared [$($declared:tt)*]
+        id; $($rest:tt)*
+    ) => {
+        $crate::graphql::plan::record_type!(@field $head $record [$table] $names
+            plan [$($plan)*
+                "id" => $crate::graphql::plan::FieldPlan::Leaf(|record: &$record, out| {
+                    out.global_id(
+                        <$record as $crate::graphql::node::Catalogued>::NODE,
+                        <$table as $crate::store::Kind>::id(&record.0),
+                    );
+                    Ok(())
+                }),
+            ]
+            resolvers [$($resolvers)*
+                /// Opaque global ID, stable across restarts and databases.
+                pub async fn id(&self) -> async_graphql::ID {
+                    $crate::graphql::node::global_id(
+                        <$record as $crate::graphql::node::Catalogued>::NODE,
+                        <$table as $crate::store::Kind>::id(&self.0),
+                    )
+                }
+            ]
+            connections [$($connections)*]
+            declared [$($declared)* ("id", $crate::store::Columns::id()),]
+            $($rest)*
+        );
+    };
+
+    // Where the record's facts come from.
+    (@field $head:tt $record:ident [$table:ty] ($planner:ident $fields:ident)
+        plan [$($plan:tt)*] resolvers [$($resolvers:tt)*] connections [$($connections:tt)*]
+        declared [$($declared:tt)*]
+        provenance; $($rest:tt)*
+    ) => {
+        $crate::graphql::plan::record_type!(@field $head $record [$table] ($planner $fields)
+            plan [$($plan)*
+                "provenance" => $planner.provenance($fields, |record: &$record| {
+                    let row = &record.0;
+                    row.has($crate::graphql::plan::provenance_columns::<
+                        <$table as $crate::store::Kind>::Model,
+                    >())
+                    .then(|| $crate::graphql::Provenance::of(row.provenance, &row.sample_fields))
+                }),
+            ]
+            resolvers [$($resolvers)*
+                /// Where this record's facts come from.
+                async fn provenance(
+                    &self,
+                ) -> Result<$crate::graphql::Provenance, $crate::graphql::ApiError> {
+                    let row = &self.0;
+                    let columns = $crate::graphql::plan::provenance_columns::<
+                        <$table as $crate::store::Kind>::Model,
+                    >();
+                    if !row.has(columns) {
+                        return Err($crate::graphql::plan::unread(stringify!($record), "provenance"));
+                    }
+                    Ok($crate::graphql::Provenance::of(row.provenance, &row.sample_fields))
+                }
+            ]
+            connections [$($connections)*]
+            declared [$($declared)*
+                ("provenance", $crate::graphql::plan::provenance_columns::<
+                    <$table as $crate::store::Kind>::Model,
+                >()),
+            ]
+            $($rest)*
+        );
+    };
+
+    // The owner's marking: a leaf, with the description every owned kind shares.
+    (@field $head:tt $record:ident [$table:ty] $names:tt
+        plan $plan:tt resolvers $resolvers:tt connections $connections:tt declared $declared:tt
+        visibility; $($rest:tt)*
+    ) => {
+        $crate::graphql::plan::record_type!(@field $head $record [$table] $names
+            plan $plan resolvers $resolvers connections $connections declared $declared
+            /// Who its institution shows it to: `PUBLIC` (everyone), `PARTNER` (its partners and staff) or `INTERNAL` (its staff). The record's own marking: a caller reads a record only where it reads the records it references too.
+            leaf "visibility" visibility: $crate::graphql::Visibility =
+                |visibility| (*visibility).into();
+            $($rest)*
+        );
+    };
+
+    // A leaf that uses the request: its body answers a `Result`.
+    (@field $head:tt $record:ident [$table:ty] ($planner:ident $fields:ident)
+        plan [$($plan:tt)*] resolvers [$($resolvers:tt)*] connections [$($connections:tt)*]
+        declared [$($declared:tt)*]
+        $(#[doc = $doc:literal])*
+        leaf $name:literal $method:ident: $type:ty = |$ctx:ident; $($column:ident),+| $body:expr;
+        $($rest:tt)*
+    ) => {
+        $crate::graphql::plan::record_type!(@field $head $record [$table] ($planner $fields)
+            plan [$($plan)*
+                $name => {
+                    const COLUMNS: $crate::store::Columns =
+                        $crate::store::columns!(<$table as $crate::store::Kind>::Model: $($column),+);
+                    $planner.needs::<$table>(COLUMNS);
+                    $crate::graphql::plan::FieldPlan::Leaf(|record: &$record, out| {
+                        let row = &record.0;
+                        if !row.has(COLUMNS) {
+                            return Err($crate::graphql::plan::unread(stringify!($record), $name));
+                        }
+                        let $ctx = out.ctx();
+                        $(let $column = &row.$column;)+
+                        let value: Result<$type, $crate::graphql::ApiError> = $body;
+                        $crate::graphql::plan::Leaf::write(value?, out);
+                        Ok(())
+                    })
+                }
+            ]
+            resolvers [$($resolvers)*
+                $(#[doc = $doc])*
+                #[graphql(name = $name)]
+                async fn $method(
+                    &self,
+                    $ctx: &async_graphql::Context<'_>,
+                ) -> Result<$type, $crate::graphql::ApiError> {
+                    let row = &self.0;
+                    if !row.has($crate::store::columns!(
+                        <$table as $crate::store::Kind>::Model: $($column),+
+                    )) {
+                        return Err($crate::graphql::plan::unread(stringify!($record), $name));
+                    }
+                    $(let $column = &row.$column;)+
+                    $body
+                }
+            ]
+            connections [$($connections)*]
+            declared [$($declared)*
+                ($name, $crate::store::columns!(<$table as $crate::store::Kind>::Model: $($column),+)),
+            ]
+            $($rest)*
+        );
+    };
+
+    // A personal column (a contact detail): checked against the caller's role before its
+    // column is (a role that may not read it reads its row without it), and noted in the read
+    // log when shown.
+    (@field $head:tt $record:ident [$table:ty] ($planner:ident $fields:ident)
+        plan [$($plan:tt)*] resolvers [$($resolvers:tt)*] connections [$($connections:tt)*]
+        declared [$($declared:tt)*]
+        $(#[doc = $doc:literal])*
+        personal $name:literal $method:ident: $type:ty = $column:ident;
+        $($rest:tt)*
+    ) => {
+        $crate::graphql::plan::record_type!(@field $head $record [$table] ($planner $fields)
+            plan [$($plan)*
+                $name => {
+                    const COLUMNS: $crate::store::Columns =
+                        $crate::store::columns!(<$table as $crate::store::Kind>::Model: $column);
+                    $planner.needs::<$table>(COLUMNS);
+                    $crate::graphql::plan::FieldPlan::Leaf(|record: &$record, out| {
+                        let row = &record.0;
+                        let value: $type = $crate::graphql::access::personal(
+                            out.ctx(),
+                            $name,
+                            row.id,
+                            || match row.has(COLUMNS) {
+                                true => Ok(row.$column.as_deref()),
+                                false => Err($crate::graphql::plan::unread(stringify!($record), $name)),
+                            },
+                        )?;
+                        $crate::graphql::plan::Leaf::write(value, out);
+                        Ok(())
+                    })
+                }
+            ]
+            resolvers [$($resolvers)*
+                $(#[doc = $doc])*
+                #[graphql(name = $name)]
+                async fn $method(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                ) -> Result<$type, $crate::graphql::ApiError> {
+                    let row = &self.0;
+                    $crate::graphql::access::personal(ctx, $name, row.id, || {
+                        match row.has($crate::store::columns!(
+                            <$table as $crate::store::Kind>::Model: $column
+                        )) {
+                            true => Ok(row.$column.as_deref()),
+                            false => Err($crate::graphql::plan::unread(stringify!($record), $name)),
+                        }
+                    })
+                }
+            ]
+            connections [$($connections)*]
+            declared [$($declared)*
+                ($name, $crate::store::columns!(<$table as $crate::store::Kind>::Model: $column)),
+            ]
+            $($rest)*
+        );
+    };
+
+    // A leaf over the row's columns: a leaf that leaves the request unused.
+    (@field $head:tt $record:ident [$table:ty] $names:tt
+        plan $plan:tt resolvers $resolvers:tt connections $connections:tt declared $declared:tt
+        $(#[doc = $doc:literal])*
+        leaf $name:literal $method:ident: $type:ty = |$($column:ident),+| $body:expr;
+        $($rest:tt)*
+    ) => {
+        $crate::graphql::plan::record_type!(@field $head $record [$table] $names
+            plan $plan resolvers $resolvers connections $connections declared $declared
+            $(#[doc = $doc])*
+            leaf $name $method: $type = |_ctx; $($column),+| Ok($body);
+            $($rest)*
+        );
+    };
+
+    // A nullable reference: null where the column is.
+    (@field $head:tt $record:ident [$table:ty] ($planner:ident $fields:ident)
+        plan [$($plan:tt)*] resolvers [$($resolvers:tt)*] connections [$($connections:tt)*]
+        declared [$($declared:tt)*]
+        $(#[doc = $doc:literal])*
+        reference $name:literal $method:ident: Option<$target:ty> = $column:ident;
+        $($rest:tt)*
+    ) => {
+        $crate::graphql::plan::record_type!(@field $head $record [$table] ($planner $fields)
+            plan [$($plan)*
+                $name => $crate::graphql::plan::reference!(
+                    $planner $fields $record [$table] $target, $column, false
+                ),
+            ]
+            resolvers [$($resolvers)*
+                $(#[doc = $doc])*
+                #[graphql(name = $name)]
+                async fn $method(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                ) -> Result<Option<$target>, $crate::graphql::ApiError> {
+                    $crate::graphql::plan::reference!(check $record [$table] $name, self.0, $column);
+                    let Some(id) = $crate::graphql::plan::Key::key(self.0.$column) else {
+                        return Ok(None);
+                    };
+                    let key = <$target as $crate::graphql::node::Catalogued>::key(id);
+                    Ok($crate::graphql::record(ctx, key)
+                        .await?
+                        .map(<$target as $crate::graphql::plan::Record>::of))
+                }
+            ]
+            connections [$($connections)*]
+            declared [$($declared)*
+                ($name, $crate::store::columns!(<$table as $crate::store::Kind>::Model: $column)),
+            ]
+            $($rest)*
+        );
+    };
+
+    // A non-null reference: a record its column names that is not found is an internal error.
+    (@field $head:tt $record:ident [$table:ty] ($planner:ident $fields:ident)
+        plan [$($plan:tt)*] resolvers [$($resolvers:tt)*] connections [$($connections:tt)*]
+        declared [$($declared:tt)*]
+        $(#[doc = $doc:literal])*
+        reference $name:literal $method:ident: $target:ty = $column:ident;
+        $($rest:tt)*
+    ) => {
+        $crate::graphql::plan::record_type!(@field $head $record [$table] ($planner $fields)
+            plan [$($plan)*
+                $name => $crate::graphql::plan::reference!(
+                    $planner $fields $record [$table] $target, $column, true
+                ),
+            ]
+            resolvers [$($resolvers)*
+                $(#[doc = $doc])*
+                #[graphql(name = $name)]
+                async fn $method(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                ) -> Result<$target, $crate::graphql::ApiError> {
+                    $crate::graphql::plan::reference!(check $record [$table] $name, self.0, $column);
+                    let key = <$target as $crate::graphql::node::Catalogued>::key(self.0.$column);
+                    $crate::graphql::required(ctx, key)
+                        .await
+                        .map(<$target as $crate::graphql::plan::Record>::of)
+                }
+            ]
+            connections [$($connections)*]
+            declared [$($declared)*
+                ($name, $crate::store::columns!(<$table as $crate::store::Kind>::Model: $column)),
+            ]
+            $($rest)*
+        );
+    };
+
+    // A connection listing a relation's rows.
+    (@field $head:tt $record:ident [$table:ty] ($planner:ident $fields:ident)
+        plan [$($plan:tt)*] resolvers [$($resolvers:tt)*] connections [$($connections:tt)*]
+        declared [$($declared:tt)*]
+        $(#[doc = $doc:literal])*
+        connection $name:literal $method:ident: $child:ty = $relation:ty;
+        $($rest:tt)*
+    ) => {
+        $crate::graphql::plan::record_type!(@field $head $record [$table] ($planner $fields)
+            plan [$($plan)*
+                $name => $planner.children::<
+                    $record,
+                    $relation,
+                    $child,
+                    <$child as $crate::graphql::filter::Listed>::Filter,
+                    <$child as $crate::graphql::filter::Listed>::Order,
+                >($fields)?,
+            ]
+            resolvers [$($resolvers)*]
+            connections [$($connections)*
+                $(#[doc = $doc])*
+                $name $method(
+                    <$child as $crate::graphql::filter::Listed>::Filter,
+                    <$child as $crate::graphql::filter::Listed>::Order
+                )
+                    -> <$child as $crate::graphql::connection::Connected>::Connection
+                    = $crate::graphql::connection::relation::<Self, $relation, $child, _, _>;
+            ]
+            declared [$($declared)*]
+            $($rest)*
+        );
+    };
+
+    // Every field is declared: the type, its planned fields and its resolvers.
+    (@field [$($type_doc:tt)*] $record:ident [$table:ty] ($planner:ident $fields:ident)
+        plan [$($plan:tt)*] resolvers [$($resolvers:tt)*] connections [$($connections:tt)*]
+        declared [$($declared:tt)*]
+    ) => {
+        $($type_doc)*
+        pub struct $record(pub(crate) $crate::store::Row<<$table as $crate::store::Kind>::Model>);
+
         impl $crate::graphql::plan::Record for $record {
             type Table = $table;
             const NAME: &'static str = stringify!($record);
+            #[cfg(test)]
+            const DECLARED: &'static [(&'static str, $crate::store::Columns)] = &[$($declared)*];
             const CONNECTION: &'static str = concat!(stringify!($record), "Connection");
             const EDGE: &'static str = concat!(stringify!($record), "Edge");
 
@@ -23,127 +396,55 @@ macro_rules! planned_record {
             }
 
             fn plan_field<'a>(
-                planner: &$crate::graphql::plan::Planner<'a>,
+                $planner: &$crate::graphql::plan::Planner<'a>,
                 name: &str,
-                fields: &[&'a async_graphql::Positioned<async_graphql::parser::types::Field>],
-            ) -> Result<Option<$crate::graphql::plan::FieldPlan<Self>>, async_graphql::ServerError> {
-                use futures::FutureExt as _;
-                use $crate::graphql::plan::{FieldPlan, Leaf as _};
+                $fields: &[&'a async_graphql::Positioned<async_graphql::parser::types::Field>],
+            ) -> Result<
+                Option<$crate::graphql::plan::FieldPlan<Self>>,
+                async_graphql::ServerError,
+            > {
                 Ok(Some(match name {
-                    // Written straight from the key, as the type's `id` resolver gives it.
-                    "id" => FieldPlan::Leaf(|record: &$record, out| {
-                        out.global_id(
-                            $crate::graphql::node::NodeType::$record,
-                            <$table as $crate::store::Kind>::id(&record.0),
-                        );
-                        true
-                    }),
-                    // `#[Object]` gives each resolver a context parameter; these ignore it.
-                    $($leaf => {
-                        planner.needs::<$table>($crate::graphql::plan::leaf_columns!(
-                            <$table as $crate::store::Kind>::Model, $method $([$($reads),+])?
-                        ));
-                        FieldPlan::Leaf(|record: &$record, out| {
-                            let ctx = out.ctx();
-                            match record.$method(ctx).now_or_never() {
-                                Some(Ok(value)) => {
-                                    value.write(out);
-                                    true
-                                }
-                                _ => false,
-                            }
-                        })
-                    })*
-                    "provenance" => planner.provenance(fields, |record: &$record, ctx| {
-                        record.provenance(ctx).now_or_never().and_then(Result::ok)
-                    }),
-                    $($one => planner.to_one::<$record, $target>(
-                        fields,
-                        |row: &<$table as $crate::store::Kind>::Model| {
-                            $crate::graphql::plan::Key::key(row.$column)
-                        },
-                        stringify!($column),
-                        $required,
-                    ),)*
-                    $($many => planner.children::<$record, $relation, $child, $filter, $order>(fields)?,)*
+                    $($plan)*
                     _ => return Ok(None),
                 }))
             }
         }
-    };
-}
-
-pub(crate) use planned_record;
-
-/// A record type with connection fields: its planned fields ([`planned_record!`]), each
-/// connection declared once — description, GraphQL name, method, relation, row type, filter
-/// and order — for both the plan and the `#[Object]` resolvers, and the rest of its
-/// `#[Object]` impl.
-macro_rules! record_object {
-    (
-        $record:ident: $table:ty {
-            leaves { $($leaves:tt)* }
-            to_one { $($to_one:tt)* }
-            connections {
-                $(
-                    $(#[doc = $doc:literal])*
-                    $name:literal $method:ident => $relation:ty, $child:ty;
-                )*
-            }
-        }
-        $(#[doc = $type_doc:literal])*
-        impl { $($rest:tt)* }
-    ) => {
-        $crate::graphql::plan::planned_record!($record: $table {
-            leaves { $($leaves)* }
-            to_one { $($to_one)* }
-            children { $(
-                $name => $relation,
-                $child,
-                <$child as $crate::graphql::filter::Listed>::Filter,
-                <$child as $crate::graphql::filter::Listed>::Order;
-            )* }
-        });
 
         $crate::graphql::connection::object_with_connections! {
-            $(#[doc = $type_doc])*
+            $($type_doc)*
             impl $record {
-                connections {
-                    $(
-                        $(#[doc = $doc])*
-                        $name $method(
-                            <$child as $crate::graphql::filter::Listed>::Filter,
-                            <$child as $crate::graphql::filter::Listed>::Order
-                        )
-                            -> <$child as $crate::graphql::connection::Connected>::Connection
-                            = $crate::graphql::connection::relation::<Self, $relation, $child, _, _>;
-                    )*
-                }
-                $($rest)*
+                connections { $($connections)* }
+                $($resolvers)*
             }
         }
     };
 }
 
-pub(crate) use record_object;
+pub(crate) use record_type;
 
-/// The columns a leaf's resolver reads: those named in brackets, or else the column its
-/// method is named after. Each must be a field of the row (checked when compiled), and the
-/// plan reads no other: a column left out would be answered with a placeholder, which the
-/// differential tests against the field-by-field path catch.
-macro_rules! leaf_columns {
-    ($model:ty, $method:ident) => {{
-        let _reads = |row: &$model| {
-            let _ = &row.$method;
-        };
-        &[stringify!($method)]
-    }};
-    ($model:ty, $method:ident [$($column:ident),+]) => {{
-        let _reads = |row: &$model| {
-            $(let _ = &row.$column;)+
-        };
-        &[$(stringify!($column)),+]
-    }};
+/// A to-one reference through `$column` from `$record` to `$target`: its plan, or (`check`) the
+/// resolver's check that the row was read with the column.
+macro_rules! reference {
+    (
+        $planner:ident $fields:ident $record:ident [$table:ty] $target:ty,
+        $column:ident,
+        $required:literal
+    ) => {
+        $planner.to_one::<$record, $target>(
+            $fields,
+            |row| $crate::graphql::plan::Key::key(row.$column),
+            (
+                stringify!($column),
+                $crate::store::columns!(<$table as $crate::store::Kind>::Model: $column),
+            ),
+            $required,
+        )
+    };
+    (check $record:ident [$table:ty] $name:literal, $row:expr, $column:ident) => {
+        if !$row.has($crate::store::columns!(<$table as $crate::store::Kind>::Model: $column)) {
+            return Err($crate::graphql::plan::unread(stringify!($record), $name));
+        }
+    };
 }
 
-pub(crate) use leaf_columns;
+pub(crate) use reference;

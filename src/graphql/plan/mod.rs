@@ -29,17 +29,15 @@ mod planner;
 mod render;
 mod roots;
 
-use std::sync::Arc;
-
 use async_graphql::parser::types::Field;
 use async_graphql::{Context, Pos, Positioned, ServerError};
 use uuid::Uuid;
 
 use super::ApiError;
 use crate::store::read::ReadFailure;
-use crate::store::{Kind, Listable, StoreError};
+use crate::store::{self, Kind, Listable, StoreError};
 
-pub(crate) use macros::{leaf_columns, planned_record, record_object};
+pub(crate) use macros::{record_type, reference};
 pub(crate) use out::{write_enum, Leaf, Out};
 pub(crate) use planner::Planner;
 pub(crate) use render::FieldPlan;
@@ -62,8 +60,8 @@ pub(crate) fn is_planned(ctx: &Context<'_>) -> bool {
     ctx.data_opt::<Execution>().copied().unwrap_or_default() == Execution::Planned
 }
 
-/// A row of record type `R`.
-pub(crate) type Row<R> = Arc<<<R as Record>::Table as Kind>::Model>;
+/// A row of record type `R`, with the columns its statement read.
+pub(crate) type Row<R> = store::Row<<<R as Record>::Table as Kind>::Model>;
 
 /// A GraphQL type whose values are the rows of one table.
 pub(crate) trait Record: Sized + Send + Sync + 'static {
@@ -75,6 +73,9 @@ pub(crate) trait Record: Sized + Send + Sync + 'static {
     const CONNECTION: &'static str;
     /// The name of its edge type.
     const EDGE: &'static str;
+    /// Each field but the connections, by GraphQL name, with the columns it reads.
+    #[cfg(test)]
+    const DECLARED: &'static [(&'static str, store::Columns)];
     /// The GraphQL value of a row.
     fn of(row: Row<Self>) -> Self;
     /// The row of a GraphQL value.
@@ -118,17 +119,35 @@ fn read_failure(failure: &ReadFailure, pos: Pos) -> ServerError {
     }
 }
 
+/// The columns a record's `provenance` reads, of rows of `M`.
+pub(crate) const fn provenance_columns<M: store::Positional>() -> store::Columns {
+    store::columns!(M: provenance, sample_fields)
+}
+
+/// The error of field `field` of `type_name` answered from a row whose statement did not read
+/// every column the field reads: the field is `null` (or its nearest nullable parent is), never
+/// a value the row does not hold.
+pub(crate) fn unread(type_name: &str, field: &str) -> ApiError {
+    ApiError::Internal(format!(
+        "`{type_name}.{field}` reads a column its row was read without"
+    ))
+}
+
 fn internal(message: String, pos: Pos) -> ServerError {
     ApiError::Internal(message).into_server_error(Some(pos))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Execution;
+    use super::{out, planner, render, Execution, Planner};
     use crate::config::Config;
-    use crate::graphql::{build_schema, respond, AtmpSchema, Executed};
-    use crate::store::testing::{every_role, seeded, seeded_split, TestStore};
-    use crate::store::{Batcher, Caller, Scope, StoreLoader, Units};
+    use crate::graphql::{build_schema, respond, ApiError, AtmpSchema, Cleanroom, Executed};
+    use crate::store::read::Fetching;
+    use crate::store::testing::{a_listed_cleanroom, every_role, seeded, seeded_split, TestStore};
+    use crate::store::{
+        self, columns, Batcher, Caller, Cleanrooms, HashMap, Scope, StoreLoader, Units,
+    };
+    use async_graphql::Context;
     use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
 
     /// How many statements `query` runs on the planned path under `scope`, and its errors.
@@ -171,6 +190,172 @@ mod tests {
         let request = async_graphql::Request::new(query).data(loader);
         let executed = clock.drive(schema.execute(request)).await;
         (test_store.statements() - before, executed.response.errors)
+    }
+
+    /// A cleanroom whose row was read (decoded by the store) with its code and unit only, as
+    /// the root fields answer it: `room` field by field (`Cleanroom`'s resolvers), `planned`
+    /// rendered by the plan into `Rendered` (and null itself).
+    struct NarrowRoot(store::Row<entities::cleanroom::Model>);
+
+    /// What the plan rendered of `planned`: its JSON and its errors' paths and codes.
+    #[derive(Default)]
+    struct Rendered(std::sync::Mutex<Option<(String, Located)>>);
+
+    /// Errors as `(path, code)`.
+    type Located = Vec<(String, String)>;
+
+    /// A response's errors as `(path, code)`, in order.
+    fn located(errors: &[async_graphql::ServerError]) -> Located {
+        let mut located: Vec<(String, String)> = errors
+            .iter()
+            .map(|error| {
+                let path = error
+                    .path
+                    .iter()
+                    .map(|segment| match segment {
+                        async_graphql::PathSegment::Field(name) => name.clone(),
+                        async_graphql::PathSegment::Index(index) => index.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(".");
+                let code = error
+                    .extensions
+                    .as_ref()
+                    .and_then(|extensions| extensions.get("code"))
+                    .map(|code| code.to_string())
+                    .unwrap_or_default();
+                (path, code)
+            })
+            .collect();
+        located.sort();
+        located
+    }
+
+    #[async_graphql::Object]
+    impl NarrowRoot {
+        /// The cleanroom, field by field.
+        async fn room(&self) -> Option<Cleanroom> {
+            Some(Cleanroom(self.0.clone()))
+        }
+
+        /// The cleanroom as the plan renders it.
+        async fn planned(&self, ctx: &Context<'_>) -> Result<Option<Cleanroom>, ApiError> {
+            let planner = Planner::of(ctx)?;
+            let sets = planner::selection_sets(&[ctx.item]);
+            let (plan, _) = render::RecordPlan::<Cleanroom>::new(&planner, &sets);
+            let fetched = Fetching::new(planner.reads, HashMap::default()).finish();
+            let mut out = out::Out::new(ctx);
+            let json = match plan.render(&fetched, &self.0, &mut out) {
+                Ok(()) => String::from_utf8_lossy(&out.json).into_owned(),
+                Err(_) => "null".to_owned(),
+            };
+            if let Ok(rendered) = ctx.data::<std::sync::Arc<Rendered>>() {
+                if let Ok(mut rendered) = rendered.0.lock() {
+                    *rendered = Some((json, located(&out.errors)));
+                }
+            }
+            Ok(None)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_column_its_row_was_read_without_is_null_with_an_error_on_both_paths_never_a_filler()
+    {
+        let test_store = seeded().await;
+        let loader = StoreLoader::scoped(test_store.store.clone(), Scope::default()).await;
+        let id = a_listed_cleanroom(&loader).await.id;
+        // Read by the store with two columns: the model's others hold fillers ("" and the
+        // first enum value for the columns that cannot be null).
+        let narrow = columns!(entities::cleanroom::Model: code, unit_id);
+        let row = match loader.records::<Cleanrooms>(&[id], narrow).await {
+            Ok(records) => records.get(&id),
+            Err(error) => panic!("the cleanroom was not read: {error}"),
+        };
+        let Ok(Some(row)) = row else {
+            panic!("the cleanroom was not found")
+        };
+        assert_eq!(row.columns(), narrow);
+        let code = row.code.clone();
+        assert!(!code.is_empty());
+        let schema = async_graphql::Schema::build(
+            NarrowRoot(row),
+            async_graphql::EmptyMutation,
+            async_graphql::EmptySubscription,
+        )
+        .finish();
+        let limits = match Config::for_database("sqlite::memory:") {
+            Ok(config) => config.request_limits().pages,
+            Err(error) => panic!("no configuration: {error}"),
+        };
+
+        // Nullable fields over unread columns: null, each with an internal error.
+        let nullable = "{ planned { code name grade isoClassAtRest } \
+            room { code name grade isoClassAtRest } }";
+        // A non-null one: its object is null in turn.
+        let non_null = "{ planned { code regime } room { code regime } }";
+        let mut answers = Vec::new();
+        for query in [nullable, non_null] {
+            let batcher =
+                Batcher::new(StoreLoader::scoped(test_store.store.clone(), Scope::default()).await);
+            let clock = batcher.clock();
+            let rendered = std::sync::Arc::new(Rendered::default());
+            let request = async_graphql::Request::new(query)
+                .data(batcher)
+                .data(limits)
+                .data(std::sync::Arc::clone(&rendered));
+            let response = clock.drive(schema.execute(request)).await;
+            let planned = match rendered.0.lock() {
+                Ok(mut planned) => planned.take(),
+                Err(_) => None,
+            };
+            answers.push((response, planned));
+        }
+
+        let internal = "\"INTERNAL\"".to_owned();
+        let (response, planned) = &answers[0];
+        let Some((json, errors)) = planned else {
+            panic!("the plan rendered nothing")
+        };
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(json).ok(),
+            Some(serde_json::json!({
+                "code": code, "name": null, "grade": null, "isoClassAtRest": null
+            }))
+        );
+        let unread = |root: &str| {
+            ["grade", "isoClassAtRest", "name"]
+                .map(|field| (format!("{root}.{field}"), internal.clone()))
+                .to_vec()
+        };
+        assert_eq!(errors, &unread("planned"));
+        assert_eq!(located(&response.errors), unread("room"));
+        // async-graphql leaves a failed field out of its object; the handler writes it as
+        // null (`selection_order`).
+        assert_eq!(
+            response.data.clone().into_json().ok(),
+            Some(serde_json::json!({ "planned": null, "room": { "code": code } }))
+        );
+
+        let (response, planned) = &answers[1];
+        assert_eq!(
+            planned
+                .as_ref()
+                .map(|(json, errors)| (json.as_str(), errors.clone())),
+            Some((
+                "null",
+                vec![("planned.regime".to_owned(), internal.clone())]
+            ))
+        );
+        // The handler nulls `room` in turn (`selection_order`, as `tests/api/field_errors.rs`
+        // shows); async-graphql itself leaves `regime` out, never its filler.
+        assert_eq!(
+            response.data.clone().into_json().ok(),
+            Some(serde_json::json!({ "planned": null, "room": { "code": code } }))
+        );
+        assert_eq!(
+            located(&response.errors),
+            [("room.regime".to_owned(), internal.clone())]
+        );
     }
 
     #[tokio::test]

@@ -14,7 +14,7 @@ use super::super::connection::{limits, list_query, loader, Limits, PageArgs};
 use super::super::filter::{FilterInput, OrderInput};
 use super::super::{ApiError, Provenance};
 use super::render::{ById, Children, ConnectionPlan, FieldPlan, ProvenanceField, ToOne};
-use super::{internal, Record};
+use super::{internal, provenance_columns, Record};
 use crate::store::read::{ReadId, ReadIds, ReferenceRead, RelationRead};
 use crate::store::{self, Columns, HashMap, Kind, Listable, QueryOf, Relation, StoreLoader};
 
@@ -181,8 +181,7 @@ impl<'a> Planner<'a> {
     }
 
     /// Notes that a planned field reads these columns of `L`.
-    pub(crate) fn needs<L: Listable>(&self, names: &[&str]) {
-        let columns = Columns::of::<L::Model>(names);
+    pub(crate) fn needs<L: Listable>(&self, columns: Columns) {
         self.columns
             .borrow_mut()
             .entry(L::TABLE)
@@ -256,19 +255,21 @@ impl<'a> Planner<'a> {
         Ok(query)
     }
 
-    /// The plan of a to-one reference from `R` to `T`, read from the column `key` gives.
+    /// The plan of a to-one reference from `R` to `T` through `column` (of which `key` reads
+    /// the value, and `columns` is the one column).
     pub(crate) fn to_one<R: Record, T: Record>(
         &self,
         fields: &[&'a Positioned<Field>],
         key: fn(&<R::Table as Kind>::Model) -> Option<Uuid>,
-        column: &'static str,
+        (column, columns): (&'static str, Columns),
         required: bool,
     ) -> FieldPlan<R> {
-        self.needs::<R::Table>(&[column]);
+        self.needs::<R::Table>(columns);
         let (target, read) = ById::<T>::new(self, &selection_sets(fields));
         let pos = fields.first().map(|f| f.pos).unwrap_or_default();
+        let reference = ToOne::<R, T>::new(key, (column, columns), required, pos, target);
         FieldPlan::Nested {
-            render: Box::new(ToOne::<R, T>::new(key, required, pos, target)),
+            render: Box::new(reference),
             read: Box::new(ReferenceRead::<R::Table, T::Table>::new(key, column, read)),
         }
     }
@@ -307,9 +308,9 @@ impl<'a> Planner<'a> {
     pub(crate) fn provenance<R: Record>(
         &self,
         fields: &[&'a Positioned<Field>],
-        of: fn(&R, &Context<'_>) -> Option<Provenance>,
+        of: fn(&R) -> Option<Provenance>,
     ) -> FieldPlan<R> {
-        self.needs::<R::Table>(&["provenance", "sample_fields"]);
+        self.needs::<R::Table>(provenance_columns::<<R::Table as Kind>::Model>());
         let fields = self
             .collect(&selection_sets(fields), &|condition| {
                 condition == "Provenance"

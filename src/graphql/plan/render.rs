@@ -5,27 +5,28 @@
 use std::marker::PhantomData;
 
 use async_graphql::parser::types::{Field, SelectionSet};
-use async_graphql::{Context, Name, Pos, Positioned, ServerError};
+use async_graphql::{Name, Pos, Positioned, ServerError};
 use uuid::Uuid;
 
 use super::super::error::missing_from_list;
-use super::super::Provenance;
-use super::out::{Failure, Leaf, Out, Segment};
+use super::super::{ApiError, Provenance};
+use super::out::{Failure, Leaf as _, Out, Segment};
 use super::planner::{selection_sets, Planner};
-use super::{failure, internal, Record, Row};
+use super::{failure, internal, unread, Record, Row};
 use crate::store::read::{ByIdRead, Fetched, Follow, ReadId, RowsOf};
-use crate::store::{Kind, Page, Relation, StoreError, Unanswered};
+use crate::store::{Columns, Kind, Page, Relation, StoreError, Unanswered};
+
+/// A leaf of `R`: writes its value from the row, or fails with its error (writing nothing).
+pub(crate) type LeafFn<R> = fn(&R, &mut Out<'_>) -> Result<(), ApiError>;
 
 /// How one field of a record is answered, as its planning yields it.
 pub(crate) enum FieldPlan<R: Record> {
     Typename,
-    /// A value of the row itself, written by the type's own resolver (which never waits);
-    /// false when it waited or failed.
-    Leaf(fn(&R, &mut Out<'_>) -> bool),
-    Provenance(
-        fn(&R, &Context<'_>) -> Option<Provenance>,
-        Vec<(Name, ProvenanceField)>,
-    ),
+    /// A value of the row itself, written from its columns by its declaration
+    /// ([`record_type!`](super::record_type)); its error when it cannot be answered.
+    Leaf(LeafFn<R>),
+    /// Where the record's facts come from; `None` where its row lacks their columns.
+    Provenance(fn(&R) -> Option<Provenance>, Vec<(Name, ProvenanceField)>),
     /// Rows of another table: read for every row of this level at once (`read`), then
     /// rendered for each (`render`).
     Nested {
@@ -39,11 +40,8 @@ pub(crate) enum FieldPlan<R: Record> {
 /// How one field of a record is rendered: its plan, less what the read plan took.
 enum RenderField<R> {
     Typename,
-    Leaf(fn(&R, &mut Out<'_>) -> bool),
-    Provenance(
-        fn(&R, &Context<'_>) -> Option<Provenance>,
-        Vec<(Name, ProvenanceField)>,
-    ),
+    Leaf(LeafFn<R>),
+    Provenance(fn(&R) -> Option<Provenance>, Vec<(Name, ProvenanceField)>),
     Nested(Box<dyn Nested<R>>),
     Failed(ServerError),
 }
@@ -129,12 +127,6 @@ impl<R: Record> RecordPlan<R> {
         out: &mut Out<'p>,
     ) -> Result<(), Failure> {
         let record = R::of(row.clone());
-        let waited = |key: &Name, pos: &Pos| {
-            Failure::Error(internal(
-                format!("the resolver of {}.{key} waited or failed", R::NAME),
-                *pos,
-            ))
-        };
         let mut members = out.begin_object();
         let mut whole = true;
         for field in &self.fields {
@@ -145,16 +137,13 @@ impl<R: Record> RecordPlan<R> {
                     out.string(R::NAME);
                     Ok(())
                 }
-                RenderField::Leaf(leaf) => {
-                    if leaf(&record, out) {
-                        Ok(())
-                    } else {
-                        Err(waited(key, &field.pos))
-                    }
-                }
-                RenderField::Provenance(of, fields) => match of(&record, out.ctx()) {
+                RenderField::Leaf(leaf) => leaf(&record, out)
+                    .map_err(|error| Failure::Error(error.into_server_error(Some(field.pos)))),
+                RenderField::Provenance(of, fields) => match of(&record) {
                     Some(provenance) => render_provenance(provenance, fields, out),
-                    None => Err(waited(key, &field.pos)),
+                    None => Err(Failure::Error(
+                        unread(R::NAME, key).into_server_error(Some(field.pos)),
+                    )),
                 },
                 RenderField::Nested(nested) => out.under(Segment::Key(key.as_str()), |out| {
                     nested.render(fetched, row, out)
@@ -258,6 +247,8 @@ pub(crate) trait Nested<R: Record>: Send + Sync {
 /// A to-one reference from `R` to `T`.
 pub(super) struct ToOne<R: Record, T: Record> {
     key: fn(&<R::Table as Kind>::Model) -> Option<Uuid>,
+    /// The column `key` reads, by name and as a set, which a row must have been read with.
+    column: (&'static str, Columns),
     /// Whether the field is non-null: a missing target is then a dangling reference.
     required: bool,
     pos: Pos,
@@ -266,16 +257,18 @@ pub(super) struct ToOne<R: Record, T: Record> {
 }
 
 impl<R: Record, T: Record> ToOne<R, T> {
-    /// The reference whose value `key` reads, selected at `pos`, to the records `target`
-    /// renders.
+    /// The reference whose value `key` reads from `column`, selected at `pos`, to the records
+    /// `target` renders.
     pub(super) fn new(
         key: fn(&<R::Table as Kind>::Model) -> Option<Uuid>,
+        column: (&'static str, Columns),
         required: bool,
         pos: Pos,
         target: ById<T>,
     ) -> Self {
         ToOne {
             key,
+            column,
             required,
             pos,
             target,
@@ -290,6 +283,12 @@ impl<R: Record, T: Record> Nested<R> for ToOne<R, T> {
         parent: &Row<R>,
         out: &mut Out<'p>,
     ) -> Result<(), Failure> {
+        let (name, column) = self.column;
+        if !parent.has(column) {
+            return Err(Failure::Error(
+                unread(R::NAME, name).into_server_error(Some(self.pos)),
+            ));
+        }
         let Some(id) = (self.key)(parent) else {
             out.raw("null");
             return Ok(());

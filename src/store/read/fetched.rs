@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use uuid::Uuid;
 
-use super::super::decode::Columns;
+use super::super::decode::{Columns, Row};
 use super::super::list::{ChildPages, Kind, Listable};
 use super::super::{HashMap, JoinedRow, Page, StoreError, StoreLoader, Unanswered};
 
@@ -56,7 +56,7 @@ pub type ReadResult<T> = Result<T, ReadFailure>;
 /// The records one read asked for by ID.
 pub struct FoundRecords<M> {
     /// The records found, by ID: none where the ID names no record the caller may read.
-    pub rows: HashMap<Uuid, Arc<M>>,
+    pub rows: HashMap<Uuid, Row<M>>,
     /// The IDs no source that answered holds, with a source that did not answer (the record
     /// may sit there).
     pub unavailable: HashMap<Uuid, Unanswered>,
@@ -70,7 +70,16 @@ pub struct FoundList<M> {
 
 /// Rows of one table by ID; `None` where the ID names no row the caller may see, and the source
 /// that did not answer where no source that answered holds it.
-type Known<L> = HashMap<Uuid, Result<Option<Arc<<L as Kind>::Model>>, Unanswered>>;
+type Known<L> = HashMap<Uuid, Result<Option<Row<<L as Kind>::Model>>, Unanswered>>;
+
+/// Whether what is known of a row serves a read of `columns`: its absence or unavailability,
+/// or a row read with every one of them (a row read with fewer is read again).
+fn serves<M>(known: &Result<Option<Row<M>>, Unanswered>, columns: Columns) -> bool {
+    match known {
+        Ok(Some(row)) => row.has(columns),
+        Ok(None) | Err(_) => true,
+    }
+}
 
 /// A value of some type, found again by its type.
 type Typed = Box<dyn Any + Send + Sync>;
@@ -81,7 +90,8 @@ type Typed = Box<dyn Any + Send + Sync>;
 pub struct Fetching<'s> {
     loader: &'s StoreLoader,
     /// The columns of each table that the plan reads anywhere: every read of a table selects
-    /// them all, so that a row kept for the request serves each of its fields.
+    /// them all, so that a row kept for the request serves each of its fields. A row kept with
+    /// fewer (none should be) is not served from the rows by ID: it is read again.
     columns: HashMap<&'static str, Columns>,
     known: Mutex<HashMap<TypeId, Typed>>,
     reads: Mutex<HashMap<ReadId, Typed>>,
@@ -116,7 +126,7 @@ impl<'s> Fetching<'s> {
         self.columns
             .get(L::TABLE)
             .copied()
-            .unwrap_or_else(|| Columns::of::<L::Model>(&[]))
+            .unwrap_or_else(Columns::id)
     }
 
     fn with_known<L: Listable, V>(&self, use_known: impl FnOnce(&mut Known<L>) -> V) -> V {
@@ -131,11 +141,13 @@ impl<'s> Fetching<'s> {
         }
     }
 
-    /// Reads the rows of `L` with these IDs that were not read yet.
+    /// Reads the rows of `L` with these IDs that were not read yet, or not with every column
+    /// the plan reads of `L`.
     pub async fn read<L: Listable>(&self, ids: &[Uuid]) -> Result<(), StoreError> {
+        let columns = self.columns::<L>();
         let mut missing: Vec<Uuid> = self.with_known::<L, _>(|known| {
             ids.iter()
-                .filter(|id| !known.contains_key(id))
+                .filter(|id| !known.get(id).is_some_and(|row| serves(row, columns)))
                 .copied()
                 .collect()
         });
@@ -144,10 +156,7 @@ impl<'s> Fetching<'s> {
         if missing.is_empty() {
             return Ok(());
         }
-        let found = self
-            .loader
-            .records::<L>(&missing, self.columns::<L>())
-            .await?;
+        let found = self.loader.records::<L>(&missing, columns).await?;
         self.with_known::<L, _>(|known| {
             for id in missing {
                 known.insert(id, found.get(&id));
@@ -156,15 +165,21 @@ impl<'s> Fetching<'s> {
         Ok(())
     }
 
-    /// Keeps the rows of `L` a join read, and returns them.
-    pub fn keep<L: Listable>(&self, found: &HashMap<Uuid, JoinedRow>) -> Vec<Arc<L::Model>> {
-        let rows: Vec<Arc<L::Model>> = found
+    /// Keeps the rows of `L` a join read (but where a row read with every column the plan
+    /// reads of `L` is kept already), and returns them.
+    pub fn keep<L: Listable>(&self, found: &HashMap<Uuid, JoinedRow>) -> Vec<Row<L::Model>> {
+        let rows: Vec<Row<L::Model>> = found
             .values()
-            .filter_map(|row| row.clone().downcast::<L::Model>().ok())
+            .filter_map(|row| row.downcast_ref::<Row<L::Model>>().cloned())
             .collect();
+        let columns = self.columns::<L>();
         self.with_known::<L, _>(|known| {
             for row in &rows {
-                known.insert(L::id(row), Ok(Some(row.clone())));
+                let id = L::id(row);
+                let served = matches!(known.get(&id), Some(Ok(Some(kept))) if kept.has(columns));
+                if !served {
+                    known.insert(id, Ok(Some(row.clone())));
+                }
             }
         });
         rows
@@ -245,5 +260,63 @@ impl Fetched {
     /// A list's page and count; `None` when it was not read.
     pub fn list<L: Listable>(&self, read: ReadId) -> Option<&ReadResult<FoundList<L::Model>>> {
         self.result(read)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::store::decode::columns;
+    use crate::store::testing::{a_listed_cleanroom, seeded};
+    use crate::store::{Cleanrooms, Scope};
+    use entities::cleanroom;
+
+    #[tokio::test]
+    async fn a_row_kept_with_fewer_columns_than_the_plan_reads_is_read_again_never_served() {
+        let test_store = seeded().await;
+        let loader = StoreLoader::scoped(test_store.store.clone(), Scope::default()).await;
+        let row = a_listed_cleanroom(&loader).await;
+        let id = row.id;
+        let planned = columns!(cleanroom::Model: code, grade, unit_id);
+        let fetching = Fetching::new(
+            &loader,
+            [(Cleanrooms::TABLE, planned)].into_iter().collect(),
+        );
+        // A join of another reference read the row with its code alone.
+        let narrow = Row::new(row.into_model(), columns!(cleanroom::Model: code));
+        let joined: JoinedRow = Arc::new(narrow);
+        fetching.keep::<Cleanrooms>(&[(id, joined)].into_iter().collect());
+
+        let before = test_store.statements();
+        if let Err(error) = fetching.read::<Cleanrooms>(&[id]).await {
+            panic!("the cleanroom was not read: {error}");
+        }
+        let read_again = test_store.statements() - before;
+        let served = fetching.records::<Cleanrooms>(&[id]);
+        // Read with every column the plan reads, the row is kept, and a narrower one found by
+        // a later join does not replace it.
+        let whole: JoinedRow = Arc::new(Row::new(
+            cleanroom_of(&served, id),
+            columns!(cleanroom::Model: code),
+        ));
+        fetching.keep::<Cleanrooms>(&[(id, whole)].into_iter().collect());
+        let kept = fetching.records::<Cleanrooms>(&[id]);
+
+        assert_eq!(read_again, 1);
+        for found in [served, kept] {
+            let Some(row) = found.rows.get(&id) else {
+                panic!("the cleanroom was not served")
+            };
+            assert!(row.has(planned), "{:?}", row.columns());
+        }
+    }
+
+    fn cleanroom_of(found: &FoundRecords<cleanroom::Model>, id: Uuid) -> cleanroom::Model {
+        match found.rows.get(&id) {
+            Some(row) => row.clone().into_model(),
+            None => panic!("the cleanroom was not served"),
+        }
     }
 }

@@ -13,12 +13,13 @@ use futures::future::{join_all, BoxFuture};
 use uuid::Uuid;
 
 use super::super::children::{Branch, RelationBranch};
+use super::super::decode::Row;
 use super::super::list::{ChildPages, Kind, ListQuery, Listable, QueryOf, Relation};
 use super::super::{InstitutionFilter, Institutions, Join, Page, PageRequest, StoreError};
 use super::fetched::{Fetching, FoundList, FoundRecords, ReadFailure, ReadId};
 
 /// A row of `L`, shared between the levels that read it and the answer.
-pub type RowOf<L> = Arc<<L as Kind>::Model>;
+pub type RowOf<L> = Row<<L as Kind>::Model>;
 
 /// Something followed from each row of `P` at one level: a reference or a relation. It reads
 /// what every parent row needs at once, then the level below.
@@ -548,7 +549,7 @@ impl<L: Listable> AnyByIdRead for ByIdRead<L> {
 mod tests {
     use super::*;
     use crate::domain::{natural_id, RecordKind};
-    use crate::store::decode::Columns;
+    use crate::store::decode::columns;
     use crate::store::read::{Fetched, ReadIds};
     use crate::store::testing::{seeded, seeded_split, TestStore};
     use crate::store::{Cleanrooms, HashMap, Scope, StoreLoader, Units};
@@ -578,14 +579,8 @@ mod tests {
         };
         let plan = ListRead::new(list, query, true, false, vec![rows]);
         let mut columns = HashMap::default();
-        columns.insert(
-            Cleanrooms::TABLE,
-            Columns::of::<cleanroom::Model>(&["unit_id"]),
-        );
-        columns.insert(
-            Units::TABLE,
-            Columns::of::<unit::Model>(&["institution_id"]),
-        );
+        columns.insert(Cleanrooms::TABLE, columns!(cleanroom::Model: unit_id));
+        columns.insert(Units::TABLE, columns!(unit::Model: institution_id));
         let fetching = Fetching::new(&loader, columns);
 
         let before = test_store.statements();
