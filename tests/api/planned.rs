@@ -317,3 +317,86 @@ async fn one_response_key_for_different_fields_or_arguments_is_refused() {
         assert_eq!(response.error_messages(), [message], "{query}");
     }
 }
+
+#[tokio::test]
+async fn aggregates_are_answered_as_field_by_field() {
+    let app = TestApp::spawn_with_generated(12).await;
+
+    let cases: Vec<(&str, Value, bool)> = vec![
+        // Keys of every shape, two of them naming institutions, records with their own
+        // references and relations, keys not grouped by, `__typename` at each level.
+        (
+            r#"{ trialsAggregate(groupBy: [SPONSOR, INSTITUTION, MANUFACTURING_UNIT, PRINCIPAL_INVESTIGATOR]) {
+                   __typename count keys { __typename sponsor { code } institution { code name }
+                     manufacturingUnit { name parent { name } cleanrooms(first: 2) { totalCount nodes { code } } }
+                     principalInvestigator { name appointments(first: 1) { nodes { title } } }
+                     phase product { name } startYear } } }"#,
+            json!({}),
+            true,
+        ),
+        // Every measure, under aliases and in fragments; a count selected twice.
+        (
+            r#"query Q { unitsAggregate(groupBy: [KIND, ESTABLISHED_YEAR]) { ...Counts
+                   keys { kind establishedYear parent { name } }
+                   min(field: ESTABLISHED_YEAR) latest: max(field: ESTABLISHED_YEAR)
+                   sum(field: ESTABLISHED_YEAR) avg(field: ESTABLISHED_YEAR)
+                   ... on UnitAggregate { count parents: countDistinct(field: PARENT) } } }
+               fragment Counts on UnitAggregate { count institutions: countDistinct(field: INSTITUTION) }"#,
+            json!({}),
+            true,
+        ),
+        // Variables for the keys and the filter; a filter matching nothing, with and without
+        // keys; one response key selected twice and merged.
+        (
+            r#"query Q($keys: [CleanroomGroupField!], $grade: GmpGrade = B) {
+                 cleanroomsAggregate(groupBy: $keys, filter: { grade: { eq: $grade } }) { count keys { grade unit { name } } sum(field: AREA_M2) }
+                 none: productsAggregate(filter: { name: { eq: "no such product" } }) { count avg: min(field: FIRST_YEAR) }
+                 noneGrouped: productsAggregate(filter: { name: { eq: "no such product" } }, groupBy: [INSTITUTION]) { count }
+                 appointmentsAggregate(groupBy: [PERSON]) { count }
+                 appointmentsAggregate(groupBy: [PERSON]) { keys { person { name } } } }"#,
+            json!({ "keys": ["UNIT", "GRADE"] }),
+            true,
+        ),
+        // Refused: too many keys, an unknown institution in the filter.
+        (
+            r#"{ trialsAggregate(groupBy: [SPONSOR, INSTITUTION, PHASE, STATUS, PRODUCT]) { count }
+                 unitsAggregate { count } }"#,
+            json!({}),
+            false,
+        ),
+        (
+            r#"{ unitsAggregate(filter: { institution: { eq: "XX" } }) { count } }"#,
+            json!({}),
+            false,
+        ),
+    ];
+    for (query, variables, answered) in cases {
+        let answer = assert_same_answer(&app, query, variables).await;
+        assert_eq!(
+            answer.body.get("errors").is_none(),
+            answered,
+            "{query}: {answer:?}"
+        );
+        if answered {
+            assert!(answer.text.contains("\"count\":"), "{query}: {answer:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_aggregates_keys_naming_one_kind_are_read_in_one_statement_as_field_by_field() {
+    let app = TestApp::spawn_with_generated(6).await;
+    // The sponsor and the institution are both institutions; the manufacturing unit and its
+    // parent are units, the parent a level below.
+    let query = "{ trialsAggregate(groupBy: [SPONSOR, INSTITUTION, MANUFACTURING_UNIT]) { count \
+        keys { sponsor { code } institution { name } manufacturingUnit { name parent { name } } } } }";
+
+    let (planned, answer) = app.statements_and_response(query).await;
+    let (field_by_field, reference) = app.statements_field_by_field(query).await;
+
+    assert!(answer.body.get("errors").is_none(), "{answer:?}");
+    assert_eq!(answer.text, reference.text);
+    // The aggregate, the institutions, the units, then their parents.
+    assert_eq!(planned, app.split_or(4, 5));
+    assert_eq!(planned, field_by_field);
+}

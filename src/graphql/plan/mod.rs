@@ -23,6 +23,7 @@
 //! response key for different fields or arguments is refused, and an object whose every field
 //! is skipped is `{}`.
 
+mod groups;
 mod macros;
 mod out;
 mod planner;
@@ -39,11 +40,12 @@ use super::ApiError;
 use crate::store::read::ReadFailure;
 use crate::store::{Kind, Listable, StoreError};
 
+pub(crate) use groups::{write_optional_enum, Aggregated, KeyRecord, KeyShape};
 pub(crate) use macros::{leaf_columns, planned_record, record_object};
 pub(crate) use out::{write_enum, Leaf, Out};
 pub(crate) use planner::Planner;
 pub(crate) use render::FieldPlan;
-pub(crate) use roots::{by_id, institutions, list, nodes, Answer};
+pub(crate) use roots::{aggregates, by_id, institutions, list, nodes, Answer};
 
 /// How the fields of a request are resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

@@ -209,7 +209,7 @@ impl<'a> Planner<'a> {
 
     /// Argument `name` of `field`, with variables replaced by their values; a value that does
     /// not parse is refused at its position, as async-graphql refuses it.
-    fn argument<T: InputType>(
+    pub(super) fn argument<T: InputType>(
         &self,
         field: &Positioned<Field>,
         name: &str,

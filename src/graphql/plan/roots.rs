@@ -17,11 +17,14 @@ use super::super::filter::{FilterInput, OrderInput};
 use super::super::node::{parse_global_id, NodeType};
 use super::super::respond::PlannedAnswers;
 use super::super::ApiError;
+use super::groups::{AggregatePlan, Aggregated};
 use super::out::{Failure, Out};
 use super::planner::{selection_sets, Planner};
 use super::render::{ById, ConnectionPlan, RecordPlan};
 use super::{failure, Record};
-use crate::store::read::{AnyByIdRead, Fetched, Fetching, InstitutionsRead, ListRead};
+use crate::store::read::{
+    AnyByIdRead, Fetched, Fetching, InstitutionsRead, ListRead, ReadFailure, ReadId,
+};
 use crate::store::{self, Listable, Page, StoreError, Unanswered};
 
 /// A root field's answer: rendered by the plan, or resolved field by field.
@@ -224,6 +227,21 @@ pub(crate) async fn by_id<T: Record, C>(
     .await
 }
 
+/// The aggregates of `A`'s rows a `…Aggregate` root field asks for, one per group.
+pub(crate) async fn aggregates<A: Aggregated, C>(ctx: &Context<'_>) -> Result<Answer<C>, ApiError> {
+    answer(
+        ctx,
+        |planner, field, sets| {
+            AggregatePlan::new::<A>(planner, field, sets)
+                .map(|(plan, read)| (field.pos, plan, read))
+        },
+        |(_, _, read), fetch| Box::pin(read.fetch(fetch)),
+        |_, _| None,
+        |(pos, plan, read), fetched, out| plan.render(fetched, read.read, *pos, out),
+    )
+    .await
+}
+
 /// A record asked for alone (`node`, `institution`) that may sit in a source that did not
 /// answer fails its field, as the field-by-field path's resolver does.
 fn alone_unavailable(source: Option<&Unanswered>) -> Result<(), StoreError> {
@@ -234,7 +252,7 @@ fn alone_unavailable(source: Option<&Unanswered>) -> Result<(), StoreError> {
 }
 
 /// Records of any type by ID, one statement per type at most.
-trait Lookup: Send + Sync {
+pub(super) trait Lookup: Send + Sync {
     fn render<'p>(
         &'p self,
         fetched: &Fetched,
@@ -242,6 +260,8 @@ trait Lookup: Send + Sync {
         out: &mut Out<'p>,
     ) -> Option<Result<(), Failure>>;
     fn unavailable<'f>(&self, fetched: &'f Fetched, id: &Uuid) -> Option<&'f Unanswered>;
+    /// The read, and its failure, where it failed.
+    fn failed<'f>(&self, fetched: &'f Fetched) -> Option<(ReadId, &'f ReadFailure)>;
 }
 
 impl<T: Record> Lookup for ById<T> {
@@ -256,6 +276,13 @@ impl<T: Record> Lookup for ById<T> {
 
     fn unavailable<'f>(&self, fetched: &'f Fetched, id: &Uuid) -> Option<&'f Unanswered> {
         ById::unavailable(self, fetched, id)
+    }
+
+    fn failed<'f>(&self, fetched: &'f Fetched) -> Option<(ReadId, &'f ReadFailure)> {
+        match fetched.records::<T::Table>(self.read) {
+            Some(Err(failure)) => Some((self.read, failure)),
+            _ => None,
+        }
     }
 }
 

@@ -14,7 +14,10 @@ use uuid::Uuid;
 
 use super::super::children::{Branch, RelationBranch};
 use super::super::list::{ChildPages, Kind, ListQuery, Listable, QueryOf, Relation};
-use super::super::{InstitutionFilter, Institutions, Join, Page, PageRequest, StoreError};
+use super::super::{
+    GroupColumn, GroupKind, GroupValue, InstitutionFilter, Institutions, Join, Measure, Page,
+    PageRequest, StoreError,
+};
 use super::fetched::{Fetching, FoundList, FoundRecords, ReadFailure, ReadId};
 
 /// A row of `L`, shared between the levels that read it and the answer.
@@ -532,6 +535,13 @@ pub trait AnyByIdRead: Send + Sync {
         fetch: &'s Fetching<'s>,
         ids: Vec<Uuid>,
     ) -> BoxFuture<'s, Result<(), StoreError>>;
+
+    /// Reads these records (those not read yet) and nothing below them, so that the reads of
+    /// one kind take one statement.
+    fn read<'s>(&'s self, fetch: &'s Fetching<'s>, ids: Vec<Uuid>) -> BoxFuture<'s, ()>;
+
+    /// As [`AnyByIdRead::fetch`], keeping a failure as the read's result.
+    fn fetch_or_fail<'s>(&'s self, fetch: &'s Fetching<'s>, ids: Vec<Uuid>) -> BoxFuture<'s, ()>;
 }
 
 impl<L: Listable> AnyByIdRead for ByIdRead<L> {
@@ -541,6 +551,104 @@ impl<L: Listable> AnyByIdRead for ByIdRead<L> {
         ids: Vec<Uuid>,
     ) -> BoxFuture<'s, Result<(), StoreError>> {
         Box::pin(async move { ByIdRead::fetch(self, fetch, &ids).await })
+    }
+
+    fn read<'s>(&'s self, fetch: &'s Fetching<'s>, ids: Vec<Uuid>) -> BoxFuture<'s, ()> {
+        // A failure here is met again, and kept, by the read's own fetch.
+        Box::pin(async move {
+            let _ = fetch.read::<L>(&ids).await;
+        })
+    }
+
+    fn fetch_or_fail<'s>(&'s self, fetch: &'s Fetching<'s>, ids: Vec<Uuid>) -> BoxFuture<'s, ()> {
+        Box::pin(async move {
+            if let Err(error) = ByIdRead::fetch(self, fetch, &ids).await {
+                fetch.keep_result::<FoundRecords<L::Model>>(self.read, Err(error.into()));
+            }
+        })
+    }
+}
+
+/// Aggregates of the rows of `L` matching a filter, one per group of the keys' values (one
+/// statement), then the records the keys name, read by ID one statement per kind, with what
+/// is followed from them.
+pub struct AggregateRead<L: Listable> {
+    /// The read, whose groups ([`Group`]s) are kept under this ID.
+    pub read: ReadId,
+    filter: L::Filter,
+    keys: Vec<GroupColumn>,
+    measures: Vec<Measure>,
+    /// The records a key names, by the key's index in `keys`.
+    key_records: Vec<(usize, Box<dyn AnyByIdRead>)>,
+}
+
+impl<L: Listable> AggregateRead<L> {
+    /// The read `read` of `measures` over the rows matching `filter`, grouped by `keys`, and
+    /// of the records the keys name (`key_records`, by the key's index).
+    pub fn new(
+        read: ReadId,
+        filter: L::Filter,
+        keys: Vec<GroupColumn>,
+        measures: Vec<Measure>,
+        key_records: Vec<(usize, Box<dyn AnyByIdRead>)>,
+    ) -> Self {
+        AggregateRead {
+            read,
+            filter,
+            keys,
+            measures,
+            key_records,
+        }
+    }
+
+    /// Computes the groups, then reads the records their keys name.
+    pub async fn fetch(&self, fetch: &Fetching<'_>) -> Result<(), StoreError> {
+        let groups = fetch
+            .loader()
+            .aggregate::<L>(&self.filter, &self.keys, &self.measures)
+            .await?;
+        let named = |index: usize| -> Vec<Uuid> {
+            let mut ids: Vec<Uuid> = groups
+                .iter()
+                .filter_map(|group| match group.keys.get(index) {
+                    Some(GroupValue::Uuid(id)) => Some(*id),
+                    _ => None,
+                })
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        let reads: Vec<(GroupKind, Vec<Uuid>, &dyn AnyByIdRead)> = self
+            .key_records
+            .iter()
+            .filter_map(|(index, read)| {
+                let key = self.keys.get(*index)?;
+                Some((key.kind, named(*index), read.as_ref()))
+            })
+            .collect();
+        fetch.keep_result(self.read, Ok(groups));
+        // The keys naming one kind are read in one statement, then each follows its own.
+        let mut kinds: Vec<(GroupKind, Vec<Uuid>, &dyn AnyByIdRead)> = Vec::new();
+        for (kind, ids, read) in &reads {
+            match kinds.iter_mut().find(|(k, _, _)| k == kind) {
+                Some((_, all, _)) => all.extend(ids),
+                None => kinds.push((*kind, ids.clone(), *read)),
+            }
+        }
+        join_all(
+            kinds
+                .into_iter()
+                .map(|(_, ids, read)| read.read(fetch, ids)),
+        )
+        .await;
+        join_all(
+            reads
+                .into_iter()
+                .map(|(_, ids, read)| read.fetch_or_fail(fetch, ids)),
+        )
+        .await;
+        Ok(())
     }
 }
 
