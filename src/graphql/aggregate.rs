@@ -19,7 +19,7 @@ use super::enums::{
 };
 use super::filter::{FilterInput, Listed};
 use super::plan::{
-    self, is_planned, write_optional_enum, Aggregated, Answer, KeyRecord, KeyShape, Leaf,
+    self, is_planned, write_optional_enum, Aggregated, Answer, KeyShape, Leaf, RecordsById,
 };
 use super::{record, ApiError};
 use crate::store::{self, GroupColumn, GroupKind, GroupValue, Kind, Measure, RecordKey};
@@ -242,10 +242,10 @@ macro_rules! group_resolve {
 /// How the planned path shows a key of this shape.
 macro_rules! group_shape {
     (institution) => {
-        KeyShape::Record(KeyRecord::of::<super::Institution>)
+        KeyShape::Record(RecordsById::of::<super::Institution>)
     };
     (one $target:ident $key:ident) => {
-        KeyShape::Record(KeyRecord::of::<super::$target>)
+        KeyShape::Record(RecordsById::of::<super::$target>)
     };
     (enumeration $enum:ident) => {
         KeyShape::Value(|value, out| write_optional_enum(enum_key::<db::$enum, $enum>(value), out))
@@ -402,9 +402,9 @@ macro_rules! aggregates {
             }
         )*
 
-        /// The root fields both execution paths resolve field by field: `search`, and a
-        /// subgraph's `_entities` and `_service`.
-        pub(crate) const FIELD_BY_FIELD_ROOTS: &[&str] = &["search", "_entities", "_service"];
+        /// The root fields both execution paths resolve field by field: a subgraph's
+        /// `_entities` and `_service`.
+        pub(crate) const FIELD_BY_FIELD_ROOTS: &[&str] = &["_entities", "_service"];
 
         #[Object]
         impl Aggregates {

@@ -400,3 +400,119 @@ async fn an_aggregates_keys_naming_one_kind_are_read_in_one_statement_as_field_b
     assert_eq!(planned, app.split_or(4, 5));
     assert_eq!(planned, field_by_field);
 }
+
+#[tokio::test]
+async fn search_is_answered_as_field_by_field() {
+    let app = TestApp::spawn_with_generated(12).await;
+    let cursor = app
+        .data(r#"{ search(text: "gen", first: 3) { pageInfo { endCursor } } }"#)
+        .await["search"]["pageInfo"]["endCursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let cases: Vec<(String, Value, bool)> = vec![
+        // Edges and nodes with different selections on each kind, fragments on the union, on
+        // `Node` and on the members, `__typename` at every level, references and relations
+        // below the records.
+        (
+            r#"query Q { search(text: "gen", first: 30) { __typename totalCount
+                 edges { __typename cursor matched node { __typename ... on Node { id }
+                   ... on Unit { name parent { name } cleanrooms(first: 2) { totalCount nodes { code } } }
+                   ... on Person { ...Person } } }
+                 nodes { ... on SearchResult { __typename } ... on Cleanroom { code unit { name } } ... on Trial { title product { name } }
+                   ... on Product { name developingUnit { shortName } } ... on Unit { shortName } }
+                 pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor } } }
+               fragment Person on Person { name appointments(first: 1) { nodes { title unit { name } } } }"#
+                .to_owned(),
+            json!({}),
+            true,
+        ),
+        // Kinds, a cursor and variables; a search that finds nothing; one response key
+        // selected twice and merged.
+        (
+            format!(
+                r#"query Q($kinds: [SearchKind!], $first: Int = 4) {{
+                     search(text: "gen", first: $first, kinds: $kinds) {{ edges {{ cursor node {{ ... on Unit {{ name }} ... on Person {{ name }} }} }} totalCount }}
+                     next: search(text: "gen", first: $first, after: "{cursor}") {{ edges {{ cursor matched }} pageInfo {{ hasPreviousPage }} }}
+                     none: search(text: "no such record at all") {{ totalCount nodes {{ __typename }} pageInfo {{ startCursor endCursor }} }}
+                     again: search(text: "vecura") {{ nodes {{ ... on Unit {{ name }} }} }}
+                     again: search(text: "vecura") {{ totalCount nodes {{ ... on Cleanroom {{ code }} }} }} }}"#
+            ),
+            json!({ "kinds": ["UNIT", "PERSON", "UNIT"] }),
+            true,
+        ),
+        // Refused: no letter or digit, a page too large, a cursor of another list.
+        (
+            r#"{ search(text: "  --  ") { totalCount } units(first: 1) { totalCount } }"#
+                .to_owned(),
+            json!({}),
+            false,
+        ),
+        (
+            r#"{ search(text: "gen", first: 1000) { nodes { __typename } } }"#.to_owned(),
+            json!({}),
+            false,
+        ),
+        (
+            format!(
+                r#"{{ cleanrooms(after: "{cursor}") {{ totalCount }} search(text: "gen", after: "{cursor}") {{ totalCount }} }}"#
+            ),
+            json!({}),
+            false,
+        ),
+    ];
+    for (query, variables, answered) in cases {
+        let answer = assert_same_answer(&app, &query, variables).await;
+        assert_eq!(
+            answer.body.get("errors").is_none(),
+            answered,
+            "{query}: {answer:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_search_reads_each_kind_found_once_and_no_record_when_none_is_selected() {
+    let app = TestApp::spawn().await;
+    let query = r#"{ search(text: "vecura", first: 20) {
+        nodes { ... on Unit { name } ... on Cleanroom { code } }
+        edges { node { ... on Unit { shortName } ... on Cleanroom { name } } } } }"#;
+
+    let (with_records, answer) = app.statements_and_response(query).await;
+    let (field_by_field, reference) = app.statements_field_by_field(query).await;
+    let (without_records, counted) = app
+        .statements_and_response(
+            r#"{ search(text: "vecura", first: 20) { totalCount pageInfo { hasNextPage endCursor } edges { cursor matched } } }"#,
+        )
+        .await;
+
+    assert!(answer.body.get("errors").is_none(), "{answer:?}");
+    assert!(counted.body.get("errors").is_none(), "{counted:?}");
+    assert_eq!(answer.text, reference.text);
+    // The hits, then one statement per kind found (the units, the cleanrooms, and the
+    // products and trials whose descriptions name Vecura), for both selections at once.
+    assert!((3..=5).contains(&with_records), "{with_records}");
+    assert_eq!(with_records, field_by_field);
+    // The hits and their count: no record is read where none is selected.
+    assert_eq!(without_records, 2);
+}
+
+#[tokio::test]
+async fn a_fragment_on_a_union_applies_to_its_members_in_a_list() {
+    let app = TestApp::spawn().await;
+
+    // The specification's DoesFragmentTypeApply: a unit is a `SearchResult`. (async-graphql's
+    // resolvers skip such a fragment outside a field of the union's type, so the
+    // field-by-field path is no reference here.)
+    let data = app
+        .data(r#"{ units(first: 2) { nodes { ... on SearchResult { __typename ... on Unit { name } } } } }"#)
+        .await;
+
+    let nodes = data["units"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 2);
+    for node in nodes {
+        assert_eq!(node["__typename"], "Unit", "{data}");
+        assert!(node["name"].is_string(), "{data}");
+    }
+}

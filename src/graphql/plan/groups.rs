@@ -42,20 +42,21 @@ pub(crate) enum KeyShape {
     /// As a value of its own.
     Value(fn(Option<&GroupValue>, &mut Out<'_>)),
     /// As the record it names, planned with the selection on it.
-    Record(for<'a> fn(&Planner<'a>, &[&'a SelectionSet]) -> KeyRecord),
+    Record(for<'a> fn(&Planner<'a>, &[&'a SelectionSet]) -> RecordsById),
 }
 
-/// The records a key names: how each is rendered, and their read.
-pub(crate) struct KeyRecord {
-    render: Box<dyn Lookup>,
-    read: Box<dyn AnyByIdRead>,
+/// Records of one kind by ID (those a key names, a search's hits of the kind): how each is
+/// rendered, and their read.
+pub(crate) struct RecordsById {
+    pub(super) render: Box<dyn Lookup>,
+    pub(super) read: Box<dyn AnyByIdRead>,
 }
 
-impl KeyRecord {
-    /// The records of `T` a key names, with the selection `sets` on each.
+impl RecordsById {
+    /// The records of `T` by ID, with the selection `sets` on each.
     pub(crate) fn of<'a, T: Record>(planner: &Planner<'a>, sets: &[&'a SelectionSet]) -> Self {
         let (render, read) = ById::<T>::new(planner, sets);
-        KeyRecord {
+        RecordsById {
             render: Box::new(render),
             read: Box::new(read),
         }
@@ -272,7 +273,7 @@ fn plan_keys<'a, A: Aggregated>(
                             (None, _) => KeyRender::NotGrouped,
                             (Some(index), KeyShape::Value(write)) => KeyRender::Value(index, write),
                             (Some(index), KeyShape::Record(plan)) => {
-                                let KeyRecord { render, read } =
+                                let RecordsById { render, read } =
                                     plan(planner, &selection_sets(&selected));
                                 key_records.push((index, read));
                                 KeyRender::Record(index, render)

@@ -24,6 +24,7 @@
 //! is skipped is `{}`.
 
 mod groups;
+mod hits;
 mod macros;
 mod out;
 mod planner;
@@ -40,12 +41,12 @@ use super::ApiError;
 use crate::store::read::ReadFailure;
 use crate::store::{Kind, Listable, StoreError};
 
-pub(crate) use groups::{write_optional_enum, Aggregated, KeyRecord, KeyShape};
+pub(crate) use groups::{write_optional_enum, Aggregated, KeyShape, RecordsById};
 pub(crate) use macros::{leaf_columns, planned_record, record_object};
 pub(crate) use out::{write_enum, Leaf, Out};
 pub(crate) use planner::Planner;
 pub(crate) use render::FieldPlan;
-pub(crate) use roots::{aggregates, by_id, institutions, list, nodes, Answer};
+pub(crate) use roots::{aggregates, by_id, institutions, list, nodes, search, Answer};
 
 /// How the fields of a request are resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

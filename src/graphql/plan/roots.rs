@@ -18,6 +18,7 @@ use super::super::node::{parse_global_id, NodeType};
 use super::super::respond::PlannedAnswers;
 use super::super::ApiError;
 use super::groups::{AggregatePlan, Aggregated};
+use super::hits::SearchPlan;
 use super::out::{Failure, Out};
 use super::planner::{selection_sets, Planner};
 use super::render::{ById, ConnectionPlan, RecordPlan};
@@ -242,6 +243,19 @@ pub(crate) async fn aggregates<A: Aggregated, C>(ctx: &Context<'_>) -> Result<An
     .await
 }
 
+/// Root `search`: a page of hits, with the records found.
+pub(crate) async fn search<C>(ctx: &Context<'_>) -> Result<Answer<C>, ApiError> {
+    let limits = limits(ctx)?;
+    answer(
+        ctx,
+        |planner, field, sets| SearchPlan::new(planner, field, sets, limits),
+        |(_, read), fetch| Box::pin(read.fetch(fetch)),
+        |_, _| None,
+        |(plan, read), fetched, out| plan.render(fetched, read.read, out),
+    )
+    .await
+}
+
 /// A record asked for alone (`node`, `institution`) that may sit in a source that did not
 /// answer fails its field, as the field-by-field path's resolver does.
 fn alone_unavailable(source: Option<&Unanswered>) -> Result<(), StoreError> {
@@ -262,6 +276,8 @@ pub(super) trait Lookup: Send + Sync {
     fn unavailable<'f>(&self, fetched: &'f Fetched, id: &Uuid) -> Option<&'f Unanswered>;
     /// The read, and its failure, where it failed.
     fn failed<'f>(&self, fetched: &'f Fetched) -> Option<(ReadId, &'f ReadFailure)>;
+    /// Whether the record with this ID was read.
+    fn holds(&self, fetched: &Fetched, id: &Uuid) -> bool;
 }
 
 impl<T: Record> Lookup for ById<T> {
@@ -283,6 +299,13 @@ impl<T: Record> Lookup for ById<T> {
             Some(Err(failure)) => Some((self.read, failure)),
             _ => None,
         }
+    }
+
+    fn holds(&self, fetched: &Fetched, id: &Uuid) -> bool {
+        matches!(
+            fetched.records::<T::Table>(self.read),
+            Some(Ok(records)) if records.rows.contains_key(id)
+        )
     }
 }
 

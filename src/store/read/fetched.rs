@@ -247,6 +247,11 @@ impl Fetched {
         self.result(read)
     }
 
+    /// A search's hits; `None` when they were not read.
+    pub fn hits(&self, read: ReadId) -> Option<&ReadResult<super::FoundHits>> {
+        self.result(read)
+    }
+
     /// A list's page and count; `None` when it was not read.
     pub fn list<L: Listable>(&self, read: ReadId) -> Option<&ReadResult<FoundList<L::Model>>> {
         self.result(read)

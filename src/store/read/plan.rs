@@ -16,9 +16,9 @@ use super::super::children::{Branch, RelationBranch};
 use super::super::list::{ChildPages, Kind, ListQuery, Listable, QueryOf, Relation};
 use super::super::{
     GroupColumn, GroupKind, GroupValue, InstitutionFilter, Institutions, Join, Measure, Page,
-    PageRequest, StoreError,
+    PageRequest, SearchPage, SearchQuery, StoreError,
 };
-use super::fetched::{Fetching, FoundList, FoundRecords, ReadFailure, ReadId};
+use super::fetched::{Fetching, FoundList, FoundRecords, ReadFailure, ReadId, ReadResult};
 
 /// A row of `L`, shared between the levels that read it and the answer.
 pub type RowOf<L> = Arc<<L as Kind>::Model>;
@@ -648,6 +648,103 @@ impl<L: Listable> AggregateRead<L> {
                 .map(|(_, ids, read)| read.fetch_or_fail(fetch, ids)),
         )
         .await;
+        Ok(())
+    }
+}
+
+/// A search's page of hits and, when asked, their count.
+pub struct FoundHits {
+    pub page: SearchPage,
+    /// How many records match; `None` when not asked for.
+    pub count: Option<ReadResult<u64>>,
+}
+
+/// A search: its page of hits (one statement), their count when `counted` (one more, beside
+/// the records), then the records of each kind found, by ID with the selected columns and
+/// what is followed from them (one statement per kind found).
+pub struct SearchRead {
+    /// The read, whose [`FoundHits`] are kept under this ID.
+    pub read: ReadId,
+    query: SearchQuery,
+    page: PageRequest,
+    counted: bool,
+    /// The reads of the records a hit may be, by kind (`Unit`, …); empty when no hit's record
+    /// is selected.
+    kinds: Vec<(&'static str, Box<dyn AnyByIdRead>)>,
+}
+
+impl SearchRead {
+    /// The read `read` of the page `page` of the hits of `query`, their count when `counted`,
+    /// and the records of the `kinds` found.
+    pub fn new(
+        read: ReadId,
+        query: SearchQuery,
+        page: PageRequest,
+        counted: bool,
+        kinds: Vec<(&'static str, Box<dyn AnyByIdRead>)>,
+    ) -> Self {
+        SearchRead {
+            read,
+            query,
+            page,
+            counted,
+            kinds,
+        }
+    }
+
+    /// Reads the hits, then their count and the records they name.
+    pub async fn fetch(&self, fetch: &Fetching<'_>) -> Result<(), StoreError> {
+        let page = fetch
+            .loader()
+            .search(&self.query, self.page.limit, self.page.cursor.as_ref())
+            .await?;
+        let count = async {
+            if self.counted {
+                Some(
+                    fetch
+                        .loader()
+                        .search_count(&self.query)
+                        .await
+                        .map_err(ReadFailure::from),
+                )
+            } else {
+                None
+            }
+        };
+        let found: Vec<(&'static str, Vec<Uuid>, &dyn AnyByIdRead)> = self
+            .kinds
+            .iter()
+            .filter_map(|(kind, read)| {
+                let ids: Vec<Uuid> = page
+                    .hits
+                    .iter()
+                    .filter(|hit| hit.kind == *kind)
+                    .map(|hit| hit.id)
+                    .collect();
+                (!ids.is_empty()).then_some((*kind, ids, read.as_ref()))
+            })
+            .collect();
+        let records = async {
+            // Each kind found is one statement, however many selections read it.
+            let mut kinds: Vec<&'static str> = Vec::new();
+            let mut first_reads = Vec::new();
+            for (kind, ids, read) in &found {
+                if !kinds.contains(kind) {
+                    kinds.push(*kind);
+                    first_reads.push(read.read(fetch, ids.clone()));
+                }
+            }
+            join_all(first_reads).await;
+            futures::future::try_join_all(
+                found
+                    .iter()
+                    .map(|(_, ids, read)| read.fetch(fetch, ids.clone())),
+            )
+            .await
+        };
+        let (count, records) = futures::join!(count, records);
+        records?;
+        fetch.keep_result(self.read, Ok(FoundHits { page, count }));
         Ok(())
     }
 }
