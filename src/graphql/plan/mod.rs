@@ -1,7 +1,7 @@
 //! Planned execution: each root field's whole selection becomes a plan before anything is read.
 //!
 //! async-graphql parses, validates, checks limits and resolves the query root; each root field
-//! that lists or looks up records then hands its subtree to this module. [`Planner`] walks the
+//! that lists, looks up, aggregates or searches records then hands its subtree to this module. [`Planner`] walks the
 //! selection (fragments, type conditions, aliases and variables resolved; `@skip`/`@include`
 //! already applied by async-graphql, with the variables' defaults the handler adds), checking
 //! every argument first, into two trees at once: the store's read plan
@@ -12,7 +12,8 @@
 //! parent rows at once (siblings concurrently), a top-level list's to-one references are joined
 //! into its own statement, and nothing waits on a timer. Last, the answer is rendered from what
 //! the reads found ([`Fetched`](crate::store::read::Fetched)) in one pass, in the selection's
-//! order, without reading the store. Resolvers below the root never run here.
+//! order, without reading the store, and kept as JSON under the root field's response key for
+//! [`respond`](super::respond) to write into the body. Resolvers below the root never run here.
 //!
 //! Errors follow the specification's "Handling Field Errors": a field that fails (a bad
 //! argument, a failed read, a dangling reference) is reported once per object, with the

@@ -1,5 +1,6 @@
 //! The root fields answered on the planned path: a top-level list, every institution, a record
-//! by ID and records by global ID, each planned, fetched and rendered at once.
+//! by ID, records by global ID, a kind's aggregates and `search`, each planned, fetched and
+//! rendered at once, its JSON kept in the request's [`PlannedAnswers`].
 
 use std::sync::Arc;
 
