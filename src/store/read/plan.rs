@@ -573,7 +573,7 @@ impl<L: Listable> AnyByIdRead for ByIdRead<L> {
 /// statement), then the records the keys name, read by ID one statement per kind, with what
 /// is followed from them.
 pub struct AggregateRead<L: Listable> {
-    /// The read, whose groups ([`Group`]s) are kept under this ID.
+    /// The read, whose groups ([`Group`](super::super::Group)s) are kept under this ID.
     pub read: ReadId,
     filter: L::Filter,
     keys: Vec<GroupColumn>,
