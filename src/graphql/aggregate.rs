@@ -2,12 +2,15 @@
 //! `cleanroomsAggregate(filter:, groupBy:)`, answering one aggregate of the matching rows, or
 //! one per group of the `groupBy` keys' values. Only the measures the selection asks for are
 //! computed, by the database, in one statement; references among the keys (an institution, a
-//! unit) are loaded in one batch per kind.
+//! unit) are read by ID, one statement per kind. The planned path plans the same from the
+//! selection ([`plan::Aggregated`], implemented here per kind); the resolvers below are the
+//! field-by-field path's.
 
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, InputType, MergedObject, Object};
 use entities::enums as db;
+use uuid::Uuid;
 
 use super::connection::loader;
 use super::enums::{
@@ -15,6 +18,9 @@ use super::enums::{
     ProductStage, TrialPhase, TrialStatus, UnitKind,
 };
 use super::filter::{FilterInput, Listed};
+use super::plan::{
+    self, is_planned, write_optional_enum, Aggregated, Answer, KeyShape, Leaf, RecordsById,
+};
 use super::{record, ApiError};
 use crate::store::{self, GroupColumn, GroupKind, GroupValue, Kind, Measure, RecordKey};
 
@@ -34,6 +40,29 @@ pub struct Root(
 
 /// The aggregates of each kind's rows.
 pub struct Aggregates;
+
+/// The measure field `name` of an aggregate computes, with the key (`distinct`) or number
+/// column (`number`) its `field` argument names; `None` for a field that is no measure.
+pub(super) fn measure_named<E>(
+    name: &str,
+    distinct: impl FnOnce() -> Result<GroupColumn, E>,
+    number: impl FnOnce() -> Result<&'static str, E>,
+) -> Result<Option<Measure>, E> {
+    Ok(Some(match name {
+        "count" => Measure::Count,
+        "countDistinct" => Measure::Distinct(distinct()?),
+        "min" => Measure::Min(number()?),
+        "max" => Measure::Max(number()?),
+        "sum" => Measure::Sum(number()?),
+        "avg" => Measure::Avg(number()?),
+        _ => return Ok(None),
+    }))
+}
+
+/// Whether a measure is a count, shown as a whole number.
+pub(super) fn is_count(measure: &Measure) -> bool {
+    matches!(measure, Measure::Count | Measure::Distinct(_))
+}
 
 /// The measures a selection of an aggregate asks for, each once, `count` always.
 fn measures_asked<G, N>(
@@ -57,22 +86,21 @@ where
     let internal = |what: &str| ApiError::Internal(format!("an unreadable `field` of `{what}`"));
     let mut measures = vec![Measure::Count];
     for field in ctx.field().selection_set() {
-        let measure = match field.name() {
-            "countDistinct" => Measure::Distinct(distinct(
-                G::parse(argument(&field)?).map_err(|_| internal("countDistinct"))?,
-            )),
-            name @ ("min" | "max" | "sum" | "avg") => {
-                let column = number(N::parse(argument(&field)?).map_err(|_| internal(name))?);
-                match name {
-                    "min" => Measure::Min(column),
-                    "max" => Measure::Max(column),
-                    "sum" => Measure::Sum(column),
-                    _ => Measure::Avg(column),
-                }
-            }
-            _ => continue,
-        };
-        if !measures.contains(&measure) {
+        let name = field.name();
+        let measure = measure_named(
+            name,
+            || -> Result<_, ApiError> {
+                Ok(distinct(
+                    G::parse(argument(&field)?).map_err(|_| internal(name))?,
+                ))
+            },
+            || -> Result<_, ApiError> {
+                Ok(number(
+                    N::parse(argument(&field)?).map_err(|_| internal(name))?,
+                ))
+            },
+        )?;
+        if let Some(measure) = measure.filter(|measure| !measures.contains(measure)) {
             measures.push(measure);
         }
     }
@@ -80,7 +108,7 @@ where
 }
 
 /// The group keys asked for, each once, within the limit.
-fn group_keys<G: PartialEq + Copy>(
+pub(super) fn group_keys<G: PartialEq + Copy>(
     group_by: Option<Vec<G>>,
     column: fn(G) -> GroupColumn,
 ) -> Result<(Vec<G>, Vec<GroupColumn>), ApiError> {
@@ -101,7 +129,7 @@ fn group_keys<G: PartialEq + Copy>(
 }
 
 /// A measure of a group, as the statement computed it.
-fn measure_of(
+pub(super) fn measure_of(
     measures: &[Measure],
     values: &[Option<f64>],
     measure: Measure,
@@ -114,9 +142,48 @@ fn measure_of(
 }
 
 /// A count as GraphQL shows it.
-fn count(value: Option<f64>) -> u64 {
+pub(super) fn count(value: Option<f64>) -> u64 {
     // Counts are whole numbers, read as floating point for one decoding path.
     value.map_or(0, |v| v.max(0.0).round() as u64)
+}
+
+/// The record a reference key names.
+fn reference_key(value: Option<&GroupValue>) -> Option<Uuid> {
+    match value {
+        Some(GroupValue::Uuid(id)) => Some(*id),
+        _ => None,
+    }
+}
+
+/// An enum key's value.
+fn enum_key<D, E>(value: Option<&GroupValue>) -> Option<E>
+where
+    D: sea_orm::ActiveEnum<Value = String>,
+    E: From<D>,
+{
+    value.and_then(|v| v.enumerated::<D>()).map(E::from)
+}
+
+/// A number key's value.
+fn int_key(value: Option<&GroupValue>) -> Option<i32> {
+    match value {
+        Some(GroupValue::Int(v)) => i32::try_from(*v).ok(),
+        _ => None,
+    }
+}
+
+/// A key field's name in the Rust of its declaration (`startYear` is `start_year`).
+fn declared_name(name: &str) -> String {
+    let mut declared = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            declared.push('_');
+            declared.push(c.to_ascii_lowercase());
+        } else {
+            declared.push(c);
+        }
+    }
+    declared
 }
 
 macro_rules! group_kind {
@@ -151,31 +218,40 @@ macro_rules! group_output {
 
 macro_rules! group_resolve {
     ($ctx:ident, $value:expr, institution) => {
-        match $value {
-            Some(GroupValue::Uuid(id)) => Ok(record($ctx, store::InstitutionId(*id))
+        match reference_key($value) {
+            Some(id) => Ok(record($ctx, store::InstitutionId(id))
                 .await?
                 .map(super::Institution)),
-            _ => Ok(None),
+            None => Ok(None),
         }
     };
     ($ctx:ident, $value:expr, one $target:ident $key:ident) => {
-        match $value {
-            Some(GroupValue::Uuid(id)) => {
-                Ok(record($ctx, store::$key(*id)).await?.map(super::$target))
-            }
-            _ => Ok(None),
+        match reference_key($value) {
+            Some(id) => Ok(record($ctx, store::$key(id)).await?.map(super::$target)),
+            None => Ok(None),
         }
     };
     ($ctx:ident, $value:expr, enumeration $enum:ident) => {
-        Ok($value
-            .and_then(|v| v.enumerated::<db::$enum>())
-            .map($enum::from))
+        Ok(enum_key::<db::$enum, $enum>($value))
     };
     ($ctx:ident, $value:expr, int) => {
-        Ok(match $value {
-            Some(GroupValue::Int(v)) => i32::try_from(*v).ok(),
-            _ => None,
-        })
+        Ok(int_key($value))
+    };
+}
+
+/// How the planned path shows a key of this shape.
+macro_rules! group_shape {
+    (institution) => {
+        KeyShape::Record(RecordsById::of::<super::Institution>)
+    };
+    (one $target:ident $key:ident) => {
+        KeyShape::Record(RecordsById::of::<super::$target>)
+    };
+    (enumeration $enum:ident) => {
+        KeyShape::Value(|value, out| write_optional_enum(enum_key::<db::$enum, $enum>(value), out))
+    };
+    (int) => {
+        KeyShape::Value(|value, out| int_key(value).write(out))
     };
 }
 
@@ -255,6 +331,30 @@ macro_rules! aggregates {
                 )+
             }
 
+            impl Aggregated for $aggregate {
+                type Table = store::$list;
+                type Filter = <super::$kind as Listed>::Filter;
+                type GroupField = $group_field;
+                type NumberField = $number_field;
+                type Keys = $keys;
+
+                fn group_column(field: $group_field) -> GroupColumn {
+                    field.column()
+                }
+
+                fn number_column(field: $number_field) -> &'static str {
+                    field.column()
+                }
+
+                fn key_field(name: &str) -> Option<($group_field, KeyShape)> {
+                    let declared = declared_name(name);
+                    $(if declared == stringify!($gfield) {
+                        return Some(($group_field::$gvariant, group_shape!($gshape $($gtarget)*)));
+                    })+
+                    None
+                }
+            }
+
             #[doc = concat!("An aggregate of ", $noun, ": all that match, or one group of them.")]
             pub struct $aggregate {
                 keys: $keys,
@@ -302,9 +402,9 @@ macro_rules! aggregates {
             }
         )*
 
-        /// The root fields both execution paths resolve field by field: the aggregates,
-        /// `search`, and a subgraph's `_entities` and `_service`.
-        pub(crate) const FIELD_BY_FIELD_ROOTS: &[&str] = &[$($name,)* "search", "_entities", "_service"];
+        /// The root fields both execution paths resolve field by field: a subgraph's
+        /// `_entities` and `_service`.
+        pub(crate) const FIELD_BY_FIELD_ROOTS: &[&str] = &["_entities", "_service"];
 
         #[Object]
         impl Aggregates {
@@ -318,7 +418,10 @@ macro_rules! aggregates {
                     filter: Option<<super::$kind as Listed>::Filter>,
                     #[graphql(desc = "Group the rows by these keys (at most 4), in this order.")]
                     group_by: Option<Vec<$group_field>>,
-                ) -> Result<Vec<$aggregate>, ApiError> {
+                ) -> Result<Answer<Vec<$aggregate>>, ApiError> {
+                    if is_planned(ctx) {
+                        return plan::aggregates::<$aggregate, _>(ctx).await;
+                    }
                     let reads = loader(ctx)?.loader();
                     let filter = <<super::$kind as Listed>::Filter as FilterInput>::into_store(filter, reads)?;
                     let (fields, columns) = group_keys(group_by, $group_field::column)?;
@@ -327,7 +430,7 @@ macro_rules! aggregates {
                         .aggregate::<store::$list>(&filter, &columns, &measures)
                         .await?;
                     let measures = Arc::new(measures);
-                    Ok(groups
+                    Ok(Answer::Resolved(groups
                         .into_iter()
                         .map(|group| $aggregate {
                             keys: $keys {
@@ -336,7 +439,7 @@ macro_rules! aggregates {
                             measures: measures.clone(),
                             values: group.values,
                         })
-                        .collect())
+                        .collect()))
                 }
             )*
         }

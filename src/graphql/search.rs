@@ -1,13 +1,18 @@
 //! Root `search`: people, units, cleanrooms, products and trials matching a text, ranked
 //! (exact names and codes, then names starting with it, then names with a word starting with
 //! it, then descriptions), as a connection over the `SearchResult` union. One statement finds
-//! the page's hits; each kind among them is then read in one more.
+//! the page's hits; each kind among them is then read in one more. The planned path plans the
+//! same from the selection (`plan::search`, reading only the selected columns); the resolvers
+//! here are the field-by-field path's.
 
 use async_graphql::{Context, Enum, Object, SimpleObject, Union};
 
-use super::connection::{limits, loader, PageArgs, PageInfo};
+use async_graphql::parser::types::SelectionSet;
+
+use super::connection::{limits, loader, Limits, PageArgs, PageInfo};
+use super::plan::{self, is_planned, Answer, Planner, RecordsById};
 use super::{ApiError, Cleanroom, Person, Product, Trial, Unit};
-use crate::store::{self, Hit, Match, SearchPage, SearchQuery, MAX_TERM};
+use crate::store::{self, Hit, Match, PageRequest, SearchPage, SearchQuery, StoreLoader, MAX_TERM};
 
 /// A record search found.
 #[derive(Union)]
@@ -35,7 +40,17 @@ pub enum SearchKind {
 }
 
 impl SearchKind {
-    fn name(self) -> &'static str {
+    /// Every kind, in the order of the schema.
+    pub(super) const ALL: [SearchKind; 5] = [
+        SearchKind::Person,
+        SearchKind::Unit,
+        SearchKind::Cleanroom,
+        SearchKind::Product,
+        SearchKind::Trial,
+    ];
+
+    /// The kind's name, as hits carry it.
+    pub(super) fn name(self) -> &'static str {
         match self {
             SearchKind::Person => "Person",
             SearchKind::Unit => "Unit",
@@ -146,6 +161,48 @@ impl SearchConnection {
     }
 }
 
+/// The planned path's records of `kind` by ID, with the selection `sets` on each.
+pub(super) fn plan_kind<'a>(
+    kind: SearchKind,
+    planner: &Planner<'a>,
+    sets: &[&'a SelectionSet],
+) -> RecordsById {
+    match kind {
+        SearchKind::Person => RecordsById::of::<Person>(planner, sets),
+        SearchKind::Unit => RecordsById::of::<Unit>(planner, sets),
+        SearchKind::Cleanroom => RecordsById::of::<Cleanroom>(planner, sets),
+        SearchKind::Product => RecordsById::of::<Product>(planner, sets),
+        SearchKind::Trial => RecordsById::of::<Trial>(planner, sets),
+    }
+}
+
+/// The search a `search` field's arguments ask for, and its page, checked.
+pub(super) fn search_request(
+    reads: &StoreLoader,
+    limits: &Limits,
+    text: &str,
+    first: Option<i32>,
+    after: Option<String>,
+    kinds: Option<Vec<SearchKind>>,
+) -> Result<(SearchQuery, PageRequest), ApiError> {
+    let kinds = kinds.map(|kinds| kinds.into_iter().map(SearchKind::name).collect());
+    let query = SearchQuery::new(text, kinds)
+        .ok_or_else(|| ApiError::BadUserInput("`text` must hold a letter or a digit".to_owned()))?;
+    if query.len() > MAX_TERM {
+        return Err(ApiError::BadUserInput(format!(
+            "`text` must be at most {MAX_TERM} characters"
+        )));
+    }
+    // Checked as every connection's page arguments are.
+    let request = PageArgs {
+        first,
+        after,
+        ..PageArgs::default()
+    }
+    .request(limits, reads.cursors())?;
+    Ok((query, request))
+}
+
 /// The IDs of the hits of one kind.
 fn ids_of(hits: &[Hit], kind: &str) -> Vec<uuid::Uuid> {
     hits.iter()
@@ -179,24 +236,12 @@ impl Search {
         #[graphql(desc = "Only records of these kinds; all when left out.")] kinds: Option<
             Vec<SearchKind>,
         >,
-    ) -> Result<SearchConnection, ApiError> {
-        let kinds = kinds.map(|kinds| kinds.into_iter().map(SearchKind::name).collect());
-        let query = SearchQuery::new(&text, kinds).ok_or_else(|| {
-            ApiError::BadUserInput("`text` must hold a letter or a digit".to_owned())
-        })?;
-        if query.len() > MAX_TERM {
-            return Err(ApiError::BadUserInput(format!(
-                "`text` must be at most {MAX_TERM} characters"
-            )));
+    ) -> Result<Answer<SearchConnection>, ApiError> {
+        if is_planned(ctx) {
+            return plan::search(ctx).await;
         }
-        // Checked as every connection's page arguments are.
         let reads = loader(ctx)?.loader();
-        let request = PageArgs {
-            first,
-            after,
-            ..PageArgs::default()
-        }
-        .request(limits(ctx)?, reads.cursors())?;
+        let (query, request) = search_request(reads, limits(ctx)?, &text, first, after, kinds)?;
         let page = reads
             .search(&query, request.limit, request.cursor.as_ref())
             .await?;
@@ -239,6 +284,6 @@ impl Search {
             };
             found.push((hit.clone(), record));
         }
-        Ok(SearchConnection { page, found, query })
+        Ok(Answer::Resolved(SearchConnection { page, found, query }))
     }
 }

@@ -347,9 +347,9 @@ struct Orderer<'a> {
 pub enum Ordering {
     /// Every object: async-graphql resolved every field.
     Whole,
-    /// The root's members, and the whole of the aggregates: the planned path renders each
-    /// other root field's answer in order, but async-graphql still resolves the root fields
-    /// concurrently.
+    /// The root's members, and the whole of the root fields resolved field by field on either
+    /// path: the planned path renders each other root field's answer in order, but
+    /// async-graphql still resolves the root fields concurrently.
     Root,
 }
 
@@ -461,8 +461,7 @@ impl<'a> Orderer<'a> {
             if let Some(ty) = self.types.field(&concrete, field) {
                 let descend = match self.depth {
                     Ordering::Whole => true,
-                    // The aggregates, search and `_entities` are resolved field by field on
-                    // either path; the other root fields' answers are rendered whole by the plan.
+                    // `_entities` and `_service` are resolved field by field on either path; the other root fields' answers are rendered whole by the plan.
                     Ordering::Root => root && FIELD_BY_FIELD_ROOTS.contains(&field.as_str()),
                 };
                 let whole_orderer = Orderer {

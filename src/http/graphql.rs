@@ -479,9 +479,12 @@ async fn run(
     );
     // async-graphql consumes a copy; the client's form stays to order the answer by.
     let mut request = async_graphql::Request::new(query).variables(variables.clone());
-    request.set_parsed_query(match ordering {
-        Ordering::Root => prepared.to_plan.clone(),
-        Ordering::Whole => prepared.to_run.clone(),
+    // On the planned path the plans render only what the client selected, whatever the
+    // ordering: `__typename` is asked for only below the roots resolved field by field (the
+    // introspection types have none of abstract type).
+    request.set_parsed_query(match state.execution {
+        Execution::Planned => prepared.to_plan.clone(),
+        Execution::FieldByField => prepared.to_run.clone(),
     });
     if let Some(name) = &params.operation_name {
         request = request.operation_name(name.clone());

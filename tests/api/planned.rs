@@ -317,3 +317,223 @@ async fn one_response_key_for_different_fields_or_arguments_is_refused() {
         assert_eq!(response.error_messages(), [message], "{query}");
     }
 }
+
+#[tokio::test]
+async fn aggregates_are_answered_as_field_by_field() {
+    let app = TestApp::spawn_with_generated(12).await;
+
+    let cases: Vec<(&str, Value, bool)> = vec![
+        // Keys of every shape, two of them naming institutions, records with their own
+        // references and relations, keys not grouped by, `__typename` at each level.
+        (
+            r#"{ trialsAggregate(groupBy: [SPONSOR, INSTITUTION, MANUFACTURING_UNIT, PRINCIPAL_INVESTIGATOR]) {
+                   __typename count keys { __typename sponsor { code } institution { code name }
+                     manufacturingUnit { name parent { name } cleanrooms(first: 2) { totalCount nodes { code } } }
+                     principalInvestigator { name appointments(first: 1) { nodes { title } } }
+                     phase product { name } startYear } } }"#,
+            json!({}),
+            true,
+        ),
+        // Every measure, under aliases and in fragments; a count selected twice.
+        (
+            r#"query Q { unitsAggregate(groupBy: [KIND, ESTABLISHED_YEAR]) { ...Counts
+                   keys { kind establishedYear parent { name } }
+                   min(field: ESTABLISHED_YEAR) latest: max(field: ESTABLISHED_YEAR)
+                   sum(field: ESTABLISHED_YEAR) avg(field: ESTABLISHED_YEAR)
+                   ... on UnitAggregate { count parents: countDistinct(field: PARENT) } } }
+               fragment Counts on UnitAggregate { count institutions: countDistinct(field: INSTITUTION) }"#,
+            json!({}),
+            true,
+        ),
+        // Variables for the keys and the filter; a filter matching nothing, with and without
+        // keys; one response key selected twice and merged.
+        (
+            r#"query Q($keys: [CleanroomGroupField!], $grade: GmpGrade = B) {
+                 cleanroomsAggregate(groupBy: $keys, filter: { grade: { eq: $grade } }) { count keys { grade unit { name } } sum(field: AREA_M2) }
+                 none: productsAggregate(filter: { name: { eq: "no such product" } }) { count avg: min(field: FIRST_YEAR) }
+                 noneGrouped: productsAggregate(filter: { name: { eq: "no such product" } }, groupBy: [INSTITUTION]) { count }
+                 appointmentsAggregate(groupBy: [PERSON]) { count }
+                 appointmentsAggregate(groupBy: [PERSON]) { keys { person { name } } } }"#,
+            json!({ "keys": ["UNIT", "GRADE"] }),
+            true,
+        ),
+        // Refused: too many keys, an unknown institution in the filter.
+        (
+            r#"{ trialsAggregate(groupBy: [SPONSOR, INSTITUTION, PHASE, STATUS, PRODUCT]) { count }
+                 unitsAggregate { count } }"#,
+            json!({}),
+            false,
+        ),
+        (
+            r#"{ unitsAggregate(filter: { institution: { eq: "XX" } }) { count } }"#,
+            json!({}),
+            false,
+        ),
+    ];
+    for (query, variables, answered) in cases {
+        let answer = assert_same_answer(&app, query, variables).await;
+        assert_eq!(
+            answer.body.get("errors").is_none(),
+            answered,
+            "{query}: {answer:?}"
+        );
+        if answered {
+            assert!(answer.text.contains("\"count\":"), "{query}: {answer:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_aggregates_keys_naming_one_kind_are_read_in_one_statement_as_field_by_field() {
+    let app = TestApp::spawn_with_generated(6).await;
+    // The sponsor and the institution are both institutions; the manufacturing unit and its
+    // parent are units, the parent a level below.
+    let query = "{ trialsAggregate(groupBy: [SPONSOR, INSTITUTION, MANUFACTURING_UNIT]) { count \
+        keys { sponsor { code } institution { name } manufacturingUnit { name parent { name } } } } }";
+
+    let (planned, answer) = app.statements_and_response(query).await;
+    let (field_by_field, reference) = app.statements_field_by_field(query).await;
+
+    assert!(answer.body.get("errors").is_none(), "{answer:?}");
+    assert_eq!(answer.text, reference.text);
+    // The aggregate, the institutions, the units, then their parents (in each source).
+    assert_eq!(planned, 4);
+    assert_eq!(planned, field_by_field);
+}
+
+#[tokio::test]
+async fn search_is_answered_as_field_by_field() {
+    let app = TestApp::spawn_with_generated(12).await;
+    let cursor = app
+        .data(r#"{ search(text: "gen", first: 3) { pageInfo { endCursor } } }"#)
+        .await["search"]["pageInfo"]["endCursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let cases: Vec<(String, Value, bool)> = vec![
+        // Edges and nodes with different selections on each kind, fragments on the union, on
+        // `Node` and on the members, `__typename` at every level, references and relations
+        // below the records.
+        (
+            r#"query Q { search(text: "gen", first: 30) { __typename totalCount
+                 edges { __typename cursor matched node { __typename ... on Node { id }
+                   ... on Unit { name parent { name } cleanrooms(first: 2) { totalCount nodes { code } } }
+                   ... on Person { ...Person } } }
+                 nodes { ... on SearchResult { __typename } ... on Cleanroom { code unit { name } } ... on Trial { title product { name } }
+                   ... on Product { name developingUnit { shortName } } ... on Unit { shortName } }
+                 pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor } } }
+               fragment Person on Person { name appointments(first: 1) { nodes { title unit { name } } } }"#
+                .to_owned(),
+            json!({}),
+            true,
+        ),
+        // Kinds, a cursor and variables; a search that finds nothing; one response key
+        // selected twice and merged.
+        (
+            format!(
+                r#"query Q($kinds: [SearchKind!], $first: Int = 4) {{
+                     search(text: "gen", first: $first, kinds: $kinds) {{ edges {{ cursor node {{ ... on Unit {{ name }} ... on Person {{ name }} }} }} totalCount }}
+                     next: search(text: "gen", first: $first, after: "{cursor}") {{ edges {{ cursor matched }} pageInfo {{ hasPreviousPage }} }}
+                     none: search(text: "no such record at all") {{ totalCount nodes {{ __typename }} pageInfo {{ startCursor endCursor }} }}
+                     again: search(text: "vecura") {{ nodes {{ ... on Unit {{ name }} }} }}
+                     again: search(text: "vecura") {{ totalCount nodes {{ ... on Cleanroom {{ code }} }} }} }}"#
+            ),
+            json!({ "kinds": ["UNIT", "PERSON", "UNIT"] }),
+            true,
+        ),
+        // Refused: no letter or digit, a page too large, a cursor of another list.
+        (
+            r#"{ search(text: "  --  ") { totalCount } units(first: 1) { totalCount } }"#
+                .to_owned(),
+            json!({}),
+            false,
+        ),
+        (
+            r#"{ search(text: "gen", first: 1000) { nodes { __typename } } }"#.to_owned(),
+            json!({}),
+            false,
+        ),
+        (
+            format!(
+                r#"{{ cleanrooms(after: "{cursor}") {{ totalCount }} search(text: "gen", after: "{cursor}") {{ totalCount }} }}"#
+            ),
+            json!({}),
+            false,
+        ),
+    ];
+    for (query, variables, answered) in cases {
+        let answer = assert_same_answer(&app, &query, variables).await;
+        assert_eq!(
+            answer.body.get("errors").is_none(),
+            answered,
+            "{query}: {answer:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_search_reads_each_kind_found_once_and_no_record_when_none_is_selected() {
+    let app = TestApp::spawn().await;
+    let query = r#"{ search(text: "vecura", first: 20) {
+        nodes { ... on Unit { name } ... on Cleanroom { code } }
+        edges { node { ... on Unit { shortName } ... on Cleanroom { name } } } } }"#;
+
+    let (with_records, answer) = app.statements_and_response(query).await;
+    let (field_by_field, reference) = app.statements_field_by_field(query).await;
+    let (without_records, counted) = app
+        .statements_and_response(
+            r#"{ search(text: "vecura", first: 20) { totalCount pageInfo { hasNextPage endCursor } edges { cursor matched } } }"#,
+        )
+        .await;
+
+    assert!(answer.body.get("errors").is_none(), "{answer:?}");
+    assert!(counted.body.get("errors").is_none(), "{counted:?}");
+    assert_eq!(answer.text, reference.text);
+    // The hits, then one statement per kind found (the units, the cleanrooms, and the
+    // products and trials whose descriptions name Vecura), for both selections at once.
+    assert!((3..=5).contains(&with_records), "{with_records}");
+    assert_eq!(with_records, field_by_field);
+    // The hits and their count: no record is read where none is selected.
+    assert_eq!(without_records, 2);
+}
+
+#[tokio::test]
+async fn a_fragment_on_a_union_applies_to_its_members_in_a_list() {
+    let app = TestApp::spawn().await;
+
+    // The specification's DoesFragmentTypeApply: a unit is a `SearchResult`. (async-graphql's
+    // resolvers skip such a fragment outside a field of the union's type, so the
+    // field-by-field path is no reference here.)
+    let data = app
+        .data(r#"{ units(first: 2) { nodes { ... on SearchResult { __typename ... on Unit { name } } } } }"#)
+        .await;
+
+    let nodes = data["units"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 2);
+    for node in nodes {
+        assert_eq!(node["__typename"], "Unit", "{data}");
+        assert!(node["name"].is_string(), "{data}");
+    }
+}
+
+#[tokio::test]
+async fn a_query_that_introspects_answers_its_planned_fields_as_field_by_field() {
+    let app = TestApp::spawn().await;
+    let id = app.data("{ units(first: 1) { nodes { id } } }").await["units"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The fields of abstract type below the planned roots (`SearchResult`, `Node`) show only
+    // what the client selected, whatever the ordering of the answer needs.
+    let query = format!(
+        r#"{{ __schema {{ queryType {{ name }} }}
+             search(text: "vecura", first: 3) {{ nodes {{ ... on Unit {{ name }} }} }}
+             node(id: "{id}") {{ ... on Unit {{ shortName }} }} }}"#
+    );
+    let answer = assert_same_answer(&app, &query, json!({})).await;
+
+    assert!(answer.body.get("errors").is_none(), "{answer:?}");
+    assert!(!answer.text.contains("__typename"), "{answer:?}");
+}

@@ -1,7 +1,7 @@
 //! Planned execution: each root field's whole selection becomes a plan before anything is read.
 //!
 //! async-graphql parses, validates, checks limits and resolves the query root; each root field
-//! that lists or looks up records then hands its subtree to this module. [`Planner`] walks the
+//! that lists, looks up, aggregates or searches records then hands its subtree to this module. [`Planner`] walks the
 //! selection (fragments, type conditions, aliases and variables resolved; `@skip`/`@include`
 //! already applied by async-graphql, with the variables' defaults the handler adds), checking
 //! every argument first, into two trees at once: the store's read plan
@@ -12,7 +12,8 @@
 //! parent rows at once (siblings concurrently), a top-level list's to-one references are joined
 //! into its own statement, and nothing waits on a timer. Last, the answer is rendered from what
 //! the reads found ([`Fetched`](crate::store::read::Fetched)) in one pass, in the selection's
-//! order, without reading the store. Resolvers below the root never run here.
+//! order, without reading the store, and kept as JSON under the root field's response key for
+//! [`respond`](super::respond) to write into the body. Resolvers below the root never run here.
 //!
 //! Errors follow the specification's "Handling Field Errors": a field that fails (a bad
 //! argument, a failed read, a dangling reference) is reported once per object, with the
@@ -23,6 +24,8 @@
 //! response key for different fields or arguments is refused, and an object whose every field
 //! is skipped is `{}`.
 
+mod groups;
+mod hits;
 mod macros;
 mod out;
 mod planner;
@@ -37,11 +40,12 @@ use super::ApiError;
 use crate::store::read::ReadFailure;
 use crate::store::{self, Kind, Listable, StoreError};
 
+pub(crate) use groups::{write_optional_enum, Aggregated, KeyShape, RecordsById};
 pub(crate) use macros::{record_type, reference};
 pub(crate) use out::{write_enum, Leaf, Out};
 pub(crate) use planner::Planner;
 pub(crate) use render::FieldPlan;
-pub(crate) use roots::{by_id, institutions, list, nodes, Answer};
+pub(crate) use roots::{aggregates, by_id, institutions, list, nodes, search, Answer};
 
 /// How the fields of a request are resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

@@ -39,6 +39,12 @@ impl Leaf for i32 {
     }
 }
 
+impl Leaf for u64 {
+    fn write(self, out: &mut Out<'_>) {
+        out.number(self);
+    }
+}
+
 impl Leaf for f64 {
     fn write(self, out: &mut Out<'_>) {
         // As async-graphql: a number JSON cannot hold is null.

@@ -147,6 +147,17 @@ impl<'a> Planner<'a> {
         .map_or_else(|| vec![field], |(_, fields)| fields)
     }
 
+    /// Whether a fragment on type `condition` applies on an object of type `name`: the type
+    /// itself, an interface it implements or a union it is in.
+    pub(super) fn is_within(&self, name: &str, condition: &str) -> bool {
+        condition == name
+            || self
+                .registry
+                .types
+                .get(condition)
+                .is_some_and(|ty| ty.is_possible_type(name))
+    }
+
     /// Whether field `field` of type `parent` may be null (a field the schema lacks may).
     pub(super) fn nullable(&self, parent: &str, field: &str) -> bool {
         self.registry
@@ -208,7 +219,7 @@ impl<'a> Planner<'a> {
 
     /// Argument `name` of `field`, with variables replaced by their values; a value that does
     /// not parse is refused at its position, as async-graphql refuses it.
-    fn argument<T: InputType>(
+    pub(super) fn argument<T: InputType>(
         &self,
         field: &Positioned<Field>,
         name: &str,

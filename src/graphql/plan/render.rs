@@ -72,9 +72,8 @@ impl<R: Record> RecordPlan<R> {
         planner: &Planner<'a>,
         sets: &[&'a SelectionSet],
     ) -> (Self, RowsOf<R::Table>) {
-        let groups = planner.collect(sets, &|condition| {
-            condition == R::NAME || condition == "Node"
-        });
+        // A fragment applies on `R`, on an interface it implements, or on a union it is in.
+        let groups = planner.collect(sets, &|condition| planner.is_within(R::NAME, condition));
         let mut reads = RowsOf::default();
         let fields = groups
             .into_iter()
@@ -389,7 +388,7 @@ enum EdgeField {
     Node(usize),
 }
 
-enum PageInfoField {
+pub(super) enum PageInfoField {
     Typename,
     HasNextPage,
     HasPreviousPage,
@@ -397,7 +396,7 @@ enum PageInfoField {
     EndCursor,
 }
 
-fn field_name<'a>(fields: &[&'a Positioned<Field>]) -> &'a str {
+pub(super) fn field_name<'a>(fields: &[&'a Positioned<Field>]) -> &'a str {
     fields
         .first()
         .map(|f| f.node.name.node.as_str())
@@ -586,7 +585,7 @@ fn edge_plan<'a, T: Record>(
         .collect()
 }
 
-fn page_info_plan<'a>(
+pub(super) fn page_info_plan<'a>(
     planner: &Planner<'a>,
     fields: &[&'a Positioned<Field>],
 ) -> Vec<(Name, PageInfoField)> {
@@ -608,8 +607,34 @@ fn page_info_plan<'a>(
         .collect()
 }
 
-fn render_page_info<M>(
-    page: &Page<M>,
+/// A page, as its page info shows it.
+pub(super) trait Paged {
+    fn has_next_page(&self) -> bool;
+    fn has_previous_page(&self) -> bool;
+    fn start_cursor(&self) -> Option<String>;
+    fn end_cursor(&self) -> Option<String>;
+}
+
+impl<M> Paged for Page<M> {
+    fn has_next_page(&self) -> bool {
+        self.has_next_page
+    }
+
+    fn has_previous_page(&self) -> bool {
+        self.has_previous_page
+    }
+
+    fn start_cursor(&self) -> Option<String> {
+        Page::start_cursor(self)
+    }
+
+    fn end_cursor(&self) -> Option<String> {
+        Page::end_cursor(self)
+    }
+}
+
+pub(super) fn render_page_info(
+    page: &impl Paged,
     fields: &[(Name, PageInfoField)],
     out: &mut Out<'_>,
 ) -> Result<(), Failure> {
@@ -619,8 +644,8 @@ fn render_page_info<M>(
         let mark = out.key(&members, key);
         match field {
             PageInfoField::Typename => out.string("PageInfo"),
-            PageInfoField::HasNextPage => out.raw(boolean(page.has_next_page)),
-            PageInfoField::HasPreviousPage => out.raw(boolean(page.has_previous_page)),
+            PageInfoField::HasNextPage => out.raw(boolean(page.has_next_page())),
+            PageInfoField::HasPreviousPage => out.raw(boolean(page.has_previous_page())),
             PageInfoField::StartCursor => match page.start_cursor() {
                 Some(cursor) => out.string(&cursor),
                 None => out.raw("null"),

@@ -1,5 +1,6 @@
 //! The root fields answered on the planned path: a top-level list, every institution, a record
-//! by ID and records by global ID, each planned, fetched and rendered at once.
+//! by ID, records by global ID, a kind's aggregates and `search`, each planned, fetched and
+//! rendered at once, its JSON kept in the request's [`PlannedAnswers`].
 
 use std::sync::Arc;
 
@@ -17,11 +18,15 @@ use super::super::filter::{FilterInput, OrderInput};
 use super::super::node::{parse_global_id, NodeType};
 use super::super::respond::PlannedAnswers;
 use super::super::ApiError;
+use super::groups::{AggregatePlan, Aggregated};
+use super::hits::SearchPlan;
 use super::out::{Failure, Out};
 use super::planner::{selection_sets, Planner};
 use super::render::{ById, ConnectionPlan, RecordPlan};
 use super::{failure, Record};
-use crate::store::read::{AnyByIdRead, Fetched, Fetching, InstitutionsRead, ListRead};
+use crate::store::read::{
+    AnyByIdRead, Fetched, Fetching, InstitutionsRead, ListRead, ReadFailure, ReadId,
+};
 use crate::store::{self, Listable, Page, StoreError, Unanswered};
 
 /// A root field's answer: rendered by the plan, or resolved field by field.
@@ -224,6 +229,34 @@ pub(crate) async fn by_id<T: Record, C>(
     .await
 }
 
+/// The aggregates of `A`'s rows a `…Aggregate` root field asks for, one per group.
+pub(crate) async fn aggregates<A: Aggregated, C>(ctx: &Context<'_>) -> Result<Answer<C>, ApiError> {
+    answer(
+        ctx,
+        |planner, field, sets| {
+            AggregatePlan::new::<A>(planner, field, sets)
+                .map(|(plan, read)| (field.pos, plan, read))
+        },
+        |(_, _, read), fetch| Box::pin(read.fetch(fetch)),
+        |_, _| None,
+        |(pos, plan, read), fetched, out| plan.render(fetched, read.read, *pos, out),
+    )
+    .await
+}
+
+/// Root `search`: a page of hits, with the records found.
+pub(crate) async fn search<C>(ctx: &Context<'_>) -> Result<Answer<C>, ApiError> {
+    let limits = limits(ctx)?;
+    answer(
+        ctx,
+        |planner, field, sets| SearchPlan::new(planner, field, sets, limits),
+        |(_, read), fetch| Box::pin(read.fetch(fetch)),
+        |_, _| None,
+        |(plan, read), fetched, out| plan.render(fetched, read.read, out),
+    )
+    .await
+}
+
 /// A record asked for alone (`node`, `institution`) that may sit in a source that did not
 /// answer fails its field, as the field-by-field path's resolver does.
 fn alone_unavailable(source: Option<&Unanswered>) -> Result<(), StoreError> {
@@ -234,7 +267,7 @@ fn alone_unavailable(source: Option<&Unanswered>) -> Result<(), StoreError> {
 }
 
 /// Records of any type by ID, one statement per type at most.
-trait Lookup: Send + Sync {
+pub(super) trait Lookup: Send + Sync {
     fn render<'p>(
         &'p self,
         fetched: &Fetched,
@@ -242,6 +275,10 @@ trait Lookup: Send + Sync {
         out: &mut Out<'p>,
     ) -> Option<Result<(), Failure>>;
     fn unavailable<'f>(&self, fetched: &'f Fetched, id: &Uuid) -> Option<&'f Unanswered>;
+    /// The read, and its failure, where it failed.
+    fn failed<'f>(&self, fetched: &'f Fetched) -> Option<(ReadId, &'f ReadFailure)>;
+    /// Whether the record with this ID was read.
+    fn holds(&self, fetched: &Fetched, id: &Uuid) -> bool;
 }
 
 impl<T: Record> Lookup for ById<T> {
@@ -256,6 +293,20 @@ impl<T: Record> Lookup for ById<T> {
 
     fn unavailable<'f>(&self, fetched: &'f Fetched, id: &Uuid) -> Option<&'f Unanswered> {
         ById::unavailable(self, fetched, id)
+    }
+
+    fn failed<'f>(&self, fetched: &'f Fetched) -> Option<(ReadId, &'f ReadFailure)> {
+        match fetched.records::<T::Table>(self.read) {
+            Some(Err(failure)) => Some((self.read, failure)),
+            _ => None,
+        }
+    }
+
+    fn holds(&self, fetched: &Fetched, id: &Uuid) -> bool {
+        matches!(
+            fetched.records::<T::Table>(self.read),
+            Some(Ok(records)) if records.rows.contains_key(id)
+        )
     }
 }
 

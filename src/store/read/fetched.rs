@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::super::decode::{Columns, Row};
 use super::super::list::{ChildPages, Kind, Listable};
-use super::super::{HashMap, JoinedRow, Page, StoreError, StoreLoader, Unanswered};
+use super::super::{Group, HashMap, JoinedRow, Page, StoreError, StoreLoader, Unanswered};
 
 /// Names one read of a plan: a reference's records, a relation's pages and counts, or a root's
 /// list.
@@ -254,6 +254,16 @@ impl Fetched {
     /// A relation's pages and counts for its parents; `None` when it was not read (its level
     /// had no rows, or only `__typename` was selected).
     pub fn pages<L: Listable>(&self, read: ReadId) -> Option<&ReadResult<ChildPages<L::Model>>> {
+        self.result(read)
+    }
+
+    /// An aggregate's groups; `None` when it was not read.
+    pub fn groups(&self, read: ReadId) -> Option<&ReadResult<Vec<Group>>> {
+        self.result(read)
+    }
+
+    /// A search's hits; `None` when they were not read.
+    pub fn hits(&self, read: ReadId) -> Option<&ReadResult<super::FoundHits>> {
         self.result(read)
     }
 

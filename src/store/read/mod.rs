@@ -11,6 +11,6 @@ pub use fetched::{
     Fetched, Fetching, FoundList, FoundRecords, ReadFailure, ReadId, ReadIds, ReadResult,
 };
 pub use plan::{
-    AnyByIdRead, ByIdRead, Follow, InstitutionsRead, ListRead, ReferenceRead, RelationRead, RowOf,
-    RowsOf,
+    AggregateRead, AnyByIdRead, ByIdRead, Follow, FoundHits, InstitutionsRead, ListRead,
+    ReferenceRead, RelationRead, RowOf, RowsOf, SearchRead,
 };

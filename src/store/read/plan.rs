@@ -15,8 +15,11 @@ use uuid::Uuid;
 use super::super::children::{Branch, RelationBranch};
 use super::super::decode::Row;
 use super::super::list::{ChildPages, Kind, ListQuery, Listable, QueryOf, Relation};
-use super::super::{InstitutionFilter, Institutions, Join, Page, PageRequest, StoreError};
-use super::fetched::{Fetching, FoundList, FoundRecords, ReadFailure, ReadId};
+use super::super::{
+    GroupColumn, GroupKind, GroupValue, InstitutionFilter, Institutions, Join, Measure, Page,
+    PageRequest, SearchPage, SearchQuery, StoreError,
+};
+use super::fetched::{Fetching, FoundList, FoundRecords, ReadFailure, ReadId, ReadResult};
 
 /// A row of `L`, shared between the levels that read it and the answer.
 pub type RowOf<L> = Row<<L as Kind>::Model>;
@@ -533,6 +536,13 @@ pub trait AnyByIdRead: Send + Sync {
         fetch: &'s Fetching<'s>,
         ids: Vec<Uuid>,
     ) -> BoxFuture<'s, Result<(), StoreError>>;
+
+    /// Reads these records (those not read yet) and nothing below them, so that the reads of
+    /// one kind take one statement.
+    fn read<'s>(&'s self, fetch: &'s Fetching<'s>, ids: Vec<Uuid>) -> BoxFuture<'s, ()>;
+
+    /// As [`AnyByIdRead::fetch`], keeping a failure as the read's result.
+    fn fetch_or_fail<'s>(&'s self, fetch: &'s Fetching<'s>, ids: Vec<Uuid>) -> BoxFuture<'s, ()>;
 }
 
 impl<L: Listable> AnyByIdRead for ByIdRead<L> {
@@ -542,6 +552,201 @@ impl<L: Listable> AnyByIdRead for ByIdRead<L> {
         ids: Vec<Uuid>,
     ) -> BoxFuture<'s, Result<(), StoreError>> {
         Box::pin(async move { ByIdRead::fetch(self, fetch, &ids).await })
+    }
+
+    fn read<'s>(&'s self, fetch: &'s Fetching<'s>, ids: Vec<Uuid>) -> BoxFuture<'s, ()> {
+        // A failure here is met again, and kept, by the read's own fetch.
+        Box::pin(async move {
+            let _ = fetch.read::<L>(&ids).await;
+        })
+    }
+
+    fn fetch_or_fail<'s>(&'s self, fetch: &'s Fetching<'s>, ids: Vec<Uuid>) -> BoxFuture<'s, ()> {
+        Box::pin(async move {
+            if let Err(error) = ByIdRead::fetch(self, fetch, &ids).await {
+                fetch.keep_result::<FoundRecords<L::Model>>(self.read, Err(error.into()));
+            }
+        })
+    }
+}
+
+/// Aggregates of the rows of `L` matching a filter, one per group of the keys' values (one
+/// statement), then the records the keys name, read by ID one statement per kind, with what
+/// is followed from them.
+pub struct AggregateRead<L: Listable> {
+    /// The read, whose groups ([`Group`](super::super::Group)s) are kept under this ID.
+    pub read: ReadId,
+    filter: L::Filter,
+    keys: Vec<GroupColumn>,
+    measures: Vec<Measure>,
+    /// The records a key names, by the key's index in `keys`.
+    key_records: Vec<(usize, Box<dyn AnyByIdRead>)>,
+}
+
+impl<L: Listable> AggregateRead<L> {
+    /// The read `read` of `measures` over the rows matching `filter`, grouped by `keys`, and
+    /// of the records the keys name (`key_records`, by the key's index).
+    pub fn new(
+        read: ReadId,
+        filter: L::Filter,
+        keys: Vec<GroupColumn>,
+        measures: Vec<Measure>,
+        key_records: Vec<(usize, Box<dyn AnyByIdRead>)>,
+    ) -> Self {
+        AggregateRead {
+            read,
+            filter,
+            keys,
+            measures,
+            key_records,
+        }
+    }
+
+    /// Computes the groups, then reads the records their keys name.
+    pub async fn fetch(&self, fetch: &Fetching<'_>) -> Result<(), StoreError> {
+        let groups = fetch
+            .loader()
+            .aggregate::<L>(&self.filter, &self.keys, &self.measures)
+            .await?;
+        let named = |index: usize| -> Vec<Uuid> {
+            let mut ids: Vec<Uuid> = groups
+                .iter()
+                .filter_map(|group| match group.keys.get(index) {
+                    Some(GroupValue::Uuid(id)) => Some(*id),
+                    _ => None,
+                })
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        let reads: Vec<(GroupKind, Vec<Uuid>, &dyn AnyByIdRead)> = self
+            .key_records
+            .iter()
+            .filter_map(|(index, read)| {
+                let key = self.keys.get(*index)?;
+                Some((key.kind, named(*index), read.as_ref()))
+            })
+            .collect();
+        fetch.keep_result(self.read, Ok(groups));
+        // The keys naming one kind are read in one statement, then each follows its own.
+        let mut kinds: Vec<(GroupKind, Vec<Uuid>, &dyn AnyByIdRead)> = Vec::new();
+        for (kind, ids, read) in &reads {
+            match kinds.iter_mut().find(|(k, _, _)| k == kind) {
+                Some((_, all, _)) => all.extend(ids),
+                None => kinds.push((*kind, ids.clone(), *read)),
+            }
+        }
+        join_all(
+            kinds
+                .into_iter()
+                .map(|(_, ids, read)| read.read(fetch, ids)),
+        )
+        .await;
+        join_all(
+            reads
+                .into_iter()
+                .map(|(_, ids, read)| read.fetch_or_fail(fetch, ids)),
+        )
+        .await;
+        Ok(())
+    }
+}
+
+/// A search's page of hits and, when asked, their count.
+pub struct FoundHits {
+    pub page: SearchPage,
+    /// How many records match; `None` when not asked for.
+    pub count: Option<ReadResult<u64>>,
+}
+
+/// A search: its page of hits (one statement), their count when `counted` (one more, beside
+/// the records), then the records of each kind found, by ID with the selected columns and
+/// what is followed from them (one statement per kind found).
+pub struct SearchRead {
+    /// The read, whose [`FoundHits`] are kept under this ID.
+    pub read: ReadId,
+    query: SearchQuery,
+    page: PageRequest,
+    counted: bool,
+    /// The reads of the records a hit may be, by kind (`Unit`, …); empty when no hit's record
+    /// is selected.
+    kinds: Vec<(&'static str, Box<dyn AnyByIdRead>)>,
+}
+
+impl SearchRead {
+    /// The read `read` of the page `page` of the hits of `query`, their count when `counted`,
+    /// and the records of the `kinds` found.
+    pub fn new(
+        read: ReadId,
+        query: SearchQuery,
+        page: PageRequest,
+        counted: bool,
+        kinds: Vec<(&'static str, Box<dyn AnyByIdRead>)>,
+    ) -> Self {
+        SearchRead {
+            read,
+            query,
+            page,
+            counted,
+            kinds,
+        }
+    }
+
+    /// Reads the hits, then their count and the records they name.
+    pub async fn fetch(&self, fetch: &Fetching<'_>) -> Result<(), StoreError> {
+        let page = fetch
+            .loader()
+            .search(&self.query, self.page.limit, self.page.cursor.as_ref())
+            .await?;
+        let count = async {
+            if self.counted {
+                Some(
+                    fetch
+                        .loader()
+                        .search_count(&self.query)
+                        .await
+                        .map_err(ReadFailure::from),
+                )
+            } else {
+                None
+            }
+        };
+        let found: Vec<(&'static str, Vec<Uuid>, &dyn AnyByIdRead)> = self
+            .kinds
+            .iter()
+            .filter_map(|(kind, read)| {
+                let ids: Vec<Uuid> = page
+                    .hits
+                    .iter()
+                    .filter(|hit| hit.kind == *kind)
+                    .map(|hit| hit.id)
+                    .collect();
+                (!ids.is_empty()).then_some((*kind, ids, read.as_ref()))
+            })
+            .collect();
+        let records = async {
+            // Each kind found is one statement, however many selections read it.
+            let mut kinds: Vec<&'static str> = Vec::new();
+            let mut first_reads = Vec::new();
+            for (kind, ids, read) in &found {
+                if !kinds.contains(kind) {
+                    kinds.push(*kind);
+                    first_reads.push(read.read(fetch, ids.clone()));
+                }
+            }
+            join_all(first_reads).await;
+            futures::future::try_join_all(
+                found
+                    .iter()
+                    .map(|(_, ids, read)| read.fetch(fetch, ids.clone())),
+            )
+            .await
+        };
+        let (count, records) = futures::join!(count, records);
+        records?;
+        fetch.keep_result(self.read, Ok(FoundHits { page, count }));
+        Ok(())
     }
 }
 
