@@ -2,9 +2,9 @@
 //!
 //! [`for_each_kind!`] is expanded once, in [`kinds`], into typed items: [`KindId`] (the kinds,
 //! with their tables, owners and access), a column enum per kind ([`columns`]), the tables
-//! ([`tables`]) and a [`CatalogKind`] impl on each kind's entity, which generic code is written
-//! over. The callers that still expand the macro themselves write
-//! what must name a Rust item per kind: the loader's key types, the node types and the `Node`
+//! ([`tables`]), the record keys ([`keys`]) and a [`CatalogKind`] impl on each kind's entity,
+//! which generic code is written over. The callers that still expand the macro themselves
+//! write what must name a Rust item per kind: the node types and the `Node`
 //! interface, the `node(id:)` lookups of both execution paths, the dataset a seed or an
 //! import writes. A new kind is one row here, and those follow.
 
@@ -75,7 +75,7 @@ pub(crate) use for_each_kind;
 
 mod kinds;
 
-pub use kinds::{columns, tables, CatalogKind, KindId, ReadBy};
+pub use kinds::{columns, keys, tables, CatalogKind, KindId, KindKey, ReadBy};
 
 /// The personal columns: a person's contact details. Staff read them for
 /// the people with an appointment (current or ended) at their institution and `null` for

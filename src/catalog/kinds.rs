@@ -1,10 +1,12 @@
 //! The catalog's record kinds as typed items: [`for_each_kind!`](super::for_each_kind) is
 //! expanded here, once, into [`KindId`], a column enum per kind (`columns::unit::Column` …),
-//! the table of each kind (`Units` …) and a [`CatalogKind`] impl on each kind's entity. Code
+//! the table of each kind (`Units` …), the key of each (`UnitId` …, a [`KindKey`]) and a
+//! [`CatalogKind`] impl on each kind's entity. Code
 //! that needs something of every kind is generic over [`CatalogKind`] or walks
 //! [`KindId::ALL`], instead of restating the catalog's row grammar.
 
 use std::fmt::Debug;
+use std::hash::Hash;
 
 use sea_orm::EntityTrait;
 use uuid::Uuid;
@@ -43,6 +45,14 @@ pub trait CatalogKind: EntityTrait + Default {
     const OWNER: Option<Self::CatalogColumn>;
     /// The row's primary key.
     fn id(row: &Self::Model) -> Uuid;
+}
+
+/// The ID of a record of one kind (`UnitId` …), to load it by.
+pub trait KindKey: Copy + Eq + Hash + Debug + Send + Sync + 'static {
+    /// The kind of the record.
+    type Kind: CatalogKind;
+    /// The record's ID.
+    fn id(self) -> Uuid;
 }
 
 /// The catalog's owner annotation as a typed column, unless every source keeps the kind.
@@ -199,6 +209,23 @@ macro_rules! kind_items {
             )*
         }
 
+        /// The IDs of each kind's records, by the names the store and the schema use: `UnitId` ….
+        pub mod keys {
+            $(
+                #[doc = concat!("The ID of a record of `", stringify!($kind), "`, to load it by.")]
+                #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+                pub struct $key(pub uuid::Uuid);
+
+                impl super::KindKey for $key {
+                    type Kind = entities::$module::Entity;
+
+                    fn id(self) -> uuid::Uuid {
+                        self.0
+                    }
+                }
+            )*
+        }
+
         /// The table of each kind, by the name the store and the schema use: `Units` ….
         pub mod tables {
             $(
@@ -266,6 +293,21 @@ mod tests {
     }
 
     /// The catalog's columns of `E`, checked against the entity's own.
+    /// The kind a key of type `K` names a record of.
+    fn kind_of<K: KindKey>(_key: K) -> KindId {
+        <K::Kind as CatalogKind>::KIND
+    }
+
+    #[test]
+    fn each_key_names_a_record_of_its_own_kind() {
+        let id = Uuid::from_u128(7);
+
+        assert_eq!(kind_of(keys::UnitId(id)), KindId::Unit);
+        assert_eq!(kind_of(keys::PersonId(id)), KindId::Person);
+        assert_eq!(kind_of(keys::MilestoneId(id)), KindId::Milestone);
+        assert_eq!(KindKey::id(keys::CleanroomId(id)), id);
+    }
+
     /// Checks the catalog's columns of `E` against the entity's own; gives its kind.
     fn columns_of<E: CatalogKind>() -> KindId {
         let entity: Vec<&str> = <E as EntityTrait>::Column::iter()
