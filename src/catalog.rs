@@ -1,10 +1,12 @@
 //! The catalog of record kinds: every kind of record the service holds, named once.
 //!
-//! [`for_each_kind!`] hands the list to a macro of the caller's, which writes what each kind
-//! needs where it is needed: the kinds of natural key ([`crate::domain::ids::RecordKind`]),
-//! the loader's key types, the node types and the `Node` interface, the `node(id:)` lookups
-//! of both execution paths, the dataset a seed or an import writes and which source keeps
-//! each of its records. A new kind is one row here, and those follow.
+//! [`for_each_kind!`] is expanded once, in [`kinds`], into typed items: [`KindId`] (the kinds,
+//! with their tables, owners and access), a column enum per kind ([`columns`]), the tables
+//! ([`tables`]), the record keys ([`keys`]) and a [`CatalogKind`] impl on each kind's entity,
+//! which generic code is written over. The callers that still expand the macro themselves
+//! write what must name a Rust item per kind: the node types and the `Node`
+//! interface, the `node(id:)` lookups of both execution paths, the dataset a seed or an
+//! import writes. A new kind is one row here, and those follow.
 
 /// Calls `$callback!` with every record kind, one row each:
 /// `GraphQL type: entity module, store table, key type, dataset field, owner, access { columns };`.
@@ -71,12 +73,19 @@ macro_rules! for_each_kind {
 
 pub(crate) use for_each_kind;
 
-/// The personal columns, as `(table, column)`: a person's contact details. Staff read them for
+mod kinds;
+
+pub use kinds::{columns, keys, tables, CatalogKind, KindId, KindKey, ReadBy};
+
+/// The personal columns: a person's contact details. Staff read them for
 /// the people with an appointment (current or ended) at their institution and `null` for
 /// others; admins read everybody's; no other role reads them, or finds them in its schema.
 /// The store applies the rule to every statement that selects them (`store::scope`), the
 /// schema to the fields that show them (`graphql::access`).
-pub(crate) const PERSONAL: &[(&str, &str)] = &[("person", "email"), ("person", "phone")];
+pub(crate) const PERSONAL: &[columns::person::Column] = &[
+    columns::person::Column::email,
+    columns::person::Column::phone,
+];
 
 /// Calls `$callback!` with what each list (every kind but the institutions, which are read
 /// whole) is filtered and ordered by, one block per kind:

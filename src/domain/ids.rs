@@ -3,33 +3,15 @@
 
 use uuid::Uuid;
 
+use crate::catalog::KindId;
+
 /// The namespace of every atmp-graph natural key (UUID v5 of the project's URL name).
 const NAMESPACE: Uuid = Uuid::from_u128(0x5c0e_0b4e_8f1d_5a43_9a57_3f0c_2d1e_7a11);
 
-macro_rules! record_kinds {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {
-        /// The kinds of record a natural key may name; part of the key, so kinds never collide.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum RecordKind {
-            $($kind,)*
-        }
-
-        impl RecordKind {
-            /// The kind's entity module: `unit`, `cleanroom` …
-            fn prefix(self) -> &'static str {
-                match self {
-                    $(RecordKind::$kind => stringify!($module),)*
-                }
-            }
-        }
-    };
-}
-
-crate::catalog::for_each_kind!(record_kinds);
-
-/// The stable ID of the record of `kind` whose natural key is `key`.
-pub fn natural_id(kind: RecordKind, key: &str) -> Uuid {
-    Uuid::new_v5(&NAMESPACE, format!("{}:{key}", kind.prefix()).as_bytes())
+/// The stable ID of the record of `kind` whose natural key is `key` (the kind's table is
+/// part of the key, so kinds never collide).
+pub fn natural_id(kind: KindId, key: &str) -> Uuid {
+    Uuid::new_v5(&NAMESPACE, format!("{}:{key}", kind.table()).as_bytes())
 }
 
 #[cfg(test)]
@@ -39,12 +21,12 @@ mod tests {
     #[test]
     fn the_same_key_gives_the_same_id_and_kinds_do_not_collide() {
         assert_eq!(
-            natural_id(RecordKind::Unit, "KUH/CAST"),
-            natural_id(RecordKind::Unit, "KUH/CAST")
+            natural_id(KindId::Unit, "KUH/CAST"),
+            natural_id(KindId::Unit, "KUH/CAST")
         );
         assert_ne!(
-            natural_id(RecordKind::Unit, "KI"),
-            natural_id(RecordKind::Institution, "KI")
+            natural_id(KindId::Unit, "KI"),
+            natural_id(KindId::Institution, "KI")
         );
     }
 }

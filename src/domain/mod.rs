@@ -12,11 +12,13 @@ mod ror;
 mod text;
 mod trial_ids;
 
+/// The kinds of record a natural key may name: the catalog's.
+pub use crate::catalog::KindId as RecordKind;
 pub use api_key::{
     random_uuid, sha256_hex, ApiKey, MalformedKey, NoRandomness, KEY_CHARS,
     PREFIX as API_KEY_PREFIX,
 };
-pub use ids::{natural_id, RecordKind};
+pub use ids::natural_id;
 pub use orcid::Orcid;
 pub use rate::{InvalidRate, Quota, Rate, MAX_PERIOD};
 pub use ror::RorId;

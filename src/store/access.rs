@@ -21,49 +21,16 @@ use std::collections::BTreeSet;
 use entities::enums::Visibility;
 use uuid::Uuid;
 
+use crate::catalog::KindId;
+
 use super::write::Dataset;
 use super::{HashMap, Role};
 
-/// How the rows of a kind are read, as the catalog declares it (see `for_each_kind!`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReadBy {
-    /// Every row, whoever asks.
-    Open,
-    /// By the row's requirement ([`Requirement`]), in its columns `partner_of` and
-    /// `internal_of`.
-    Marked,
-    /// By the audiences of the person, in `person_reader` ([`audiences`]).
-    Appointed,
-}
-
-/// The catalog's access annotation, as a [`ReadBy`].
-macro_rules! read_by {
-    (open) => {
-        ReadBy::Open
-    };
-    (marked) => {
-        ReadBy::Marked
-    };
-    (appointed) => {
-        ReadBy::Appointed
-    };
-}
-
-macro_rules! read_by_kind {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {
-        /// How each kind's rows are read, by its table.
-        pub const READ_BY: &[(&str, ReadBy)] = &[$((stringify!($module), read_by!($access)),)*];
-    };
-}
-
-crate::catalog::for_each_kind!(read_by_kind);
+pub use crate::catalog::ReadBy;
 
 /// How the rows of `table` are read; open where the catalog names no such table.
 pub fn read_by(table: &str) -> ReadBy {
-    READ_BY
-        .iter()
-        .find(|(name, _)| *name == table)
-        .map_or(ReadBy::Open, |(_, read_by)| *read_by)
+    KindId::of_table(table).map_or(ReadBy::Open, KindId::access)
 }
 
 /// What a row requires of its reader, as stored in its `partner_of` and `internal_of`.

@@ -2,12 +2,12 @@
 //! ([`crate::catalog`]): its filter and how it becomes SQL, its sortable fields and default
 //! order, and the relations listed per parent.
 
-use entities::{
-    accreditation, appointment, cleanroom, institution, milestone, person, product, trial, unit,
-};
+use entities::{appointment, institution};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType};
 use sea_orm::ActiveEnum;
 use uuid::Uuid;
+
+use crate::catalog::KindId;
 
 use super::filter::{Predicate, Quantifier, Real, Scalar, Test, TextMatch};
 use super::list::{column, scope_by_column, Kind, Listable, Parents, Relation};
@@ -467,57 +467,10 @@ impl Listable for Institutions {
     }
 }
 
-macro_rules! kinds {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {$(
-        #[doc = concat!("The table of `", stringify!($kind), "` records.")]
-        pub type $table = $module::Entity;
+// The catalog's tables (`Units` …), each named in its catalog row.
+pub use crate::catalog::tables::*;
 
-        impl Kind for $table {
-            type Entity = $module::Entity;
-            type Model = $module::Model;
-            const TABLE: &'static str = stringify!($module);
-            const SHARED: bool = shared!($owner);
-            const OWNER: Option<&'static str> = owner!($owner);
-
-            fn id(row: &$module::Model) -> Uuid {
-                row.id
-            }
-        }
-    )*};
+/// Whether every source keeps every row of `table` (see [`Kind::SHARED`]).
+pub(crate) fn is_shared_table(table: &str) -> bool {
+    KindId::of_table(table).is_some_and(KindId::is_shared)
 }
-
-/// Whether the catalog's owner column says every source keeps the kind's records.
-macro_rules! shared {
-    (shared) => {
-        true
-    };
-    ($column:ident) => {
-        false
-    };
-}
-
-/// The catalog's owner column, unless every source keeps the kind's records.
-macro_rules! owner {
-    (shared) => {
-        None
-    };
-    ($column:ident) => {
-        Some(stringify!($column))
-    };
-}
-
-crate::catalog::for_each_kind!(kinds);
-
-macro_rules! shared_tables {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {
-        /// Whether every source keeps every row of `table` (see [`Kind::SHARED`]).
-        pub(crate) fn is_shared_table(table: &str) -> bool {
-            $(if table == stringify!($module) {
-                return shared!($owner);
-            })*
-            false
-        }
-    };
-}
-
-crate::catalog::for_each_kind!(shared_tables);

@@ -16,6 +16,8 @@ use sea_orm::sea_query::{
 use sea_orm::EntityTrait;
 use uuid::Uuid;
 
+use crate::catalog::CatalogKind;
+
 use super::children::RelationBranch;
 use super::decode::{Columns, Positional, Row};
 use super::filter::Predicate;
@@ -30,7 +32,7 @@ use super::seal::CursorSeal;
 use super::{OrderTerm, Page, PageRequest, Source, Store, StoreError, Unanswered};
 
 /// The table of a record kind of the catalog: its entity, its rows, its name and its key.
-/// Written for every kind from its catalog row (`store/domain.rs`).
+/// Every [`CatalogKind`] is one (the impl below).
 pub trait Kind: Send + Sync + 'static {
     /// The SeaORM entity of the table.
     type Entity: EntityTrait<Model = Self::Model> + Default;
@@ -46,6 +48,24 @@ pub trait Kind: Send + Sync + 'static {
     const OWNER: Option<&'static str>;
     /// The row's primary key.
     fn id(row: &Self::Model) -> Uuid;
+}
+
+/// Every kind of the catalog is a table of the store, its name, owner and key read from its
+/// catalog row.
+impl<E> Kind for E
+where
+    E: CatalogKind,
+    <E as EntityTrait>::Model: Positional + Clone + Send + Sync + 'static,
+{
+    type Entity = E;
+    type Model = <E as EntityTrait>::Model;
+    const TABLE: &'static str = E::KIND.table();
+    const SHARED: bool = E::KIND.is_shared();
+    const OWNER: Option<&'static str> = E::KIND.owner();
+
+    fn id(row: &Self::Model) -> Uuid {
+        <E as CatalogKind>::id(row)
+    }
 }
 
 /// A table the store can list, page, count and load by ID.

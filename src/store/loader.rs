@@ -10,6 +10,8 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use uuid::Uuid;
 
+use crate::catalog::KindKey;
+
 use super::batch::{Batcher, Load, Loaded};
 use super::children::Branch;
 use super::decode::{Columns, Row};
@@ -222,22 +224,18 @@ pub trait RecordKey: Copy + Eq + Hash + Send + Sync + 'static {
     fn id(self) -> Uuid;
 }
 
-macro_rules! record_keys {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {$(
-        #[doc = concat!("The ID of a record of `", stringify!($kind), "`, to load it by.")]
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub struct $key(pub Uuid);
+/// Every key of the catalog names a record of its kind's table.
+impl<K> RecordKey for K
+where
+    K: KindKey,
+    K::Kind: Listable,
+{
+    type Table = K::Kind;
 
-        impl RecordKey for $key {
-            type Table = super::domain::$table;
-            fn id(self) -> Uuid {
-                self.0
-            }
-        }
-    )*};
+    fn id(self) -> Uuid {
+        KindKey::id(self)
+    }
 }
-
-crate::catalog::for_each_kind!(record_keys);
 
 impl<K: RecordKey> Load<K> for StoreLoader {
     type Value = Row<<K::Table as Kind>::Model>;

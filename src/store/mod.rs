@@ -52,6 +52,10 @@ use tokio::task::AbortHandle;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
+pub use crate::catalog::keys::{
+    AccreditationId, AppointmentId, CleanroomId, InstitutionId, MilestoneId, PersonId, ProductId,
+    TrialId, UnitId,
+};
 pub use aggregate::{Group, GroupColumn, GroupKind, GroupValue, Measure, MAX_GROUPS};
 pub use batch::{Batcher, Clock, Driven, Load, Loaded};
 pub use by_id::Records;
@@ -68,10 +72,7 @@ pub use keys::{
     ReadsPage, Refusal, SignedIn, UnknownInstitution,
 };
 pub use list::{check_query, ChildPages, Kind, ListQuery, Listable, QueryOf, Relation};
-pub use loader::{
-    AccreditationId, AppointmentId, ChildCount, ChildPage, CleanroomId, Counter, InstitutionId,
-    ListCount, MilestoneId, PersonId, ProductId, RecordKey, StoreLoader, TrialId, UnitId,
-};
+pub use loader::{ChildCount, ChildPage, Counter, ListCount, RecordKey, StoreLoader};
 pub use page::{Cursor, ListName, OrderTerm, Page, PageRequest, SortDirection};
 pub use scope::Scope;
 pub use seal::{CursorSeal, Seal};

@@ -26,12 +26,12 @@ use sea_orm::sea_query::{
 use sea_orm::DbBackend;
 use uuid::Uuid;
 
-use super::access::{audiences, read_by, ReadBy, READ_BY};
+use super::access::{audiences, read_by, ReadBy};
 use super::decode::Columns;
 use super::list::Kind;
 use super::seal::{CursorSeal, Seal};
 use super::{text_key, Caller, HashMap, Role, Source, StoreError};
-use crate::catalog::PERSONAL;
+use crate::catalog::{KindId, PERSONAL};
 
 /// A kind's row rule: the condition its rows must meet, over the table named by the alias
 /// the statement reads it under.
@@ -81,7 +81,7 @@ impl Contacts {
 
 /// Whether column `name` of `table` is one of the catalog's personal columns.
 fn is_personal(table: &str, name: &str) -> bool {
-    PERSONAL.contains(&(table, name))
+    table == KindId::Person.table() && PERSONAL.iter().any(|column| column.as_str() == name)
 }
 
 /// The table of the institutions each person is appointed at (see
@@ -128,14 +128,10 @@ impl Scope {
         if self.contacts != Contacts::Hidden {
             return all;
         }
-        let personal: Vec<&str> = PERSONAL
-            .iter()
-            .filter(|(table, _)| *table == K::TABLE)
-            .map(|(_, name)| *name)
-            .collect();
-        if personal.is_empty() {
+        if K::TABLE != KindId::Person.table() {
             return all;
         }
+        let personal: Vec<&str> = PERSONAL.iter().map(|column| column.as_str()).collect();
         // None: the catalog's personal columns are columns (`decode`'s tests): the ID alone is
         // read then, never a personal column.
         match Columns::named::<K::Model>(&personal) {
@@ -250,14 +246,14 @@ fn rules(role: Role, institutions: &[Uuid]) -> HashMap<&'static str, Rule> {
     let marked = marked_rule(role, institutions);
     let appointed = appointed_rule(role, institutions);
     let mut rules: HashMap<&'static str, Rule> = HashMap::default();
-    for (table, read_by) in READ_BY {
-        let rule = match read_by {
+    for kind in KindId::ALL {
+        let rule = match kind.access() {
             ReadBy::Open => None,
             ReadBy::Marked => marked.clone(),
             ReadBy::Appointed => appointed.clone(),
         };
         if let Some(rule) = rule {
-            rules.insert(table, rule);
+            rules.insert(kind.table(), rule);
         }
     }
     rules

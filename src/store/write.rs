@@ -20,6 +20,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::catalog::CatalogKind;
+
 use super::access::{Access, Requirement};
 use super::{HashMap, Source, Store, StoreError};
 use entities::person_reader;
@@ -79,7 +81,7 @@ macro_rules! dataset {
             fn whole<'a>(parts: impl IntoIterator<Item = &'a Dataset> + Clone) -> Dataset {
                 Dataset {
                     source: String::new(),
-                    $($plural: by_id(parts.clone().into_iter().map(|part| &part.$plural)),)*
+                    $($plural: by_id::<entities::$module::Entity>(parts.clone().into_iter().map(|part| &part.$plural)),)*
                 }
             }
 
@@ -434,29 +436,15 @@ fn owned<M: Clone>(
         .collect()
 }
 
-/// A record of the catalog, by its ID.
-trait Identified {
-    fn id(&self) -> Uuid;
-}
-
-macro_rules! identified {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {$(
-        impl Identified for entities::$module::Model {
-            fn id(&self) -> Uuid {
-                self.id
-            }
-        }
-    )*};
-}
-
-crate::catalog::for_each_kind!(identified);
-
 /// The rows of `parts`, one per ID, a later part's in place of an earlier's.
-fn by_id<'a, M: Identified + Clone + 'a>(parts: impl Iterator<Item = &'a Vec<M>>) -> Vec<M> {
-    let mut rows: HashMap<Uuid, M> = HashMap::default();
+fn by_id<'a, K: CatalogKind>(parts: impl Iterator<Item = &'a Vec<K::Model>>) -> Vec<K::Model>
+where
+    K::Model: Clone,
+{
+    let mut rows: HashMap<Uuid, K::Model> = HashMap::default();
     for part in parts {
         for row in part {
-            rows.insert(row.id(), row.clone());
+            rows.insert(K::id(row), row.clone());
         }
     }
     rows.into_values().collect()
