@@ -118,23 +118,25 @@ pub(crate) async fn entity<T>(
             return Ok(None);
         }
     };
-    let errors = match answers.get(&(kind, id)) {
-        None | Some(Answer::Absent) => return Ok(None),
-        Some(Answer::Failed(ReadFailure::Store(error))) => {
-            return Err(ApiError::from(error.clone()))
-        }
+    match answers.get(&(kind, id)) {
+        None | Some(Answer::Absent) => Ok(None),
+        Some(Answer::Failed(ReadFailure::Store(error))) => Err(ApiError::from(error.clone())),
         Some(Answer::Failed(ReadFailure::Internal(message))) => {
-            return Err(ApiError::Internal(message.clone()))
+            Err(ApiError::Internal(message.clone()))
         }
-        Some(Answer::Found(_, errors) | Answer::Nulled(errors)) => errors,
-    };
-    for error in errors {
-        ctx.add_error(error.clone());
+        Some(Answer::Found(value, errors)) => {
+            for error in errors {
+                ctx.add_error(error.clone());
+            }
+            Ok(Some(Entity::Planned(value.clone())))
+        }
+        Some(Answer::Nulled(errors)) => {
+            for error in errors {
+                ctx.add_error(error.clone());
+            }
+            Ok(None)
+        }
     }
-    Ok(match answers.get(&(kind, id)) {
-        Some(Answer::Found(value, _)) => Some(Entity::Planned(value.clone())),
-        _ => None,
-    })
 }
 
 /// Plans, fetches and renders the records every representation of the current `_entities`
