@@ -403,8 +403,8 @@ macro_rules! aggregates {
         )*
 
         /// The root fields both execution paths resolve field by field: a subgraph's
-        /// `_entities` and `_service`.
-        pub(crate) const FIELD_BY_FIELD_ROOTS: &[&str] = &["_entities", "_service"];
+        /// `_service`.
+        pub(crate) const FIELD_BY_FIELD_ROOTS: &[&str] = &["_service"];
 
         #[Object]
         impl Aggregates {

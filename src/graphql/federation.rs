@@ -3,9 +3,11 @@
 //! (the ID `node(id:)` takes), `_service { sdl }` answers the subgraph SDL (with the v2 `@link`),
 //! and `_entities(representations:)` answers the records the representations name.
 //!
-//! The entity lookups go through the request's batching loader like any other field: async-graphql
-//! resolves the representations concurrently, so those of one type become one statement. Both
-//! execution paths resolve `_entities` and `_service` field by field (see `FIELD_BY_FIELD_ROOTS`).
+//! async-graphql resolves the representations concurrently, each through the lookup of its type.
+//! On the planned path the first lookup of an `_entities` field plans and fetches the records
+//! of all its representations at once, and each lookup answers what was rendered of its record
+//! ([`plan::entity`]); field by field, the lookups go through the request's batching loader.
+//! Either way, the records of one type are one statement per level.
 
 use std::borrow::Cow;
 
@@ -13,11 +15,12 @@ use async_graphql::parser::types::Field;
 use async_graphql::registry::Registry;
 use async_graphql::resolver_utils::ContainerType;
 use async_graphql::{
-    Context, ContextSelectionSet, MergedObject, Object, ObjectType, OutputType, PathSegment,
-    Positioned, ServerResult, Value, ID,
+    Context, ContextSelectionSet, InputType, MergedObject, Object, ObjectType, OutputType,
+    PathSegment, Positioned, ServerResult, Value, ID,
 };
 
 use super::node::{parse_global_id, NodeType};
+use super::plan::{self, is_planned, Entity};
 use super::{record, ApiError, Query};
 use crate::store;
 
@@ -109,6 +112,19 @@ fn unmatched(representation: &Value) -> ApiError {
     })
 }
 
+/// The record a representation names, as the lookups read it: `None` where they refuse it.
+fn representation_key(representation: &Value) -> Option<(NodeType, uuid::Uuid)> {
+    let Value::Object(fields) = representation else {
+        return None;
+    };
+    let Some(Value::String(typename)) = fields.get("__typename") else {
+        return None;
+    };
+    let kind = NodeType::named(typename)?;
+    let id = <ID as InputType>::parse(fields.get("id").cloned()).ok()?;
+    entity_key(kind, &id).ok().map(|uuid| (kind, uuid))
+}
+
 /// The primary key of a representation of `kind`: its `id` must be a global ID of that type.
 fn entity_key(kind: NodeType, id: &ID) -> Result<uuid::Uuid, ApiError> {
     let name = kind.name();
@@ -138,9 +154,14 @@ macro_rules! entity_lookups {
                     &self,
                     ctx: &Context<'_>,
                     id: ID,
-                ) -> Result<Option<super::$kind>, ApiError> {
+                ) -> Result<Option<Entity<super::$kind>>, ApiError> {
                     let uuid = entity_key(NodeType::$kind, &id)?;
-                    Ok(record(ctx, store::$key(uuid)).await?.map(super::$kind))
+                    if is_planned(ctx) {
+                        return plan::entity(ctx, NodeType::$kind, uuid, representation_key).await;
+                    }
+                    Ok(record(ctx, store::$key(uuid))
+                        .await?
+                        .map(|row| Entity::Resolved(super::$kind(row))))
                 }
             )*
         }

@@ -105,7 +105,10 @@ impl AtmpSchema {
     /// Runs a request, with the store its planned root fields answer into.
     pub async fn execute(&self, request: async_graphql::Request) -> Executed {
         let planned = Arc::new(PlannedAnswers::default());
-        let response = self.schema.execute(request.data(planned.clone())).await;
+        let request = request
+            .data(planned.clone())
+            .data(Arc::new(plan::PlannedEntities::default()));
+        let response = self.schema.execute(request).await;
         Executed { response, planned }
     }
 

@@ -13,7 +13,7 @@ use super::ApiError;
 macro_rules! node_types {
     ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {
         /// The types a global ID can name.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub(crate) enum NodeType {
             $($kind,)*
         }

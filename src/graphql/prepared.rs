@@ -30,7 +30,7 @@ pub struct Prepared {
     /// field whatever the execution.
     pub introspects: bool,
     /// The document the planned path runs: the client's, with `__typename` asked below the
-    /// root fields resolved field by field on either path (a subgraph's `_entities`), whose
+    /// root fields resolved field by field on either path (a subgraph's `_service`), whose
     /// answers are put in order as a whole.
     pub to_plan: ExecutableDocument,
 }

@@ -461,7 +461,7 @@ impl<'a> Orderer<'a> {
             if let Some(ty) = self.types.field(&concrete, field) {
                 let descend = match self.depth {
                     Ordering::Whole => true,
-                    // `_entities` and `_service` are resolved field by field on either path; the other root fields' answers are rendered whole by the plan.
+                    // `_service` is resolved field by field on either path; the other root fields' answers (`_entities`' entities too) are rendered whole by the plan.
                     Ordering::Root => root && FIELD_BY_FIELD_ROOTS.contains(&field.as_str()),
                 };
                 let whole_orderer = Orderer {

@@ -427,3 +427,220 @@ async fn an_entity_the_router_asks_for_answers_contact_details_by_the_forwarded_
         &json!({ "_entities": [{ "id": id, "email": email }] })
     );
 }
+
+/// `_entities` of `representations` (JSON values), with `selection` on each entity.
+const ENTITIES_OF: &str = "query($r: [_Any!]!) { _entities(representations: $r) { SELECTION } }";
+
+/// The answers of the planned path and of the field-by-field one to `_entities` of
+/// `representations` with `selection`, which must be the same; the planned one.
+async fn entities_alike(app: &TestApp, representations: Value, selection: &str) -> Value {
+    let query = ENTITIES_OF.replace("SELECTION", selection);
+    crate::planned::assert_same_answer(app, &query, json!({ "r": representations }))
+        .await
+        .body
+}
+
+/// A representation of `typename` with this `id`.
+fn representation(typename: &str, id: &str) -> Value {
+    json!({ "__typename": typename, "id": id })
+}
+
+#[tokio::test]
+async fn entities_are_answered_as_field_by_field() {
+    let app = TestApp::spawn_with_generated(6)
+        .await
+        .reconfigured(|config| config.federation = true);
+    let units = app.data("{ units(first: 5) { nodes { id } } }").await["units"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|unit| unit["id"].as_str().unwrap().to_owned())
+        .collect::<Vec<_>>();
+    let trial = app.data("{ trials(first: 1) { nodes { id } } }").await["trials"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let person = app.data("{ people(first: 1) { nodes { id } } }").await["people"]["nodes"][0]
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let nobody = "VW5pdDowMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA";
+    let many = json!([
+        representation("Unit", &units[0]),
+        representation("Trial", &trial),
+        representation("Unit", &units[1]),
+        representation("Unit", nobody),
+        representation("Person", &person),
+        // Equal representations, each answered.
+        representation("Unit", &units[0]),
+        representation("Unit", &units[2]),
+    ]);
+    // Selections of every shape: references and relations below the entities, fragments on
+    // `Node` and on the members, aliases, `__typename` at every level, nothing but
+    // `__typename`.
+    let selections = [
+        "__typename ... on Node { id } ... on Unit { shortName parent { name parent { shortName } } \
+           institution { code } cleanrooms(first: 2) { totalCount nodes { code unit { shortName } } } } \
+         ... on Trial { title sponsor { code } product { name developingUnit { shortName } } } \
+         ... on Person { name appointments(first: 3) { nodes { title unit { shortName } } } }",
+        "... on Unit { a: name b: name parent { __typename } } ... on Trial { __typename }",
+        "__typename",
+        "... on Institution { code }",
+    ];
+    for selection in selections {
+        let answer = entities_alike(&app, many.clone(), selection).await;
+        assert!(answer.get("errors").is_none(), "{selection}: {answer}");
+        let entities = answer["data"]["_entities"].as_array().unwrap();
+        assert_eq!(entities.len(), 7, "{selection}");
+        assert!(entities[3].is_null(), "{selection}: {answer}");
+        assert_eq!(entities[0], entities[5], "{selection}: {answer}");
+    }
+
+    // Bad representations among good ones, each null with its error at its index; equal bad
+    // ones reported at the first one's index, as field by field.
+    let bad = json!([
+        representation("Unit", &units[0]),
+        representation("Bogus", &units[0]),
+        representation("Product", &units[1]),
+        representation("Unit", "not-an-id"),
+        { "__typename": "Unit", "key": units[0] },
+        { "__typename": "Unit", "id": { "nested": true } },
+        { "id": units[0] },
+        "no object",
+        representation("Trial", &trial),
+        representation("Unit", "not-an-id"),
+    ]);
+    let answer = entities_alike(
+        &app,
+        bad,
+        "__typename ... on Unit { name } ... on Trial { title }",
+    )
+    .await;
+    let entities = answer["data"]["_entities"].as_array().unwrap();
+    assert_eq!(
+        entities.iter().map(Value::is_null).collect::<Vec<_>>(),
+        [false, true, true, true, true, true, true, true, false, true],
+        "{answer}"
+    );
+    assert_eq!(answer["errors"].as_array().unwrap().len(), 8, "{answer}");
+}
+
+#[tokio::test]
+async fn an_entity_the_caller_may_not_read_is_null_with_no_error_on_both_paths() {
+    use atmp_graph::graphql::SchemaRole;
+    use entities::enums::KeyRole;
+
+    let app = TestApp::spawn_generating(crate::roles::mixed_options())
+        .await
+        .reconfigured(|config| {
+            config.federation = true;
+            config.subgraph_role = SchemaRole::Admin;
+        });
+    let admin = app.key("admin", KeyRole::Admin, &[]).await;
+    let units = app
+        .graphql_as(&admin, "{ units(first: 100) { nodes { id visibility } } }")
+        .await;
+    let visibility_of = |wanted: &str| {
+        units.data()["units"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|unit| unit["visibility"] == wanted)
+            .map(|unit| unit["id"].as_str().unwrap().to_owned())
+            .unwrap_or_else(|| panic!("no {wanted} unit"))
+    };
+    let (hidden, shown) = (visibility_of("INTERNAL"), visibility_of("PUBLIC"));
+    let representations = json!([
+        representation("Unit", &hidden),
+        representation("Unit", &shown),
+    ]);
+
+    let public = entities_alike(&app, representations.clone(), "... on Unit { id }").await;
+    let query = entities_query(&[("Unit", &hidden), ("Unit", &shown)], "... on Unit { id }");
+    let read = app.graphql_as(&admin, &query).await;
+
+    assert_eq!(
+        public,
+        json!({ "data": { "_entities": [null, { "id": shown }] } })
+    );
+    assert_eq!(
+        read.body,
+        json!({ "data": { "_entities": [{ "id": hidden }, { "id": shown }] } })
+    );
+}
+
+#[tokio::test]
+async fn entities_take_one_statement_per_kind_and_level_on_one_database_and_split() {
+    for split in [false, true] {
+        let app = TestApp::spawn_laid_out(split, 12)
+            .await
+            .reconfigured(|config| config.federation = true);
+        let data = app
+            .data("{ units(first: 20) { nodes { id } } cleanrooms(first: 10) { nodes { id } } }")
+            .await;
+        let mut representations = Vec::new();
+        for (list, typename) in [("units", "Unit"), ("cleanrooms", "Cleanroom")] {
+            for node in data[list]["nodes"].as_array().unwrap() {
+                representations.push(format!(
+                    r#"{{ __typename: "{typename}", id: "{}" }}"#,
+                    node["id"].as_str().unwrap()
+                ));
+            }
+        }
+        let query = format!(
+            "{{ _entities(representations: [{}]) {{ \
+               ... on Unit {{ name parent {{ name institution {{ code }} }} }} \
+               ... on Cleanroom {{ code unit {{ name parent {{ name }} }} }} }} }}",
+            representations.join(", ")
+        );
+
+        let (planned, answer) = app.statements_and_response(&query).await;
+        let (field_by_field, reference) = app.statements_field_by_field(&query).await;
+
+        assert!(answer.body.get("errors").is_none(), "{answer:?}");
+        assert_eq!(answer.text, reference.text, "split {split}");
+        // At most the units and the cleanrooms; the units they name (parents and cleanrooms'
+        // units, one statement); those units' parents; the institutions.
+        assert!(
+            planned <= 5 && planned <= field_by_field,
+            "split {split}: planned {planned}, field by field {field_by_field}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_entity_in_a_source_that_does_not_answer_fails_alone_as_field_by_field() {
+    let app = TestApp::spawn_split_probed(300, 60_000)
+        .await
+        .reconfigured(|config| config.federation = true);
+    let units = app
+        .data("{ units(first: 50) { nodes { id institution { code } } } }")
+        .await;
+    let of = |code: &str| {
+        units["units"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|unit| unit["institution"]["code"] == code)
+            .map(|unit| unit["id"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    let representations = json!([
+        representation("Unit", &of("KI")),
+        representation("Unit", &of("KUH")),
+    ]);
+
+    let _taken = app.take_every_connection("KUH").await;
+    let answer = entities_alike(&app, representations, "... on Unit { name }").await;
+
+    assert!(
+        answer["data"]["_entities"][0]["name"].is_string(),
+        "{answer}"
+    );
+    assert!(answer["data"]["_entities"][1].is_null(), "{answer}");
+    let errors = answer["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{answer}");
+    assert_eq!(errors[0]["path"], json!(["_entities", 1]));
+    assert_eq!(errors[0]["extensions"]["code"], "SOURCE_UNAVAILABLE");
+}

@@ -24,6 +24,7 @@
 //! response key for different fields or arguments is refused, and an object whose every field
 //! is skipped is `{}`.
 
+mod entities;
 mod groups;
 mod hits;
 mod macros;
@@ -40,6 +41,8 @@ use super::ApiError;
 use crate::store::read::ReadFailure;
 use crate::store::{self, Kind, Listable, StoreError};
 
+pub(crate) use entities::PlannedEntities;
+pub(crate) use entities::{entity, Entity};
 pub(crate) use groups::{write_optional_enum, Aggregated, KeyShape, RecordsById};
 pub(crate) use macros::{record_type, reference};
 pub(crate) use out::{write_enum, Leaf, Out};

@@ -267,7 +267,7 @@ fn alone_unavailable(source: Option<&Unanswered>) -> Result<(), StoreError> {
 }
 
 /// Records of any type by ID, one statement per type at most.
-pub(super) trait Lookup: Send + Sync {
+pub(crate) trait Lookup: Send + Sync {
     fn render<'p>(
         &'p self,
         fetched: &Fetched,
@@ -314,7 +314,7 @@ macro_rules! lookup_by_kind {
     ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {
         /// The plan of a `node` or `nodes` selection for the records of `kind`, and their
         /// read.
-        fn lookup<'a>(
+        pub(super) fn lookup<'a>(
             kind: NodeType,
             planner: &Planner<'a>,
             sets: &[&'a SelectionSet],
@@ -332,7 +332,7 @@ macro_rules! lookup_by_kind {
 crate::catalog::for_each_kind!(lookup_by_kind);
 
 /// The records of one kind asked for by global ID: how they are rendered, and their read.
-type OfKind = (NodeType, Box<dyn Lookup>, Box<dyn AnyByIdRead>);
+pub(super) type OfKind = (NodeType, Box<dyn Lookup>, Box<dyn AnyByIdRead>);
 
 /// The records with these global IDs, in their order; null where none exists, and null with
 /// an error where no source that answered holds it and one did not answer. Each type's

@@ -94,6 +94,9 @@ pub struct Fetching<'s> {
     /// fewer (none should be) is not served from the rows by ID: it is read again.
     columns: HashMap<&'static str, Columns>,
     known: Mutex<HashMap<TypeId, Typed>>,
+    /// The rows by ID being read now, by their table's `Known` type: each ends (its sender
+    /// dropped) when its read is over.
+    reading: Mutex<HashMap<(TypeId, Uuid), tokio::sync::watch::Receiver<()>>>,
     reads: Mutex<HashMap<ReadId, Typed>>,
 }
 
@@ -112,6 +115,7 @@ impl<'s> Fetching<'s> {
             loader,
             columns,
             known: Mutex::new(HashMap::default()),
+            reading: Mutex::new(HashMap::default()),
             reads: Mutex::new(HashMap::default()),
         }
     }
@@ -142,8 +146,49 @@ impl<'s> Fetching<'s> {
     }
 
     /// Reads the rows of `L` with these IDs that were not read yet, or not with every column
-    /// the plan reads of `L`.
+    /// the plan reads of `L`. IDs another read of this fetch is reading already are waited
+    /// for, not read twice, so that the reads of a kind that branches of the plan make at
+    /// once take one statement.
     pub async fn read<L: Listable>(&self, ids: &[Uuid]) -> Result<(), StoreError> {
+        let (done, _) = tokio::sync::watch::channel(());
+        let (missing, reading) = self.claim::<L>(ids, &done);
+        if !missing.is_empty() {
+            let found = self
+                .loader
+                .records::<L>(&missing, self.columns::<L>())
+                .await;
+            self.with_known::<L, _>(|known| {
+                if let Ok(found) = &found {
+                    for id in &missing {
+                        known.insert(*id, found.get(id));
+                    }
+                }
+            });
+            self.unmark_reading::<L>(&missing);
+            found?;
+        }
+        if reading.is_empty() {
+            return Ok(());
+        }
+        for mut other in reading {
+            // Ended whether it read or was dropped; what it did not read is read below.
+            let _ = other.changed().await;
+        }
+        let left = self.unserved::<L>(ids);
+        if left.is_empty() {
+            return Ok(());
+        }
+        let found = self.loader.records::<L>(&left, self.columns::<L>()).await?;
+        self.with_known::<L, _>(|known| {
+            for id in left {
+                known.insert(id, found.get(&id));
+            }
+        });
+        Ok(())
+    }
+
+    /// The IDs of `L` among `ids` that no row known serves, each once.
+    fn unserved<L: Listable>(&self, ids: &[Uuid]) -> Vec<Uuid> {
         let columns = self.columns::<L>();
         let mut missing: Vec<Uuid> = self.with_known::<L, _>(|known| {
             ids.iter()
@@ -153,16 +198,37 @@ impl<'s> Fetching<'s> {
         });
         missing.sort_unstable();
         missing.dedup();
-        if missing.is_empty() {
-            return Ok(());
-        }
-        let found = self.loader.records::<L>(&missing, columns).await?;
-        self.with_known::<L, _>(|known| {
-            for id in missing {
-                known.insert(id, found.get(&id));
+        missing
+    }
+
+    /// The IDs of `L` among `ids` to read now, marked as being read until `done` is dropped,
+    /// and the reads under way of the others that no known row serves.
+    fn claim<L: Listable>(
+        &self,
+        ids: &[Uuid],
+        done: &tokio::sync::watch::Sender<()>,
+    ) -> (Vec<Uuid>, Vec<tokio::sync::watch::Receiver<()>>) {
+        let unserved = self.unserved::<L>(ids);
+        let mut reading = lock(&self.reading);
+        let (mut missing, mut others) = (Vec::new(), Vec::new());
+        for id in unserved {
+            let key = (TypeId::of::<Known<L>>(), id);
+            match reading.get(&key) {
+                Some(other) => others.push(other.clone()),
+                None => {
+                    reading.insert(key, done.subscribe());
+                    missing.push(id);
+                }
             }
-        });
-        Ok(())
+        }
+        (missing, others)
+    }
+
+    fn unmark_reading<L: Listable>(&self, ids: &[Uuid]) {
+        let mut reading = lock(&self.reading);
+        for id in ids {
+            reading.remove(&(TypeId::of::<Known<L>>(), *id));
+        }
     }
 
     /// Keeps the rows of `L` a join read (but where a row read with every column the plan
