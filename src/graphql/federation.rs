@@ -20,7 +20,7 @@ use async_graphql::{
 };
 
 use super::node::{parse_global_id, NodeType};
-use super::plan::{self, is_planned, Entity};
+use super::plan::{self, is_planned, Answer};
 use super::{record, ApiError, Query};
 use crate::store;
 
@@ -154,14 +154,14 @@ macro_rules! entity_lookups {
                     &self,
                     ctx: &Context<'_>,
                     id: ID,
-                ) -> Result<Option<Entity<super::$kind>>, ApiError> {
+                ) -> Result<Option<Answer<super::$kind>>, ApiError> {
                     let uuid = entity_key(NodeType::$kind, &id)?;
                     if is_planned(ctx) {
                         return plan::entity(ctx, NodeType::$kind, uuid, representation_key).await;
                     }
                     Ok(record(ctx, store::$key(uuid))
                         .await?
-                        .map(|row| Entity::Resolved(super::$kind(row))))
+                        .map(|row| Answer::Resolved(super::$kind(row))))
                 }
             )*
         }

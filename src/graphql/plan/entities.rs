@@ -6,15 +6,9 @@
 //! then answers its record from what was rendered, and fails or is null as the lookup
 //! resolved field by field would be.
 
-use std::borrow::Cow;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use async_graphql::parser::types::Field;
-use async_graphql::registry::Registry;
-use async_graphql::{
-    Any, Context, ContextSelectionSet, OutputType, Pos, Positioned, ServerError, ServerResult,
-    Value,
-};
+use async_graphql::{Any, Context, Pos, ServerError, Value};
 use futures::future::join_all;
 use tokio::sync::OnceCell;
 use uuid::Uuid;
@@ -23,41 +17,9 @@ use super::super::node::NodeType;
 use super::super::ApiError;
 use super::out::{Failure, Out};
 use super::planner::{selection_sets, Planner};
-use super::roots::{lookup, OfKind};
+use super::roots::{lookup, Answer as Answered, OfKind};
 use crate::store::read::{Fetching, ReadFailure};
 use crate::store::{HashMap, StoreError};
-
-/// An entity a lookup answers: its record resolved field by field, or its answer as the plan
-/// rendered it.
-pub(crate) enum Entity<T> {
-    Resolved(T),
-    Planned(Value),
-}
-
-impl<T: OutputType> OutputType for Entity<T> {
-    fn type_name() -> Cow<'static, str> {
-        T::type_name()
-    }
-
-    fn qualified_type_name() -> String {
-        T::qualified_type_name()
-    }
-
-    fn create_type_info(registry: &mut Registry) -> String {
-        T::create_type_info(registry)
-    }
-
-    async fn resolve(
-        &self,
-        ctx: &ContextSelectionSet<'_>,
-        field: &Positioned<Field>,
-    ) -> ServerResult<Value> {
-        match self {
-            Entity::Resolved(record) => record.resolve(ctx, field).await,
-            Entity::Planned(value) => Ok(value.clone()),
-        }
-    }
-}
 
 /// The answers of a request's `_entities` fields, each made by the first of its lookups.
 #[derive(Default)]
@@ -105,7 +67,7 @@ pub(crate) async fn entity<T>(
     kind: NodeType,
     id: Uuid,
     key: fn(&Value) -> Option<(NodeType, Uuid)>,
-) -> Result<Option<Entity<T>>, ApiError> {
+) -> Result<Option<Answered<T>>, ApiError> {
     let fields = ctx
         .data::<Arc<PlannedEntities>>()
         .map_err(|_| ApiError::Internal("a request ran without its planned entities".to_owned()))?;
@@ -128,7 +90,7 @@ pub(crate) async fn entity<T>(
             for error in errors {
                 ctx.add_error(error.clone());
             }
-            Ok(Some(Entity::Planned(value.clone())))
+            Ok(Some(Answered::Rendered(value.clone())))
         }
         Some(Answer::Nulled(errors)) => {
             for error in errors {

@@ -41,8 +41,8 @@ use super::ApiError;
 use crate::store::read::ReadFailure;
 use crate::store::{self, Kind, Listable, StoreError};
 
+pub(crate) use entities::entity;
 pub(crate) use entities::PlannedEntities;
-pub(crate) use entities::{entity, Entity};
 pub(crate) use groups::{write_optional_enum, Aggregated, KeyShape, RecordsById};
 pub(crate) use macros::{record_type, reference};
 pub(crate) use out::{write_enum, Leaf, Out};

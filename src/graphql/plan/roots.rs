@@ -29,7 +29,8 @@ use crate::store::read::{
 };
 use crate::store::{self, Listable, Page, StoreError, Unanswered};
 
-/// A root field's answer: rendered by the plan, or resolved field by field.
+/// A root field's (or a planned entity's) answer: rendered by the plan, or resolved field by
+/// field.
 pub(crate) enum Answer<T> {
     Resolved(T),
     /// Rendered by the plan into the request's [`PlannedAnswers`] (or null where it failed):
@@ -37,6 +38,9 @@ pub(crate) enum Answer<T> {
     Planned,
     /// Refused before anything was read (an argument, a conflict of fields).
     Refused(ServerError),
+    /// Rendered by the plan as a value: an entity of a planned `_entities` field, which
+    /// async-graphql merges as values.
+    Rendered(Value),
 }
 
 impl<T: OutputType> OutputType for Answer<T> {
@@ -61,6 +65,7 @@ impl<T: OutputType> OutputType for Answer<T> {
             Answer::Resolved(value) => value.resolve(ctx, field).await,
             Answer::Refused(error) => Err(error.clone()),
             Answer::Planned => Ok(Value::Null),
+            Answer::Rendered(value) => Ok(value.clone()),
         }
     }
 }
