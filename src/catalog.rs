@@ -1,16 +1,20 @@
 //! The catalog of record kinds: every kind of record the service holds, named once.
 //!
-//! [`for_each_kind!`] is expanded once, in [`kinds`], into typed items: [`KindId`] (the kinds,
-//! with their tables, owners and access), a column enum per kind ([`columns`]), the tables
-//! ([`tables`]), the record keys ([`keys`]) and a [`CatalogKind`] impl on each kind's entity,
-//! which generic code is written over. The callers that still expand the macro themselves
-//! write what must name a Rust item per kind: the node types and the `Node`
-//! interface, the `node(id:)` lookups of both execution paths, the dataset a seed or an
-//! import writes. A new kind is one row here, and those follow.
+//! [`for_each_kind!`] is private to the catalog and expanded once, in [`kinds`], into typed
+//! items: [`KindId`] (the kinds, with their tables, owners and access), a column enum per kind
+//! with each column's access (`columns::unit::Column` …), the tables ([`tables`]), the record keys
+//! ([`keys`]), a [`CatalogKind`] impl on each kind's entity (which generic code is written
+//! over) and each row's positional decoding. Where a Rust item must be named per kind (a
+//! variant of the `Node` interface, a field of a dataset or an import document, a federation
+//! entity resolver), [`kind_names!`] lists the kinds by name alone: no annotation, no column,
+//! so a change to a row's grammar or access touches this module only. A new kind is one row
+//! here, and those follow.
 
 /// Calls `$callback!` with every record kind, one row each:
 /// `GraphQL type: entity module, store table, key type, dataset field, owner, access { columns };`.
-/// The columns are the table's, in the entity's order (rows are decoded by position). The owner is
+/// The columns are the table's, in the entity's order (rows are decoded by position), each
+/// readable by every role that reads its row unless annotated: `column: personal` marks a
+/// contact detail (see [`ColumnAccess`]). The owner is
 /// the column naming the institution that owns a record (a source holds the records of its
 /// institutions), or `shared` for a record every source keeps (a person's identity, an
 /// institution: both are named by natural IDs, the same in every source). The access says
@@ -37,7 +41,7 @@ macro_rules! for_each_kind {
                 sample_fields, visibility, partner_of, internal_of
             };
             Person: person, People, PersonId, people, shared, appointed {
-                id, given_name, family_name, name_key, orcid, email, phone, provenance,
+                id, given_name, family_name, name_key, orcid, email: personal, phone: personal, provenance,
                 sample_fields, read_by_public
             };
             Appointment: appointment, Appointments, AppointmentId, appointments, institution_id, marked {
@@ -71,21 +75,14 @@ macro_rules! for_each_kind {
     };
 }
 
-pub(crate) use for_each_kind;
+use for_each_kind;
 
 mod kinds;
 
-pub use kinds::{columns, keys, tables, CatalogKind, KindId, KindKey, ReadBy};
-
-/// The personal columns: a person's contact details. Staff read them for
-/// the people with an appointment (current or ended) at their institution and `null` for
-/// others; admins read everybody's; no other role reads them, or finds them in its schema.
-/// The store applies the rule to every statement that selects them (`store::scope`), the
-/// schema to the fields that show them (`graphql::access`).
-pub(crate) const PERSONAL: &[columns::person::Column] = &[
-    columns::person::Column::email,
-    columns::person::Column::phone,
-];
+pub(crate) use kinds::kind_names;
+pub use kinds::{
+    keys, tables, CatalogKind, Column, ColumnAccess, KindId, KindKey, Marking, ReadBy,
+};
 
 /// Calls `$callback!` with what each list (every kind but the institutions, which are read
 /// whole) is filtered and ordered by, one block per kind:

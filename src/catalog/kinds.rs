@@ -1,9 +1,11 @@
 //! The catalog's record kinds as typed items: [`for_each_kind!`](super::for_each_kind) is
-//! expanded here, once, into [`KindId`], a column enum per kind (`columns::unit::Column` …),
-//! the table of each kind (`Units` …), the key of each (`UnitId` …, a [`KindKey`]) and a
-//! [`CatalogKind`] impl on each kind's entity. Code
-//! that needs something of every kind is generic over [`CatalogKind`] or walks
-//! [`KindId::ALL`], instead of restating the catalog's row grammar.
+//! expanded here, once, into [`KindId`], a column enum per kind (`columns::unit::Column` …,
+//! each column with its [`ColumnAccess`]), the table of each kind (`Units` …), the key of
+//! each (`UnitId` …, a [`KindKey`]), a [`CatalogKind`] impl on each kind's entity, each row's
+//! positional decoding (`store::Positional`) and [`kind_names!`]. Code that needs something
+//! of every kind is generic over [`CatalogKind`] or walks [`KindId::ALL`]; code that must name
+//! a Rust item per kind expands [`kind_names!`], which carries no annotation. Nothing else
+//! restates the catalog's row grammar.
 
 use std::fmt::Debug;
 use std::hash::Hash;
@@ -24,6 +26,42 @@ pub enum ReadBy {
     Appointed,
 }
 
+/// Who reads a column of the rows they read: the column's access annotation in the catalog
+/// (README, "Roles and what they read").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnAccess {
+    /// Every role that reads the row (no annotation).
+    Public,
+    /// `personal`: a person's contact detail. Staff read it for the people with an
+    /// appointment (current or ended) at their institution and `null` for others; admins
+    /// read everybody's; no other role reads it, or finds it in its schema. The store applies
+    /// the rule to every statement that selects it (`store::scope`), the schema to the fields
+    /// that show it (`graphql::access`). Only the people, read by their appointments, have
+    /// such columns.
+    Personal,
+}
+
+/// The columns a row's access is stored in, by its kind's access annotation: what the writer
+/// composes from the rules (`store::access`) and the reads compare with the caller's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marking {
+    /// `open`: none.
+    None,
+    /// `marked`: the institution whose partners (and staff) may read the row, and the one
+    /// whose staff alone may.
+    Marked {
+        /// Column `partner_of`.
+        partner_of: Option<Uuid>,
+        /// Column `internal_of`.
+        internal_of: Option<Uuid>,
+    },
+    /// `appointed`: whether the public reads the person (an appointment of theirs is public).
+    Appointed {
+        /// Column `read_by_public`.
+        read_by_public: bool,
+    },
+}
+
 /// A column of a kind's table.
 pub trait Column: Copy + Eq + Debug + Send + Sync + 'static {
     /// Every column, in the entity's order.
@@ -32,6 +70,8 @@ pub trait Column: Copy + Eq + Debug + Send + Sync + 'static {
     fn name(self) -> &'static str;
     /// The column's position in the entity (rows are decoded by position).
     fn index(self) -> usize;
+    /// Who reads the column of the rows they read.
+    fn access(self) -> ColumnAccess;
 }
 
 /// A record kind of the catalog, implemented by the kind's SeaORM entity.
@@ -43,8 +83,19 @@ pub trait CatalogKind: EntityTrait + Default {
     /// The column naming the institution that owns a row (`None` where every source keeps
     /// the kind).
     const OWNER: Option<Self::CatalogColumn>;
+    /// The key a record of the kind is loaded by (`UnitId` …).
+    type Key: KindKey<Kind = Self>;
     /// The row's primary key.
     fn id(row: &Self::Model) -> Uuid;
+    /// The key of the record with this ID.
+    fn key(id: Uuid) -> Self::Key;
+    /// The institution owning a row, by [`OWNER`](Self::OWNER).
+    fn owner_of(row: &Self::Model) -> Option<Uuid>;
+    /// The row's access columns, as its kind's access annotation has them.
+    fn marking(row: &Self::Model) -> Marking;
+    /// Sets the row's access columns: a marking of another annotation than the kind's
+    /// changes nothing.
+    fn mark(row: &mut Self::Model, marking: Marking);
 }
 
 /// The ID of a record of one kind (`UnitId` …), to load it by.
@@ -75,6 +126,68 @@ macro_rules! owner_name {
     };
 }
 
+/// A column's access annotation as a [`ColumnAccess`]: none, or `personal`.
+macro_rules! column_access {
+    () => {
+        super::super::ColumnAccess::Public
+    };
+    (personal) => {
+        super::super::ColumnAccess::Personal
+    };
+}
+
+/// The owning institution of a row, by the catalog's owner annotation.
+macro_rules! owner_of {
+    ($row:ident, shared) => {{
+        let _ = $row;
+        None
+    }};
+    ($row:ident, $column:ident) => {
+        Some($row.$column)
+    };
+}
+
+/// A row's access columns as a [`Marking`], by the catalog's access annotation.
+macro_rules! marking {
+    ($row:ident, open) => {{
+        let _ = $row;
+        super::super::Marking::None
+    }};
+    ($row:ident, marked) => {
+        super::super::Marking::Marked {
+            partner_of: $row.partner_of,
+            internal_of: $row.internal_of,
+        }
+    };
+    ($row:ident, appointed) => {
+        super::super::Marking::Appointed {
+            read_by_public: $row.read_by_public,
+        }
+    };
+}
+
+/// Sets a row's access columns from a [`Marking`], by the catalog's access annotation.
+macro_rules! mark {
+    ($row:ident, $marking:ident, open) => {{
+        let _ = ($row, $marking);
+    }};
+    ($row:ident, $marking:ident, marked) => {
+        if let super::super::Marking::Marked {
+            partner_of,
+            internal_of,
+        } = $marking
+        {
+            $row.partner_of = partner_of;
+            $row.internal_of = internal_of;
+        }
+    };
+    ($row:ident, $marking:ident, appointed) => {
+        if let super::super::Marking::Appointed { read_by_public } = $marking {
+            $row.read_by_public = read_by_public;
+        }
+    };
+}
+
 /// The catalog's access annotation as a [`ReadBy`].
 macro_rules! read_by {
     (open) => {
@@ -89,7 +202,14 @@ macro_rules! read_by {
 }
 
 macro_rules! kind_items {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {
+    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident {
+        $($column:ident $(: $column_access:ident)?),*
+    };)*) => {
+        kind_items!(@names ($) $($kind $module $table $key $plural)*);
+
+        crate::store::positional! {
+            $(entities::$module::Model { $($column),* })*
+        }
         /// A kind of record of the catalog. Part of every natural key, so kinds never collide.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum KindId {
@@ -146,6 +266,18 @@ macro_rules! kind_items {
                 }
             }
 
+            /// The names of the kind's columns annotated `personal`, in the entity's order.
+            pub const fn personal(self) -> &'static [&'static str] {
+                match self {
+                    $(KindId::$kind => columns::$module::PERSONAL_NAMES,)*
+                }
+            }
+
+            /// The kind whose GraphQL type is named `name`, if any.
+            pub fn named(name: &str) -> Option<KindId> {
+                KindId::ALL.iter().copied().find(|kind| kind.name() == name)
+            }
+
             /// The kind whose table is `table`, if any.
             pub fn of_table(table: &str) -> Option<KindId> {
                 KindId::ALL.iter().copied().find(|kind| kind.table() == table)
@@ -182,7 +314,53 @@ macro_rules! kind_items {
                         pub const fn position(self) -> usize {
                             self as usize
                         }
+
+                        /// Who reads the column of the rows they read.
+                        pub const fn access(self) -> super::super::ColumnAccess {
+                            match self {
+                                $(Column::$column => column_access!($($column_access)?),)*
+                            }
+                        }
                     }
+
+                    /// How many columns are annotated `personal`.
+                    const PERSONAL_COUNT: usize = {
+                        let mut count = 0;
+                        let mut at = 0;
+                        while at < Column::ALL.len() {
+                            if matches!(Column::ALL[at].access(), super::super::ColumnAccess::Personal) {
+                                count += 1;
+                            }
+                            at += 1;
+                        }
+                        count
+                    };
+
+                    /// The columns annotated `personal`, in the entity's order.
+                    pub const PERSONAL: &[Column] = &{
+                        let mut personal = [Column::ALL[0]; PERSONAL_COUNT];
+                        let mut count = 0;
+                        let mut at = 0;
+                        while at < Column::ALL.len() {
+                            if matches!(Column::ALL[at].access(), super::super::ColumnAccess::Personal) {
+                                personal[count] = Column::ALL[at];
+                                count += 1;
+                            }
+                            at += 1;
+                        }
+                        personal
+                    };
+
+                    /// The names of the columns annotated `personal`.
+                    pub const PERSONAL_NAMES: &[&str] = &{
+                        let mut names = [""; PERSONAL_COUNT];
+                        let mut at = 0;
+                        while at < PERSONAL_COUNT {
+                            names[at] = PERSONAL[at].as_str();
+                            at += 1;
+                        }
+                        names
+                    };
 
                     impl super::super::Column for Column {
                         const ALL: &'static [Column] = Column::ALL;
@@ -194,15 +372,36 @@ macro_rules! kind_items {
                         fn index(self) -> usize {
                             self.position()
                         }
+
+                        fn access(self) -> super::super::ColumnAccess {
+                            Column::access(self)
+                        }
                     }
 
                     impl super::super::CatalogKind for entities::$module::Entity {
                         const KIND: super::super::KindId = super::super::KindId::$kind;
                         type CatalogColumn = Column;
                         const OWNER: Option<Column> = owner_column!($owner);
+                        type Key = super::super::keys::$key;
 
                         fn id(row: &entities::$module::Model) -> uuid::Uuid {
                             row.id
+                        }
+
+                        fn key(id: uuid::Uuid) -> super::super::keys::$key {
+                            super::super::keys::$key(id)
+                        }
+
+                        fn owner_of(row: &entities::$module::Model) -> Option<uuid::Uuid> {
+                            owner_of!(row, $owner)
+                        }
+
+                        fn marking(row: &entities::$module::Model) -> super::super::Marking {
+                            marking!(row, $access)
+                        }
+
+                        fn mark(row: &mut entities::$module::Model, marking: super::super::Marking) {
+                            mark!(row, marking, $access)
                         }
                     }
                 }
@@ -233,6 +432,24 @@ macro_rules! kind_items {
                 pub type $table = entities::$module::Entity;
             )*
         }
+    };
+
+    // `kind_names!`, written with the `$` its own matcher needs passed in as `$d`.
+    (@names ($d:tt) $($kind:ident $module:ident $table:ident $key:ident $plural:ident)*) => {
+        /// Calls `$callback!` with the name of every kind, one row each, in the catalog's
+        /// order: `GraphQL type, entity module, store table, key type, dataset field;`. For
+        /// the code that must name a Rust item per kind (a variant of the `Node` interface, a
+        /// field of a dataset or an import document, a federation entity resolver); all else
+        /// about a kind is in its typed items ([`KindId`], [`CatalogKind`]).
+        macro_rules! kind_names {
+            ($d callback:ident) => {
+                $d callback! {
+                    $($kind, $module, $table, $key, $plural;)*
+                }
+            };
+        }
+
+        pub(crate) use kind_names;
     };
 }
 
@@ -281,6 +498,23 @@ mod tests {
         assert_eq!(shared, [KindId::Institution, KindId::Person]);
         assert_eq!(KindId::Cleanroom.owner(), Some("institution_id"));
         assert_eq!(KindId::Person.owner(), None);
+    }
+
+    #[test]
+    fn the_personal_columns_are_a_persons_contact_details_and_only_people_have_any() {
+        assert_eq!(KindId::Person.personal(), ["email", "phone"]);
+        assert_eq!(
+            person::PERSONAL,
+            [person::Column::email, person::Column::phone]
+        );
+        assert_eq!(person::Column::email.access(), ColumnAccess::Personal);
+        assert_eq!(person::Column::orcid.access(), ColumnAccess::Public);
+        // The store's contact rule places a row's reader through its appointments.
+        for kind in KindId::ALL {
+            if kind.access() != ReadBy::Appointed {
+                assert!(kind.personal().is_empty(), "{kind:?}");
+            }
+        }
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! What each role's schema shows. A field only some roles may read is declared once, in
+//! What each role's schema shows. A field only some roles may read is found once, in
 //! [`RESTRICTED`], with the least role that reads it; each role's schema is built from a root
 //! ([`ForRole`]) whose registry lacks every field the role may not read. So for that role the
 //! field is unknown everywhere async-graphql looks: validation refuses it as it refuses a
@@ -14,7 +14,7 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::marker::PhantomData;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 use async_graphql::parser::types::Field;
 use async_graphql::registry::{MetaType, Registry};
@@ -25,19 +25,58 @@ use async_graphql::{
 use uuid::Uuid;
 
 use super::connection::loader;
+use super::node::{with_type, Catalogued, EachType, NodeType};
+use super::plan::Record;
 use super::ApiError;
-use crate::store::Role;
+use crate::catalog::{CatalogKind, Column, ColumnAccess};
+use crate::store::{Kind, Role};
 
 /// The fields only some roles may read, as `(type, field, the least role that reads it)`.
-/// Roles are cumulative: a role reads what the roles before it read.
-pub(crate) const RESTRICTED: &[(&str, &str, Role)] = &[
-    // A person's contact details (the catalog's personal columns): staff read them for the
-    // people with an appointment at their institution, admins everybody's (the store's rule).
-    ("Person", "email", Role::Staff),
-    ("Person", "phone", Role::Staff),
-    // The log of who read contact details.
-    ("Query", "personalDataReads", Role::Admin),
-];
+/// Roles are cumulative: a role reads what the roles before it read. A record type's field is
+/// restricted by the catalog's annotations of the columns it reads ([`least_role`]): a
+/// person's contact details, annotated `personal`, are read by staff (for the people with an
+/// appointment at their institution, admins everybody's: the store's rule). The log of who
+/// read contact details is for admins.
+pub(crate) static RESTRICTED: LazyLock<Vec<(&'static str, &'static str, Role)>> =
+    LazyLock::new(|| {
+        let mut restricted: Vec<_> = NodeType::ALL
+            .iter()
+            .flat_map(|kind| with_type(*kind, RestrictedFields))
+            .collect();
+        restricted.push(("Query", "personalDataReads", Role::Admin));
+        restricted
+    });
+
+/// The least role that reads a column the catalog annotates so.
+pub(crate) const fn least_role(access: ColumnAccess) -> Role {
+    match access {
+        ColumnAccess::Public => Role::Public,
+        ColumnAccess::Personal => Role::Staff,
+    }
+}
+
+/// The restricted fields of one record type: those reading a column with an access annotation.
+struct RestrictedFields;
+
+impl EachType for RestrictedFields {
+    type Output = Vec<(&'static str, &'static str, Role)>;
+
+    fn of<T: Catalogued>(self) -> Self::Output {
+        type Model<T> = <<T as Record>::Table as Kind>::Model;
+        let columns = <<T::Table as CatalogKind>::CatalogColumn as Column>::ALL;
+        T::DECLARED
+            .iter()
+            .filter_map(|(field, read)| {
+                let least = read
+                    .names::<Model<T>>()
+                    .filter_map(|name| columns.iter().find(|column| column.name() == name))
+                    .map(|column| least_role(column.access()))
+                    .max()?;
+                (least > Role::Public).then_some((T::NAME, *field, least))
+            })
+            .collect()
+    }
+}
 
 /// Whether `role` may read field `field` of type `type_name`.
 pub(crate) fn may_read(role: Role, type_name: &str, field: &str) -> bool {
@@ -73,7 +112,7 @@ pub(crate) fn forbidden(type_name: &str, field: &str) -> ApiError {
 /// Removes from `registry` every field `role` may not read (fields of objects and interfaces:
 /// no input field or enum value is restricted).
 fn hide(registry: &mut Registry, role: Role) {
-    for (type_name, field, least) in RESTRICTED {
+    for (type_name, field, least) in RESTRICTED.iter() {
         if role >= *least {
             continue;
         }
@@ -210,11 +249,12 @@ impl ContactsShown {
 /// `_entities` included (async-graphql leaves a failed field out of an entity's object).
 pub(crate) fn personal<'v>(
     ctx: &Context<'_>,
+    type_name: &str,
     field: &str,
     person: Uuid,
     value: impl FnOnce() -> Result<Option<&'v str>, ApiError>,
 ) -> Result<Option<&'v str>, ApiError> {
-    if let Err(refused) = readable(ctx, "Person", field) {
+    if let Err(refused) = readable(ctx, type_name, field) {
         ctx.add_error(ctx.set_error_path(refused.into_server_error(Some(ctx.item.pos))));
         return Ok(None);
     }
@@ -230,6 +270,18 @@ pub(crate) fn personal<'v>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_restricted_fields_are_those_reading_a_personal_column_and_the_read_log() {
+        assert_eq!(
+            *RESTRICTED,
+            [
+                ("Person", "email", Role::Staff),
+                ("Person", "phone", Role::Staff),
+                ("Query", "personalDataReads", Role::Admin),
+            ]
+        );
+    }
 
     #[test]
     fn a_restricted_field_is_read_by_its_role_and_those_above_it_only() {

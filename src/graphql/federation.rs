@@ -144,7 +144,7 @@ fn entity_key(kind: NodeType, id: &ID) -> Result<uuid::Uuid, ApiError> {
 }
 
 macro_rules! entity_lookups {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {
+    ($($kind:ident, $module:ident, $table:ident, $key:ident, $plural:ident;)*) => {
         #[Object]
         impl Lookups {
             $(
@@ -168,7 +168,7 @@ macro_rules! entity_lookups {
     };
 }
 
-crate::catalog::for_each_kind!(entity_lookups);
+crate::catalog::kind_names!(entity_lookups);
 
 #[cfg(test)]
 mod tests {

@@ -8,19 +8,16 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use uuid::Uuid;
 
+use super::plan::Record;
 use super::ApiError;
+use crate::catalog::CatalogKind;
+use crate::store::RecordKey;
+
+/// The types a global ID can name: the catalog's kinds, each a GraphQL type of the same name.
+pub(crate) type NodeType = crate::catalog::KindId;
 
 macro_rules! node_types {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {
-        /// The types a global ID can name.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub(crate) enum NodeType {
-            $($kind,)*
-        }
-
-        const TYPES: [(NodeType, &str); [$(stringify!($kind)),*].len()] =
-            [$((NodeType::$kind, stringify!($kind)),)*];
-
+    ($($kind:ident, $module:ident, $table:ident, $key:ident, $plural:ident;)*) => {
         /// An object with a global ID, fetchable with `node(id:)`.
         #[derive(Interface)]
         #[graphql(field(
@@ -32,64 +29,87 @@ macro_rules! node_types {
             $($kind(super::$kind),)*
         }
 
-        /// Each record type's declared fields (all but its connections), each with the names of
-        /// the columns it reads, and its table's columns.
-        #[cfg(test)]
-        pub(crate) fn declarations() -> Vec<(&'static str, Vec<(&'static str, Vec<&'static str>)>, Vec<&'static str>)> {
-            use sea_orm::{EntityTrait, IdenStatic, Iterable};
-            use super::plan::Record;
-            vec![$((
-                stringify!($kind),
-                <super::$kind as Record>::DECLARED
-                    .iter()
-                    .map(|(field, columns)| {
-                        (*field, columns.names::<entities::$module::Model>().collect())
-                    })
-                    .collect(),
-                <entities::$module::Entity as EntityTrait>::Column::iter()
-                    .map(|column| column.as_str())
-                    .collect(),
-            )),*]
-        }
-
-        $(
-            impl Catalogued for super::$kind {
-                type Key = crate::store::$key;
-                const NODE: NodeType = NodeType::$kind;
-
-                fn key(id: Uuid) -> Self::Key {
-                    crate::store::$key(id)
-                }
+        /// What `visit` gives for the record type of `kind`.
+        pub(crate) fn with_type<V: EachType>(kind: NodeType, visit: V) -> V::Output {
+            match kind {
+                $(NodeType::$kind => visit.of::<super::$kind>(),)*
             }
-        )*
+        }
     };
 }
 
-crate::catalog::for_each_kind!(node_types);
+crate::catalog::kind_names!(node_types);
+
+/// Something done with one record type, chosen by its [`NodeType`] ([`with_type`]).
+pub(crate) trait EachType {
+    /// What it gives.
+    type Output;
+    /// Does it with record type `T`.
+    fn of<T: Catalogued>(self) -> Self::Output;
+}
 
 /// A record type's place in the catalog: its node type, and the key its records are loaded by.
-pub(crate) trait Catalogued {
+pub(crate) trait Catalogued: Record<Table: CatalogKind> + Into<Node> {
     /// The key a record of the type is loaded by.
-    type Key: crate::store::RecordKey + std::fmt::Debug;
+    type Key: RecordKey<Table = Self::Table> + std::fmt::Debug;
     /// Its type, as its global IDs name it.
     const NODE: NodeType;
     /// The key of the record with this ID.
     fn key(id: Uuid) -> Self::Key;
 }
 
-impl NodeType {
-    /// The type of this GraphQL name, if it is one of the `Node` types.
-    pub(crate) fn named(name: &str) -> Option<NodeType> {
-        TYPES.iter().find(|(_, n)| *n == name).map(|(t, _)| *t)
+/// Every record type of a catalog kind is a `Node`.
+impl<T> Catalogued for T
+where
+    T: Record + Into<Node>,
+    T::Table: CatalogKind,
+{
+    type Key = <T::Table as CatalogKind>::Key;
+    const NODE: NodeType = <T::Table as CatalogKind>::KIND;
+
+    fn key(id: Uuid) -> Self::Key {
+        <T::Table as CatalogKind>::key(id)
+    }
+}
+
+/// A record type's name, its declared fields (all but its connections), each with the names
+/// of the columns it reads, and its table's columns.
+#[cfg(test)]
+type Declaration = (
+    &'static str,
+    Vec<(&'static str, Vec<&'static str>)>,
+    Vec<&'static str>,
+);
+
+/// Each record type's declaration.
+#[cfg(test)]
+pub(crate) fn declarations() -> Vec<Declaration> {
+    struct Declared;
+
+    impl EachType for Declared {
+        type Output = Declaration;
+
+        fn of<T: Catalogued>(self) -> Self::Output {
+            use crate::catalog::Column;
+            type Model<T> = <<T as Record>::Table as crate::store::Kind>::Model;
+            (
+                T::NODE.name(),
+                T::DECLARED
+                    .iter()
+                    .map(|(field, columns)| (*field, columns.names::<Model<T>>().collect()))
+                    .collect(),
+                <<T::Table as CatalogKind>::CatalogColumn as Column>::ALL
+                    .iter()
+                    .map(|column| column.name())
+                    .collect(),
+            )
+        }
     }
 
-    pub(crate) fn name(self) -> &'static str {
-        TYPES
-            .iter()
-            .find(|(t, _)| *t == self)
-            .map(|(_, name)| *name)
-            .unwrap_or("Node")
-    }
+    NodeType::ALL
+        .iter()
+        .map(|kind| with_type(*kind, Declared))
+        .collect()
 }
 
 /// The global ID of a record.
@@ -150,7 +170,8 @@ mod tests {
     #[test]
     fn a_global_id_is_base64url_of_type_and_uuid_for_every_type() {
         let uuid = Uuid::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef);
-        for (kind, name) in TYPES {
+        for &kind in NodeType::ALL {
+            let name = kind.name();
             let id = global_id(kind, uuid);
             let expected = URL_SAFE_NO_PAD.encode(format!("{name}:{uuid}"));
             assert_eq!(id.as_str(), expected, "{name}");
@@ -201,7 +222,7 @@ mod tests {
             fields
         };
         let declarations = declarations();
-        assert_eq!(declarations.len(), TYPES.len());
+        assert_eq!(declarations.len(), NodeType::ALL.len());
         for (kind, declared, columns) in declarations {
             let mut names: Vec<String> = declared.iter().map(|(f, _)| (*f).to_owned()).collect();
             names.sort();

@@ -7,10 +7,10 @@ use async_graphql::registry::Registry;
 use async_graphql::{
     Context, ContextSelectionSet, OutputType, Positioned, ServerResult, Value, ID,
 };
-use futures::future::join_all;
+use futures::future::{join_all, BoxFuture};
 
 use super::connection::{limits, object_with_connections};
-use super::node::{parse_global_id, Node, NodeType};
+use super::node::{parse_global_id, with_type, Catalogued, EachType, Node};
 use super::plan::{self, is_planned, Answer};
 use super::{
     record, Accreditation, ApiError, Cleanroom, Institution, Milestone, Person, Product, Trial,
@@ -21,21 +21,29 @@ use crate::store;
 /// Read access to the records of KI and KUH around the Karolinska ATMP Center.
 pub struct Query;
 
-macro_rules! node_by_kind {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {
-        /// The record with this global ID, field by field.
-        async fn node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>, ApiError> {
-            let (kind, uuid) = parse_global_id(id)?;
-            Ok(match kind {
-                $(NodeType::$kind => record(ctx, store::$key(uuid))
+/// The record with this global ID, field by field.
+async fn node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>, ApiError> {
+    /// The record of one type with this ID.
+    struct Of<'c, 'x> {
+        ctx: &'c Context<'x>,
+        uuid: uuid::Uuid,
+    }
+
+    impl<'c, 'x> EachType for Of<'c, 'x> {
+        type Output = BoxFuture<'c, Result<Option<Node>, ApiError>>;
+
+        fn of<T: Catalogued>(self) -> Self::Output {
+            Box::pin(async move {
+                Ok(record(self.ctx, T::key(self.uuid))
                     .await?
-                    .map(|row| Node::$kind(super::$kind(row))),)*
+                    .map(|row| T::of(row).into()))
             })
         }
-    };
-}
+    }
 
-crate::catalog::for_each_kind!(node_by_kind);
+    let (kind, uuid) = parse_global_id(id)?;
+    with_type(kind, Of { ctx, uuid }).await
+}
 
 /// An item of `nodes` looked up field by field: the record, or the error of a record that no
 /// source that answered holds while one did not answer, which leaves the item null with that

@@ -39,7 +39,7 @@ trait Shape: Kind {
 }
 
 macro_rules! document {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {
+    ($($kind:ident, $module:ident, $table:ident, $key:ident, $plural:ident;)*) => {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase", deny_unknown_fields)]
         struct Document {
@@ -60,7 +60,7 @@ macro_rules! document {
     };
 }
 
-crate::catalog::for_each_kind!(document);
+crate::catalog::kind_names!(document);
 
 /// Fields every record may carry about where its facts come from.
 #[derive(Deserialize, Default)]

@@ -169,7 +169,7 @@ impl Columns {
         other.0 & !self.0 == 0
     }
 
-    fn has(self, index: usize) -> bool {
+    pub(crate) fn has(self, index: usize) -> bool {
         u32::try_from(index)
             .ok()
             .and_then(|index| 1u64.checked_shl(index))
@@ -324,12 +324,19 @@ pub trait Positional: Sized {
     }
 }
 
+/// `impl Positional` for each model, from its columns in the entity's order: expanded by the
+/// catalog, once, with every kind's columns (`catalog::kinds`).
 macro_rules! positional {
     ($($model:path { $($field:ident),+ $(,)? })+) => {$(
-        impl Positional for $model {
+        impl $crate::store::Positional for $model {
             const COLUMNS: &'static [&'static str] = &[$(stringify!($field)),+];
 
-            fn decode(row: &QueryResult, first: usize, columns: Columns) -> Result<Self, DbErr> {
+            fn decode(
+                row: &sea_orm::QueryResult,
+                first: usize,
+                columns: $crate::store::Columns,
+            ) -> Result<Self, sea_orm::DbErr> {
+                use $crate::store::FromColumn;
                 let mut index = 0;
                 let mut next = first;
                 let mut column = || {
@@ -352,30 +359,7 @@ macro_rules! positional {
     )+};
 }
 
-macro_rules! positional_kinds {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {
-        positional! {
-            $(entities::$module::Model { $($column),* })*
-        }
-
-        /// Every kind of the catalog decodes its entity's columns, in the entity's order.
-        #[cfg(test)]
-        fn assert_every_kind_decodes_its_entity(check: &mut dyn FnMut(&str, Vec<&str>, &[&str])) {
-            use sea_orm::{EntityName, EntityTrait, IdenStatic, Iterable};
-            $(
-                check(
-                    entities::$module::Entity.table_name(),
-                    <entities::$module::Entity as EntityTrait>::Column::iter()
-                        .map(|column| column.as_str())
-                        .collect(),
-                    <entities::$module::Model as Positional>::COLUMNS,
-                );
-            )*
-        }
-    };
-}
-
-crate::catalog::for_each_kind!(positional_kinds);
+pub(crate) use positional;
 
 /// The position of the column named `name` in `row`.
 pub(crate) fn position(row: &QueryResult, name: &str) -> Result<usize, DbErr> {
@@ -423,17 +407,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_table_decodes_its_entitys_columns_in_their_order() {
-        let mut tables = Vec::new();
-        assert_every_kind_decodes_its_entity(&mut |table, entity, decoded| {
-            assert_eq!(entity, decoded, "{table}");
-            assert_eq!(decoded.first(), Some(&"id"), "{table}");
-            tables.push(table.to_owned());
-        });
-        assert_eq!(tables.len(), 9, "{tables:?}");
-    }
-
-    #[test]
     fn a_column_set_names_its_columns_in_the_tables_order_with_the_id() {
         let columns = columns!(cleanroom::Model: grade, code);
 
@@ -470,8 +443,7 @@ mod tests {
 
     #[test]
     fn every_personal_column_is_a_column_of_the_people() {
-        for column in crate::catalog::PERSONAL {
-            let name = column.as_str();
+        for &name in crate::catalog::KindId::Person.personal() {
             assert!(
                 Columns::named::<entities::person::Model>(&[name]).is_some(),
                 "{name}"

@@ -60,7 +60,7 @@ pub use aggregate::{Group, GroupColumn, GroupKind, GroupValue, Measure, MAX_GROU
 pub use batch::{Batcher, Clock, Driven, Load, Loaded};
 pub use by_id::Records;
 pub use children::{Branch, RelationBranch};
-pub(crate) use decode::columns;
+pub(crate) use decode::{columns, positional, FromColumn};
 pub use decode::{Columns, Positional, Row};
 pub use domain::*;
 pub use error::{StoreError, Unanswered};

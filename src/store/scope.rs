@@ -31,7 +31,7 @@ use super::decode::Columns;
 use super::list::Kind;
 use super::seal::{CursorSeal, Seal};
 use super::{text_key, Caller, HashMap, Role, Source, StoreError};
-use crate::catalog::{KindId, PERSONAL};
+use crate::catalog::KindId;
 
 /// A kind's row rule: the condition its rows must meet, over the table named by the alias
 /// the statement reads it under.
@@ -50,7 +50,7 @@ pub struct Scope {
 }
 
 /// Whose contact details a caller reads: the cells of the catalog's personal columns
-/// ([`PERSONAL`]: a person's `email` and `phone`).
+/// (annotated `personal`: a person's `email` and `phone`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Contacts {
     /// Nobody's: the columns are never read (the public, partners).
@@ -81,7 +81,7 @@ impl Contacts {
 
 /// Whether column `name` of `table` is one of the catalog's personal columns.
 fn is_personal(table: &str, name: &str) -> bool {
-    table == KindId::Person.table() && PERSONAL.iter().any(|column| column.as_str() == name)
+    KindId::of_table(table).is_some_and(|kind| kind.personal().contains(&name))
 }
 
 /// The table of the institutions each person is appointed at (see
@@ -128,13 +128,16 @@ impl Scope {
         if self.contacts != Contacts::Hidden {
             return all;
         }
-        if K::TABLE != KindId::Person.table() {
+        let personal = match KindId::of_table(K::TABLE) {
+            Some(kind) => kind.personal(),
+            None => return all,
+        };
+        if personal.is_empty() {
             return all;
         }
-        let personal: Vec<&str> = PERSONAL.iter().map(|column| column.as_str()).collect();
         // None: the catalog's personal columns are columns (`decode`'s tests): the ID alone is
         // read then, never a personal column.
-        match Columns::named::<K::Model>(&personal) {
+        match Columns::named::<K::Model>(personal) {
             Some(personal) => all.without(personal),
             None => Columns::id(),
         }

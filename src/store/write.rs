@@ -20,14 +20,14 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::catalog::CatalogKind;
+use crate::catalog::{CatalogKind, Marking, ReadBy};
 
 use super::access::{Access, Requirement};
 use super::{HashMap, Source, Store, StoreError};
 use entities::person_reader;
 
 macro_rules! dataset {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {
+    ($($kind:ident, $module:ident, $table:ident, $key:ident, $plural:ident;)*) => {
         /// Validated records, ready to be written.
         #[derive(Debug, Clone, Default)]
         pub struct Dataset {
@@ -71,9 +71,7 @@ macro_rules! dataset {
             fn held_by(&self, source: &Source) -> Dataset {
                 Dataset {
                     source: self.source.clone(),
-                    $($plural: owned(source, &self.$plural, |row: &entities::$module::Model| {
-                        owner!(row, $owner)
-                    }),)*
+                    $($plural: owned(source, &self.$plural, <entities::$module::Entity as CatalogKind>::owner_of),)*
                 }
             }
 
@@ -87,7 +85,7 @@ macro_rules! dataset {
 
             /// Gives each row what `access` says it requires.
             fn require(&mut self, access: &Access) {
-                $(require!($access, self.$plural, $module, access);)*
+                $(require::<entities::$module::Entity>(&mut self.$plural, access);)*
             }
 
             /// The IDs of the rows whose stored requirement is not what `access` says, by
@@ -99,7 +97,7 @@ macro_rules! dataset {
             ) -> HashMap<(&'static str, Requirement), Vec<Uuid>> {
                 let mut changed: HashMap<(&'static str, Requirement), Vec<Uuid>> =
                     HashMap::default();
-                $(changed!($access, self.$plural, $module, access, written, changed);)*
+                $(changed_of::<entities::$module::Entity>(&self.$plural, access, written, &mut changed);)*
                 changed
             }
 
@@ -124,55 +122,59 @@ macro_rules! dataset {
     };
 }
 
-/// The institution owning `row`, by the catalog's owner column; `None` when shared.
-macro_rules! owner {
-    ($row:ident, shared) => {{
-        let _ = $row;
-        None
-    }};
-    ($row:ident, $column:ident) => {
-        Some($row.$column)
-    };
-}
-
-/// Sets the requirement of each row of a `marked` kind; other kinds have none.
-macro_rules! require {
-    (marked, $rows:expr, $module:ident, $access:ident) => {
-        for row in &mut $rows {
-            let requirement = $access.requirement(stringify!($module), Some(row.id));
-            row.partner_of = requirement.partner_of;
-            row.internal_of = requirement.internal_of;
-        }
-    };
-    (appointed, $rows:expr, $module:ident, $access:ident) => {
-        for row in &mut $rows {
-            row.read_by_public = $access.read_by_public(row.id);
-        }
-    };
-    ($other:ident, $rows:expr, $module:ident, $access:ident) => {};
-}
-
-/// Collects the rows of a `marked` kind whose stored requirement is not the computed one.
-macro_rules! changed {
-    (marked, $rows:expr, $module:ident, $access:ident, $written:ident, $changed:ident) => {
-        for row in &$rows {
-            let requirement = $access.requirement(stringify!($module), Some(row.id));
-            let stored = Requirement {
-                partner_of: row.partner_of,
-                internal_of: row.internal_of,
-            };
-            if stored != requirement && !$written.contains(&row.id) {
-                $changed
-                    .entry((stringify!($module), requirement))
-                    .or_default()
-                    .push(row.id);
+/// Gives each row of kind `E` what `access` says it requires (its kind's marking).
+fn require<E: CatalogKind>(rows: &mut [E::Model], access: &Access) {
+    for row in rows {
+        let id = E::id(row);
+        let marking = match E::KIND.access() {
+            ReadBy::Open => return,
+            ReadBy::Marked => {
+                let requirement = access.requirement(E::KIND.table(), Some(id));
+                Marking::Marked {
+                    partner_of: requirement.partner_of,
+                    internal_of: requirement.internal_of,
+                }
             }
-        }
-    };
-    ($other:ident, $rows:expr, $module:ident, $access:ident, $written:ident, $changed:ident) => {};
+            ReadBy::Appointed => Marking::Appointed {
+                read_by_public: access.read_by_public(id),
+            },
+        };
+        E::mark(row, marking);
+    }
 }
 
-crate::catalog::for_each_kind!(dataset);
+/// Collects the rows of kind `E` whose stored requirement is not the one `access` computes,
+/// leaving out those in `written`; only `marked` kinds store one.
+fn changed_of<E: CatalogKind>(
+    rows: &[E::Model],
+    access: &Access,
+    written: &BTreeSet<Uuid>,
+    changed: &mut HashMap<(&'static str, Requirement), Vec<Uuid>>,
+) {
+    for row in rows {
+        let Marking::Marked {
+            partner_of,
+            internal_of,
+        } = E::marking(row)
+        else {
+            return;
+        };
+        let id = E::id(row);
+        let requirement = access.requirement(E::KIND.table(), Some(id));
+        let stored = Requirement {
+            partner_of,
+            internal_of,
+        };
+        if stored != requirement && !written.contains(&id) {
+            changed
+                .entry((E::KIND.table(), requirement))
+                .or_default()
+                .push(id);
+        }
+    }
+}
+
+crate::catalog::kind_names!(dataset);
 
 /// One source in a write: its transaction, what it held before, and the people's audiences
 /// it kept.

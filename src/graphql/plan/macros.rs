@@ -190,9 +190,10 @@ macro_rules! record_type {
         );
     };
 
-    // A personal column (a contact detail): checked against the caller's role before its
-    // column is (a role that may not read it reads its row without it), and noted in the read
-    // log when shown.
+    // A personal column (a contact detail, a column the catalog annotates `personal`): checked
+    // against the caller's role before its column is (a role that may not read it reads its
+    // row without it), and noted in the read log when shown. Which roles read it is the
+    // catalog's annotation (`graphql::access::RESTRICTED`).
     (@field $head:tt $record:ident [$table:ty] ($planner:ident $fields:ident)
         plan [$($plan:tt)*] resolvers [$($resolvers:tt)*] connections [$($connections:tt)*]
         declared [$($declared:tt)*]
@@ -210,6 +211,7 @@ macro_rules! record_type {
                         let row = &record.0;
                         let value: $type = $crate::graphql::access::personal(
                             out.ctx(),
+                            stringify!($record),
                             $name,
                             row.id,
                             || match row.has(COLUMNS) {
@@ -230,7 +232,7 @@ macro_rules! record_type {
                     ctx: &async_graphql::Context<'_>,
                 ) -> Result<$type, $crate::graphql::ApiError> {
                     let row = &self.0;
-                    $crate::graphql::access::personal(ctx, $name, row.id, || {
+                    $crate::graphql::access::personal(ctx, stringify!($record), $name, row.id, || {
                         match row.has($crate::store::columns!(
                             <$table as $crate::store::Kind>::Model: $column
                         )) {
@@ -382,7 +384,6 @@ macro_rules! record_type {
         impl $crate::graphql::plan::Record for $record {
             type Table = $table;
             const NAME: &'static str = stringify!($record);
-            #[cfg(test)]
             const DECLARED: &'static [(&'static str, $crate::store::Columns)] = &[$($declared)*];
             const CONNECTION: &'static str = concat!(stringify!($record), "Connection");
             const EDGE: &'static str = concat!(stringify!($record), "Edge");

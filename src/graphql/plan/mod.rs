@@ -80,8 +80,8 @@ pub(crate) trait Record: Sized + Send + Sync + 'static {
     const CONNECTION: &'static str;
     /// The name of its edge type.
     const EDGE: &'static str;
-    /// Each field but the connections, by GraphQL name, with the columns it reads.
-    #[cfg(test)]
+    /// Each field but the connections, by GraphQL name, with the columns it reads (which
+    /// decide the roles that read it: `graphql::access::RESTRICTED`).
     const DECLARED: &'static [(&'static str, store::Columns)];
     /// The GraphQL value of a row.
     fn of(row: Row<Self>) -> Self;

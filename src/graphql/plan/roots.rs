@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::super::connection::limits;
 use super::super::filter::{FilterInput, OrderInput};
-use super::super::node::{parse_global_id, NodeType};
+use super::super::node::{parse_global_id, with_type, Catalogued, EachType, NodeType};
 use super::super::respond::PlannedAnswers;
 use super::super::ApiError;
 use super::groups::{AggregatePlan, Aggregated};
@@ -315,26 +315,29 @@ impl<T: Record> Lookup for ById<T> {
     }
 }
 
-macro_rules! lookup_by_kind {
-    ($($kind:ident: $module:ident, $table:ident, $key:ident, $plural:ident, $owner:ident, $access:ident { $($column:ident),* };)*) => {
-        /// The plan of a `node` or `nodes` selection for the records of `kind`, and their
-        /// read.
-        pub(super) fn lookup<'a>(
-            kind: NodeType,
-            planner: &Planner<'a>,
-            sets: &[&'a SelectionSet],
-        ) -> (Box<dyn Lookup>, Box<dyn AnyByIdRead>) {
-            match kind {
-                $(NodeType::$kind => {
-                    let (render, read) = ById::<super::super::$kind>::new(planner, sets);
-                    (Box::new(render), Box::new(read))
-                })*
-            }
-        }
-    };
-}
+/// The plan of a `node` or `nodes` selection for the records of `kind`, and their read.
+pub(super) fn lookup<'a>(
+    kind: NodeType,
+    planner: &Planner<'a>,
+    sets: &[&'a SelectionSet],
+) -> (Box<dyn Lookup>, Box<dyn AnyByIdRead>) {
+    /// The plan and read of one record type.
+    struct Of<'p, 'a> {
+        planner: &'p Planner<'a>,
+        sets: &'p [&'a SelectionSet],
+    }
 
-crate::catalog::for_each_kind!(lookup_by_kind);
+    impl EachType for Of<'_, '_> {
+        type Output = (Box<dyn Lookup>, Box<dyn AnyByIdRead>);
+
+        fn of<T: Catalogued>(self) -> Self::Output {
+            let (render, read) = ById::<T>::new(self.planner, self.sets);
+            (Box::new(render), Box::new(read))
+        }
+    }
+
+    with_type(kind, Of { planner, sets })
+}
 
 /// The records of one kind asked for by global ID: how they are rendered, and their read.
 pub(super) type OfKind = (NodeType, Box<dyn Lookup>, Box<dyn AnyByIdRead>);
