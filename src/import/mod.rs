@@ -29,8 +29,10 @@ pub struct ImportError {
 }
 
 /// How a kind of record is read from a document: the shape of one record and how records of
-/// that shape become rows, checked. The document has a list of each kind of the catalog, named by
-/// its dataset field and read in catalog order (so a record may name those of kinds before it).
+/// that shape become rows, checked. The document has a list of each kind that has a shape (the
+/// list of [`document!`] below), named by its dataset field and read in catalog order (so a
+/// record may name those of kinds before it). A kind with no shape is not imported: no
+/// document holds its records.
 trait Shape: Kind {
     /// One record as the document writes it.
     type Record: DeserializeOwned;
@@ -38,8 +40,10 @@ trait Shape: Kind {
     fn read(field: &str, records: &[Self::Record], check: &mut Checker, dataset: &mut Dataset);
 }
 
+/// The document: a list of records of each kind that has a [`Shape`], by its dataset field
+/// and table, in catalog order.
 macro_rules! document {
-    ($($kind:ident, $module:ident, $table:ident, $key:ident, $plural:ident;)*) => {
+    ($($plural:ident: $table:ident;)*) => {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase", deny_unknown_fields)]
         struct Document {
@@ -51,6 +55,10 @@ macro_rules! document {
             )*
         }
 
+        /// The document's lists, in the order they are read.
+        #[cfg(test)]
+        const LISTS: &[&str] = &[$(stringify!($plural)),*];
+
         impl Document {
             /// Reads every list of the document, in catalog order.
             fn read(&self, check: &mut Checker, dataset: &mut Dataset) {
@@ -60,7 +68,17 @@ macro_rules! document {
     };
 }
 
-crate::catalog::kind_names!(document);
+document! {
+    institutions: Institutions;
+    units: Units;
+    people: People;
+    appointments: Appointments;
+    cleanrooms: Cleanrooms;
+    products: Products;
+    trials: Trials;
+    accreditations: Accreditations;
+    milestones: Milestones;
+}
 
 /// Fields every record may carry about where its facts come from.
 #[derive(Deserialize, Default)]
@@ -748,6 +766,17 @@ pub fn parse_json(text: &str) -> Result<Dataset, ImportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_document_holds_kinds_of_the_catalog_in_its_order() {
+        let catalog: Vec<&str> = crate::catalog::KindId::ALL
+            .iter()
+            .map(|kind| kind.plural())
+            .filter(|plural| LISTS.contains(plural))
+            .collect();
+
+        assert_eq!(catalog, LISTS);
+    }
 
     #[test]
     fn every_problem_of_a_document_is_reported_with_where_it_is() {

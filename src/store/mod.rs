@@ -52,10 +52,7 @@ use tokio::task::AbortHandle;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-pub use crate::catalog::keys::{
-    AccreditationId, AppointmentId, CleanroomId, InstitutionId, MilestoneId, PersonId, ProductId,
-    TrialId, UnitId,
-};
+pub use crate::catalog::keys::*;
 pub use aggregate::{Group, GroupColumn, GroupKind, GroupValue, Measure, MAX_GROUPS};
 pub use batch::{Batcher, Clock, Driven, Load, Loaded};
 pub use by_id::Records;

@@ -15,6 +15,8 @@
 //! own full-text search would not: FTS5's bm25 and PostgreSQL's `ts_rank` rank differently,
 //! and neither matches a code such as `VECURA-01` by its prefix.)
 
+use std::any::Any;
+
 use futures::future::try_join_all;
 use sea_orm::sea_query::{Alias, CaseStatement, Condition, Expr, ExprTrait, Func, Order, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction};
@@ -58,22 +60,29 @@ pub(crate) struct Entry {
     pub descriptions: Vec<String>,
 }
 
-/// A record kind whose records search finds (every other kind offers nothing).
+/// A record kind whose records search finds: what it finds of a record.
 pub(crate) trait Searchable {
     fn entry(&self) -> Option<Entry>;
 }
 
-macro_rules! not_searched {
-    ($($module:ident),*) => {$(
-        impl Searchable for entities::$module::Model {
-            fn entry(&self) -> Option<Entry> {
-                None
-            }
+/// The kinds search finds, by their entity modules: each has a [`Searchable`] entry. A row of
+/// any other kind has no entry, so a kind search need not find is written with no code here.
+macro_rules! searched {
+    ($($module:ident),*) => {
+        /// The search entry of a row of any kind.
+        fn entry_of<M: Any>(row: &M) -> Option<Entry> {
+            let row: &dyn Any = row;
+            $(
+                if let Some(row) = row.downcast_ref::<entities::$module::Model>() {
+                    return row.entry();
+                }
+            )*
+            None
         }
-    )*};
+    };
 }
 
-not_searched!(institution, appointment, accreditation, milestone);
+searched!(person, unit, cleanroom, product, trial);
 
 impl Searchable for entities::person::Model {
     fn entry(&self) -> Option<Entry> {
@@ -187,11 +196,8 @@ fn terms_of(text: &str, field: i32) -> Vec<Term> {
 }
 
 /// Replaces the search terms of `rows` (written in the same transaction).
-pub(super) async fn index<M: Searchable>(
-    txn: &DatabaseTransaction,
-    rows: &[M],
-) -> Result<(), StoreError> {
-    let entries: Vec<Entry> = rows.iter().filter_map(Searchable::entry).collect();
+pub(super) async fn index<M: Any>(txn: &DatabaseTransaction, rows: &[M]) -> Result<(), StoreError> {
+    let entries: Vec<Entry> = rows.iter().filter_map(entry_of).collect();
     for chunk in entries.chunks(CHUNK) {
         let mut delete = Query::delete();
         delete
