@@ -102,9 +102,10 @@ pub use kinds::{
 /// }
 /// ```
 ///
-/// The store writes the filter, its SQL condition, the sort fields and the default order from
-/// it ([`crate::store`]'s `lists!`); the schema writes the filter and ordering inputs and their
-/// conversion (`crate::graphql::filter`'s `inputs!`). The institution filter names the columns
+/// Each layer expands it once: the store writes the filter, its SQL condition, the sort
+/// fields, the default order and the text columns kept folded from it ([`crate::store`]'s
+/// `lists!`); the schema writes the filter and ordering inputs and their conversion
+/// (`crate::graphql::filter`'s `inputs!`). The institution filter names the columns
 /// that place a record at an institution (any of them matches), or `appointed` for people,
 /// placed by their appointments. Each field of a filter is one of these shapes:
 ///

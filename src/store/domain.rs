@@ -163,7 +163,8 @@ macro_rules! sort_kind {
     };
 }
 
-/// Each list of the catalog: its filter, its condition, its sort fields and its default order.
+/// Each list of the catalog: its filter, its condition, its sort fields, its default order and
+/// its text columns kept folded (`text_key`).
 macro_rules! lists {
     ($($kind:ident: $list:ident $noun:literal {
         filter $filter:ident, $many:ident {
@@ -219,6 +220,18 @@ macro_rules! lists {
 
             fn reference(self) -> Option<Reference> {
                 match self { $($sort::$variant => sort_reference!($sort_column $(, $fk $ref_table)?),)+ }
+            }
+        }
+
+        impl super::text_key::FoldedText for $list {
+            fn columns() -> Vec<&'static str> {
+                [$(super::text_key::folded_column!($shape $column)),*].into_iter().flatten().collect()
+            }
+
+            fn texts(row: &Self::Model) -> Vec<(&'static str, &str)> {
+                // A kind without text columns reads nothing of its rows.
+                let _ = row;
+                [$(super::text_key::folded_text!(row, $shape $column)),*].into_iter().flatten().collect()
             }
         }
 

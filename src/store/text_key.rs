@@ -22,6 +22,8 @@ pub(super) const TABLE: &str = "text_key";
 const CHUNK: usize = 300;
 
 /// A record kind whose text columns filters match folded, as the catalog declares them.
+/// A list's text columns, from the catalog's `text` filter fields (written by the store's
+/// `lists!`, in `domain.rs`).
 pub(crate) trait FoldedText: Kind {
     /// The text columns matched folded.
     fn columns() -> Vec<&'static str>;
@@ -30,7 +32,8 @@ pub(crate) trait FoldedText: Kind {
 }
 
 /// A column's text, whether the column may be null or not.
-trait Text {
+/// A column's text, where it holds one.
+pub(super) trait Text {
     fn text(&self) -> Option<&str>;
 }
 
@@ -54,7 +57,7 @@ pub(super) fn field(table: &str, column: &str) -> String {
 /// The text of a filter field matched folded (`text c`) in `row`; nothing for any other shape.
 macro_rules! folded_text {
     ($row:ident, text $column:ident) => {
-        Text::text(&$row.$column).map(|text| (stringify!($column), text))
+        $crate::store::text_key::Text::text(&$row.$column).map(|text| (stringify!($column), text))
     };
     ($row:ident, $shape:ident $column:ident) => {
         None
@@ -71,31 +74,7 @@ macro_rules! folded_column {
     };
 }
 
-/// Each list's text columns, from the catalog's `text` filter fields.
-macro_rules! folded_texts {
-    ($($kind:ident: $list:ident $noun:literal {
-        filter $filter:ident, $many:ident {
-            $(#[doc = $institution_doc:literal])*
-            institution ($($placed:tt)+);
-            $($(#[doc = $field_doc:literal])* $field:ident: $shape:ident $column:ident $($target:ident)?;)*
-        }
-        $($order:tt)*
-    })*) => {
-        $(impl FoldedText for super::$list {
-            fn columns() -> Vec<&'static str> {
-                [$(folded_column!($shape $column)),*].into_iter().flatten().collect()
-            }
-
-            fn texts(row: &Self::Model) -> Vec<(&'static str, &str)> {
-                // A kind without text columns reads nothing of its rows.
-                let _ = row;
-                [$(folded_text!(row, $shape $column)),*].into_iter().flatten().collect()
-            }
-        })*
-    };
-}
-
-crate::catalog::for_each_list!(folded_texts);
+pub(super) use {folded_column, folded_text};
 
 impl FoldedText for Institutions {
     fn columns() -> Vec<&'static str> {
