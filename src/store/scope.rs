@@ -308,8 +308,11 @@ fn marked_rule(role: Role, institutions: &[Uuid]) -> Option<Rule> {
 /// caller's ([`audiences`]). The public's: `<alias>.read_by_public`, a column of the row
 /// (the writer keeps it with the audiences), so the most frequent reads test no other table.
 /// Every other role's: `<alias>.read_by_public OR EXISTS (SELECT 1 FROM person_reader WHERE
-/// person_id = <alias>.id AND reader IN (<the caller's audiences>))`, an index lookup per
-/// person the public does not read.
+/// person_id = <alias>.id AND reader IN (<the caller's audiences>) LIMIT 1 OFFSET 0)`, an
+/// index lookup per person the public does not read. The `OFFSET` keeps PostgreSQL from
+/// turning the `EXISTS` into a hashed subplan, which reads every row of the caller's
+/// audiences before the first person (11-15 times slower on mixed visibility, by pgbench;
+/// README "Benchmark"); SQLite reads it the same either way.
 fn appointed_rule(role: Role, institutions: &[Uuid]) -> Option<Rule> {
     let audiences = audiences(role, institutions)?;
     if role == Role::Public {
@@ -324,7 +327,9 @@ fn appointed_rule(role: Role, institutions: &[Uuid]) -> Option<Rule> {
             .expr(Expr::val(1))
             .from(Alias::new(PERSON_READER))
             .and_where(reader("person_id").equals((Alias::new(alias), Alias::new("id"))))
-            .and_where(reader("reader").is_in(audiences.iter().map(String::as_str)));
+            .and_where(reader("reader").is_in(audiences.iter().map(String::as_str)))
+            .limit(1)
+            .offset(0);
         Condition::any()
             .add(aliased(alias, "read_by_public").eq(true))
             .add(Expr::exists(readers))
@@ -947,7 +952,7 @@ mod tests {
                 return r#"SELECT "person"."id" FROM "person" WHERE "person"."read_by_public" = TRUE"#.to_owned();
             }
             format!(
-                r#"SELECT "person"."id" FROM "person" WHERE "person"."read_by_public" = TRUE OR EXISTS(SELECT 1 FROM "person_reader" WHERE "person_reader"."person_id" = "person"."id" AND "person_reader"."reader" IN ({audiences}))"#
+                r#"SELECT "person"."id" FROM "person" WHERE "person"."read_by_public" = TRUE OR EXISTS(SELECT 1 FROM "person_reader" WHERE "person_reader"."person_id" = "person"."id" AND "person_reader"."reader" IN ({audiences}) LIMIT 1 OFFSET 0)"#
             )
         };
         for (caller, units, audiences) in [
