@@ -309,10 +309,7 @@ fn marked_rule(role: Role, institutions: &[Uuid]) -> Option<Rule> {
 /// (the writer keeps it with the audiences), so the most frequent reads test no other table.
 /// Every other role's: `<alias>.read_by_public OR EXISTS (SELECT 1 FROM person_reader WHERE
 /// person_id = <alias>.id AND reader IN (<the caller's audiences>) LIMIT 1 OFFSET 0)`, an
-/// index lookup per person the public does not read. The `OFFSET` keeps PostgreSQL from
-/// turning the `EXISTS` into a hashed subplan, which reads every row of the caller's
-/// audiences before the first person (11-15 times slower on mixed visibility, by pgbench;
-/// README "Benchmark"); SQLite reads it the same either way.
+/// index lookup per person the public does not read ([`probe`]).
 fn appointed_rule(role: Role, institutions: &[Uuid]) -> Option<Rule> {
     let audiences = audiences(role, institutions)?;
     if role == Role::Public {
@@ -327,17 +324,26 @@ fn appointed_rule(role: Role, institutions: &[Uuid]) -> Option<Rule> {
             .expr(Expr::val(1))
             .from(Alias::new(PERSON_READER))
             .and_where(reader("person_id").equals((Alias::new(alias), Alias::new("id"))))
-            .and_where(reader("reader").is_in(audiences.iter().map(String::as_str)))
-            .limit(1)
-            .offset(0);
+            .and_where(reader("reader").is_in(audiences.iter().map(String::as_str)));
         Condition::any()
             .add(aliased(alias, "read_by_public").eq(true))
-            .add(Expr::exists(readers))
+            .add(probe(readers))
     }))
 }
 
 /// The table of the people's audiences.
 const PERSON_READER: &str = "person_reader";
+
+/// `EXISTS (<query> LIMIT 1 OFFSET 0)`: a correlated test PostgreSQL answers with one index
+/// probe per outer row. The `OFFSET` keeps it from turning an `EXISTS` (under `OR` or in a
+/// `CASE`) into a hashed subplan, which reads every row the query could match, for every
+/// outer row's sake, before the first: the staff's people statement ran 11-15 times slower
+/// than the public's on mixed visibility, and the contact cells of 101 people took 33-44 ms
+/// instead of 5 (pgbench). SQLite reads it the same either way.
+fn probe(mut query: SelectStatement) -> Expr {
+    query.limit(1).offset(0);
+    Expr::exists(query)
+}
 
 /// A record table in a statement: its name, its alias and the caller's row rule on it. Only
 /// a [`Scope`] makes one.
@@ -370,7 +376,7 @@ impl<'s> ScopedTable<'s> {
     /// Column `name` as the caller may read it, and whether that differs from the column: a
     /// personal column's cell rule ([`Contacts`]). Nobody's: `NULL` (the column is not read).
     /// Staff's: `CASE WHEN EXISTS (SELECT 1 FROM person_contact WHERE person_id = <alias>.id
-    /// AND institution_id IN (<theirs>)) THEN <alias>.<name> END`, one lookup of the pair's
+    /// AND institution_id IN (<theirs>) LIMIT 1 OFFSET 0) THEN <alias>.<name> END`, one lookup of the pair's
     /// primary key per row, in the source the row is read from (every source keeps every
     /// pair). Everybody's, or any other column: the column itself.
     fn cell(&self, name: &str) -> (Expr, bool) {
@@ -391,7 +397,7 @@ impl<'s> ScopedTable<'s> {
                         pair("person_id").equals((Alias::new(&self.alias), Alias::new("id"))),
                     )
                     .and_where(pair("institution_id").is_in(institutions.iter().copied()));
-                Expr::case(Expr::exists(appointed), self.column(name)).into()
+                Expr::case(probe(appointed), self.column(name)).into()
             }
         };
         (cell, true)
@@ -796,7 +802,8 @@ impl Scope {
 impl IndexTable<'_> {
     /// Its rows naming records the caller may read: for each kind with a row rule, `(kind <>
     /// '<kind>' OR EXISTS (SELECT 1 FROM <kind's table> AS readable WHERE readable.id =
-    /// <index>.record_id AND <the rule>))`; `None` where every kind it names is open. The test
+    /// <index>.record_id AND <the rule> LIMIT 1 OFFSET 0))` ([`probe`]); `None` where every
+    /// kind it names is open. The test
     /// is correlated, one lookup of the record's primary key per index row the other tests
     /// leave: an `IN (SELECT id …)` under `OR` would make PostgreSQL read every readable
     /// record of the kind for each statement.
@@ -815,7 +822,7 @@ impl IndexTable<'_> {
                 .and_where(records.column("id").eq(column("record_id")));
             let named = Condition::any()
                 .add(column("kind").ne(*kind))
-                .add(readable.exists());
+                .add(probe(readable.statement));
             rows = Some(rows.unwrap_or_else(Condition::all).add(named));
         }
         rows
@@ -1061,7 +1068,7 @@ mod tests {
         use entities::enums::KeyRole;
         let kuh = institution("KUH");
         let staff = format!(
-            r#"(CASE WHEN (EXISTS(SELECT 1 FROM "person_contact" WHERE "person_contact"."person_id" = "person"."id" AND "person_contact"."institution_id" IN ('{kuh}'))) THEN "person"."{{column}}" END) AS "{{column}}""#
+            r#"(CASE WHEN (EXISTS(SELECT 1 FROM "person_contact" WHERE "person_contact"."person_id" = "person"."id" AND "person_contact"."institution_id" IN ('{kuh}') LIMIT 1 OFFSET 0)) THEN "person"."{{column}}" END) AS "{{column}}""#
         );
         let staff = |column: &str| staff.replace("{column}", column);
 

@@ -602,7 +602,7 @@ mod tests {
 
         assert!(
             statement.contains(&format!(
-                r#"WHERE ("search_term"."kind" <> 'Unit' OR EXISTS(SELECT 1 FROM "unit" AS "readable" WHERE "readable"."institution_id" = '{ki}' AND "readable"."id" = "search_term"."record_id")) AND "term" >= 'vec'"#
+                r#"WHERE ("search_term"."kind" <> 'Unit' OR EXISTS(SELECT 1 FROM "unit" AS "readable" WHERE "readable"."institution_id" = '{ki}' AND "readable"."id" = "search_term"."record_id" LIMIT 1 OFFSET 0)) AND "term" >= 'vec'"#
             )),
             "{statement}"
         );
