@@ -33,43 +33,43 @@ macro_rules! for_each_kind {
     ($callback:ident) => {
         $callback! {
             Institution: institution, Institutions, InstitutionId, institutions, shared, open {
-                id, code, name, kind, ror_id, city, homepage, provenance, sample_fields
+                id, code, name, kind, ror_id, city, homepage, provenance, sample_fields, version
             };
             Unit: unit, Units, UnitId, units, institution_id, marked {
                 id, institution_id, partner_institution_id, parent_id, name, name_key,
                 short_name, kind, campus, city, established_year, description, provenance,
-                sample_fields, visibility, partner_of, internal_of
+                sample_fields, visibility, partner_of, internal_of, version
             };
             Person: person, People, PersonId, people, shared, appointed {
                 id, given_name, family_name, name_key, orcid, email: personal, phone: personal, provenance,
-                sample_fields, read_by_public
+                sample_fields, read_by_public, version
             };
             Appointment: appointment, Appointments, AppointmentId, appointments, institution_id, marked {
                 id, institution_id, person_id, unit_id, title, role, area, start_year,
-                end_year, rank, provenance, sample_fields, visibility, partner_of, internal_of
+                end_year, rank, provenance, sample_fields, visibility, partner_of, internal_of, version
             };
             Cleanroom: cleanroom, Cleanrooms, CleanroomId, cleanrooms, institution_id, marked {
                 id, institution_id, unit_id, code, name, regime, grade, status, area_m2,
                 qualified_on, intended_use, provenance, sample_fields, visibility, partner_of,
-                internal_of
+                internal_of, version
             };
             Product: product, Products, ProductId, products, institution_id, marked {
                 id, institution_id, unit_id, name, name_key, atmp_class, stage, first_year,
-                description, provenance, sample_fields, visibility, partner_of, internal_of
+                description, provenance, sample_fields, visibility, partner_of, internal_of, version
             };
             Trial: trial, Trials, TrialId, trials, institution_id, marked {
                 id, institution_id, sponsor_institution_id, title, title_key, eu_ct_number,
                 eudract_number, nct_number, phase, status, start_year, end_year,
                 principal_investigator_id, product_id, manufacturing_unit_id, description,
-                provenance, sample_fields, visibility, partner_of, internal_of
+                provenance, sample_fields, visibility, partner_of, internal_of, version
             };
             Accreditation: accreditation, Accreditations, AccreditationId, accreditations, institution_id, marked {
                 id, institution_id, unit_id, scheme, authority, since_year, description,
-                provenance, sample_fields, visibility, partner_of, internal_of
+                provenance, sample_fields, visibility, partner_of, internal_of, version
             };
             Milestone: milestone, Milestones, MilestoneId, milestones, institution_id, marked {
                 id, institution_id, unit_id, year, title, description, provenance,
-                sample_fields, visibility, partner_of, internal_of
+                sample_fields, visibility, partner_of, internal_of, version
             };
         }
     };

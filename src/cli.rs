@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `seed`, `schema`, `generate`, `keys`.
+//! The command line: `serve` (the default), `migrate`, `seed`, `schema`, `generate`, `keys`,
+//! `audit`.
 
 mod keys;
 
@@ -69,6 +70,20 @@ enum Command {
         #[command(subcommand)]
         command: keys::KeysCommand,
     },
+    /// The audit log of changes to records.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+/// What `atmp-graph audit` does.
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Checks every source's audit log: each row's hash over its fields and the row before it,
+    /// no row missing, the last row where the head says. Prints each source's rows or its first
+    /// break, and exits non-zero when a log is broken.
+    Verify,
 }
 
 /// What is logged when `RUST_LOG` is unset: one `info` line per request, warnings and errors.
@@ -165,6 +180,31 @@ impl Cli {
                 config.check()?;
                 let store = open_store(&config).await?;
                 command.run(&store).await
+            }
+            Command::Audit {
+                command: AuditCommand::Verify,
+            } => {
+                config.check()?;
+                let store = connect(&config).await?;
+                store
+                    .migrate()
+                    .await
+                    .context("could not migrate the database")?;
+                let (verified, broken) = store.verify_audit().await?;
+                for source in &verified {
+                    println!("{}: {} rows, the chain holds", source.source, source.rows);
+                }
+                for source in &broken {
+                    println!(
+                        "{}: BROKEN at row {}: {}",
+                        source.source, source.seq, source.problem
+                    );
+                }
+                if broken.is_empty() {
+                    Ok(())
+                } else {
+                    anyhow::bail!("the audit log of {} source(s) is broken", broken.len())
+                }
             }
         }
     }

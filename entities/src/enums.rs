@@ -198,6 +198,9 @@ pub enum KeyRole {
     /// The key of a member of one institution's staff.
     #[sea_orm(string_value = "STAFF")]
     Staff,
+    /// The key of a data steward of one institution: staff who also keep its records.
+    #[sea_orm(string_value = "STEWARD")]
+    Steward,
     /// An administrator's key.
     #[sea_orm(string_value = "ADMIN")]
     Admin,

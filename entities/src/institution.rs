@@ -20,6 +20,9 @@ pub struct Model {
     pub provenance: Provenance,
     /// Comma-separated names of fields whose values are illustrative samples.
     pub sample_fields: String,
+    /// 1 when first written, one more with each write that changes the record: what an
+    /// update or delete names to be applied to this version only.
+    pub version: i32,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

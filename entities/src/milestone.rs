@@ -26,6 +26,9 @@ pub struct Model {
     pub partner_of: Option<Uuid>,
     /// The institution whose staff alone may read the record, likewise; null when none does.
     pub internal_of: Option<Uuid>,
+    /// 1 when first written, one more with each write that changes the record: what an
+    /// update or delete names to be applied to this version only.
+    pub version: i32,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

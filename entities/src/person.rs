@@ -26,6 +26,9 @@ pub struct Model {
     /// Whether the public reads the person (one of their appointments is public): written by
     /// the server with the person's audiences (`person_reader`), never by a document.
     pub read_by_public: bool,
+    /// 1 when first written, one more with each write that changes the record: what an
+    /// update or delete names to be applied to this version only.
+    pub version: i32,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

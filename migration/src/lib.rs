@@ -28,6 +28,8 @@ mod m20261217_000016_add_api_key_rate;
 mod m20261217_000017_create_person_contact;
 mod m20261217_000018_create_personal_data_read;
 mod m20261217_000019_add_personal_data_read_signed_in;
+mod m20261218_000020_add_version;
+mod m20261218_000021_create_audit_log;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -55,6 +57,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261217_000017_create_person_contact::Migration),
             Box::new(m20261217_000018_create_personal_data_read::Migration),
             Box::new(m20261217_000019_add_personal_data_read_signed_in::Migration),
+            Box::new(m20261218_000020_add_version::Migration),
+            Box::new(m20261218_000021_create_audit_log::Migration),
         ]
     }
 }

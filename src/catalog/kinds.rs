@@ -96,6 +96,10 @@ pub trait CatalogKind: EntityTrait + Default {
     /// Sets the row's access columns: a marking of another annotation than the kind's
     /// changes nothing.
     fn mark(row: &mut Self::Model, marking: Marking);
+    /// The row's version (every kind has one: 1 when first written, one more with each change).
+    fn version(row: &Self::Model) -> i32;
+    /// Sets the row's version.
+    fn set_version(row: &mut Self::Model, version: i32);
 }
 
 /// The ID of a record of one kind (`UnitId` …), to load it by.
@@ -402,6 +406,14 @@ macro_rules! kind_items {
 
                         fn mark(row: &mut entities::$module::Model, marking: super::super::Marking) {
                             mark!(row, marking, $access)
+                        }
+
+                        fn version(row: &entities::$module::Model) -> i32 {
+                            row.version
+                        }
+
+                        fn set_version(row: &mut entities::$module::Model, version: i32) {
+                            row.version = version;
                         }
                     }
                 }

@@ -24,7 +24,8 @@ pub(crate) enum KeysCommand {
         #[arg(long, value_enum)]
         role: Role,
         /// The code of an institution the key is for (`KI`, `KUH`); repeat it for several. A
-        /// partner's key needs one or more, a staff key exactly one, an admin's none.
+        /// partner's key needs one or more, a staff or steward key exactly one, an admin's
+        /// none.
         #[arg(long = "institution", value_name = "CODE")]
         institutions: Vec<String>,
         /// When the key stops working: an RFC 3339 time (`2027-01-01T00:00:00Z`) or a time
@@ -97,6 +98,8 @@ pub(crate) enum Role {
     Partner,
     /// A member of one institution's staff.
     Staff,
+    /// A data steward of one institution: reads as its staff, writes the records it owns.
+    Steward,
     /// An administrator.
     Admin,
 }
@@ -106,6 +109,7 @@ impl From<Role> for KeyRole {
         match role {
             Role::Partner => KeyRole::Partner,
             Role::Staff => KeyRole::Staff,
+            Role::Steward => KeyRole::Steward,
             Role::Admin => KeyRole::Admin,
         }
     }
@@ -116,6 +120,7 @@ fn role_name(role: KeyRole) -> &'static str {
     match role {
         KeyRole::Partner => "partner",
         KeyRole::Staff => "staff",
+        KeyRole::Steward => "steward",
         KeyRole::Admin => "admin",
     }
 }

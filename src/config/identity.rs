@@ -56,7 +56,7 @@ pub struct IdentityConfig {
     )]
     pub jwks_timeout_ms: u64,
 
-    /// The claim that names the role, `partner`, `staff` or `admin` (a string or an array of
+    /// The claim that names the role, `partner`, `staff`, `steward` or `admin` (a string or an array of
     /// strings; of several roles, the highest). A name with dots that no claim has is read as
     /// a path into nested claims (`resource_access.atmp-graph.roles`).
     #[arg(

@@ -188,6 +188,16 @@ pub struct Config {
     )]
     pub rate_limit_staff: Rate,
 
+    /// Rate limit of each data steward's key (`COST/PERIOD` or `off`), unless the key has its
+    /// own.
+    #[arg(
+        long,
+        env = "ATMP_RATE_LIMIT_STEWARD",
+        value_name = "COST/PERIOD",
+        default_value = "1000000/1m"
+    )]
+    pub rate_limit_steward: Rate,
+
     /// Rate limit of each admin's key (`COST/PERIOD` or `off`), unless the key has its own.
     #[arg(
         long,

@@ -134,6 +134,8 @@ pub enum SchemaRole {
     Partner,
     /// A member of an institution's staff.
     Staff,
+    /// A data steward of an institution.
+    Steward,
     /// An administrator.
     Admin,
 }
@@ -144,6 +146,7 @@ impl From<SchemaRole> for Role {
             SchemaRole::Public => Role::Public,
             SchemaRole::Partner => Role::Partner,
             SchemaRole::Staff => Role::Staff,
+            SchemaRole::Steward => Role::Steward,
             SchemaRole::Admin => Role::Admin,
         }
     }
@@ -161,6 +164,8 @@ pub struct PublicAudience;
 pub struct PartnerAudience;
 /// Staff's schema.
 pub struct StaffAudience;
+/// Data stewards' schema.
+pub struct StewardAudience;
 /// Admins' schema.
 pub struct AdminAudience;
 
@@ -172,6 +177,9 @@ impl Audience for PartnerAudience {
 }
 impl Audience for StaffAudience {
     const ROLE: Role = Role::Staff;
+}
+impl Audience for StewardAudience {
+    const ROLE: Role = Role::Steward;
 }
 impl Audience for AdminAudience {
     const ROLE: Role = Role::Admin;
@@ -289,6 +297,7 @@ mod tests {
             (Role::Public, false, false),
             (Role::Partner, false, false),
             (Role::Staff, true, false),
+            (Role::Steward, true, false),
             (Role::Admin, true, true),
         ] {
             assert_eq!(may_read(role, "Person", "email"), contacts, "{role:?}");

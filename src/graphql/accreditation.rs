@@ -32,6 +32,7 @@ record_type! {
         /// The institution of the unit.
         reference "institution" institution: super::Institution = institution_id;
         provenance;
+        version;
         visibility;
     }
 }

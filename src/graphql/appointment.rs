@@ -36,6 +36,7 @@ record_type! {
         /// The unit of the appointment; null for an institution-wide role such as Vice President.
         reference "unit" unit: Option<super::Unit> = unit_id;
         provenance;
+        version;
         visibility;
     }
 }

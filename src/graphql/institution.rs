@@ -32,6 +32,7 @@ record_type! {
         /// Public website.
         leaf "homepage" homepage: &str = |homepage| homepage;
         provenance;
+        version;
         /// Units of this institution, joint units (such as the ATMP Center) included.
         connection "units" units: super::Unit = store::UnitsOfInstitution;
         /// People with an appointment at this institution.

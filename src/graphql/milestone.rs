@@ -30,6 +30,7 @@ record_type! {
         /// The unit the event concerns, when there is one.
         reference "unit" unit: Option<super::Unit> = unit_id;
         provenance;
+        version;
         visibility;
     }
 }

@@ -19,6 +19,7 @@ mod federation;
 mod filter;
 mod institution;
 mod milestone;
+mod mutation;
 mod node;
 mod person;
 mod plan;
@@ -42,7 +43,7 @@ use futures::future::BoxFuture;
 
 pub use access::{
     AdminAudience, Audience, ContactsShown, ForRole, PartnerAudience, PublicAudience, SchemaRole,
-    StaffAudience,
+    StaffAudience, StewardAudience,
 };
 pub use accreditation::{Accreditation, AccreditationConnection, AccreditationEdge};
 pub use aggregate::{Aggregates, Root, MAX_GROUP_KEYS};
@@ -61,6 +62,7 @@ pub use error::ApiError;
 pub use federation::{Entities, SubgraphRoot};
 pub use institution::{Institution, InstitutionConnection, InstitutionEdge};
 pub use milestone::{Milestone, MilestoneConnection, MilestoneEdge};
+pub use mutation::{Mutation, UserError, UserErrorCode};
 pub use person::{Person, PersonConnection, PersonEdge};
 pub use plan::Execution;
 pub use prepared::{DocumentCache, Prepared};
@@ -79,7 +81,7 @@ trait Served: Send + Sync {
     fn sdl_with_options(&self, options: SDLExportOptions) -> String;
 }
 
-impl<Q: ObjectType + 'static> Served for Schema<Q, EmptyMutation, EmptySubscription> {
+impl<Q: ObjectType + 'static, M: ObjectType + 'static> Served for Schema<Q, M, EmptySubscription> {
     fn execute(&self, request: async_graphql::Request) -> BoxFuture<'_, async_graphql::Response> {
         Box::pin(Schema::execute(self, request))
     }
@@ -150,23 +152,53 @@ pub fn build_role_schema(
         Role::Public => build::<PublicAudience>(limits, execution, federation),
         Role::Partner => build::<PartnerAudience>(limits, execution, federation),
         Role::Staff => build::<StaffAudience>(limits, execution, federation),
+        Role::Steward => build::<StewardAudience>(limits, execution, federation),
         Role::Admin => build::<AdminAudience>(limits, execution, federation),
     }
 }
 
 fn build<A: Audience>(limits: RequestLimits, execution: Execution, federation: bool) -> AtmpSchema {
-    let schema: Arc<dyn Served> = if federation {
-        let root = SubgraphRoot(Query, Aggregates, search::Search, reads::Reads, Entities);
-        let builder = Schema::build(ForRole::<_, A>::new(root), EmptyMutation, EmptySubscription);
-        Arc::new(
-            with_settings(builder, limits, execution)
-                .enable_federation()
-                .finish(),
-        )
-    } else {
-        let root = Root(Query, Aggregates, search::Search, reads::Reads);
-        let builder = Schema::build(ForRole::<_, A>::new(root), EmptyMutation, EmptySubscription);
-        Arc::new(with_settings(builder, limits, execution).finish())
+    // Only the roles that write have mutations in their schema.
+    let writes = A::ROLE >= Role::Steward;
+    let schema: Arc<dyn Served> = match (federation, writes) {
+        (true, false) => {
+            let root = SubgraphRoot(Query, Aggregates, search::Search, reads::Reads, Entities);
+            let builder =
+                Schema::build(ForRole::<_, A>::new(root), EmptyMutation, EmptySubscription);
+            Arc::new(
+                with_settings(builder, limits, execution)
+                    .enable_federation()
+                    .finish(),
+            )
+        }
+        (true, true) => {
+            let root = SubgraphRoot(Query, Aggregates, search::Search, reads::Reads, Entities);
+            let builder = Schema::build(
+                ForRole::<_, A>::new(root),
+                Mutation::default(),
+                EmptySubscription,
+            );
+            Arc::new(
+                with_settings(builder, limits, execution)
+                    .enable_federation()
+                    .finish(),
+            )
+        }
+        (false, false) => {
+            let root = Root(Query, Aggregates, search::Search, reads::Reads);
+            let builder =
+                Schema::build(ForRole::<_, A>::new(root), EmptyMutation, EmptySubscription);
+            Arc::new(with_settings(builder, limits, execution).finish())
+        }
+        (false, true) => {
+            let root = Root(Query, Aggregates, search::Search, reads::Reads);
+            let builder = Schema::build(
+                ForRole::<_, A>::new(root),
+                Mutation::default(),
+                EmptySubscription,
+            );
+            Arc::new(with_settings(builder, limits, execution).finish())
+        }
     };
     AtmpSchema {
         schema,
@@ -181,7 +213,7 @@ fn build<A: Audience>(limits: RequestLimits, execution: Execution, federation: b
 #[derive(Clone)]
 pub enum Schemas {
     /// One schema per role, in the order of [`Role`].
-    PerRole(Box<[AtmpSchema; 4]>),
+    PerRole(Box<[AtmpSchema; 5]>),
     /// The subgraph's schema.
     Subgraph(AtmpSchema),
 }
@@ -192,8 +224,7 @@ impl Schemas {
         match subgraph {
             Some(role) => Schemas::Subgraph(build_role_schema(limits, execution, true, role)),
             None => Schemas::PerRole(Box::new(
-                [Role::Public, Role::Partner, Role::Staff, Role::Admin]
-                    .map(|role| build_role_schema(limits, execution, false, role)),
+                Role::ALL.map(|role| build_role_schema(limits, execution, false, role)),
             )),
         }
     }
@@ -203,11 +234,12 @@ impl Schemas {
         match self {
             Schemas::Subgraph(schema) => schema,
             Schemas::PerRole(schemas) => {
-                let [public, partner, staff, admin] = &**schemas;
+                let [public, partner, staff, steward, admin] = &**schemas;
                 match role {
                     Role::Public => public,
                     Role::Partner => partner,
                     Role::Staff => staff,
+                    Role::Steward => steward,
                     Role::Admin => admin,
                 }
             }
@@ -222,11 +254,11 @@ impl Schemas {
 }
 
 /// The settings both schemas share.
-fn with_settings<Q: ObjectType + 'static>(
-    builder: SchemaBuilder<Q, EmptyMutation, EmptySubscription>,
+fn with_settings<Q: ObjectType + 'static, M: ObjectType + 'static>(
+    builder: SchemaBuilder<Q, M, EmptySubscription>,
     limits: RequestLimits,
     execution: Execution,
-) -> SchemaBuilder<Q, EmptyMutation, EmptySubscription> {
+) -> SchemaBuilder<Q, M, EmptySubscription> {
     builder
         .data(limits.pages)
         .data(execution)

@@ -35,6 +35,7 @@ record_type! {
         /// Phone number; personal data, read as `email` is.
         personal "phone" phone: Option<&str> = phone;
         provenance;
+        version;
         /// This person's appointments, at either institution.
         connection "appointments" appointments: super::Appointment = store::AppointmentsOfPerson;
         /// Clinical trials this person leads as principal investigator.

@@ -34,6 +34,7 @@ record_type! {
         /// The unit that develops or makes the product.
         reference "developingUnit" developing_unit: Option<super::Unit> = unit_id;
         provenance;
+        version;
         visibility;
         /// Clinical trials of this product.
         connection "trials" trials: super::Trial = store::TrialsOfProduct;

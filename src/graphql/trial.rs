@@ -50,6 +50,7 @@ record_type! {
         /// The unit that manufactures the product for the trial, when known.
         reference "manufacturingUnit" manufacturing_unit: Option<super::Unit> = manufacturing_unit_id;
         provenance;
+        version;
         visibility;
     }
 }

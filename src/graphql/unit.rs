@@ -42,6 +42,7 @@ record_type! {
         /// The unit this one belongs to; null at the top of a hierarchy.
         reference "parent" parent: Option<super::Unit> = parent_id;
         provenance;
+        version;
         visibility;
         /// Units directly below this one.
         connection "children" children: super::Unit = store::ChildrenOfUnit;

@@ -26,7 +26,7 @@ use crate::graphql::{
 };
 use crate::identity::KeysUnavailable;
 use crate::store::{
-    Batcher, Caller, Clock, PersonalDataRead, Role, SignedIn, Store, StoreError, StoreLoader,
+    Actor, Batcher, Caller, Clock, PersonalDataRead, Role, SignedIn, Store, StoreError, StoreLoader,
 };
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -226,6 +226,7 @@ pub(crate) async fn post_graphql(State(state): State<HttpState>, request: Reques
                 return refused(media, refusal);
             }
         };
+    let request_id = request_id(request.headers());
     let connected = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -265,7 +266,24 @@ pub(crate) async fn post_graphql(State(state): State<HttpState>, request: Reques
             )
         }
     };
-    execute(&state, media, params, Method::Post, caller, toll).await
+    execute(
+        &state,
+        media,
+        params,
+        Method::Post,
+        caller,
+        toll,
+        request_id,
+    )
+    .await
+}
+
+/// The request's ID, as the request-ID layer set it (the client's, or a new UUID).
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-request-id")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
 }
 
 pub(crate) async fn get_graphql(
@@ -319,7 +337,8 @@ pub(crate) async fn get_graphql(
         variables,
         extensions,
     };
-    execute(&state, media, params, Method::Get, caller, toll).await
+    let request_id = request_id(&headers);
+    execute(&state, media, params, Method::Get, caller, toll, request_id).await
 }
 
 /// How the request came: the spec allows only queries over GET.
@@ -374,8 +393,18 @@ async fn execute(
     method: Method,
     caller: Caller,
     toll: Option<Arc<Toll>>,
+    request_id: Option<String>,
 ) -> Response {
-    let mut response = run(state, media, params, method, caller, toll.clone()).await;
+    let mut response = run(
+        state,
+        media,
+        params,
+        method,
+        caller,
+        toll.clone(),
+        request_id,
+    )
+    .await;
     if let Some(toll) = toll {
         if toll.refused() {
             *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
@@ -393,6 +422,7 @@ async fn run(
     method: Method,
     caller: Caller,
     toll: Option<Arc<Toll>>,
+    request_id: Option<String>,
 ) -> Response {
     let Some(query) = params.query.filter(|q| !q.trim().is_empty()) else {
         return request_error(media, StatusCode::BAD_REQUEST, "the request has no `query`");
@@ -493,10 +523,15 @@ async fn run(
     let schema = state.schemas.for_role(caller.role()).clone();
     // A batcher per request: the caller's scope travels with every batch, caches never cross
     // callers. Its loads run in the request's own task, so their logs carry its ID.
+    // Who writes, for the audit log: asked only of the roles whose schema has mutations.
+    let actor = Actor {
+        caller: caller.clone(),
+        request_id,
+    };
     let loader = Batcher::new(StoreLoader::new(state.store.clone(), caller).await);
     let clock = loader.clock();
     let shown = Arc::new(ContactsShown::default());
-    let mut request = request.data(loader).data(shown.clone());
+    let mut request = request.data(loader).data(shown.clone()).data(actor);
     if let Some(toll) = toll {
         request = request.data(RequestMeter(toll));
     }

@@ -1,4 +1,4 @@
-//! What a verified token's claims make its bearer: a role (`partner`, `staff` or `admin`) and
+//! What a verified token's claims make its bearer: a role (`partner`, `staff`, `steward` or `admin`) and
 //! the codes of the institutions it is for, read from the claims the settings name. Pure: the
 //! codes are checked against the institutions by the caller of [`read`].
 
@@ -27,7 +27,7 @@ pub struct Claimed {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClaimError {
     /// The role claim is absent.
-    #[error("the token has no `{0}` claim: it must name a role, `partner`, `staff` or `admin`")]
+    #[error("the token has no `{0}` claim: it must name a role, `partner`, `staff`, `steward` or `admin`")]
     NoRole(String),
     /// The role claim names a value that is not a role.
     #[error("the token's `{claim}` claim names no role of this service, `{value}`: roles are `partner`, `staff` and `admin`")]
@@ -38,8 +38,8 @@ pub enum ClaimError {
     /// A partner or a member of staff with no institution.
     #[error("the token has no `{claim}` claim: a {role} is of an institution, and the claim must name its code")]
     NoInstitution { claim: String, role: &'static str },
-    /// A member of staff of several institutions.
-    #[error("the token's `{claim}` claim names {count} institutions: a member of staff is of exactly one")]
+    /// A member of staff (or a data steward) of several institutions.
+    #[error("the token's `{claim}` claim names {count} institutions: a member of staff or a data steward is of exactly one")]
     SeveralInstitutions { claim: String, count: usize },
 }
 
@@ -75,26 +75,29 @@ pub fn read(claims: &Map<String, Value>, mapping: &ClaimMapping) -> Result<Claim
     match (role, institutions.len()) {
         (_, 0) => Err(ClaimError::NoInstitution {
             claim: mapping.institutions.clone(),
-            role: if role == KeyRole::Staff {
-                "member of staff"
-            } else {
-                "partner"
+            role: match role {
+                KeyRole::Staff => "member of staff",
+                KeyRole::Steward => "data steward",
+                _ => "partner",
             },
         }),
-        (KeyRole::Staff, count) if count > 1 => Err(ClaimError::SeveralInstitutions {
-            claim: mapping.institutions.clone(),
-            count,
-        }),
+        (KeyRole::Staff | KeyRole::Steward, count) if count > 1 => {
+            Err(ClaimError::SeveralInstitutions {
+                claim: mapping.institutions.clone(),
+                count,
+            })
+        }
         _ => Ok(Claimed { role, institutions }),
     }
 }
 
-/// The role a claim's value names: `partner`, `staff` or `admin`, in any case.
+/// The role a claim's value names: `partner`, `staff`, `steward` or `admin`, in any case.
 fn role_named(value: &str) -> Option<KeyRole> {
     let value = value.trim();
     [
         ("partner", KeyRole::Partner),
         ("staff", KeyRole::Staff),
+        ("steward", KeyRole::Steward),
         ("admin", KeyRole::Admin),
     ]
     .into_iter()
@@ -106,7 +109,8 @@ fn highest(one: KeyRole, other: KeyRole) -> KeyRole {
     let rank = |role| match role {
         KeyRole::Partner => 0,
         KeyRole::Staff => 1,
-        KeyRole::Admin => 2,
+        KeyRole::Steward => 2,
+        KeyRole::Admin => 3,
     };
     if rank(other) > rank(one) {
         other
@@ -200,6 +204,16 @@ mod tests {
                 claimed(KeyRole::Staff, &["KI"]),
                 "codes trimmed, blanks dropped",
             ),
+            (
+                json!({ "roles": ["staff", "Steward"], "institution": "KUH" }),
+                claimed(KeyRole::Steward, &["KUH"]),
+                "a data steward is above staff",
+            ),
+            (
+                json!({ "roles": ["steward", "admin"], "institution": "KUH" }),
+                claimed(KeyRole::Admin, &[]),
+                "an admin is above a data steward",
+            ),
         ] {
             assert_eq!(read_json(claims, &mapping()), expected, "{what}");
         }
@@ -274,6 +288,22 @@ mod tests {
                     count: 2,
                 }),
                 "staff of two institutions",
+            ),
+            (
+                json!({ "roles": "steward", "institution": ["KI", "KUH"] }),
+                Err(ClaimError::SeveralInstitutions {
+                    claim: "institution".to_owned(),
+                    count: 2,
+                }),
+                "a data steward of two institutions",
+            ),
+            (
+                json!({ "roles": "steward" }),
+                Err(ClaimError::NoInstitution {
+                    claim: "institution".to_owned(),
+                    role: "data steward",
+                }),
+                "a data steward with none",
             ),
         ] {
             assert_eq!(read_json(claims, &mapping()), expected, "{what}");

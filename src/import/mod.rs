@@ -130,6 +130,7 @@ impl Shape for store::Institutions {
                     homepage: r.homepage.clone(),
                     provenance,
                     sample_fields,
+                    version: 1,
                 });
             }
         }
@@ -202,6 +203,7 @@ impl Shape for store::Units {
                     // Composed by the writer, from the whole of what the store holds.
                     partner_of: None,
                     internal_of: None,
+                    version: 1,
                 });
             }
         }
@@ -240,6 +242,7 @@ impl Shape for store::People {
                 sample_fields,
                 // The writer's to say, from the person's appointments.
                 read_by_public: false,
+                version: 1,
             });
         }
     }
@@ -305,6 +308,7 @@ impl Shape for store::Appointments {
                     // Composed by the writer, from the whole of what the store holds.
                     partner_of: None,
                     internal_of: None,
+                    version: 1,
                 });
             }
         }
@@ -371,6 +375,7 @@ impl Shape for store::Cleanrooms {
                     // Composed by the writer, from the whole of what the store holds.
                     partner_of: None,
                     internal_of: None,
+                    version: 1,
                 });
             }
         }
@@ -424,6 +429,7 @@ impl Shape for store::Products {
                     // Composed by the writer, from the whole of what the store holds.
                     partner_of: None,
                     internal_of: None,
+                    version: 1,
                 });
             }
         }
@@ -524,6 +530,7 @@ impl Shape for store::Trials {
                 // Composed by the writer, from the whole of what the store holds.
                 partner_of: None,
                 internal_of: None,
+                version: 1,
             });
         }
     }
@@ -580,6 +587,7 @@ impl Shape for store::Accreditations {
                     // Composed by the writer, from the whole of what the store holds.
                     partner_of: None,
                     internal_of: None,
+                    version: 1,
                 });
             }
         }
@@ -625,6 +633,7 @@ impl Shape for store::Milestones {
                 // Composed by the writer, from the whole of what the store holds.
                 partner_of: None,
                 internal_of: None,
+                version: 1,
             });
         }
     }

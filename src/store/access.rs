@@ -88,7 +88,7 @@ impl Requirement {
         match role {
             Role::Public => self.partner_of.is_none() && self.internal_of.is_none(),
             Role::Partner => self.internal_of.is_none() && among(self.partner_of),
-            Role::Staff => among(self.partner_of) && among(self.internal_of),
+            Role::Staff | Role::Steward => among(self.partner_of) && among(self.internal_of),
             Role::Admin => true,
         }
     }
@@ -138,7 +138,7 @@ pub fn audiences(role: Role, institutions: &[Uuid]) -> Option<Vec<String>> {
     match role {
         Role::Public => {}
         Role::Partner => audiences.extend(institutions.iter().copied().map(partner_audience)),
-        Role::Staff => {
+        Role::Staff | Role::Steward => {
             audiences.push(ANY_STAFF.to_owned());
             for internal in institutions {
                 audiences.push(partner_audience(*internal));

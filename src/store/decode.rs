@@ -397,6 +397,7 @@ pub(crate) fn a_cleanroom() -> entities::cleanroom::Model {
         visibility: Visibility::Public,
         partner_of: None,
         internal_of: None,
+        version: 1,
     }
 }
 
@@ -417,7 +418,7 @@ mod tests {
             Columns::all::<cleanroom::Model>()
                 .names::<cleanroom::Model>()
                 .count(),
-            16
+            17
         );
         assert_eq!(
             columns

@@ -59,6 +59,11 @@ impl StoreLoader {
         }
     }
 
+    /// The store it reads (and a mutation writes).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// Who is reading.
     pub fn caller(&self) -> &Caller {
         &self.caller

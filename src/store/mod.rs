@@ -16,6 +16,7 @@
 
 mod access;
 mod aggregate;
+mod audit;
 mod batch;
 mod by_id;
 mod children;
@@ -29,6 +30,7 @@ mod keys;
 mod list;
 mod loader;
 mod maintenance;
+mod mutate;
 mod owners;
 mod page;
 pub mod read;
@@ -54,6 +56,7 @@ use uuid::Uuid;
 
 pub use crate::catalog::keys::*;
 pub use aggregate::{Group, GroupColumn, GroupKind, GroupValue, Measure, MAX_GROUPS};
+pub use audit::{Actor, Broken, Operation, Verified};
 pub use batch::{Batcher, Clock, Driven, Load, Loaded};
 pub use by_id::Records;
 pub use children::{Branch, RelationBranch};
@@ -70,6 +73,7 @@ pub use keys::{
 };
 pub use list::{check_query, ChildPages, Kind, ListQuery, Listable, QueryOf, Relation};
 pub use loader::{ChildCount, ChildPage, Counter, ListCount, RecordKey, StoreLoader};
+pub use mutate::{Change, Changed, Grant, Refused};
 pub use page::{Cursor, ListName, OrderTerm, Page, PageRequest, SortDirection};
 pub use scope::Scope;
 pub use seal::{CursorSeal, Seal};
@@ -77,6 +81,7 @@ pub use search::{Hit, Match, SearchPage, SearchQuery, MAX_TERM};
 pub use source::{is_dropped_connection, PoolSettings, Source};
 pub use token::TokenCaller;
 pub use write::Dataset;
+pub(crate) use write::Held;
 
 /// Who is reading: every read carries it, so access rules can narrow what a caller sees.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -100,8 +105,22 @@ pub enum Role {
     Partner,
     /// A member of an institution's staff: also its `INTERNAL` records and colleagues' details.
     Staff,
+    /// A data steward of an institution: reads what its staff read, and writes the records it
+    /// owns.
+    Steward,
     /// Everything.
     Admin,
+}
+
+impl Role {
+    /// Every role, in order: each reads what the ones before it read.
+    pub const ALL: [Role; 5] = [
+        Role::Public,
+        Role::Partner,
+        Role::Staff,
+        Role::Steward,
+        Role::Admin,
+    ];
 }
 
 impl Caller {
@@ -169,6 +188,7 @@ impl From<entities::enums::KeyRole> for Role {
         match role {
             entities::enums::KeyRole::Partner => Role::Partner,
             entities::enums::KeyRole::Staff => Role::Staff,
+            entities::enums::KeyRole::Steward => Role::Steward,
             entities::enums::KeyRole::Admin => Role::Admin,
         }
     }

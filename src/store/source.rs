@@ -163,7 +163,15 @@ impl Source {
 
     /// A transaction to write in: for writes (`write.rs`) and startup maintenance only.
     pub(super) async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
-        self.connection.begin().await
+        // On SQLite a write takes the database's write lock at once (waiting for another
+        // writer as the busy timeout allows): a transaction that read first and wrote later
+        // would fail at once with "database is locked" if another wrote meanwhile.
+        self.connection
+            .begin_with_options(sea_orm::TransactionOptions {
+                sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+                ..sea_orm::TransactionOptions::default()
+            })
+            .await
     }
 
     /// Runs `read` on the pool, unless the source is down: then it fails at once, as the

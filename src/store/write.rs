@@ -176,12 +176,36 @@ fn changed_of<E: CatalogKind>(
 
 crate::catalog::kind_names!(dataset);
 
+/// The rows of one kind in a [`Dataset`].
+pub(crate) trait Held: CatalogKind {
+    fn held(dataset: &Dataset) -> &Vec<Self::Model>;
+    fn held_mut(dataset: &mut Dataset) -> &mut Vec<Self::Model>;
+}
+
+macro_rules! held {
+    ($($kind:ident, $module:ident, $table:ident, $key:ident, $plural:ident;)*) => {
+        $(
+            impl Held for entities::$module::Entity {
+                fn held(dataset: &Dataset) -> &Vec<Self::Model> {
+                    &dataset.$plural
+                }
+
+                fn held_mut(dataset: &mut Dataset) -> &mut Vec<Self::Model> {
+                    &mut dataset.$plural
+                }
+            }
+        )*
+    };
+}
+
+crate::catalog::kind_names!(held);
+
 /// One source in a write: its transaction, what it held before, and the people's audiences
 /// it kept.
-struct Writing<'s> {
-    source: &'s Source,
-    txn: DatabaseTransaction,
-    held: Dataset,
+pub(super) struct Writing<'s> {
+    pub(super) source: &'s Source,
+    pub(super) txn: DatabaseTransaction,
+    pub(super) held: Dataset,
     readers: Vec<person_reader::Model>,
 }
 
@@ -198,14 +222,25 @@ impl Store {
 
     /// As [`Store::upsert`], into the sources with these names only. The access of every
     /// source's rows is composed again from the whole, and written where it changed.
+    pub async fn upsert_into(&self, dataset: &Dataset, names: &[&str]) -> Result<(), StoreError> {
+        let writing = self.begin_writing().await?;
+        write_whole(&writing, dataset, names).await?;
+        commit(writing).await?;
+        self.refresh_institutions().await
+    }
+
+    /// Opens a write on every source, in their order: a transaction, its audit chain's head
+    /// locked (so that writes to a source are one at a time, and no two writes wait for each
+    /// other across sources), and what the source holds, read whole.
     #[expect(
         clippy::disallowed_methods,
         reason = "writes take their transaction from the source"
     )]
-    pub async fn upsert_into(&self, dataset: &Dataset, names: &[&str]) -> Result<(), StoreError> {
+    pub(super) async fn begin_writing(&self) -> Result<Vec<Writing<'_>>, StoreError> {
         let mut writing = Vec::new();
         for source in self.sources() {
             let txn = source.begin_write().await?;
+            super::audit::lock(&txn).await?;
             let held = Dataset::read_all(&txn).await?;
             let readers = read_table::<person_reader::Entity>(&txn).await?;
             writing.push(Writing {
@@ -215,37 +250,76 @@ impl Store {
                 readers,
             });
         }
-        let written: Vec<Dataset> = writing
-            .iter()
-            .map(|w| {
-                if names.contains(&w.source.name()) {
-                    dataset.held_by(w.source)
-                } else {
-                    Dataset::default()
-                }
-            })
-            .collect();
-        let whole = Dataset::whole(writing.iter().map(|w| &w.held).chain(&written));
-        let access = Access::of(&whole);
-        let contacts = contacts_of(&whole.appointments);
-        for (w, mut rows) in writing.iter().zip(written) {
-            if names.contains(&w.source.name()) {
-                write_contacts(&w.txn, &contacts).await?;
-            }
-            rows.require(&access);
-            rows.write(&w.txn).await?;
-            let ids = rows.ids();
-            for ((table, requirement), changed) in w.held.changed(&access, &ids) {
-                update_requirement(&w.txn, table, requirement, &changed).await?;
-            }
-            let people = w.held.people.iter().chain(&rows.people).map(|p| p.id);
-            write_readers(&w.txn, &access, people, &w.readers).await?;
-        }
-        for w in writing {
-            w.txn.commit().await?;
-        }
-        self.refresh_institutions().await
+        Ok(writing)
     }
+}
+
+/// Commits every source's transaction, in their order.
+pub(super) async fn commit(writing: Vec<Writing<'_>>) -> Result<(), StoreError> {
+    for w in writing {
+        w.txn.commit().await?;
+    }
+    Ok(())
+}
+
+/// Writes `dataset` into the sources named `names` of `writing`, with what each source holds
+/// in place of the rows it replaces, and corrects the access of every source's rows that the
+/// whole then composes otherwise.
+pub(super) async fn write_whole(
+    writing: &[Writing<'_>],
+    dataset: &Dataset,
+    names: &[&str],
+) -> Result<(), StoreError> {
+    let written: Vec<Dataset> = writing
+        .iter()
+        .map(|w| {
+            if names.contains(&w.source.name()) {
+                dataset.held_by(w.source)
+            } else {
+                Dataset::default()
+            }
+        })
+        .collect();
+    let whole = Dataset::whole(writing.iter().map(|w| &w.held).chain(&written));
+    let access = Access::of(&whole);
+    let contacts = contacts_of(&whole.appointments);
+    for (w, mut rows) in writing.iter().zip(written) {
+        if names.contains(&w.source.name()) {
+            write_contacts(&w.txn, &contacts).await?;
+        }
+        rows.require(&access);
+        rows.write(&w.txn).await?;
+        let ids = rows.ids();
+        for ((table, requirement), changed) in w.held.changed(&access, &ids) {
+            update_requirement(&w.txn, table, requirement, &changed).await?;
+        }
+        let people = w.held.people.iter().chain(&rows.people).map(|p| p.id);
+        write_readers(&w.txn, &access, people, &w.readers).await?;
+    }
+    Ok(())
+}
+
+/// Deletes the record `id` of kind `E` from the source `txn` writes to, with its search terms
+/// and text keys.
+pub(super) async fn delete<E: CatalogKind>(
+    txn: &DatabaseTransaction,
+    id: Uuid,
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::{Alias, ExprTrait, Query};
+    use sea_orm::ConnectionTrait;
+    for table in [super::search::TABLE, super::text_key::TABLE] {
+        let mut delete = Query::delete();
+        delete
+            .from_table(Alias::new(table))
+            .and_where(Expr::col(Alias::new("record_id")).eq(id));
+        txn.execute(&delete).await?;
+    }
+    let mut delete = Query::delete();
+    delete
+        .from_table(Alias::new(E::KIND.table()))
+        .and_where(Expr::col(Alias::new("id")).eq(id));
+    txn.execute(&delete).await?;
+    Ok(())
 }
 
 /// Every row of a table.
@@ -259,10 +333,14 @@ async fn read_table<E: EntityTrait>(
     Ok(E::find().all(txn).await?)
 }
 
+/// The column every record's version is kept in.
+pub(super) const VERSION: &str = "version";
+
 /// Rows per INSERT: keeps every statement under SQLite's bound-parameter limit.
 const CHUNK: usize = 400;
 
-/// Inserts `rows`, replacing every column of rows whose ID exists already.
+/// Inserts `rows`, replacing every column of rows whose ID exists already, whose version
+/// goes up by one.
 async fn upsert<E>(txn: &DatabaseTransaction, rows: Vec<E::Model>) -> Result<(), StoreError>
 where
     E: EntityTrait,
@@ -271,8 +349,16 @@ where
 {
     let (ids, others): (Vec<E::Column>, Vec<E::Column>) =
         E::Column::iter().partition(|c| c.as_str() == "id");
+    let (versions, others): (Vec<E::Column>, Vec<E::Column>) =
+        others.into_iter().partition(|c| c.as_str() == VERSION);
     let mut on_conflict = OnConflict::columns(ids);
     on_conflict.update_columns(others);
+    for version in versions {
+        on_conflict.value(
+            version,
+            sea_orm::sea_query::ExprTrait::add(Expr::col((E::default(), version)), 1),
+        );
+    }
     for chunk in rows.chunks(CHUNK) {
         E::insert_many(
             chunk

@@ -447,7 +447,7 @@ async fn tokens_that_cannot_be_trusted_are_refused_saying_why_and_never_repeated
         (with("sub", json!(42)), "the token has no valid `sub` claim".to_owned(), "`sub` a number"),
         (
             without("roles"),
-            "the token has no `roles` claim: it must name a role, `partner`, `staff` or `admin`".to_owned(),
+            "the token has no `roles` claim: it must name a role, `partner`, `staff`, `steward` or `admin`".to_owned(),
             "no role",
         ),
         (
@@ -467,7 +467,7 @@ async fn tokens_that_cannot_be_trusted_are_refused_saying_why_and_never_repeated
         ),
         (
             with("institution", json!(["KI", "KUH"])),
-            "the token's `institution` claim names 2 institutions: a member of staff is of exactly one".to_owned(),
+            "the token's `institution` claim names 2 institutions: a member of staff or a data steward is of exactly one".to_owned(),
             "staff of two institutions",
         ),
         (

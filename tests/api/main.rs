@@ -18,6 +18,7 @@ mod http;
 mod jwt;
 mod keys;
 mod limits;
+mod mutations;
 mod no_n_plus_one;
 mod ordering;
 mod pagination;

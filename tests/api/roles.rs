@@ -42,6 +42,7 @@ pub fn readers() -> Vec<Reader> {
         reader(Some(KeyRole::Partner), &["KI"]),
         reader(Some(KeyRole::Partner), &["KI", "KUH"]),
         reader(Some(KeyRole::Staff), &["KUH"]),
+        reader(Some(KeyRole::Steward), &["KI"]),
         reader(Some(KeyRole::Admin), &[]),
     ]
 }
@@ -76,7 +77,7 @@ impl Reader {
                         Visibility::Internal => false,
                     })
             }
-            Some(KeyRole::Staff) => markings
+            Some(KeyRole::Staff | KeyRole::Steward) => markings
                 .iter()
                 .all(|(v, owner)| *v == Visibility::Public || of_mine(owner)),
             Some(KeyRole::Admin) => true,
@@ -85,7 +86,10 @@ impl Reader {
 
     /// Whether this caller reads a person with no appointment.
     fn reads_the_unappointed(&self) -> bool {
-        matches!(self.role, Some(KeyRole::Staff | KeyRole::Admin))
+        matches!(
+            self.role,
+            Some(KeyRole::Staff | KeyRole::Steward | KeyRole::Admin)
+        )
     }
 }
 
@@ -210,7 +214,7 @@ impl Records {
         }
         // Staff read the contact details of the people with an appointment, current or ended,
         // at their institutions, whoever else reads the appointment; of the others, none.
-        if reader.role == Some(KeyRole::Staff) {
+        if matches!(reader.role, Some(KeyRole::Staff | KeyRole::Steward)) {
             let contacts: BTreeSet<Uuid> = self
                 .whole
                 .appointments

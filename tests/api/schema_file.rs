@@ -27,6 +27,7 @@ async fn each_roles_schema_file_equals_the_schema_served_to_that_role() {
         (Role::Public, "public"),
         (Role::Partner, "partner"),
         (Role::Staff, "staff"),
+        (Role::Steward, "steward"),
         (Role::Admin, "admin"),
     ] {
         let served = atmp_graph::graphql::sdl(app.app.schemas.for_role(role));
@@ -67,6 +68,7 @@ fn schema_role_prints_each_checked_in_file() {
         (&["schema", "--role", "public"], "schema.graphql"),
         (&["schema", "--role", "partner"], "schema.partner.graphql"),
         (&["schema", "--role", "staff"], "schema.staff.graphql"),
+        (&["schema", "--role", "steward"], "schema.steward.graphql"),
         (&["schema", "--role", "admin"], "schema.admin.graphql"),
         (&["--federation", "schema"], "schema.subgraph.graphql"),
     ] {
@@ -141,6 +143,7 @@ fn every_sdl_file_follows_the_relay_cursor_connections_specification() {
         ("schema.subgraph.graphql", 9),
         ("schema.partner.graphql", 9),
         ("schema.staff.graphql", 9),
+        ("schema.steward.graphql", 9),
         // And the read log's.
         ("schema.admin.graphql", 10),
     ] {

@@ -22,6 +22,7 @@
 ///         reference "name" rust_name: Option<Target> = column;  // nullable
 ///         provenance;               // where its facts come from
 ///         visibility;               // its owner's marking
+///         version;                  // its version, for optimistic concurrency
 ///         /// doc
 ///         connection "name" rust_name: ChildType = store::Relation;
 ///     }
@@ -134,6 +135,19 @@ macro_rules! record_type {
             /// Who its institution shows it to: `PUBLIC` (everyone), `PARTNER` (its partners and staff) or `INTERNAL` (its staff). The record's own marking: a caller reads a record only where it reads the records it references too.
             leaf "visibility" visibility: $crate::graphql::Visibility =
                 |visibility| (*visibility).into();
+            $($rest)*
+        );
+    };
+
+    // The record's version, with the description every kind shares.
+    (@field $head:tt $record:ident [$table:ty] $names:tt
+        plan $plan:tt resolvers $resolvers:tt connections $connections:tt declared $declared:tt
+        version; $($rest:tt)*
+    ) => {
+        $crate::graphql::plan::record_type!(@field $head $record [$table] $names
+            plan $plan resolvers $resolvers connections $connections declared $declared
+            /// The record's version: 1 when it was first written, one more with each change. An update or delete names the version it was made against, and changes nothing when the record has moved on since (`STALE`).
+            leaf "version" version: i32 = |version| *version;
             $($rest)*
         );
     };

@@ -70,6 +70,7 @@ struct Rates {
     public: Rate,
     partner: Rate,
     staff: Rate,
+    steward: Rate,
     admin: Rate,
 }
 
@@ -81,6 +82,7 @@ impl Rates {
             (None, Role::Public) => ("public", self.public),
             (None, Role::Partner) => ("partner", self.partner),
             (None, Role::Staff) => ("staff", self.staff),
+            (None, Role::Steward) => ("steward", self.steward),
             (None, Role::Admin) => ("admin", self.admin),
         };
         match rate {
@@ -126,6 +128,7 @@ impl RateLimiter {
                     public: config.rate_limit_public,
                     partner: config.rate_limit_partner,
                     staff: config.rate_limit_staff,
+                    steward: config.rate_limit_steward,
                     admin: config.rate_limit_admin,
                 },
                 trusted_proxies: config.rate_limit_trusted_proxies,

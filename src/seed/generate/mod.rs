@@ -302,6 +302,7 @@ fn unit(seed: u64, number: usize) -> (Place, unit::Model) {
         visibility: Visibility::Public,
         partner_of: None,
         internal_of: None,
+        version: 1,
     };
     (place, unit)
 }
@@ -377,6 +378,7 @@ fn cleanroom(seed: u64, place: &Place, index: usize) -> cleanroom::Model {
         visibility: Visibility::Public,
         partner_of: None,
         internal_of: None,
+        version: 1,
     }
 }
 
@@ -443,6 +445,7 @@ fn person(seed: u64, unit: usize, index: usize) -> person::Model {
         sample_fields: String::new(),
         // The writer's to say, from the person's appointments.
         read_by_public: false,
+        version: 1,
     }
 }
 
@@ -528,6 +531,7 @@ fn appointments(seed: u64, place: &Place, people: usize) -> Vec<appointment::Mod
                 visibility: Visibility::Public,
                 partner_of: None,
                 internal_of: None,
+                version: 1,
             }
         })
         .collect()
@@ -576,6 +580,7 @@ fn product(seed: u64, place: &Place) -> (product::Model, &'static str) {
         visibility: Visibility::Public,
         partner_of: None,
         internal_of: None,
+        version: 1,
     };
     (product, phrase)
 }
@@ -707,6 +712,7 @@ fn trial(
         visibility: Visibility::Public,
         partner_of: None,
         internal_of: None,
+        version: 1,
     }
 }
 
@@ -768,6 +774,7 @@ fn accreditation(seed: u64, place: &Place) -> Option<accreditation::Model> {
         visibility: Visibility::Public,
         partner_of: None,
         internal_of: None,
+        version: 1,
     })
 }
 
@@ -808,6 +815,7 @@ fn milestone(seed: u64, place: &Place, product_name: &str) -> milestone::Model {
         visibility: Visibility::Public,
         partner_of: None,
         internal_of: None,
+        version: 1,
     }
 }
 

@@ -255,6 +255,9 @@ impl Store {
             KeyRole::Staff if codes.len() != 1 => {
                 Some("a staff key needs exactly one `--institution`")
             }
+            KeyRole::Steward if codes.len() != 1 => {
+                Some("a data steward's key needs exactly one `--institution`")
+            }
             KeyRole::Admin if !codes.is_empty() => {
                 Some("an admin's key has no `--institution`: it is not scoped to one")
             }

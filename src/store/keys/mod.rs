@@ -494,6 +494,7 @@ pub(super) mod tests {
         for (role, open) in [
             (KeyRole::Partner, false),
             (KeyRole::Staff, false),
+            (KeyRole::Steward, false),
             (KeyRole::Admin, true),
         ] {
             let seal = std::sync::Arc::new(crate::store::seal::Seal::new(&[7; 32]));
