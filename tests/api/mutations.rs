@@ -553,3 +553,29 @@ async fn each_change_is_audited_in_a_chain_that_finds_an_edited_or_deleted_row()
     assert_eq!(broken[0].seq, 1);
     assert!(broken[0].problem.contains("missing"), "{broken:?}");
 }
+
+#[tokio::test]
+async fn a_cleanroom_made_internal_is_hidden_from_the_public_at_once_and_read_by_its_staff() {
+    let app = TestApp::spawn().await;
+    let steward = app.key("ki-steward", KeyRole::Steward, &["KI"]).await;
+    let staff = app.key("ki-desk", KeyRole::Staff, &["KI"]).await;
+    let (room, code, version, _) = a_cleanroom_of(&app, "KI").await;
+    let before = cleanroom_count(&app).await;
+    let answer = app
+        .graphql_as_with(
+            &steward,
+            UPDATE,
+            json!({ "input": { "id": room, "expectedVersion": version, "patch": { "visibility": "INTERNAL" } } }),
+        )
+        .await;
+    assert_eq!(answer.data()["updateCleanroom"]["userErrors"], json!([]));
+
+    let by_id = format!(r#"{{ node(id: "{room}") {{ ... on Cleanroom {{ code visibility }} }} }}"#);
+    assert_eq!(app.data(&by_id).await["node"], Value::Null);
+    assert_eq!(cleanroom_count(&app).await, before - 1);
+    let read = app.graphql_as(&staff, &by_id).await;
+    assert_eq!(
+        read.data()["node"],
+        json!({ "code": code, "visibility": "INTERNAL" })
+    );
+}
