@@ -15,14 +15,18 @@
 //! 4. the change is appended to the source's audit log, in the same transaction;
 //! 5. every source commits, in order.
 //!
+//! An update that changes no reference and no marking leaves every other row's access as it
+//! was: it is made in the record's source alone ([`Store::update_in_place`]: that source's head
+//! locked, the row read and written, its audit row), without reading the rest.
+//!
 //! A clash with a unique rule of the table (a cleanroom code used twice in a facility) rolls
 //! everything back and is `Duplicate`.
 
-use sea_orm::{DbErr, EntityTrait, ModelTrait, SqlErr};
+use sea_orm::{DbErr, EntityTrait, IdenStatic, Iterable, ModelTrait, SqlErr};
 use uuid::Uuid;
 
 use super::audit::{self, Actor, Entry, Operation};
-use super::write::{commit, write_whole, Held, Writing};
+use super::write::{begin_one, commit, row_by_id, write_whole, Held, Writing};
 use super::{Caller, Dataset, Role, Source, Store, StoreError};
 
 /// What a caller may write.
@@ -111,6 +115,27 @@ impl Store {
         E: Held,
         E::Model: ModelTrait<Entity = E> + Clone,
     {
+        let change = match change {
+            // A change that leaves every row's access as it was is made in its source alone.
+            Change::Update {
+                id,
+                expected,
+                patch,
+            } if E::OWNER.is_some() => {
+                match self
+                    .update_in_place::<E>(actor, grant, id, expected, patch)
+                    .await?
+                {
+                    InPlace::Done(result) => return Ok(result),
+                    InPlace::Whole(after) => Change::Update {
+                        id,
+                        expected,
+                        patch: Box::new(move |row| *row = after),
+                    },
+                }
+            }
+            other => other,
+        };
         let mut writing = self.begin_writing().await?;
         let made = match plan::<E>(&mut writing, grant, change) {
             Ok(made) => made,
@@ -128,6 +153,97 @@ impl Store {
         self.refresh_institutions().await?;
         Ok(Ok(made.changed))
     }
+}
+
+/// What an update in place came to: done (or refused), or to be made over the whole.
+enum InPlace<M> {
+    Done(Result<Changed<M>, Refused<M>>),
+    /// The record as the update makes it, which changes access: for [`Store::change`]'s whole
+    /// path, which checks its version again.
+    Whole(M),
+}
+
+impl Store {
+    /// Updates a record of an owned kind in the source that holds it, if the change leaves
+    /// every row's access as it was ([`keeps_access`]): its source's audit head locked, the row
+    /// read, checked and written with its search terms and text keys, the audit row appended.
+    /// No other source and no other row is read.
+    async fn update_in_place<E>(
+        &self,
+        actor: &Actor,
+        grant: &Grant,
+        id: Uuid,
+        expected: i32,
+        patch: Patch<E::Model>,
+    ) -> Result<InPlace<E::Model>, StoreError>
+    where
+        E: Held,
+        E::Model: ModelTrait<Entity = E> + Clone,
+    {
+        for source in self.sources() {
+            let txn = begin_one(source).await?;
+            // Dropping a transaction rolls it back.
+            let Some(before) = row_by_id::<E>(&txn, id).await? else {
+                continue;
+            };
+            if !grant.covers(E::owner_of(&before)) {
+                return Ok(InPlace::Done(Err(Refused::NotFound)));
+            }
+            if E::version(&before) != expected {
+                return Ok(InPlace::Done(Err(Refused::Stale(before))));
+            }
+            let mut after = before.clone();
+            patch(&mut after);
+            if !keeps_access::<E>(&before, &after) {
+                return Ok(InPlace::Whole(after));
+            }
+            E::set_version(&mut after, expected + 1);
+            let mut dataset = Dataset::default();
+            E::held_mut(&mut dataset).push(after.clone());
+            match dataset.write(&txn).await {
+                Ok(()) => {}
+                Err(StoreError::Db(error)) if is_unique_violation(&error) => {
+                    return Ok(InPlace::Done(Err(Refused::Duplicate)));
+                }
+                Err(error) => return Err(error),
+            }
+            let entry = Entry::of(
+                actor,
+                Operation::Update,
+                E::KIND.name(),
+                id,
+                E::owner_of(&after),
+                Some(audit::image::<E>(&before)),
+                Some(audit::image::<E>(&after)),
+            );
+            audit::append(&txn, &entry).await?;
+            txn.commit().await?;
+            return Ok(InPlace::Done(Ok(Changed {
+                before: Some(before),
+                after: Some(after),
+            })));
+        }
+        Ok(InPlace::Done(Err(Refused::NotFound)))
+    }
+}
+
+/// Whether a change from `before` to `after` leaves every row's access as it was: it changes
+/// no reference (no column holding an ID), no marking and no composed requirement, so no row's
+/// requirement, no person's audiences and no one's contact details change.
+fn keeps_access<E>(before: &E::Model, after: &E::Model) -> bool
+where
+    E: EntityTrait,
+    E::Model: ModelTrait<Entity = E>,
+{
+    E::Column::iter().all(|column| {
+        let value = before.get(column);
+        let access = matches!(value, sea_orm::Value::Uuid(_))
+            || matches!(
+                column.as_str(),
+                "visibility" | "partner_of" | "internal_of" | "read_by_public"
+            );
+        !access || value == after.get(column)
+    })
 }
 
 /// A change checked against what the sources hold: the record before and after, and the

@@ -110,7 +110,7 @@ macro_rules! dataset {
 
             /// Writes every record, replacing the rows with the same IDs, with its search terms
             /// and text keys.
-            async fn write(&self, txn: &DatabaseTransaction) -> Result<(), StoreError> {
+            pub(super) async fn write(&self, txn: &DatabaseTransaction) -> Result<(), StoreError> {
                 $(
                     super::search::index(txn, &self.$plural).await?;
                     super::text_key::index::<super::$table>(txn, &self.$plural).await?;
@@ -297,6 +297,34 @@ pub(super) async fn write_whole(
         write_readers(&w.txn, &access, people, &w.readers).await?;
     }
     Ok(())
+}
+
+/// The row of kind `E` with this ID in the source `txn` writes to, if it holds one.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "a write reads the row it changes in its own transaction, for no caller"
+)]
+pub(super) async fn row_by_id<E: CatalogKind>(
+    txn: &DatabaseTransaction,
+    id: Uuid,
+) -> Result<Option<E::Model>, StoreError> {
+    use sea_orm::sea_query::{Alias, ExprTrait};
+    Ok(E::find()
+        .filter(Expr::col((Alias::new(E::KIND.table()), Alias::new("id"))).eq(id))
+        .one(txn)
+        .await?)
+}
+
+/// Opens a write on one source: a transaction with its audit head locked (see
+/// [`Store::begin_writing`], which opens one on every source).
+#[expect(
+    clippy::disallowed_methods,
+    reason = "writes take their transaction from the source"
+)]
+pub(super) async fn begin_one(source: &Source) -> Result<DatabaseTransaction, StoreError> {
+    let txn = source.begin_write().await?;
+    super::audit::lock(&txn).await?;
+    Ok(txn)
 }
 
 /// Deletes the record `id` of kind `E` from the source `txn` writes to, with its search terms

@@ -579,3 +579,100 @@ async fn a_cleanroom_made_internal_is_hidden_from_the_public_at_once_and_read_by
         json!({ "code": code, "visibility": "INTERNAL" })
     );
 }
+
+#[tokio::test]
+async fn a_code_changed_to_one_used_in_the_facility_is_a_duplicate_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let steward = app.key("ki-steward", KeyRole::Steward, &["KI"]).await;
+    let (_, code, _, unit) = a_cleanroom_of(&app, "KI").await;
+    let created = app
+        .graphql_as_with(
+            &steward,
+            CREATE,
+            json!({ "input": { "unit": unit, "code": "NEW-1", "regime": "PRE_GMP" } }),
+        )
+        .await;
+    let room = created.data()["createCleanroom"]["cleanroom"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let renamed = app
+        .graphql_as_with(
+            &steward,
+            UPDATE,
+            json!({ "input": { "id": room, "expectedVersion": 1, "patch": { "code": code } } }),
+        )
+        .await;
+    let payload = &renamed.data()["updateCleanroom"];
+    assert_eq!(
+        mistakes(payload),
+        [("patch.code".to_owned(), "DUPLICATE".to_owned())]
+    );
+    let read = app
+        .data(&format!(
+            r#"{{ node(id: "{room}") {{ ... on Cleanroom {{ code version }} }} }}"#
+        ))
+        .await;
+    assert_eq!(read["node"], json!({ "code": "NEW-1", "version": 1 }));
+    // One audit row: the creation.
+    let (verified, broken) = app.app.store.verify_audit().await.unwrap();
+    assert!(broken.is_empty());
+    assert_eq!(verified.iter().map(|source| source.rows).sum::<i64>(), 1);
+}
+
+#[tokio::test]
+async fn a_change_of_no_reference_or_marking_reads_and_writes_its_own_row_only() {
+    let app = TestApp::spawn().await;
+    let steward = app.key("ki-steward", KeyRole::Steward, &["KI"]).await;
+    let (room, _, version, _) = a_cleanroom_of(&app, "KI").await;
+    let mut request = graphql_request(
+        UPDATE,
+        json!({ "input": { "id": room, "expectedVersion": version, "patch": { "name": "Renamed", "grade": "C" } } }),
+    );
+    request.headers_mut().insert(
+        axum::http::header::AUTHORIZATION,
+        axum::http::HeaderValue::from_str(&format!("Bearer {steward}")).unwrap(),
+    );
+    let (texts, answer) = app.statements_and_send(request).await;
+    assert_eq!(answer.data()["updateCleanroom"]["userErrors"], json!([]));
+    // No table is read whole: the people's audiences, the units and the appointments are not
+    // read at all, and the cleanroom table only by ID.
+    let writes: Vec<&String> = texts
+        .iter()
+        .filter(|text| !text.contains("api_key") && !text.contains("personal_data_read"))
+        .collect();
+    assert!(
+        !writes
+            .iter()
+            .any(|text| text.contains("person_reader") || text.contains("FROM \"appointment\"")),
+        "{writes:#?}"
+    );
+    assert!(
+        writes
+            .iter()
+            .filter(|text| text.contains("FROM \"cleanroom\""))
+            .all(|text| text.contains("WHERE")),
+        "{writes:#?}"
+    );
+    assert!(
+        writes.iter().any(|text| text.contains("audit_log")),
+        "{writes:#?}"
+    );
+
+    // A new marking takes the whole path, which composes access from every source's rows.
+    let (_, _, version, _) = a_cleanroom_of(&app, "KI").await;
+    let mut request = graphql_request(
+        UPDATE,
+        json!({ "input": { "id": room, "expectedVersion": version, "patch": { "visibility": "PARTNER" } } }),
+    );
+    request.headers_mut().insert(
+        axum::http::header::AUTHORIZATION,
+        axum::http::HeaderValue::from_str(&format!("Bearer {steward}")).unwrap(),
+    );
+    let (texts, answer) = app.statements_and_send(request).await;
+    assert_eq!(answer.data()["updateCleanroom"]["userErrors"], json!([]));
+    assert!(
+        texts.iter().any(|text| text.contains("person_reader")),
+        "{texts:#?}"
+    );
+}
