@@ -676,3 +676,56 @@ async fn a_change_of_no_reference_or_marking_reads_and_writes_its_own_row_only()
         "{texts:#?}"
     );
 }
+
+/// Runs `atmp-graph --database-url <the app's first source> audit verify`: whether it exited 0,
+/// and what it printed.
+async fn audit_verify(app: &TestApp) -> (bool, String, String) {
+    let url = app.database_url.clone();
+    tokio::task::spawn_blocking(move || {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_atmp-graph"))
+            .arg("--database-url")
+            .arg(&url)
+            .args(["audit", "verify"])
+            .env_remove("DATABASE_URL")
+            .env_remove("ATMP_CONFIG")
+            .env_remove("ATMP_SOURCES")
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn audit_verify_on_the_command_line_exits_non_zero_naming_the_broken_row() {
+    let app = TestApp::spawn().await;
+    let steward = app.key("ki-steward", KeyRole::Steward, &["KI"]).await;
+    // KI's records are in the first source in every layout, which the command reads.
+    let (room, _, version, _) = a_cleanroom_of(&app, "KI").await;
+    for (i, expected) in (version..version + 2).enumerate() {
+        let answer = app
+            .graphql_as_with(
+                &steward,
+                UPDATE,
+                json!({ "input": { "id": room, "expectedVersion": expected, "patch": { "name": format!("Name {i}") } } }),
+            )
+            .await;
+        assert_eq!(answer.data()["updateCleanroom"]["userErrors"], json!([]));
+    }
+    let (ok, stdout, stderr) = audit_verify(&app).await;
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("2 rows, the chain holds"), "{stdout}");
+
+    app.execute_everywhere("UPDATE audit_log SET role = 'ADMIN' WHERE seq = 1")
+        .await;
+    let (ok, stdout, stderr) = audit_verify(&app).await;
+    assert!(!ok, "{stdout}");
+    assert!(stdout.contains("BROKEN at row 1"), "{stdout}");
+    assert!(stderr.contains("is broken"), "{stderr}");
+}
