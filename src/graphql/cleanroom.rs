@@ -9,7 +9,7 @@ use super::enums::GmpGrade;
 use super::mutation::{refusal, writer, Mistakes, RefusalFields, UserError, Writer};
 use super::plan::record_type;
 use super::{ApiError, CleanroomRegime, CleanroomStatus, Visibility};
-use crate::store::{self, Change, Refused};
+use crate::store::{self, Change};
 
 connection!(
     CleanroomConnection,
@@ -373,10 +373,7 @@ impl CleanroomMutations {
             Ok(_) => Ok(answer(writer.reread::<Cleanroom>(id).await?, Vec::new())),
             Err(refused) => {
                 refusal(&mut mistakes, "cleanroom", &refused, UPDATED);
-                let current = match refused {
-                    Refused::Stale(_) => writer.reread::<Cleanroom>(id).await?,
-                    _ => None,
-                };
+                let current = writer.current::<Cleanroom>(&refused, id).await?;
                 Ok(answer(current, mistakes.into_vec()))
             }
         }
@@ -410,10 +407,7 @@ impl CleanroomMutations {
             Ok(_) => Ok(answer(Some(input.id.clone()), None, Vec::new())),
             Err(refused) => {
                 refusal(&mut mistakes, "cleanroom", &refused, UPDATED);
-                let current = match refused {
-                    Refused::Stale(_) => writer.reread::<Cleanroom>(id).await?,
-                    _ => None,
-                };
+                let current = writer.current::<Cleanroom>(&refused, id).await?;
                 Ok(answer(None, current, mistakes.into_vec()))
             }
         }

@@ -287,6 +287,22 @@ impl Writer<'_> {
             .map_err(|unanswered| ApiError::from(StoreError::SourceUnavailable(unanswered)))?;
         Ok(row.map(T::of))
     }
+
+    /// What the payload of a refused change holds: after `STALE`, the record as the caller
+    /// sees it now (with its current version); after any other refusal, nothing.
+    pub(crate) async fn current<T: Catalogued>(
+        &self,
+        refused: &Refused<Model<T>>,
+        id: Uuid,
+    ) -> Result<Option<T>, ApiError>
+    where
+        T::Table: Listable,
+    {
+        match refused {
+            Refused::Stale(_) => self.reread::<T>(id).await,
+            Refused::NotFound | Refused::NotOwned | Refused::Duplicate => Ok(None),
+        }
+    }
 }
 
 /// What a refusal other than `Stale` says, at `id_field` (the record's ID) or `owner_field`

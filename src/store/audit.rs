@@ -21,6 +21,24 @@ use crate::domain::sha256_hex;
 const LOG: &str = "audit_log";
 const HEAD: &str = "audit_head";
 
+/// The columns of `audit_log`, in the order rows are written and read.
+const COLUMNS: [&str; 14] = [
+    "seq",
+    "at",
+    "key_id",
+    "issuer",
+    "subject",
+    "role",
+    "request_id",
+    "operation",
+    "kind",
+    "record_id",
+    "institution_id",
+    "before",
+    "after",
+    "hash",
+];
+
 /// Locks the source's audit head for the rest of `txn`: the first statement of every write,
 /// so that concurrent writes to a source wait for each other here, and see each other's
 /// changes once they go on.
@@ -164,25 +182,7 @@ pub(super) async fn append(txn: &DatabaseTransaction, entry: &Entry) -> Result<(
     let mut insert = Query::insert();
     insert
         .into_table(Alias::new(LOG))
-        .columns(
-            [
-                "seq",
-                "at",
-                "key_id",
-                "issuer",
-                "subject",
-                "role",
-                "request_id",
-                "operation",
-                "kind",
-                "record_id",
-                "institution_id",
-                "before",
-                "after",
-                "hash",
-            ]
-            .map(Alias::new),
-        )
+        .columns(COLUMNS.map(Alias::new))
         .values([
             seq.into(),
             entry.at.clone().into(),
@@ -288,25 +288,7 @@ async fn verify_chain(
 ) -> Result<(i64, Option<(i64, String)>), sea_orm::DbErr> {
     let mut select = Query::select();
     select
-        .columns(
-            [
-                "seq",
-                "at",
-                "key_id",
-                "issuer",
-                "subject",
-                "role",
-                "request_id",
-                "operation",
-                "kind",
-                "record_id",
-                "institution_id",
-                "before",
-                "after",
-                "hash",
-            ]
-            .map(Alias::new),
-        )
+        .columns(COLUMNS.map(Alias::new))
         .from(Alias::new(LOG))
         .order_by(Alias::new("seq"), Order::Asc);
     let rows = connection.query_all(&select).await?;

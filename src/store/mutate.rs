@@ -207,21 +207,15 @@ impl Store {
                 }
                 Err(error) => return Err(error),
             }
-            let entry = Entry::of(
-                actor,
-                Operation::Update,
-                E::KIND.name(),
-                id,
-                E::owner_of(&after),
-                Some(audit::image::<E>(&before)),
-                Some(audit::image::<E>(&after)),
-            );
-            audit::append(&txn, &entry).await?;
-            txn.commit().await?;
-            return Ok(InPlace::Done(Ok(Changed {
+            let changed = Changed {
                 before: Some(before),
                 after: Some(after),
-            })));
+            };
+            if let Some(entry) = entry_of::<E>(actor, Operation::Update, &changed) {
+                audit::append(&txn, &entry).await?;
+            }
+            txn.commit().await?;
+            return Ok(InPlace::Done(Ok(changed)));
         }
         Ok(InPlace::Done(Err(Refused::NotFound)))
     }
@@ -406,20 +400,29 @@ where
         }
     }
     write_whole(writing, &dataset, &names).await?;
-    let record = made.changed.after.as_ref().or(made.changed.before.as_ref());
-    if let Some(record) = record {
-        let entry = Entry::of(
-            actor,
-            made.operation,
-            E::KIND.name(),
-            E::id(record),
-            E::owner_of(record),
-            made.changed.before.as_ref().map(audit::image::<E>),
-            made.changed.after.as_ref().map(audit::image::<E>),
-        );
+    if let Some(entry) = entry_of::<E>(actor, made.operation, &made.changed) {
         audit::append(&w.txn, &entry).await?;
     }
     Ok(())
+}
+
+/// The audit log's entry of `changed`, by `actor`: the record as it is after the change (or
+/// was before a deletion), with its images before and after.
+fn entry_of<E>(actor: &Actor, operation: Operation, changed: &Changed<E::Model>) -> Option<Entry>
+where
+    E: Held,
+    E::Model: ModelTrait<Entity = E>,
+{
+    let record = changed.after.as_ref().or(changed.before.as_ref())?;
+    Some(Entry::of(
+        actor,
+        operation,
+        E::KIND.name(),
+        E::id(record),
+        E::owner_of(record),
+        changed.before.as_ref().map(audit::image::<E>),
+        changed.after.as_ref().map(audit::image::<E>),
+    ))
 }
 
 /// Whether a database refused a statement for a unique rule.

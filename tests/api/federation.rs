@@ -644,3 +644,43 @@ async fn an_entity_in_a_source_that_does_not_answer_fails_alone_as_field_by_fiel
     assert_eq!(errors[0]["path"], json!(["_entities", 1]));
     assert_eq!(errors[0]["extensions"]["code"], "SOURCE_UNAVAILABLE");
 }
+
+#[tokio::test]
+async fn a_mutation_through_a_stewards_subgraph_is_forbidden_to_a_forwarded_key_that_writes_nothing(
+) {
+    use atmp_graph::graphql::SchemaRole;
+    use entities::enums::KeyRole;
+
+    // The router composes with a steward's SDL, so every caller meets `Mutation`; the
+    // forwarded key decides whether it may write.
+    let app = subgraph_of(SchemaRole::Steward).await;
+    let staff = app.key("ki-desk", KeyRole::Staff, &["KI"]).await;
+    let room = app
+        .data(r#"{ cleanrooms(first: 1, filter: { institution: { eq: "KI" } }) { nodes { id version name } } }"#)
+        .await["cleanrooms"]["nodes"][0]
+        .clone();
+    let update = format!(
+        r#"mutation {{ updateCleanroom(input: {{ id: "{}", expectedVersion: {}, patch: {{ name: "x" }} }}) {{ userErrors {{ code }} }} }}"#,
+        room["id"].as_str().unwrap(),
+        room["version"]
+    );
+    for answer in [
+        app.graphql(&update).await,
+        app.graphql_as(&staff, &update).await,
+    ] {
+        assert_eq!(answer.body["data"], serde_json::Value::Null, "{answer:#?}");
+        assert_eq!(answer.error_codes(), ["FORBIDDEN"], "{answer:#?}");
+        assert_eq!(
+            answer.error_messages(),
+            ["your role does not write records: a data steward's or an admin's key does"]
+        );
+    }
+    let after = app
+        .data(&format!(
+            r#"{{ node(id: "{}") {{ ... on Cleanroom {{ version name }} }} }}"#,
+            room["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(after["node"]["version"], room["version"]);
+    assert_eq!(after["node"]["name"], room["name"]);
+}

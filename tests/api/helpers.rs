@@ -840,12 +840,45 @@ impl TestApp {
 
 /// A POST of `query` with `secret` as its bearer token.
 pub fn keyed_request(secret: &str, query: &str) -> Request<Body> {
-    let mut request = graphql_request(query, json!({}));
+    keyed_request_with(secret, query, json!({}))
+}
+
+/// A POST of `query` with `variables` and `secret` as its bearer token.
+pub fn keyed_request_with(secret: &str, query: &str, variables: Value) -> Request<Body> {
+    let mut request = graphql_request(query, variables);
     request.headers_mut().insert(
         header::AUTHORIZATION,
         axum::http::HeaderValue::from_str(&format!("Bearer {secret}")).unwrap(),
     );
     request
+}
+
+/// Runs `atmp-graph --database-url <the app's first source> <args>` with no setting from the
+/// environment, off the runtime's thread (so that the app's tasks run meanwhile): whether it
+/// exited 0, its stdout and its stderr.
+pub async fn run_cli(app: &TestApp, args: &[&str]) -> (bool, String, String) {
+    let url = app.database_url.clone();
+    let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
+    tokio::task::spawn_blocking(move || {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_atmp-graph"))
+            .arg("--database-url")
+            .arg(&url)
+            .args(&args)
+            .env_remove("DATABASE_URL")
+            .env_remove("ATMP_CONFIG")
+            .env_remove("ATMP_SOURCES")
+            .env_remove("ATMP_KEYS_SOURCE")
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    })
+    .await
+    .unwrap()
 }
 
 impl TestApp {
@@ -875,6 +908,17 @@ impl TestApp {
     /// POSTs `query` with `secret` as its bearer token.
     pub async fn graphql_as(&self, secret: &str, query: &str) -> TestResponse {
         self.send(keyed_request(secret, query)).await
+    }
+
+    /// POSTs `query` with `variables` and `secret` as its bearer token.
+    pub async fn graphql_as_with(
+        &self,
+        secret: &str,
+        query: &str,
+        variables: Value,
+    ) -> TestResponse {
+        self.send(keyed_request_with(secret, query, variables))
+            .await
     }
 
     /// POSTs `query` with `secret` as its bearer token to the field-by-field router.

@@ -14,7 +14,7 @@ use entities::enums::KeyRole;
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 use serde_json::json;
 
-use crate::helpers::{graphql_request, TestApp, TestResponse};
+use crate::helpers::{graphql_request, run_cli, TestApp, TestResponse};
 use crate::request_log::Logs;
 
 /// A query that reads records.
@@ -76,30 +76,14 @@ pub(crate) async fn keys(app: &TestApp, args: &[&str]) -> Run {
 
 /// Runs `atmp-graph … keys <args>`.
 async fn run_keys(app: &TestApp, args: &[&str]) -> Run {
-    let url = app.database_url.clone();
-    let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
-    // Off the runtime's thread, so that the app's tasks (the key listener) run meanwhile.
-    tokio::task::spawn_blocking(move || {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_atmp-graph"))
-            .arg("--database-url")
-            .arg(&url)
-            .arg("keys")
-            .args(&args)
-            .env_remove("DATABASE_URL")
-            .env_remove("ATMP_CONFIG")
-            .env_remove("ATMP_SOURCES")
-            .env_remove("ATMP_KEYS_SOURCE")
-            .env_remove("RUST_LOG")
-            .output()
-            .unwrap();
-        Run {
-            succeeded: output.status.success(),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
-    })
-    .await
-    .unwrap()
+    let mut all = vec!["keys"];
+    all.extend_from_slice(args);
+    let (succeeded, stdout, stderr) = run_cli(app, &all).await;
+    Run {
+        succeeded,
+        stdout,
+        stderr,
+    }
 }
 
 /// A POST of `query` with this `Authorization` header.

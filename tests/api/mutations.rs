@@ -5,7 +5,7 @@
 use entities::enums::KeyRole;
 use serde_json::{json, Value};
 
-use crate::helpers::{graphql_request, TestApp, TestResponse};
+use crate::helpers::{keyed_request_with, run_cli, TestApp};
 
 const CREATE: &str = r#"
 mutation ($input: CreateCleanroomInput!) {
@@ -35,23 +35,6 @@ mutation ($input: DeleteCleanroomInput!) {
   }
 }"#;
 
-impl TestApp {
-    /// POSTs `query` with `variables` and `secret` as its bearer token.
-    pub async fn graphql_as_with(
-        &self,
-        secret: &str,
-        query: &str,
-        variables: Value,
-    ) -> TestResponse {
-        let mut request = graphql_request(query, variables);
-        request.headers_mut().insert(
-            axum::http::header::AUTHORIZATION,
-            axum::http::HeaderValue::from_str(&format!("Bearer {secret}")).unwrap(),
-        );
-        self.send(request).await
-    }
-}
-
 /// The first cleanroom of `code`'s institution, by code: its ID, code, version and unit's ID.
 async fn a_cleanroom_of(app: &TestApp, code: &str) -> (String, String, i64, String) {
     let data = app
@@ -76,6 +59,35 @@ async fn cleanroom_count(app: &TestApp) -> i64 {
         .unwrap()
 }
 
+/// The user errors of a payload as `(field path joined by '.', message)`.
+fn messages(payload: &Value) -> Vec<(String, String)> {
+    payload["userErrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|error| {
+            let field: Vec<&str> = error["field"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|name| name.as_str().unwrap())
+                .collect();
+            (
+                field.join("."),
+                error["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// `(field, message)` pairs, owned.
+fn said(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(field, message)| ((*field).to_owned(), (*message).to_owned()))
+        .collect()
+}
+
 /// The user errors of a payload as `(field path joined by '.', code)`.
 fn mistakes(payload: &Value) -> Vec<(String, String)> {
     payload["userErrors"]
@@ -92,6 +104,21 @@ fn mistakes(payload: &Value) -> Vec<(String, String)> {
             (field.join("."), error["code"].as_str().unwrap().to_owned())
         })
         .collect()
+}
+
+/// Renames cleanroom `room`, at `version`, `times` times in a row ("Name 0", "Name 1" …), each
+/// change made.
+async fn rename_times(app: &TestApp, key: &str, room: &str, version: i64, times: i64) {
+    for (i, expected) in (version..version + times).enumerate() {
+        let answer = app
+            .graphql_as_with(
+                key,
+                UPDATE,
+                json!({ "input": { "id": room, "expectedVersion": expected, "patch": { "name": format!("Name {i}") } } }),
+            )
+            .await;
+        assert_eq!(answer.data()["updateCleanroom"]["userErrors"], json!([]));
+    }
 }
 
 #[tokio::test]
@@ -213,6 +240,21 @@ async fn every_mistake_of_an_input_is_a_user_error_at_its_path_and_nothing_is_wr
         .find(|e| e["field"] == json!(["unit"]))
         .unwrap()["message"];
     assert_eq!(unit_error, "is the ID of a Cleanroom, not of a Unit");
+    let mut told = messages(payload);
+    told.sort();
+    assert_eq!(
+        told,
+        said(&[
+            ("areaM2", "must be a number that is not negative"),
+            ("code", "must not be empty"),
+            ("name", "is longer than 2000 characters"),
+            (
+                "qualifiedOn",
+                "`30/11/2026` is not an ISO 8601 date such as 2024-05-31"
+            ),
+            ("unit", "is the ID of a Cleanroom, not of a Unit"),
+        ])
+    );
 
     let garbage = app
         .graphql_as_with(
@@ -224,6 +266,10 @@ async fn every_mistake_of_an_input_is_a_user_error_at_its_path_and_nothing_is_wr
     assert_eq!(
         mistakes(&garbage.data()["createCleanroom"]),
         [("unit".to_owned(), "INVALID_VALUE".to_owned())]
+    );
+    assert_eq!(
+        messages(&garbage.data()["createCleanroom"]),
+        said(&[("unit", "`not-an-id` is not an ID")])
     );
 
     let updated = app
@@ -269,7 +315,7 @@ async fn a_record_the_steward_may_not_write_is_not_found_whether_or_not_it_exist
     // An ID of no cleanroom at all.
     let nowhere = crate::helpers::node_id("Cleanroom", uuid::Uuid::from_u128(7));
 
-    let mut messages = Vec::new();
+    let mut refusals = Vec::new();
     for id in [&kuh_room, &nowhere] {
         let answer = app
             .graphql_as_with(
@@ -284,7 +330,7 @@ async fn a_record_the_steward_may_not_write_is_not_found_whether_or_not_it_exist
             mistakes(payload),
             [("id".to_owned(), "NOT_FOUND".to_owned())]
         );
-        messages.push(payload["userErrors"][0]["message"].clone());
+        refusals.push(payload["userErrors"][0]["message"].clone());
         let deleted = app
             .graphql_as_with(
                 &steward,
@@ -298,8 +344,12 @@ async fn a_record_the_steward_may_not_write_is_not_found_whether_or_not_it_exist
         );
     }
     assert_eq!(
-        messages[0], messages[1],
+        refusals[0], refusals[1],
         "the answer never tells which exists"
+    );
+    assert_eq!(
+        refusals[0],
+        "no cleanroom you may see and change has this ID"
     );
 
     // Nor may it create a cleanroom in KUH's facility, or move its own there.
@@ -313,6 +363,13 @@ async fn a_record_the_steward_may_not_write_is_not_found_whether_or_not_it_exist
     assert_eq!(
         mistakes(&created.data()["createCleanroom"]),
         [("unit".to_owned(), "NOT_FOUND".to_owned())]
+    );
+    assert_eq!(
+        messages(&created.data()["createCleanroom"]),
+        said(&[(
+            "unit",
+            "no record of an institution whose records you keep has this ID"
+        )])
     );
     let (_, _, ki_version, _) = a_cleanroom_of(&app, "KI").await;
     let moved = app
@@ -373,6 +430,13 @@ async fn an_old_version_is_stale_and_the_payload_holds_the_record_as_it_is() {
     assert_eq!(
         mistakes(payload),
         [("expectedVersion".to_owned(), "STALE".to_owned())]
+    );
+    assert_eq!(
+        messages(payload),
+        said(&[(
+            "expectedVersion",
+            "the cleanroom has changed since that version; nothing was changed"
+        )])
     );
     assert_eq!(payload["cleanroom"]["name"], "First");
     assert_eq!(payload["cleanroom"]["version"], version + 1);
@@ -447,6 +511,10 @@ async fn a_code_used_in_the_facility_is_a_duplicate_and_writes_nothing() {
         mistakes(payload),
         [("code".to_owned(), "DUPLICATE".to_owned())]
     );
+    assert_eq!(
+        messages(payload),
+        said(&[("code", "another cleanroom already has this value")])
+    );
     assert_eq!(payload["cleanroom"], Value::Null);
     assert_eq!(cleanroom_count(&app).await, before);
     let (verified, _) = app.app.store.verify_audit().await.unwrap();
@@ -512,16 +580,7 @@ async fn each_change_is_audited_in_a_chain_that_finds_an_edited_or_deleted_row()
     let app = TestApp::spawn().await;
     let steward = app.key("ki-steward", KeyRole::Steward, &["KI"]).await;
     let (room, _, version, _) = a_cleanroom_of(&app, "KI").await;
-    for (i, expected) in (version..version + 3).enumerate() {
-        let answer = app
-            .graphql_as_with(
-                &steward,
-                UPDATE,
-                json!({ "input": { "id": room, "expectedVersion": expected, "patch": { "name": format!("Name {i}") } } }),
-            )
-            .await;
-        assert_eq!(answer.data()["updateCleanroom"]["userErrors"], json!([]));
-    }
+    rename_times(&app, &steward, &room, version, 3).await;
     let (verified, broken) = app.app.store.verify_audit().await.unwrap();
     assert!(broken.is_empty(), "{broken:?}");
     assert_eq!(verified.iter().map(|source| source.rows).sum::<i64>(), 3);
@@ -625,13 +684,10 @@ async fn a_change_of_no_reference_or_marking_reads_and_writes_its_own_row_only()
     let app = TestApp::spawn().await;
     let steward = app.key("ki-steward", KeyRole::Steward, &["KI"]).await;
     let (room, _, version, _) = a_cleanroom_of(&app, "KI").await;
-    let mut request = graphql_request(
+    let request = keyed_request_with(
+        &steward,
         UPDATE,
         json!({ "input": { "id": room, "expectedVersion": version, "patch": { "name": "Renamed", "grade": "C" } } }),
-    );
-    request.headers_mut().insert(
-        axum::http::header::AUTHORIZATION,
-        axum::http::HeaderValue::from_str(&format!("Bearer {steward}")).unwrap(),
     );
     let (texts, answer) = app.statements_and_send(request).await;
     assert_eq!(answer.data()["updateCleanroom"]["userErrors"], json!([]));
@@ -661,13 +717,10 @@ async fn a_change_of_no_reference_or_marking_reads_and_writes_its_own_row_only()
 
     // A new marking takes the whole path, which composes access from every source's rows.
     let (_, _, version, _) = a_cleanroom_of(&app, "KI").await;
-    let mut request = graphql_request(
+    let request = keyed_request_with(
+        &steward,
         UPDATE,
         json!({ "input": { "id": room, "expectedVersion": version, "patch": { "visibility": "PARTNER" } } }),
-    );
-    request.headers_mut().insert(
-        axum::http::header::AUTHORIZATION,
-        axum::http::HeaderValue::from_str(&format!("Bearer {steward}")).unwrap(),
     );
     let (texts, answer) = app.statements_and_send(request).await;
     assert_eq!(answer.data()["updateCleanroom"]["userErrors"], json!([]));
@@ -677,29 +730,9 @@ async fn a_change_of_no_reference_or_marking_reads_and_writes_its_own_row_only()
     );
 }
 
-/// Runs `atmp-graph --database-url <the app's first source> audit verify`: whether it exited 0,
-/// and what it printed.
+/// Runs `atmp-graph --database-url <the app's first source> audit verify`.
 async fn audit_verify(app: &TestApp) -> (bool, String, String) {
-    let url = app.database_url.clone();
-    tokio::task::spawn_blocking(move || {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_atmp-graph"))
-            .arg("--database-url")
-            .arg(&url)
-            .args(["audit", "verify"])
-            .env_remove("DATABASE_URL")
-            .env_remove("ATMP_CONFIG")
-            .env_remove("ATMP_SOURCES")
-            .env_remove("RUST_LOG")
-            .output()
-            .unwrap();
-        (
-            output.status.success(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
-    })
-    .await
-    .unwrap()
+    run_cli(app, &["audit", "verify"]).await
 }
 
 #[tokio::test]
@@ -708,16 +741,7 @@ async fn audit_verify_on_the_command_line_exits_non_zero_naming_the_broken_row()
     let steward = app.key("ki-steward", KeyRole::Steward, &["KI"]).await;
     // KI's records are in the first source in every layout, which the command reads.
     let (room, _, version, _) = a_cleanroom_of(&app, "KI").await;
-    for (i, expected) in (version..version + 2).enumerate() {
-        let answer = app
-            .graphql_as_with(
-                &steward,
-                UPDATE,
-                json!({ "input": { "id": room, "expectedVersion": expected, "patch": { "name": format!("Name {i}") } } }),
-            )
-            .await;
-        assert_eq!(answer.data()["updateCleanroom"]["userErrors"], json!([]));
-    }
+    rename_times(&app, &steward, &room, version, 2).await;
     let (ok, stdout, stderr) = audit_verify(&app).await;
     assert!(ok, "{stdout}\n{stderr}");
     assert!(stdout.contains("2 rows, the chain holds"), "{stdout}");

@@ -9,7 +9,7 @@ use atmp_graph::store::{ReadsPage, Source, Store};
 use entities::enums::KeyRole;
 use serde_json::{json, Value};
 
-use crate::helpers::TestApp;
+use crate::helpers::{run_cli, TestApp};
 
 /// Every person's details, as a named operation.
 const COLLEAGUES: &str = "query Colleagues { people(first: 100) { nodes { email phone } } }";
@@ -222,29 +222,9 @@ async fn a_read_logged_as_the_store_closes_is_written_before_it_is_closed() {
 /// Runs `atmp-graph --database-url <the test's database> keys reads <args>`, off the
 /// runtime's thread: whether it succeeded, its stdout and its stderr.
 async fn keys_reads(app: &TestApp, args: &[&str]) -> (bool, String, String) {
-    let url = app.database_url.clone();
-    let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
-    tokio::task::spawn_blocking(move || {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_atmp-graph"))
-            .arg("--database-url")
-            .arg(&url)
-            .args(["keys", "reads"])
-            .args(&args)
-            .env_remove("DATABASE_URL")
-            .env_remove("ATMP_CONFIG")
-            .env_remove("ATMP_SOURCES")
-            .env_remove("ATMP_KEYS_SOURCE")
-            .env_remove("RUST_LOG")
-            .output()
-            .unwrap();
-        (
-            output.status.success(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
-    })
-    .await
-    .unwrap()
+    let mut all = vec!["keys", "reads"];
+    all.extend_from_slice(args);
+    run_cli(app, &all).await
 }
 
 #[tokio::test]

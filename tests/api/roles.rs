@@ -13,7 +13,7 @@ use entities::enums::{KeyRole, Visibility};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{generated_options, graphql_request, node_id, TestApp, TestResponse};
+use crate::helpers::{generated_options, graphql_request, node_id, run_cli, TestApp, TestResponse};
 
 /// What is generated over the seed: every owned kind with records of each marking at each
 /// institution.
@@ -954,26 +954,9 @@ pub async fn twin_for(
 /// Runs `atmp-graph --database-url <the app's database> generate <args>`, with no setting from
 /// the environment; whether it succeeded.
 async fn run_generate(app: &TestApp, args: &[&str]) -> bool {
-    let url = app.database_url.clone();
-    let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_atmp-graph"))
-            .arg("--database-url")
-            .arg(&url)
-            .arg("generate")
-            .args(&args)
-            .env_remove("DATABASE_URL")
-            .env_remove("ATMP_CONFIG")
-            .env_remove("ATMP_SOURCES")
-            .env_remove("ATMP_KEYS_SOURCE")
-            .env_remove("RUST_LOG")
-            .output()
-            .unwrap()
-            .status
-            .success()
-    })
-    .await
-    .unwrap()
+    let mut all = vec!["generate"];
+    all.extend_from_slice(args);
+    run_cli(app, &all).await.0
 }
 
 #[tokio::test]
